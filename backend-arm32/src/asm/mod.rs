@@ -1,0 +1,1 @@
+//! The A32 assembler.

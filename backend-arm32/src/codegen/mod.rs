@@ -1,0 +1,1 @@
+//! The code generator for Cranelift IR.

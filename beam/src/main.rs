@@ -1,0 +1,38 @@
+//! `beam`: the command line of the ARM32 BEAM JIT.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod disasm;
+
+/// An IR-based JIT compiler for the Erlang BEAM with a 32-bit ARM backend.
+///
+/// Generated ARM32 code runs natively on an ARMv7 host and in the built-in simulator
+/// elsewhere.
+#[derive(Parser)]
+#[command(name = "beam", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode a .beam file and print its chunks and generic instructions as text.
+    Disasm(disasm::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Disasm(args) => disasm::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("beam: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

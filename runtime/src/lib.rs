@@ -1,0 +1,3 @@
+//! The BEAM runtime for 32-bit targets.
+
+pub mod code_memory;
