@@ -115,10 +115,12 @@ fn mmap(hint: usize, len: usize, extra_flags: libc::c_int) -> Option<NonNull<u8>
     }
 }
 
+#[cfg(target_pointer_width = "64")]
 fn fits_low(p: NonNull<u8>, len: usize) -> bool {
     (p.as_ptr() as usize as u64) + (len as u64) <= 1 << 32
 }
 
+#[cfg(target_pointer_width = "64")]
 fn unmap(p: NonNull<u8>, len: usize) {
     // SAFETY: p/len is a mapping we just made and hand to nobody.
     unsafe {
