@@ -1,0 +1,221 @@
+//! Binaries: heap binaries (≤ 64 bytes, inline), refc binaries (a ProcBin on the heap
+//! referring to a reference-counted off-heap block) and sub-binaries.
+//!
+//! Layouts (OTP 25 erl_binary.h, 32-bit words after the header):
+//! - heap binary: `header(1 + ⌈n/4⌉, HEAP_BINARY)`, size, data bytes.
+//! - ProcBin: `header(5, REFC_BINARY)`, size, next, val, bytes, flags. `val` is the guest
+//!   address of our off-heap block `[refcount, size, data…]`; `bytes` points at its data.
+//!   `next` is unused: the owner's off-heap list is a Rust vector (see [`crate::heap`]).
+//! - sub binary: `header(4, SUB_BINARY)`, size, offs, bitsize | bitoffs<<8 | writable<<16,
+//!   orig (a term: the heap binary or ProcBin it views).
+
+use crate::arena;
+use crate::heap::{Alloc, HeapError};
+use crate::mem;
+use crate::term::*;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Binaries up to this many bytes live on the heap (erl_binary.h: ERL_ONHEAP_BIN_LIMIT).
+pub const ONHEAP_BIN_LIMIT: usize = 64;
+pub const PROC_BIN_WORDS: u32 = 6;
+pub const SUB_BIN_WORDS: u32 = 5;
+
+/// Words of a heap binary holding `n` bytes.
+pub const fn heap_bin_words(n: u32) -> u32 {
+    2 + n.div_ceil(4)
+}
+
+/// Words a binary of `n` bytes takes on the heap when built by [`new_binary`].
+pub const fn binary_words(n: u32) -> u32 {
+    if n as usize <= ONHEAP_BIN_LIMIT {
+        heap_bin_words(n)
+    } else {
+        PROC_BIN_WORDS
+    }
+}
+
+/// Builds a heap binary (≤ 64 bytes) or a refc binary (larger), as OTP does.
+pub fn new_binary(a: &mut dyn Alloc, bytes: &[u8]) -> Result<Term, HeapError> {
+    if bytes.len() <= ONHEAP_BIN_LIMIT {
+        heap_binary(a, bytes)
+    } else {
+        refc_binary(a, bytes)
+    }
+}
+
+/// A heap binary of any size (callers normally use [`new_binary`]).
+pub fn heap_binary(a: &mut dyn Alloc, bytes: &[u8]) -> Result<Term, HeapError> {
+    let n = bytes.len() as u32;
+    let w = heap_bin_words(n);
+    let p = a.alloc(w)?;
+    // SAFETY: p..p+4w was just allocated for us.
+    unsafe {
+        mem::raw_write(p, Term::header(w - 1, HEAP_BINARY_SUBTAG).0);
+        mem::raw_write(p + 4, n);
+        mem::raw_write(p + 4 * (w - 1), 0); // defined padding in the last word
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), (p + 8) as usize as *mut u8, bytes.len());
+    }
+    Ok(Term::boxed(p))
+}
+
+/// A new off-heap binary block with reference count 1; returns its guest address.
+pub fn alloc_offheap(bytes: &[u8]) -> Result<u32, HeapError> {
+    let (addr, _) = arena::alloc(8 + bytes.len())?.into_raw();
+    // SAFETY: the block is ours and 8 + len bytes long.
+    unsafe {
+        mem::raw_write(addr, 1);
+        mem::raw_write(addr + 4, bytes.len() as u32);
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), (addr + 8) as usize as *mut u8, bytes.len());
+    }
+    Ok(addr)
+}
+
+fn refcount(bin: u32) -> &'static AtomicU32 {
+    // SAFETY: `bin` is a live off-heap block; its first word is only accessed atomically.
+    unsafe { AtomicU32::from_ptr(bin as usize as *mut u32) }
+}
+
+/// A refc binary holding a copy of `bytes` in a new off-heap block.
+pub fn refc_binary(a: &mut dyn Alloc, bytes: &[u8]) -> Result<Term, HeapError> {
+    let p = a.alloc(PROC_BIN_WORDS)?;
+    let bin = alloc_offheap(bytes)?;
+    // SAFETY: p is freshly allocated (6 words); the refcount is already 1 for this ProcBin.
+    unsafe { write_procbin(p, bin) };
+    a.add_off_heap(p);
+    Ok(Term::boxed(p))
+}
+
+/// A new ProcBin referring to the existing off-heap block `bin` (reference count + 1).
+/// Used when a refc binary is copied into another heap.
+pub fn share_offheap(a: &mut dyn Alloc, bin: u32) -> Result<Term, HeapError> {
+    let p = a.alloc(PROC_BIN_WORDS)?;
+    refcount(bin).fetch_add(1, Ordering::Relaxed);
+    // SAFETY: p is freshly allocated (6 words).
+    unsafe { write_procbin(p, bin) };
+    a.add_off_heap(p);
+    Ok(Term::boxed(p))
+}
+
+unsafe fn write_procbin(p: u32, bin: u32) {
+    // SAFETY: caller passes a fresh 6-word allocation and a live off-heap block.
+    unsafe {
+        let size = mem::raw_read(bin + 4);
+        mem::raw_write(p, Term::header(PROC_BIN_WORDS - 1, REFC_BINARY_SUBTAG).0);
+        mem::raw_write(p + 4, size);
+        mem::raw_write(p + 8, 0);
+        mem::raw_write(p + 12, bin);
+        mem::raw_write(p + 16, bin + 8);
+        mem::raw_write(p + 20, 0);
+    }
+}
+
+/// Drops the reference a dead ProcBin held; frees the off-heap block at zero.
+///
+/// # Safety
+/// `procbin` must be the address of a ProcBin whose reference has not been released yet.
+pub unsafe fn release_procbin(procbin: u32) {
+    // SAFETY: caller guarantees a live ProcBin; its `val` word is the off-heap block.
+    let bin = unsafe { mem::raw_read(procbin + 12) };
+    if refcount(bin).fetch_sub(1, Ordering::AcqRel) == 1 {
+        // SAFETY: the count reached zero: nobody else refers to the block.
+        let size = unsafe { mem::raw_read(bin + 4) };
+        arena::free_raw(bin, 8 + size);
+    }
+}
+
+/// The current reference count of the off-heap block behind a refc binary term.
+pub fn offheap_refcount(t: Term) -> Option<u32> {
+    let h = Term(mem::read(t.ptr())?);
+    if !t.is_boxed() || h.boxed_kind() != BoxedKind::RefcBinary {
+        return None;
+    }
+    let bin = mem::read(t.ptr() + 12)?;
+    mem::read(bin)
+}
+
+/// A sub-binary viewing `size` bytes of `orig` (a heap or refc binary) from byte `offs`.
+pub fn sub_binary(a: &mut dyn Alloc, orig: Term, offs: u32, size: u32) -> Result<Term, HeapError> {
+    let p = a.alloc(SUB_BIN_WORDS)?;
+    // SAFETY: p is freshly allocated (5 words).
+    unsafe {
+        mem::raw_write(p, Term::header(SUB_BIN_WORDS - 1, SUB_BINARY_SUBTAG).0);
+        mem::raw_write(p + 4, size);
+        mem::raw_write(p + 8, offs);
+        mem::raw_write(p + 12, 0);
+        mem::raw_write(p + 16, orig.0);
+    }
+    Ok(Term::boxed(p))
+}
+
+/// Address of the first data byte of a heap binary or ProcBin object at `addr`.
+///
+/// # Safety
+/// `addr` must point at a live heap binary or ProcBin.
+pub unsafe fn data_address(addr: u32) -> u32 {
+    // SAFETY: caller's guarantee.
+    let h = Term(unsafe { mem::raw_read(addr) });
+    match h.boxed_kind() {
+        // SAFETY: a ProcBin's `bytes` word.
+        BoxedKind::RefcBinary => unsafe { mem::raw_read(addr + 16) },
+        _ => addr + 8,
+    }
+}
+
+/// The bytes of a binary term of any kind (checked reads).
+pub fn bytes(t: Term) -> Option<Vec<u8>> {
+    if !t.is_boxed() {
+        return None;
+    }
+    let p = t.ptr();
+    let h = Term(mem::read(p)?);
+    match h.boxed_kind() {
+        BoxedKind::HeapBinary => mem::read_bytes(p + 8, mem::read(p + 4)?),
+        BoxedKind::RefcBinary => mem::read_bytes(mem::read(p + 16)?, mem::read(p + 4)?),
+        BoxedKind::SubBinary => {
+            let (size, offs, orig) = (
+                mem::read(p + 4)?,
+                mem::read(p + 8)?,
+                Term(mem::read(p + 16)?),
+            );
+            let whole = bytes(orig)?;
+            whole
+                .get(offs as usize..(offs + size) as usize)
+                .map(<[u8]>::to_vec)
+        }
+        _ => None,
+    }
+}
+
+/// A binary match state (OTP 25 ErlBinMatchState, 32-bit):
+/// `header(4 + slots, BIN_MATCHSTATE)`, orig, base, offset (bits), size (bits), then
+/// `slots` saved offsets. `orig` must be a heap binary or ProcBin; `base` is the address
+/// of its bytes, which the collector updates when a heap binary moves.
+pub fn match_state(a: &mut dyn Alloc, orig: Term, slots: u32) -> Result<Term, HeapError> {
+    let kind = mem::read(orig.ptr()).map(|h| Term(h).boxed_kind());
+    if !orig.is_boxed() || !matches!(kind, Some(BoxedKind::HeapBinary | BoxedKind::RefcBinary)) {
+        return Err(HeapError::Stack(
+            "match_state: orig is not a heap or refc binary",
+        ));
+    }
+    let p = a.alloc(5 + slots)?;
+    // SAFETY: fresh allocation of 5 + slots words; orig is a live binary (checked kind).
+    unsafe {
+        let size = mem::raw_read(orig.ptr() + 4);
+        mem::raw_write(p, Term::header(4 + slots, BIN_MATCHSTATE_SUBTAG).0);
+        mem::raw_write(p + 4, orig.0);
+        mem::raw_write(p + 8, data_address(orig.ptr()));
+        mem::raw_write(p + 12, 0);
+        mem::raw_write(p + 16, size * 8);
+        for i in 0..slots {
+            mem::raw_write(p + 20 + 4 * i, 0);
+        }
+    }
+    Ok(Term::boxed(p))
+}
+
+/// `(orig, base)` of a match state.
+pub fn match_state_parts(t: Term) -> Option<(Term, u32)> {
+    let h = Term(mem::read(t.ptr())?);
+    (t.is_boxed() && h.boxed_kind() == BoxedKind::MatchState).then_some(())?;
+    Some((Term(mem::read(t.ptr() + 4)?), mem::read(t.ptr() + 8)?))
+}

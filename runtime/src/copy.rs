@@ -1,0 +1,85 @@
+//! Copying a term out of one heap into another allocation (messages, BIF results in
+//! fragments), as OTP's `size_object`/`copy_struct` do: a full copy that does not keep
+//! sharing (a subterm referenced twice is copied twice), with refc binaries shared by
+//! reference count instead of copied. Iterative, so deep lists cannot overflow the stack.
+
+use crate::binary;
+use crate::heap::{Alloc, HeapError};
+use crate::layout;
+use crate::mem;
+use crate::term::{BoxedKind, Term};
+
+/// Words a copy of `t` needs.
+pub fn size_of(t: Term) -> u32 {
+    let mut words = 0;
+    let mut stack = vec![t];
+    while let Some(t) = stack.pop() {
+        if t.is_list() {
+            words += 2;
+            // SAFETY: t is a valid term (the caller's heap is live while we read it).
+            unsafe {
+                stack.extend([
+                    Term(mem::raw_read(t.ptr())),
+                    Term(mem::raw_read(t.ptr() + 4)),
+                ])
+            };
+        } else if t.is_boxed() {
+            // SAFETY: as above; shape reads the header and (for flat maps) the size.
+            unsafe {
+                let h = Term(mem::raw_read(t.ptr()));
+                let (n, fields) = layout::shape(h, t.ptr());
+                words += n;
+                for i in fields {
+                    stack.push(Term(mem::raw_read(t.ptr() + 4 * i)));
+                }
+            }
+        }
+    }
+    words
+}
+
+/// Copies `t` into `a`, which must have [`size_of`]`(t)` words free.
+pub fn copy_term(t: Term, a: &mut dyn Alloc) -> Result<Term, HeapError> {
+    let mut root = [t.0];
+    let root_slot = root.as_mut_ptr() as usize;
+    // Slots (host addresses of words) whose term still points at the source.
+    let mut work: Vec<usize> = vec![root_slot];
+    while let Some(slot) = work.pop() {
+        // SAFETY: every slot is either `root` or a word of an object we just allocated.
+        let t = Term(unsafe { *(slot as *const u32) });
+        let new = if t.is_list() {
+            let dst = a.alloc(2)?;
+            // SAFETY: fresh 2-word allocation; the source cell is live.
+            unsafe { mem::raw_copy(t.ptr(), dst, 2) };
+            work.extend([dst as usize, dst as usize + 4]);
+            Term::list(dst)
+        } else if t.is_boxed() {
+            // SAFETY: the source object is live.
+            let h = Term(unsafe { mem::raw_read(t.ptr()) });
+            match h.boxed_kind() {
+                BoxedKind::RefcBinary => {
+                    // SAFETY: a live ProcBin's `val` word.
+                    let bin = unsafe { mem::raw_read(t.ptr() + 12) };
+                    binary::share_offheap(a, bin)?
+                }
+                BoxedKind::MatchState => {
+                    return Err(HeapError::Stack("a match state cannot be copied"));
+                }
+                _ => {
+                    // SAFETY: the source object is live; dst is fresh.
+                    let (n, fields) = unsafe { layout::shape(h, t.ptr()) };
+                    let dst = a.alloc(n)?;
+                    // SAFETY: dst is a fresh n-word allocation; the source has n words.
+                    unsafe { mem::raw_copy(t.ptr(), dst, n) };
+                    work.extend(fields.map(|i| (dst + 4 * i) as usize));
+                    Term::boxed(dst)
+                }
+            }
+        } else {
+            t
+        };
+        // SAFETY: as at the read above.
+        unsafe { *(slot as *mut u32) = new.0 };
+    }
+    Ok(Term(root[0]))
+}
