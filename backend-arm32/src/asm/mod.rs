@@ -8,6 +8,7 @@
 //! - [`disasm`]: text for the words we emit, close to GNU objdump's.
 
 pub mod buffer;
+pub mod decode;
 pub mod disasm;
 pub mod encode;
 pub mod inst;
@@ -15,7 +16,8 @@ pub mod operand;
 pub mod regs;
 
 pub use buffer::{Code, CodeBuffer, Label, Reloc, RelocKind};
-pub use disasm::disassemble;
+pub use decode::decode;
+pub use disasm::{disassemble, format_inst};
 pub use encode::encode;
 pub use inst::{BlockMode, DpOp, Inst, LongMulOp, MemOp, VArithOp, VUnaryOp, VcvtOp};
 pub use operand::{encode_imm, Addr, ImmRot, Index, MemOffset, Operand2, Shift};

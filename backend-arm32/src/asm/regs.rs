@@ -41,6 +41,11 @@ impl Reg {
     pub fn num(self) -> u32 {
         u32::from(self.0)
     }
+
+    /// The register named by the low 4 bits of `bits` (for decoders).
+    pub(crate) fn masked(bits: u32) -> Reg {
+        Reg((bits & 15) as u8)
+    }
 }
 
 /// A double-precision VFP register d0–d31 (VFPv3-D16 targets use d0–d15 only).
@@ -48,6 +53,11 @@ impl Reg {
 pub struct DReg(u8);
 
 impl DReg {
+    /// The register named by the low 5 bits of `bits` (for decoders).
+    pub(crate) fn masked(bits: u32) -> DReg {
+        DReg((bits & 31) as u8)
+    }
+
     /// Register `n` (0–31); a typed error otherwise.
     pub fn new(n: u32) -> Result<DReg, AsmError> {
         if n < 32 {
@@ -77,6 +87,11 @@ impl DReg {
 pub struct SReg(u8);
 
 impl SReg {
+    /// The register named by the low 5 bits of `bits` (for decoders).
+    pub(crate) fn masked(bits: u32) -> SReg {
+        SReg((bits & 31) as u8)
+    }
+
     /// Register `n` (0–31); a typed error otherwise.
     pub fn new(n: u32) -> Result<SReg, AsmError> {
         if n < 32 {
