@@ -1,0 +1,245 @@
+//! The process control block: heap and stack, the X registers saved while descheduled,
+//! mailbox, dictionary, links, monitors, `trap_exit`, status and reduction count.
+//!
+//! A process is created and driven by the [`crate::scheduler`]; code running in it sees
+//! it through [`crate::scheduler::Ctx`]. Exit signals, links and monitors follow OTP's
+//! rules (erlang:exit/2, link/1, monitor/2 documentation); see `crate::signals`.
+
+use crate::dict::Dictionary;
+use crate::gc::{self, GcKind};
+use crate::heap::{Heap, HeapError};
+use crate::mailbox::{Mailbox, Message};
+use crate::scheduler::ProcessBody;
+use crate::term::{Term, PID_DATA_SIZE, PID_NUM_SIZE};
+use std::collections::BTreeSet;
+
+/// BEAM's `MAX_REG`: X registers a function may use.
+pub const MAX_X_REGS: usize = 1024;
+
+/// BEAM's `CONTEXT_REDS`: reductions per time slice.
+pub const CONTEXT_REDS: i32 = 4000;
+
+/// Processes that can exist at once: a pid's number field (15 bits on 32-bit BEAM).
+pub const MAX_PROCESSES: usize = 1 << PID_NUM_SIZE;
+
+const SERIAL_MASK: u32 = (1 << (PID_DATA_SIZE - PID_NUM_SIZE)) - 1;
+
+/// A local process identifier: the 28 pid data bits of the term (number = table index in
+/// the low 15 bits, serial above, as `<0.Number.Serial>`). The serial changes each time
+/// a table slot is reused, so a stale pid never names a newer process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pid(u32);
+
+impl Pid {
+    pub(crate) fn new(index: u32, serial: u32) -> Pid {
+        Pid((index & (MAX_PROCESSES as u32 - 1)) | ((serial & SERIAL_MASK) << PID_NUM_SIZE))
+    }
+    /// The pid a term denotes, if it is a local pid.
+    pub fn from_term(t: Term) -> Option<Pid> {
+        t.pid_data().map(Pid)
+    }
+    pub fn term(self) -> Term {
+        Term::pid(self.0)
+    }
+    /// The number field (`<0.N.S>`'s N): the process table index.
+    pub fn number(self) -> u32 {
+        self.0 & (MAX_PROCESSES as u32 - 1)
+    }
+    /// The serial field (`<0.N.S>`'s S).
+    pub fn serial(self) -> u32 {
+        self.0 >> PID_NUM_SIZE
+    }
+    pub(crate) fn next_serial(serial: u32) -> u32 {
+        (serial + 1) & SERIAL_MASK
+    }
+}
+
+/// Scheduling state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// In the run queue.
+    Runnable,
+    /// Executing on a scheduler.
+    Running,
+    /// Blocked in `receive`, possibly with a timer.
+    Waiting,
+}
+
+/// A monitor as seen from one end: its reference numbers and the process at the other
+/// end (the target for the watcher's list, the watcher for the target's list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Monitor {
+    pub reference: [u32; 3],
+    pub other: Pid,
+}
+
+/// Runtime failures of process operations.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcError {
+    #[error("no such process {0:?}")]
+    NoProc(Pid),
+    #[error("process table full ({0} processes)")]
+    TooManyProcesses(usize),
+    #[error("X register {0} is beyond the {MAX_X_REGS} registers")]
+    XReg(usize),
+    #[error("not a local pid: {0:?}")]
+    NotAPid(Term),
+    #[error("bad argument: {0}")]
+    Badarg(&'static str),
+    #[error(transparent)]
+    Heap(#[from] HeapError),
+}
+
+impl ProcError {
+    /// The exit reason a process dies with when its body fails this way.
+    pub fn exit_reason(&self) -> Term {
+        use crate::atom;
+        match self {
+            ProcError::NoProc(_) => atom::NOPROC,
+            ProcError::TooManyProcesses(_) | ProcError::XReg(_) | ProcError::Heap(_) => {
+                atom::SYSTEM_LIMIT
+            }
+            ProcError::NotAPid(_) | ProcError::Badarg(_) => atom::BADARG,
+        }
+    }
+}
+
+/// A process control block.
+pub struct Process {
+    pub(crate) pid: Pid,
+    pub(crate) heap: Heap,
+    /// The live X registers (x0..x(live-1)) while the process is not running.
+    pub(crate) saved_x: Vec<Term>,
+    pub(crate) mailbox: Mailbox,
+    pub(crate) dict: Dictionary,
+    pub(crate) links: BTreeSet<Pid>,
+    /// Monitors this process set up (`other` = target).
+    pub(crate) monitors: Vec<Monitor>,
+    /// Monitors on this process (`other` = watcher).
+    pub(crate) monitored_by: Vec<Monitor>,
+    pub(crate) trap_exit: bool,
+    pub(crate) status: Status,
+    /// Reductions consumed over the process's life.
+    pub(crate) reductions: u64,
+    /// An exit signal that will end the process when it is next scheduled; the reason
+    /// lives in the message's own fragment.
+    pub(crate) pending_exit: Option<Message>,
+    /// The `receive ... after` timer running for this process.
+    pub(crate) timer: Option<u64>,
+    /// Set when that timer fired; cleared when the code reads it.
+    pub(crate) timed_out: bool,
+    /// The code; taken out while it runs so it can borrow the process.
+    pub(crate) body: Option<Box<dyn ProcessBody>>,
+}
+
+impl std::fmt::Debug for Process {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Process")
+            .field("pid", &self.pid)
+            .field("status", &self.status)
+            .field("messages", &self.mailbox.len())
+            .field("links", &self.links)
+            .field("trap_exit", &self.trap_exit)
+            .field("reductions", &self.reductions)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Process {
+    pub(crate) fn new(pid: Pid, heap: Heap, body: Box<dyn ProcessBody>) -> Process {
+        Process {
+            pid,
+            heap,
+            saved_x: Vec::new(),
+            mailbox: Mailbox::default(),
+            dict: Dictionary::default(),
+            links: BTreeSet::new(),
+            monitors: Vec::new(),
+            monitored_by: Vec::new(),
+            trap_exit: false,
+            status: Status::Runnable,
+            reductions: 0,
+            pending_exit: None,
+            timer: None,
+            timed_out: false,
+            body: Some(body),
+        }
+    }
+
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+    pub fn heap(&self) -> &Heap {
+        &self.heap
+    }
+    pub fn mailbox(&self) -> &Mailbox {
+        &self.mailbox
+    }
+    pub fn dictionary(&self) -> &Dictionary {
+        &self.dict
+    }
+    pub fn links(&self) -> &BTreeSet<Pid> {
+        &self.links
+    }
+    pub fn trap_exit(&self) -> bool {
+        self.trap_exit
+    }
+    pub fn status(&self) -> Status {
+        self.status
+    }
+    pub fn reductions(&self) -> u64 {
+        self.reductions
+    }
+    /// The X registers saved at the last deschedule.
+    pub fn saved_x(&self) -> &[Term] {
+        &self.saved_x
+    }
+
+    /// Collects this process's heap. The roots are `x` (the live X registers), the saved
+    /// X registers, the message queue, the dictionary and the pending exit reason (the
+    /// Erlang stack is scanned by the collector itself).
+    pub(crate) fn collect(
+        &mut self,
+        x: &mut [Term],
+        need: u32,
+        kind: GcKind,
+    ) -> Result<(), HeapError> {
+        let Process {
+            heap,
+            saved_x,
+            mailbox,
+            dict,
+            pending_exit,
+            ..
+        } = self;
+        gc::collect(
+            heap,
+            &mut |f: &mut dyn FnMut(&mut Term)| {
+                x.iter_mut().for_each(&mut *f);
+                saved_x.iter_mut().for_each(&mut *f);
+                mailbox.roots_mut().for_each(&mut *f);
+                dict.roots_mut().for_each(&mut *f);
+                if let Some(m) = pending_exit {
+                    f(&mut m.term);
+                }
+            },
+            need,
+            kind,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_fields_round_trip() {
+        let p = Pid::new(12345, 77);
+        assert_eq!((p.number(), p.serial()), (12345, 77));
+        assert_eq!(Pid::from_term(p.term()), Some(p));
+        assert_eq!(Pid::from_term(Term::NIL), None);
+        assert_eq!(Pid::next_serial(SERIAL_MASK), 0);
+        assert_ne!(Pid::new(1, 0), Pid::new(1, 1));
+    }
+}
