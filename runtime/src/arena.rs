@@ -177,6 +177,14 @@ pub fn in_use_bytes() -> usize {
     arena().lock().unwrap_or_else(|e| e.into_inner()).in_use
 }
 
+/// Bytes mapped from the OS (chunks and dedicated mappings). Chunks are kept for reuse
+/// once mapped, so this only grows; a steady workload must stop growing it.
+pub fn mapped_bytes() -> usize {
+    let a = arena().lock().unwrap_or_else(|e| e.into_inner());
+    a.chunks.iter().map(LowMapping::len).sum::<usize>()
+        + a.large.values().map(LowMapping::len).sum::<usize>()
+}
+
 /// Every registered guest range as `(start, length)`, sorted by address.
 pub fn regions() -> Vec<(u32, u32)> {
     region_table()
