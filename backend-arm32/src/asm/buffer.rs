@@ -254,34 +254,46 @@ impl CodeBuffer {
         Ok(())
     }
 
-    fn pool_bytes(&self) -> u32 {
-        self.pool
-            .iter()
-            .map(|e| match e.value {
-                PoolValue::W32(..) => 4,
-                PoolValue::W64(_) => 8,
-            })
-            .sum()
-    }
-
     /// Places the pool now if emitting one more instruction (which may add `extra` pool
-    /// bytes) could push a pending literal out of reach: the pool then starts after the
-    /// instruction and a branch around it, so every use must still reach its end.
+    /// bytes) could push a pending literal out of reach. If we do not flush now, the pool
+    /// can still be placed after that instruction and a branch around it, at
+    /// `offset + 8`; each entry sits at its offset in the pool layout (64-bit entries first,
+    /// then 32-bit ones, in insertion order), conservatively shifted by `extra` for an entry
+    /// the instruction may add in front of it.
     fn maybe_flush_pool(&mut self, extra: u32) {
         if self.pool.is_empty() {
             return;
         }
-        let end = self.offset() + 4 + 4 + self.pool_bytes() + extra;
-        let deadline = self
-            .pool
-            .iter()
-            .flat_map(|e| e.uses.iter())
-            .map(|&(at, k)| (at * 4) as u32 + 8 + k.limit())
-            .min()
-            .unwrap_or(u32::MAX);
-        if end > deadline {
+        let start = self.offset() + 8 + extra;
+        let mut must_flush = false;
+        for (pos, e) in self.layout() {
+            for &(at, k) in &e.uses {
+                if start + pos > (at * 4) as u32 + 8 + k.limit() {
+                    must_flush = true;
+                }
+            }
+        }
+        if must_flush {
             self.flush_pool(true);
         }
+    }
+
+    /// The pool entries in placement order with their byte offsets from the pool start.
+    fn layout(&self) -> Vec<(u32, &PoolEntry)> {
+        let mut order: Vec<&PoolEntry> = self.pool.iter().collect();
+        order.sort_by_key(|e| matches!(e.value, PoolValue::W32(..)));
+        let mut pos = 0;
+        order
+            .into_iter()
+            .map(|e| {
+                let here = pos;
+                pos += match e.value {
+                    PoolValue::W32(..) => 4,
+                    PoolValue::W64(_) => 8,
+                };
+                (here, e)
+            })
+            .collect()
     }
 
     /// Places all pending literals here, behind a branch around them when `branch_around`.
