@@ -377,3 +377,33 @@ fn relocations_point_at_their_sites() {
     assert_eq!((call.offset, call.symbol), (4, 99));
     assert!(dump[&4].1.starts_with("bl "));
 }
+
+#[test]
+fn pool_right_after_last_use() {
+    // finish() places the pool without a branch, directly after the last use: the offsets
+    // are then negative (-4 from PC + 8) or small.
+    let mut buf = CodeBuffer::new();
+    buf.vldr_literal(Cond::Al, DReg::new(3).unwrap(), 0x4009_21fb_5444_2d18)
+        .unwrap();
+    buf.ldr_literal(Cond::Al, Reg::R2, 0xdead_beef).unwrap();
+    let code = buf.finish().unwrap();
+    let dump = objdump(&code.bytes);
+    let word =
+        |a: u32| u32::from_le_bytes(code.bytes[a as usize..a as usize + 4].try_into().unwrap());
+    let d = dump[&0].2.expect("vldr literal address");
+    assert_eq!((word(d), word(d + 4)), (0x5444_2d18, 0x4009_21fb));
+    let l = dump[&4].2.expect("ldr literal address");
+    assert_eq!(word(l), 0xdead_beef);
+    assert_eq!(dump[&4].1, "ldr r2, [pc, #4]");
+    assert_eq!(dump[&0].1, "vldr d3, [pc]");
+
+    let mut buf = CodeBuffer::new();
+    buf.ldr_literal(Cond::Al, Reg::R5, 0x1234_5678).unwrap();
+    let code = buf.finish().unwrap();
+    assert_eq!(code.bytes.len(), 8);
+    assert_eq!(
+        disassemble(u32::from_le_bytes(code.bytes[0..4].try_into().unwrap()), 0),
+        "ldr\tr5, [pc, #-4]"
+    );
+    assert_eq!(&code.bytes[4..], &0x1234_5678u32.to_le_bytes());
+}

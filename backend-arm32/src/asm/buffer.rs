@@ -335,13 +335,16 @@ impl CodeBuffer {
                 }
             }
             for (use_at, kind) in e.uses {
-                // Uses always precede the pool, so offsets are positive (U = 1); the
-                // flush rule above guarantees they fit.
-                let off = at - (use_at as u32 * 4 + 8);
+                // Uses precede the pool, and the flush rule above guarantees they reach it.
+                // Without a branch around it the pool can start right after its last use,
+                // 4 bytes before that use's PC (+8): then the offset is negative (U = 0).
+                let off = i64::from(at) - (use_at as i64 * 4 + 8);
+                let mag = off.unsigned_abs() as u32;
+                let u = u32::from(off >= 0) << 23;
                 let w = &mut self.words[use_at];
                 *w = match kind {
-                    FixKind::LdrLit => (*w & !0xfff) | (off & 0xfff),
-                    _ => (*w & !0xff) | ((off >> 2) & 0xff),
+                    FixKind::LdrLit => (*w & !0x0080_0fff) | u | (mag & 0xfff),
+                    _ => (*w & !0x0080_00ff) | u | ((mag >> 2) & 0xff),
                 };
             }
         }
