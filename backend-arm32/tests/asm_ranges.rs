@@ -136,7 +136,10 @@ fn field_ranges_are_typed_errors() {
 
 /// objdump's view of `bytes`: address -> (word, normalised text, `@ 0x...` comment address).
 fn objdump(bytes: &[u8]) -> HashMap<u32, (u32, String, Option<u32>)> {
-    let dir = std::env::temp_dir().join(format!("beamjit-asm-ranges-{}", std::process::id()));
+    // One directory per call: tests in this binary run in parallel threads.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("beamjit-asm-ranges-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create temp dir");
     let path = dir.join("code.bin");
     std::fs::write(&path, bytes).expect("write code");
