@@ -196,6 +196,10 @@ impl<'a> Ctx<'a> {
     pub fn monitor(&mut self, target: Pid) -> Result<[u32; 3], ProcError> {
         let reference = self.sys.make_ref();
         let me = self.p.pid;
+        if target == me {
+            // OTP creates no monitor on the calling process itself.
+            return Ok(reference);
+        }
         match self.sys.table.get_mut(target) {
             Some(t) => {
                 t.monitored_by.push(Monitor {

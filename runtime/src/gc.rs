@@ -11,7 +11,11 @@
 //!
 //! Roots: the Erlang stack (Y slots and catch tags are scanned; continuation pointers,
 //! whose primary tag is 0, are skipped), plus whatever the caller's root visitor yields
-//! (live X registers, process dictionary, message queue). Pointers outside the
+//! (for a process, `Process::collect` passes the live X registers, the saved X
+//! registers, the message queue, the dictionary and a pending exit reason). Queued
+//! messages sit in their own fragments until received, so they are outside the
+//! from-space and stay put; once received, their fragments are part of the heap and
+//! are copied in like any other fragment. Pointers outside the
 //! from-space — literals, the old heap in a minor — are left alone.
 //!
 //! Moved objects are forwarded in place: a boxed object's header is overwritten with a

@@ -257,6 +257,18 @@ impl Scheduler {
         }
     }
 
+    /// The deadline of the earliest timer that is still running; cancelled entries in
+    /// front of it are dropped, so an idle scheduler never waits for a dead timer.
+    fn next_live_deadline(&mut self) -> Option<u64> {
+        while let Some((deadline, id, pid)) = self.sys.timers.peek() {
+            if self.sys.table.get(pid).is_some_and(|p| p.timer == Some(id)) {
+                return Some(deadline);
+            }
+            self.sys.timers.pop();
+        }
+        None
+    }
+
     /// Runs until no process can run. With a monotonic clock it sleeps for timers and
     /// returns only when every process is gone or blocked forever.
     pub fn run(&mut self) -> Result<Idle, ProcError> {
@@ -282,7 +294,7 @@ impl Scheduler {
             return Ok(Some(if self.sys.table.is_empty() {
                 Idle::Empty
             } else {
-                match self.sys.timers.next_deadline() {
+                match self.next_live_deadline() {
                     Some(d) => Idle::Timer(d),
                     None => Idle::Blocked,
                 }

@@ -67,6 +67,16 @@ impl Timers {
         self.heap.peek().map(|Reverse((d, _, _))| *d)
     }
 
+    /// The earliest queued entry as `(deadline, id, pid)`.
+    pub fn peek(&self) -> Option<(u64, u64, Pid)> {
+        self.heap.peek().map(|Reverse(e)| *e)
+    }
+
+    /// Drops the earliest queued entry (a cancelled one, found with [`Timers::peek`]).
+    pub fn pop(&mut self) {
+        self.heap.pop();
+    }
+
     /// Removes and returns the next timer due at `now_ms`, as `(id, pid)`.
     pub fn pop_due(&mut self, now_ms: u64) -> Option<(u64, Pid)> {
         match self.heap.peek() {

@@ -319,10 +319,11 @@ fn receive_after_times_out_on_the_manual_clock_and_a_message_cancels_it() {
     s.advance(1);
     s.run().unwrap();
     assert_eq!(*log.lock().unwrap(), vec![val(atom::TIMEOUT)]);
-    // Re-armed at 100 + 100 = 200. A message at 150 cancels it; the new wait re-arms.
+    // Re-armed at 100 + 100 = 200. A message at 150 cancels it; the new wait re-arms
+    // at 250, and the cancelled entry neither fires nor keeps the scheduler waiting.
     s.advance(50);
     s.send(p, atom::OK).unwrap();
-    assert_eq!(s.run().unwrap(), Idle::Timer(200)); // the stale entry is still queued
+    assert_eq!(s.run().unwrap(), Idle::Timer(250));
     s.advance(50);
     s.run().unwrap();
     assert_eq!(
