@@ -1,0 +1,505 @@
+//! The simulator: state, code cache, run loop, calls into guest code and redirects.
+
+use std::collections::HashMap;
+
+use crate::cpu::Cpu;
+use crate::decode::{decode, Decoded, Op};
+use crate::fault::{Fault, FaultKind};
+use crate::memory::{Memory, Perms, RegionError};
+use crate::redirect::{Arg, ArgCursor, HostCall, HostFn, HostRet, Loc};
+use crate::RETURN_MAGIC;
+
+/// Decoded-instruction cache granule: 4 KiB of code (1024 instructions).
+const PAGE_SHIFT: u32 = 12;
+const PAGE_SLOTS: usize = 1 << (PAGE_SHIFT - 2);
+
+/// Event counters, updated as instructions retire.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Instructions executed, including those whose condition failed (they retire too).
+    pub instructions: u64,
+    /// Load instructions executed (an LDM/VLDM counts once).
+    pub loads: u64,
+    /// Store instructions executed (an STM/VSTM counts once).
+    pub stores: u64,
+    /// Control transfers that left the sequential path (taken B/BL/BX/BLX, PC writes).
+    pub branches_taken: u64,
+    /// Redirected host calls.
+    pub host_calls: u64,
+}
+
+/// Called before each instruction with its address, its word and the state before it.
+pub type TraceFn = Box<dyn FnMut(u32, u32, &Cpu)>;
+
+/// What a finished [`Sim::call`] / [`Sim::run`] left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// r0 at the return.
+    pub r0: u32,
+    /// r1 at the return (high word of a 64-bit result).
+    pub r1: u32,
+    /// d0 at the return, raw bits (a double result).
+    pub d0: u64,
+    /// `Some(code)` when a host function returned [`HostRet::Stop`].
+    pub stopped: Option<u32>,
+}
+
+impl Outcome {
+    /// d0 as an f64.
+    pub fn f64(&self) -> f64 {
+        f64::from_bits(self.d0)
+    }
+
+    /// r1:r0 as a 64-bit value.
+    pub fn u64(&self) -> u64 {
+        self.r0 as u64 | (self.r1 as u64) << 32
+    }
+}
+
+/// How control continues after one instruction.
+pub(crate) enum Flow {
+    Next,
+    Jump(u32),
+    Stop(u32),
+}
+
+struct CodeRegion {
+    base: u32,
+    len: u32,
+    /// One entry per 4 KiB page, allocated when first executed.
+    pages: Vec<Vec<Decoded>>,
+}
+
+/// An ARMv7-A A32 + VFPv3-D16 simulator over host memory below 4 GiB.
+pub struct Sim {
+    /// Architectural state; free to inspect and change between runs.
+    pub cpu: Cpu,
+    /// Registered guest memory.
+    pub mem: Memory,
+    /// Event counters (reset them by assigning `Counters::default()`).
+    pub counters: Counters,
+    code: Vec<CodeRegion>,
+    /// Fast path: the page of the last fetch (base address, region, page index).
+    hot_base: u32,
+    hot_region: usize,
+    hot_page: usize,
+    redirects: HashMap<u32, usize>,
+    host_fns: Vec<HostFn>,
+    trace: Option<TraceFn>,
+    step_limit: Option<u64>,
+    /// Address of the instruction being executed (for faults).
+    pub(crate) cur_pc: u32,
+}
+
+impl Default for Sim {
+    fn default() -> Self {
+        Sim::new()
+    }
+}
+
+impl Sim {
+    /// A simulator with no memory, no code and a zeroed CPU.
+    pub fn new() -> Self {
+        Sim {
+            cpu: Cpu::new(),
+            mem: Memory::new(),
+            counters: Counters::default(),
+            code: Vec::new(),
+            hot_base: 1,
+            hot_region: 0,
+            hot_page: 0,
+            redirects: HashMap::new(),
+            host_fns: Vec::new(),
+            trace: None,
+            step_limit: None,
+            cur_pc: 0,
+        }
+    }
+
+    /// Registers `[base, base + len)` of host memory with `perms`. With
+    /// [`Perms::EXEC`] the range is also a code region: instructions are fetched from it
+    /// and decoded once into a cache (call [`Sim::invalidate`] after rewriting code).
+    ///
+    /// # Safety
+    /// As [`Memory::add_region`]: the range must stay live host memory at address `base`
+    /// while registered.
+    pub unsafe fn add_region(
+        &mut self,
+        base: u32,
+        len: u32,
+        perms: Perms,
+    ) -> Result<(), RegionError> {
+        let perms = if perms.contains(Perms::EXEC) {
+            perms.union(Perms::READ)
+        } else {
+            perms
+        };
+        // SAFETY: forwarded from our caller.
+        unsafe { self.mem.add_region(base, len, perms)? };
+        if perms.contains(Perms::EXEC) {
+            let npages =
+                ((base as u64 + len as u64 - 1) >> PAGE_SHIFT) - (base as u64 >> PAGE_SHIFT) + 1;
+            self.code.push(CodeRegion {
+                base,
+                len,
+                pages: vec![Vec::new(); npages as usize],
+            });
+        }
+        Ok(())
+    }
+
+    /// Registers a readable, executable code region (see [`Sim::add_region`]).
+    ///
+    /// # Safety
+    /// As [`Memory::add_region`].
+    pub unsafe fn add_code_region(&mut self, base: u32, len: u32) -> Result<(), RegionError> {
+        // SAFETY: forwarded from our caller.
+        unsafe { self.add_region(base, len, Perms::RX) }
+    }
+
+    /// Forgets the region starting at `base` (and its decoded code).
+    pub fn remove_region(&mut self, base: u32) -> bool {
+        self.code.retain(|c| c.base != base);
+        self.hot_base = 1;
+        self.mem.remove_region(base).is_some()
+    }
+
+    /// Forgets decoded instructions in `[addr, addr + len)`: call after rewriting code
+    /// (the simulator's equivalent of an instruction-cache flush). Guest stores into code
+    /// regions do not invalidate by themselves.
+    pub fn invalidate(&mut self, addr: u32, len: u32) {
+        let end = addr as u64 + len as u64;
+        for c in &mut self.code {
+            let cend = c.base as u64 + c.len as u64;
+            let lo = (addr as u64).max(c.base as u64);
+            let hi = end.min(cend);
+            let mut a = lo & !3;
+            while a < hi {
+                let page = ((a >> PAGE_SHIFT) - (c.base as u64 >> PAGE_SHIFT)) as usize;
+                let slot = ((a >> 2) as usize) & (PAGE_SLOTS - 1);
+                if let Some(p) = c.pages.get_mut(page) {
+                    if let Some(d) = p.get_mut(slot) {
+                        *d = Decoded::UNDECODED;
+                    }
+                }
+                a += 4;
+            }
+        }
+    }
+
+    /// Makes a branch to `addr` call `f` on the host with AAPCS-VFP arguments; when `f`
+    /// returns, its result goes to r0/r1 or d0 and execution continues at LR.
+    /// `addr` must be word-aligned; it need not lie in any region.
+    pub fn add_redirect(&mut self, addr: u32, f: HostFn) {
+        let idx = self.host_fns.len();
+        self.host_fns.push(f);
+        self.redirects.insert(addr, idx);
+        self.invalidate(addr, 4);
+    }
+
+    /// Calls `f` before every instruction (`None` turns tracing off).
+    pub fn set_trace(&mut self, f: Option<TraceFn>) {
+        self.trace = f;
+    }
+
+    /// Stops with [`FaultKind::StepLimit`] once `counters.instructions` reaches `limit`.
+    pub fn set_step_limit(&mut self, limit: Option<u64>) {
+        self.step_limit = limit;
+    }
+
+    /// Calls the guest function at `entry` with up to four integer arguments in r0–r3 and
+    /// the rest on the stack (SP must point into writable memory), LR set to the magic
+    /// return address; runs until it returns there. SP is restored afterwards.
+    pub fn call(&mut self, entry: u32, args: &[u32]) -> Result<Outcome, Fault> {
+        let args: Vec<Arg> = args.iter().map(|&a| Arg::I32(a)).collect();
+        self.call_args(entry, &args)
+    }
+
+    /// Like [`Sim::call`], with integer, 64-bit and double arguments placed by AAPCS-VFP.
+    pub fn call_args(&mut self, entry: u32, args: &[Arg]) -> Result<Outcome, Fault> {
+        let mut cur = ArgCursor::default();
+        let locs: Vec<Loc> = args
+            .iter()
+            .map(|a| match a {
+                Arg::I32(_) => cur.next_u32(),
+                Arg::I64(_) => cur.next_u64(),
+                Arg::F64(_) => cur.next_f64(),
+            })
+            .collect();
+        let old_sp = self.cpu.regs[13];
+        let stack = (cur.stack_bytes() + 7) & !7;
+        let sp = old_sp.wrapping_sub(stack);
+        for (a, l) in args.iter().zip(&locs) {
+            let bits = match *a {
+                Arg::I32(v) => v as u64,
+                Arg::I64(v) => v,
+                Arg::F64(v) => v.to_bits(),
+            };
+            match *l {
+                Loc::Core(r) => self.cpu.regs[r as usize] = bits as u32,
+                Loc::CorePair(r) => {
+                    self.cpu.regs[r as usize] = bits as u32;
+                    self.cpu.regs[r as usize + 1] = (bits >> 32) as u32;
+                }
+                Loc::D(d) => self.cpu.d[d as usize] = bits,
+                Loc::Stack(off) => {
+                    let ok = if matches!(a, Arg::I32(_)) {
+                        self.mem.write_u32(sp.wrapping_add(off), bits as u32)
+                    } else {
+                        self.mem.write_u64(sp.wrapping_add(off), bits)
+                    };
+                    if !ok {
+                        return Err(Fault {
+                            pc: entry,
+                            addr: sp.wrapping_add(off),
+                            kind: FaultKind::WildWrite { size: 4 },
+                        });
+                    }
+                }
+            }
+        }
+        self.cpu.regs[13] = sp;
+        self.cpu.regs[14] = RETURN_MAGIC;
+        self.cpu.regs[15] = entry;
+        let r = self.run();
+        if matches!(r, Ok(Outcome { stopped: None, .. })) {
+            self.cpu.regs[13] = old_sp;
+        }
+        r
+    }
+
+    /// Runs from `cpu.regs[15]` until control reaches the magic return address
+    /// ([`crate::RETURN_MAGIC`]), a host function stops, or a fault.
+    /// On a fault, `cpu.regs[15]` is the faulting instruction's address.
+    pub fn run(&mut self) -> Result<Outcome, Fault> {
+        loop {
+            let pc = self.cpu.regs[15];
+            if pc == RETURN_MAGIC {
+                return Ok(self.outcome(None));
+            }
+            let d = self.fetch(pc)?;
+            if let Some(limit) = self.step_limit {
+                if self.counters.instructions >= limit {
+                    return Err(Fault {
+                        pc,
+                        addr: pc,
+                        kind: FaultKind::StepLimit,
+                    });
+                }
+            }
+            if let Some(t) = self.trace.as_mut() {
+                t(pc, d.word, &self.cpu);
+            }
+            self.counters.instructions += 1;
+            if !self.cpu.cond_passed(d.cond) {
+                self.cpu.regs[15] = pc.wrapping_add(4);
+                continue;
+            }
+            self.cur_pc = pc;
+            self.cpu.regs[15] = pc.wrapping_add(8);
+            match self.exec(&d) {
+                Ok(Flow::Next) => self.cpu.regs[15] = pc.wrapping_add(4),
+                Ok(Flow::Jump(t)) => {
+                    self.cpu.regs[15] = t;
+                    self.counters.branches_taken += 1;
+                }
+                Ok(Flow::Stop(code)) => return Ok(self.outcome(Some(code))),
+                Err(f) => {
+                    self.cpu.regs[15] = pc;
+                    return Err(f);
+                }
+            }
+        }
+    }
+
+    fn outcome(&self, stopped: Option<u32>) -> Outcome {
+        Outcome {
+            r0: self.cpu.regs[0],
+            r1: self.cpu.regs[1],
+            d0: self.cpu.d[0],
+            stopped,
+        }
+    }
+
+    /// The decoded instruction at `pc` (decoding and caching it on first use).
+    #[inline]
+    fn fetch(&mut self, pc: u32) -> Result<Decoded, Fault> {
+        let off = pc.wrapping_sub(self.hot_base);
+        if off < (1 << PAGE_SHIFT) {
+            if let Some(d) = self
+                .code
+                .get(self.hot_region)
+                .and_then(|c| c.pages.get(self.hot_page))
+                .and_then(|p| p.get((off >> 2) as usize))
+            {
+                if d.op != Op::Undecoded {
+                    return Ok(*d);
+                }
+            }
+        }
+        self.fetch_slow(pc)
+    }
+
+    #[cold]
+    fn fetch_slow(&mut self, pc: u32) -> Result<Decoded, Fault> {
+        let outside = Fault {
+            pc,
+            addr: pc,
+            kind: FaultKind::JumpOutsideCode,
+        };
+        let region = self
+            .code
+            .iter()
+            .position(|c| pc >= c.base && ((pc - c.base) as u64) + 4 <= c.len as u64);
+        let Some(ri) = region else {
+            if let Some(&i) = self.redirects.get(&pc) {
+                return Ok(Decoded {
+                    cond: 14,
+                    op: Op::Redirect(i as u32),
+                    word: 0,
+                });
+            }
+            return Err(outside);
+        };
+        if pc & 3 != 0 {
+            return Err(Fault {
+                pc,
+                addr: pc,
+                kind: FaultKind::MisalignedBranch,
+            });
+        }
+        let c = &self.code[ri];
+        let page = ((pc >> PAGE_SHIFT) - (c.base >> PAGE_SHIFT)) as usize;
+        let slot = ((pc >> 2) as usize) & (PAGE_SLOTS - 1);
+        let d = match self.redirects.get(&pc) {
+            Some(&i) => Decoded {
+                cond: 14,
+                op: Op::Redirect(i as u32),
+                word: 0,
+            },
+            None => {
+                let Some(word) = self.mem.read_u32(pc) else {
+                    return Err(outside);
+                };
+                decode(word)
+            }
+        };
+        let c = &mut self.code[ri];
+        let Some(p) = c.pages.get_mut(page) else {
+            return Err(outside);
+        };
+        if p.is_empty() {
+            *p = vec![Decoded::UNDECODED; PAGE_SLOTS];
+        }
+        if let Some(s) = p.get_mut(slot) {
+            *s = d;
+        }
+        self.hot_base = pc & !((1 << PAGE_SHIFT) - 1);
+        self.hot_region = ri;
+        self.hot_page = page;
+        Ok(d)
+    }
+
+    /// A fault at the current instruction.
+    #[inline]
+    pub(crate) fn fault(&self, addr: u32, kind: FaultKind) -> Fault {
+        Fault {
+            pc: self.cur_pc,
+            addr,
+            kind,
+        }
+    }
+
+    /// Register read as an instruction sees it (r15 reads as the instruction address + 8).
+    #[inline]
+    pub(crate) fn r(&self, n: u8) -> u32 {
+        self.cpu.regs[n as usize & 15]
+    }
+
+    /// BXWritePC (ARM ARM A2.3.2): also used for ALUWritePC and LoadWritePC in ARMv7.
+    pub(crate) fn bx_write_pc(&self, target: u32) -> Result<Flow, Fault> {
+        if target & 1 != 0 {
+            Err(self.fault(target, FaultKind::ThumbNotSupported))
+        } else if target & 2 != 0 {
+            Err(self.fault(target, FaultKind::MisalignedBranch))
+        } else {
+            Ok(Flow::Jump(target))
+        }
+    }
+
+    fn exec(&mut self, d: &Decoded) -> Result<Flow, Fault> {
+        match d.op {
+            Op::Dp { op, s, rd, rn, op2 } => self.exec_dp(op, s, rd, rn, op2),
+            Op::Movw { rd, imm } => {
+                self.cpu.regs[rd as usize & 15] = imm as u32;
+                Ok(Flow::Next)
+            }
+            Op::Movt { rd, imm } => {
+                let r = &mut self.cpu.regs[rd as usize & 15];
+                *r = (*r & 0xFFFF) | (imm as u32) << 16;
+                Ok(Flow::Next)
+            }
+            Op::Branch { off, link } => {
+                let pc = self.cur_pc;
+                if link {
+                    self.cpu.regs[14] = pc.wrapping_add(4);
+                }
+                Ok(Flow::Jump(pc.wrapping_add(8).wrapping_add(off as u32)))
+            }
+            Op::Bx { rm, link } => {
+                let t = self.r(rm);
+                if link {
+                    self.cpu.regs[14] = self.cur_pc.wrapping_add(4);
+                }
+                self.bx_write_pc(t)
+            }
+            Op::Mul { .. } | Op::MulLong { .. } | Op::Div { .. } | Op::Clz { .. } => {
+                self.exec_mul(&d.op)
+            }
+            Op::Mrs { rd } => {
+                self.cpu.regs[rd as usize & 15] = self.cpu.nzcv;
+                Ok(Flow::Next)
+            }
+            Op::Msr { rn } => {
+                self.cpu.nzcv = self.r(rn) & crate::cpu::NZCV_MASK;
+                Ok(Flow::Next)
+            }
+            Op::Load { .. }
+            | Op::Store { .. }
+            | Op::Ldrd { .. }
+            | Op::Strd { .. }
+            | Op::Ldm { .. }
+            | Op::Stm { .. } => self.exec_mem(&d.op),
+            Op::Nop => Ok(Flow::Next),
+            Op::Redirect(i) => self.exec_redirect(i),
+            Op::Fault(k) => Err(self.fault(self.cur_pc, k.to_kind(d.word))),
+            Op::Undecoded => Err(self.fault(self.cur_pc, FaultKind::Unsupported { word: d.word })),
+            _ => self.exec_vfp(&d.op),
+        }
+    }
+
+    fn exec_redirect(&mut self, i: u32) -> Result<Flow, Fault> {
+        let addr = self.cur_pc;
+        self.counters.host_calls += 1;
+        let Some(f) = self.host_fns.get_mut(i as usize) else {
+            return Err(self.fault(addr, FaultKind::JumpOutsideCode));
+        };
+        let mut call = HostCall::new(&mut self.cpu, &self.mem, addr);
+        let ret = f(&mut call)?;
+        match ret {
+            HostRet::Void => {}
+            HostRet::I32(v) => self.cpu.regs[0] = v,
+            HostRet::I64(v) => {
+                self.cpu.regs[0] = v as u32;
+                self.cpu.regs[1] = (v >> 32) as u32;
+            }
+            HostRet::F64(v) => self.cpu.set_f64(0, v),
+            HostRet::Stop(code) => {
+                self.cpu.regs[15] = self.cpu.regs[14];
+                return Ok(Flow::Stop(code));
+            }
+        }
+        let lr = self.cpu.regs[14];
+        self.bx_write_pc(lr)
+    }
+}

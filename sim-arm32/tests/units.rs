@@ -1,0 +1,223 @@
+//! Per-family unit tests with hand-checked values. Encodings were produced by
+//! `arm-linux-gnueabihf-as` and are annotated with their disassembly.
+
+mod common;
+use common::{Env, BX_LR};
+use sim_arm32::{FaultKind, C, N, V, Z};
+
+#[test]
+fn data_processing_and_flags() {
+    let mut e = Env::new();
+    // adds r0, r0, r1
+    let out = e.run(&[0xe0900001, BX_LR], &[0x7FFF_FFFF, 1]).unwrap();
+    assert_eq!(out.r0, 0x8000_0000);
+    assert_eq!(e.sim.cpu.nzcv, N | V);
+    let out = e.run(&[0xe0900001, BX_LR], &[0xFFFF_FFFF, 1]).unwrap();
+    assert_eq!(out.r0, 0);
+    assert_eq!(e.sim.cpu.nzcv, Z | C);
+    // cmp r0, #0 ; rrxs r0, r1 (carry from cmp: 5 - 0 has no borrow, C = 1)
+    let out = e.run(&[0xe3500000, 0xe1b00061, BX_LR], &[5, 3]).unwrap();
+    assert_eq!(out.r0, 0x8000_0001);
+    assert_eq!(e.sim.cpu.nzcv, N | C);
+    // lsl r0, r1, r2 with r2 = 33 -> 0; with r2 = 0x104 (bottom byte 4) -> r1 << 4
+    assert_eq!(e.run(&[0xe1a00211, BX_LR], &[0, 1, 33]).unwrap().r0, 0);
+    assert_eq!(e.run(&[0xe1a00211, BX_LR], &[0, 1, 0x104]).unwrap().r0, 16);
+    // movw r0, #0x1234 ; movt r0, #0x5678
+    assert_eq!(
+        e.run(&[0xe3010234, 0xe3450678, BX_LR], &[]).unwrap().r0,
+        0x5678_1234
+    );
+}
+
+#[test]
+fn conditional_loop_counts() {
+    let mut e = Env::new();
+    // 0: mov r1, #0 ; 4: add r1, r1, r0 ; 8: subs r0, r0, #1 ; c: bne 4 ; 10: mov r0, r1 ; bx lr
+    let prog = [
+        0xe3a01000, 0xe0811000, 0xe2500001, 0x1afffffc, 0xe1a00001, BX_LR,
+    ];
+    let out = e.run(&prog, &[10]).unwrap();
+    assert_eq!(out.r0, 55);
+    assert_eq!(e.sim.counters.branches_taken, 9 + 1);
+    assert_eq!(e.sim.counters.instructions, 1 + 3 * 10 + 2);
+}
+
+#[test]
+fn multiplies_divides_clz() {
+    let mut e = Env::new();
+    // mul r0, r1, r2
+    assert_eq!(e.run(&[0xe0000291, BX_LR], &[0, 7, 6]).unwrap().r0, 42);
+    // mla r0, r1, r2, r3 / mls r0, r1, r2, r3
+    assert_eq!(
+        e.run(&[0xe0203291, BX_LR], &[0, 7, 6, 100]).unwrap().r0,
+        142
+    );
+    assert_eq!(e.run(&[0xe0603291, BX_LR], &[0, 7, 6, 100]).unwrap().r0, 58);
+    // umull r0, r1, r2, r3
+    let out = e
+        .run(&[0xe0810392, BX_LR], &[0, 0, 0xFFFF_FFFF, 0xFFFF_FFFF])
+        .unwrap();
+    assert_eq!(out.u64(), 0xFFFF_FFFE_0000_0001);
+    // smlal r0, r1, r2, r3: 10 + (-2 * 3)
+    let out = e
+        .run(&[0xe0e10392, BX_LR], &[10, 0, (-2i32) as u32, 3])
+        .unwrap();
+    assert_eq!(out.u64() as i64, 4);
+    // udiv / sdiv, incl. divide by zero = 0 and INT_MIN / -1 = INT_MIN
+    assert_eq!(e.run(&[0xe730f110, BX_LR], &[100, 7]).unwrap().r0, 14);
+    assert_eq!(e.run(&[0xe730f110, BX_LR], &[100, 0]).unwrap().r0, 0);
+    assert_eq!(
+        e.run(&[0xe710f110, BX_LR], &[(-100i32) as u32, 7])
+            .unwrap()
+            .r0,
+        (-14i32) as u32
+    );
+    assert_eq!(
+        e.run(&[0xe710f110, BX_LR], &[0x8000_0000, u32::MAX])
+            .unwrap()
+            .r0,
+        0x8000_0000
+    );
+    // clz r0, r1
+    assert_eq!(
+        e.run(&[0xe16f0f11, BX_LR], &[0, 0x0001_0000]).unwrap().r0,
+        15
+    );
+    assert_eq!(e.run(&[0xe16f0f11, BX_LR], &[0, 0]).unwrap().r0, 32);
+}
+
+#[test]
+fn loads_stores_and_stack() {
+    let mut e = Env::new();
+    let d = e.data;
+    e.set_data_u32(0, 0x8081_82FF);
+    e.set_data_u32(8, 11);
+    e.set_data_u32(12, 22);
+    // ldrsb r0, [r1, #-1] with r1 = d + 1 -> 0xFFFF_FFFF (byte 0xFF)
+    assert_eq!(
+        e.run(&[0xe15100d1, BX_LR], &[0, d + 1]).unwrap().r0,
+        0xFFFF_FFFF
+    );
+    // ldrsh r0, [r1, r2] with r2 = 2 -> 0x8081 sign-extended
+    assert_eq!(
+        e.run(&[0xe19100f2, BX_LR], &[0, d, 2]).unwrap().r0,
+        0xFFFF_8081
+    );
+    // ldr r0, [r1, r2, lsl #2] with r2 = 2 -> word at d + 8
+    assert_eq!(e.run(&[0xe7910102, BX_LR], &[0, d, 2]).unwrap().r0, 11);
+    // ldrd r2, r3, [r1, #8]! ; add r0, r2, r3 ; (r1 written back)
+    let out = e.run(&[0xe1e120d8, 0xe0820003, BX_LR], &[0, d]).unwrap();
+    assert_eq!(out.r0, 33);
+    assert_eq!(e.sim.cpu.regs[1], d + 8);
+    // strh r0, [r1], #2 (post-index)
+    e.run(&[0xe0c100b2, BX_LR], &[0xABCD_1234, d + 16]).unwrap();
+    assert_eq!(e.data_u32(16) & 0xFFFF, 0x1234);
+    assert_eq!(e.sim.cpu.regs[1], d + 18);
+    // push {r4, lr} ; mov r4, #1 ; add r0, r0, r4 ; pop {r4, pc}
+    e.sim.cpu.regs[4] = 77;
+    let out = e
+        .run(&[0xe92d4010, 0xe3a04001, 0xe0800004, 0xe8bd8010], &[41])
+        .unwrap();
+    assert_eq!(out.r0, 42);
+    assert_eq!(e.sim.cpu.regs[4], 77);
+    assert_eq!(e.sim.cpu.regs[13], e.stack_top);
+    // stmib r1, {r2, r3} ; ldmdb r1!, {r2-r5} (r1 = d + 32)
+    e.run(&[0xe981000c, BX_LR], &[0, d + 32, 5, 6]).unwrap();
+    assert_eq!((e.data_u32(36), e.data_u32(40)), (5, 6));
+    e.run(&[0xe931003c, BX_LR], &[0, d + 48]).unwrap();
+    assert_eq!(e.sim.cpu.regs[1], d + 32);
+    assert_eq!(
+        (e.sim.cpu.regs[2], e.sim.cpu.regs[3], e.sim.cpu.regs[4]),
+        (0, 5, 6)
+    );
+}
+
+#[test]
+fn vfp_arithmetic_compare_convert() {
+    let mut e = Env::new();
+    let put = |e: &mut Env, a: f64, b: f64| {
+        e.sim.cpu.set_f64(0, a);
+        e.sim.cpu.set_f64(1, b);
+    };
+    put(&mut e, 1.5, 2.25);
+    assert_eq!(e.run(&[0xee300b01, BX_LR], &[]).unwrap().f64(), 3.75); // vadd
+    put(&mut e, 1.5, 2.0);
+    assert_eq!(e.run(&[0xee200b01, BX_LR], &[]).unwrap().f64(), 3.0); // vmul
+    put(&mut e, 1.0, 0.0);
+    assert_eq!(
+        e.run(&[0xee800b01, BX_LR], &[]).unwrap().f64(),
+        f64::INFINITY
+    ); // vdiv
+    assert_ne!(e.sim.cpu.fpscr & sim_arm32::FPSCR_DZC, 0);
+    put(&mut e, 2.0, 0.0);
+    assert_eq!(e.run(&[0xeeb10bc0, BX_LR], &[]).unwrap().f64(), 2f64.sqrt()); // vsqrt
+                                                                              // 0/0 gives the ARM default NaN (positive), not the x86 one.
+    put(&mut e, 0.0, 0.0);
+    assert_eq!(
+        e.run(&[0xee800b01, BX_LR], &[]).unwrap().d0,
+        0x7FF8_0000_0000_0000
+    );
+    // vcmp.f64 d0, d1 ; vmrs APSR_nzcv, fpscr: less than -> N
+    put(&mut e, 1.0, 2.0);
+    e.run(&[0xeeb40b41, 0xeef1fa10, BX_LR], &[]).unwrap();
+    assert_eq!(e.sim.cpu.nzcv, N);
+    put(&mut e, f64::NAN, 2.0);
+    e.run(&[0xeeb40b41, 0xeef1fa10, BX_LR], &[]).unwrap();
+    assert_eq!(e.sim.cpu.nzcv, C | V);
+    // vcvt.s32.f64 s0, d0 (toward zero, saturating); vmov r0, s0 via vmov r0, r1, d0
+    put(&mut e, -2.75, 0.0);
+    assert_eq!(
+        e.run(&[0xeebd0bc0, 0xec510b10, BX_LR], &[]).unwrap().r0,
+        (-2i32) as u32
+    );
+    put(&mut e, 1e20, 0.0);
+    assert_eq!(
+        e.run(&[0xeebd0bc0, 0xec510b10, BX_LR], &[]).unwrap().r0,
+        i32::MAX as u32
+    );
+    // vcvt.f64.u32 d1, s2 ; vmov r0, r1, d1... use vmov s1, r2 path: vmov s1, r2; vmov r2, s1
+    let out = e
+        .run(&[0xee002a90, 0xee102a90, 0xe1a00002, BX_LR], &[0, 0, 99])
+        .unwrap();
+    assert_eq!(out.r0, 99);
+    // vmov.f64 d2, #1.5 ; vsub.f64 d0, d1, d2
+    put(&mut e, 0.0, 4.0);
+    assert_eq!(
+        e.run(&[0xeeb72b08, 0xee310b42, BX_LR], &[]).unwrap().f64(),
+        2.5
+    );
+}
+
+#[test]
+fn faults_never_crash_the_host() {
+    let mut e = Env::new();
+    // ldr r0, [r1] from address 16: wild read.
+    let f = e.run(&[0xe5910000, BX_LR], &[0, 16]).unwrap_err();
+    assert_eq!(f.kind, FaultKind::WildRead { size: 4 });
+    assert_eq!((f.pc, f.addr), (e.code, 16));
+    // str r0, [r1, #4] into the code region (read-only): wild write.
+    let code = e.code;
+    let f = e.run(&[0xe5810004, BX_LR], &[0, code]).unwrap_err();
+    assert_eq!(f.kind, FaultKind::WildWrite { size: 4 });
+    // udf #0 / bkpt
+    let f = e.run(&[0xe7f000f0], &[]).unwrap_err();
+    assert_eq!(f.kind, FaultKind::Undefined { word: 0xe7f000f0 });
+    let f = e.run(&[0xe1200070], &[]).unwrap_err();
+    assert_eq!(f.kind, FaultKind::Breakpoint { imm: 0 });
+    // blx r3 to an odd address: Thumb is not supported.
+    let f = e.run(&[0xe12fff33], &[0, 0, 0, code + 9]).unwrap_err();
+    assert_eq!(f.kind, FaultKind::ThumbNotSupported);
+    // bx r3 to unmapped memory: jump outside code (reported at the target).
+    let f = e.run(&[0xe12fff13], &[0, 0, 0, 0x1000]).unwrap_err();
+    assert_eq!(f.kind, FaultKind::JumpOutsideCode);
+    assert_eq!(f.pc, 0x1000);
+    // ldrd from an unaligned address.
+    let d = e.data;
+    let f = e.run(&[0xe1e120d8, BX_LR], &[0, d + 2]).unwrap_err();
+    assert_eq!(f.kind, FaultKind::Unaligned { size: 8 });
+    // An infinite loop stops at the step limit.
+    e.sim
+        .set_step_limit(Some(e.sim.counters.instructions + 1000));
+    let f = e.run(&[0xeafffffe], &[]).unwrap_err();
+    assert_eq!(f.kind, FaultKind::StepLimit);
+}
