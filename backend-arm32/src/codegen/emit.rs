@@ -1,0 +1,340 @@
+//! Emission: walks the allocated VCode in block order, inserting regalloc2's moves
+//! (register/register and spill/reload) around instructions, and writes A32 through the
+//! assembler. Frame layout (see docs/abi.md), from high to low addresses:
+//!
+//! ```text
+//!   [caller's frame]
+//!   lr, saved callee-saved registers (push)
+//!   padding to keep sp 8-byte aligned (AAPCS)
+//!   spill slots (slot i at [sp, #4*i])     <- sp
+//! ```
+
+use regalloc2::{Allocation, Block, Edit, InstPosition, Output};
+
+use super::abi::CALLEE_SAVED;
+use super::vcode::{AluOp, MInst, Operand2, VCode};
+use super::CodegenError;
+use crate::asm::{
+    self, Addr, BlockMode, Cond, DpOp, Inst, Label, MemOp, Operand2 as AOp2, Reg, RegList, Shift,
+};
+
+struct Emitter<'a> {
+    buf: asm::CodeBuffer,
+    func: &'a str,
+    labels: Vec<Label>,
+    /// Callee-saved registers pushed in the prologue, plus lr.
+    saved: RegList,
+    /// Bytes subtracted from sp after the push (spill area + alignment padding).
+    frame: u32,
+}
+
+fn reg_of(a: Allocation) -> Option<Reg> {
+    a.as_reg().and_then(|p| Reg::new(p.hw_enc() as u32).ok())
+}
+
+impl Emitter<'_> {
+    fn asm_err(&self, err: asm::AsmError) -> CodegenError {
+        CodegenError::Asm {
+            func: self.func.to_string(),
+            err,
+        }
+    }
+
+    fn inst(&mut self, i: Inst) -> Result<(), CodegenError> {
+        self.buf.emit(&i).map_err(|e| self.asm_err(e))
+    }
+
+    fn dp(&mut self, op: DpOp, s: bool, rd: Reg, rn: Reg, op2: AOp2) -> Result<(), CodegenError> {
+        self.inst(Inst::Dp {
+            cond: Cond::Al,
+            op,
+            s,
+            rd,
+            rn,
+            op2,
+        })
+    }
+
+    fn imm(&self, v: u32) -> Result<AOp2, CodegenError> {
+        AOp2::imm(v).ok_or_else(|| {
+            self.asm_err(asm::AsmError::OutOfRange {
+                what: "operand2 immediate",
+                value: i64::from(v),
+            })
+        })
+    }
+
+    /// The cheapest materialisation of a 32-bit constant: MOV or MVN of a rotated imm8,
+    /// else MOVW (and MOVT when the top half is non-zero).
+    fn constant(&mut self, rd: Reg, value: u32) -> Result<(), CodegenError> {
+        if let Some(op2) = AOp2::imm(value) {
+            return self.dp(DpOp::Mov, false, rd, rd, op2);
+        }
+        if let Some(op2) = AOp2::imm(!value) {
+            return self.dp(DpOp::Mvn, false, rd, rd, op2);
+        }
+        self.inst(Inst::Movw {
+            cond: Cond::Al,
+            rd,
+            imm: value as u16,
+        })?;
+        if value >> 16 != 0 {
+            self.inst(Inst::Movt {
+                cond: Cond::Al,
+                rd,
+                imm: (value >> 16) as u16,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn slot_offset(&self, a: Allocation) -> Result<i32, CodegenError> {
+        let slot = a.as_stack().map(|s| s.index()).unwrap_or(0) as u32;
+        let off = slot * 4;
+        if off > 4095 {
+            return Err(CodegenError::FrameTooLarge {
+                func: self.func.to_string(),
+                bytes: off,
+            });
+        }
+        Ok(off as i32)
+    }
+
+    fn edit(&mut self, edit: &Edit) -> Result<(), CodegenError> {
+        let Edit::Move { from, to } = *edit;
+        match (reg_of(from), reg_of(to)) {
+            (Some(f), Some(t)) => {
+                if f != t {
+                    self.dp(DpOp::Mov, false, t, t, AOp2::Reg(f))?;
+                }
+                Ok(())
+            }
+            (Some(f), None) => {
+                let off = self.slot_offset(to)?;
+                self.mem(MemOp::Str, f, off)
+            }
+            (None, Some(t)) => {
+                let off = self.slot_offset(from)?;
+                self.mem(MemOp::Ldr, t, off)
+            }
+            // regalloc2 never asks for stack-to-stack moves.
+            (None, None) => Err(CodegenError::Regalloc {
+                func: self.func.to_string(),
+                why: "stack-to-stack move".into(),
+            }),
+        }
+    }
+
+    fn mem(&mut self, op: MemOp, rt: Reg, off: i32) -> Result<(), CodegenError> {
+        self.inst(Inst::Mem {
+            cond: Cond::Al,
+            op,
+            rt,
+            addr: Addr::imm(Reg::SP, off),
+        })
+    }
+
+    fn prologue(&mut self) -> Result<(), CodegenError> {
+        self.inst(Inst::Block {
+            cond: Cond::Al,
+            load: false,
+            mode: BlockMode::Db,
+            rn: Reg::SP,
+            writeback: true,
+            regs: self.saved,
+        })?;
+        if self.frame > 0 {
+            let op2 = self.imm(self.frame)?;
+            self.dp(DpOp::Sub, false, Reg::SP, Reg::SP, op2)?;
+        }
+        Ok(())
+    }
+
+    fn epilogue(&mut self) -> Result<(), CodegenError> {
+        if self.frame > 0 {
+            let op2 = self.imm(self.frame)?;
+            self.dp(DpOp::Add, false, Reg::SP, Reg::SP, op2)?;
+        }
+        // Popping the saved lr straight into pc returns.
+        let regs = RegList((self.saved.0 & !(1 << 14)) | (1 << 15));
+        self.inst(Inst::Block {
+            cond: Cond::Al,
+            load: true,
+            mode: BlockMode::Ia,
+            rn: Reg::SP,
+            writeback: true,
+            regs,
+        })
+    }
+
+    fn op2(&self, op2: Operand2, allocs: &[Allocation], idx: usize) -> Result<AOp2, CodegenError> {
+        match op2 {
+            Operand2::Reg { .. } => Ok(AOp2::Reg(self.r(allocs, idx)?)),
+            Operand2::Imm { value } => self.imm(value),
+        }
+    }
+
+    fn r(&self, allocs: &[Allocation], idx: usize) -> Result<Reg, CodegenError> {
+        allocs
+            .get(idx)
+            .copied()
+            .and_then(reg_of)
+            .ok_or_else(|| CodegenError::Regalloc {
+                func: self.func.to_string(),
+                why: format!("operand {idx} not in a register"),
+            })
+    }
+
+    fn minst(
+        &mut self,
+        inst: &MInst,
+        allocs: &[Allocation],
+        next: Option<Block>,
+    ) -> Result<(), CodegenError> {
+        match inst {
+            MInst::Alu { op, op2, .. } => {
+                let rn = self.r(allocs, 0)?;
+                let (o2, rd_idx) = match op2 {
+                    Operand2::Reg { .. } => (self.op2(*op2, allocs, 1)?, 2),
+                    Operand2::Imm { .. } => (self.op2(*op2, allocs, 1)?, 1),
+                };
+                let rd = self.r(allocs, rd_idx)?;
+                let dp = match op {
+                    AluOp::Add => DpOp::Add,
+                    AluOp::Sub => DpOp::Sub,
+                    AluOp::Rsb => DpOp::Rsb,
+                    AluOp::And => DpOp::And,
+                    AluOp::Orr => DpOp::Orr,
+                    AluOp::Eor => DpOp::Eor,
+                    AluOp::Bic => DpOp::Bic,
+                };
+                self.dp(dp, false, rd, rn, o2)
+            }
+            MInst::Mul { .. } => {
+                let (rn, rm, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?, self.r(allocs, 2)?);
+                self.inst(Inst::Mul {
+                    cond: Cond::Al,
+                    s: false,
+                    rd,
+                    rn,
+                    rm,
+                })
+            }
+            MInst::Const { value, .. } => {
+                let rd = self.r(allocs, 0)?;
+                self.constant(rd, *value)
+            }
+            MInst::Args { .. } => Ok(()),
+            MInst::Ret { .. } => self.epilogue(),
+            MInst::Jump { target } => {
+                if next == Some(*target) {
+                    return Ok(());
+                }
+                let l = self.labels[target.index()];
+                self.buf
+                    .branch(Cond::Al, false, l)
+                    .map_err(|e| self.asm_err(e))
+            }
+            MInst::BrNonZero {
+                bits,
+                taken,
+                not_taken,
+                ..
+            } => {
+                let rn = self.r(allocs, 0)?;
+                if *bits >= 32 {
+                    self.dp(
+                        DpOp::Cmp,
+                        true,
+                        rn,
+                        rn,
+                        AOp2::Imm(asm::encode_imm(0).expect("0 encodes")),
+                    )?;
+                } else {
+                    // Only the low `bits` bits are defined: shift them to the top and test.
+                    let ip =
+                        Reg::new(u32::from(super::abi::SCRATCH)).map_err(|e| self.asm_err(e))?;
+                    self.dp(
+                        DpOp::Mov,
+                        true,
+                        ip,
+                        ip,
+                        AOp2::RegShiftImm {
+                            rm: rn,
+                            shift: Shift::Lsl,
+                            amount: 32 - bits,
+                        },
+                    )?;
+                }
+                let lt = self.labels[taken.index()];
+                self.buf
+                    .branch(Cond::Ne, false, lt)
+                    .map_err(|e| self.asm_err(e))?;
+                if next != Some(*not_taken) {
+                    let lf = self.labels[not_taken.index()];
+                    self.buf
+                        .branch(Cond::Al, false, lf)
+                        .map_err(|e| self.asm_err(e))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Emits `vcode` with the allocation `ra`.
+pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, CodegenError> {
+    // Which callee-saved registers does the allocation touch?
+    let mut used: u16 = 0;
+    let mut note = |a: Allocation| {
+        if let Some(r) = reg_of(a) {
+            used |= 1 << r.num();
+        }
+    };
+    ra.allocs.iter().copied().for_each(&mut note);
+    for (_, Edit::Move { from, to }) in &ra.edits {
+        note(*from);
+        note(*to);
+    }
+    let saved_mask = CALLEE_SAVED
+        .iter()
+        .fold(0u16, |m, &r| m | (used & (1 << r)))
+        | (1 << 14);
+    let pushed = saved_mask.count_ones() * 4;
+    let spill = ra.num_spillslots as u32 * 4;
+    let frame = (pushed + spill).next_multiple_of(8) - pushed;
+
+    let mut e = Emitter {
+        buf: asm::CodeBuffer::new(),
+        func,
+        labels: Vec::new(),
+        saved: RegList(saved_mask),
+        frame,
+    };
+    e.labels = (0..vcode.blocks.len()).map(|_| e.buf.new_label()).collect();
+    e.prologue()?;
+    let mut edits = ra.edits.iter().peekable();
+    for (bi, range) in vcode.ranges.iter().enumerate() {
+        let l = e.labels[bi];
+        e.buf.bind(l).map_err(|err| e.asm_err(err))?;
+        let next = (bi + 1 < vcode.blocks.len()).then(|| Block::new(bi + 1));
+        for ii in range.iter() {
+            while let Some((pt, edit)) =
+                edits.next_if(|(pt, _)| pt.inst() == ii && pt.pos() == InstPosition::Before)
+            {
+                let _ = pt;
+                e.edit(edit)?;
+            }
+            e.minst(&vcode.insts[ii.index()], ra.inst_allocs(ii), next)?;
+            while let Some((_, edit)) =
+                edits.next_if(|(pt, _)| pt.inst() == ii && pt.pos() == InstPosition::After)
+            {
+                e.edit(edit)?;
+            }
+        }
+    }
+    e.buf.finish().map_err(|err| CodegenError::Asm {
+        func: func.to_string(),
+        err,
+    })
+}

@@ -1,0 +1,232 @@
+//! VCode: ARM32 machine instructions on virtual registers, grouped in blocks, in the shape
+//! regalloc2 wants (its `Function` trait is implemented here). Block parameters carry SSA
+//! values across edges; critical edges are split during lowering, so the allocator can put
+//! the parallel moves for an edge at the end of its (single-successor) predecessor.
+
+use regalloc2::{Block, Inst as RaInst, InstRange, Operand, PReg, PRegSet, RegClass, VReg};
+
+/// Data-processing operations with a flexible second operand (used by the ISLE rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AluOp {
+    Add,
+    Sub,
+    Rsb,
+    And,
+    Orr,
+    Eor,
+    Bic,
+}
+
+/// The flexible second operand before allocation: a register or an encodable immediate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operand2 {
+    Reg { rm: VReg },
+    Imm { value: u32 },
+}
+
+/// One machine instruction on virtual registers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MInst {
+    /// `rd = rn <op> op2`
+    Alu {
+        op: AluOp,
+        rd: VReg,
+        rn: VReg,
+        op2: Operand2,
+    },
+    /// `rd = rn * rm`
+    Mul { rd: VReg, rn: VReg, rm: VReg },
+    /// `rd = value`, materialised as cheaply as A32 allows.
+    Const { rd: VReg, value: u32 },
+    /// Defines the incoming arguments in their ABI registers (first instruction only).
+    Args { args: Vec<(VReg, PReg)> },
+    /// Returns the values in their ABI registers.
+    Ret { rets: Vec<(VReg, PReg)> },
+    /// Unconditional branch; the block-call arguments are in [`VBlock::succ_args`].
+    Jump { target: Block },
+    /// Branch to `taken` if the low `bits` bits of `rn` are non-zero, else to `not_taken`.
+    BrNonZero {
+        rn: VReg,
+        bits: u8,
+        taken: Block,
+        not_taken: Block,
+    },
+}
+
+/// A VCode block.
+#[derive(Clone, Debug, Default)]
+pub struct VBlock {
+    pub params: Vec<VReg>,
+    pub insts: Vec<MInst>,
+    pub succs: Vec<Block>,
+    /// Per successor, the values passed to its parameters.
+    pub succ_args: Vec<Vec<VReg>>,
+    pub preds: Vec<Block>,
+}
+
+/// A function in VCode form, flattened for regalloc2.
+pub struct VCode {
+    pub blocks: Vec<VBlock>,
+    /// All instructions in block order.
+    pub insts: Vec<MInst>,
+    /// Per block, its instruction range in `insts`.
+    pub ranges: Vec<InstRange>,
+    /// Per instruction, its regalloc2 operands.
+    pub operands: Vec<Vec<Operand>>,
+    pub num_vregs: usize,
+}
+
+impl MInst {
+    /// The regalloc2 operands: uses first, then defs (regalloc2 accepts any order; fixed
+    /// registers come from the ABI).
+    pub fn operands(&self) -> Vec<Operand> {
+        match self {
+            MInst::Alu { rd, rn, op2, .. } => {
+                let mut v = vec![Operand::reg_use(*rn)];
+                if let Operand2::Reg { rm } = op2 {
+                    v.push(Operand::reg_use(*rm));
+                }
+                v.push(Operand::reg_def(*rd));
+                v
+            }
+            MInst::Mul { rd, rn, rm } => vec![
+                Operand::reg_use(*rn),
+                Operand::reg_use(*rm),
+                Operand::reg_def(*rd),
+            ],
+            MInst::Const { rd, .. } => vec![Operand::reg_def(*rd)],
+            MInst::Args { args } => args
+                .iter()
+                .map(|&(v, p)| Operand::reg_fixed_def(v, p))
+                .collect(),
+            MInst::Ret { rets } => rets
+                .iter()
+                .map(|&(v, p)| Operand::reg_fixed_use(v, p))
+                .collect(),
+            MInst::Jump { .. } => vec![],
+            MInst::BrNonZero { rn, .. } => vec![Operand::reg_use(*rn)],
+        }
+    }
+
+    /// Renames every virtual register through `f` (used to resolve lowering aliases).
+    pub fn map_vregs(&mut self, f: &impl Fn(VReg) -> VReg) {
+        match self {
+            MInst::Alu { rd, rn, op2, .. } => {
+                *rd = f(*rd);
+                *rn = f(*rn);
+                if let Operand2::Reg { rm } = op2 {
+                    *rm = f(*rm);
+                }
+            }
+            MInst::Mul { rd, rn, rm } => {
+                *rd = f(*rd);
+                *rn = f(*rn);
+                *rm = f(*rm);
+            }
+            MInst::Const { rd, .. } => *rd = f(*rd),
+            MInst::Args { args } => args.iter_mut().for_each(|(v, _)| *v = f(*v)),
+            MInst::Ret { rets } => rets.iter_mut().for_each(|(v, _)| *v = f(*v)),
+            MInst::Jump { .. } => {}
+            MInst::BrNonZero { rn, .. } => *rn = f(*rn),
+        }
+    }
+
+    fn is_branch(&self) -> bool {
+        matches!(self, MInst::Jump { .. } | MInst::BrNonZero { .. })
+    }
+}
+
+impl VCode {
+    /// Flattens `blocks` (block 0 is the entry) and computes predecessors and operands.
+    pub fn new(mut blocks: Vec<VBlock>, num_vregs: usize) -> VCode {
+        for b in blocks.iter_mut() {
+            b.preds.clear();
+        }
+        for i in 0..blocks.len() {
+            for s in blocks[i].succs.clone() {
+                blocks[s.index()].preds.push(Block::new(i));
+            }
+        }
+        let mut insts = Vec::new();
+        let mut ranges = Vec::new();
+        for b in &blocks {
+            let start = insts.len();
+            insts.extend(b.insts.iter().cloned());
+            ranges.push(InstRange::new(RaInst::new(start), RaInst::new(insts.len())));
+        }
+        let operands = insts.iter().map(MInst::operands).collect();
+        VCode {
+            blocks,
+            insts,
+            ranges,
+            operands,
+            num_vregs,
+        }
+    }
+
+    /// Text for `--emit vcode`: one instruction per line, blocks labelled.
+    pub fn display(&self) -> String {
+        let mut s = String::new();
+        for (i, b) in self.blocks.iter().enumerate() {
+            s.push_str(&format!("block{i}({:?}):\n", b.params));
+            for inst in &b.insts {
+                s.push_str(&format!("  {inst:?}\n"));
+            }
+            for (succ, args) in b.succs.iter().zip(&b.succ_args) {
+                if !args.is_empty() {
+                    s.push_str(&format!("  ; -> block{} args {:?}\n", succ.index(), args));
+                }
+            }
+        }
+        s
+    }
+}
+
+impl regalloc2::Function for VCode {
+    fn num_insts(&self) -> usize {
+        self.insts.len()
+    }
+    fn num_blocks(&self) -> usize {
+        self.blocks.len()
+    }
+    fn entry_block(&self) -> Block {
+        Block::new(0)
+    }
+    fn block_insns(&self, block: Block) -> InstRange {
+        self.ranges[block.index()]
+    }
+    fn block_succs(&self, block: Block) -> &[Block] {
+        &self.blocks[block.index()].succs
+    }
+    fn block_preds(&self, block: Block) -> &[Block] {
+        &self.blocks[block.index()].preds
+    }
+    fn block_params(&self, block: Block) -> &[VReg] {
+        &self.blocks[block.index()].params
+    }
+    fn is_ret(&self, insn: RaInst) -> bool {
+        matches!(self.insts[insn.index()], MInst::Ret { .. })
+    }
+    fn is_branch(&self, insn: RaInst) -> bool {
+        self.insts[insn.index()].is_branch()
+    }
+    fn branch_blockparams(&self, block: Block, _insn: RaInst, succ_idx: usize) -> &[VReg] {
+        &self.blocks[block.index()].succ_args[succ_idx]
+    }
+    fn inst_operands(&self, insn: RaInst) -> &[Operand] {
+        &self.operands[insn.index()]
+    }
+    fn inst_clobbers(&self, _insn: RaInst) -> PRegSet {
+        PRegSet::empty()
+    }
+    fn num_vregs(&self) -> usize {
+        self.num_vregs
+    }
+    fn spillslot_size(&self, regclass: RegClass) -> usize {
+        // Slots are 4 bytes; a float (D register) takes two.
+        match regclass {
+            RegClass::Int => 1,
+            RegClass::Float | RegClass::Vector => 2,
+        }
+    }
+}

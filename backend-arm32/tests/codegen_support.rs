@@ -1,0 +1,179 @@
+//! Shared helpers for the codegen tests (included with `#[path]` by each test file):
+//! parse CLIF text, compile it with our backend, and run the machine code on a real ARM
+//! implementation — natively when the tests themselves run on ARM (e.g. under qemu-arm),
+//! otherwise by wrapping the code in a tiny static ARM ELF executed by `qemu-arm`.
+
+#![allow(dead_code)]
+
+use backend_arm32::asm::{self, Cond, DpOp, Inst, Operand2, Reg, RegList};
+use backend_arm32::codegen::{compile, Flags};
+
+/// Parses a CLIF function from text.
+pub fn parse(text: &str) -> cranelift_codegen::ir::Function {
+    let mut funcs = cranelift_reader::parse_functions(text).expect("CLIF parses");
+    assert_eq!(funcs.len(), 1, "one function per test");
+    funcs.remove(0)
+}
+
+/// Compiles CLIF text and runs it with up to four 32-bit arguments; returns (r0, r1).
+pub fn run_clif(text: &str, args: &[u32]) -> (u32, u32) {
+    let f = parse(text);
+    let code = compile(&f, &Flags::default()).unwrap_or_else(|e| panic!("compile: {e}"));
+    assert!(
+        code.code.relocs.is_empty(),
+        "tests run code without relocations"
+    );
+    run_code(&code.code.bytes, args)
+}
+
+#[cfg(target_arch = "arm")]
+pub fn run_code(bytes: &[u8], args: &[u32]) -> (u32, u32) {
+    let mut a = [0u32; 4];
+    a[..args.len()].copy_from_slice(args);
+    // SAFETY: a fresh anonymous mapping we own; the code is copied in, then called with the
+    // AAPCS signature our backend gives functions of up to four i32 params (r0/r1 result).
+    unsafe {
+        let len = bytes.len().max(4096);
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert_ne!(p, libc::MAP_FAILED, "mmap");
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), p as *mut u8, bytes.len());
+        extern "C" {
+            fn __clear_cache(start: *mut libc::c_char, end: *mut libc::c_char);
+        }
+        __clear_cache(
+            p as *mut libc::c_char,
+            (p as *mut libc::c_char).add(bytes.len()),
+        );
+        let f: extern "C" fn(u32, u32, u32, u32) -> u64 = std::mem::transmute(p);
+        let r = f(a[0], a[1], a[2], a[3]);
+        libc::munmap(p, len);
+        (r as u32, (r >> 32) as u32)
+    }
+}
+
+/// Builds a static ARM ELF: a harness that loads the arguments, calls the code with `bl`,
+/// writes r0 and r1 (8 bytes) to stdout and exits; runs it under `qemu-arm`.
+#[cfg(not(target_arch = "arm"))]
+pub fn run_code(bytes: &[u8], args: &[u32]) -> (u32, u32) {
+    const BASE: u32 = 0x10000;
+    const HDR: u32 = 52 + 32;
+    let mut b = asm::CodeBuffer::new();
+    let e = |b: &mut asm::CodeBuffer, i: Inst| b.emit(&i).expect("harness encodes");
+    for (i, &v) in args.iter().enumerate() {
+        let rd = Reg::new(i as u32).unwrap();
+        e(
+            &mut b,
+            Inst::Movw {
+                cond: Cond::Al,
+                rd,
+                imm: v as u16,
+            },
+        );
+        e(
+            &mut b,
+            Inst::Movt {
+                cond: Cond::Al,
+                rd,
+                imm: (v >> 16) as u16,
+            },
+        );
+    }
+    let func = b.new_label();
+    b.branch(Cond::Al, true, func).unwrap();
+    e(
+        &mut b,
+        Inst::Block {
+            cond: Cond::Al,
+            load: false,
+            mode: asm::BlockMode::Db,
+            rn: Reg::SP,
+            writeback: true,
+            regs: RegList::of(&[Reg::R0, Reg::R1]),
+        },
+    );
+    let mov = |b: &mut asm::CodeBuffer, rd: Reg, op2: Operand2| {
+        b.emit(&Inst::Dp {
+            cond: Cond::Al,
+            op: DpOp::Mov,
+            s: false,
+            rd,
+            rn: rd,
+            op2,
+        })
+        .unwrap()
+    };
+    let imm = |v: u32| Operand2::imm(v).unwrap();
+    mov(&mut b, Reg::R1, Operand2::Reg(Reg::SP));
+    mov(&mut b, Reg::R0, imm(1));
+    mov(&mut b, Reg::R2, imm(8));
+    mov(&mut b, Reg::R7, imm(4));
+    b.emit_word(0xef00_0000); // svc #0 (write)
+    mov(&mut b, Reg::R0, imm(0));
+    mov(&mut b, Reg::R7, imm(1));
+    b.emit_word(0xef00_0000); // svc #0 (exit)
+    b.bind(func).unwrap();
+    for w in bytes.chunks(4) {
+        b.emit_word(u32::from_le_bytes(w.try_into().expect("whole words")));
+    }
+    let code = b.finish().expect("harness finishes").bytes;
+
+    let total = HDR + code.len() as u32;
+    let mut elf = Vec::new();
+    // ELF32 header (System V gABI; ARM: EM_ARM = 40, EABI version 5, hard-float flag).
+    elf.extend_from_slice(&[0x7f, b'E', b'L', b'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let h16 = |v: &mut Vec<u8>, x: u16| v.extend_from_slice(&x.to_le_bytes());
+    let h32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_le_bytes());
+    h16(&mut elf, 2); // ET_EXEC
+    h16(&mut elf, 40); // EM_ARM
+    h32(&mut elf, 1);
+    h32(&mut elf, BASE + HDR); // entry
+    h32(&mut elf, 52); // phoff
+    h32(&mut elf, 0); // shoff
+    h32(&mut elf, 0x0500_0400); // EF_ARM_EABI_VER5 | EF_ARM_ABI_FLOAT_HARD
+    h16(&mut elf, 52);
+    h16(&mut elf, 32);
+    h16(&mut elf, 1);
+    h16(&mut elf, 40);
+    h16(&mut elf, 0);
+    h16(&mut elf, 0);
+    // PT_LOAD of the whole file, read+exec.
+    for x in [1, 0, BASE, BASE, total, total, 5, 0x1000] {
+        h32(&mut elf, x);
+    }
+    elf.extend_from_slice(&code);
+
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!(
+        "codegen-test-{}-{}.elf",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::write(&path, &elf).expect("write ELF");
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&path, perms).unwrap();
+    let out = std::process::Command::new("qemu-arm")
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("qemu-arm is needed for these tests (scripts/setup): {e}"));
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "qemu-arm failed: {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout.len(), 8, "harness writes r0 and r1");
+    let w = |i: usize| u32::from_le_bytes(out.stdout[i..i + 4].try_into().unwrap());
+    (w(0), w(4))
+}
+
+#[cfg(not(target_arch = "arm"))]
+static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
