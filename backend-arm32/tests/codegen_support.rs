@@ -18,7 +18,15 @@ pub fn parse(text: &str) -> cranelift_codegen::ir::Function {
 /// Compiles CLIF text and runs it with up to four 32-bit arguments; returns (r0, r1).
 pub fn run_clif(text: &str, args: &[u32]) -> (u32, u32) {
     let f = parse(text);
-    let code = compile(&f, &Flags::default()).unwrap_or_else(|e| panic!("compile: {e}"));
+    run_func(&f, args)
+}
+
+/// The flags the tests compile with (qemu-arm's default CPU has SDIV/UDIV).
+pub const FLAGS: Flags = Flags { has_hw_div: true };
+
+/// Compiles a parsed function and runs it; returns (r0, r1).
+pub fn run_func(f: &cranelift_codegen::ir::Function, args: &[u32]) -> (u32, u32) {
+    let code = compile(f, &FLAGS).unwrap_or_else(|e| panic!("compile: {e}"));
     assert!(
         code.code.relocs.is_empty(),
         "tests run code without relocations"

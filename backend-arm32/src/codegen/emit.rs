@@ -12,7 +12,7 @@
 use regalloc2::{Allocation, Block, Edit, InstPosition, Output};
 
 use super::abi::CALLEE_SAVED;
-use super::vcode::{AluOp, MInst, Operand2, VCode};
+use super::vcode::{AluOp, DivOp, IntCC, MInst, Operand2, ShiftAmt, ShiftOp, UnOp, VCode};
 use super::CodegenError;
 use crate::asm::{
     self, Addr, BlockMode, Cond, DpOp, Inst, Label, MemOp, Operand2 as AOp2, Reg, RegList, Shift,
@@ -134,6 +134,216 @@ impl Emitter<'_> {
         })
     }
 
+    fn ip(&self) -> Result<Reg, CodegenError> {
+        Reg::new(u32::from(super::abi::SCRATCH)).map_err(|e| self.asm_err(e))
+    }
+
+    fn dp_cond(&mut self, cond: Cond, op: DpOp, rd: Reg, op2: AOp2) -> Result<(), CodegenError> {
+        self.inst(Inst::Dp {
+            cond,
+            op,
+            s: false,
+            rd,
+            rn: rd,
+            op2,
+        })
+    }
+
+    /// `b<cond>` over the next instruction (offset 0 lands at this address + 8).
+    fn skip_next_if(&mut self, cond: Cond) -> Result<(), CodegenError> {
+        self.inst(Inst::B {
+            cond,
+            link: false,
+            offset: 0,
+        })
+    }
+
+    /// Sets Z from the low `bits` bits of `rn` (the bits above a narrow type's width are
+    /// undefined, so they are shifted out into ip).
+    fn test_nonzero(&mut self, rn: Reg, bits: u8) -> Result<(), CodegenError> {
+        if bits >= 32 {
+            return self.dp(DpOp::Cmp, true, rn, rn, self.imm(0)?);
+        }
+        let ip = self.ip()?;
+        self.dp(
+            DpOp::Mov,
+            true,
+            ip,
+            ip,
+            AOp2::RegShiftImm {
+                rm: rn,
+                shift: Shift::Lsl,
+                amount: 32 - bits,
+            },
+        )
+    }
+
+    /// Zero or sign extension from `from` bits by a shift pair (AND for bytes).
+    fn extend(&mut self, rd: Reg, rn: Reg, from: u8, signed: bool) -> Result<(), CodegenError> {
+        if from >= 32 {
+            if rd != rn {
+                self.dp(DpOp::Mov, false, rd, rd, AOp2::Reg(rn))?;
+            }
+            return Ok(());
+        }
+        if from == 8 && !signed {
+            return self.dp(DpOp::And, false, rd, rn, self.imm(0xff)?);
+        }
+        let sh = 32 - from;
+        self.dp(
+            DpOp::Mov,
+            false,
+            rd,
+            rd,
+            AOp2::RegShiftImm {
+                rm: rn,
+                shift: Shift::Lsl,
+                amount: sh,
+            },
+        )?;
+        self.dp(
+            DpOp::Mov,
+            false,
+            rd,
+            rd,
+            AOp2::RegShiftImm {
+                rm: rd,
+                shift: if signed { Shift::Asr } else { Shift::Lsr },
+                amount: sh,
+            },
+        )
+    }
+
+    fn shift(
+        &mut self,
+        op: ShiftOp,
+        bits: u8,
+        rd: Reg,
+        rn: Reg,
+        amt: ShiftAmt,
+        allocs: &[Allocation],
+    ) -> Result<(), CodegenError> {
+        let kind = match op {
+            ShiftOp::Ishl => Shift::Lsl,
+            ShiftOp::Ushr => Shift::Lsr,
+            ShiftOp::Sshr => Shift::Asr,
+            ShiftOp::Rotl | ShiftOp::Rotr => Shift::Ror,
+        };
+        match amt {
+            ShiftAmt::Imm(n) => {
+                // Rotating left by n is rotating right by width - n.
+                let n = if op == ShiftOp::Rotl && n != 0 {
+                    bits - n
+                } else {
+                    n
+                };
+                if n == 0 {
+                    return self.extend(rd, rn, 32, false);
+                }
+                self.dp(
+                    DpOp::Mov,
+                    false,
+                    rd,
+                    rd,
+                    AOp2::RegShiftImm {
+                        rm: rn,
+                        shift: kind,
+                        amount: n,
+                    },
+                )
+            }
+            ShiftAmt::Reg(_) => {
+                let a = self.r(allocs, 1)?;
+                let ip = self.ip()?;
+                // CLIF takes the amount modulo the width; A32 register shifts use the whole
+                // bottom byte (LSL by 32 gives 0), so mask first. ROR by register is already
+                // modulo 32; rotl by n is ror by -n.
+                if op == ShiftOp::Rotl {
+                    self.dp(DpOp::Rsb, false, ip, a, self.imm(0)?)?;
+                } else {
+                    self.dp(DpOp::And, false, ip, a, self.imm(u32::from(bits) - 1)?)?;
+                }
+                self.dp(
+                    DpOp::Mov,
+                    false,
+                    rd,
+                    rd,
+                    AOp2::RegShiftReg {
+                        rm: rn,
+                        shift: kind,
+                        rs: ip,
+                    },
+                )
+            }
+        }
+    }
+
+    fn div(&mut self, op: DivOp, bits: u8, rd: Reg, rn: Reg, rm: Reg) -> Result<(), CodegenError> {
+        use cranelift_codegen::ir::TrapCode;
+        let signed = matches!(op, DivOp::Sdiv | DivOp::Srem);
+        self.dp(DpOp::Cmp, true, rm, rm, self.imm(0)?)?;
+        self.skip_next_if(Cond::Ne)?;
+        self.inst(Inst::Udf {
+            imm: super::isle::trap_imm(TrapCode::INTEGER_DIVISION_BY_ZERO),
+        })?;
+        if op == DivOp::Sdiv {
+            // MIN / -1 overflows: trap when rm == -1 and rn == the type's minimum
+            // (sign-extended, so -2^(bits-1)).
+            self.dp(DpOp::Cmn, true, rm, rm, self.imm(1)?)?;
+            let min = 1u32 << (bits - 1);
+            if bits == 32 {
+                self.dp_cmp_cond(Cond::Eq, DpOp::Cmp, rn, self.imm(min)?)?;
+            } else {
+                self.dp_cmp_cond(Cond::Eq, DpOp::Cmn, rn, self.imm(min)?)?;
+            }
+            self.skip_next_if(Cond::Ne)?;
+            self.inst(Inst::Udf {
+                imm: super::isle::trap_imm(TrapCode::INTEGER_OVERFLOW),
+            })?;
+        }
+        let ip = self.ip()?;
+        let q = if matches!(op, DivOp::Sdiv | DivOp::Udiv) {
+            rd
+        } else {
+            ip
+        };
+        self.inst(Inst::Div {
+            cond: Cond::Al,
+            signed,
+            rd: q,
+            rn,
+            rm,
+        })?;
+        if q == ip {
+            // remainder = rn - q * rm
+            self.inst(Inst::Mls {
+                cond: Cond::Al,
+                rd,
+                rn: ip,
+                rm,
+                ra: rn,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn dp_cmp_cond(
+        &mut self,
+        cond: Cond,
+        op: DpOp,
+        rn: Reg,
+        op2: AOp2,
+    ) -> Result<(), CodegenError> {
+        self.inst(Inst::Dp {
+            cond,
+            op,
+            s: true,
+            rd: rn,
+            rn,
+            op2,
+        })
+    }
+
     fn prologue(&mut self) -> Result<(), CodegenError> {
         self.inst(Inst::Block {
             cond: Cond::Al,
@@ -224,6 +434,89 @@ impl Emitter<'_> {
                 let rd = self.r(allocs, 0)?;
                 self.constant(rd, *value)
             }
+            MInst::Shift { op, bits, amt, .. } => {
+                let rn = self.r(allocs, 0)?;
+                let rd_idx = if matches!(amt, ShiftAmt::Reg(_)) {
+                    2
+                } else {
+                    1
+                };
+                let rd = self.r(allocs, rd_idx)?;
+                self.shift(*op, *bits, rd, rn, *amt, allocs)
+            }
+            MInst::Extend { from, signed, .. } => {
+                let (rn, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
+                self.extend(rd, rn, *from, *signed)
+            }
+            MInst::Icmp { cc, .. } => {
+                let (rn, rm, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?, self.r(allocs, 2)?);
+                self.dp(DpOp::Cmp, true, rn, rn, AOp2::Reg(rm))?;
+                // MOV leaves the flags alone, so both moves see the compare.
+                self.dp(DpOp::Mov, false, rd, rd, self.imm(0)?)?;
+                self.dp_cond(cond_of(*cc), DpOp::Mov, rd, self.imm(1)?)
+            }
+            MInst::Select { bits, .. } => {
+                let c = self.r(allocs, 0)?;
+                let (rt, rf, rd) = (self.r(allocs, 1)?, self.r(allocs, 2)?, self.r(allocs, 3)?);
+                self.test_nonzero(c, *bits)?;
+                // Exactly one of the two moves executes, so rd may share a register with
+                // either source.
+                self.dp_cond(Cond::Ne, DpOp::Mov, rd, AOp2::Reg(rt))?;
+                self.dp_cond(Cond::Eq, DpOp::Mov, rd, AOp2::Reg(rf))
+            }
+            MInst::SelectIcmp { cc, .. } => {
+                let (rn, rm) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
+                let (rt, rf, rd) = (self.r(allocs, 2)?, self.r(allocs, 3)?, self.r(allocs, 4)?);
+                self.dp(DpOp::Cmp, true, rn, rn, AOp2::Reg(rm))?;
+                let c = cond_of(*cc);
+                self.dp_cond(c, DpOp::Mov, rd, AOp2::Reg(rt))?;
+                self.dp_cond(c.invert(), DpOp::Mov, rd, AOp2::Reg(rf))
+            }
+            MInst::Unop { op, .. } => {
+                let (rn, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
+                match op {
+                    UnOp::Mvn => self.dp(DpOp::Mvn, false, rd, rd, AOp2::Reg(rn)),
+                    UnOp::Neg => self.dp(DpOp::Rsb, false, rd, rn, self.imm(0)?),
+                    UnOp::Clz => self.inst(Inst::Clz {
+                        cond: Cond::Al,
+                        rd,
+                        rm: rn,
+                    }),
+                }
+            }
+            MInst::MulHi { signed, .. } => {
+                let (rn, rm, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?, self.r(allocs, 2)?);
+                self.inst(Inst::LongMul {
+                    cond: Cond::Al,
+                    op: if *signed {
+                        asm::LongMulOp::Smull
+                    } else {
+                        asm::LongMulOp::Umull
+                    },
+                    s: false,
+                    rdlo: self.ip()?,
+                    rdhi: rd,
+                    rn,
+                    rm,
+                })
+            }
+            MInst::Div { op, bits, .. } => {
+                let (rn, rm, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?, self.r(allocs, 2)?);
+                self.div(*op, *bits, rd, rn, rm)
+            }
+            MInst::Trap { code } => self.inst(Inst::Udf { imm: *code }),
+            MInst::TrapIf {
+                nonzero,
+                bits,
+                code,
+                ..
+            } => {
+                let rn = self.r(allocs, 0)?;
+                self.test_nonzero(rn, *bits)?;
+                // Branch over the UDF when the trap condition does not hold.
+                self.skip_next_if(if *nonzero { Cond::Eq } else { Cond::Ne })?;
+                self.inst(Inst::Udf { imm: *code })
+            }
             MInst::Args { .. } => Ok(()),
             MInst::Ret { .. } => self.epilogue(),
             MInst::Jump { target } => {
@@ -242,30 +535,7 @@ impl Emitter<'_> {
                 ..
             } => {
                 let rn = self.r(allocs, 0)?;
-                if *bits >= 32 {
-                    self.dp(
-                        DpOp::Cmp,
-                        true,
-                        rn,
-                        rn,
-                        AOp2::Imm(asm::encode_imm(0).expect("0 encodes")),
-                    )?;
-                } else {
-                    // Only the low `bits` bits are defined: shift them to the top and test.
-                    let ip =
-                        Reg::new(u32::from(super::abi::SCRATCH)).map_err(|e| self.asm_err(e))?;
-                    self.dp(
-                        DpOp::Mov,
-                        true,
-                        ip,
-                        ip,
-                        AOp2::RegShiftImm {
-                            rm: rn,
-                            shift: Shift::Lsl,
-                            amount: 32 - bits,
-                        },
-                    )?;
-                }
+                self.test_nonzero(rn, *bits)?;
                 let lt = self.labels[taken.index()];
                 self.buf
                     .branch(Cond::Ne, false, lt)
@@ -337,4 +607,20 @@ pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, Codegen
         func: func.to_string(),
         err,
     })
+}
+
+/// The A32 condition after `cmp rn, rm` for a CLIF integer condition.
+fn cond_of(cc: IntCC) -> Cond {
+    match cc {
+        IntCC::Equal => Cond::Eq,
+        IntCC::NotEqual => Cond::Ne,
+        IntCC::SignedLessThan => Cond::Lt,
+        IntCC::SignedGreaterThanOrEqual => Cond::Ge,
+        IntCC::SignedGreaterThan => Cond::Gt,
+        IntCC::SignedLessThanOrEqual => Cond::Le,
+        IntCC::UnsignedLessThan => Cond::Lo,
+        IntCC::UnsignedGreaterThanOrEqual => Cond::Hs,
+        IntCC::UnsignedGreaterThan => Cond::Hi,
+        IntCC::UnsignedLessThanOrEqual => Cond::Ls,
+    }
 }

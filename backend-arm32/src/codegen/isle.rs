@@ -4,11 +4,12 @@
 
 use super::lower::LowerCtx;
 use super::vcode::MInst;
-pub use super::vcode::{AluOp, Operand2};
+pub use super::vcode::{AluOp, DivOp, Operand2, ShiftAmt, ShiftOp, UnOp};
 pub use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 pub use cranelift_codegen::ir::immediates::{
     Ieee128, Ieee16, Ieee32, Ieee64, Imm64, Offset32, Uimm8,
 };
+pub use cranelift_codegen::ir::types::I32;
 pub use cranelift_codegen::ir::{
     AtomicRmwOp, BlockCall, Constant, DynamicStackSlot, ExceptionTable, FuncRef, GlobalValue,
     Immediate, Inst, InstructionData, JumpTable, MemFlags, Opcode, SigRef, StackSlot, TrapCode,
@@ -81,6 +82,9 @@ impl generated::Context for LowerCtx<'_> {
     fn imm64_u32(&mut self, arg0: Imm64) -> u32 {
         arg0.bits() as u32
     }
+    fn value_type(&mut self, arg0: Value) -> Type {
+        self.func.dfg.value_type(arg0)
+    }
     fn def_inst(&mut self, arg0: Value) -> Option<Inst> {
         self.func.dfg.value_def(arg0).inst()
     }
@@ -117,9 +121,123 @@ impl generated::Context for LowerCtx<'_> {
     fn output(&mut self, arg0: Inst, arg1: Reg) -> Unit {
         self.define_result(arg0, arg1);
     }
+    fn shift(&mut self, arg0: &ShiftOp, arg1: Type, arg2: Reg, arg3: Reg) -> Reg {
+        let rn = self.shift_operand(*arg0, arg1, arg2);
+        let rd = self.new_vreg();
+        self.push(MInst::Shift {
+            op: *arg0,
+            bits: arg1.bits() as u8,
+            rd,
+            rn,
+            amt: ShiftAmt::Reg(arg3),
+        });
+        rd
+    }
+    fn shift_imm(&mut self, arg0: &ShiftOp, arg1: Type, arg2: Reg, arg3: u32) -> Reg {
+        let rn = self.shift_operand(*arg0, arg1, arg2);
+        let rd = self.new_vreg();
+        self.push(MInst::Shift {
+            op: *arg0,
+            bits: arg1.bits() as u8,
+            rd,
+            rn,
+            amt: ShiftAmt::Imm((arg3 % arg1.bits()) as u8),
+        });
+        rd
+    }
+    fn extend(&mut self, arg0: Reg, arg1: u8, arg2: bool) -> Reg {
+        self.extend_reg(arg0, arg1, arg2)
+    }
+    fn ty_bits(&mut self, arg0: Type) -> u8 {
+        arg0.bits() as u8
+    }
+    fn icmp_val(&mut self, arg0: &IntCC, arg1: Type, arg2: Reg, arg3: Reg) -> Reg {
+        let (rn, rm) = self.cmp_operands(*arg0, arg1, arg2, arg3);
+        let rd = self.new_vreg();
+        self.push(MInst::Icmp {
+            cc: *arg0,
+            rd,
+            rn,
+            rm,
+        });
+        rd
+    }
+    fn select_val(&mut self, arg0: Type, arg1: Reg, arg2: Reg, arg3: Reg) -> Reg {
+        let rd = self.new_vreg();
+        self.push(MInst::Select {
+            bits: arg0.bits() as u8,
+            rd,
+            c: arg1,
+            rt: arg2,
+            rf: arg3,
+        });
+        rd
+    }
+    fn select_icmp(
+        &mut self,
+        arg0: &IntCC,
+        arg1: Type,
+        arg2: Reg,
+        arg3: Reg,
+        arg4: Reg,
+        arg5: Reg,
+    ) -> Reg {
+        let (rn, rm) = self.cmp_operands(*arg0, arg1, arg2, arg3);
+        let rd = self.new_vreg();
+        self.push(MInst::SelectIcmp {
+            cc: *arg0,
+            rd,
+            rn,
+            rm,
+            rt: arg4,
+            rf: arg5,
+        });
+        rd
+    }
+    fn unop(&mut self, arg0: &UnOp, arg1: Reg) -> Reg {
+        let rd = self.new_vreg();
+        self.push(MInst::Unop {
+            op: *arg0,
+            rd,
+            rn: arg1,
+        });
+        rd
+    }
+    fn mulhi(&mut self, arg0: bool, arg1: Reg, arg2: Reg) -> Reg {
+        let rd = self.new_vreg();
+        self.push(MInst::MulHi {
+            signed: arg0,
+            rd,
+            rn: arg1,
+            rm: arg2,
+        });
+        rd
+    }
+    fn div(&mut self, arg0: &DivOp, arg1: Type, arg2: Reg, arg3: Reg) -> Reg {
+        self.lower_div(*arg0, arg1, arg2, arg3)
+    }
+    fn emit_trap(&mut self, arg0: &TrapCode) -> Unit {
+        self.push(MInst::Trap {
+            code: trap_imm(*arg0),
+        });
+    }
+    fn trap_if(&mut self, arg0: bool, arg1: Type, arg2: Reg, arg3: &TrapCode) -> Unit {
+        self.push(MInst::TrapIf {
+            nonzero: arg0,
+            bits: arg1.bits() as u8,
+            rn: arg2,
+            code: trap_imm(*arg3),
+        });
+    }
     fn lower_return(&mut self, arg0: ValueSlice) -> Unit {
         let (list, off) = arg0;
         let vals: Vec<Value> = list.as_slice(&self.func.dfg.value_lists)[off..].to_vec();
         self.lower_return_values(&vals);
     }
+}
+
+/// The UDF immediate for a trap code: its raw 8-bit number, so a signal handler (or the
+/// simulator) can tell traps apart.
+pub fn trap_imm(code: TrapCode) -> u16 {
+    u16::from(code.as_raw().get())
 }

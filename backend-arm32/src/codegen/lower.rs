@@ -13,8 +13,8 @@ use regalloc2::{Block, RegClass, VReg};
 
 use super::abi::{preg, INT_ARG_REGS};
 use super::isle::generated::constructor_lower;
-use super::vcode::{MInst, VBlock, VCode};
-use super::CodegenError;
+use super::vcode::{DivOp, IntCC, MInst, ShiftOp, VBlock, VCode};
+use super::{CodegenError, Flags};
 
 /// State while lowering one function; the ISLE `Context` is implemented on it (isle.rs).
 pub struct LowerCtx<'f> {
@@ -26,6 +26,7 @@ pub struct LowerCtx<'f> {
     /// Instructions produced for the CLIF instruction being lowered, in order.
     cur: Vec<MInst>,
     error: Option<CodegenError>,
+    flags: Flags,
 }
 
 impl<'f> LowerCtx<'f> {
@@ -89,6 +90,81 @@ impl<'f> LowerCtx<'f> {
         let res = self.func.dfg.inst_results(inst)[0];
         let vr = self.value_vreg(res);
         self.aliases.insert(vr, reg);
+    }
+
+    /// A fresh register holding `r` extended from `from` bits (or `r` itself at 32).
+    pub(crate) fn extend_reg(&mut self, r: VReg, from: u8, signed: bool) -> VReg {
+        if from >= 32 {
+            return r;
+        }
+        let rd = self.new_vreg();
+        self.push(MInst::Extend {
+            rd,
+            rn: r,
+            from,
+            signed,
+        });
+        rd
+    }
+
+    /// Compare operands widened to 32 bits the way the condition reads them.
+    pub(crate) fn cmp_operands(
+        &mut self,
+        cc: IntCC,
+        ty: ir::Type,
+        x: VReg,
+        y: VReg,
+    ) -> (VReg, VReg) {
+        let signed = matches!(
+            cc,
+            IntCC::SignedLessThan
+                | IntCC::SignedGreaterThanOrEqual
+                | IntCC::SignedGreaterThan
+                | IntCC::SignedLessThanOrEqual
+        );
+        let bits = ty.bits() as u8;
+        (
+            self.extend_reg(x, bits, signed),
+            self.extend_reg(y, bits, signed),
+        )
+    }
+
+    /// The operand of a shift: right shifts of narrow types need the value extended
+    /// (zero for ushr, sign for sshr); rotates of narrow types are not supported yet.
+    pub(crate) fn shift_operand(&mut self, op: ShiftOp, ty: ir::Type, x: VReg) -> VReg {
+        let bits = ty.bits() as u8;
+        match op {
+            ShiftOp::Ushr => self.extend_reg(x, bits, false),
+            ShiftOp::Sshr => self.extend_reg(x, bits, true),
+            ShiftOp::Rotl | ShiftOp::Rotr if bits < 32 => {
+                self.fail(self.unsupported_text(format!("{op:?}"), ty.to_string()));
+                x
+            }
+            _ => x,
+        }
+    }
+
+    /// Division: SDIV/UDIV on extended operands (hardware divide only for now).
+    pub(crate) fn lower_div(&mut self, op: DivOp, ty: ir::Type, x: VReg, y: VReg) -> VReg {
+        if !self.flags.has_hw_div {
+            self.fail(self.unsupported_text(
+                format!("{op:?} without the hardware-divide target flag (no runtime helper yet)"),
+                ty.to_string(),
+            ));
+        }
+        let signed = matches!(op, DivOp::Sdiv | DivOp::Srem);
+        let bits = ty.bits() as u8;
+        let rn = self.extend_reg(x, bits, signed);
+        let rm = self.extend_reg(y, bits, signed);
+        let rd = self.new_vreg();
+        self.push(MInst::Div {
+            op,
+            bits,
+            rd,
+            rn,
+            rm,
+        });
+        rd
     }
 
     pub(crate) fn lower_return_values(&mut self, vals: &[Value]) {
@@ -178,7 +254,7 @@ fn reverse_postorder(func: &Function) -> Vec<ir::Block> {
 }
 
 /// Lowers `func` to VCode.
-pub fn lower(func: &Function) -> Result<VCode, CodegenError> {
+pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
     let name = func.name.to_string();
     let order = reverse_postorder(func);
     let index: HashMap<ir::Block, usize> = order.iter().enumerate().map(|(i, &b)| (b, i)).collect();
@@ -190,6 +266,7 @@ pub fn lower(func: &Function) -> Result<VCode, CodegenError> {
         next_vreg: 0,
         cur: Vec::new(),
         error: None,
+        flags: *flags,
     };
     let mut blocks: Vec<VBlock> = vec![VBlock::default(); order.len()];
     // Edge blocks that split critical edges, appended after the CLIF blocks.

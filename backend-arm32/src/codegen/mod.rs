@@ -58,8 +58,7 @@ pub struct CompiledCode {
 
 /// Compiles one (already optimised) CLIF function.
 pub fn compile(func: &Function, flags: &Flags) -> Result<CompiledCode, CodegenError> {
-    let _ = flags;
-    let vcode = lower::lower(func)?;
+    let vcode = lower::lower(func, flags)?;
     let vcode_text = vcode.display();
     let name = func.name.to_string();
     let ra = regalloc::allocate(&vcode).map_err(|why| CodegenError::Regalloc {

@@ -24,6 +24,43 @@ pub enum Operand2 {
     Imm { value: u32 },
 }
 
+/// Shift and rotate kinds (CLIF semantics: amount modulo the width).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShiftOp {
+    Ishl,
+    Ushr,
+    Sshr,
+    Rotl,
+    Rotr,
+}
+
+/// A shift amount: a register or a constant already reduced modulo the width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShiftAmt {
+    Reg(VReg),
+    Imm(u8),
+}
+
+/// One-operand operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Mvn,
+    Neg,
+    Clz,
+}
+
+/// Division and remainder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DivOp {
+    Sdiv,
+    Udiv,
+    Srem,
+    Urem,
+}
+
+/// Integer condition, as A32 condition codes see a 32-bit compare.
+pub type IntCC = cranelift_codegen::ir::condcodes::IntCC;
+
 /// One machine instruction on virtual registers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MInst {
@@ -38,6 +75,73 @@ pub enum MInst {
     Mul { rd: VReg, rn: VReg, rm: VReg },
     /// `rd = value`, materialised as cheaply as A32 allows.
     Const { rd: VReg, value: u32 },
+    /// `rd = rn <shift> amt` for a `bits`-wide type (narrow right shifts get an operand
+    /// that is already extended).
+    Shift {
+        op: ShiftOp,
+        bits: u8,
+        rd: VReg,
+        rn: VReg,
+        amt: ShiftAmt,
+    },
+    /// `rd = extend(rn)` from `from` bits.
+    Extend {
+        rd: VReg,
+        rn: VReg,
+        from: u8,
+        signed: bool,
+    },
+    /// `rd = (rn cc rm) ? 1 : 0` on 32-bit (already extended) operands.
+    Icmp {
+        cc: IntCC,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+    },
+    /// `rd = (low bits of c != 0) ? rt : rf`
+    Select {
+        bits: u8,
+        rd: VReg,
+        c: VReg,
+        rt: VReg,
+        rf: VReg,
+    },
+    /// `rd = (rn cc rm) ? rt : rf`
+    SelectIcmp {
+        cc: IntCC,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+        rt: VReg,
+        rf: VReg,
+    },
+    /// `rd = op rn`
+    Unop { op: UnOp, rd: VReg, rn: VReg },
+    /// High word of the 64-bit product.
+    MulHi {
+        signed: bool,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+    },
+    /// Division/remainder with SDIV/UDIV on extended operands; traps on a zero divisor
+    /// (and on signed overflow for `Sdiv`, with `bits` giving the type's minimum).
+    Div {
+        op: DivOp,
+        bits: u8,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+    },
+    /// An unconditional trap (a terminator).
+    Trap { code: u16 },
+    /// Trap if the low `bits` bits of `rn` are non-zero (`nonzero`) or zero.
+    TrapIf {
+        nonzero: bool,
+        bits: u8,
+        rn: VReg,
+        code: u16,
+    },
     /// Defines the incoming arguments in their ABI registers (first instruction only).
     Args { args: Vec<(VReg, PReg)> },
     /// Returns the values in their ABI registers.
@@ -95,6 +199,45 @@ impl MInst {
                 Operand::reg_def(*rd),
             ],
             MInst::Const { rd, .. } => vec![Operand::reg_def(*rd)],
+            MInst::Shift { rd, rn, amt, .. } => {
+                let mut v = vec![Operand::reg_use(*rn)];
+                if let ShiftAmt::Reg(a) = amt {
+                    v.push(Operand::reg_use(*a));
+                }
+                v.push(Operand::reg_def(*rd));
+                v
+            }
+            MInst::Extend { rd, rn, .. } | MInst::Unop { rd, rn, .. } => {
+                vec![Operand::reg_use(*rn), Operand::reg_def(*rd)]
+            }
+            MInst::Icmp { rd, rn, rm, .. } | MInst::MulHi { rd, rn, rm, .. } => vec![
+                Operand::reg_use(*rn),
+                Operand::reg_use(*rm),
+                Operand::reg_def(*rd),
+            ],
+            // The remainder forms write rd before reading rn/rm for the last time.
+            MInst::Div { rd, rn, rm, .. } => vec![
+                Operand::reg_use(*rn),
+                Operand::reg_use(*rm),
+                Operand::reg_def(*rd),
+            ],
+            MInst::Select { rd, c, rt, rf, .. } => vec![
+                Operand::reg_use(*c),
+                Operand::reg_use(*rt),
+                Operand::reg_use(*rf),
+                Operand::reg_def(*rd),
+            ],
+            MInst::SelectIcmp {
+                rd, rn, rm, rt, rf, ..
+            } => vec![
+                Operand::reg_use(*rn),
+                Operand::reg_use(*rm),
+                Operand::reg_use(*rt),
+                Operand::reg_use(*rf),
+                Operand::reg_def(*rd),
+            ],
+            MInst::Trap { .. } => vec![],
+            MInst::TrapIf { rn, .. } => vec![Operand::reg_use(*rn)],
             MInst::Args { args } => args
                 .iter()
                 .map(|&(v, p)| Operand::reg_fixed_def(v, p))
@@ -124,6 +267,41 @@ impl MInst {
                 *rm = f(*rm);
             }
             MInst::Const { rd, .. } => *rd = f(*rd),
+            MInst::Shift { rd, rn, amt, .. } => {
+                *rd = f(*rd);
+                *rn = f(*rn);
+                if let ShiftAmt::Reg(a) = amt {
+                    *a = f(*a);
+                }
+            }
+            MInst::Extend { rd, rn, .. } | MInst::Unop { rd, rn, .. } => {
+                *rd = f(*rd);
+                *rn = f(*rn);
+            }
+            MInst::Icmp { rd, rn, rm, .. }
+            | MInst::MulHi { rd, rn, rm, .. }
+            | MInst::Div { rd, rn, rm, .. } => {
+                *rd = f(*rd);
+                *rn = f(*rn);
+                *rm = f(*rm);
+            }
+            MInst::Select { rd, c, rt, rf, .. } => {
+                *rd = f(*rd);
+                *c = f(*c);
+                *rt = f(*rt);
+                *rf = f(*rf);
+            }
+            MInst::SelectIcmp {
+                rd, rn, rm, rt, rf, ..
+            } => {
+                *rd = f(*rd);
+                *rn = f(*rn);
+                *rm = f(*rm);
+                *rt = f(*rt);
+                *rf = f(*rf);
+            }
+            MInst::Trap { .. } => {}
+            MInst::TrapIf { rn, .. } => *rn = f(*rn),
             MInst::Args { args } => args.iter_mut().for_each(|(v, _)| *v = f(*v)),
             MInst::Ret { rets } => rets.iter_mut().for_each(|(v, _)| *v = f(*v)),
             MInst::Jump { .. } => {}
@@ -205,7 +383,11 @@ impl regalloc2::Function for VCode {
         &self.blocks[block.index()].params
     }
     fn is_ret(&self, insn: RaInst) -> bool {
-        matches!(self.insts[insn.index()], MInst::Ret { .. })
+        // A trap ends its block without successors, which regalloc2 treats like a return.
+        matches!(
+            self.insts[insn.index()],
+            MInst::Ret { .. } | MInst::Trap { .. }
+        )
     }
     fn is_branch(&self, insn: RaInst) -> bool {
         self.insts[insn.index()].is_branch()
