@@ -272,26 +272,30 @@ impl Sim {
     /// ([`crate::RETURN_MAGIC`]), a host function stops, or a fault.
     /// On a fault, `cpu.regs[15]` is the faulting instruction's address.
     pub fn run(&mut self) -> Result<Outcome, Fault> {
+        let limit = self.step_limit.unwrap_or(u64::MAX);
         loop {
             let pc = self.cpu.regs[15];
-            if pc == RETURN_MAGIC {
-                return Ok(self.outcome(None));
-            }
-            let d = self.fetch(pc)?;
-            if let Some(limit) = self.step_limit {
-                if self.counters.instructions >= limit {
-                    return Err(Fault {
-                        pc,
-                        addr: pc,
-                        kind: FaultKind::StepLimit,
-                    });
+            let d = match self.fetch_hot(pc) {
+                Some(d) => d,
+                None => {
+                    if pc == RETURN_MAGIC {
+                        return Ok(self.outcome(None));
+                    }
+                    self.fetch_slow(pc)?
                 }
+            };
+            if self.counters.instructions >= limit {
+                return Err(Fault {
+                    pc,
+                    addr: pc,
+                    kind: FaultKind::StepLimit,
+                });
             }
             if let Some(t) = self.trace.as_mut() {
                 t(pc, d.word, &self.cpu);
             }
             self.counters.instructions += 1;
-            if !self.cpu.cond_passed(d.cond) {
+            if d.cond != 14 && !self.cpu.cond_passed(d.cond) {
                 self.cpu.regs[15] = pc.wrapping_add(4);
                 continue;
             }
@@ -321,23 +325,24 @@ impl Sim {
         }
     }
 
-    /// The decoded instruction at `pc` (decoding and caching it on first use).
-    #[inline]
-    fn fetch(&mut self, pc: u32) -> Result<Decoded, Fault> {
+    /// The cached decoded instruction at `pc` if it is in the page of the last fetch.
+    #[inline(always)]
+    fn fetch_hot(&self, pc: u32) -> Option<Decoded> {
         let off = pc.wrapping_sub(self.hot_base);
-        if off < (1 << PAGE_SHIFT) {
-            if let Some(d) = self
-                .code
-                .get(self.hot_region)
-                .and_then(|c| c.pages.get(self.hot_page))
-                .and_then(|p| p.get((off >> 2) as usize))
-            {
-                if d.op != Op::Undecoded {
-                    return Ok(*d);
-                }
-            }
+        if off >= (1 << PAGE_SHIFT) || off & 3 != 0 {
+            return None;
         }
-        self.fetch_slow(pc)
+        let d = self
+            .code
+            .get(self.hot_region)?
+            .pages
+            .get(self.hot_page)?
+            .get((off >> 2) as usize)?;
+        if d.op == Op::Undecoded {
+            None
+        } else {
+            Some(*d)
+        }
     }
 
     #[cold]
@@ -427,6 +432,7 @@ impl Sim {
         }
     }
 
+    #[inline(always)]
     fn exec(&mut self, d: &Decoded) -> Result<Flow, Fault> {
         match d.op {
             Op::Dp { op, s, rd, rn, op2 } => self.exec_dp(op, s, rd, rn, op2),
