@@ -34,8 +34,41 @@ pub fn run_func(f: &cranelift_codegen::ir::Function, args: &[u32]) -> (u32, u32)
     run_code(&code.code.bytes, args)
 }
 
+/// Natively the code runs in a forked child, so a trap (SIGILL) kills only the child; the
+/// result comes back through a pipe.
 #[cfg(target_arch = "arm")]
-pub fn run_code(bytes: &[u8], args: &[u32]) -> (u32, u32) {
+pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
+    let mut fds = [0i32; 2];
+    // SAFETY: plain POSIX calls; the child only runs the code, writes 8 bytes and _exits.
+    unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0, "pipe");
+        let pid = libc::fork();
+        assert!(pid >= 0, "fork");
+        if pid == 0 {
+            let (a, b) = run_code_in_process(bytes, args);
+            let mut buf = [0u8; 8];
+            buf[..4].copy_from_slice(&a.to_le_bytes());
+            buf[4..].copy_from_slice(&b.to_le_bytes());
+            libc::write(fds[1], buf.as_ptr() as *const libc::c_void, 8);
+            libc::_exit(0);
+        }
+        libc::close(fds[1]);
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+        let mut buf = [0u8; 8];
+        let n = libc::read(fds[0], buf.as_mut_ptr() as *mut libc::c_void, 8);
+        libc::close(fds[0]);
+        if libc::WIFSIGNALED(status) {
+            return Err(libc::WTERMSIG(status));
+        }
+        assert_eq!(n, 8, "child wrote its result");
+        let w = |i: usize| u32::from_le_bytes(buf[i..i + 4].try_into().unwrap());
+        Ok((w(0), w(4)))
+    }
+}
+
+#[cfg(target_arch = "arm")]
+fn run_code_in_process(bytes: &[u8], args: &[u32]) -> (u32, u32) {
     let mut a = [0u32; 4];
     a[..args.len()].copy_from_slice(args);
     // SAFETY: a fresh anonymous mapping we own; the code is copied in, then called with the
@@ -68,8 +101,21 @@ pub fn run_code(bytes: &[u8], args: &[u32]) -> (u32, u32) {
 
 /// Builds a static ARM ELF: a harness that loads the arguments, calls the code with `bl`,
 /// writes r0 and r1 (8 bytes) to stdout and exits; runs it under `qemu-arm`.
-#[cfg(not(target_arch = "arm"))]
+/// Runs code that must succeed.
 pub fn run_code(bytes: &[u8], args: &[u32]) -> (u32, u32) {
+    run_code_checked(bytes, args).unwrap_or_else(|sig| panic!("code died with signal {sig}"))
+}
+
+/// Compiles CLIF text and runs it; `Err(signal)` if the code was killed (a trap: UDF
+/// raises SIGILL).
+pub fn run_clif_checked(text: &str, args: &[u32]) -> Result<(u32, u32), i32> {
+    let f = parse(text);
+    let code = compile(&f, &FLAGS).unwrap_or_else(|e| panic!("compile: {e}"));
+    run_code_checked(&code.code.bytes, args)
+}
+
+#[cfg(not(target_arch = "arm"))]
+pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
     const BASE: u32 = 0x10000;
     const HDR: u32 = 52 + 32;
     let mut b = asm::CodeBuffer::new();
@@ -167,11 +213,16 @@ pub fn run_code(bytes: &[u8], args: &[u32]) -> (u32, u32) {
     let mut perms = std::fs::metadata(&path).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&path, perms).unwrap();
-    let out = std::process::Command::new("qemu-arm")
+    // No core files from trapping runs (UDF ends the process with SIGILL).
+    let out = std::process::Command::new("sh")
+        .args(["-c", "ulimit -c 0; exec qemu-arm \"$0\""])
         .arg(&path)
         .output()
         .unwrap_or_else(|e| panic!("qemu-arm is needed for these tests (scripts/setup): {e}"));
     let _ = std::fs::remove_file(&path);
+    if let Some(sig) = std::os::unix::process::ExitStatusExt::signal(&out.status) {
+        return Err(sig);
+    }
     assert!(
         out.status.success(),
         "qemu-arm failed: {:?} {}",
@@ -180,7 +231,7 @@ pub fn run_code(bytes: &[u8], args: &[u32]) -> (u32, u32) {
     );
     assert_eq!(out.stdout.len(), 8, "harness writes r0 and r1");
     let w = |i: usize| u32::from_le_bytes(out.stdout[i..i + 4].try_into().unwrap());
-    (w(0), w(4))
+    Ok((w(0), w(4)))
 }
 
 #[cfg(not(target_arch = "arm"))]

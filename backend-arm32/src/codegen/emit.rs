@@ -504,6 +504,33 @@ impl Emitter<'_> {
                 let (rn, rm, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?, self.r(allocs, 2)?);
                 self.div(*op, *bits, rd, rn, rm)
             }
+            MInst::BrIcmp {
+                cc,
+                taken,
+                not_taken,
+                ..
+            } => {
+                let (rn, rm) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
+                self.dp(DpOp::Cmp, true, rn, rn, AOp2::Reg(rm))?;
+                let c = cond_of(*cc);
+                // Fall through to whichever edge block comes next.
+                if next == Some(*taken) {
+                    let lf = self.labels[not_taken.index()];
+                    return self
+                        .buf
+                        .branch(c.invert(), false, lf)
+                        .map_err(|e| self.asm_err(e));
+                }
+                let lt = self.labels[taken.index()];
+                self.buf.branch(c, false, lt).map_err(|e| self.asm_err(e))?;
+                if next != Some(*not_taken) {
+                    let lf = self.labels[not_taken.index()];
+                    self.buf
+                        .branch(Cond::Al, false, lf)
+                        .map_err(|e| self.asm_err(e))?;
+                }
+                Ok(())
+            }
             MInst::Trap { code } => self.inst(Inst::Udf { imm: *code }),
             MInst::TrapIf {
                 nonzero,

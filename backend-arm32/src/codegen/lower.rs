@@ -289,7 +289,30 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                     arg, blocks: bcs, ..
                 } => {
                     let ty = func.dfg.value_type(arg);
-                    let rn = ctx.use_value(arg);
+                    // Compare-and-branch fusion: a condition computed by a 32-bit-or-less
+                    // `icmp` branches on the flags directly. The icmp itself is then only
+                    // lowered if something else puts its result in a register.
+                    let fused = func
+                        .dfg
+                        .value_def(func.dfg.resolve_aliases(arg))
+                        .inst()
+                        .and_then(|i| match func.dfg.insts[i] {
+                            InstructionData::IntCompare {
+                                opcode: Opcode::Icmp,
+                                args: [x, y],
+                                cond,
+                            } if func.dfg.value_type(x).bits() <= 32 => Some((cond, x, y)),
+                            _ => None,
+                        });
+                    let cmp = match fused {
+                        Some((cc, x, y)) => {
+                            let (xr, yr) = (ctx.use_value(x), ctx.use_value(y));
+                            let xty = func.dfg.value_type(x);
+                            let (xr, yr) = ctx.cmp_operands(cc, xty, xr, yr);
+                            Err((cc, xr, yr))
+                        }
+                        None => Ok(ctx.use_value(arg)),
+                    };
                     // Each edge goes through its own block so the block-argument moves
                     // of one edge never run on the other (no critical edges).
                     let mut edges = Vec::new();
@@ -307,11 +330,20 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                     }
                     blocks[bi].succs = edges.clone();
                     blocks[bi].succ_args = vec![vec![], vec![]];
-                    ctx.push(MInst::BrNonZero {
-                        rn,
-                        bits: ty.bits() as u8,
-                        taken: edges[0],
-                        not_taken: edges[1],
+                    ctx.push(match cmp {
+                        Ok(rn) => MInst::BrNonZero {
+                            rn,
+                            bits: ty.bits() as u8,
+                            taken: edges[0],
+                            not_taken: edges[1],
+                        },
+                        Err((cc, rn, rm)) => MInst::BrIcmp {
+                            cc,
+                            rn,
+                            rm,
+                            taken: edges[0],
+                            not_taken: edges[1],
+                        },
                     });
                 }
                 _ => {

@@ -133,6 +133,14 @@ pub enum MInst {
         rn: VReg,
         rm: VReg,
     },
+    /// Compare-and-branch: `cmp rn, rm; b<cc> taken; b not_taken`.
+    BrIcmp {
+        cc: IntCC,
+        rn: VReg,
+        rm: VReg,
+        taken: Block,
+        not_taken: Block,
+    },
     /// An unconditional trap (a terminator).
     Trap { code: u16 },
     /// Trap if the low `bits` bits of `rn` are non-zero (`nonzero`) or zero.
@@ -248,6 +256,7 @@ impl MInst {
                 .collect(),
             MInst::Jump { .. } => vec![],
             MInst::BrNonZero { rn, .. } => vec![Operand::reg_use(*rn)],
+            MInst::BrIcmp { rn, rm, .. } => vec![Operand::reg_use(*rn), Operand::reg_use(*rm)],
         }
     }
 
@@ -306,11 +315,18 @@ impl MInst {
             MInst::Ret { rets } => rets.iter_mut().for_each(|(v, _)| *v = f(*v)),
             MInst::Jump { .. } => {}
             MInst::BrNonZero { rn, .. } => *rn = f(*rn),
+            MInst::BrIcmp { rn, rm, .. } => {
+                *rn = f(*rn);
+                *rm = f(*rm);
+            }
         }
     }
 
     fn is_branch(&self) -> bool {
-        matches!(self, MInst::Jump { .. } | MInst::BrNonZero { .. })
+        matches!(
+            self,
+            MInst::Jump { .. } | MInst::BrNonZero { .. } | MInst::BrIcmp { .. }
+        )
     }
 }
 
