@@ -1043,3 +1043,49 @@ fn decode_vxfer(w: u32) -> Op {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every word decodes without panicking (xorshift sweep plus all
+    /// cond/op-class/low-bit patterns).
+    #[test]
+    fn every_word_decodes() {
+        let mut x: u32 = 0x1234_5678;
+        for _ in 0..2_000_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let _ = decode(x);
+        }
+        for hi in 0..=0xFFFu32 {
+            for lo in [0u32, 0x90, 0xB0, 0xD0, 0xF0, 0x10, 0xB10, 0xA10, 0xFFF] {
+                let _ = decode((hi << 20) | lo);
+            }
+        }
+    }
+
+    #[test]
+    fn decodes_known_words() {
+        assert_eq!(
+            decode(0xe0900001).op,
+            Op::Dp {
+                op: DpOp::Add,
+                s: true,
+                rd: 0,
+                rn: 0,
+                op2: Operand2::ShiftImm {
+                    rm: 1,
+                    shift: Shift::Lsl,
+                    amount: 0
+                }
+            }
+        );
+        assert_eq!(decode(0xe7f000f0).op, UNDEF);
+        // ldr r0, [r0], #4: writeback to the loaded register is UNPREDICTABLE.
+        assert_eq!(decode(0xe4900004).op, UNPRED);
+        // vadd.f64 d16, ...: no d16 in VFPv3-D16.
+        assert_eq!(decode(0xee700b01).op, UNDEF);
+    }
+}

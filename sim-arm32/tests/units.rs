@@ -221,3 +221,49 @@ fn faults_never_crash_the_host() {
     let f = e.run(&[0xeafffffe], &[]).unwrap_err();
     assert_eq!(f.kind, FaultKind::StepLimit);
 }
+
+#[test]
+fn trace_counters_and_invalidate() {
+    let mut e = Env::new();
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let s2 = seen.clone();
+    e.sim.set_trace(Some(Box::new(move |pc, word, _cpu| {
+        s2.borrow_mut().push((pc, word))
+    })));
+    let d = e.data;
+    // ldr r0, [r1] ; str r0, [r1, #4] ; bx lr
+    e.set_data_u32(0, 5);
+    e.run(&[0xe5910000, 0xe5810004, BX_LR], &[0, d]).unwrap();
+    let code = e.code;
+    assert_eq!(
+        *seen.borrow(),
+        vec![
+            (code, 0xe5910000),
+            (code + 4, 0xe5810004),
+            (code + 8, BX_LR)
+        ]
+    );
+    assert_eq!((e.sim.counters.loads, e.sim.counters.stores), (1, 1));
+    assert_eq!(e.data_u32(4), 5);
+    e.sim.set_trace(None);
+    // Rewriting code without invalidating keeps the cached decode; invalidate fixes it.
+    assert_eq!(e.run(&[0xe3a00001, BX_LR], &[]).unwrap().r0, 1); // mov r0, #1
+    let bytes = e.map.as_mut_slice();
+    bytes[0..4].copy_from_slice(&0xe3a00002u32.to_le_bytes()); // mov r0, #2
+    assert_eq!(e.sim.call(code, &[]).unwrap().r0, 1);
+    e.sim.invalidate(code, 4);
+    assert_eq!(e.sim.call(code, &[]).unwrap().r0, 2);
+}
+
+#[test]
+fn pc_reads_as_plus_8_and_ldm_pc_interworks() {
+    let mut e = Env::new();
+    // mov r0, pc ; bx lr -> address of the mov + 8
+    let out = e.run(&[0xe1a0000f, BX_LR], &[]).unwrap();
+    assert_eq!(out.r0, e.code + 8);
+    // ldm r1, {pc} with an odd address: Thumb is not supported.
+    let d = e.data;
+    e.set_data_u32(0, e.code + 1);
+    let f = e.run(&[0xe8918000], &[0, d]).unwrap_err();
+    assert_eq!(f.kind, FaultKind::ThumbNotSupported);
+}
