@@ -12,7 +12,7 @@
 use regalloc2::{Allocation, Block, Edit, InstPosition, Output};
 
 use super::abi::CALLEE_SAVED;
-use super::vcode::{AluOp, DivOp, IntCC, MInst, Operand2, ShiftAmt, ShiftOp, UnOp, VCode};
+use super::vcode::{AluOp, DivOp, IntCC, MInst, MemKind, Operand2, ShiftAmt, ShiftOp, UnOp, VCode};
 use super::CodegenError;
 use crate::asm::{
     self, Addr, BlockMode, Cond, DpOp, Inst, Label, MemOp, Operand2 as AOp2, Reg, RegList, Shift,
@@ -26,6 +26,9 @@ struct Emitter<'a> {
     saved: RegList,
     /// Bytes subtracted from sp after the push (spill area + alignment padding).
     frame: u32,
+    /// Where the explicit stack slots start (above the spill slots), and each slot's offset.
+    slots_base: u32,
+    slot_offsets: Vec<u32>,
 }
 
 fn reg_of(a: Allocation) -> Option<Reg> {
@@ -531,6 +534,47 @@ impl Emitter<'_> {
                 }
                 Ok(())
             }
+            MInst::Load { kind, off, .. } => {
+                let (base, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
+                self.inst(Inst::Mem {
+                    cond: Cond::Al,
+                    op: match kind {
+                        MemKind::W32 => MemOp::Ldr,
+                        MemKind::U8 => MemOp::Ldrb,
+                        MemKind::S8 => MemOp::Ldrsb,
+                        MemKind::U16 => MemOp::Ldrh,
+                        MemKind::S16 => MemOp::Ldrsh,
+                    },
+                    rt: rd,
+                    addr: Addr::imm(base, *off),
+                })
+            }
+            MInst::Store { kind, off, .. } => {
+                let (rt, base) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
+                self.inst(Inst::Mem {
+                    cond: Cond::Al,
+                    op: match kind {
+                        MemKind::W32 => MemOp::Str,
+                        MemKind::U8 | MemKind::S8 => MemOp::Strb,
+                        MemKind::U16 | MemKind::S16 => MemOp::Strh,
+                    },
+                    rt,
+                    addr: Addr::imm(base, *off),
+                })
+            }
+            MInst::StackAddr { slot, off, .. } => {
+                let rd = self.r(allocs, 0)?;
+                let base =
+                    self.slots_base + self.slot_offsets.get(*slot as usize).copied().unwrap_or(0);
+                let total = base as i32 + off;
+                if let Some(op2) = AOp2::imm(total as u32) {
+                    self.dp(DpOp::Add, false, rd, Reg::SP, op2)
+                } else {
+                    let ip = self.ip()?;
+                    self.constant(ip, total as u32)?;
+                    self.dp(DpOp::Add, false, rd, Reg::SP, AOp2::Reg(ip))
+                }
+            }
             MInst::Trap { code } => self.inst(Inst::Udf { imm: *code }),
             MInst::TrapIf {
                 nonzero,
@@ -599,7 +643,8 @@ pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, Codegen
         | (1 << 14);
     let pushed = saved_mask.count_ones() * 4;
     let spill = ra.num_spillslots as u32 * 4;
-    let frame = (pushed + spill).next_multiple_of(8) - pushed;
+    let slots_base = spill.next_multiple_of(8);
+    let frame = (pushed + slots_base + vcode.stack_slots_size).next_multiple_of(8) - pushed;
 
     let mut e = Emitter {
         buf: asm::CodeBuffer::new(),
@@ -607,6 +652,8 @@ pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, Codegen
         labels: Vec::new(),
         saved: RegList(saved_mask),
         frame,
+        slots_base,
+        slot_offsets: vcode.stack_slot_offsets.clone(),
     };
     e.labels = (0..vcode.blocks.len()).map(|_| e.buf.new_label()).collect();
     e.prologue()?;

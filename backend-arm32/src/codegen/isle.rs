@@ -4,12 +4,12 @@
 
 use super::lower::LowerCtx;
 use super::vcode::MInst;
-pub use super::vcode::{AluOp, DivOp, Operand2, ShiftAmt, ShiftOp, UnOp};
+pub use super::vcode::{AluOp, DivOp, MemKind, Operand2, ShiftAmt, ShiftOp, UnOp};
 pub use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 pub use cranelift_codegen::ir::immediates::{
     Ieee128, Ieee16, Ieee32, Ieee64, Imm64, Offset32, Uimm8,
 };
-pub use cranelift_codegen::ir::types::I32;
+pub use cranelift_codegen::ir::types::{I16, I32, I8};
 pub use cranelift_codegen::ir::{
     AtomicRmwOp, BlockCall, Constant, DynamicStackSlot, ExceptionTable, FuncRef, GlobalValue,
     Immediate, Inst, InstructionData, JumpTable, MemFlags, Opcode, SigRef, StackSlot, TrapCode,
@@ -228,6 +228,38 @@ impl generated::Context for LowerCtx<'_> {
             rn: arg2,
             code: trap_imm(*arg3),
         });
+    }
+    fn offset32_i32(&mut self, arg0: Offset32) -> i32 {
+        arg0.into()
+    }
+    fn load_mem(&mut self, arg0: &MemKind, arg1: Reg, arg2: i32) -> Reg {
+        let (base, off) = self.mem_address(*arg0, arg1, arg2);
+        let rd = self.new_vreg();
+        self.push(MInst::Load {
+            kind: *arg0,
+            rd,
+            base,
+            off,
+        });
+        rd
+    }
+    fn store_mem(&mut self, arg0: &MemKind, arg1: Reg, arg2: Reg, arg3: i32) -> Unit {
+        let (base, off) = self.mem_address(*arg0, arg2, arg3);
+        self.push(MInst::Store {
+            kind: *arg0,
+            rt: arg1,
+            base,
+            off,
+        });
+    }
+    fn stack_addr_reg(&mut self, arg0: StackSlot, arg1: i32) -> Reg {
+        let rd = self.new_vreg();
+        self.push(MInst::StackAddr {
+            rd,
+            slot: arg0.as_u32(),
+            off: arg1,
+        });
+        rd
     }
     fn lower_return(&mut self, arg0: ValueSlice) -> Unit {
         let (list, off) = arg0;

@@ -13,7 +13,7 @@ use regalloc2::{Block, RegClass, VReg};
 
 use super::abi::{preg, INT_ARG_REGS};
 use super::isle::generated::constructor_lower;
-use super::vcode::{DivOp, IntCC, MInst, ShiftOp, VBlock, VCode};
+use super::vcode::{AluOp, DivOp, IntCC, MInst, MemKind, Operand2, ShiftOp, VBlock, VCode};
 use super::{CodegenError, Flags};
 
 /// State while lowering one function; the ISLE `Context` is implemented on it (isle.rs).
@@ -165,6 +165,27 @@ impl<'f> LowerCtx<'f> {
             rm,
         });
         rd
+    }
+
+    /// A base register and an offset the access's immediate field can hold: offsets out
+    /// of range are added into a fresh base first.
+    pub(crate) fn mem_address(&mut self, kind: MemKind, base: VReg, off: i32) -> (VReg, i32) {
+        if off.unsigned_abs() <= kind.max_offset() as u32 {
+            return (base, off);
+        }
+        let k = self.new_vreg();
+        self.push(MInst::Const {
+            rd: k,
+            value: off as u32,
+        });
+        let rd = self.new_vreg();
+        self.push(MInst::Alu {
+            op: AluOp::Add,
+            rd,
+            rn: base,
+            op2: Operand2::Reg { rm: k },
+        });
+        (rd, 0)
     }
 
     pub(crate) fn lower_return_values(&mut self, vals: &[Value]) {
@@ -413,5 +434,20 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
             args.iter_mut().for_each(|r| *r = ctx.resolve(*r));
         }
     }
-    Ok(VCode::new(blocks, ctx.next_vreg))
+    // Explicit stack slots, each aligned to its own alignment (at most 8: the frame is
+    // only 8-byte aligned).
+    let mut offsets = Vec::new();
+    let mut size = 0u32;
+    for (_, data) in func.sized_stack_slots.iter() {
+        let align = 1u32 << data.align_shift.min(3);
+        size = size.next_multiple_of(align);
+        offsets.push(size);
+        size += data.size;
+    }
+    Ok(VCode::new(
+        blocks,
+        ctx.next_vreg,
+        offsets,
+        size.next_multiple_of(8),
+    ))
 }

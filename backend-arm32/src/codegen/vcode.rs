@@ -58,6 +58,26 @@ pub enum DivOp {
     Urem,
 }
 
+/// Memory access widths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemKind {
+    W32,
+    U8,
+    S8,
+    U16,
+    S16,
+}
+
+impl MemKind {
+    /// The largest immediate offset magnitude the A32 form takes (A5.3 vs A5.2.8).
+    pub fn max_offset(self) -> i32 {
+        match self {
+            MemKind::W32 | MemKind::U8 => 4095,
+            _ => 255,
+        }
+    }
+}
+
 /// Integer condition, as A32 condition codes see a 32-bit compare.
 pub type IntCC = cranelift_codegen::ir::condcodes::IntCC;
 
@@ -133,6 +153,22 @@ pub enum MInst {
         rn: VReg,
         rm: VReg,
     },
+    /// `rd = [base + off]` (off within [`MemKind::max_offset`]).
+    Load {
+        kind: MemKind,
+        rd: VReg,
+        base: VReg,
+        off: i32,
+    },
+    /// `[base + off] = rt`
+    Store {
+        kind: MemKind,
+        rt: VReg,
+        base: VReg,
+        off: i32,
+    },
+    /// `rd = sp + (offset of stack slot `slot`) + off`
+    StackAddr { rd: VReg, slot: u32, off: i32 },
     /// Compare-and-branch: `cmp rn, rm; b<cc> taken; b not_taken`.
     BrIcmp {
         cc: IntCC,
@@ -186,6 +222,9 @@ pub struct VCode {
     /// Per instruction, its regalloc2 operands.
     pub operands: Vec<Vec<Operand>>,
     pub num_vregs: usize,
+    /// Byte offset of each explicit stack slot within the stack-slot area, and its size.
+    pub stack_slot_offsets: Vec<u32>,
+    pub stack_slots_size: u32,
 }
 
 impl MInst {
@@ -244,6 +283,9 @@ impl MInst {
                 Operand::reg_use(*rf),
                 Operand::reg_def(*rd),
             ],
+            MInst::Load { rd, base, .. } => vec![Operand::reg_use(*base), Operand::reg_def(*rd)],
+            MInst::Store { rt, base, .. } => vec![Operand::reg_use(*rt), Operand::reg_use(*base)],
+            MInst::StackAddr { rd, .. } => vec![Operand::reg_def(*rd)],
             MInst::Trap { .. } => vec![],
             MInst::TrapIf { rn, .. } => vec![Operand::reg_use(*rn)],
             MInst::Args { args } => args
@@ -309,6 +351,15 @@ impl MInst {
                 *rt = f(*rt);
                 *rf = f(*rf);
             }
+            MInst::Load { rd, base, .. } => {
+                *rd = f(*rd);
+                *base = f(*base);
+            }
+            MInst::Store { rt, base, .. } => {
+                *rt = f(*rt);
+                *base = f(*base);
+            }
+            MInst::StackAddr { rd, .. } => *rd = f(*rd),
             MInst::Trap { .. } => {}
             MInst::TrapIf { rn, .. } => *rn = f(*rn),
             MInst::Args { args } => args.iter_mut().for_each(|(v, _)| *v = f(*v)),
@@ -332,7 +383,12 @@ impl MInst {
 
 impl VCode {
     /// Flattens `blocks` (block 0 is the entry) and computes predecessors and operands.
-    pub fn new(mut blocks: Vec<VBlock>, num_vregs: usize) -> VCode {
+    pub fn new(
+        mut blocks: Vec<VBlock>,
+        num_vregs: usize,
+        stack_slot_offsets: Vec<u32>,
+        stack_slots_size: u32,
+    ) -> VCode {
         for b in blocks.iter_mut() {
             b.preds.clear();
         }
@@ -355,6 +411,8 @@ impl VCode {
             ranges,
             operands,
             num_vregs,
+            stack_slot_offsets,
+            stack_slots_size,
         }
     }
 
