@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod clif;
 mod disasm;
 
 /// An IR-based JIT compiler for the Erlang BEAM with a 32-bit ARM backend.
@@ -21,12 +22,15 @@ struct Cli {
 enum Command {
     /// Decode a .beam file and print its chunks and generic instructions as text.
     Disasm(disasm::Args),
+    /// Compile CLIF functions with the ARM32 backend; print VCode and/or assembly.
+    ClifCompile(clif::CompileArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Disasm(args) => disasm::run(&args),
+        Command::ClifCompile(args) => clif::compile_files(&args).map_err(Into::into),
     };
     match result {
         Ok(code) => code,

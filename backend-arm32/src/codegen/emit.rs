@@ -29,6 +29,8 @@ struct Emitter<'a> {
     /// Where the explicit stack slots start (above the spill slots), and each slot's offset.
     slots_base: u32,
     slot_offsets: Vec<u32>,
+    /// No prologue/epilogue: return with `bx lr`.
+    leaf: bool,
 }
 
 fn reg_of(a: Allocation) -> Option<Reg> {
@@ -348,6 +350,9 @@ impl Emitter<'_> {
     }
 
     fn prologue(&mut self) -> Result<(), CodegenError> {
+        if self.leaf {
+            return Ok(());
+        }
         self.inst(Inst::Block {
             cond: Cond::Al,
             load: false,
@@ -364,6 +369,12 @@ impl Emitter<'_> {
     }
 
     fn epilogue(&mut self) -> Result<(), CodegenError> {
+        if self.leaf {
+            return self.inst(Inst::Bx {
+                cond: Cond::Al,
+                rm: Reg::LR,
+            });
+        }
         if self.frame > 0 {
             let op2 = self.imm(self.frame)?;
             self.dp(DpOp::Add, false, Reg::SP, Reg::SP, op2)?;
@@ -644,6 +655,9 @@ pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, Codegen
     let pushed = saved_mask.count_ones() * 4;
     let spill = ra.num_spillslots as u32 * 4;
     let slots_base = spill.next_multiple_of(8);
+    // A function that saves nothing and has no frame (and makes no calls: there are none
+    // yet) keeps its return address in lr and needs neither prologue nor epilogue.
+    let leaf = saved_mask == 1 << 14 && spill == 0 && vcode.stack_slots_size == 0;
     let frame = (pushed + slots_base + vcode.stack_slots_size).next_multiple_of(8) - pushed;
 
     let mut e = Emitter {
@@ -654,6 +668,7 @@ pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, Codegen
         frame,
         slots_base,
         slot_offsets: vcode.stack_slot_offsets.clone(),
+        leaf,
     };
     e.labels = (0..vcode.blocks.len()).map(|_| e.buf.new_label()).collect();
     e.prologue()?;
