@@ -118,6 +118,10 @@ impl generated::Context for LowerCtx<'_> {
     fn imm_operand2(&mut self, arg0: u32) -> Option<Operand2> {
         crate::asm::encode_imm(arg0).map(|_| Operand2::Imm { value: arg0 })
     }
+    fn imm_operand2_neg(&mut self, arg0: u32) -> Option<Operand2> {
+        let n = arg0.wrapping_neg();
+        crate::asm::encode_imm(n).map(|_| Operand2::Imm { value: n })
+    }
     fn output(&mut self, arg0: Inst, arg1: Reg) -> Unit {
         self.define_result(arg0, arg1);
     }
