@@ -2,3 +2,4 @@
 //! instructions to SSA, and the mid-end pipeline that runs before the ARM32 backend.
 
 pub mod mid_end;
+pub mod tags;
