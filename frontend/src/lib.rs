@@ -1,1 +1,103 @@
 //! Reader for `.beam` files as `erlc` writes them (OTP 24–29).
+//!
+//! [`decode`] turns the bytes of a `.beam` file into a typed [`Module`]: the IFF container
+//! ([`container`]), the table chunks ([`chunks`]), literals in the external term format
+//! ([`etf`]), the compact term encoding of operands ([`compact`]) and the generic
+//! instruction set ([`opcodes`]). Malformed input gives a [`LoadError`] naming the chunk and
+//! byte offset; decoding never panics.
+
+pub mod chunks;
+pub mod code;
+pub mod compact;
+pub mod container;
+pub mod error;
+pub mod etf;
+mod inflate;
+pub mod model;
+pub mod opcodes;
+pub mod reader;
+pub mod text;
+
+pub use compact::{AllocKind, AtomIndex, Operand, Reg};
+pub use error::{ChunkId, ErrorKind, LoadError, Result, Space};
+pub use etf::ExtTerm;
+pub use model::*;
+pub use opcodes::OpInfo;
+
+use container::RawChunk;
+
+/// Decodes a whole `.beam` file.
+pub fn decode(file: &[u8]) -> Result<Module> {
+    let chunks = container::read_chunks(file)?;
+    let find = |id: &[u8; 4]| chunks.iter().find(|c| &c.id.0 == id);
+    let missing = |name: &'static str| LoadError::new(None, 0, ErrorKind::MissingChunk(name));
+
+    let atoms = match (find(b"AtU8"), find(b"Atom")) {
+        (Some(c), _) => chunks::atoms(c, true)?,
+        (None, Some(c)) => chunks::atoms(c, false)?,
+        (None, None) => return Err(missing("AtU8")),
+    };
+    let code_chunk = find(b"Code").ok_or_else(|| missing("Code"))?;
+    let (code, code_reader) = code::header(code_chunk)?;
+    let labels = code.label_count;
+    let imports = chunks::imports(find(b"ImpT").ok_or_else(|| missing("ImpT"))?, atoms.len())?;
+    let exports = chunks::fun_refs(
+        find(b"ExpT").ok_or_else(|| missing("ExpT"))?,
+        atoms.len(),
+        labels,
+    )?;
+    let locals =
+        opt(find(b"LocT"), |c| chunks::fun_refs(c, atoms.len(), labels))?.unwrap_or_default();
+    let lambdas =
+        opt(find(b"FunT"), |c| chunks::lambdas(c, atoms.len(), labels))?.unwrap_or_default();
+    let literals = opt(find(b"LitT"), chunks::literals)?.unwrap_or_default();
+    let strings = find(b"StrT").map(|c| c.data.to_vec()).unwrap_or_default();
+    let lines = opt(find(b"Line"), chunks::lines)?;
+    let types = opt(find(b"Type"), chunks::types)?;
+    let attributes = opt(find(b"Attr"), chunks::term_chunk)?;
+    let compile_info = opt(find(b"CInf"), chunks::term_chunk)?;
+
+    let tables = code::Tables {
+        atoms: atoms.len(),
+        literals: literals.len(),
+        imports: imports.len(),
+        lambdas: lambdas.len(),
+        types: types.as_ref().map(|t| t.count as usize),
+        strings: strings.len(),
+    };
+    let functions = code::functions(&code, code_reader, &tables)?;
+
+    const KNOWN: [&[u8; 4]; 13] = [
+        b"AtU8", b"Atom", b"Code", b"ImpT", b"ExpT", b"LocT", b"FunT", b"LitT", b"StrT", b"Line",
+        b"Type", b"Attr", b"CInf",
+    ];
+    let other_chunks = chunks
+        .iter()
+        .filter(|c| !KNOWN.contains(&&c.id.0))
+        .map(|c| (c.id, c.data.to_vec()))
+        .collect();
+
+    Ok(Module {
+        atoms,
+        imports,
+        exports,
+        locals,
+        lambdas,
+        literals,
+        strings,
+        lines,
+        types,
+        attributes,
+        compile_info,
+        code,
+        functions,
+        other_chunks,
+    })
+}
+
+fn opt<'a, T>(
+    c: Option<&RawChunk<'a>>,
+    f: impl FnOnce(&RawChunk<'a>) -> Result<T>,
+) -> Result<Option<T>> {
+    c.map(f).transpose()
+}
