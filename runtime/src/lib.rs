@@ -30,6 +30,7 @@ pub mod mem;
 pub mod ops;
 pub mod process;
 pub mod ptable;
+pub mod sched_regs;
 pub mod scheduler;
 pub mod signals;
 pub mod term;
