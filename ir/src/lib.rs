@@ -1,5 +1,6 @@
 //! Cranelift IR for BEAM code: the BEAM machine model, the lowering of specific
 //! instructions to SSA, and the mid-end pipeline that runs before the ARM32 backend.
 
+pub mod machine;
 pub mod mid_end;
 pub mod tags;

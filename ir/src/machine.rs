@@ -1,0 +1,151 @@
+//! The BEAM machine model in CLIF terms (docs/beam-machine.md): the pinned values every
+//! segment threads, the segment and process-entry signatures, X register and hand-off field
+//! access through the scheduler-registers pointer, and the process-entry fragment.
+//!
+//! Offsets come from `beam_runtime::sched_regs`, the one definition of the block's layout.
+
+use beam_runtime::sched_regs::{x_offset, Field};
+use cranelift_codegen::ir::{
+    types::I32, AbiParam, Function, InstBuilder, MemFlags, Signature, UserFuncName, Value,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+/// Values every segment receives and passes on in the tail convention's pinned registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pinned {
+    /// The scheduler-registers pointer `S` (address of x0).
+    pub s: Value,
+    /// Heap top.
+    pub htop: Value,
+    /// Erlang stack pointer (also the heap limit: the heap may grow up to it).
+    pub e: Value,
+    /// Reductions left.
+    pub fcalls: Value,
+}
+
+/// Number of segment parameters: the four pinned values, then `CP` and `x0`.
+pub const SEGMENT_PARAMS: usize = 6;
+/// Number of segment results: the four pinned values, then the step code.
+pub const SEGMENT_RESULTS: usize = 5;
+
+/// `(S, HTOP, E, FCALLS, CP, x0) -> (S, HTOP, E, FCALLS, step)` in the tail convention
+/// (backend-arm32 puts parameters/results 0–3 in the pinned registers).
+pub fn segment_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params
+        .extend((0..SEGMENT_PARAMS).map(|_| AbiParam::new(I32)));
+    sig.returns
+        .extend((0..SEGMENT_RESULTS).map(|_| AbiParam::new(I32)));
+    sig
+}
+
+/// `process_entry(S) -> step`: a C-ABI (AAPCS) function the scheduler calls.
+pub fn entry_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::SystemV);
+    sig.params.push(AbiParam::new(I32));
+    sig.returns.push(AbiParam::new(I32));
+    sig
+}
+
+/// Memory flags for the block: always aligned, never trapping (the block is mapped for
+/// the life of the scheduler).
+fn block_flags() -> MemFlags {
+    MemFlags::trusted()
+}
+
+/// Loads X register `i`.
+pub fn load_x(b: &mut FunctionBuilder, s: Value, i: u32) -> Value {
+    b.ins().load(I32, block_flags(), s, x_offset(i))
+}
+
+/// Stores `v` to X register `i`.
+pub fn store_x(b: &mut FunctionBuilder, s: Value, i: u32, v: Value) {
+    b.ins().store(block_flags(), v, s, x_offset(i));
+}
+
+/// Loads a hand-off field.
+pub fn load_field(b: &mut FunctionBuilder, s: Value, f: Field) -> Value {
+    b.ins().load(I32, block_flags(), s, f.offset())
+}
+
+/// Stores a hand-off field.
+pub fn store_field(b: &mut FunctionBuilder, s: Value, f: Field, v: Value) {
+    b.ins().store(block_flags(), v, s, f.offset());
+}
+
+/// Writes the pinned values that can change (HTOP, E, FCALLS) to the block: before a
+/// runtime call that may collect garbage, yield or raise.
+pub fn save_pinned(b: &mut FunctionBuilder, p: &Pinned) {
+    store_field(b, p.s, Field::Htop, p.htop);
+    store_field(b, p.s, Field::E, p.e);
+    store_field(b, p.s, Field::Fcalls, p.fcalls);
+}
+
+/// Reads them back: after such a call (a collection moves the heap and the stack).
+pub fn reload_pinned(b: &mut FunctionBuilder, s: Value) -> Pinned {
+    Pinned {
+        s,
+        htop: load_field(b, s, Field::Htop),
+        e: load_field(b, s, Field::E),
+        fcalls: load_field(b, s, Field::Fcalls),
+    }
+}
+
+/// The process-entry fragment (docs/beam-machine.md §4): loads the pinned values, `CP`
+/// and x0 from the block, calls the resume address with the segment convention, stores
+/// the pinned values the chain of segments returns, and returns its step code.
+pub fn process_entry() -> Function {
+    let mut func = Function::with_name_signature(
+        UserFuncName::user(0, FRAGMENT_PROCESS_ENTRY),
+        entry_signature(),
+    );
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let s = b.block_params(entry)[0];
+    let p = reload_pinned(&mut b, s);
+    let cp = load_field(&mut b, s, Field::Cp);
+    let x0 = load_x(&mut b, s, 0);
+    let resume = load_field(&mut b, s, Field::Resume);
+    let sig = b.import_signature(segment_signature());
+    let call = b
+        .ins()
+        .call_indirect(sig, resume, &[p.s, p.htop, p.e, p.fcalls, cp, x0]);
+    let r = b.inst_results(call).to_vec();
+    let out = Pinned {
+        s: r[0],
+        htop: r[1],
+        e: r[2],
+        fcalls: r[3],
+    };
+    save_pinned(&mut b, &out);
+    b.ins().return_(&[r[4]]);
+    b.finalize();
+    func
+}
+
+/// `UserFuncName` namespace-0 indices of the shared fragments.
+pub const FRAGMENT_PROCESS_ENTRY: u32 = 0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::settings;
+    use cranelift_codegen::verifier::verify_function;
+
+    #[test]
+    fn process_entry_verifies() {
+        let f = process_entry();
+        verify_function(&f, &settings::Flags::new(settings::builder()))
+            .unwrap_or_else(|e| panic!("{e}\n{}", f.display()));
+        // The call passes all six segment parameters and uses all five results.
+        let text = f.display().to_string();
+        assert!(text.contains("call_indirect"), "{text}");
+        assert_eq!(segment_signature().params.len(), SEGMENT_PARAMS);
+        assert_eq!(segment_signature().returns.len(), SEGMENT_RESULTS);
+    }
+}
