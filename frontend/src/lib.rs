@@ -16,6 +16,7 @@ mod inflate;
 pub mod model;
 pub mod opcodes;
 pub mod reader;
+pub mod specific;
 pub mod text;
 
 pub use compact::{AllocKind, AtomIndex, Operand, Reg};

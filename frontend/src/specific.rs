@@ -1,0 +1,698 @@
+//! Specific instructions: what the JIT lowers, made from the generic instructions the way
+//! OTP's loader does with `ops.tab` (erts/emulator/beam/jit/arm/ops.tab).
+//!
+//! The transformation
+//! - resolves operands into typed sources and destinations ([`Src`], [`Dst`]);
+//! - drops what only the loader needs (`line` becomes [`Op::Line`] for stack traces,
+//!   `label` stays: it is a branch target);
+//! - inserts [`Op::TestYield`] at each function entry, as `i_test_yield` does;
+//! - folds the allocation forms (`allocate`, `allocate_heap`, `allocate_zero`, ...) into
+//!   one [`Op::Allocate`];
+//! - uses the `Type` chunk: a type test whose operand the compiler has proven to have that
+//!   type is dropped, and an arithmetic operand proven to be a small integer is marked so the
+//!   lowering emits no tag check for it.
+//!
+//! Anything not handled yet becomes [`Op::Unsupported`] with its generic name, which the
+//! lowering turns into a runtime error at that point: never a silent skip.
+
+use crate::compact::{AtomIndex, Operand, Reg};
+use crate::model::{Function, Instruction, Module, TypeEntry};
+
+/// Type bits of the OTP 25 `Type` chunk (`beam_types:ext_type_mapping/0`).
+pub mod type_bits {
+    pub const ATOM: u16 = 1 << 0;
+    pub const BITSTRING: u16 = 1 << 1;
+    pub const BS_CONTEXT: u16 = 1 << 2;
+    pub const CONS: u16 = 1 << 3;
+    pub const FLOAT: u16 = 1 << 4;
+    pub const FUN: u16 = 1 << 5;
+    pub const INTEGER: u16 = 1 << 6;
+    pub const MAP: u16 = 1 << 7;
+    pub const NIL: u16 = 1 << 8;
+    pub const PID: u16 = 1 << 9;
+    pub const PORT: u16 = 1 << 10;
+    pub const REFERENCE: u16 = 1 << 11;
+    pub const TUPLE: u16 = 1 << 12;
+}
+
+/// Smallest and largest small integer on a 32-bit BEAM (28-bit signed values).
+const MIN_SMALL: i64 = -(1 << 27);
+const MAX_SMALL: i64 = (1 << 27) - 1;
+
+/// A value an instruction reads.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Src {
+    /// An X or Y register, with what the compiler proved about its value.
+    Reg(Reg, Known),
+    /// An integer constant that fits `i64`.
+    Int(i64),
+    /// An integer constant outside `i64` (the lowering builds a bignum literal).
+    BigInt(num_bigint::BigInt),
+    Atom(AtomIndex),
+    Nil,
+    /// Index into the module's literal table (bignums, floats, lists, tuples, ...).
+    Literal(u32),
+    Float(f64),
+}
+
+/// What the `Type` chunk proves about a register's value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Known {
+    /// Type bits (0 = nothing known).
+    pub bits: u16,
+    /// Integer range, when the value is known to be an integer in it.
+    pub range: Option<(i64, i64)>,
+}
+
+impl Known {
+    fn from_entry(e: &TypeEntry) -> Known {
+        Known {
+            bits: e.bits,
+            range: e.range(),
+        }
+    }
+
+    /// True when the value certainly has one of the types in `mask`.
+    pub fn only(&self, mask: u16) -> bool {
+        self.bits != 0 && self.bits & !mask == 0
+    }
+
+    /// True when the value is certainly a small integer.
+    pub fn small_int(&self) -> bool {
+        self.only(type_bits::INTEGER)
+            && self
+                .range
+                .is_some_and(|(lo, hi)| lo >= MIN_SMALL && hi <= MAX_SMALL)
+    }
+}
+
+/// Where an instruction writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dst {
+    X(u32),
+    Y(u32),
+}
+
+/// A conditional test that branches to `fail` when it does not hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Test {
+    IsLt,
+    IsGe,
+    IsEq,
+    IsNe,
+    IsEqExact,
+    IsNeExact,
+    IsInteger,
+    IsFloat,
+    IsNumber,
+    IsAtom,
+    IsPid,
+    IsReference,
+    IsPort,
+    IsNil,
+    IsBinary,
+    IsBitstr,
+    IsList,
+    IsNonemptyList,
+    IsTuple,
+    IsFunction,
+    IsBoolean,
+    IsMap,
+    /// `test_arity`: a tuple of this size (the operand is known to be a tuple).
+    TestArity(u32),
+    /// `is_tagged_tuple`: a tuple of this size whose first element is this atom.
+    IsTaggedTuple(u32, AtomIndex),
+    /// `is_function2`: a fun of this arity.
+    IsFunction2,
+}
+
+/// A specific instruction.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    Label(u32),
+    /// Index into the line table (for stack traces).
+    Line(u32),
+    /// Raises `function_clause` for `{M, F, A}` with the arguments in x0..x(A-1).
+    FuncInfo {
+        module: AtomIndex,
+        function: AtomIndex,
+        arity: u32,
+    },
+    /// Charge one reduction; yield to the scheduler with `live` X registers when none is
+    /// left (`i_test_yield` at every function entry).
+    TestYield {
+        live: u32,
+    },
+    Move {
+        src: Src,
+        dst: Dst,
+    },
+    Swap(Dst, Dst),
+    /// A stack frame of `stack` Y slots (plus the saved CP), `heap` words checked free,
+    /// `live` X registers live; Y slots set to `[]` when `zero`.
+    Allocate {
+        stack: u32,
+        heap: u32,
+        live: u32,
+        zero: bool,
+    },
+    /// Sets these Y registers to `[]`.
+    InitYregs(Vec<u32>),
+    Deallocate(u32),
+    /// Drops the `n` lowest Y slots of a frame that had `n + remaining`.
+    Trim {
+        n: u32,
+        remaining: u32,
+    },
+    /// Ensures `words` free heap words, collecting with `live` X registers live.
+    TestHeap {
+        words: u32,
+        live: u32,
+    },
+    Return,
+    /// Local call to a label; `dealloc` is the frame to drop first (`call_last`); `tail`
+    /// for `call_last`/`call_only`.
+    Call {
+        arity: u32,
+        label: u32,
+        tail: bool,
+        dealloc: u32,
+    },
+    /// Remote call through an import (a BIF or an Erlang function, resolved at link time).
+    CallExt {
+        arity: u32,
+        import: u32,
+        tail: bool,
+        dealloc: u32,
+    },
+    /// `apply/3` with the module, function and argument list in x(arity), x(arity+1)...
+    Apply {
+        arity: u32,
+        tail: bool,
+        dealloc: u32,
+    },
+    /// A guard or body BIF through an import: on failure jump to `fail` (a guard) or raise
+    /// (`fail == 0`). `live` is `Some` for the `gc_bif` forms (which may collect).
+    Bif {
+        import: u32,
+        fail: u32,
+        live: Option<u32>,
+        args: Vec<Src>,
+        dst: Dst,
+    },
+    Test {
+        test: Test,
+        fail: u32,
+        args: Vec<Src>,
+    },
+    Jump(u32),
+    SelectVal {
+        src: Src,
+        fail: u32,
+        cases: Vec<(Src, u32)>,
+    },
+    SelectTupleArity {
+        src: Src,
+        fail: u32,
+        cases: Vec<(u32, u32)>,
+    },
+    PutList {
+        head: Src,
+        tail: Src,
+        dst: Dst,
+    },
+    PutTuple {
+        dst: Dst,
+        elems: Vec<Src>,
+    },
+    GetList {
+        src: Src,
+        head: Dst,
+        tail: Dst,
+    },
+    GetHd {
+        src: Src,
+        dst: Dst,
+    },
+    GetTl {
+        src: Src,
+        dst: Dst,
+    },
+    GetTupleElement {
+        src: Src,
+        index: u32,
+        dst: Dst,
+    },
+    SetTupleElement {
+        value: Src,
+        tuple: Src,
+        index: u32,
+    },
+    Badmatch(Src),
+    CaseEnd(Src),
+    IfEnd,
+    /// Raises `{try_clause, Value}`.
+    TryCaseEnd(Src),
+    /// Not lowered yet: the generic instruction, kept whole.
+    Unsupported(Instruction),
+}
+
+/// A function in specific instructions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpecificFunction {
+    pub name: AtomIndex,
+    pub arity: u32,
+    pub entry: u32,
+    pub code: Vec<Op>,
+}
+
+/// A generic instruction whose operands do not have the shape its opcode requires.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{op} at byte {offset:#x} of the Code chunk: {what}")]
+pub struct ShapeError {
+    pub op: &'static str,
+    pub offset: usize,
+    pub what: String,
+}
+
+/// Transforms every function of `m`.
+pub fn transform(m: &Module) -> Result<Vec<SpecificFunction>, ShapeError> {
+    m.functions
+        .iter()
+        .map(|f| transform_function(m, f))
+        .collect()
+}
+
+/// Transforms one function.
+pub fn transform_function(m: &Module, f: &Function) -> Result<SpecificFunction, ShapeError> {
+    let mut code = Vec::with_capacity(f.code.len() + 1);
+    for ins in &f.code {
+        let cx = Cx { m, ins };
+        cx.push(&mut code)?;
+        if matches!(code.last(), Some(Op::Label(l)) if *l == f.entry) {
+            code.push(Op::TestYield { live: f.arity });
+        }
+    }
+    Ok(SpecificFunction {
+        name: f.name,
+        arity: f.arity,
+        entry: f.entry,
+        code,
+    })
+}
+
+/// One instruction being transformed.
+struct Cx<'a> {
+    m: &'a Module,
+    ins: &'a Instruction,
+}
+
+impl Cx<'_> {
+    fn err(&self, what: impl Into<String>) -> ShapeError {
+        ShapeError {
+            op: self.ins.op.name,
+            offset: self.ins.offset,
+            what: what.into(),
+        }
+    }
+
+    fn arg(&self, i: usize) -> Result<&Operand, ShapeError> {
+        self.ins
+            .args
+            .get(i)
+            .ok_or_else(|| self.err(format!("operand {i} missing")))
+    }
+
+    fn uint(&self, i: usize) -> Result<u32, ShapeError> {
+        match self.arg(i)? {
+            Operand::Unsigned(n) => u32::try_from(*n).map_err(|_| self.err("number too large")),
+            // Old compilers wrote some counts as integers.
+            Operand::Integer(n) => u32::try_from(*n).map_err(|_| self.err("bad count")),
+            o => Err(self.err(format!("operand {i} is {o:?}, expected a number"))),
+        }
+    }
+
+    fn label(&self, i: usize) -> Result<u32, ShapeError> {
+        match self.arg(i)? {
+            Operand::Label(l) => Ok(*l),
+            o => Err(self.err(format!("operand {i} is {o:?}, expected a label"))),
+        }
+    }
+
+    fn atom(&self, i: usize) -> Result<AtomIndex, ShapeError> {
+        match self.arg(i)? {
+            Operand::Atom(a) => Ok(*a),
+            o => Err(self.err(format!("operand {i} is {o:?}, expected an atom"))),
+        }
+    }
+
+    fn known(&self, type_index: u32) -> Known {
+        self.m
+            .types
+            .as_ref()
+            .and_then(|t| t.entries.get(type_index as usize))
+            .map(Known::from_entry)
+            .unwrap_or_default()
+    }
+
+    fn src_of(&self, o: &Operand) -> Result<Src, ShapeError> {
+        Ok(match o {
+            Operand::X(n) => Src::Reg(Reg::X(*n), Known::default()),
+            Operand::Y(n) => Src::Reg(Reg::Y(*n), Known::default()),
+            Operand::TypedReg { reg, type_index } => Src::Reg(*reg, self.known(*type_index)),
+            Operand::Integer(n) => Src::Int(*n),
+            Operand::BigInt(n) => Src::BigInt(n.clone()),
+            Operand::Atom(a) => Src::Atom(*a),
+            Operand::Nil => Src::Nil,
+            Operand::Literal(l) => Src::Literal(*l),
+            Operand::Float(f) => Src::Float(*f),
+            Operand::Char(c) => Src::Int(i64::from(*c)),
+            o => return Err(self.err(format!("{o:?} is not a source operand"))),
+        })
+    }
+
+    fn src(&self, i: usize) -> Result<Src, ShapeError> {
+        self.src_of(self.arg(i)?)
+    }
+
+    fn dst_of(&self, o: &Operand) -> Result<Dst, ShapeError> {
+        Ok(match o {
+            Operand::X(n) | Operand::TypedReg { reg: Reg::X(n), .. } => Dst::X(*n),
+            Operand::Y(n) | Operand::TypedReg { reg: Reg::Y(n), .. } => Dst::Y(*n),
+            o => return Err(self.err(format!("{o:?} is not a destination register"))),
+        })
+    }
+
+    fn dst(&self, i: usize) -> Result<Dst, ShapeError> {
+        self.dst_of(self.arg(i)?)
+    }
+
+    fn list(&self, i: usize) -> Result<&[Operand], ShapeError> {
+        match self.arg(i)? {
+            Operand::List(v) => Ok(v),
+            o => Err(self.err(format!("operand {i} is {o:?}, expected a list"))),
+        }
+    }
+
+    /// Words of a heap need: a number or an allocation list (floats take 3 words on a
+    /// 32-bit BEAM: a header and 8 bytes; funs are not counted here).
+    fn heap_words(&self, i: usize) -> Result<u32, ShapeError> {
+        match self.arg(i)? {
+            Operand::Alloc(items) => {
+                let mut words = 0u64;
+                for (kind, n) in items {
+                    words += match kind {
+                        crate::compact::AllocKind::Words => *n,
+                        crate::compact::AllocKind::Floats => 3 * *n,
+                        crate::compact::AllocKind::Funs => 0,
+                    };
+                }
+                u32::try_from(words).map_err(|_| self.err("heap need too large"))
+            }
+            _ => self.uint(i),
+        }
+    }
+
+    fn push(&self, out: &mut Vec<Op>) -> Result<(), ShapeError> {
+        let op = match self.ins.op.name {
+            "label" => Op::Label(self.uint(0)?),
+            "line" => Op::Line(self.uint(0)?),
+            "func_info" => Op::FuncInfo {
+                module: self.atom(0)?,
+                function: self.atom(1)?,
+                arity: self.uint(2)?,
+            },
+            "move" => Op::Move {
+                src: self.src(0)?,
+                dst: self.dst(1)?,
+            },
+            "swap" => Op::Swap(self.dst(0)?, self.dst(1)?),
+            "allocate" | "allocate_zero" => Op::Allocate {
+                stack: self.uint(0)?,
+                heap: 0,
+                live: self.uint(1)?,
+                zero: self.ins.op.name == "allocate_zero",
+            },
+            "allocate_heap" | "allocate_heap_zero" => Op::Allocate {
+                stack: self.uint(0)?,
+                heap: self.heap_words(1)?,
+                live: self.uint(2)?,
+                zero: self.ins.op.name == "allocate_heap_zero",
+            },
+            "init_yregs" => Op::InitYregs(
+                self.list(0)?
+                    .iter()
+                    .map(|o| match self.dst_of(o)? {
+                        Dst::Y(n) => Ok(n),
+                        Dst::X(_) => Err(self.err("init_yregs of an X register")),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            "init" => match self.dst(0)? {
+                Dst::Y(n) => Op::InitYregs(vec![n]),
+                Dst::X(_) => Op::Move {
+                    src: Src::Nil,
+                    dst: self.dst(0)?,
+                },
+            },
+            "deallocate" => Op::Deallocate(self.uint(0)?),
+            "trim" => Op::Trim {
+                n: self.uint(0)?,
+                remaining: self.uint(1)?,
+            },
+            "test_heap" => Op::TestHeap {
+                words: self.heap_words(0)?,
+                live: self.uint(1)?,
+            },
+            "return" => Op::Return,
+            "call" => Op::Call {
+                arity: self.uint(0)?,
+                label: self.label(1)?,
+                tail: false,
+                dealloc: 0,
+            },
+            "call_last" => Op::Call {
+                arity: self.uint(0)?,
+                label: self.label(1)?,
+                tail: true,
+                dealloc: self.uint(2)?,
+            },
+            "call_only" => Op::Call {
+                arity: self.uint(0)?,
+                label: self.label(1)?,
+                tail: true,
+                dealloc: 0,
+            },
+            "call_ext" | "call_ext_last" | "call_ext_only" => {
+                let name = self.ins.op.name;
+                Op::CallExt {
+                    arity: self.uint(0)?,
+                    import: self.uint(1)?,
+                    tail: name != "call_ext",
+                    dealloc: if name == "call_ext_last" {
+                        self.uint(2)?
+                    } else {
+                        0
+                    },
+                }
+            }
+            "apply" => Op::Apply {
+                arity: self.uint(0)?,
+                tail: false,
+                dealloc: 0,
+            },
+            "apply_last" => Op::Apply {
+                arity: self.uint(0)?,
+                tail: true,
+                dealloc: self.uint(1)?,
+            },
+            "bif0" => Op::Bif {
+                import: self.uint(0)?,
+                fail: 0,
+                live: None,
+                args: vec![],
+                dst: self.dst(1)?,
+            },
+            "bif1" | "bif2" | "bif3" => {
+                let n = self
+                    .ins
+                    .args
+                    .len()
+                    .checked_sub(3)
+                    .ok_or_else(|| self.err("too few operands"))?;
+                Op::Bif {
+                    import: self.uint(1)?,
+                    fail: self.label(0)?,
+                    live: None,
+                    args: (0..n).map(|i| self.src(2 + i)).collect::<Result<_, _>>()?,
+                    dst: self.dst(2 + n)?,
+                }
+            }
+            "gc_bif1" | "gc_bif2" | "gc_bif3" => {
+                let n = self
+                    .ins
+                    .args
+                    .len()
+                    .checked_sub(4)
+                    .ok_or_else(|| self.err("too few operands"))?;
+                Op::Bif {
+                    import: self.uint(2)?,
+                    fail: self.label(0)?,
+                    live: Some(self.uint(1)?),
+                    args: (0..n).map(|i| self.src(3 + i)).collect::<Result<_, _>>()?,
+                    dst: self.dst(3 + n)?,
+                }
+            }
+            "jump" => Op::Jump(self.label(0)?),
+            "select_val" => Op::SelectVal {
+                src: self.src(0)?,
+                fail: self.label(1)?,
+                cases: self
+                    .list(2)?
+                    .chunks(2)
+                    .map(|p| match p {
+                        [v, Operand::Label(l)] => Ok((self.src_of(v)?, *l)),
+                        _ => Err(self.err("select list is not value/label pairs")),
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+            "select_tuple_arity" => Op::SelectTupleArity {
+                src: self.src(0)?,
+                fail: self.label(1)?,
+                cases: self
+                    .list(2)?
+                    .chunks(2)
+                    .map(|p| match p {
+                        [Operand::Unsigned(n), Operand::Label(l)] => u32::try_from(*n)
+                            .map(|n| (n, *l))
+                            .map_err(|_| self.err("arity too large")),
+                        _ => Err(self.err("select list is not arity/label pairs")),
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+            "put_list" => Op::PutList {
+                head: self.src(0)?,
+                tail: self.src(1)?,
+                dst: self.dst(2)?,
+            },
+            "put_tuple2" => Op::PutTuple {
+                dst: self.dst(0)?,
+                elems: self
+                    .list(1)?
+                    .iter()
+                    .map(|o| self.src_of(o))
+                    .collect::<Result<_, _>>()?,
+            },
+            "get_list" => Op::GetList {
+                src: self.src(0)?,
+                head: self.dst(1)?,
+                tail: self.dst(2)?,
+            },
+            "get_hd" => Op::GetHd {
+                src: self.src(0)?,
+                dst: self.dst(1)?,
+            },
+            "get_tl" => Op::GetTl {
+                src: self.src(0)?,
+                dst: self.dst(1)?,
+            },
+            "get_tuple_element" => Op::GetTupleElement {
+                src: self.src(0)?,
+                index: self.uint(1)?,
+                dst: self.dst(2)?,
+            },
+            "set_tuple_element" => Op::SetTupleElement {
+                value: self.src(0)?,
+                tuple: self.src(1)?,
+                index: self.uint(2)?,
+            },
+            "badmatch" => Op::Badmatch(self.src(0)?),
+            "case_end" => Op::CaseEnd(self.src(0)?),
+            "if_end" => Op::IfEnd,
+            "try_case_end" => Op::TryCaseEnd(self.src(0)?),
+            name => match test_of(name) {
+                Some(t) => return self.push_test(out, t),
+                None => Op::Unsupported(self.ins.clone()),
+            },
+        };
+        out.push(op);
+        Ok(())
+    }
+
+    fn push_test(&self, out: &mut Vec<Op>, test: Test) -> Result<(), ShapeError> {
+        use type_bits::*;
+        let fail = self.label(0)?;
+        let (test, nargs) = match test {
+            Test::TestArity(_) => (Test::TestArity(self.uint(2)?), 1),
+            Test::IsTaggedTuple(..) => (Test::IsTaggedTuple(self.uint(2)?, self.atom(3)?), 1),
+            Test::IsFunction2 => (Test::IsFunction2, 2),
+            Test::IsLt
+            | Test::IsGe
+            | Test::IsEq
+            | Test::IsNe
+            | Test::IsEqExact
+            | Test::IsNeExact => (test, 2),
+            t => (t, 1),
+        };
+        let args: Vec<Src> = (0..nargs)
+            .map(|i| self.src(1 + i))
+            .collect::<Result<_, _>>()?;
+        // A type test the compiler has proven true is dropped (ops.tab does the same with
+        // the types it gets from the loader).
+        let proven = match (&test, args.first()) {
+            (t, Some(Src::Reg(_, k))) => match t {
+                Test::IsInteger => k.only(INTEGER),
+                Test::IsFloat => k.only(FLOAT),
+                Test::IsNumber => k.only(INTEGER | FLOAT),
+                Test::IsAtom => k.only(ATOM),
+                Test::IsNil => k.only(NIL),
+                Test::IsList => k.only(CONS | NIL),
+                Test::IsNonemptyList => k.only(CONS),
+                Test::IsTuple => k.only(TUPLE),
+                Test::IsMap => k.only(MAP),
+                Test::IsPid => k.only(PID),
+                Test::IsPort => k.only(PORT),
+                Test::IsReference => k.only(REFERENCE),
+                Test::IsBinary | Test::IsBitstr => false,
+                _ => false,
+            },
+            _ => false,
+        };
+        if !proven {
+            out.push(Op::Test { test, fail, args });
+        }
+        Ok(())
+    }
+}
+
+/// The test of a generic comparison or type-test instruction.
+fn test_of(name: &str) -> Option<Test> {
+    Some(match name {
+        "is_lt" => Test::IsLt,
+        "is_ge" => Test::IsGe,
+        "is_eq" => Test::IsEq,
+        "is_ne" => Test::IsNe,
+        "is_eq_exact" => Test::IsEqExact,
+        "is_ne_exact" => Test::IsNeExact,
+        "is_integer" => Test::IsInteger,
+        "is_float" => Test::IsFloat,
+        "is_number" => Test::IsNumber,
+        "is_atom" => Test::IsAtom,
+        "is_pid" => Test::IsPid,
+        "is_reference" => Test::IsReference,
+        "is_port" => Test::IsPort,
+        "is_nil" => Test::IsNil,
+        "is_binary" => Test::IsBinary,
+        "is_bitstr" => Test::IsBitstr,
+        "is_list" => Test::IsList,
+        "is_nonempty_list" => Test::IsNonemptyList,
+        "is_tuple" => Test::IsTuple,
+        "is_function" => Test::IsFunction,
+        "is_boolean" => Test::IsBoolean,
+        "is_map" => Test::IsMap,
+        "test_arity" => Test::TestArity(0),
+        "is_tagged_tuple" => Test::IsTaggedTuple(0, 0),
+        "is_function2" => Test::IsFunction2,
+        _ => return None,
+    })
+}
