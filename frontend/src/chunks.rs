@@ -258,36 +258,85 @@ pub fn lines(chunk: &RawChunk<'_>) -> Result<LineTable> {
     })
 }
 
-/// `Type`: `version:u32 count:u32` then entries. Version 1 (OTP 25) entries are
-/// `bits:u16 min:i64 max:i64`. Later versions (OTP 26+, variable-length entries) are kept
-/// as one raw entry per table; only their count is known without a full decoder.
+/// Maps a version 2+ type union onto the version 1 bit layout that [`TypeEntry::bits`]
+/// documents. From OTP 26 `BEAM_TYPE_BS_MATCHSTATE` is gone (match contexts are
+/// bitstrings), so bits 2..=11 (cons .. tuple) move up by one; a bitstring may also be a
+/// match context. OTP 29's record bit (12) has no version 1 counterpart: a union that
+/// includes it is widened to "any", which only ever makes the type less precise.
+fn v1_bits(b: u16) -> u16 {
+    const ANY: u16 = (1 << 13) - 1;
+    if b & (1 << 12) != 0 {
+        return ANY;
+    }
+    let mut out = b & 1;
+    if b & 2 != 0 {
+        out |= 2 | 4;
+    }
+    out | ((b & 0x0ffc) << 1)
+}
+
+/// `Type`: `version:u32 count:u32` then entries.
+///
+/// * Version 1 (OTP 25, `beam_types:encode_ext/1`): 18 bytes each, `bits:u16 min:i64
+///   max:i64`; `min > max` means "no range".
+/// * Versions 2 (OTP 26) and 3 (OTP 27–28): `flags:u16` with the type union in bits 0–11
+///   and "has lower bound", "has upper bound", "has unit" in bits 12–14, followed by
+///   `min:i64`, `max:i64`, `unit:u8` for the flags that are set.
+/// * Version 4 (OTP 29): as 2/3 but a 13-bit union (native records) and the flags in
+///   bits 13–15.
+///
+/// (Layouts from `erts/emulator/beam/beam_types.h`/`beam_file.c`.) Other versions are kept
+/// raw, as the runtime loader does when it falls back to "any".
 pub fn types(chunk: &RawChunk<'_>) -> Result<TypeTable> {
     let mut r = chunk.reader();
     let version = r.u32()?;
-    if version != 1 {
-        // Later layouts: keep the count and the bytes, do not guess at the entries.
-        let count = r.count("type count", 2)? as u32;
-        let raw = r.rest().to_vec();
-        return Ok(TypeTable {
-            version,
-            count,
-            entries: Vec::new(),
-            raw,
-        });
-    }
-    let n = r.count("type count", 18)?;
+    let flag_base = match version {
+        1 => 0,
+        2 | 3 => 12,
+        4 => 13,
+        _ => {
+            let count = r.count("type count", 0).unwrap_or(0) as u32;
+            let raw = r.rest().to_vec();
+            return Ok(TypeTable {
+                version,
+                count,
+                entries: Vec::new(),
+                raw,
+            });
+        }
+    };
+    let min_size = if version == 1 { 18 } else { 2 };
+    let n = r.count("type count", min_size)?;
     let mut entries = Vec::with_capacity(n);
     for _ in 0..n {
-        let raw = r.bytes(18)?;
-        let mut er = Reader::new(raw, 0, None);
-        let bits = er.u16()?;
-        let min = er.u64()? as i64;
-        let max = er.u64()? as i64;
+        let start = r.clone();
+        let (bits, min, max, unit) = if version == 1 {
+            let bits = r.u16()?;
+            let min = r.u64()? as i64;
+            let max = r.u64()? as i64;
+            let (min, max) = if min <= max {
+                (Some(min), Some(max))
+            } else {
+                (None, None)
+            };
+            (bits, min, max, None)
+        } else {
+            let flags = r.u16()?;
+            let bits = v1_bits(flags & ((1u16 << flag_base) - 1));
+            let has = |k: u16| flags & (1 << (flag_base + k)) != 0;
+            let min = if has(0) { Some(r.u64()? as i64) } else { None };
+            let max = if has(1) { Some(r.u64()? as i64) } else { None };
+            let unit = if has(2) { Some(r.u8()?) } else { None };
+            (bits, min, max, unit)
+        };
+        let len = start.remaining() - r.remaining();
+        let raw = start.clone().bytes(len)?.to_vec();
         entries.push(TypeEntry {
             bits,
             min,
             max,
-            raw: raw.to_vec(),
+            unit,
+            raw,
         });
     }
     r.finish()?;

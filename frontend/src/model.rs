@@ -107,29 +107,37 @@ pub struct TypeTable {
     pub version: u32,
     /// Number of entries declared by the header.
     pub count: u32,
-    /// Decoded entries (version 1 only; empty for later versions).
+    /// Decoded entries (empty for unknown versions).
     pub entries: Vec<TypeEntry>,
-    /// The undecoded entry bytes of versions other than 1.
+    /// The undecoded entry bytes of unknown versions.
     pub raw: Vec<u8>,
 }
 
-/// One type. Version 1 (OTP 25) entries are 18 bytes: a 16-bit union of type bits and an
-/// integer range. Later versions are variable-length and are kept raw in `raw`.
+/// One type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TypeEntry {
-    /// Bit set from `beam_types:ext_type_mapping/0`: 0 atom, 1 bitstring, 2 bs_context,
-    /// 3 cons, 4 float, 5 fun, 6 integer, 7 map, 8 nil, 9 pid, 10 port, 11 reference,
-    /// 12 tuple.
+    /// The union of possible types, always in version 1's layout
+    /// (`beam_types:ext_type_mapping/0`): 0 atom, 1 bitstring, 2 bs_context, 3 cons,
+    /// 4 float, 5 fun, 6 integer, 7 map, 8 nil, 9 pid, 10 port, 11 reference, 12 tuple.
+    /// Later versions are mapped onto it (see `chunks::types`); `raw` keeps the original.
     pub bits: u16,
-    /// Integer range `min..=max` when `min <= max`.
-    pub min: i64,
-    pub max: i64,
+    /// Lower bound of the numeric range, if known.
+    pub min: Option<i64>,
+    /// Upper bound of the numeric range, if known.
+    pub max: Option<i64>,
+    /// Bitstring size unit (versions 2+).
+    pub unit: Option<u8>,
+    /// The entry's bytes as stored.
     pub raw: Vec<u8>,
 }
 
 impl TypeEntry {
+    /// The integer range `min..=max` when both bounds are known.
     pub fn range(&self) -> Option<(i64, i64)> {
-        (self.min <= self.max).then_some((self.min, self.max))
+        match (self.min, self.max) {
+            (Some(a), Some(b)) if a <= b => Some((a, b)),
+            _ => None,
+        }
     }
 }
 
