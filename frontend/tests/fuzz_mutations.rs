@@ -33,19 +33,7 @@ fn split_chunks(file: &[u8]) -> Vec<([u8; 4], Vec<u8>)> {
 }
 
 fn build(chunks: &[([u8; 4], Vec<u8>)]) -> Vec<u8> {
-    let mut body = b"BEAM".to_vec();
-    for (id, data) in chunks {
-        body.extend_from_slice(id);
-        body.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        body.extend_from_slice(data);
-        while body.len() % 4 != 0 {
-            body.push(0);
-        }
-    }
-    let mut out = b"FOR1".to_vec();
-    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    out.extend_from_slice(&body);
-    out
+    common::build_module(chunks)
 }
 
 const INTERESTING: [u8; 10] = [0x00, 0xff, 0x7f, 0x80, 0x01, 0x08, 0x18, 0xf8, 0x07, 0x17];
