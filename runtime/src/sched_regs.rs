@@ -33,11 +33,14 @@ pub enum Field {
     ExcValue = -36,
     /// The address of the process-entry fragment's return path.
     ExitPath = -40,
+    /// The step code compiled code leaves with after a runtime call raised or halted
+    /// (the runtime sets it; the code returns it to the scheduler).
+    Pending = -44,
 }
 
 impl Field {
     /// Every field, for layout checks.
-    pub const ALL: [Field; 10] = [
+    pub const ALL: [Field; 11] = [
         Field::Htop,
         Field::E,
         Field::Fcalls,
@@ -48,6 +51,7 @@ impl Field {
         Field::ExcReason,
         Field::ExcValue,
         Field::ExitPath,
+        Field::Pending,
     ];
 
     /// Byte offset from x0.

@@ -1,0 +1,1109 @@
+//! Emission of one segment: specific instructions to CLIF.
+
+use std::collections::{HashMap, HashSet};
+
+use beam_frontend::specific::{Dst, Known, Op, SpecificFunction, Src, Test};
+use beam_frontend::{Module, Reg};
+use beam_runtime::sched_regs::{Field, StepCode};
+use beam_runtime::term;
+use cranelift_codegen::ir::{
+    condcodes::IntCC, types::I32, Block, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder,
+    MemFlags, SigRef, UserExternalName, UserFuncName, Value,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+
+use super::{Env, Labels, SegStart, SegTable};
+use crate::machine::{self, segment_signature};
+use crate::rtcall::{RaiseKind, RtFn, TypeKind, NS_EXPORT_CELL, NS_RUNTIME, NS_SEGMENT};
+use crate::tags;
+
+/// A module the lowering cannot compile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LowerError {
+    #[error("label {0} is used but never defined")]
+    MissingLabel(u32),
+    #[error("code runs past the end of the function without a return or jump")]
+    FellOffEnd,
+    #[error("import {0} is out of range")]
+    Import(u32),
+    #[error("{segment}: {inner}")]
+    In {
+        segment: String,
+        inner: Box<LowerError>,
+    },
+}
+
+impl LowerError {
+    pub(crate) fn in_segment(self, name: &str) -> LowerError {
+        LowerError::In {
+            segment: name.to_string(),
+            inner: Box::new(self),
+        }
+    }
+}
+
+/// Words of the tuple header for arity `n` (erl_term.h `make_arityval`).
+fn arityval(n: u32) -> i64 {
+    ((n << term::HEADER_ARITY_OFFS) | term::ARITYVAL_SUBTAG) as i64
+}
+
+fn flags() -> MemFlags {
+    MemFlags::trusted()
+}
+
+struct Lower<'a, 'b> {
+    m: &'a Module,
+    code: &'a [Op],
+    labels: &'a Labels,
+    table: &'a mut SegTable,
+    env: &'a dyn Env,
+    b: FunctionBuilder<'b>,
+    s: Value,
+    htop: Variable,
+    e: Variable,
+    fcalls: Variable,
+    cp: Variable,
+    /// X register `i` is variable `X_BASE + i`.
+    nx: u32,
+    blocks: HashMap<u32, Block>,
+    todo: Vec<u32>,
+    done: HashSet<u32>,
+    func: usize,
+    seg_refs: HashMap<u32, FuncRef>,
+    rt_refs: HashMap<RtFn, FuncRef>,
+    seg_sig: SigRef,
+    this_segment: u32,
+}
+
+const X_BASE: u32 = 4;
+
+/// Lowers segment number `seg` of the module.
+pub(super) fn lower_segment(
+    m: &Module,
+    functions: &[SpecificFunction],
+    labels: &Labels,
+    table: &mut SegTable,
+    env: &dyn Env,
+    seg: u32,
+) -> Result<Function, LowerError> {
+    let start: SegStart = table.starts[seg as usize];
+    let f = &functions[start.func];
+    let mut func =
+        Function::with_name_signature(UserFuncName::user(NS_SEGMENT, seg), segment_signature());
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let seg_sig = b.import_signature(segment_signature());
+    let nx = max_x(&f.code).max(f.arity).max(1) + 1;
+    let (htop, e, fcalls, cp) = (
+        Variable::from_u32(0),
+        Variable::from_u32(1),
+        Variable::from_u32(2),
+        Variable::from_u32(3),
+    );
+    for v in 0..X_BASE + nx {
+        b.declare_var(Variable::from_u32(v), I32);
+    }
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let s = p[0];
+    b.def_var(htop, p[1]);
+    b.def_var(e, p[2]);
+    b.def_var(fcalls, p[3]);
+    b.def_var(cp, p[4]);
+    let mut lw = Lower {
+        m,
+        code: &f.code,
+        labels,
+        table,
+        env,
+        b,
+        s,
+        htop,
+        e,
+        fcalls,
+        cp,
+        nx,
+        blocks: HashMap::new(),
+        todo: Vec::new(),
+        done: HashSet::new(),
+        func: start.func,
+        seg_refs: HashMap::new(),
+        rt_refs: HashMap::new(),
+        seg_sig,
+        this_segment: seg,
+    };
+    lw.set_x(0, p[5]);
+    for i in 1..start.live {
+        let v = machine::load_x(&mut lw.b, s, i);
+        lw.set_x(i, v);
+    }
+    lw.run(start.pos)?;
+    while let Some(l) = lw.todo.pop() {
+        if lw.done.contains(&l) {
+            continue;
+        }
+        let (fi, pos) = lw.labels.position(l).ok_or(LowerError::MissingLabel(l))?;
+        debug_assert_eq!(fi, lw.func, "branch out of the function");
+        let blk = lw.block(l);
+        lw.b.switch_to_block(blk);
+        lw.run(pos)?;
+    }
+    lw.b.seal_all_blocks();
+    lw.b.finalize();
+    Ok(func)
+}
+
+/// The highest X register index the code mentions.
+fn max_x(code: &[Op]) -> u32 {
+    let mut m = 0;
+    let src = |s: &Src| match s {
+        Src::Reg(Reg::X(i), _) => *i,
+        _ => 0,
+    };
+    let dst = |d: &Dst| match d {
+        Dst::X(i) => *i,
+        _ => 0,
+    };
+    for op in code {
+        let here = match op {
+            Op::Move { src: s, dst: d } => src(s).max(dst(d)),
+            Op::Swap(a, b) => dst(a).max(dst(b)),
+            Op::Allocate { live, .. } | Op::TestHeap { live, .. } | Op::TestYield { live } => *live,
+            Op::Call { arity, .. } | Op::CallExt { arity, .. } => *arity,
+            Op::Apply { arity, .. } => arity + 2,
+            Op::FuncInfo { arity, .. } => *arity,
+            Op::Bif {
+                args, dst: d, live, ..
+            } => args
+                .iter()
+                .map(src)
+                .max()
+                .unwrap_or(0)
+                .max(dst(d))
+                .max(live.unwrap_or(0)),
+            Op::Test { args, .. } => args.iter().map(src).max().unwrap_or(0),
+            Op::SelectVal { src: s, .. } | Op::SelectTupleArity { src: s, .. } => src(s),
+            Op::PutList { head, tail, dst: d } => src(head).max(src(tail)).max(dst(d)),
+            Op::PutTuple { dst: d, elems } => elems.iter().map(src).max().unwrap_or(0).max(dst(d)),
+            Op::GetList { src: s, head, tail } => src(s).max(dst(head)).max(dst(tail)),
+            Op::GetHd { src: s, dst: d }
+            | Op::GetTl { src: s, dst: d }
+            | Op::GetTupleElement { src: s, dst: d, .. } => src(s).max(dst(d)),
+            Op::SetTupleElement { value, tuple, .. } => src(value).max(src(tuple)),
+            Op::Badmatch(s) | Op::CaseEnd(s) | Op::TryCaseEnd(s) => src(s),
+            _ => 0,
+        };
+        m = m.max(here);
+    }
+    m
+}
+
+impl Lower<'_, '_> {
+    fn xvar(&self, i: u32) -> Variable {
+        Variable::from_u32(X_BASE + i.min(self.nx - 1))
+    }
+
+    fn x(&mut self, i: u32) -> Value {
+        let v = self.xvar(i);
+        self.b.use_var(v)
+    }
+
+    fn set_x(&mut self, i: u32, v: Value) {
+        let var = self.xvar(i);
+        self.b.def_var(var, v);
+    }
+
+    fn block(&mut self, l: u32) -> Block {
+        if let Some(&b) = self.blocks.get(&l) {
+            return b;
+        }
+        let b = self.b.create_block();
+        self.blocks.insert(l, b);
+        b
+    }
+
+    /// The block of label `l`, queued for emission.
+    fn target(&mut self, l: u32) -> Block {
+        let b = self.block(l);
+        if !self.done.contains(&l) {
+            self.todo.push(l);
+        }
+        b
+    }
+
+    fn iconst(&mut self, v: i64) -> Value {
+        self.b.ins().iconst(I32, v)
+    }
+
+    // --- the Erlang stack: CP at E[0], y(i) at E[i+1] ---
+
+    fn y_addr_offset(i: u32) -> i32 {
+        4 * (i as i32 + 1)
+    }
+
+    fn y(&mut self, i: u32) -> Value {
+        let e = self.b.use_var(self.e);
+        self.b.ins().load(I32, flags(), e, Self::y_addr_offset(i))
+    }
+
+    fn set_y(&mut self, i: u32, v: Value) {
+        let e = self.b.use_var(self.e);
+        self.b.ins().store(flags(), v, e, Self::y_addr_offset(i));
+    }
+
+    fn src(&mut self, s: &Src) -> Value {
+        let word = match s {
+            Src::Reg(Reg::X(i), _) => return self.x(*i),
+            Src::Reg(Reg::Y(i), _) => return self.y(*i),
+            Src::Int(n) => match tags::small_const(*n) {
+                Some(w) => w,
+                None => self.env.big_int(&(*n).into()) as i64,
+            },
+            Src::BigInt(n) => self.env.big_int(n) as i64,
+            Src::Atom(a) => self.env.atom(*a) as i64,
+            Src::Nil => term::IMMED2_NIL as i64,
+            Src::Literal(l) => self.env.literal(*l) as i64,
+            Src::Float(f) => self.env.float(*f) as i64,
+        };
+        self.iconst(word as u32 as i32 as i64)
+    }
+
+    fn dst(&mut self, d: Dst, v: Value) {
+        match d {
+            Dst::X(i) => self.set_x(i, v),
+            Dst::Y(i) => self.set_y(i, v),
+        }
+    }
+
+    // --- calls and exits ---
+
+    fn seg_ref(&mut self, seg: u32) -> FuncRef {
+        if let Some(&r) = self.seg_refs.get(&seg) {
+            return r;
+        }
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(NS_SEGMENT, seg));
+        let r = self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature: self.seg_sig,
+            colocated: true,
+        });
+        self.seg_refs.insert(seg, r);
+        r
+    }
+
+    fn rt_ref(&mut self, f: RtFn) -> FuncRef {
+        if let Some(&r) = self.rt_refs.get(&f) {
+            return r;
+        }
+        let sig = self.b.import_signature(f.signature());
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(NS_RUNTIME, f as u32));
+        let r = self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature: sig,
+            colocated: false,
+        });
+        self.rt_refs.insert(f, r);
+        r
+    }
+
+    fn pinned(&mut self) -> machine::Pinned {
+        machine::Pinned {
+            s: self.s,
+            htop: self.b.use_var(self.htop),
+            e: self.b.use_var(self.e),
+            fcalls: self.b.use_var(self.fcalls),
+        }
+    }
+
+    /// Writes x0..x(live-1) to the X array and the pinned values to the block: what the
+    /// runtime may look at (and move) during a call.
+    fn spill(&mut self, live: u32) {
+        for i in 0..live {
+            let v = self.x(i);
+            machine::store_x(&mut self.b, self.s, i, v);
+        }
+        let p = self.pinned();
+        machine::save_pinned(&mut self.b, &p);
+    }
+
+    /// Reads back what [`Self::spill`] wrote (after a collection moved it).
+    fn unspill(&mut self, live: u32) {
+        let p = machine::reload_pinned(&mut self.b, self.s);
+        self.b.def_var(self.htop, p.htop);
+        self.b.def_var(self.e, p.e);
+        self.b.def_var(self.fcalls, p.fcalls);
+        for i in 0..live {
+            let v = machine::load_x(&mut self.b, self.s, i);
+            self.set_x(i, v);
+        }
+    }
+
+    fn call_rt(&mut self, f: RtFn, args: &[Value]) -> Option<Value> {
+        let r = self.rt_ref(f);
+        let call = self.b.ins().call(r, args);
+        self.b.inst_results(call).first().copied()
+    }
+
+    /// Leaves to the scheduler with `step`.
+    fn leave(&mut self, step: Value) {
+        let p = self.pinned();
+        self.b.ins().return_(&[p.s, p.htop, p.e, p.fcalls, step]);
+    }
+
+    /// Leaves with the step a runtime call made pending (an exception, a halt).
+    fn leave_pending(&mut self) {
+        let step = machine::load_field(&mut self.b, self.s, Field::Pending);
+        self.leave(step);
+    }
+
+    /// Raises `kind` with `value` and leaves.
+    fn raise(&mut self, kind: RaiseKind, value: Value) {
+        self.spill(0);
+        let k = self.iconst(kind as i64);
+        self.call_rt(RtFn::Raise, &[self.s, k, value]);
+        self.leave_pending();
+    }
+
+    /// Tail-calls `target` (a segment number or a code address) with `cp` as the CP.
+    fn transfer(&mut self, target: Result<u32, Value>, cp: Value, arity: u32) {
+        for i in 1..arity {
+            let v = self.x(i);
+            machine::store_x(&mut self.b, self.s, i, v);
+        }
+        let x0 = self.x(0);
+        let p = self.pinned();
+        let args = [p.s, p.htop, p.e, p.fcalls, cp, x0];
+        match target {
+            Ok(seg) => {
+                let r = self.seg_ref(seg);
+                self.b.ins().return_call(r, &args);
+            }
+            Err(addr) => {
+                let sig = self.seg_sig;
+                self.b.ins().return_call_indirect(sig, addr, &args);
+            }
+        }
+    }
+
+    /// The address of the segment that continues after the instruction at `pos`.
+    fn continuation(&mut self, pos: usize) -> Value {
+        let seg = self.table.intern(SegStart {
+            func: self.func,
+            pos: pos + 1,
+            live: 1,
+        });
+        let r = self.seg_ref(seg);
+        self.b.ins().func_addr(I32, r)
+    }
+
+    fn deallocate(&mut self, n: u32) {
+        let e = self.b.use_var(self.e);
+        let cp = self.b.ins().load(I32, flags(), e, 0);
+        self.b.def_var(self.cp, cp);
+        let e2 = self.b.ins().iadd_imm(e, 4 * (n as i64 + 1));
+        self.b.def_var(self.e, e2);
+    }
+
+    /// Ensures `words` free words between HTOP and E, collecting when needed.
+    fn heap_check(&mut self, words: u32, live: u32) {
+        let htop = self.b.use_var(self.htop);
+        let e = self.b.use_var(self.e);
+        let need_top = self.b.ins().iadd_imm(htop, 4 * words as i64);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_top, e);
+        let gc = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(short, gc, &[], cont, &[]);
+        self.b.switch_to_block(gc);
+        self.b.set_cold_block(gc);
+        self.spill(live);
+        let (w, l) = (self.iconst(words as i64), self.iconst(live as i64));
+        self.call_rt(RtFn::Gc, &[self.s, w, l]);
+        self.unspill(live);
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Bumps HTOP by `words`, returning the old value (the new object's address).
+    fn heap_alloc(&mut self, words: u32) -> Value {
+        let htop = self.b.use_var(self.htop);
+        let next = self.b.ins().iadd_imm(htop, 4 * words as i64);
+        self.b.def_var(self.htop, next);
+        htop
+    }
+
+    // --- instructions ---
+
+    /// Emits from `pos` until a terminator.
+    fn run(&mut self, mut pos: usize) -> Result<(), LowerError> {
+        loop {
+            let Some(op) = self.code.get(pos) else {
+                return Err(LowerError::FellOffEnd);
+            };
+            if let Op::Label(l) = op {
+                if self.done.contains(l) {
+                    // Fall through into code already emitted.
+                    let blk = self.block(*l);
+                    self.b.ins().jump(blk, &[]);
+                    return Ok(());
+                }
+                self.done.insert(*l);
+                let blk = self.block(*l);
+                if self.b.current_block() != Some(blk) {
+                    self.b.ins().jump(blk, &[]);
+                    self.b.switch_to_block(blk);
+                }
+                pos += 1;
+                continue;
+            }
+            if self.op(op, pos)? {
+                return Ok(());
+            }
+            pos += 1;
+        }
+    }
+
+    /// Emits one instruction; true when it ended the block.
+    fn op(&mut self, op: &Op, pos: usize) -> Result<bool, LowerError> {
+        match op {
+            Op::Label(_) | Op::Line(_) => {}
+            Op::FuncInfo { .. } => {
+                let at = self.iconst(pos as i64);
+                self.raise(RaiseKind::FunctionClause, at);
+                return Ok(true);
+            }
+            Op::TestYield { live } => self.test_yield(*live),
+            Op::Move { src, dst } => {
+                let v = self.src(src);
+                self.dst(*dst, v);
+            }
+            Op::Swap(a, c) => {
+                let va = self.src(&dst_src(*a));
+                let vc = self.src(&dst_src(*c));
+                self.dst(*a, vc);
+                self.dst(*c, va);
+            }
+            Op::Allocate {
+                stack, heap, live, ..
+            } => {
+                self.heap_check(heap + stack + 1, *live);
+                let e = self.b.use_var(self.e);
+                let e2 = self.b.ins().iadd_imm(e, -4 * (*stack as i64 + 1));
+                self.b.def_var(self.e, e2);
+                let cp = self.b.use_var(self.cp);
+                self.b.ins().store(flags(), cp, e2, 0);
+                // Y slots always start as []: the collector scans the whole frame.
+                let nil = self.iconst(term::IMMED2_NIL as i64);
+                for i in 0..*stack {
+                    self.set_y(i, nil);
+                }
+            }
+            Op::InitYregs(ys) => {
+                let nil = self.iconst(term::IMMED2_NIL as i64);
+                for &y in ys {
+                    self.set_y(y, nil);
+                }
+            }
+            Op::Deallocate(n) => self.deallocate(*n),
+            Op::Trim { n, .. } => {
+                let e = self.b.use_var(self.e);
+                let cp = self.b.ins().load(I32, flags(), e, 0);
+                let e2 = self.b.ins().iadd_imm(e, 4 * *n as i64);
+                self.b.ins().store(flags(), cp, e2, 0);
+                self.b.def_var(self.e, e2);
+            }
+            Op::TestHeap { words, live } => self.heap_check(*words, *live),
+            Op::Return => {
+                let cp = self.b.use_var(self.cp);
+                self.transfer(Err(cp), cp, 1);
+                return Ok(true);
+            }
+            Op::Call {
+                arity,
+                label,
+                tail,
+                dealloc,
+            } => {
+                let callee = self
+                    .labels
+                    .function_of_entry(*label)
+                    .ok_or(LowerError::MissingLabel(*label))? as u32;
+                if *tail {
+                    if *dealloc > 0 {
+                        self.deallocate(*dealloc);
+                    }
+                    let cp = self.b.use_var(self.cp);
+                    self.transfer(Ok(callee), cp, *arity);
+                } else {
+                    let cp = self.continuation(pos);
+                    self.transfer(Ok(callee), cp, *arity);
+                }
+                return Ok(true);
+            }
+            Op::CallExt {
+                arity,
+                import,
+                tail,
+                dealloc,
+            } => return self.call_ext(*arity, *import, *tail, *dealloc, pos),
+            Op::Apply { .. } => {
+                let at = self.iconst(pos as i64);
+                self.raise(RaiseKind::NotImplemented, at);
+                return Ok(true);
+            }
+            Op::Bif {
+                import,
+                fail,
+                live,
+                args,
+                dst,
+            } => self.bif(*import, *fail, *live, args, *dst)?,
+            Op::Test { test, fail, args } => self.test(*test, *fail, args),
+            Op::Jump(l) => {
+                let blk = self.target(*l);
+                self.b.ins().jump(blk, &[]);
+                return Ok(true);
+            }
+            Op::SelectVal { src, fail, cases } => {
+                let v = self.src(src);
+                for (val, l) in cases {
+                    let w = self.src(val);
+                    let hit = self.b.ins().icmp(IntCC::Equal, v, w);
+                    let blk = self.target(*l);
+                    let next = self.b.create_block();
+                    self.b.ins().brif(hit, blk, &[], next, &[]);
+                    self.b.switch_to_block(next);
+                }
+                let blk = self.target(*fail);
+                self.b.ins().jump(blk, &[]);
+                return Ok(true);
+            }
+            Op::SelectTupleArity { src, fail, cases } => {
+                let t = self.src(src);
+                let header = self
+                    .b
+                    .ins()
+                    .load(I32, flags(), t, -(term::PRIMARY_BOXED as i32));
+                for (n, l) in cases {
+                    let hit = self.b.ins().icmp_imm(IntCC::Equal, header, arityval(*n));
+                    let blk = self.target(*l);
+                    let next = self.b.create_block();
+                    self.b.ins().brif(hit, blk, &[], next, &[]);
+                    self.b.switch_to_block(next);
+                }
+                let blk = self.target(*fail);
+                self.b.ins().jump(blk, &[]);
+                return Ok(true);
+            }
+            Op::PutList { head, tail, dst } => {
+                let (h, t) = (self.src(head), self.src(tail));
+                let p = self.heap_alloc(2);
+                self.b.ins().store(flags(), h, p, 0);
+                self.b.ins().store(flags(), t, p, 4);
+                let cons = self.b.ins().iadd_imm(p, term::PRIMARY_LIST as i64);
+                self.dst(*dst, cons);
+            }
+            Op::PutTuple { dst, elems } => {
+                let vals: Vec<Value> = elems.iter().map(|s| self.src(s)).collect();
+                let p = self.heap_alloc(vals.len() as u32 + 1);
+                let h = self.iconst(arityval(vals.len() as u32));
+                self.b.ins().store(flags(), h, p, 0);
+                for (i, v) in vals.into_iter().enumerate() {
+                    self.b.ins().store(flags(), v, p, 4 * (i as i32 + 1));
+                }
+                let boxed = self.b.ins().iadd_imm(p, term::PRIMARY_BOXED as i64);
+                self.dst(*dst, boxed);
+            }
+            Op::GetList { src, head, tail } => {
+                let l = self.src(src);
+                let off = -(term::PRIMARY_LIST as i32);
+                let h = self.b.ins().load(I32, flags(), l, off);
+                let t = self.b.ins().load(I32, flags(), l, off + 4);
+                self.dst(*head, h);
+                self.dst(*tail, t);
+            }
+            Op::GetHd { src, dst } | Op::GetTl { src, dst } => {
+                let l = self.src(src);
+                let off = -(term::PRIMARY_LIST as i32)
+                    + if matches!(op, Op::GetTl { .. }) { 4 } else { 0 };
+                let v = self.b.ins().load(I32, flags(), l, off);
+                self.dst(*dst, v);
+            }
+            Op::GetTupleElement { src, index, dst } => {
+                let t = self.src(src);
+                let off = 4 * (*index as i32 + 1) - term::PRIMARY_BOXED as i32;
+                let v = self.b.ins().load(I32, flags(), t, off);
+                self.dst(*dst, v);
+            }
+            Op::SetTupleElement {
+                value,
+                tuple,
+                index,
+            } => {
+                let (v, t) = (self.src(value), self.src(tuple));
+                let off = 4 * (*index as i32 + 1) - term::PRIMARY_BOXED as i32;
+                self.b.ins().store(flags(), v, t, off);
+            }
+            Op::Badmatch(s) | Op::CaseEnd(s) | Op::TryCaseEnd(s) => {
+                let kind = match op {
+                    Op::Badmatch(_) => RaiseKind::Badmatch,
+                    Op::CaseEnd(_) => RaiseKind::CaseClause,
+                    _ => RaiseKind::TryClause,
+                };
+                let v = self.src(s);
+                self.raise(kind, v);
+                return Ok(true);
+            }
+            Op::IfEnd => {
+                let v = self.iconst(0);
+                self.raise(RaiseKind::IfClause, v);
+                return Ok(true);
+            }
+            Op::Unsupported(ins) => {
+                let n = self.iconst(ins.op.number as i64);
+                self.raise(RaiseKind::NotImplemented, n);
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn test_yield(&mut self, live: u32) {
+        let f = self.b.use_var(self.fcalls);
+        let f2 = self.b.ins().iadd_imm(f, -1);
+        self.b.def_var(self.fcalls, f2);
+        let out = self.b.ins().icmp_imm(IntCC::SignedLessThanOrEqual, f2, 0);
+        let yield_blk = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(out, yield_blk, &[], cont, &[]);
+        self.b.switch_to_block(yield_blk);
+        self.b.set_cold_block(yield_blk);
+        self.spill(live);
+        // Resume at this very segment: the entry test runs again with a fresh budget.
+        let me = self.seg_ref(self.this_segment);
+        let addr = self.b.ins().func_addr(I32, me);
+        machine::store_field(&mut self.b, self.s, Field::Resume, addr);
+        let cp = self.b.use_var(self.cp);
+        machine::store_field(&mut self.b, self.s, Field::Cp, cp);
+        let l = self.iconst(live as i64);
+        machine::store_field(&mut self.b, self.s, Field::Live, l);
+        let step = self.iconst(StepCode::Yield as i64);
+        self.leave(step);
+        self.b.switch_to_block(cont);
+    }
+
+    fn import_name(&self, import: u32) -> Result<(&str, &str, u32), LowerError> {
+        let i = self
+            .m
+            .imports
+            .get(import as usize)
+            .ok_or(LowerError::Import(import))?;
+        Ok((self.m.atom(i.module), self.m.atom(i.function), i.arity))
+    }
+
+    fn call_ext(
+        &mut self,
+        arity: u32,
+        import: u32,
+        tail: bool,
+        dealloc: u32,
+        pos: usize,
+    ) -> Result<bool, LowerError> {
+        let (module, function, a) = self.import_name(import)?;
+        if let Some(bif) = self.env.bif(module, function, a) {
+            // A BIF called as a function: the arguments are x0..x(arity-1); the result
+            // is x0; then return if it was a tail call.
+            let args: Vec<Src> = (0..arity)
+                .map(|i| Src::Reg(Reg::X(i), Known::default()))
+                .collect();
+            self.call_bif(bif, 0, Some(arity), &args, Dst::X(0));
+            if tail {
+                if dealloc > 0 {
+                    self.deallocate(dealloc);
+                }
+                let cp = self.b.use_var(self.cp);
+                self.transfer(Err(cp), cp, 1);
+                return Ok(true);
+            }
+            return Ok(false);
+        }
+        // A remote Erlang function: through its export cell.
+        let cell_gv = {
+            let name = self
+                .b
+                .func
+                .declare_imported_user_function(UserExternalName::new(NS_EXPORT_CELL, import));
+            self.b
+                .func
+                .create_global_value(cranelift_codegen::ir::GlobalValueData::Symbol {
+                    name: ExternalName::user(name),
+                    offset: 0.into(),
+                    colocated: false,
+                    tls: false,
+                })
+        };
+        let cell = self.b.ins().symbol_value(I32, cell_gv);
+        let addr = self.b.ins().load(I32, flags(), cell, 0);
+        if tail {
+            if dealloc > 0 {
+                self.deallocate(dealloc);
+            }
+            let cp = self.b.use_var(self.cp);
+            self.transfer(Err(addr), cp, arity);
+        } else {
+            let cp = self.continuation(pos);
+            self.transfer(Err(addr), cp, arity);
+        }
+        Ok(true)
+    }
+
+    fn bif(
+        &mut self,
+        import: u32,
+        fail: u32,
+        live: Option<u32>,
+        args: &[Src],
+        dst: Dst,
+    ) -> Result<(), LowerError> {
+        let (module, function, a) = self.import_name(import)?;
+        let (module, function) = (module.to_string(), function.to_string());
+        if module == "erlang" && args.len() == 2 && matches!(function.as_str(), "+" | "-") {
+            return {
+                self.arith(&function, fail, live, import, args, dst);
+                Ok(())
+            };
+        }
+        match self.env.bif(&module, &function, a) {
+            Some(bif) => self.call_bif(bif, fail, live, args, dst),
+            None => {
+                let n = self.iconst(i64::from(import));
+                self.raise(RaiseKind::NotImplemented, n);
+                let dead = self.b.create_block();
+                self.b.switch_to_block(dead);
+            }
+        }
+        Ok(())
+    }
+
+    /// `+`/`-` with the small-integer fast path inline (tag test, ADDS/SUBS, branch on
+    /// overflow) and the BIF for everything else.
+    fn arith(
+        &mut self,
+        op: &str,
+        fail: u32,
+        live: Option<u32>,
+        import: u32,
+        args: &[Src],
+        dst: Dst,
+    ) {
+        let (a, c) = (self.src(&args[0]), self.src(&args[1]));
+        let known_small = |s: &Src| match s {
+            Src::Reg(_, k) => k.small_int(),
+            Src::Int(n) => tags::small_const(*n).is_some(),
+            _ => false,
+        };
+        let slow = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I32);
+        if !(known_small(&args[0]) && known_small(&args[1])) {
+            let both = tags::both_small(&mut self.b, a, c);
+            let fast = self.b.create_block();
+            self.b.ins().brif(both, fast, &[], slow, &[]);
+            self.b.switch_to_block(fast);
+        }
+        let (r, ovf) = if op == "+" {
+            tags::add_smalls(&mut self.b, a, c)
+        } else {
+            tags::sub_smalls(&mut self.b, a, c)
+        };
+        self.b.ins().brif(ovf, slow, &[], done, &[r.into()]);
+        self.b.switch_to_block(slow);
+        self.b.set_cold_block(slow);
+        let (module, function, arity) = self
+            .import_name(import)
+            .map(|(m, f, a)| (m.to_string(), f.to_string(), a))
+            .unwrap_or_default();
+        let bif = self.env.bif(&module, &function, arity).unwrap_or(u32::MAX);
+        let v = self.bif_value(bif, fail, live, &[a, c]);
+        self.b.ins().jump(done, &[v.into()]);
+        self.b.switch_to_block(done);
+        let r = self.b.block_params(done)[0];
+        self.dst(dst, r);
+    }
+
+    fn call_bif(&mut self, bif: u32, fail: u32, live: Option<u32>, args: &[Src], dst: Dst) {
+        let vals: Vec<Value> = args.iter().map(|s| self.src(s)).collect();
+        let v = self.bif_value(bif, fail, live, &vals);
+        self.dst(dst, v);
+    }
+
+    /// Calls BIF number `bif` and returns its result; on failure jumps to `fail` (a guard)
+    /// or leaves with the pending exception.
+    fn bif_value(&mut self, bif: u32, fail: u32, live: Option<u32>, args: &[Value]) -> Value {
+        let live = live.unwrap_or(0);
+        self.spill(live);
+        let mut call_args = vec![self.s, self.iconst(bif as i64)];
+        for i in 0..3 {
+            let v = match args.get(i) {
+                Some(&v) => v,
+                None => self.iconst(0),
+            };
+            call_args.push(v);
+        }
+        let r = self
+            .call_rt(RtFn::Bif, &call_args)
+            .expect("rt_bif returns a term");
+        self.unspill(live);
+        let failed = self.b.ins().icmp_imm(IntCC::Equal, r, 0);
+        let ok = self.b.create_block();
+        if fail != 0 {
+            let blk = self.target(fail);
+            self.b.ins().brif(failed, blk, &[], ok, &[]);
+        } else {
+            let bad = self.b.create_block();
+            self.b.ins().brif(failed, bad, &[], ok, &[]);
+            self.b.switch_to_block(bad);
+            self.b.set_cold_block(bad);
+            self.leave_pending();
+        }
+        self.b.switch_to_block(ok);
+        r
+    }
+
+    /// A test: continues when it holds, jumps to `fail` when not.
+    fn test(&mut self, test: Test, fail: u32, args: &[Src]) {
+        let vals: Vec<Value> = args.iter().map(|s| self.src(s)).collect();
+        let holds = self.test_value(test, &vals, args);
+        let ok = self.b.create_block();
+        let blk = self.target(fail);
+        self.b.ins().brif(holds, ok, &[], blk, &[]);
+        self.b.switch_to_block(ok);
+    }
+
+    fn rt_bool(&mut self, f: RtFn, a: Value, c: Value) -> Value {
+        let r = self.call_rt(f, &[a, c]).expect("returns i32");
+        self.b.ins().icmp_imm(IntCC::NotEqual, r, 0)
+    }
+
+    fn is_type(&mut self, t: Value, kind: TypeKind) -> Value {
+        let k = self.iconst(kind as i64);
+        self.rt_bool(RtFn::IsType, t, k)
+    }
+
+    /// An `i8` truth value of `test` on `v`, with fast paths inline and the runtime for
+    /// the rest (emitted as a diamond so the fast case costs no call).
+    fn test_value(&mut self, test: Test, v: &[Value], args: &[Src]) -> Value {
+        let b = &mut self.b;
+        match test {
+            Test::IsEqExact | Test::IsNeExact => {
+                let eq = self.exact_eq(v[0], v[1], args);
+                if test == Test::IsEqExact {
+                    eq
+                } else {
+                    self.b.ins().bnot(eq)
+                }
+            }
+            Test::IsEq | Test::IsNe => {
+                let eq = self.diamond(
+                    v[0],
+                    v[1],
+                    |lw, a, c| {
+                        // Both small: equal exactly when the words are.
+                        lw.b.ins().icmp(IntCC::Equal, a, c)
+                    },
+                    RtFn::Eq,
+                );
+                if test == Test::IsEq {
+                    eq
+                } else {
+                    self.b.ins().bnot(eq)
+                }
+            }
+            Test::IsLt | Test::IsGe => {
+                let cc = if test == Test::IsLt {
+                    IntCC::SignedLessThan
+                } else {
+                    IntCC::SignedGreaterThanOrEqual
+                };
+                let both = tags::both_small(&mut self.b, v[0], v[1]);
+                let fast = self.b.create_block();
+                let slow = self.b.create_block();
+                let done = self.b.create_block();
+                self.b
+                    .append_block_param(done, cranelift_codegen::ir::types::I8);
+                self.b.ins().brif(both, fast, &[], slow, &[]);
+                self.b.switch_to_block(fast);
+                let r = tags::cmp_smalls(&mut self.b, cc, v[0], v[1]);
+                self.b.ins().jump(done, &[r.into()]);
+                self.b.switch_to_block(slow);
+                let c = self.call_rt(RtFn::Compare, &[v[0], v[1]]).expect("i32");
+                let r = self.b.ins().icmp_imm(cc, c, 0);
+                self.b.ins().jump(done, &[r.into()]);
+                self.b.switch_to_block(done);
+                self.b.block_params(done)[0]
+            }
+            Test::IsInteger => {
+                let small = tags::is_small(b, v[0]);
+                self.or_slow(small, |lw| lw.is_type(v[0], TypeKind::Integer))
+            }
+            Test::IsNumber => {
+                let small = tags::is_small(b, v[0]);
+                self.or_slow(small, |lw| lw.is_type(v[0], TypeKind::Number))
+            }
+            Test::IsFloat => self.is_type(v[0], TypeKind::Float),
+            Test::IsBinary => self.is_type(v[0], TypeKind::Binary),
+            Test::IsBitstr => self.is_type(v[0], TypeKind::Bitstring),
+            Test::IsMap => self.is_type(v[0], TypeKind::Map),
+            Test::IsPid => self.is_type(v[0], TypeKind::Pid),
+            Test::IsPort => self.is_type(v[0], TypeKind::Port),
+            Test::IsReference => self.is_type(v[0], TypeKind::Reference),
+            Test::IsFunction | Test::IsFunction2 => self.is_type(v[0], TypeKind::Function),
+            Test::IsAtom => tags::is_atom(b, v[0]),
+            Test::IsNil => tags::is_nil(b, v[0]),
+            Test::IsNonemptyList => tags::is_list(b, v[0]),
+            Test::IsList => {
+                let l = tags::is_list(b, v[0]);
+                let n = tags::is_nil(b, v[0]);
+                b.ins().bor(l, n)
+            }
+            Test::IsBoolean => {
+                let (t, f) = (self.env.atom_named("true"), self.env.atom_named("false"));
+                let b = &mut self.b;
+                let is_t = b.ins().icmp_imm(IntCC::Equal, v[0], t as i64);
+                let is_f = b.ins().icmp_imm(IntCC::Equal, v[0], f as i64);
+                b.ins().bor(is_t, is_f)
+            }
+            Test::IsTuple => {
+                let boxed = tags::is_boxed(b, v[0]);
+                self.and_then(boxed, |lw| {
+                    let h = lw.header(v[0]);
+                    let tag = lw.b.ins().band_imm(h, term::HEADER_TAG_MASK as i64);
+                    lw.b.ins()
+                        .icmp_imm(IntCC::Equal, tag, term::ARITYVAL_SUBTAG as i64)
+                })
+            }
+            Test::TestArity(n) => {
+                let h = self.header(v[0]);
+                self.b.ins().icmp_imm(IntCC::Equal, h, arityval(n))
+            }
+            Test::IsTaggedTuple(n, atom) => {
+                let boxed = tags::is_boxed(b, v[0]);
+                let tag = self.env.atom(atom) as i64;
+                self.and_then(boxed, |lw| {
+                    let h = lw.header(v[0]);
+                    let ar = lw.b.ins().icmp_imm(IntCC::Equal, h, arityval(n));
+                    let first =
+                        lw.b.ins()
+                            .load(I32, flags(), v[0], 4 - term::PRIMARY_BOXED as i32);
+                    let is_tag = lw.b.ins().icmp_imm(IntCC::Equal, first, tag);
+                    lw.b.ins().band(ar, is_tag)
+                })
+            }
+        }
+    }
+
+    /// The header word of a boxed term.
+    fn header(&mut self, t: Value) -> Value {
+        self.b
+            .ins()
+            .load(I32, flags(), t, -(term::PRIMARY_BOXED as i32))
+    }
+
+    /// `=:=`: equal words are equal; otherwise two terms can only be equal when both are
+    /// boxed or lists (immediates are equal exactly when their words are).
+    fn exact_eq(&mut self, a: Value, c: Value, args: &[Src]) -> Value {
+        let immediate = |s: &Src| {
+            matches!(s, Src::Atom(_) | Src::Nil)
+                || matches!(s, Src::Int(n) if tags::small_const(*n).is_some())
+        };
+        let same = self.b.ins().icmp(IntCC::Equal, a, c);
+        if args.iter().any(immediate) {
+            return same;
+        }
+        self.or_slow(same, |lw| {
+            // If either is an immediate (primary tag 11), unequal words mean unequal terms.
+            let ea = lw.b.ins().band_imm(a, term::PRIMARY_MASK as i64);
+            let ia =
+                lw.b.ins()
+                    .icmp_imm(IntCC::Equal, ea, term::PRIMARY_IMMED1 as i64);
+            let ec = lw.b.ins().band_imm(c, term::PRIMARY_MASK as i64);
+            let ic =
+                lw.b.ins()
+                    .icmp_imm(IntCC::Equal, ec, term::PRIMARY_IMMED1 as i64);
+            let any_imm = lw.b.ins().bor(ia, ic);
+            let structured = lw.b.ins().bnot(any_imm);
+            lw.and_then(structured, |lw| lw.rt_bool(RtFn::EqExact, a, c))
+        })
+    }
+
+    /// Arithmetic `==`: for two smalls `fast`, else the runtime.
+    fn diamond(
+        &mut self,
+        a: Value,
+        c: Value,
+        fast: impl FnOnce(&mut Self, Value, Value) -> Value,
+        slow_fn: RtFn,
+    ) -> Value {
+        let both = tags::both_small(&mut self.b, a, c);
+        let fast_blk = self.b.create_block();
+        let slow = self.b.create_block();
+        let done = self.b.create_block();
+        self.b
+            .append_block_param(done, cranelift_codegen::ir::types::I8);
+        self.b.ins().brif(both, fast_blk, &[], slow, &[]);
+        self.b.switch_to_block(fast_blk);
+        let r = fast(self, a, c);
+        self.b.ins().jump(done, &[r.into()]);
+        self.b.switch_to_block(slow);
+        let r = self.rt_bool(slow_fn, a, c);
+        self.b.ins().jump(done, &[r.into()]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
+    }
+
+    /// `cond || slow()`, evaluating `slow` only when `cond` is false.
+    fn or_slow(&mut self, cond: Value, slow: impl FnOnce(&mut Self) -> Value) -> Value {
+        let slow_blk = self.b.create_block();
+        let done = self.b.create_block();
+        self.b
+            .append_block_param(done, cranelift_codegen::ir::types::I8);
+        let one = self.b.ins().iconst(cranelift_codegen::ir::types::I8, 1);
+        self.b.ins().brif(cond, done, &[one.into()], slow_blk, &[]);
+        self.b.switch_to_block(slow_blk);
+        let r = slow(self);
+        self.b.ins().jump(done, &[r.into()]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
+    }
+
+    /// `cond && then()`, evaluating `then` only when `cond` is true.
+    fn and_then(&mut self, cond: Value, then: impl FnOnce(&mut Self) -> Value) -> Value {
+        let then_blk = self.b.create_block();
+        let done = self.b.create_block();
+        self.b
+            .append_block_param(done, cranelift_codegen::ir::types::I8);
+        let zero = self.b.ins().iconst(cranelift_codegen::ir::types::I8, 0);
+        self.b.ins().brif(cond, then_blk, &[], done, &[zero.into()]);
+        self.b.switch_to_block(then_blk);
+        let r = then(self);
+        self.b.ins().jump(done, &[r.into()]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
+    }
+}
+
+/// A destination read as a source (for `swap`).
+fn dst_src(d: Dst) -> Src {
+    match d {
+        Dst::X(i) => Src::Reg(Reg::X(i), Known::default()),
+        Dst::Y(i) => Src::Reg(Reg::Y(i), Known::default()),
+    }
+}

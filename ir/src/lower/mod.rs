@@ -1,0 +1,165 @@
+//! Lowering of specific BEAM instructions to Cranelift IR (docs/beam-machine.md §2).
+//!
+//! Each BEAM function becomes *segments*: its entry, and one per return point after a
+//! non-tail call. A segment is a CLIF function with the segment signature
+//! ([`crate::machine::segment_signature`]); BEAM labels inside it are CLIF blocks, X
+//! registers are `cranelift_frontend` variables (SSA), and every transfer out of it is a
+//! tail call (or a return to the scheduler). A label reachable from two segments is
+//! emitted in both: the code is small, and no state but X (reloaded) and the Erlang stack
+//! crosses a segment boundary, so the copies behave identically.
+
+mod emit;
+
+use std::collections::HashMap;
+
+use beam_frontend::specific::{Op, SpecificFunction};
+use beam_frontend::{AtomIndex, Module};
+use cranelift_codegen::ir::Function;
+use num_bigint::BigInt;
+
+pub use emit::LowerError;
+
+/// What the lowering needs from the code loader: term values of the module's constants
+/// (interned atoms, literals built in the literal area) and what each import is.
+pub trait Env {
+    /// The atom term of the module's atom number `a` (1-based).
+    fn atom(&self, a: AtomIndex) -> u32;
+    /// The atom term of a name (`true`, `false`, ...).
+    fn atom_named(&self, name: &str) -> u32;
+    /// The term of literal number `l`.
+    fn literal(&self, l: u32) -> u32;
+    /// An integer outside the small range, as a term (a bignum literal).
+    fn big_int(&self, n: &BigInt) -> u32;
+    /// A float constant as a term (a float literal).
+    fn float(&self, f: f64) -> u32;
+    /// The runtime number of BIF `module:function/arity`, or `None` when it is not a BIF
+    /// (then a call goes through the import's export cell).
+    fn bif(&self, module: &str, function: &str, arity: u32) -> Option<u32>;
+}
+
+/// Where a segment starts: a function's entry, or the instruction after a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SegStart {
+    /// Index of the function in the module.
+    pub func: usize,
+    /// Index of the first specific instruction.
+    pub pos: usize,
+    /// X registers live on entry: x0 arrives in a parameter, the rest in memory.
+    pub live: u32,
+}
+
+/// One compiled segment.
+pub struct Segment {
+    pub func: Function,
+    pub start: SegStart,
+    /// `name/arity` and where: for dumps and error messages.
+    pub name: String,
+}
+
+/// A lowered module: segment `i` is `ExternalName::User { namespace: NS_SEGMENT, index: i }`;
+/// the first `functions.len()` segments are the function entries, in module order.
+pub struct LoweredModule {
+    pub segments: Vec<Segment>,
+}
+
+impl LoweredModule {
+    /// The segment number of function `f`'s entry.
+    pub fn entry_segment(&self, f: usize) -> u32 {
+        f as u32
+    }
+}
+
+/// Labels of the module: where each one is.
+pub(crate) struct Labels {
+    at: HashMap<u32, (usize, usize)>,
+    /// Function index whose entry label is the key.
+    entries: HashMap<u32, usize>,
+}
+
+impl Labels {
+    fn new(functions: &[SpecificFunction]) -> Labels {
+        let mut at = HashMap::new();
+        let mut entries = HashMap::new();
+        for (fi, f) in functions.iter().enumerate() {
+            entries.insert(f.entry, fi);
+            for (pos, op) in f.code.iter().enumerate() {
+                if let Op::Label(l) = op {
+                    at.insert(*l, (fi, pos));
+                }
+            }
+        }
+        Labels { at, entries }
+    }
+
+    pub(crate) fn position(&self, l: u32) -> Option<(usize, usize)> {
+        self.at.get(&l).copied()
+    }
+
+    pub(crate) fn function_of_entry(&self, l: u32) -> Option<usize> {
+        self.entries.get(&l).copied()
+    }
+}
+
+/// The segment table of a module, grown as return points are found.
+pub(crate) struct SegTable {
+    pub(crate) starts: Vec<SegStart>,
+    index: HashMap<SegStart, u32>,
+}
+
+impl SegTable {
+    /// The number of the segment starting at `s`, adding it when new.
+    pub(crate) fn intern(&mut self, s: SegStart) -> u32 {
+        if let Some(&i) = self.index.get(&s) {
+            return i;
+        }
+        let i = self.starts.len() as u32;
+        self.starts.push(s);
+        self.index.insert(s, i);
+        i
+    }
+}
+
+/// Lowers every function of `m` (already turned into specific instructions).
+pub fn lower_module(
+    m: &Module,
+    functions: &[SpecificFunction],
+    env: &dyn Env,
+) -> Result<LoweredModule, LowerError> {
+    let labels = Labels::new(functions);
+    let mut table = SegTable {
+        starts: Vec::new(),
+        index: HashMap::new(),
+    };
+    for (fi, f) in functions.iter().enumerate() {
+        let (_, pos) = labels
+            .position(f.entry)
+            .ok_or(LowerError::MissingLabel(f.entry))?;
+        table.intern(SegStart {
+            func: fi,
+            pos,
+            live: f.arity,
+        });
+    }
+    let mut segments = Vec::new();
+    let mut next = 0;
+    while next < table.starts.len() {
+        let start = table.starts[next];
+        let f = &functions[start.func];
+        let name = format!(
+            "{}:{}/{}@{}",
+            m.name(),
+            m.atom(f.name),
+            f.arity,
+            if next < functions.len() {
+                "entry".to_string()
+            } else {
+                format!("ret{}", start.pos)
+            }
+        );
+        let func = emit::lower_segment(m, functions, &labels, &mut table, env, next as u32)
+            .map_err(|e| e.in_segment(&name))?;
+        segments.push(Segment { func, start, name });
+        next += 1;
+    }
+    Ok(LoweredModule { segments })
+}

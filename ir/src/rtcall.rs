@@ -1,0 +1,131 @@
+//! Runtime functions that compiled code calls (AAPCS), named by [`RtFn`]: CLIF refers to
+//! them as `ExternalName::User { namespace: NS_RUNTIME, index: rt as u32 }`, and the
+//! installer resolves that name to a real function natively or to a simulator redirect.
+//!
+//! Every call that may allocate, collect or raise is made with the pinned values saved in
+//! the scheduler-registers block and the live X registers in memory (see
+//! docs/beam-machine.md §3); such functions take `S` first.
+
+use cranelift_codegen::ir::{types::I32, AbiParam, Signature};
+use cranelift_codegen::isa::CallConv;
+
+/// `ExternalName::User` namespace of the shared fragments (see `machine`).
+pub const NS_FRAGMENT: u32 = 0;
+/// Namespace of the runtime functions.
+pub const NS_RUNTIME: u32 = 1;
+/// Namespace of the segments of the module being compiled (index = segment number).
+pub const NS_SEGMENT: u32 = 2;
+/// Namespace of export cells: data words holding a remote function's current address
+/// (index = the module's import number); referenced with `symbol_value`.
+pub const NS_EXPORT_CELL: u32 = 3;
+
+/// A runtime function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum RtFn {
+    /// `(S, bif, a0, a1, a2) -> term`: a BIF by runtime number; the non-value (0) when it
+    /// raised (the exception is then pending in the block).
+    Bif = 0,
+    /// `(S, need_words, live) -> ()`: garbage-collect so `need_words` are free.
+    Gc = 1,
+    /// `(a, b) -> i32`: term order, negative / zero / positive.
+    Compare = 2,
+    /// `(a, b) -> i32`: 1 when `a =:= b`.
+    EqExact = 3,
+    /// `(a, b) -> i32`: 1 when `a == b` (arithmetic equality).
+    Eq = 4,
+    /// `(S, kind, value) -> ()`: makes an error pending: see [`RaiseKind`].
+    Raise = 5,
+    /// `(t, kind) -> i32`: 1 when `t` has the type [`TypeKind`] names (the type tests
+    /// compiled code does not inline).
+    IsType = 6,
+    /// `(S, arity) -> code address`: `apply/3` with the module, function and argument list
+    /// in x(arity)...; 0 when it raised.
+    Apply = 7,
+}
+
+impl RtFn {
+    pub const ALL: [RtFn; 8] = [
+        RtFn::Bif,
+        RtFn::Gc,
+        RtFn::Compare,
+        RtFn::EqExact,
+        RtFn::Eq,
+        RtFn::Raise,
+        RtFn::IsType,
+        RtFn::Apply,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RtFn::Bif => "rt_bif",
+            RtFn::Gc => "rt_gc",
+            RtFn::Compare => "rt_compare",
+            RtFn::EqExact => "rt_eq_exact",
+            RtFn::Eq => "rt_eq",
+            RtFn::Raise => "rt_raise",
+            RtFn::IsType => "rt_is_type",
+            RtFn::Apply => "rt_apply",
+        }
+    }
+
+    /// Number of i32 parameters and results.
+    pub fn arity(self) -> (usize, usize) {
+        match self {
+            RtFn::Bif => (5, 1),
+            RtFn::Gc => (3, 0),
+            RtFn::Compare | RtFn::EqExact | RtFn::Eq | RtFn::IsType => (2, 1),
+            RtFn::Raise => (3, 0),
+            RtFn::Apply => (2, 1),
+        }
+    }
+
+    /// The AAPCS signature (all words are i32).
+    pub fn signature(self) -> Signature {
+        let (p, r) = self.arity();
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params.extend((0..p).map(|_| AbiParam::new(I32)));
+        sig.returns.extend((0..r).map(|_| AbiParam::new(I32)));
+        sig
+    }
+
+    pub fn from_index(i: u32) -> Option<RtFn> {
+        RtFn::ALL.get(i as usize).copied()
+    }
+}
+
+/// Which error [`RtFn::Raise`] raises; the runtime builds the reason term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum RaiseKind {
+    /// `{badmatch, Value}`.
+    Badmatch = 0,
+    /// `{case_clause, Value}`.
+    CaseClause = 1,
+    /// `if_clause`.
+    IfClause = 2,
+    /// `{try_clause, Value}`.
+    TryClause = 3,
+    /// `function_clause` for the MFA whose `func_info` the value (a code offset) names.
+    FunctionClause = 4,
+    /// `badarg`.
+    Badarg = 5,
+    /// A generic instruction the JIT does not lower yet; the value is its opcode number.
+    NotImplemented = 6,
+}
+
+/// Type tests made through [`RtFn::IsType`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum TypeKind {
+    Integer = 0,
+    Float = 1,
+    Number = 2,
+    Binary = 3,
+    Bitstring = 4,
+    Map = 5,
+    Pid = 6,
+    Port = 7,
+    Reference = 8,
+    Function = 9,
+}
