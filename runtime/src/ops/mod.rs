@@ -1,2 +1,43 @@
-//! Term operations: Erlang term order and equality, `~w`/`~p` printing, and the external
-//! term format (encode/decode). Owned by the second runtime engineer (issue 6).
+//! Term operations: Erlang term order and equality ([`compare`]), `io_lib:format` `~w` and
+//! `~p` printing ([`print`]), and the external term format ([`etf`]), all checked against
+//! OTP 25's `erl` by `runtime/tests/ops_erl_oracle.rs`.
+//!
+//! Funs and exports point at code; what they *are* in Erlang terms (module, function,
+//! arity, fun index) is known to the loader, not to the heap. The loader registers a
+//! [`CodeInfo`] once ([`set_code_info`]) so that printing, ordering and the external
+//! format can name them; without one, funs and exports compare by address, print with
+//! their address, and cannot be encoded.
+
+pub mod compare;
+pub mod etf;
+pub mod pretty;
+pub mod print;
+pub mod view;
+
+pub use compare::{arith_eq, compare, compare_exact, exact_eq};
+pub use view::TermError;
+
+use crate::term::Term;
+use std::sync::OnceLock;
+
+/// What the loader knows about code addresses held by funs and exports.
+pub trait CodeInfo: Send + Sync {
+    /// `(module, function, arity)` of the export entry at `entry`.
+    fn export_mfa(&self, entry: u32) -> Option<(Term, Term, u32)>;
+    /// The export entry for `module:function/arity` (decoding `fun M:F/A`).
+    fn export_entry(&self, module: Term, function: Term, arity: u32) -> Option<u32>;
+    /// `(module, old_index, old_uniq)` of the fun entry at `entry`: what OTP prints as
+    /// `#Fun<Module.Index.Uniq>` and orders funs by.
+    fn fun_identity(&self, entry: u32) -> Option<(Term, u32, u32)>;
+}
+
+static CODE_INFO: OnceLock<Box<dyn CodeInfo>> = OnceLock::new();
+
+/// Registers the process-wide [`CodeInfo`]; `false` if one was already registered.
+pub fn set_code_info(info: Box<dyn CodeInfo>) -> bool {
+    CODE_INFO.set(info).is_ok()
+}
+
+pub(crate) fn code_info() -> Option<&'static dyn CodeInfo> {
+    CODE_INFO.get().map(|b| &**b)
+}
