@@ -95,7 +95,7 @@ fn unhex(s: &str) -> Vec<u8> {
 
 /// `~p` is compared and counted; mismatches fail the test once the pretty printer is
 /// complete (it is being ported from io_lib_pretty).
-const PRETTY_CHECKED: bool = false;
+const PRETTY_CHECKED: bool = true;
 
 /// Where two outputs first differ, with some context.
 fn first_diff(erl: &str, ours: &str) -> String {
