@@ -44,7 +44,12 @@ main(Dir) ->
     PairLines = [pair(I, J, element(I + 1, Tup), element(J + 1, Tup)) || {I, J} <- Pairs],
     ok = file:write_file(Dir ++ "/out.txt",
                          [Lines, "SORT", [[" ", integer_to_list(I)] || I <- Sorted], "\n",
-                          PairLines]).
+                          PairLines]),
+    {ok, LegacyBin} = file:read_file(Dir ++ "/legacy.etf"),
+    ok = file:write_file(Dir ++ "/legacy.txt",
+                         [[reencode(B), "\n"] || B <- split(LegacyBin)]).
+
+reencode(B) -> try hex(term_to_binary(binary_to_term(B))) catch _:_ -> "error" end.
 
 fix({'$pid', S}) -> list_to_pid(S);
 fix({'$port', S}) -> list_to_port(S);
@@ -120,6 +125,79 @@ fn erl_available() -> bool {
         .args(["-noshell", "-eval", "halt()."])
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// Encodings OTP 25's `term_to_binary` does not produce but `binary_to_term` accepts
+/// (layouts from the ERTS "External Term Format" chapter).
+fn legacy_encodings() -> Vec<Vec<u8>> {
+    let atom = |s: &[u8]| {
+        let mut v = vec![etf::ATOM_EXT, 0, s.len() as u8];
+        v.extend_from_slice(s);
+        v
+    };
+    let node = atom(b"nonode@nohost");
+    let other = atom(b"other@host");
+    let cat = |parts: &[&[u8]]| {
+        let mut v = vec![etf::VERSION];
+        for p in parts {
+            v.extend_from_slice(p);
+        }
+        v
+    };
+    let mut float_text = format!("{:.20e}", 1.5f64).into_bytes();
+    float_text.resize(31, 0);
+    let mut map40 = vec![etf::MAP_EXT, 0, 0, 0, 40];
+    for i in 0..40u8 {
+        map40.extend_from_slice(&[etf::SMALL_INTEGER_EXT, 39 - i, etf::SMALL_INTEGER_EXT, i]);
+    }
+    vec![
+        cat(&[&[etf::SMALL_ATOM_EXT, 3], b"abc"]),
+        cat(&[&[etf::ATOM_EXT, 0, 2, b'a', 0xE9]]),
+        cat(&[&[etf::ATOM_UTF8_EXT, 0, 2, 0xC5, 0x9D]]),
+        cat(&[&[etf::SMALL_ATOM_UTF8_EXT, 2], b"ok"]),
+        cat(&[&[etf::FLOAT_EXT], &float_text]),
+        cat(&[&[etf::PID_EXT], &node, &[0, 0, 0, 80, 0, 0, 0, 3, 0]]),
+        cat(&[
+            &[etf::NEW_PID_EXT],
+            &other,
+            &[0, 0, 0, 81, 0, 0, 0, 4, 0, 0, 0, 7],
+        ]),
+        cat(&[&[etf::PORT_EXT], &node, &[0, 0, 0, 5, 0]]),
+        cat(&[&[etf::NEW_PORT_EXT], &other, &[0, 0, 0, 6, 0, 0, 0, 2]]),
+        cat(&[
+            &[etf::V4_PORT_EXT],
+            &node,
+            &[0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0],
+        ]),
+        cat(&[&[etf::REFERENCE_EXT], &node, &[0, 0, 0, 7, 0]]),
+        cat(&[
+            &[etf::NEW_REFERENCE_EXT, 0, 3],
+            &node,
+            &[0, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 1],
+        ]),
+        cat(&[
+            &[etf::NEWER_REFERENCE_EXT, 0, 2],
+            &other,
+            &[0, 0, 0, 5, 0, 0, 0, 9, 0, 0, 0, 8],
+        ]),
+        cat(&[&[etf::LARGE_TUPLE_EXT, 0, 0, 0, 2, etf::NIL_EXT, etf::NIL_EXT]]),
+        cat(&[&[etf::LARGE_BIG_EXT, 0, 0, 0, 1, 0, 1]]),
+        cat(&[&[etf::SMALL_BIG_EXT, 2, 1, 5, 0]]),
+        cat(&[&[etf::INTEGER_EXT, 0, 0, 0, 5]]),
+        cat(&[&[etf::INTEGER_EXT, 0x7F, 0xFF, 0xFF, 0xFF]]),
+        cat(&[&[etf::LIST_EXT, 0, 0, 0, 2, 97, 1, 97, 2, etf::NIL_EXT]]),
+        cat(&[&[etf::BIT_BINARY_EXT, 0, 0, 0, 2, 8, 1, 2]]),
+        cat(&[
+            &[etf::MAP_EXT, 0, 0, 0, 2],
+            &atom(b"b"),
+            &[97, 1],
+            &atom(b"a"),
+            &[97, 2],
+        ]),
+        cat(&[&map40]),
+        cat(&[&[etf::STRING_EXT, 0, 0]]),
+        cat(&[&[etf::BINARY_EXT, 0, 0, 0, 0]]),
+    ]
 }
 
 /// Terms that the random generator rarely or never makes.
@@ -204,6 +282,13 @@ fn term_operations_match_erl() {
     ptext.push_str("].\n");
     std::fs::write(dir.join("pairs.txt"), &ptext).unwrap();
     std::fs::write(dir.join("ops_oracle.erl"), ERL_MODULE).unwrap();
+    let legacy = legacy_encodings();
+    let mut legacy_file = Vec::new();
+    for b in &legacy {
+        legacy_file.extend_from_slice(&(b.len() as u32).to_be_bytes());
+        legacy_file.extend_from_slice(b);
+    }
+    std::fs::write(dir.join("legacy.etf"), &legacy_file).unwrap();
 
     eprintln!(
         "oracle: corpus built and encoded in {:.1}s",
@@ -223,6 +308,7 @@ fn term_operations_match_erl() {
     );
     let erl_secs = t0.elapsed().as_secs_f64();
     let result = std::fs::read_to_string(dir.join("out.txt")).expect("erl output");
+    let legacy_out = std::fs::read_to_string(dir.join("legacy.txt")).expect("erl output");
     let _ = std::fs::remove_dir_all(&dir);
 
     let mut fails: Vec<(String, usize, String)> = Vec::new();
@@ -359,10 +445,39 @@ fn term_operations_match_erl() {
     }
     counts[5] = pair_ok;
 
+    // Older and alternative encodings: erl decodes and re-encodes them; we must decode
+    // them to the same term (our encoding of it equals erl's re-encoding).
+    let mut legacy_ok = 0;
+    for (k, (b, line)) in legacy.iter().zip(legacy_out.lines()).enumerate() {
+        assert_ne!(
+            line, "error",
+            "erl cannot decode legacy encoding {k}: {b:?}"
+        );
+        let theirs = unhex(line);
+        match etf::decode(b, &mut area) {
+            Ok(t) => {
+                let ours = etf::encode(t).unwrap();
+                let same = ours == theirs
+                    || etf::decode(&theirs, &mut area).is_ok_and(|u| ops::exact_eq(t, u).unwrap());
+                if same {
+                    legacy_ok += 1;
+                } else {
+                    fail(
+                        "legacy decode",
+                        k,
+                        format!("{b:?}\n erl  {theirs:?}\n ours {ours:?}"),
+                    );
+                }
+            }
+            Err(e) => fail("legacy decode", k, format!("{b:?}: {e}")),
+        }
+    }
+    assert_eq!(legacy_out.lines().count(), legacy.len());
+
     eprintln!(
         "oracle: {n} terms (seed {seed}), erl took {erl_secs:.1}s; agree: ~w {}, ~p {}, \
          term_to_binary {}, erl reads ours {}, we decode erl's {}, sort {}, pairs {}/{} \
-         ({} ==, {} =:=)",
+         ({} ==, {} =:=), legacy encodings {}/{}",
         counts[0],
         counts[1],
         counts[2],
@@ -372,7 +487,9 @@ fn term_operations_match_erl() {
         counts[5],
         pairs.len(),
         eq_pairs.0,
-        eq_pairs.1
+        eq_pairs.1,
+        legacy_ok,
+        legacy.len()
     );
     if !fails.is_empty() {
         let mut shown = std::collections::HashMap::new();

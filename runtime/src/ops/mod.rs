@@ -15,6 +15,7 @@ pub mod print;
 pub mod view;
 
 pub use compare::{arith_eq, compare, compare_exact, exact_eq};
+pub use etf::EtfError;
 pub use view::TermError;
 
 use crate::term::Term;

@@ -18,7 +18,7 @@ use super::view::{self, bad, class, Class, TermError};
 use crate::term::Term;
 
 /// Deepest nesting `pretty` accepts.
-pub const MAX_DEPTH: usize = 10_000;
+pub const MAX_DEPTH: usize = 1_000;
 
 const LL: i64 = 80;
 
