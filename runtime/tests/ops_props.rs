@@ -6,7 +6,7 @@
 mod oracle;
 
 use beam_runtime::heap::LiteralArea;
-use beam_runtime::ops::{self, etf, pretty, print, EtfError};
+use beam_runtime::ops::{self, etf, hash, pretty, print, EtfError};
 use beam_runtime::term::Term;
 use beam_runtime::{construct, map};
 use oracle::{build, Gen};
@@ -294,6 +294,15 @@ fn funs_exports_pids_print_like_otp() {
     let back = etf::decode(&bytes, &mut a).unwrap();
     assert!(ops::exact_eq(back, e).unwrap());
     assert!(matches!(etf::encode(f), Err(EtfError::Unencodable { .. })));
+    // erlang:phash2(fun lists:map/2), phash2(abc, 1000), phash2([], 1 bsl 32) in OTP 25.
+    assert_eq!(hash::phash2(e).unwrap(), 34981515);
+    let abc = beam_runtime::atom::intern("abc").unwrap();
+    assert_eq!(hash::phash2_range(abc, 1000).unwrap(), Some(499));
+    assert_eq!(
+        hash::phash2_range(Term::NIL, 1 << 32).unwrap(),
+        Some(3468870702)
+    );
+    assert_eq!(hash::phash2_range(Term::NIL, 0).unwrap(), None);
     // Funs sort before exports, after refs; pids after ports.
     let r = construct::make_ref(&mut a, [1, 2, 3]).unwrap();
     assert_eq!(ops::compare(r, f).unwrap(), Ordering::Less);

@@ -10,6 +10,7 @@
 
 pub mod compare;
 pub mod etf;
+pub mod hash;
 pub mod pretty;
 pub mod print;
 pub mod view;
