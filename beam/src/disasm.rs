@@ -1,4 +1,5 @@
-//! `beam disasm FILE.beam`.
+//! `beam disasm FILE.beam`: decode a module and print it as text (module name, code header,
+//! table sizes, exports, imports, then every function's generic instructions).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +13,8 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let bytes = std::fs::read(&args.file)
         .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
-    println!("{}: {} bytes", args.file.display(), bytes.len());
+    let module = beam_frontend::decode(&bytes)
+        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    print!("{}", beam_frontend::text::module(&module));
     Ok(ExitCode::SUCCESS)
 }

@@ -271,3 +271,80 @@ pub fn read_operand(r: &mut Reader<'_>, in_list: bool) -> Result<Operand> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(bytes: &[u8]) -> Result<Operand> {
+        let mut r = Reader::new(bytes, 0, None);
+        let o = read_operand(&mut r, false)?;
+        r.finish()?;
+        Ok(o)
+    }
+
+    #[test]
+    fn every_tag_and_size() {
+        assert_eq!(op(&[0x50]).unwrap(), Operand::Unsigned(5)); // u 5
+        assert_eq!(op(&[0x28, 0x10]).unwrap(), Operand::Unsigned(0x110)); // 11-bit
+        assert_eq!(op(&[0x18, 0x12, 0x34]).unwrap(), Operand::Unsigned(0x1234)); // 2 bytes
+        assert_eq!(op(&[0x19, 0xff, 0xff]).unwrap(), Operand::Integer(-1)); // i, negative
+        assert_eq!(
+            op(&[0x39, 0x00, 0x80, 0x00]).unwrap(),
+            Operand::Integer(0x8000)
+        );
+        assert_eq!(op(&[0x02]).unwrap(), Operand::Nil);
+        assert_eq!(op(&[0x12]).unwrap(), Operand::Atom(1));
+        assert_eq!(op(&[0x23]).unwrap(), Operand::X(2));
+        assert_eq!(op(&[0x34]).unwrap(), Operand::Y(3));
+        assert_eq!(op(&[0x45]).unwrap(), Operand::Label(4));
+        assert_eq!(op(&[0x56]).unwrap(), Operand::Char(5));
+        // z1 list of 2, z2 fr, z4 literal.
+        assert_eq!(
+            op(&[0x17, 0x20, 0x03, 0x13]).unwrap(),
+            Operand::List(vec![Operand::X(0), Operand::X(1)])
+        );
+        assert_eq!(op(&[0x27, 0x10]).unwrap(), Operand::FloatReg(1));
+        assert_eq!(op(&[0x47, 0x70]).unwrap(), Operand::Literal(7));
+        // 8-byte u and i at the i64 boundary.
+        let mut v = vec![0xd8];
+        v.extend(u64::MAX.to_be_bytes());
+        assert_eq!(op(&v).unwrap(), Operand::Unsigned(u64::MAX));
+        let mut v = vec![0xd9];
+        v.extend(i64::MIN.to_be_bytes());
+        assert_eq!(op(&v).unwrap(), Operand::Integer(i64::MIN));
+        // 9 bytes: i becomes a big integer.
+        let mut v = vec![0xf9, 0x00, 0x01];
+        v.extend([0u8; 8]);
+        assert_eq!(op(&v).unwrap(), Operand::BigInt(BigInt::from(1) << 64));
+    }
+
+    #[test]
+    fn malformed_compact_terms() {
+        let kind = |b: &[u8]| op(b).unwrap_err().kind;
+        assert!(matches!(
+            kind(&[0x17, 0x10, 0x17, 0x00]),
+            ErrorKind::CompactTerm(_)
+        )); // nested list
+        assert!(matches!(kind(&[0x67]), ErrorKind::CompactTerm(_))); // z6
+        assert!(matches!(kind(&[0x1f, 0x00]), ErrorKind::CompactTerm(_))); // multi-byte z
+        assert!(matches!(
+            kind(&[0x57, 0x12, 0x00]),
+            ErrorKind::CompactTerm(_)
+        )); // tr of an atom
+            // 9-byte u does not fit.
+        let mut v = vec![0xf8, 0x00, 0x01];
+        v.extend([0u8; 8]);
+        assert!(matches!(kind(&v), ErrorKind::CompactTerm(_)));
+        // Length prefix claiming more bytes than remain; list longer than the input.
+        assert!(matches!(
+            kind(&[0xf9, 0xf8, 0x7f, 0xff, 0xff, 0xff]),
+            ErrorKind::CompactTerm(_)
+        ));
+        assert!(matches!(
+            kind(&[0x17, 0xd8, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff]),
+            ErrorKind::BadCount { .. }
+        ));
+        assert!(matches!(kind(&[0x18, 0x12]), ErrorKind::Truncated { .. }));
+    }
+}

@@ -387,3 +387,166 @@ fn term(r: &mut Reader<'_>, depth: usize) -> Result<ExtTerm> {
         other => return Err(etf(r, at, format!("unknown tag {other}"))),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(bytes: &[u8]) -> Result<ExtTerm> {
+        decode_term(&mut Reader::new(bytes, 0, None))
+    }
+
+    fn atom(s: &str) -> ExtTerm {
+        ExtTerm::Atom(s.into())
+    }
+
+    #[test]
+    fn integers_of_all_sizes() {
+        assert_eq!(dec(&[131, 97, 255]).unwrap(), ExtTerm::Integer(255));
+        assert_eq!(
+            dec(&[131, 98, 0xff, 0xff, 0xff, 0xfe]).unwrap(),
+            ExtTerm::Integer(-2)
+        );
+        // SMALL_BIG_EXT -(2^64 - 1)
+        let b = dec(&[131, 110, 8, 1, 255, 255, 255, 255, 255, 255, 255, 255]).unwrap();
+        assert_eq!(b, ExtTerm::BigInt(-(BigInt::from(u64::MAX))));
+        // A big that fits i64 is normalised.
+        assert_eq!(dec(&[131, 110, 1, 1, 5]).unwrap(), ExtTerm::Integer(-5));
+        // LARGE_BIG_EXT 2^80
+        let mut v = vec![131, 111, 0, 0, 0, 11, 0];
+        v.extend([0; 10]);
+        v.push(1);
+        assert_eq!(dec(&v).unwrap(), ExtTerm::BigInt(BigInt::from(1) << 80));
+    }
+
+    #[test]
+    fn old_float_text_and_new_float() {
+        let mut v = vec![131, 99];
+        let text = b"1.50000000000000000000e+00";
+        v.extend_from_slice(text);
+        v.extend(std::iter::repeat_n(0, 31 - text.len()));
+        assert_eq!(dec(&v).unwrap(), ExtTerm::Float(1.5));
+        let mut v = vec![131, 70];
+        v.extend((-0.25f64).to_bits().to_be_bytes());
+        assert_eq!(dec(&v).unwrap(), ExtTerm::Float(-0.25));
+    }
+
+    #[test]
+    fn tuples_lists_maps() {
+        // LARGE_TUPLE_EXT {[], "a"}
+        let v = [131, 105, 0, 0, 0, 2, 106, 107, 0, 1, b'a'];
+        assert_eq!(
+            dec(&v).unwrap(),
+            ExtTerm::Tuple(vec![ExtTerm::Nil, ExtTerm::String(b"a".to_vec())])
+        );
+        // Improper list [a|b] with Latin-1 atoms.
+        let v = [131, 108, 0, 0, 0, 1, 115, 1, b'a', 115, 1, b'b'];
+        assert_eq!(
+            dec(&v).unwrap(),
+            ExtTerm::List {
+                elems: vec![atom("a")],
+                tail: Box::new(atom("b"))
+            }
+        );
+        // Empty map.
+        assert_eq!(dec(&[131, 116, 0, 0, 0, 0]).unwrap(), ExtTerm::Map(vec![]));
+        // Bitstring with 8 bits in the last byte is a plain binary.
+        assert_eq!(
+            dec(&[131, 77, 0, 0, 0, 1, 8, 0xab]).unwrap(),
+            ExtTerm::Binary {
+                bytes: vec![0xab],
+                bits: 0
+            }
+        );
+    }
+
+    #[test]
+    fn pids_ports_refs_funs() {
+        let node = [119, 1, b'n'];
+        let mut v = vec![131, 88];
+        v.extend(node);
+        v.extend([0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3]);
+        assert!(matches!(
+            dec(&v).unwrap(),
+            ExtTerm::Pid {
+                id: 1,
+                serial: 2,
+                creation: 3,
+                ..
+            }
+        ));
+        let mut v = vec![131, 120];
+        v.extend(node);
+        v.extend([0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 1]);
+        assert!(matches!(
+            dec(&v).unwrap(),
+            ExtTerm::Port {
+                id: 9,
+                creation: 1,
+                ..
+            }
+        ));
+        let mut v = vec![131, 90, 0, 2];
+        v.extend(node);
+        v.extend([0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 8]);
+        assert!(matches!(dec(&v).unwrap(), ExtTerm::Reference { ref ids, .. } if ids == &[7, 8]));
+        // NEW_FUN_EXT with one free variable.
+        let mut v = vec![131, 112, 0, 0, 0, 0, 1];
+        v.extend([0xaa; 16]);
+        v.extend([0, 0, 0, 3, 0, 0, 0, 1]);
+        v.extend([119, 1, b'm', 97, 0, 97, 5]);
+        v.push(88);
+        v.extend(node);
+        v.extend([0; 12]);
+        v.extend([97, 42]);
+        match dec(&v).unwrap() {
+            ExtTerm::Fun(f) => {
+                assert_eq!((f.arity, f.index), (1, 3));
+                assert_eq!(f.free, vec![ExtTerm::Integer(42)]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn compressed_term() {
+        use std::io::Write;
+        let inner = [104, 2, 97, 1, 97, 2];
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&inner).unwrap();
+        let mut v = vec![131, 80, 0, 0, 0, inner.len() as u8];
+        v.extend(z.finish().unwrap());
+        assert_eq!(
+            dec(&v).unwrap(),
+            ExtTerm::Tuple(vec![ExtTerm::Integer(1), ExtTerm::Integer(2)])
+        );
+    }
+
+    #[test]
+    fn hostile_input_is_a_typed_error() {
+        // Deep nesting: a chain of 1-tuples.
+        let mut v = vec![131];
+        v.extend(std::iter::repeat_n([104, 1], MAX_DEPTH + 10).flatten());
+        v.push(106);
+        assert!(matches!(dec(&v).unwrap_err().kind, ErrorKind::Etf(_)));
+        // A list claiming 2^32-1 elements in a few bytes.
+        let e = dec(&[131, 108, 255, 255, 255, 255, 106]).unwrap_err();
+        assert!(matches!(e.kind, ErrorKind::BadCount { .. }), "{e}");
+        assert_eq!(e.offset, 2);
+        // Unknown tag, wrong version, trailing bytes.
+        assert!(matches!(
+            dec(&[131, 200]).unwrap_err().kind,
+            ErrorKind::Etf(_)
+        ));
+        assert!(matches!(
+            dec(&[130, 106]).unwrap_err().kind,
+            ErrorKind::Etf(_)
+        ));
+        assert!(matches!(
+            dec(&[131, 106, 0]).unwrap_err().kind,
+            ErrorKind::TrailingBytes(1)
+        ));
+        // Invalid UTF-8 in a UTF-8 atom.
+        assert!(dec(&[131, 119, 1, 0xff]).is_err());
+    }
+}

@@ -13,20 +13,36 @@ use crate::compact::{AllocKind, Operand, Reg};
 use crate::etf::ExtTerm;
 use crate::model::{Instruction, Module};
 
-/// Context for resolving operands: local call targets by entry label.
+/// Context for resolving operands: local call targets by entry label, and the style.
 pub struct Resolver<'m> {
     m: &'m Module,
     entries: HashMap<u32, (u32, u32)>,
+    /// Human-oriented extras (decimal floats, line locations) after the exact form.
+    readable: bool,
 }
 
 impl<'m> Resolver<'m> {
+    /// The exact normalised form compared with beam_disasm.
     pub fn new(m: &'m Module) -> Self {
         let entries = m
             .functions
             .iter()
             .map(|f| (f.entry, (f.name, f.arity)))
             .collect();
-        Resolver { m, entries }
+        Resolver {
+            m,
+            entries,
+            readable: false,
+        }
+    }
+
+    /// The `beam disasm` form: as `new`, plus comments with source locations of `line`
+    /// and decimal values of floats.
+    pub fn readable(m: &'m Module) -> Self {
+        Resolver {
+            readable: true,
+            ..Resolver::new(m)
+        }
     }
 }
 
@@ -327,10 +343,47 @@ fn string_slice(
 /// One instruction in the normalised form (no indentation, no newline).
 pub fn instruction(out: &mut String, r: &Resolver<'_>, ins: &Instruction) {
     out.push_str(ins.op.name);
-    // bs_match_string's bit count and offset become (bits, string): skip nothing else.
     for (i, o) in ins.args.iter().enumerate() {
         out.push(' ');
         resolved(out, r, ins, i, o);
+    }
+    if r.readable {
+        annotate(out, r.m, ins);
+    }
+}
+
+/// Comments for humans: source locations of `line`, decimal values of float literals.
+fn annotate(out: &mut String, m: &Module, ins: &Instruction) {
+    if let ("line", [Operand::Unsigned(n @ 1..)]) = (ins.op.name, &ins.args[..]) {
+        if let Some(lt) = &m.lines {
+            if let Some(item) = lt.items.get(*n as usize) {
+                let file = match item.file {
+                    0 => format!("{}.erl", m.name()),
+                    f => lt.names.get(f as usize - 1).cloned().unwrap_or_default(),
+                };
+                let _ = write!(out, "    % {file}:{}", item.line);
+            }
+        }
+    }
+    fn collect(m: &Module, a: &Operand, floats: &mut Vec<f64>) {
+        match a {
+            Operand::Float(f) => floats.push(*f),
+            Operand::Literal(i) => {
+                if let Some(ExtTerm::Float(f)) = m.literals.get(*i as usize) {
+                    floats.push(*f);
+                }
+            }
+            Operand::List(v) => v.iter().for_each(|e| collect(m, e, floats)),
+            _ => {}
+        }
+    }
+    let mut floats = Vec::new();
+    for a in &ins.args {
+        collect(m, a, &mut floats);
+    }
+    if !floats.is_empty() {
+        let v: Vec<String> = floats.iter().map(|f| format!("{f:?}")).collect();
+        let _ = write!(out, "    % {}", v.join(", "));
     }
 }
 
@@ -384,13 +437,15 @@ pub fn module(m: &Module) -> String {
     out.push_str("imports:\n");
     for (i, imp) in m.imports.iter().enumerate() {
         let _ = write!(out, "  {i}: ");
-        mfa(&mut out, "", m, imp.module, imp.function, imp.arity);
-        out.push('\n');
+        atom(&mut out, m.atom(imp.module));
+        out.push(':');
+        atom(&mut out, m.atom(imp.function));
+        let _ = writeln!(out, "/{}", imp.arity);
     }
     for (id, data) in &m.other_chunks {
         let _ = writeln!(out, "chunk {id}: {} bytes (not interpreted)", data.len());
     }
-    let r = Resolver::new(m);
+    let r = Resolver::readable(m);
     for f in &m.functions {
         out.push_str("\nfunction ");
         atom(&mut out, m.atom(f.name));
