@@ -46,8 +46,11 @@ main(Dir) ->
                          [Lines, "SORT", [[" ", integer_to_list(I)] || I <- Sorted], "\n",
                           PairLines]),
     {ok, LegacyBin} = file:read_file(Dir ++ "/legacy.etf"),
+    Legacy = split(LegacyBin),
+    Next = tl(Legacy) ++ [hd(Legacy)],
     ok = file:write_file(Dir ++ "/legacy.txt",
-                         [[reencode(B), "\n"] || B <- split(LegacyBin)]).
+                         [[reencode(B), " ", cmp(binary_to_term(B), binary_to_term(C)), "\n"]
+                          || {B, C} <- lists:zip(Legacy, Next)]).
 
 reencode(B) -> try hex(term_to_binary(binary_to_term(B))) catch _:_ -> "error" end.
 
@@ -459,12 +462,28 @@ fn term_operations_match_erl() {
     // Older and alternative encodings: erl decodes and re-encodes them; we must decode
     // them to the same term (our encoding of it equals erl's re-encoding).
     let mut legacy_ok = 0;
+    let decoded: Vec<Term> = legacy
+        .iter()
+        .map(|b| etf::decode(b, &mut area).unwrap_or(Term::NIL))
+        .collect();
     for (k, (b, line)) in legacy.iter().zip(legacy_out.lines()).enumerate() {
-        assert_ne!(
-            line, "error",
-            "erl cannot decode legacy encoding {k}: {b:?}"
-        );
-        let theirs = unhex(line);
+        let (hex, their_cmp) = line.split_once(' ').unwrap();
+        assert_ne!(hex, "error", "erl cannot decode legacy encoding {k}: {b:?}");
+        let theirs = unhex(hex);
+        // Each legacy term against the next (local against remote pids, ports, refs…).
+        let next = decoded[(k + 1) % decoded.len()];
+        let ours_cmp = match ops::compare(decoded[k], next).unwrap() {
+            Ordering::Less => "-1",
+            Ordering::Equal => "0",
+            Ordering::Greater => "1",
+        };
+        if ours_cmp != their_cmp {
+            fail(
+                "legacy compare with next",
+                k,
+                format!("erl {their_cmp} ours {ours_cmp}"),
+            );
+        }
         match etf::decode(b, &mut area) {
             Ok(t) => {
                 let ours = etf::encode(t).unwrap();

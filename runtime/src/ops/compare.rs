@@ -223,13 +223,24 @@ pub fn sorted_entries(m: Term) -> Result<Vec<(Term, Term)>, TermError> {
 }
 
 /// Node atom and data words of a pid or port (local ones are on `nonode@nohost`).
-fn ident(t: Term, c: Class) -> Result<(Term, Vec<u32>), TermError> {
+fn ident(t: Term, c: Class) -> Result<(Term, Vec<u64>), TermError> {
     match c {
-        Class::Pid => Ok((crate::atom::NONODE, vec![t.pid_data().unwrap_or(0)])),
-        Class::Port => Ok((crate::atom::NONODE, vec![t.port_data().unwrap_or(0)])),
+        Class::Pid => Ok((crate::atom::NONODE, vec![t.pid_data().unwrap_or(0) as u64])),
+        Class::Port => Ok((crate::atom::NONODE, vec![t.port_data().unwrap_or(0) as u64])),
         _ => match construct::external_parts(t) {
-            // Data words: creation, then the identifier words (docs/terms.md).
-            Some((_, node, data)) => Ok((node, data.get(1..).unwrap_or(&[]).to_vec())),
+            // Data words: creation, then the identifier words (docs/terms.md). A remote
+            // pid's number and serial are packed like a local pid's data word, so local
+            // and remote pids compare by the same key (OTP compares pid data words).
+            Some((_, node, data)) => {
+                let ids = data.get(1..).unwrap_or(&[]);
+                let key = match (c, ids) {
+                    (Class::ExtPid, &[id, serial, ..]) => {
+                        vec![(serial as u64) << 15 | id as u64]
+                    }
+                    _ => ids.iter().map(|&w| w as u64).collect(),
+                };
+                Ok((node, key))
+            }
             None => bad(t, "unreadable external pid or port"),
         },
     }
