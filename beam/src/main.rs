@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod clif;
 mod disasm;
+mod run;
 
 /// An IR-based JIT compiler for the Erlang BEAM with a 32-bit ARM backend.
 ///
@@ -24,6 +25,8 @@ enum Command {
     Disasm(disasm::Args),
     /// Compile CLIF functions with the ARM32 backend; print VCode and/or assembly.
     ClifCompile(clif::CompileArgs),
+    /// Run MODULE:FUNCTION(ARG...) on the ARM32 JIT (FILE.erl, FILE.beam or a module).
+    Run(run::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Disasm(args) => disasm::run(&args),
         Command::ClifCompile(args) => clif::compile_files(&args).map_err(Into::into),
+        Command::Run(args) => run::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -97,7 +97,7 @@ pub fn reload_pinned(b: &mut FunctionBuilder, s: Value) -> Pinned {
 /// the pinned values the chain of segments returns, and returns its step code.
 pub fn process_entry() -> Function {
     let mut func = Function::with_name_signature(
-        UserFuncName::user(0, FRAGMENT_PROCESS_ENTRY),
+        UserFuncName::user(crate::rtcall::NS_FRAGMENT, FRAGMENT_PROCESS_ENTRY),
         entry_signature(),
     );
     let mut ctx = FunctionBuilderContext::new();
@@ -128,14 +128,49 @@ pub fn process_entry() -> Function {
     func
 }
 
-/// `UserFuncName` namespace-0 indices of the shared fragments.
+/// `normal_exit`: the CP a process's first function returns to. A segment (segment
+/// signature) that ends the process with reason `normal` (the atom term `normal`, given by
+/// the loader since atom numbers are the runtime's).
+pub fn normal_exit(normal: u32) -> Function {
+    let mut func = Function::with_name_signature(
+        UserFuncName::user(crate::rtcall::NS_FRAGMENT, FRAGMENT_NORMAL_EXIT),
+        segment_signature(),
+    );
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let reason = b.ins().iconst(I32, normal as i32 as i64);
+    store_field(&mut b, p[0], Field::StepArg, reason);
+    // x0 is what the process's first function returned.
+    store_field(&mut b, p[0], Field::Result, p[5]);
+    let step = b
+        .ins()
+        .iconst(I32, beam_runtime::sched_regs::StepCode::Exit as i64);
+    b.ins().return_(&[p[0], p[1], p[2], p[3], step]);
+    b.finalize();
+    func
+}
+
+/// `UserFuncName` indices (namespace [`crate::rtcall::NS_FRAGMENT`]) of the shared fragments.
 pub const FRAGMENT_PROCESS_ENTRY: u32 = 0;
+pub const FRAGMENT_NORMAL_EXIT: u32 = 1;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use cranelift_codegen::settings;
     use cranelift_codegen::verifier::verify_function;
+
+    #[test]
+    fn normal_exit_verifies() {
+        let f = normal_exit(0x4b);
+        verify_function(&f, &settings::Flags::new(settings::builder()))
+            .unwrap_or_else(|e| panic!("{e}\n{}", f.display()));
+    }
 
     #[test]
     fn process_entry_verifies() {

@@ -148,6 +148,26 @@ impl Heap {
     pub fn stop(&self) -> u32 {
         self.stop
     }
+    /// Takes the heap top and stack pointer from compiled code, which keeps them in
+    /// registers while it runs (docs/beam-machine.md §1). Both must lie in the block with
+    /// `top <= stop`, word aligned: anything else is a code generation bug, reported rather
+    /// than trusted.
+    pub fn set_top_and_stop(&mut self, top: u32, stop: u32) -> Result<(), HeapError> {
+        let ok = top % 4 == 0
+            && stop % 4 == 0
+            && self.start() <= top
+            && top <= stop
+            && stop <= self.end();
+        if !ok {
+            return Err(HeapError::Stack(
+                "compiled code left HTOP/E outside the heap block",
+            ));
+        }
+        self.top = top;
+        self.stop = stop;
+        Ok(())
+    }
+
     /// Total words of the heap+stack block.
     pub fn size_words(&self) -> u32 {
         self.block.len() / 4

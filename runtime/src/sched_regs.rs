@@ -36,11 +36,14 @@ pub enum Field {
     /// The step code compiled code leaves with after a runtime call raised or halted
     /// (the runtime sets it; the code returns it to the scheduler).
     Pending = -44,
+    /// The value the first function of a process returned (kept by `normal_exit`, so the
+    /// `beam` command and tests can show what `MODULE:FUNCTION(...)` returned).
+    Result = -48,
 }
 
 impl Field {
     /// Every field, for layout checks.
-    pub const ALL: [Field; 11] = [
+    pub const ALL: [Field; 12] = [
         Field::Htop,
         Field::E,
         Field::Fcalls,
@@ -52,6 +55,7 @@ impl Field {
         Field::ExcValue,
         Field::ExitPath,
         Field::Pending,
+        Field::Result,
     ];
 
     /// Byte offset from x0.

@@ -1,0 +1,178 @@
+//! `beam run`: compile (if needed), load and run an Erlang function on the ARM32 JIT.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use beam_vm::{Emit, Options, RunOutcome, Vm};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EmitArg {
+    /// The CLIF of every segment, after the mid-end.
+    Clif,
+    /// The VCode before register allocation.
+    Vcode,
+    /// The ARM32 machine code, disassembled.
+    Asm,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// The in-process ARMv7 simulator (any host).
+    Sim,
+    /// Directly on the CPU (an ARMv7 host or qemu-arm).
+    Native,
+}
+
+/// Runs MODULE:FUNCTION(ARG...) with the arguments as atoms, like `erl -s`.
+///
+/// MODULE may be a `.erl` file (compiled with erlc into a temporary directory), a
+/// `.beam` file, or a module name found on the code path (the -pa directories, then the
+/// installed OTP's ebin directories). If MODULE exports FUNCTION with one parameter per
+/// ARG it is called with them; otherwise, with at least one ARG, FUNCTION/1 is called with
+/// the list of them (`erl -s` style); FUNCTION defaults to `main`.
+///
+/// Exit status: 0 when the process ends, N after `erlang:halt(N)`, 1 after an uncaught
+/// error (reported on stderr), 2 when the program cannot be loaded.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Extra code path directory (repeatable), searched before OTP's.
+    #[arg(long = "pa", value_name = "DIR")]
+    pub pa: Vec<PathBuf>,
+    /// Print what is compiled (the seed's -JDdump).
+    #[arg(long, value_enum)]
+    pub emit: Option<EmitArg>,
+    /// Where the generated code runs (default: native on ARM, the simulator elsewhere).
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+    /// Print the ARM instructions retired (simulator) on stderr.
+    #[arg(long)]
+    pub stats: bool,
+    /// Skip Cranelift's mid-end optimiser.
+    #[arg(long)]
+    pub no_opt: bool,
+    /// Target a CPU with SDIV/UDIV (Cortex-A7/A15).
+    #[arg(long)]
+    pub hw_div: bool,
+    /// FILE.erl, FILE.beam or a module name.
+    pub module: String,
+    /// The function to call.
+    #[arg(default_value = "main")]
+    pub function: String,
+    /// Arguments, passed as atoms.
+    pub args: Vec<String>,
+}
+
+/// A failure before the program runs (exit status 2).
+fn fail(msg: impl std::fmt::Display) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    eprintln!("beam run: {msg}");
+    Ok(ExitCode::from(2))
+}
+
+pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let native_host = cfg!(target_arch = "arm");
+    match args.mode {
+        Some(Mode::Native) if !native_host => {
+            return fail("--mode native needs an ARMv7 host (or qemu-arm); use --mode sim")
+        }
+        Some(Mode::Native) | None if native_host => {
+            return fail(
+                "native execution is not implemented yet; use --mode sim (the simulator runs \
+                 on ARM hosts too)",
+            )
+        }
+        _ => {}
+    }
+    let mut dirs = args.pa.clone();
+    let _tmp;
+    let module = if let Some(stem) = strip(&args.module, ".erl") {
+        let dir = std::env::temp_dir().join(format!("beam-run-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let out = Command::new("erlc")
+            .arg("-o")
+            .arg(&dir)
+            .arg(&args.module)
+            .output()
+            .map_err(|e| format!("cannot run erlc (install OTP: scripts/setup): {e}"))?;
+        if !out.status.success() {
+            eprint!("{}", String::from_utf8_lossy(&out.stdout));
+            eprint!("{}", String::from_utf8_lossy(&out.stderr));
+            return fail(format!("erlc failed on {}", args.module));
+        }
+        dirs.insert(0, dir.clone());
+        _tmp = TempDir(dir);
+        stem
+    } else if let Some(stem) = strip(&args.module, ".beam") {
+        let parent = Path::new(&args.module)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        dirs.insert(0, parent.to_path_buf());
+        stem
+    } else {
+        args.module.clone()
+    };
+    let mut opts = Options::with_otp(dirs);
+    opts.optimize = !args.no_opt;
+    opts.flags.has_hw_div = args.hw_div;
+    opts.emit = args.emit.map(|e| match e {
+        EmitArg::Clif => Emit::Clif,
+        EmitArg::Vcode => Emit::Vcode,
+        EmitArg::Asm => Emit::Asm,
+    });
+    let mut vm = Vm::new(opts)?;
+    if let Err(e) = vm.load(&module) {
+        return fail(e);
+    }
+    let atoms = args
+        .args
+        .iter()
+        .map(|a| beam_runtime::atom::intern(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    let exports = |n: u32| {
+        vm.module(&module)
+            .is_some_and(|m| m.exports.contains_key(&(args.function.clone(), n)))
+    };
+    let call_args = if exports(atoms.len() as u32) {
+        atoms
+    } else if !atoms.is_empty() && exports(1) {
+        vec![vm.list_of(&atoms)?]
+    } else {
+        return fail(format!(
+            "{module}:{}/{} is not exported",
+            args.function,
+            atoms.len()
+        ));
+    };
+    let outcome = vm.run(&module, &args.function, &call_args)?;
+    if args.stats {
+        eprintln!("instructions retired: {}", vm.instructions());
+    }
+    Ok(match outcome {
+        RunOutcome::Halt(n) => ExitCode::from(n.min(255) as u8),
+        RunOutcome::Exited { .. } => ExitCode::SUCCESS,
+        RunOutcome::Error { class, reason } => {
+            eprintln!("Error in process <0.1.0> with exit value:\n{{{reason},[]}}");
+            if class != "error" {
+                eprintln!("(class {class})");
+            }
+            ExitCode::from(1)
+        }
+    })
+}
+
+fn strip(s: &str, ext: &str) -> Option<String> {
+    s.strip_suffix(ext).map(|stem| {
+        Path::new(stem)
+            .file_name()
+            .map_or_else(|| stem.to_string(), |f| f.to_string_lossy().into_owned())
+    })
+}
+
+/// Removes the erlc output directory when `beam run` ends.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}

@@ -1,0 +1,507 @@
+//! Built-in functions of module `erlang` that compiled code calls through `rt_bif`.
+//!
+//! A BIF allocates its result in heap fragments ([`BifHeap`]) that are attached to the
+//! process heap afterwards, as BEAM's BIFs do, so a BIF never has to collect garbage.
+//! Errors are raised with the reason `erl` gives (`badarg`, `badarith`).
+
+use std::cmp::Ordering;
+
+use beam_runtime::bignum::{self, IntOp};
+use beam_runtime::heap::{Alloc, Fragment, HeapError};
+use beam_runtime::ops::{self, view::Num};
+use beam_runtime::term::Term;
+use beam_runtime::{atom, construct};
+use num_bigint::BigInt;
+use num_traits::{Signed, ToPrimitive, Zero};
+
+/// How a BIF did not return a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Raise {
+    /// An `error` exception with this reason.
+    Error(Term),
+    /// `erlang:halt/1,2`: the VM stops with this status.
+    Halt(u32),
+}
+
+/// Allocation for BIF results: fragments, attached to the process heap by the caller.
+#[derive(Default)]
+pub struct BifHeap {
+    pub frags: Vec<Fragment>,
+}
+
+impl Alloc for BifHeap {
+    fn alloc(&mut self, words: u32) -> Result<u32, HeapError> {
+        if let Some(f) = self.frags.last_mut() {
+            if let Ok(p) = f.alloc(words) {
+                return Ok(p);
+            }
+        }
+        let mut f = Fragment::new(words.max(64))?;
+        let p = f.alloc(words)?;
+        self.frags.push(f);
+        Ok(p)
+    }
+    fn add_off_heap(&mut self, procbin: u32) {
+        if let Some(f) = self.frags.last_mut() {
+            f.add_off_heap(procbin);
+        }
+    }
+}
+
+/// What a BIF sees: an allocator for its result and the calling process.
+pub struct BifCx {
+    pub heap: BifHeap,
+    pub self_pid: Term,
+}
+
+type BifFn = fn(&mut BifCx, &[Term]) -> Result<Term, Raise>;
+
+/// One BIF: `erlang:name/arity`.
+pub struct Bif {
+    pub name: &'static str,
+    pub arity: u32,
+    pub f: BifFn,
+}
+
+fn atom(name: &str) -> Term {
+    atom::intern(name).expect("predefined-size atom")
+}
+
+fn error(reason: &str) -> Raise {
+    Raise::Error(atom(reason))
+}
+
+fn boolean(b: bool) -> Term {
+    atom(if b { "true" } else { "false" })
+}
+
+fn heap_err(_: HeapError) -> Raise {
+    error("system_limit")
+}
+
+/// The BIF table. The index of an entry is its runtime number.
+pub static BIFS: &[Bif] = &[
+    Bif {
+        name: "halt",
+        arity: 0,
+        f: |_, _| Err(Raise::Halt(0)),
+    },
+    Bif {
+        name: "halt",
+        arity: 1,
+        f: |_, a| halt(a[0]),
+    },
+    Bif {
+        name: "halt",
+        arity: 2,
+        f: |_, a| halt(a[0]),
+    },
+    Bif {
+        name: "+",
+        arity: 2,
+        f: |c, a| arith(c, '+', a[0], a[1]),
+    },
+    Bif {
+        name: "-",
+        arity: 2,
+        f: |c, a| arith(c, '-', a[0], a[1]),
+    },
+    Bif {
+        name: "*",
+        arity: 2,
+        f: |c, a| arith(c, '*', a[0], a[1]),
+    },
+    Bif {
+        name: "div",
+        arity: 2,
+        f: |c, a| int_arith(c, IntOp::Div, a[0], a[1]),
+    },
+    Bif {
+        name: "rem",
+        arity: 2,
+        f: |c, a| int_arith(c, IntOp::Rem, a[0], a[1]),
+    },
+    Bif {
+        name: "-",
+        arity: 1,
+        f: |c, a| arith(c, '-', Term::small(0).expect("0"), a[0]),
+    },
+    Bif {
+        name: "+",
+        arity: 1,
+        f: |_, a| number(a[0]).map(|_| a[0]),
+    },
+    Bif {
+        name: "abs",
+        arity: 1,
+        f: abs,
+    },
+    Bif {
+        name: "band",
+        arity: 2,
+        f: |c, a| bits(c, "band", a[0], a[1]),
+    },
+    Bif {
+        name: "bor",
+        arity: 2,
+        f: |c, a| bits(c, "bor", a[0], a[1]),
+    },
+    Bif {
+        name: "bxor",
+        arity: 2,
+        f: |c, a| bits(c, "bxor", a[0], a[1]),
+    },
+    Bif {
+        name: "bsl",
+        arity: 2,
+        f: |c, a| bits(c, "bsl", a[0], a[1]),
+    },
+    Bif {
+        name: "bsr",
+        arity: 2,
+        f: |c, a| bits(c, "bsr", a[0], a[1]),
+    },
+    Bif {
+        name: "bnot",
+        arity: 1,
+        f: |c, a| bits(c, "bxor", a[0], Term::small(-1).expect("-1")),
+    },
+    Bif {
+        name: "==",
+        arity: 2,
+        f: |_, a| cmp(a, |o| o == Ordering::Equal, false),
+    },
+    Bif {
+        name: "/=",
+        arity: 2,
+        f: |_, a| cmp(a, |o| o != Ordering::Equal, false),
+    },
+    Bif {
+        name: "=:=",
+        arity: 2,
+        f: |_, a| cmp(a, |o| o == Ordering::Equal, true),
+    },
+    Bif {
+        name: "=/=",
+        arity: 2,
+        f: |_, a| cmp(a, |o| o != Ordering::Equal, true),
+    },
+    Bif {
+        name: "<",
+        arity: 2,
+        f: |_, a| cmp(a, |o| o == Ordering::Less, false),
+    },
+    Bif {
+        name: ">",
+        arity: 2,
+        f: |_, a| cmp(a, |o| o == Ordering::Greater, false),
+    },
+    Bif {
+        name: "=<",
+        arity: 2,
+        f: |_, a| cmp(a, |o| o != Ordering::Greater, false),
+    },
+    Bif {
+        name: ">=",
+        arity: 2,
+        f: |_, a| cmp(a, |o| o != Ordering::Less, false),
+    },
+    Bif {
+        name: "max",
+        arity: 2,
+        f: |_, a| order(a).map(|o| if o == Ordering::Less { a[1] } else { a[0] }),
+    },
+    Bif {
+        name: "min",
+        arity: 2,
+        f: |_, a| order(a).map(|o| if o == Ordering::Greater { a[1] } else { a[0] }),
+    },
+    Bif {
+        name: "element",
+        arity: 2,
+        f: element,
+    },
+    Bif {
+        name: "setelement",
+        arity: 3,
+        f: setelement,
+    },
+    Bif {
+        name: "tuple_size",
+        arity: 1,
+        f: |_, a| tuple(a[0]).map(|v| small(v.len() as i64)),
+    },
+    Bif {
+        name: "size",
+        arity: 1,
+        f: |_, a| tuple(a[0]).map(|v| small(v.len() as i64)),
+    },
+    Bif {
+        name: "hd",
+        arity: 1,
+        f: |_, a| construct::head(a[0]).ok_or_else(|| error("badarg")),
+    },
+    Bif {
+        name: "tl",
+        arity: 1,
+        f: |_, a| construct::tail(a[0]).ok_or_else(|| error("badarg")),
+    },
+    Bif {
+        name: "length",
+        arity: 1,
+        f: length,
+    },
+    Bif {
+        name: "not",
+        arity: 1,
+        f: |_, a| truth(a[0]).map(|b| boolean(!b)),
+    },
+    Bif {
+        name: "and",
+        arity: 2,
+        f: |_, a| Ok(boolean(truth(a[0])? & truth(a[1])?)),
+    },
+    Bif {
+        name: "or",
+        arity: 2,
+        f: |_, a| Ok(boolean(truth(a[0])? | truth(a[1])?)),
+    },
+    Bif {
+        name: "xor",
+        arity: 2,
+        f: |_, a| Ok(boolean(truth(a[0])? ^ truth(a[1])?)),
+    },
+    Bif {
+        name: "is_integer",
+        arity: 1,
+        f: |_, a| {
+            Ok(boolean(matches!(
+                number(a[0]),
+                Ok(Num::Int(_) | Num::Big(_))
+            )))
+        },
+    },
+    Bif {
+        name: "is_float",
+        arity: 1,
+        f: |_, a| Ok(boolean(matches!(number(a[0]), Ok(Num::Float(_))))),
+    },
+    Bif {
+        name: "is_number",
+        arity: 1,
+        f: |_, a| Ok(boolean(number(a[0]).is_ok())),
+    },
+    Bif {
+        name: "is_atom",
+        arity: 1,
+        f: |_, a| Ok(boolean(a[0].is_atom())),
+    },
+    Bif {
+        name: "is_list",
+        arity: 1,
+        f: |_, a| Ok(boolean(a[0] == Term::NIL || a[0].is_list())),
+    },
+    Bif {
+        name: "is_tuple",
+        arity: 1,
+        f: |_, a| Ok(boolean(construct::tuple_arity(a[0]).is_some())),
+    },
+    Bif {
+        name: "is_boolean",
+        arity: 1,
+        f: |_, a| Ok(boolean(truth(a[0]).is_ok())),
+    },
+    Bif {
+        name: "self",
+        arity: 0,
+        f: |c, _| Ok(c.self_pid),
+    },
+    Bif {
+        name: "display",
+        arity: 1,
+        f: display,
+    },
+    Bif {
+        name: "get_module_info",
+        arity: 1,
+        f: |_, _| Err(error("undef")),
+    },
+    Bif {
+        name: "get_module_info",
+        arity: 2,
+        f: |_, _| Err(error("undef")),
+    },
+];
+
+/// The runtime number of `erlang:name/arity`, if it is a BIF here.
+pub fn lookup(module: &str, name: &str, arity: u32) -> Option<u32> {
+    if module != "erlang" {
+        return None;
+    }
+    BIFS.iter()
+        .position(|b| b.name == name && b.arity == arity)
+        .map(|i| i as u32)
+}
+
+fn small(n: i64) -> Term {
+    Term::small(n).expect("count fits a small")
+}
+
+fn halt(status: Term) -> Result<Term, Raise> {
+    match status.small_value() {
+        Some(n) if n >= 0 => Ok(n as u32),
+        _ if status == atom("abort") => Ok(1),
+        // A string: erl writes it as a crash-dump slogan and exits with status 1.
+        _ if status.is_list() => Ok(1),
+        _ => Err(error("badarg")),
+    }
+    .and_then(|n| Err(Raise::Halt(n)))
+}
+
+fn number(t: Term) -> Result<Num, Raise> {
+    ops::view::number(t).map_err(|_| error("badarith"))
+}
+
+fn int_term(c: &mut BifCx, v: &BigInt) -> Result<Term, Raise> {
+    match v.to_i64().and_then(Term::small) {
+        Some(t) => Ok(t),
+        None => bignum::integer(&mut c.heap, v).map_err(heap_err),
+    }
+}
+
+fn big(n: &Num) -> Option<BigInt> {
+    match n {
+        Num::Int(i) => Some(BigInt::from(*i)),
+        Num::Big(b) => Some(b.clone()),
+        Num::Float(_) => None,
+    }
+}
+
+fn float_of(n: &Num) -> f64 {
+    match n {
+        Num::Int(i) => *i as f64,
+        Num::Big(b) => b.to_f64().unwrap_or(f64::INFINITY),
+        Num::Float(f) => *f,
+    }
+}
+
+fn arith(c: &mut BifCx, op: char, x: Term, y: Term) -> Result<Term, Raise> {
+    let (a, b) = (number(x)?, number(y)?);
+    if let (Some(a), Some(b)) = (big(&a), big(&b)) {
+        let r = match op {
+            '+' => a + b,
+            '-' => a - b,
+            _ => a * b,
+        };
+        return int_term(c, &r);
+    }
+    let (a, b) = (float_of(&a), float_of(&b));
+    let r = match op {
+        '+' => a + b,
+        '-' => a - b,
+        _ => a * b,
+    };
+    if !r.is_finite() {
+        return Err(error("badarith"));
+    }
+    construct::float(&mut c.heap, r).map_err(heap_err)
+}
+
+fn int_arith(c: &mut BifCx, op: IntOp, x: Term, y: Term) -> Result<Term, Raise> {
+    bignum::arith(&mut c.heap, op, x, y).map_err(|_| error("badarith"))
+}
+
+fn abs(c: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+    match ops::view::number(a[0]).map_err(|_| error("badarg"))? {
+        Num::Float(f) => construct::float(&mut c.heap, f.abs()).map_err(heap_err),
+        n => int_term(c, &big(&n).expect("integer").abs()),
+    }
+}
+
+fn bits(c: &mut BifCx, op: &str, x: Term, y: Term) -> Result<Term, Raise> {
+    let (Some(a), Some(b)) = (big(&number(x)?), big(&number(y)?)) else {
+        return Err(error("badarith"));
+    };
+    let r = match op {
+        "band" => a & b,
+        "bor" => a | b,
+        "bxor" => a ^ b,
+        _ => {
+            let n = b.to_i64().ok_or_else(|| error("system_limit"))?;
+            let left = if op == "bsl" { n } else { -n };
+            if left >= 0 {
+                if left > (1 << 24) && !a.is_zero() {
+                    return Err(error("system_limit"));
+                }
+                a << (left as usize)
+            } else {
+                // Arithmetic shift right rounds toward minus infinity, as in Erlang.
+                a >> (left.unsigned_abs().min(1 << 32) as usize)
+            }
+        }
+    };
+    int_term(c, &r)
+}
+
+fn order(a: &[Term]) -> Result<Ordering, Raise> {
+    ops::compare::compare(a[0], a[1]).map_err(|_| error("badarg"))
+}
+
+fn cmp(a: &[Term], pred: impl Fn(Ordering) -> bool, exact: bool) -> Result<Term, Raise> {
+    let o = if exact {
+        ops::compare::compare_exact(a[0], a[1])
+    } else {
+        ops::compare::compare(a[0], a[1])
+    }
+    .map_err(|_| error("badarg"))?;
+    Ok(boolean(pred(o)))
+}
+
+fn truth(t: Term) -> Result<bool, Raise> {
+    if t == atom("true") {
+        Ok(true)
+    } else if t == atom("false") {
+        Ok(false)
+    } else {
+        Err(error("badarg"))
+    }
+}
+
+fn tuple(t: Term) -> Result<Vec<Term>, Raise> {
+    construct::tuple_elements(t).ok_or_else(|| error("badarg"))
+}
+
+fn index(t: Term, len: usize) -> Result<usize, Raise> {
+    match t.small_value() {
+        Some(i) if i >= 1 && (i as usize) <= len => Ok(i as usize - 1),
+        _ => Err(error("badarg")),
+    }
+}
+
+fn element(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+    let v = tuple(a[1])?;
+    Ok(v[index(a[0], v.len())?])
+}
+
+fn setelement(c: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+    let mut v = tuple(a[1])?;
+    let i = index(a[0], v.len())?;
+    v[i] = a[2];
+    construct::tuple(&mut c.heap, &v).map_err(heap_err)
+}
+
+fn length(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+    let mut n = 0i64;
+    let mut t = a[0];
+    while t != Term::NIL {
+        t = construct::tail(t).ok_or_else(|| error("badarg"))?;
+        n += 1;
+    }
+    Ok(small(n))
+}
+
+fn display(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+    let text = ops::print::write(a[0]).map_err(|_| error("badarg"))?;
+    println!("{text}");
+    Ok(atom("true"))
+}

@@ -1,0 +1,291 @@
+//! Running compiled code in the ARM32 simulator: the simulator, the guest memory it may
+//! touch (code, the machine stack, every arena region), runtime functions as redirects,
+//! and the process body the scheduler runs.
+//!
+//! The simulator lives in a thread-local: the scheduler calls process bodies on the VM's
+//! thread, and the simulator (with its host-function closures) never leaves it.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+
+use beam_ir::rtcall::RtFn;
+use beam_runtime::arena;
+use beam_runtime::process::ProcError;
+use beam_runtime::sched_regs::{Field, StepCode};
+use beam_runtime::scheduler::{Ctx, ProcessBody, Step};
+use beam_runtime::term::Term;
+use sim_arm32::host_mem::LowMapping;
+use sim_arm32::{Fault, HostCall, HostRet, Perms, Sim};
+
+use crate::rt::{self, RtStop};
+
+/// Bytes of code memory (simulated mode maps it once).
+pub const CODE_BYTES: usize = 64 << 20;
+/// Bytes of the machine stack compiled code runs on (runtime calls only: Erlang state is
+/// on the Erlang stack).
+const STACK_BYTES: usize = 1 << 20;
+/// Redirect address of runtime function `i`: outside every mapped region.
+const REDIRECT_BASE: u32 = 0xFFFE_0000;
+/// `HostRet::Stop` code: a runtime function mapped new guest memory; register it, put the
+/// stashed result in r0 and resume.
+const RESYNC: u32 = 0x5e5c;
+
+/// Why running a process failed (not an Erlang error: those end the process normally).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("guest fault: {0}")]
+    Fault(Fault),
+    #[error("compiled code returned step code {0}")]
+    BadStep(u32),
+    #[error("memory: {0}")]
+    Memory(String),
+}
+
+/// How a run of the VM ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// `erlang:halt(Status)`.
+    Halt(u32),
+    /// The first process returned `value` (printed as `~w`) and ended with `reason`.
+    Exited { reason: String, value: String },
+    /// The first process ended with an uncaught error (`{Reason, ...}` as `~w`).
+    Error { class: String, reason: String },
+}
+
+pub(crate) struct HostState {
+    pub sim: Sim,
+    pub code: LowMapping,
+    pub code_top: u32,
+    _stack: LowMapping,
+    stack_top: u32,
+    registered: HashSet<u32>,
+    pub process_entry: u32,
+    pub normal_exit: u32,
+}
+
+thread_local! {
+    static HOST: RefCell<Option<HostState>> = const { RefCell::new(None) };
+    /// A runtime function's result held across a RESYNC stop.
+    static STASH: Cell<Option<u32>> = const { Cell::new(None) };
+    /// How the first process (or a halt) ended the run.
+    static OUTCOME: RefCell<Option<RunOutcome>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on the host state.
+pub(crate) fn with_host<R>(f: impl FnOnce(&mut HostState) -> R) -> R {
+    HOST.with(|h| f(h.borrow_mut().as_mut().expect("the VM's simulator exists")))
+}
+
+pub(crate) fn peek_outcome() -> Option<RunOutcome> {
+    OUTCOME.with(|o| o.borrow().clone())
+}
+
+pub(crate) fn take_outcome() -> Option<RunOutcome> {
+    OUTCOME.with(|o| o.borrow_mut().take())
+}
+
+fn set_outcome(o: RunOutcome) {
+    OUTCOME.with(|c| {
+        let mut c = c.borrow_mut();
+        // A halt always wins; otherwise the first process's end is kept.
+        if c.is_none() || matches!(o, RunOutcome::Halt(_)) {
+            *c = Some(o);
+        }
+    });
+}
+
+/// Owner of the thread's simulator.
+pub(crate) struct SimHost;
+
+impl SimHost {
+    pub fn new() -> Result<SimHost, RunError> {
+        let code = LowMapping::new(CODE_BYTES).map_err(|e| RunError::Memory(e.to_string()))?;
+        let stack = LowMapping::new(STACK_BYTES).map_err(|e| RunError::Memory(e.to_string()))?;
+        let mut sim = Sim::new();
+        // SAFETY: both mappings are owned by the host state, which owns the simulator too
+        // and drops them after it (field order), so the regions outlive every access.
+        unsafe {
+            sim.add_code_region(code.addr(), code.len() as u32)
+                .map_err(|e| RunError::Memory(e.to_string()))?;
+            sim.add_region(stack.addr(), stack.len() as u32, Perms::RW)
+                .map_err(|e| RunError::Memory(e.to_string()))?;
+        }
+        for f in RtFn::ALL {
+            let (nparams, _) = f.arity();
+            sim.add_redirect(
+                REDIRECT_BASE + 8 * f as u32,
+                Box::new(move |hc: &mut HostCall<'_>| redirect(hc, f, nparams)),
+            );
+        }
+        let state = HostState {
+            stack_top: stack.addr() + stack.len() as u32,
+            sim,
+            code_top: code.addr(),
+            code,
+            _stack: stack,
+            registered: HashSet::new(),
+            process_entry: 0,
+            normal_exit: 0,
+        };
+        HOST.with(|h| *h.borrow_mut() = Some(state));
+        with_host(sync_regions)?;
+        Ok(SimHost)
+    }
+}
+
+impl Drop for SimHost {
+    fn drop(&mut self) {
+        HOST.with(|h| h.borrow_mut().take());
+    }
+}
+
+/// The redirect address of a runtime function.
+pub(crate) fn redirect_addr(f: RtFn) -> u32 {
+    REDIRECT_BASE + 8 * f as u32
+}
+
+fn redirect(hc: &mut HostCall<'_>, f: RtFn, nparams: usize) -> Result<HostRet, Fault> {
+    let mut args = [0u32; 5];
+    for a in args.iter_mut().take(nparams) {
+        *a = hc.arg_u32()?;
+    }
+    match rt::call(f, &args[..nparams]) {
+        Ok(r) => {
+            if rt::regions_changed() {
+                STASH.with(|s| s.set(r));
+                return Ok(HostRet::Stop(RESYNC));
+            }
+            Ok(r.map_or(HostRet::Void, HostRet::I32))
+        }
+        Err(RtStop::Fatal(msg)) => Err(hc.error(format!("{}: {msg}", f.name()))),
+    }
+}
+
+/// Registers every arena region the simulator does not know yet.
+fn sync_regions(h: &mut HostState) -> Result<(), RunError> {
+    let regions = arena::regions();
+    for &(base, len) in &regions {
+        if h.registered.insert(base) {
+            // SAFETY: arena regions stay mapped for the life of the process (the arena
+            // never unmaps a chunk it handed out).
+            unsafe { h.sim.add_region(base, len, Perms::RW) }
+                .map_err(|e| RunError::Memory(e.to_string()))?;
+        }
+    }
+    rt::regions_synced(regions.len());
+    Ok(())
+}
+
+/// Runs the process-entry fragment on block `s` until compiled code returns a step.
+fn enter(s: u32) -> Result<StepCode, RunError> {
+    with_host(|h| {
+        sync_regions(h)?;
+        let sp = h.stack_top;
+        h.sim.cpu.regs[13] = sp;
+        let mut out = h.sim.call(h.process_entry, &[s]);
+        loop {
+            match out {
+                Ok(o) if o.stopped == Some(RESYNC) => {
+                    sync_regions(h)?;
+                    if let Some(r) = STASH.with(Cell::take) {
+                        h.sim.cpu.regs[0] = r;
+                    }
+                    out = h.sim.run();
+                }
+                Ok(o) => {
+                    h.sim.cpu.regs[13] = sp;
+                    return StepCode::from_u32(o.r0).ok_or(RunError::BadStep(o.r0));
+                }
+                Err(f) => return Err(RunError::Fault(f)),
+            }
+        }
+    })
+}
+
+/// Instructions the simulator has retired so far.
+pub(crate) fn instructions() -> u64 {
+    with_host(|h| h.sim.counters.instructions)
+}
+
+/// A process running compiled code: where to resume and the CP to resume with.
+pub(crate) struct JitBody {
+    pub resume: u32,
+    pub cp: u32,
+}
+
+impl ProcessBody for JitBody {
+    fn run(&mut self, cx: &mut Ctx<'_>) -> Result<Step, ProcError> {
+        let s = cx.x_base();
+        let budget = cx.reductions_left();
+        rt::set_field(s, Field::Htop, cx.heap().top());
+        rt::set_field(s, Field::E, cx.heap().stop());
+        rt::set_field(s, Field::Fcalls, budget as u32);
+        rt::set_field(s, Field::Cp, self.cp);
+        rt::set_field(s, Field::Resume, self.resume);
+        rt::set_field(s, Field::Pending, 0);
+        rt::set_field(s, Field::Result, Term::NIL.0);
+        let step = rt::with_slice(cx, || enter(s));
+        let fatal = |e: &dyn std::fmt::Display| {
+            set_outcome(RunOutcome::Error {
+                class: "internal".into(),
+                reason: e.to_string(),
+            });
+            Ok(Step::Exit(atom("internal_error")))
+        };
+        if let Err(e) = cx
+            .heap()
+            .set_top_and_stop(rt::field(s, Field::Htop), rt::field(s, Field::E))
+        {
+            return fatal(&e);
+        }
+        let left = rt::field(s, Field::Fcalls) as i32;
+        cx.consume(budget.saturating_sub(left).max(0) as u32);
+        let step = match step {
+            Ok(step) => step,
+            Err(e) => return fatal(&e),
+        };
+        Ok(match step {
+            StepCode::Yield => {
+                self.resume = rt::field(s, Field::Resume);
+                self.cp = rt::field(s, Field::Cp);
+                Step::Yield {
+                    live: rt::field(s, Field::Live),
+                }
+            }
+            StepCode::Wait => Step::Wait {
+                live: rt::field(s, Field::Live),
+                after: None,
+            },
+            StepCode::Exit => {
+                let reason = Term(rt::field(s, Field::StepArg));
+                set_outcome(RunOutcome::Exited {
+                    reason: show(reason),
+                    value: show(Term(rt::field(s, Field::Result))),
+                });
+                Step::Exit(reason)
+            }
+            StepCode::Halt => {
+                set_outcome(RunOutcome::Halt(rt::field(s, Field::StepArg)));
+                Step::Exit(atom("normal"))
+            }
+            StepCode::Error => {
+                let class = Term(rt::field(s, Field::ExcReason));
+                let reason = Term(rt::field(s, Field::ExcValue));
+                set_outcome(RunOutcome::Error {
+                    class: show(class),
+                    reason: show(reason),
+                });
+                Step::Exit(reason)
+            }
+        })
+    }
+}
+
+fn atom(name: &str) -> Term {
+    beam_runtime::atom::intern(name).expect("short atom")
+}
+
+/// `~w` of a term, or a placeholder if it cannot be printed.
+pub(crate) fn show(t: Term) -> String {
+    beam_runtime::ops::print::write(t).unwrap_or_else(|e| format!("<unprintable: {e}>"))
+}
