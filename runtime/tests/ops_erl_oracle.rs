@@ -20,7 +20,7 @@ use beam_runtime::heap::LiteralArea;
 use beam_runtime::ops::{self, etf, hash, pretty, print};
 use beam_runtime::term::Term;
 use num_bigint::BigInt;
-use oracle::{build, erl_text, twin, Gen, G};
+use oracle::{build, erl_text, has_big_map, twin, Gen, G};
 use rand::Rng;
 use std::cmp::Ordering;
 use std::fmt::Write as _;
@@ -100,10 +100,6 @@ fn unhex(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex from erl"))
         .collect()
 }
-
-/// `~p` is compared and counted; mismatches fail the test once the pretty printer is
-/// complete (it is being ported from io_lib_pretty).
-const PRETTY_CHECKED: bool = true;
 
 /// Where two outputs first differ, with some context.
 fn first_diff(erl: &str, ours: &str) -> String {
@@ -243,6 +239,7 @@ fn term_operations_match_erl() {
     let n = env_num("BEAMJIT_ORACLE_TERMS", 4000) as usize;
     let seed = env_num("BEAMJIT_ORACLE_SEED", 1);
     let mut gen = Gen::new(seed);
+    gen.big_maps = true;
     let mut gs: Vec<G> = special_terms();
     while gs.len() < n {
         let g = gen.term(4);
@@ -326,6 +323,7 @@ fn term_operations_match_erl() {
         s
     };
     let mut counts = [0usize; 7];
+    let mut big_maps = 0;
     let mut lines = result.lines();
     for i in 0..n {
         let line = lines.next().expect("a line per term");
@@ -347,39 +345,46 @@ fn term_operations_match_erl() {
                 format!("src {}\n erl {their_hash} ours {ours_hash}", src(i)),
             );
         }
-        let ours_w = print::write(t).unwrap();
-        if ours_w == w {
-            counts[0] += 1;
+        // Maps of more than 32 keys list their pairs in our HAMT order, not OTP's: their
+        // text and encoding differ by design; everything order-independent is checked.
+        let big = has_big_map(&gs[i]);
+        if big {
+            big_maps += 1;
         } else {
-            fail(
-                "~w",
-                i,
-                format!("src {}\n{}", src(i), first_diff(&w, &ours_w)),
-            );
-        }
-        let ours_p = pretty::pretty(t).unwrap();
-        if ours_p == p {
-            counts[1] += 1;
-        } else if PRETTY_CHECKED {
-            fail(
-                "~p",
-                i,
-                format!("src {}\n erl\n{p}\n ours\n{ours_p}", src(i)),
-            );
-        }
-        if encoded[i] == their_etf {
-            counts[2] += 1;
-        } else {
-            fail(
-                "term_to_binary",
-                i,
-                format!(
-                    "src {}\n erl  {:?}\n ours {:?}",
-                    src(i),
-                    &their_etf[..their_etf.len().min(80)],
-                    &encoded[i][..encoded[i].len().min(80)]
-                ),
-            );
+            let ours_w = print::write(t).unwrap();
+            if ours_w == w {
+                counts[0] += 1;
+            } else {
+                fail(
+                    "~w",
+                    i,
+                    format!("src {}\n{}", src(i), first_diff(&w, &ours_w)),
+                );
+            }
+            let ours_p = pretty::pretty(t).unwrap();
+            if ours_p == p {
+                counts[1] += 1;
+            } else {
+                fail(
+                    "~p",
+                    i,
+                    format!("src {}\n erl\n{p}\n ours\n{ours_p}", src(i)),
+                );
+            }
+            if encoded[i] == their_etf {
+                counts[2] += 1;
+            } else {
+                fail(
+                    "term_to_binary",
+                    i,
+                    format!(
+                        "src {}\n erl  {:?}\n ours {:?}",
+                        src(i),
+                        &their_etf[..their_etf.len().min(80)],
+                        &encoded[i][..encoded[i].len().min(80)]
+                    ),
+                );
+            }
         }
         if f[4] == "true" {
             counts[3] += 1;
@@ -387,7 +392,10 @@ fn term_operations_match_erl() {
             fail("binary_to_term(ours) =:= T in erl", i, src(i));
         }
         match etf::decode(&their_etf, &mut area) {
-            Ok(d) if ops::exact_eq(d, t).unwrap() && etf::encode(d).unwrap() == their_etf => {
+            Ok(d)
+                if ops::exact_eq(d, t).unwrap()
+                    && (big || etf::encode(d).unwrap() == their_etf) =>
+            {
                 counts[4] += 1
             }
             Ok(d) => fail(
@@ -505,7 +513,8 @@ fn term_operations_match_erl() {
     assert_eq!(legacy_out.lines().count(), legacy.len());
 
     eprintln!(
-        "oracle: {n} terms (seed {seed}), erl took {erl_secs:.1}s; agree: ~w {}, ~p {}, \
+        "oracle: {n} terms (seed {seed}; {big_maps} with maps over 32 keys, not compared \
+         for ~w/~p/term_to_binary), erl took {erl_secs:.1}s; agree: ~w {}, ~p {}, \
          term_to_binary {}, phash2 {}, erl reads ours {}, we decode erl's {}, sort {}, pairs {}/{} \
          ({} ==, {} =:=), legacy encodings {}/{}",
         counts[0],

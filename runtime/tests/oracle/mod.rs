@@ -86,12 +86,15 @@ pub const ATOMS: &[&str] = &[
 
 pub struct Gen {
     pub rng: SmallRng,
+    /// Also make maps of more than 32 keys (HAMTs), rarely.
+    pub big_maps: bool,
 }
 
 impl Gen {
     pub fn new(seed: u64) -> Gen {
         Gen {
             rng: SmallRng::seed_from_u64(seed),
+            big_maps: false,
         }
     }
 
@@ -293,6 +296,20 @@ impl Gen {
                 G::List(elems, tail)
             }
             3 => {
+                if self.big_maps && self.rng.gen_range(0..100) == 0 {
+                    // Keys without bitstrings: map.rs's HAMT hash ignores a bitstring's
+                    // trailing bits, so such keys can collide there on every salt.
+                    let n = self.rng.gen_range(33..=48);
+                    let pairs = (0..n)
+                        .map(|_| loop {
+                            let k = self.term(1);
+                            if !has_bits(&k) {
+                                break (k, self.term(depth - 1));
+                            }
+                        })
+                        .collect();
+                    return G::Map(pairs);
+                }
                 let n = if self.rng.gen_range(0..10) == 0 {
                     self.rng.gen_range(20..=32)
                 } else {
@@ -306,6 +323,31 @@ impl Gen {
             }
             _ => self.bits(),
         }
+    }
+}
+
+/// Whether `g` holds a binary or bitstring.
+pub fn has_bits(g: &G) -> bool {
+    match g {
+        G::Bits(..) => true,
+        G::Map(p) => p.iter().any(|(k, v)| has_bits(k) || has_bits(v)),
+        G::Tuple(v) => v.iter().any(has_bits),
+        G::List(v, t) => v.iter().any(has_bits) || t.as_deref().is_some_and(has_bits),
+        _ => false,
+    }
+}
+
+/// Whether `g` holds a map of more than 32 keys (a HAMT, whose pairs we list in a
+/// different order than OTP).
+pub fn has_big_map(g: &G) -> bool {
+    match g {
+        G::Map(p) => {
+            p.len() > beam_runtime::term::MAP_SMALL_MAP_LIMIT
+                || p.iter().any(|(k, v)| has_big_map(k) || has_big_map(v))
+        }
+        G::Tuple(v) => v.iter().any(has_big_map),
+        G::List(v, t) => v.iter().any(has_big_map) || t.as_deref().is_some_and(has_big_map),
+        _ => false,
     }
 }
 
@@ -368,7 +410,12 @@ pub fn build(g: &mut G, a: &mut LiteralArea) -> Term {
             *pairs = built.iter().map(|x| x.2.clone()).collect();
             let keys: Vec<Term> = built.iter().map(|x| x.0).collect();
             let vals: Vec<Term> = built.iter().map(|x| x.1).collect();
-            map::flatmap(a, &keys, &vals).unwrap()
+            if keys.len() > beam_runtime::term::MAP_SMALL_MAP_LIMIT {
+                let pairs: Vec<(Term, Term)> = keys.into_iter().zip(vals).collect();
+                map::hashmap(a, &pairs).unwrap()
+            } else {
+                map::flatmap(a, &keys, &vals).unwrap()
+            }
         }
         G::Pid(n, s) => Term::pid((*s << 15) | *n),
         G::Port(n) => Term::port(*n),
