@@ -1,12 +1,14 @@
-//! Term operations: Erlang term order and equality ([`compare`]), `io_lib:format` `~w` and
-//! `~p` printing ([`print`]), and the external term format ([`etf`]), all checked against
-//! OTP 25's `erl` by `runtime/tests/ops_erl_oracle.rs`.
+//! Term operations: Erlang term order and equality ([`compare`]), `io_lib:format` `~w`
+//! ([`print`]) and `~p` ([`pretty`]) printing, the external term format ([`etf`]) and
+//! `erlang:phash2` ([`hash`]), all checked against OTP 25's `erl` by
+//! `runtime/tests/ops_erl_oracle.rs`; [`view`] has the shared term readers. The rules are
+//! summarised in docs/terms.md.
 //!
 //! Funs and exports point at code; what they *are* in Erlang terms (module, function,
 //! arity, fun index) is known to the loader, not to the heap. The loader registers a
 //! [`CodeInfo`] once ([`set_code_info`]) so that printing, ordering and the external
 //! format can name them; without one, funs and exports compare by address, print with
-//! their address, and cannot be encoded.
+//! their address, and cannot be encoded or hashed.
 
 pub mod compare;
 pub mod etf;
