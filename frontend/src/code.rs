@@ -72,7 +72,7 @@ fn check_operand(r: &Reader<'_>, at: usize, t: &Tables, labels: u32, o: &Operand
     };
     match o {
         // Atom numbers are 1-based.
-        Operand::Atom(n) => range("atom", u64::from(*n) - 1, t.atoms),
+        Operand::Atom(n) => range("atom", u64::from(*n).saturating_sub(1), t.atoms),
         Operand::Literal(n) => range("literal", u64::from(*n), t.literals),
         Operand::Label(n) => range("label", u64::from(*n), labels as usize),
         Operand::TypedReg { type_index, .. } => {
@@ -286,11 +286,9 @@ fn split(r: &Reader<'_>, header: &CodeHeader, code: Vec<Instruction>) -> Result<
     }
     let mut out = Vec::with_capacity(bounds.len());
     let mut iter = code.into_iter();
-    let mut pos = 0;
+    // The bounds tile the code: the first starts at 0 and each ends where the next begins.
     for (s, k, e) in bounds {
-        debug_assert_eq!(pos, s);
         let body: Vec<Instruction> = iter.by_ref().take(e - s).collect();
-        pos = e;
         let fi = body.get(k - s);
         let (name, arity, fi_at) = match fi.map(|i| (&i.args[..], i.offset)) {
             Some(([Operand::Atom(_), Operand::Atom(n), Operand::Unsigned(a)], off)) => {
