@@ -387,6 +387,52 @@ fn annotate(out: &mut String, m: &Module, ins: &Instruction) {
     }
 }
 
+/// The tables in the oracle's form: atoms, imports, exports (sorted lines), literals, and
+/// the `Attr` and `CInf` terms.
+pub fn oracle_tables(m: &Module) -> String {
+    let mut out = String::new();
+    for (i, a) in m.atoms.iter().enumerate() {
+        let _ = write!(out, "atom {} ", i + 1);
+        atom(&mut out, a);
+        out.push('\n');
+    }
+    for (i, imp) in m.imports.iter().enumerate() {
+        let _ = write!(out, "import {i} ");
+        mfa(&mut out, "ext", m, imp.module, imp.function, imp.arity);
+        out.push('\n');
+    }
+    let mut exports: Vec<String> = m
+        .exports
+        .iter()
+        .map(|e| {
+            let mut s = String::from("export ");
+            atom(&mut s, m.atom(e.function));
+            let _ = writeln!(s, "/{} {}", e.arity, e.label);
+            s
+        })
+        .collect();
+    exports.sort();
+    exports.iter().for_each(|e| out.push_str(e));
+    for (i, t) in m.literals.iter().enumerate() {
+        let _ = write!(out, "literal {i} ");
+        term(&mut out, t);
+        out.push('\n');
+    }
+    for (name, t) in [
+        ("attributes", &m.attributes),
+        ("compile_info", &m.compile_info),
+    ] {
+        out.push_str(name);
+        out.push(' ');
+        match t {
+            Some(t) => term(&mut out, t),
+            None => out.push_str("none"),
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The functions of a module in the oracle's normalised form (see `disasm_dump.erl`).
 pub fn oracle_functions(m: &Module) -> String {
     let r = Resolver::new(m);

@@ -1,5 +1,7 @@
 //! Oracle test: for every module of the installed OTP, our decoded instructions must equal
-//! what OTP's own `beam_disasm:file/1` returns, operand by operand, literals included.
+//! what OTP's own `beam_disasm:file/1` returns, operand by operand, literals included; and
+//! our atoms, imports, exports, whole literal table and `Attr`/`CInf` terms must equal what
+//! OTP's `beam_lib`, `zlib` and `binary_to_term` make of the same chunks.
 //!
 //! `oracle/disasm_dump.erl` is compiled with `erlc` into a temporary directory and run in
 //! two `erl -noshell` processes (one per core), each over half of the modules; it prints
@@ -118,7 +120,8 @@ fn decoded_instructions_match_beam_disasm() {
         let key = f.display().to_string();
         let data = std::fs::read(f).unwrap();
         let m = beam_frontend::decode(&data).unwrap_or_else(|e| panic!("{key}: {e}"));
-        let ours = beam_frontend::text::oracle_functions(&m);
+        let ours =
+            beam_frontend::text::oracle_tables(&m) + &beam_frontend::text::oracle_functions(&m);
         let theirs = oracle
             .get(&key)
             .unwrap_or_else(|| panic!("no oracle output for {key}"));

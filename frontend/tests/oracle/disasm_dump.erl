@@ -21,6 +21,8 @@
 %%   {bs_put_string,Len,{string,S}}                    bs_put_string Len str(<<hex>>)
 %%   bs_match_string's binary                          str(<<hex>>)
 %%   {bs_create_bin,[{A1..A5,Z,U,List}]}               bs_create_bin A1..A5 [List]
+%% Before the functions, the tables decoded by OTP itself (see tables/1): atoms, imports,
+%% exports (sorted lines), every literal, the Attr and CInf terms.
 %% Leading labels/lines of every function but the first are listed reversed by beam_disasm
 %% and put back in file order here.
 %% Operands: {x,N} xN, {y,N} yN, {fr,N} frN, {f,N} fN, {atom,A} 'A' (bytes outside
@@ -45,12 +47,43 @@ module(File) ->
     try beam_disasm:file(File) of
         {beam_file, _Mod, _Exports, _Attr, _CInf, Funs} ->
             put(types, type_index(File)),
-            [Head, functions(Funs, true), "end\n"];
+            [Head, tables(File), functions(Funs, true), "end\n"];
         {error, _, Reason} ->
             [Head, "error ", io_lib:format("~0p", [Reason]), "\nend\n"]
     catch
         C:R -> [Head, "error ", io_lib:format("~0p:~0p", [C, R]), "\nend\n"]
     end.
+
+%% The tables, straight from the chunks with OTP's own decoders (beam_lib,
+%% binary_to_term, zlib): atoms, imports, exports (sorted), every literal,
+%% and the Attr and CInf terms.
+tables(File) ->
+    {ok, {_, [{atoms, Atoms}, {indexed_imports, Imps}, {labeled_exports, Exps}]}} =
+        beam_lib:chunks(File, [atoms, indexed_imports, labeled_exports]),
+    Raw = fun(Id) ->
+                  case beam_lib:chunks(File, [Id]) of
+                      {ok, {_, [{Id, Bin}]}} -> Bin;
+                      _ -> none
+                  end
+          end,
+    Lits = case Raw("LitT") of
+               none -> [];
+               <<0:32, Table/binary>> -> literals(Table);
+               <<_:32, Z/binary>> -> literals(zlib:uncompress(Z))
+           end,
+    Term = fun(none) -> "none"; (B) -> term(binary_to_term(B)) end,
+    [[["atom ", integer_to_list(I), " ", atom(A), "\n"] || {I, A} <- lists:sort(Atoms)],
+     [["import ", integer_to_list(I - 1), " ", arg({extfunc, M, F, A}), "\n"] || {I, M, F, A} <- Imps], % beam_lib counts from 1
+     lists:sort([lists:flatten(["export ", atom(F), "/", integer_to_list(A), " ", integer_to_list(L), "\n"])
+                 || {F, A, L} <- Exps]),
+     [["literal ", integer_to_list(I), " ", term(T), "\n"]
+      || {I, T} <- lists:zip(lists:seq(0, length(Lits) - 1), Lits)],
+     ["attributes ", Term(Raw("Attr")), "\n"],
+     ["compile_info ", Term(Raw("CInf")), "\n"]].
+
+literals(<<_Count:32, Rest/binary>>) -> literals_1(Rest).
+literals_1(<<Sz:32, Ext:Sz/binary, Rest/binary>>) -> [binary_to_term(Ext) | literals_1(Rest)];
+literals_1(<<>>) -> [].
 
 %% Map from decoded type to its (lowest) index in the Type chunk.
 type_index(File) ->
