@@ -24,6 +24,21 @@ fn temp_dir() -> PathBuf {
     d
 }
 
+/// Compiles `oracle/exotic.erl` (literals and instructions OTP's own modules may lack).
+fn compile_exotic() -> PathBuf {
+    let dir = temp_dir().join("exotic");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/exotic.erl");
+    let st = Command::new("erlc")
+        .arg("-o")
+        .arg(&dir)
+        .arg(&src)
+        .status()
+        .expect("erlc (OTP) must be installed: run scripts/setup");
+    assert!(st.success(), "erlc failed on {}", src.display());
+    dir.join("exotic.beam")
+}
+
 /// Runs the oracle over `files` in `jobs` parallel erl processes; returns path -> text.
 fn run_oracle(files: &[PathBuf], jobs: usize) -> HashMap<String, String> {
     let dir = temp_dir();
@@ -66,7 +81,6 @@ fn run_oracle(files: &[PathBuf], jobs: usize) -> HashMap<String, String> {
         let text = std::fs::read_to_string(&out_file).unwrap();
         parse_oracle(&text, &mut out);
     }
-    let _ = std::fs::remove_dir_all(&dir);
     out
 }
 
@@ -105,12 +119,13 @@ fn first_difference(ours: &str, theirs: &str) -> String {
 
 #[test]
 fn decoded_instructions_match_beam_disasm() {
-    let files = common::otp_beams();
+    let mut files = common::otp_beams();
     assert!(
         files.len() > 500,
         "expected the installed OTP's modules, found {}",
         files.len()
     );
+    files.push(compile_exotic());
     let oracle = run_oracle(&files, 2);
     let mut compared = 0;
     let mut lines = 0;
@@ -135,6 +150,7 @@ fn decoded_instructions_match_beam_disasm() {
             mismatches.push(format!("{key}: {}", first_difference(&ours, theirs)));
         }
     }
+    let _ = std::fs::remove_dir_all(temp_dir());
     eprintln!(
         "compared {compared} modules ({lines} lines) with beam_disasm ({} beam_disasm failures)",
         disasm_failed.len()
