@@ -38,6 +38,11 @@ pub fn run_func(f: &cranelift_codegen::ir::Function, args: &[u32]) -> (u32, u32)
 /// result comes back through a pipe.
 #[cfg(target_arch = "arm")]
 pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
+    run_image_checked(&|_| bytes.to_vec(), args)
+}
+
+#[cfg(target_arch = "arm")]
+pub fn run_image_checked(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> Result<(u32, u32), i32> {
     let mut fds = [0i32; 2];
     // SAFETY: plain POSIX calls; the child only runs the code, writes 8 bytes and _exits.
     unsafe {
@@ -45,7 +50,7 @@ pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
         let pid = libc::fork();
         assert!(pid >= 0, "fork");
         if pid == 0 {
-            let (a, b) = run_code_in_process(bytes, args);
+            let (a, b) = run_image_in_process(build, args);
             let mut buf = [0u8; 8];
             buf[..4].copy_from_slice(&a.to_le_bytes());
             buf[4..].copy_from_slice(&b.to_le_bytes());
@@ -69,12 +74,17 @@ pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
 
 #[cfg(target_arch = "arm")]
 fn run_code_in_process(bytes: &[u8], args: &[u32]) -> (u32, u32) {
+    run_image_in_process(&|_| bytes.to_vec(), args)
+}
+
+#[cfg(target_arch = "arm")]
+fn run_image_in_process(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> (u32, u32) {
     let mut a = [0u32; 4];
     a[..args.len()].copy_from_slice(args);
     // SAFETY: a fresh anonymous mapping we own; the code is copied in, then called with the
     // AAPCS signature our backend gives functions of up to four i32 params (r0/r1 result).
     unsafe {
-        let len = bytes.len().max(4096);
+        let len = 1 << 20;
         let p = libc::mmap(
             std::ptr::null_mut(),
             len,
@@ -84,6 +94,8 @@ fn run_code_in_process(bytes: &[u8], args: &[u32]) -> (u32, u32) {
             0,
         );
         assert_ne!(p, libc::MAP_FAILED, "mmap");
+        let bytes = build(p as u32);
+        assert!(bytes.len() <= len, "image fits the mapping");
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), p as *mut u8, bytes.len());
         extern "C" {
             fn __clear_cache(start: *mut libc::c_char, end: *mut libc::c_char);
@@ -116,6 +128,13 @@ pub fn run_clif_checked(text: &str, args: &[u32]) -> Result<(u32, u32), i32> {
 
 #[cfg(not(target_arch = "arm"))]
 pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
+    run_image_checked(&|_| bytes.to_vec(), args)
+}
+
+/// Runs an image (built by `build` for the address it gets; its entry point is its first
+/// byte) under qemu-arm.
+#[cfg(not(target_arch = "arm"))]
+pub fn run_image_checked(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> Result<(u32, u32), i32> {
     const BASE: u32 = 0x10000;
     const HDR: u32 = 52 + 32;
     let mut b = asm::CodeBuffer::new();
@@ -173,10 +192,9 @@ pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
     mov(&mut b, Reg::R7, imm(1));
     b.emit_word(0xef00_0000); // svc #0 (exit)
     b.bind(func).unwrap();
-    for w in bytes.chunks(4) {
-        b.emit_word(u32::from_le_bytes(w.try_into().expect("whole words")));
-    }
-    let code = b.finish().expect("harness finishes").bytes;
+    let mut code = b.finish().expect("harness finishes").bytes;
+    let bytes = build(BASE + HDR + code.len() as u32);
+    code.extend_from_slice(&bytes);
 
     let total = HDR + code.len() as u32;
     let mut elf = Vec::new();
@@ -213,9 +231,10 @@ pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
     let mut perms = std::fs::metadata(&path).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&path, perms).unwrap();
-    // No core files from trapping runs (UDF ends the process with SIGILL).
+    // No core files from trapping runs (UDF ends the process with SIGILL); a run that
+    // does not end within two minutes (generated code looping) fails instead of hanging.
     let out = std::process::Command::new("sh")
-        .args(["-c", "ulimit -c 0; exec qemu-arm \"$0\""])
+        .args(["-c", "ulimit -c 0; exec timeout 120 qemu-arm \"$0\""])
         .arg(&path)
         .output()
         .unwrap_or_else(|e| panic!("qemu-arm is needed for these tests (scripts/setup): {e}"));
@@ -236,3 +255,182 @@ pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
 
 #[cfg(not(target_arch = "arm"))]
 static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+// ---- programs of several functions, host functions ----------------------------------
+
+use backend_arm32::codegen::link::link;
+use backend_arm32::codegen::{CompiledCode, SymbolName};
+
+/// Host ("runtime") functions that CLIF test files may call by name. Position-sensitive
+/// formulas so that swapped or misplaced arguments show.
+pub extern "C" fn rt_add3(a: i32, b: i32, c: i32) -> i32 {
+    a.wrapping_add(b.wrapping_mul(3))
+        .wrapping_add(c.wrapping_mul(5))
+}
+pub extern "C" fn rt_sum6(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32) -> i32 {
+    [a, b, c, d, e, f]
+        .iter()
+        .enumerate()
+        .fold(0i32, |s, (i, &x)| {
+            s.wrapping_add(x.wrapping_mul(i as i32 + 1))
+        })
+}
+pub extern "C" fn rt_pair(a: i32) -> i64 {
+    // Two results in r0/r1 (the CLIF side declares `-> i32, i32`).
+    (a.wrapping_mul(7) as u32 as i64) | ((a.wrapping_sub(1) as u32 as i64) << 32)
+}
+
+/// A host function as the simulator runs it: integer arguments in, r1:r0 out.
+pub type HostImpl = fn(&[i32]) -> u64;
+
+/// The host functions by name with a simulator implementation: (name, arity, function).
+pub fn host_functions() -> Vec<(&'static str, HostImpl)> {
+    vec![
+        ("rt_add3", |a| rt_add3(a[0], a[1], a[2]) as u32 as u64),
+        ("rt_sum6", |a| {
+            rt_sum6(a[0], a[1], a[2], a[3], a[4], a[5]) as u32 as u64
+        }),
+        ("rt_pair", |a| rt_pair(a[0]) as u64),
+        // EABI division helpers (quotient r0, remainder r1); callers check for zero.
+        ("__aeabi_uidivmod", |a| {
+            let (n, d) = (a[0] as u32, a[1] as u32);
+            (n / d) as u64 | ((n % d) as u64) << 32
+        }),
+        ("__aeabi_idivmod", |a| {
+            let (n, d) = (a[0], a[1]);
+            (n.wrapping_div(d) as u32 as u64) | (n.wrapping_rem(d) as u32 as u64) << 32
+        }),
+    ]
+}
+
+/// How many integer arguments each host function takes.
+fn host_arity(name: &str) -> usize {
+    match name {
+        "rt_add3" => 3,
+        "rt_sum6" => 6,
+        "rt_pair" => 1,
+        _ => 2,
+    }
+}
+
+/// Whether linking `funcs` needs symbols from outside the set (host functions).
+pub fn needs_host(funcs: &[(SymbolName, CompiledCode)]) -> bool {
+    funcs
+        .iter()
+        .any(|(_, c)| c.symbols.iter().any(|s| !funcs.iter().any(|(n, _)| n == s)))
+}
+
+/// `funcs` reordered with `entry` first (the qemu harness branches to the image start).
+fn entry_first(
+    funcs: &[(SymbolName, CompiledCode)],
+    entry: usize,
+) -> Vec<(SymbolName, &CompiledCode)> {
+    let mut v: Vec<(SymbolName, &CompiledCode)> = vec![(funcs[entry].0.clone(), &funcs[entry].1)];
+    for (i, (n, c)) in funcs.iter().enumerate() {
+        if i != entry {
+            v.push((n.clone(), c));
+        }
+    }
+    v
+}
+
+/// Runs function `entry` of a program on ARM: natively with the host functions linked
+/// as real functions; hosted under qemu-arm, or in sim-arm32 (host functions as redirects)
+/// when the program calls any. `Err(signal)` when the code was killed (SIGILL for traps).
+pub fn run_program_checked(
+    funcs: &[(SymbolName, CompiledCode)],
+    entry: usize,
+    args: &[u32],
+) -> Result<(u32, u32), i32> {
+    let order = entry_first(funcs, entry);
+    #[cfg(target_arch = "arm")]
+    {
+        extern "C" {
+            fn __aeabi_uidivmod();
+            fn __aeabi_idivmod();
+        }
+        let resolve = |s: &SymbolName| -> Option<u32> {
+            let SymbolName::Named(n) = s else { return None };
+            Some(match n.as_str() {
+                "rt_add3" => rt_add3 as usize as u32,
+                "rt_sum6" => rt_sum6 as usize as u32,
+                "rt_pair" => rt_pair as usize as u32,
+                "__aeabi_uidivmod" => __aeabi_uidivmod as usize as u32,
+                "__aeabi_idivmod" => __aeabi_idivmod as usize as u32,
+                _ => return None,
+            })
+        };
+        run_image_checked(
+            &|base| {
+                link(&order, base, &resolve)
+                    .unwrap_or_else(|e| panic!("link: {e}"))
+                    .bytes
+            },
+            args,
+        )
+    }
+    #[cfg(not(target_arch = "arm"))]
+    {
+        if needs_host(funcs) {
+            return run_in_sim(&order, args);
+        }
+        run_image_checked(
+            &|base| {
+                link(&order, base, &|_| None)
+                    .unwrap_or_else(|e| panic!("link: {e}"))
+                    .bytes
+            },
+            args,
+        )
+    }
+}
+
+/// Runs the first of `funcs` in sim-arm32, host functions as redirects.
+pub fn run_in_sim(funcs: &[(SymbolName, &CompiledCode)], args: &[u32]) -> Result<(u32, u32), i32> {
+    use sim_arm32::host_mem::LowMapping;
+    use sim_arm32::{FaultKind, HostRet, Perms, Sim};
+    const STACK: u32 = 1 << 20;
+    const HOST_BASE: u32 = 0x1000;
+    let hosts = host_functions();
+    let resolve = |s: &SymbolName| -> Option<u32> {
+        let SymbolName::Named(n) = s else { return None };
+        hosts
+            .iter()
+            .position(|(h, _)| h == n)
+            .map(|i| HOST_BASE + 16 * i as u32)
+    };
+    let (_, size) = backend_arm32::codegen::link::layout(funcs);
+    let code_len = (size as u32).next_multiple_of(4096).max(4096);
+    let mut map = LowMapping::new((code_len + STACK) as usize).expect("low mapping");
+    let base = map.addr();
+    let image = link(funcs, base, &resolve).unwrap_or_else(|e| panic!("link: {e}"));
+    map.as_mut_slice()[..image.bytes.len()].copy_from_slice(&image.bytes);
+    let mut sim = Sim::new();
+    // SAFETY: both ranges lie inside `map`, which outlives `sim` (dropped at the end of
+    // this function, after `sim`).
+    unsafe {
+        sim.add_code_region(base, code_len).expect("code region");
+        sim.add_region(base + code_len, STACK, Perms::RW)
+            .expect("stack region");
+    }
+    for (i, (name, f)) in hosts.into_iter().enumerate() {
+        let n = host_arity(name);
+        sim.add_redirect(
+            HOST_BASE + 16 * i as u32,
+            Box::new(move |c| {
+                let mut a = Vec::new();
+                for _ in 0..n {
+                    a.push(c.arg_i32()?);
+                }
+                Ok(HostRet::I64(f(&a)))
+            }),
+        );
+    }
+    sim.cpu.regs[13] = base + code_len + STACK;
+    sim.set_step_limit(Some(1 << 28));
+    match sim.call(base, args) {
+        Ok(o) => Ok((o.r0, o.r1)),
+        Err(f) if matches!(f.kind, FaultKind::Undefined { .. }) => Err(4),
+        Err(f) => panic!("simulator fault: {f}"),
+    }
+}

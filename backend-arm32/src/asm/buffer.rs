@@ -42,7 +42,8 @@ impl FixKind {
 pub enum RelocKind {
     /// The 32-bit word at `offset` receives the absolute address of `symbol`.
     Abs32,
-    /// The BL at `offset` must reach `symbol` (patch imm24, or route through a veneer).
+    /// The BL (a call) or B (a tail call) at `offset` must reach `symbol` (patch imm24,
+    /// keeping the condition and opcode bits, or route through a veneer).
     Call,
 }
 
@@ -176,6 +177,21 @@ impl CodeBuffer {
         self.emit(&Inst::B {
             cond,
             link: true,
+            offset: 0,
+        })?;
+        self.relocs.push(Reloc {
+            offset: self.offset() - 4,
+            kind: RelocKind::Call,
+            symbol,
+        });
+        Ok(())
+    }
+
+    /// `b{cond} symbol` (a tail call) with a [`RelocKind::Call`] relocation.
+    pub fn jump(&mut self, cond: Cond, symbol: u32) -> Result<(), AsmError> {
+        self.emit(&Inst::B {
+            cond,
+            link: false,
             offset: 0,
         })?;
         self.relocs.push(Reloc {

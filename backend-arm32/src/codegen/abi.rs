@@ -1,9 +1,21 @@
-//! Register conventions (see docs/abi.md). For now every compiled function uses the AAPCS
-//! integer convention: arguments and results in r0–r3, r4–r11 callee-saved, r12 (ip) the
-//! scratch register outside the allocator (it carries spill/reload moves that regalloc2
-//! cannot do in one instruction and the value tests of conditional branches).
+//! Register conventions (see docs/abi.md).
+//!
+//! Two calling conventions:
+//!
+//! - **AAPCS** (every CLIF calling convention except `tail`): integer arguments in r0–r3,
+//!   the rest on the stack (4 bytes each, the first at the caller's sp); results in r0–r3;
+//!   r4–r11 and sp preserved. Calls into Rust runtime functions use it.
+//! - **Tail** (`CallConv::Tail`, JIT-to-JIT transfers): parameter/result *i* < 4 is pinned
+//!   machine state in [`PINNED`] (r10, r11, r9, r8), parameters/results 4–7 go in r0–r3;
+//!   no stack arguments and no callee-saved registers, so a `return_call` is the epilogue
+//!   plus a plain branch. The pinned registers are AAPCS callee-saved, so the state also
+//!   survives calls into the runtime without any save/restore.
+//!
+//! r12 (ip) is the scratch register outside the allocator (moves regalloc2 cannot do in
+//! one instruction, masked shift amounts, call targets loaded from the literal pool).
 
-use regalloc2::{MachineEnv, PReg, RegClass};
+use cranelift_codegen::isa::CallConv;
+use regalloc2::{MachineEnv, PReg, PRegSet, RegClass};
 
 /// Integer argument/result registers (AAPCS: r0–r3).
 pub const INT_ARG_REGS: [u8; 4] = [0, 1, 2, 3];
@@ -14,13 +26,86 @@ pub const SCRATCH: u8 = 12;
 /// Callee-saved registers the allocator may hand out (AAPCS: r4–r11).
 pub const CALLEE_SAVED: [u8; 8] = [4, 5, 6, 7, 8, 9, 10, 11];
 
+/// The tail convention's pinned state registers, by parameter position: process /
+/// scheduler-registers pointer, heap top, Erlang stack pointer E, reductions.
+pub const PINNED: [u8; 4] = [10, 11, 9, 8];
+
+/// Most stack-argument bytes an AAPCS call may pass (keeps sp offsets in immediates).
+pub const MAX_STACK_ARG_BYTES: u32 = 1024;
+
 /// The core register `n` as a regalloc2 physical register.
 pub fn preg(n: u8) -> PReg {
     PReg::new(n as usize, RegClass::Int)
 }
 
+/// Where one argument or result lives at a call boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loc {
+    Reg(u8),
+    /// Byte offset from sp at the call (stack arguments of AAPCS calls).
+    Stack(u32),
+}
+
+/// Whether the convention is our tail convention (otherwise AAPCS).
+pub fn is_tail(cc: CallConv) -> bool {
+    cc == CallConv::Tail
+}
+
+/// Locations of `n` integer parameters (or results, `results = true`) under `cc`;
+/// `Err` says why the signature does not fit.
+pub fn locations(cc: CallConv, n: usize, results: bool) -> Result<Vec<Loc>, String> {
+    let what = if results { "results" } else { "parameters" };
+    if is_tail(cc) {
+        if n > 8 {
+            return Err(format!(
+                "{n} {what} in the tail convention (at most 8: r10, r11, r9, r8, r0-r3)"
+            ));
+        }
+        return Ok((0..n)
+            .map(|i| {
+                Loc::Reg(if i < 4 {
+                    PINNED[i]
+                } else {
+                    INT_ARG_REGS[i - 4]
+                })
+            })
+            .collect());
+    }
+    if results {
+        if n > 4 {
+            return Err(format!("{n} results (at most 4: r0-r3)"));
+        }
+        return Ok((0..n).map(|i| Loc::Reg(INT_ARG_REGS[i])).collect());
+    }
+    let stack = n.saturating_sub(4) as u32 * 4;
+    if stack > MAX_STACK_ARG_BYTES {
+        return Err(format!("{n} parameters ({stack} bytes of stack arguments)"));
+    }
+    Ok((0..n)
+        .map(|i| {
+            if i < 4 {
+                Loc::Reg(INT_ARG_REGS[i])
+            } else {
+                Loc::Stack((i as u32 - 4) * 4)
+            }
+        })
+        .collect())
+}
+
+/// Registers a call to a function of convention `cc` may overwrite (lr and ip are never
+/// allocated, so they need not be listed).
+pub fn call_clobbers(cc: CallConv) -> PRegSet {
+    let mut s = PRegSet::empty();
+    let last = if is_tail(cc) { 11 } else { 3 };
+    for r in 0..=last {
+        s.add(preg(r));
+    }
+    s
+}
+
 /// The allocator's view of the machine: caller-saved r0–r3 preferred (no save needed),
-/// then r4–r11 (saved in the prologue when used). sp, lr, pc and r12 are never allocated.
+/// then r4–r11 (saved in the prologue when an AAPCS function uses them). sp, lr, pc and
+/// r12 are never allocated.
 pub fn machine_env() -> MachineEnv {
     MachineEnv {
         preferred_regs_by_class: [(0..4).map(preg).collect(), vec![], vec![]],

@@ -3,16 +3,21 @@
 //! assembler. Frame layout (see docs/abi.md), from high to low addresses:
 //!
 //! ```text
-//!   [caller's frame]
+//!   [caller's frame: incoming stack arguments at entry sp + 4*i]
 //!   lr, saved callee-saved registers (push)
 //!   padding to keep sp 8-byte aligned (AAPCS)
-//!   spill slots (slot i at [sp, #4*i])     <- sp
+//!   explicit stack slots
+//!   spill slots (slot i at [sp, #outgoing + 4*i])
+//!   outgoing stack arguments (at [sp, #4*i] for the call being made)   <- sp
 //! ```
 
 use regalloc2::{Allocation, Block, Edit, InstPosition, Output};
 
 use super::abi::CALLEE_SAVED;
-use super::vcode::{AluOp, DivOp, IntCC, MInst, MemKind, Operand2, ShiftAmt, ShiftOp, UnOp, VCode};
+use super::vcode::{
+    AluOp, CallDest, DivOp, IntCC, MInst, MemKind, Operand2, OverflowOp, ShiftAmt, ShiftOp, UnOp,
+    VCode,
+};
 use super::CodegenError;
 use crate::asm::{
     self, Addr, BlockMode, Cond, DpOp, Inst, Label, MemOp, Operand2 as AOp2, Reg, RegList, Shift,
@@ -31,6 +36,11 @@ struct Emitter<'a> {
     slot_offsets: Vec<u32>,
     /// No prologue/epilogue: return with `bx lr`.
     leaf: bool,
+    /// Bytes of outgoing stack arguments at the bottom of the frame (spills sit above).
+    outgoing: u32,
+    /// Per block, where a branch to it really goes: blocks that are only a jump (edge
+    /// blocks whose moves regalloc2 found unnecessary) are skipped over.
+    forward: Vec<Block>,
 }
 
 fn reg_of(a: Allocation) -> Option<Reg> {
@@ -95,7 +105,7 @@ impl Emitter<'_> {
 
     fn slot_offset(&self, a: Allocation) -> Result<i32, CodegenError> {
         let slot = a.as_stack().map(|s| s.index()).unwrap_or(0) as u32;
-        let off = slot * 4;
+        let off = self.outgoing + slot * 4;
         if off > 4095 {
             return Err(CodegenError::FrameTooLarge {
                 func: self.func.to_string(),
@@ -284,28 +294,8 @@ impl Emitter<'_> {
     }
 
     fn div(&mut self, op: DivOp, bits: u8, rd: Reg, rn: Reg, rm: Reg) -> Result<(), CodegenError> {
-        use cranelift_codegen::ir::TrapCode;
         let signed = matches!(op, DivOp::Sdiv | DivOp::Srem);
-        self.dp(DpOp::Cmp, true, rm, rm, self.imm(0)?)?;
-        self.skip_next_if(Cond::Ne)?;
-        self.inst(Inst::Udf {
-            imm: super::isle::trap_imm(TrapCode::INTEGER_DIVISION_BY_ZERO),
-        })?;
-        if op == DivOp::Sdiv {
-            // MIN / -1 overflows: trap when rm == -1 and rn == the type's minimum
-            // (sign-extended, so -2^(bits-1)).
-            self.dp(DpOp::Cmn, true, rm, rm, self.imm(1)?)?;
-            let min = 1u32 << (bits - 1);
-            if bits == 32 {
-                self.dp_cmp_cond(Cond::Eq, DpOp::Cmp, rn, self.imm(min)?)?;
-            } else {
-                self.dp_cmp_cond(Cond::Eq, DpOp::Cmn, rn, self.imm(min)?)?;
-            }
-            self.skip_next_if(Cond::Ne)?;
-            self.inst(Inst::Udf {
-                imm: super::isle::trap_imm(TrapCode::INTEGER_OVERFLOW),
-            })?;
-        }
+        self.div_check(op, bits, rn, rm)?;
         let ip = self.ip()?;
         let q = if matches!(op, DivOp::Sdiv | DivOp::Udiv) {
             rd
@@ -330,6 +320,165 @@ impl Emitter<'_> {
             })?;
         }
         Ok(())
+    }
+
+    /// Traps on a zero divisor and, for `sdiv`, on MIN / -1.
+    fn div_check(&mut self, op: DivOp, bits: u8, rn: Reg, rm: Reg) -> Result<(), CodegenError> {
+        use cranelift_codegen::ir::TrapCode;
+        self.dp(DpOp::Cmp, true, rm, rm, self.imm(0)?)?;
+        self.skip_next_if(Cond::Ne)?;
+        self.inst(Inst::Udf {
+            imm: super::isle::trap_imm(TrapCode::INTEGER_DIVISION_BY_ZERO),
+        })?;
+        if op == DivOp::Sdiv {
+            // MIN / -1 overflows: trap when rm == -1 and rn == the type's minimum
+            // (sign-extended, so -2^(bits-1)).
+            self.dp(DpOp::Cmn, true, rm, rm, self.imm(1)?)?;
+            let min = 1u32 << (bits - 1);
+            if bits == 32 {
+                self.dp_cmp_cond(Cond::Eq, DpOp::Cmp, rn, self.imm(min)?)?;
+            } else {
+                self.dp_cmp_cond(Cond::Eq, DpOp::Cmn, rn, self.imm(min)?)?;
+            }
+            self.skip_next_if(Cond::Ne)?;
+            self.inst(Inst::Udf {
+                imm: super::isle::trap_imm(TrapCode::INTEGER_OVERFLOW),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Removes the frame and restores the saved registers and lr (before a tail call).
+    fn teardown(&mut self) -> Result<(), CodegenError> {
+        if self.leaf {
+            return Ok(());
+        }
+        if self.frame > 0 {
+            let op2 = self.imm(self.frame)?;
+            self.dp(DpOp::Add, false, Reg::SP, Reg::SP, op2)?;
+        }
+        self.inst(Inst::Block {
+            cond: Cond::Al,
+            load: true,
+            mode: BlockMode::Ia,
+            rn: Reg::SP,
+            writeback: true,
+            regs: self.saved,
+        })
+    }
+
+    /// `bl`/`blx` (`link`) or `b`/`bx` to a call destination.
+    fn transfer(
+        &mut self,
+        dest: CallDest,
+        link: bool,
+        allocs: &[Allocation],
+    ) -> Result<(), CodegenError> {
+        let rm = match dest {
+            CallDest::Symbol {
+                sym,
+                colocated: true,
+            } => {
+                let r = if link {
+                    self.buf.call(Cond::Al, sym)
+                } else {
+                    self.buf.jump(Cond::Al, sym)
+                };
+                return r.map_err(|e| self.asm_err(e));
+            }
+            CallDest::Symbol { sym, .. } => {
+                let ip = self.ip()?;
+                self.buf
+                    .ldr_address(Cond::Al, ip, sym)
+                    .map_err(|e| self.asm_err(e))?;
+                ip
+            }
+            CallDest::Reg(_) => self.r(allocs, 0)?,
+        };
+        self.inst(if link {
+            Inst::BlxReg { cond: Cond::Al, rm }
+        } else {
+            Inst::Bx { cond: Cond::Al, rm }
+        })
+    }
+
+    /// Jump table: `cmp idx, #n; addlo pc, pc, idx, lsl #2; b default; b t0; ...`
+    /// (pc reads as the ADD's address + 8, the first table entry).
+    fn br_table(
+        &mut self,
+        idx: Reg,
+        default: Block,
+        targets: &[Block],
+    ) -> Result<(), CodegenError> {
+        // No literal pool may land inside the table.
+        self.buf.flush_pool(true);
+        let n = targets.len() as u32;
+        if n > 0 {
+            match AOp2::imm(n) {
+                Some(op2) => self.dp(DpOp::Cmp, true, idx, idx, op2)?,
+                None => {
+                    let ip = self.ip()?;
+                    self.constant(ip, n)?;
+                    self.dp(DpOp::Cmp, true, idx, idx, AOp2::Reg(ip))?;
+                }
+            }
+            self.inst(Inst::Dp {
+                cond: Cond::Lo,
+                op: DpOp::Add,
+                s: false,
+                rd: Reg::PC,
+                rn: Reg::PC,
+                op2: AOp2::RegShiftImm {
+                    rm: idx,
+                    shift: Shift::Lsl,
+                    amount: 2,
+                },
+            })?;
+        }
+        for b in std::iter::once(default).chain(targets.iter().copied()) {
+            let l = self.labels[b.index()];
+            self.buf
+                .branch(Cond::Al, false, l)
+                .map_err(|e| self.asm_err(e))?;
+        }
+        Ok(())
+    }
+
+    /// The overflow-checking operations: the flags end up with `op.cond()` = overflow.
+    fn overflow(&mut self, op: OverflowOp, rd: Reg, rn: Reg, rm: Reg) -> Result<(), CodegenError> {
+        match op {
+            OverflowOp::Sadd | OverflowOp::Uadd => self.dp(DpOp::Add, true, rd, rn, AOp2::Reg(rm)),
+            OverflowOp::Ssub | OverflowOp::Usub => self.dp(DpOp::Sub, true, rd, rn, AOp2::Reg(rm)),
+            OverflowOp::Smul | OverflowOp::Umul => {
+                let ip = self.ip()?;
+                let signed = op == OverflowOp::Smul;
+                self.inst(Inst::LongMul {
+                    cond: Cond::Al,
+                    op: if signed {
+                        asm::LongMulOp::Smull
+                    } else {
+                        asm::LongMulOp::Umull
+                    },
+                    s: false,
+                    rdlo: rd,
+                    rdhi: ip,
+                    rn,
+                    rm,
+                })?;
+                // The product fits iff the high word is the sign (zero) extension of
+                // the low one.
+                let ext = if signed {
+                    AOp2::RegShiftImm {
+                        rm: rd,
+                        shift: Shift::Asr,
+                        amount: 31,
+                    }
+                } else {
+                    self.imm(0)?
+                };
+                self.dp(DpOp::Cmp, true, ip, ip, ext)
+            }
+        }
     }
 
     fn dp_cmp_cond(
@@ -528,7 +677,7 @@ impl Emitter<'_> {
                 self.dp(DpOp::Cmp, true, rn, rn, AOp2::Reg(rm))?;
                 let c = cond_of(*cc);
                 // Fall through to whichever edge block comes next.
-                if next == Some(*taken) {
+                if next == Some(self.forward[taken.index()]) {
                     let lf = self.labels[not_taken.index()];
                     return self
                         .buf
@@ -537,7 +686,7 @@ impl Emitter<'_> {
                 }
                 let lt = self.labels[taken.index()];
                 self.buf.branch(c, false, lt).map_err(|e| self.asm_err(e))?;
-                if next != Some(*not_taken) {
+                if next != Some(self.forward[not_taken.index()]) {
                     let lf = self.labels[not_taken.index()];
                     self.buf
                         .branch(Cond::Al, false, lf)
@@ -586,6 +735,81 @@ impl Emitter<'_> {
                     self.dp(DpOp::Add, false, rd, Reg::SP, AOp2::Reg(ip))
                 }
             }
+            MInst::Call { dest, .. } => self.transfer(*dest, true, allocs),
+            MInst::TailCall { dest, .. } => {
+                self.teardown()?;
+                self.transfer(*dest, false, allocs)
+            }
+            MInst::StoreArg { off, .. } => {
+                let rt = self.r(allocs, 0)?;
+                self.mem(MemOp::Str, rt, *off as i32)
+            }
+            MInst::LoadArg { off, .. } => {
+                let rd = self.r(allocs, 0)?;
+                let pushed = if self.leaf {
+                    0
+                } else {
+                    self.saved.0.count_ones() * 4
+                };
+                let total = self.frame + pushed + off;
+                if total > 4095 {
+                    return Err(CodegenError::FrameTooLarge {
+                        func: self.func.to_string(),
+                        bytes: total,
+                    });
+                }
+                self.mem(MemOp::Ldr, rd, total as i32)
+            }
+            MInst::SymAddr { sym, .. } => {
+                let rd = self.r(allocs, 0)?;
+                self.buf
+                    .ldr_address(Cond::Al, rd, *sym)
+                    .map_err(|e| self.asm_err(e))
+            }
+            MInst::BrTable {
+                default, targets, ..
+            } => {
+                let idx = self.r(allocs, 0)?;
+                self.br_table(idx, *default, targets)
+            }
+            MInst::Overflow { op, of, .. } => {
+                let (rn, rm, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?, self.r(allocs, 2)?);
+                self.overflow(*op, rd, rn, rm)?;
+                if of.is_some() {
+                    let o = self.r(allocs, 3)?;
+                    // MOV keeps the flags, so a fused branch can still test them.
+                    self.dp(DpOp::Mov, false, o, o, self.imm(0)?)?;
+                    self.dp_cond(op.cond(), DpOp::Mov, o, self.imm(1)?)?;
+                }
+                Ok(())
+            }
+            MInst::BrOverflow {
+                op,
+                taken,
+                not_taken,
+            } => {
+                let c = op.cond();
+                if next == Some(self.forward[taken.index()]) {
+                    let lf = self.labels[not_taken.index()];
+                    return self
+                        .buf
+                        .branch(c.invert(), false, lf)
+                        .map_err(|e| self.asm_err(e));
+                }
+                let lt = self.labels[taken.index()];
+                self.buf.branch(c, false, lt).map_err(|e| self.asm_err(e))?;
+                if next != Some(self.forward[not_taken.index()]) {
+                    let lf = self.labels[not_taken.index()];
+                    self.buf
+                        .branch(Cond::Al, false, lf)
+                        .map_err(|e| self.asm_err(e))?;
+                }
+                Ok(())
+            }
+            MInst::DivCheck { op, bits, .. } => {
+                let (rn, rm) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
+                self.div_check(*op, *bits, rn, rm)
+            }
             MInst::Trap { code } => self.inst(Inst::Udf { imm: *code }),
             MInst::TrapIf {
                 nonzero,
@@ -602,7 +826,7 @@ impl Emitter<'_> {
             MInst::Args { .. } => Ok(()),
             MInst::Ret { .. } => self.epilogue(),
             MInst::Jump { target } => {
-                if next == Some(*target) {
+                if next == Some(self.forward[target.index()]) {
                     return Ok(());
                 }
                 let l = self.labels[target.index()];
@@ -622,7 +846,7 @@ impl Emitter<'_> {
                 self.buf
                     .branch(Cond::Ne, false, lt)
                     .map_err(|e| self.asm_err(e))?;
-                if next != Some(*not_taken) {
+                if next != Some(self.forward[not_taken.index()]) {
                     let lf = self.labels[not_taken.index()];
                     self.buf
                         .branch(Cond::Al, false, lf)
@@ -648,16 +872,35 @@ pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, Codegen
         note(*from);
         note(*to);
     }
-    let saved_mask = CALLEE_SAVED
-        .iter()
-        .fold(0u16, |m, &r| m | (used & (1 << r)))
-        | (1 << 14);
+    // Registers the callees may overwrite count as used too: an AAPCS function must still
+    // preserve them for its own caller (calls into tail-convention code clobber r4–r11).
+    for inst in &vcode.insts {
+        if let MInst::Call { clobbers, .. } = inst {
+            for p in clobbers.into_iter() {
+                used |= 1 << p.hw_enc();
+            }
+        }
+    }
+    // The tail convention has no callee-saved registers; AAPCS preserves r4–r11.
+    let saved_mask = if vcode.tail_conv {
+        1 << 14
+    } else {
+        CALLEE_SAVED
+            .iter()
+            .fold(0u16, |m, &r| m | (used & (1 << r)))
+            | (1 << 14)
+    };
     let pushed = saved_mask.count_ones() * 4;
+    let outgoing = vcode.outgoing_args;
     let spill = ra.num_spillslots as u32 * 4;
-    let slots_base = spill.next_multiple_of(8);
-    // A function that saves nothing and has no frame (and makes no calls: there are none
-    // yet) keeps its return address in lr and needs neither prologue nor epilogue.
-    let leaf = saved_mask == 1 << 14 && spill == 0 && vcode.stack_slots_size == 0;
+    let slots_base = (outgoing + spill).next_multiple_of(8);
+    // A function that saves nothing, has no frame and makes no calls keeps its return
+    // address in lr and needs neither prologue nor epilogue.
+    let leaf = saved_mask == 1 << 14
+        && spill == 0
+        && vcode.stack_slots_size == 0
+        && !vcode.has_calls
+        && outgoing == 0;
     let frame = (pushed + slots_base + vcode.stack_slots_size).next_multiple_of(8) - pushed;
 
     let mut e = Emitter {
@@ -669,14 +912,20 @@ pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, Codegen
         slots_base,
         slot_offsets: vcode.stack_slot_offsets.clone(),
         leaf,
+        outgoing,
+        forward: forwarding(vcode, ra),
     };
-    e.labels = (0..vcode.blocks.len()).map(|_| e.buf.new_label()).collect();
+    let own: Vec<Label> = (0..vcode.blocks.len()).map(|_| e.buf.new_label()).collect();
+    e.labels = e.forward.iter().map(|b| own[b.index()]).collect();
+    let emitted: Vec<usize> = (0..vcode.blocks.len())
+        .filter(|&b| e.forward[b].index() == b)
+        .collect();
     e.prologue()?;
     let mut edits = ra.edits.iter().peekable();
-    for (bi, range) in vcode.ranges.iter().enumerate() {
-        let l = e.labels[bi];
-        e.buf.bind(l).map_err(|err| e.asm_err(err))?;
-        let next = (bi + 1 < vcode.blocks.len()).then(|| Block::new(bi + 1));
+    for (k, &bi) in emitted.iter().enumerate() {
+        let range = vcode.ranges[bi];
+        e.buf.bind(own[bi]).map_err(|err| e.asm_err(err))?;
+        let next = emitted.get(k + 1).map(|&b| Block::new(b));
         for ii in range.iter() {
             while let Some((pt, edit)) =
                 edits.next_if(|(pt, _)| pt.inst() == ii && pt.pos() == InstPosition::Before)
@@ -696,6 +945,48 @@ pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, Codegen
         func: func.to_string(),
         err,
     })
+}
+
+/// Per block, the block a branch to it should target: a non-entry block consisting of one
+/// `Jump` and no regalloc edits is replaced by its target (chains followed, cycles left).
+fn forwarding(vcode: &VCode, ra: &Output) -> Vec<Block> {
+    let n = vcode.blocks.len();
+    let mut has_edits = vec![false; n];
+    for (pt, _) in &ra.edits {
+        if let Some(b) = vcode
+            .ranges
+            .iter()
+            .position(|r| r.len() > 0 && pt.inst() >= r.first() && pt.inst() <= r.last())
+        {
+            has_edits[b] = true;
+        }
+    }
+    let direct = |b: usize| -> Option<usize> {
+        let r = vcode.ranges[b];
+        if b == 0 || has_edits[b] || r.len() != 1 {
+            return None;
+        }
+        match vcode.insts[r.first().index()] {
+            MInst::Jump { target } => Some(target.index()),
+            _ => None,
+        }
+    };
+    (0..n)
+        .map(|b| {
+            let mut cur = b;
+            for _ in 0..n {
+                match direct(cur) {
+                    Some(t) if t != cur => cur = t,
+                    _ => break,
+                }
+            }
+            // A cycle of empty jumps (an infinite loop) keeps its own block.
+            if direct(cur).is_some() {
+                return Block::new(b);
+            }
+            Block::new(cur)
+        })
+        .collect()
 }
 
 /// The A32 condition after `cmp rn, rm` for a CLIF integer condition.

@@ -3,8 +3,9 @@
 //! `Context` trait implemented here for every extern extractor and constructor.
 
 use super::lower::LowerCtx;
-use super::vcode::MInst;
-pub use super::vcode::{AluOp, DivOp, MemKind, Operand2, ShiftAmt, ShiftOp, UnOp};
+pub use super::vcode::{AluOp, DivOp, MemKind, Operand2, OverflowOp, ShiftAmt, ShiftOp, UnOp};
+use super::vcode::{CallDest, MInst};
+use super::SymbolName;
 pub use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 pub use cranelift_codegen::ir::immediates::{
     Ieee128, Ieee16, Ieee32, Ieee64, Imm64, Offset32, Uimm8,
@@ -265,10 +266,59 @@ impl generated::Context for LowerCtx<'_> {
         });
         rd
     }
+    fn call_direct(&mut self, arg0: Inst, arg1: FuncRef, arg2: ValueSlice) -> Unit {
+        let (dest, sig) = self.func_dest(arg1);
+        let args = self.slice_values(arg2);
+        self.lower_call(arg0, dest, &sig, &args);
+    }
+    fn call_reg(&mut self, arg0: Inst, arg1: SigRef, arg2: Reg, arg3: ValueSlice) -> Unit {
+        let sig = self.func.dfg.signatures[arg1].clone();
+        let args = self.slice_values(arg3);
+        self.lower_call(arg0, CallDest::Reg(arg2), &sig, &args);
+    }
+    fn tail_call_direct(&mut self, arg0: FuncRef, arg1: ValueSlice) -> Unit {
+        let (dest, sig) = self.func_dest(arg0);
+        let args = self.slice_values(arg1);
+        self.lower_tail_call(dest, &sig, &args);
+    }
+    fn tail_call_reg(&mut self, arg0: SigRef, arg1: Reg, arg2: ValueSlice) -> Unit {
+        let sig = self.func.dfg.signatures[arg0].clone();
+        let args = self.slice_values(arg2);
+        self.lower_tail_call(CallDest::Reg(arg1), &sig, &args);
+    }
+    fn func_addr_reg(&mut self, arg0: FuncRef) -> Reg {
+        let name = SymbolName::of_external(self.func, &self.func.dfg.ext_funcs[arg0].name);
+        self.symbol_addr(name, 0)
+    }
+    fn symbol_addr_reg(&mut self, arg0: GlobalValue) -> Reg {
+        match self.global_symbol(arg0) {
+            Some(r) => r,
+            None => {
+                let e = super::CodegenError::Unsupported {
+                    func: self.func.name.to_string(),
+                    inst: format!("symbol_value {arg0} (not a plain symbol)"),
+                    ty: "i32".into(),
+                };
+                self.fail(e);
+                self.new_vreg()
+            }
+        }
+    }
+    fn overflow(&mut self, arg0: Inst, arg1: &OverflowOp, arg2: Reg, arg3: Reg) -> Unit {
+        self.lower_overflow(arg0, *arg1, arg2, arg3);
+    }
     fn lower_return(&mut self, arg0: ValueSlice) -> Unit {
         let (list, off) = arg0;
         let vals: Vec<Value> = list.as_slice(&self.func.dfg.value_lists)[off..].to_vec();
         self.lower_return_values(&vals);
+    }
+}
+
+impl LowerCtx<'_> {
+    /// The values of a slice, from its current position.
+    fn slice_values(&self, s: ValueSlice) -> Vec<Value> {
+        let (list, off) = s;
+        list.as_slice(&self.func.dfg.value_lists)[off..].to_vec()
     }
 }
 

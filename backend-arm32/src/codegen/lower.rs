@@ -11,10 +11,13 @@ use std::collections::HashMap;
 use cranelift_codegen::ir::{self, BlockArg, Function, InstructionData, Opcode, Value};
 use regalloc2::{Block, RegClass, VReg};
 
-use super::abi::{preg, INT_ARG_REGS};
+use super::abi::{self, preg, Loc};
 use super::isle::generated::constructor_lower;
-use super::vcode::{AluOp, DivOp, IntCC, MInst, MemKind, Operand2, ShiftOp, VBlock, VCode};
-use super::{CodegenError, Flags};
+use super::vcode::{
+    AluOp, CallDest, DivOp, FrameInfo, IntCC, MInst, MemKind, Operand2, OverflowOp, ShiftOp,
+    VBlock, VCode,
+};
+use super::{CodegenError, Flags, SymbolName};
 
 /// State while lowering one function; the ISLE `Context` is implemented on it (isle.rs).
 pub struct LowerCtx<'f> {
@@ -27,6 +30,10 @@ pub struct LowerCtx<'f> {
     cur: Vec<MInst>,
     error: Option<CodegenError>,
     flags: Flags,
+    /// Symbols referenced by relocations (index = `Reloc::symbol`).
+    symbols: Vec<SymbolName>,
+    outgoing_args: u32,
+    has_calls: bool,
 }
 
 impl<'f> LowerCtx<'f> {
@@ -79,7 +86,7 @@ impl<'f> LowerCtx<'f> {
         self.cur.push(inst);
     }
 
-    fn fail(&mut self, e: CodegenError) {
+    pub(crate) fn fail(&mut self, e: CodegenError) {
         if self.error.is_none() {
             self.error = Some(e);
         }
@@ -144,19 +151,43 @@ impl<'f> LowerCtx<'f> {
         }
     }
 
-    /// Division: SDIV/UDIV on extended operands (hardware divide only for now).
+    /// Division on extended operands: SDIV/UDIV with the hardware-divide flag, else the
+    /// checks inline and a call to the EABI helper (`__aeabi_uidivmod` /
+    /// `__aeabi_idivmod`: quotient in r0, remainder in r1), which the installer resolves
+    /// (natively libgcc's, in the simulator a redirect).
     pub(crate) fn lower_div(&mut self, op: DivOp, ty: ir::Type, x: VReg, y: VReg) -> VReg {
-        if !self.flags.has_hw_div {
-            self.fail(self.unsupported_text(
-                format!("{op:?} without the hardware-divide target flag (no runtime helper yet)"),
-                ty.to_string(),
-            ));
-        }
         let signed = matches!(op, DivOp::Sdiv | DivOp::Srem);
         let bits = ty.bits() as u8;
         let rn = self.extend_reg(x, bits, signed);
         let rm = self.extend_reg(y, bits, signed);
         let rd = self.new_vreg();
+        if !self.flags.has_hw_div {
+            self.push(MInst::DivCheck { op, bits, rn, rm });
+            let helper = if signed {
+                "__aeabi_idivmod"
+            } else {
+                "__aeabi_uidivmod"
+            };
+            let sym = self.symbol(SymbolName::Named(helper.into()));
+            let out = if matches!(op, DivOp::Sdiv | DivOp::Udiv) {
+                0
+            } else {
+                1
+            };
+            let mut clobbers = abi::call_clobbers(cranelift_codegen::isa::CallConv::SystemV);
+            clobbers.remove(preg(out));
+            self.has_calls = true;
+            self.push(MInst::Call {
+                dest: CallDest::Symbol {
+                    sym,
+                    colocated: false,
+                },
+                uses: vec![(rn, preg(0)), (rm, preg(1))],
+                defs: vec![(rd, preg(out))],
+                clobbers,
+            });
+            return rd;
+        }
         self.push(MInst::Div {
             op,
             bits,
@@ -188,20 +219,173 @@ impl<'f> LowerCtx<'f> {
         (rd, 0)
     }
 
-    pub(crate) fn lower_return_values(&mut self, vals: &[Value]) {
-        if vals.len() > INT_ARG_REGS.len() {
-            self.fail(CodegenError::Signature {
-                func: self.func.name.to_string(),
-                why: format!("{} return values (at most 4 supported)", vals.len()),
-            });
-            return;
+    fn signature_error(&self, why: String) -> CodegenError {
+        CodegenError::Signature {
+            func: self.func.name.to_string(),
+            why,
         }
+    }
+
+    /// The index of `name` in the symbol table, adding it if new.
+    pub(crate) fn symbol(&mut self, name: SymbolName) -> u32 {
+        match self.symbols.iter().position(|s| *s == name) {
+            Some(i) => i as u32,
+            None => {
+                self.symbols.push(name);
+                (self.symbols.len() - 1) as u32
+            }
+        }
+    }
+
+    pub(crate) fn lower_return_values(&mut self, vals: &[Value]) {
+        let locs = match abi::locations(self.func.signature.call_conv, vals.len(), true) {
+            Ok(l) => l,
+            Err(why) => return self.fail(self.signature_error(why)),
+        };
         let rets = vals
             .iter()
-            .zip(INT_ARG_REGS)
-            .map(|(&v, r)| (self.use_value(v), preg(r)))
+            .zip(locs)
+            .filter_map(|(&v, l)| match l {
+                Loc::Reg(r) => Some((self.use_value(v), preg(r))),
+                Loc::Stack(_) => None,
+            })
             .collect();
         self.push(MInst::Ret { rets });
+    }
+
+    /// Where a call goes: a function reference by symbol.
+    pub(crate) fn func_dest(&mut self, fref: ir::FuncRef) -> (CallDest, ir::Signature) {
+        let data = &self.func.dfg.ext_funcs[fref];
+        let sig = self.func.dfg.signatures[data.signature].clone();
+        let colocated = data.colocated;
+        let name = SymbolName::of_external(self.func, &data.name);
+        let sym = self.symbol(name);
+        (CallDest::Symbol { sym, colocated }, sig)
+    }
+
+    /// Lowers a call (`call`/`call_indirect`) of a function with signature `sig`.
+    pub(crate) fn lower_call(
+        &mut self,
+        inst: ir::Inst,
+        dest: CallDest,
+        sig: &ir::Signature,
+        args: &[Value],
+    ) {
+        let cc = sig.call_conv;
+        let results: Vec<Value> = self.func.dfg.inst_results(inst).to_vec();
+        let (arg_locs, res_locs) = match (
+            abi::locations(cc, args.len(), false),
+            abi::locations(cc, results.len(), true),
+        ) {
+            (Ok(a), Ok(r)) => (a, r),
+            (Err(why), _) | (_, Err(why)) => return self.fail(self.signature_error(why)),
+        };
+        let mut uses = Vec::new();
+        let mut stack_bytes = 0;
+        for (&a, loc) in args.iter().zip(arg_locs) {
+            let r = self.use_value(a);
+            match loc {
+                Loc::Reg(p) => uses.push((r, preg(p))),
+                Loc::Stack(off) => {
+                    self.push(MInst::StoreArg { rt: r, off });
+                    stack_bytes = stack_bytes.max(off + 4);
+                }
+            }
+        }
+        self.outgoing_args = self.outgoing_args.max(stack_bytes.next_multiple_of(8));
+        let mut clobbers = abi::call_clobbers(cc);
+        let mut defs = Vec::new();
+        for (&v, loc) in results.iter().zip(res_locs) {
+            if let Loc::Reg(p) = loc {
+                clobbers.remove(preg(p));
+                defs.push((self.value_vreg(v), preg(p)));
+            }
+        }
+        self.has_calls = true;
+        self.push(MInst::Call {
+            dest,
+            uses,
+            defs,
+            clobbers,
+        });
+    }
+
+    /// Lowers `return_call`/`return_call_indirect`: both the caller and the callee must
+    /// use the tail convention (all arguments in registers, nothing callee-saved).
+    pub(crate) fn lower_tail_call(&mut self, dest: CallDest, sig: &ir::Signature, args: &[Value]) {
+        if !abi::is_tail(self.func.signature.call_conv) || !abi::is_tail(sig.call_conv) {
+            return self.fail(self.signature_error(format!(
+                "return_call from a `{}` function to a `{}` one (both must be `tail`)",
+                self.func.signature.call_conv, sig.call_conv
+            )));
+        }
+        let locs = match abi::locations(sig.call_conv, args.len(), false) {
+            Ok(l) => l,
+            Err(why) => return self.fail(self.signature_error(why)),
+        };
+        let args = args
+            .iter()
+            .zip(locs)
+            .filter_map(|(&a, l)| match l {
+                Loc::Reg(p) => Some((self.use_value(a), preg(p))),
+                Loc::Stack(_) => None,
+            })
+            .collect();
+        self.push(MInst::TailCall { dest, args });
+    }
+
+    /// `rd = address of symbol + offset`.
+    pub(crate) fn symbol_addr(&mut self, name: SymbolName, offset: i64) -> VReg {
+        let sym = self.symbol(name);
+        let rd = self.new_vreg();
+        self.push(MInst::SymAddr { rd, sym });
+        if offset == 0 {
+            return rd;
+        }
+        let k = self.new_vreg();
+        self.push(MInst::Const {
+            rd: k,
+            value: offset as u32,
+        });
+        let sum = self.new_vreg();
+        self.push(MInst::Alu {
+            op: AluOp::Add,
+            rd: sum,
+            rn: rd,
+            op2: Operand2::Reg { rm: k },
+        });
+        sum
+    }
+
+    /// The address of a global value (only `symbol` globals, not thread-local).
+    pub(crate) fn global_symbol(&mut self, gv: ir::GlobalValue) -> Option<VReg> {
+        match &self.func.global_values[gv] {
+            ir::GlobalValueData::Symbol {
+                name,
+                offset,
+                tls: false,
+                ..
+            } => {
+                let name = SymbolName::of_external(self.func, name);
+                let off = offset.bits();
+                Some(self.symbol_addr(name, off))
+            }
+            _ => None,
+        }
+    }
+
+    /// An i32 overflow-checking operation: the wrapped result defines result 0 of `inst`;
+    /// the overflow flag (result 1) is materialised only if something reads it.
+    pub(crate) fn lower_overflow(&mut self, inst: ir::Inst, op: OverflowOp, rn: VReg, rm: VReg) {
+        let res = self.func.dfg.inst_results(inst).to_vec();
+        let rd = self.new_vreg();
+        self.define_result(inst, rd);
+        let of = if self.used.contains_key(&res[1]) {
+            Some(self.value_vreg(res[1]))
+        } else {
+            None
+        };
+        self.push(MInst::Overflow { op, rd, of, rn, rm });
     }
 
     fn resolve(&self, mut r: VReg) -> VReg {
@@ -288,6 +472,9 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
         cur: Vec::new(),
         error: None,
         flags: *flags,
+        symbols: Vec::new(),
+        outgoing_args: 0,
+        has_calls: false,
     };
     let mut blocks: Vec<VBlock> = vec![VBlock::default(); order.len()];
     // Edge blocks that split critical edges, appended after the CLIF blocks.
@@ -325,14 +512,21 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                             } if func.dfg.value_type(x).bits() <= 32 => Some((cond, x, y)),
                             _ => None,
                         });
-                    let cmp = match fused {
-                        Some((cc, x, y)) => {
+                    let overflow = overflow_flag_before(func, inst, arg);
+                    let cmp = match (fused, overflow) {
+                        (_, Some((op, sum))) => {
+                            // Keep the operation (it sets the flags we branch on) even if
+                            // nothing else reads its result.
+                            ctx.use_value(sum);
+                            Ok(Err(op))
+                        }
+                        (Some((cc, x, y)), None) => {
                             let (xr, yr) = (ctx.use_value(x), ctx.use_value(y));
                             let xty = func.dfg.value_type(x);
                             let (xr, yr) = ctx.cmp_operands(cc, xty, xr, yr);
                             Err((cc, xr, yr))
                         }
-                        None => Ok(ctx.use_value(arg)),
+                        (None, None) => Ok(Ok(ctx.use_value(arg))),
                     };
                     // Each edge goes through its own block so the block-argument moves
                     // of one edge never run on the other (no critical edges).
@@ -352,7 +546,12 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                     blocks[bi].succs = edges.clone();
                     blocks[bi].succ_args = vec![vec![], vec![]];
                     ctx.push(match cmp {
-                        Ok(rn) => MInst::BrNonZero {
+                        Ok(Err(op)) => MInst::BrOverflow {
+                            op,
+                            taken: edges[0],
+                            not_taken: edges[1],
+                        },
+                        Ok(Ok(rn)) => MInst::BrNonZero {
                             rn,
                             bits: ty.bits() as u8,
                             taken: edges[0],
@@ -365,6 +564,35 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                             taken: edges[0],
                             not_taken: edges[1],
                         },
+                    });
+                }
+                InstructionData::BranchTable { arg, table, .. } => {
+                    let ty = func.dfg.value_type(arg);
+                    let idx = ctx.use_value(arg);
+                    let idx = ctx.extend_reg(idx, ty.bits() as u8, false);
+                    let jt = &func.dfg.jump_tables[table];
+                    let mut bcs = vec![jt.default_block()];
+                    bcs.extend(jt.as_slice().iter().copied());
+                    // Each entry gets its own edge block (as for brif) for its arguments.
+                    let mut edges = Vec::new();
+                    for bc in bcs {
+                        let args = ctx.block_call_args(bc)?;
+                        let t = Block::new(index[&bc.block(&func.dfg.value_lists)]);
+                        let e = Block::new(order.len() + edge_blocks.len());
+                        edge_blocks.push(VBlock {
+                            insts: vec![MInst::Jump { target: t }],
+                            succs: vec![t],
+                            succ_args: vec![args],
+                            ..VBlock::default()
+                        });
+                        edges.push(e);
+                    }
+                    blocks[bi].succ_args = vec![vec![]; edges.len()];
+                    blocks[bi].succs = edges.clone();
+                    ctx.push(MInst::BrTable {
+                        idx,
+                        default: edges[0],
+                        targets: edges[1..].to_vec(),
                     });
                 }
                 _ => {
@@ -407,19 +635,25 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
             .collect::<Result<_, CodegenError>>()?;
         if bi == 0 {
             // The entry block's parameters are the function arguments, defined in their
-            // ABI registers by a pseudo-instruction (regalloc2 entry blocks have no params).
-            if params.len() > INT_ARG_REGS.len() {
-                return Err(CodegenError::Signature {
-                    func: name,
-                    why: format!("{} parameters (at most 4 supported)", params.len()),
-                });
+            // ABI registers by a pseudo-instruction (regalloc2 entry blocks have no params);
+            // stacked ones are loaded from the caller's frame right after.
+            let locs =
+                abi::locations(func.signature.call_conv, params.len(), false).map_err(|why| {
+                    CodegenError::Signature {
+                        func: name.clone(),
+                        why,
+                    }
+                })?;
+            let mut args = Vec::new();
+            let mut loads = Vec::new();
+            for (&v, l) in params.iter().zip(locs) {
+                match l {
+                    Loc::Reg(r) => args.push((v, preg(r))),
+                    Loc::Stack(off) => loads.push(MInst::LoadArg { rd: v, off }),
+                }
             }
-            let args = params
-                .iter()
-                .zip(INT_ARG_REGS)
-                .map(|(&v, r)| (v, preg(r)))
-                .collect();
-            out.insert(0, MInst::Args { args });
+            loads.insert(0, MInst::Args { args });
+            out.splice(0..0, loads);
         } else {
             blocks[bi].params = params;
         }
@@ -444,10 +678,51 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
         offsets.push(size);
         size += data.size;
     }
-    Ok(VCode::new(
-        blocks,
-        ctx.next_vreg,
-        offsets,
-        size.next_multiple_of(8),
-    ))
+    let info = FrameInfo {
+        stack_slot_offsets: offsets,
+        stack_slots_size: size.next_multiple_of(8),
+        tail_conv: abi::is_tail(func.signature.call_conv),
+        outgoing_args: ctx.outgoing_args,
+        has_calls: ctx.has_calls,
+        symbols: std::mem::take(&mut ctx.symbols),
+    };
+    Ok(VCode::new(blocks, ctx.next_vreg, info))
+}
+
+/// If `cond` (the condition of the `brif` `branch`) is the overflow flag of an i32
+/// `*_overflow` instruction placed right before the branch, that operation and its
+/// wrapped result: the branch can then test the flags the operation leaves behind
+/// (only moves, loads and stores, none of which touch the flags, can come in between).
+fn overflow_flag_before(
+    func: &Function,
+    branch: ir::Inst,
+    cond: Value,
+) -> Option<(OverflowOp, Value)> {
+    let cond = func.dfg.resolve_aliases(cond);
+    let def = func.dfg.value_def(cond);
+    let inst = def.inst()?;
+    if def.num() != 1 || func.layout.prev_inst(branch) != Some(inst) {
+        return None;
+    }
+    let InstructionData::Binary { opcode, args } = func.dfg.insts[inst] else {
+        return None;
+    };
+    if func.dfg.value_type(args[0]) != ir::types::I32 {
+        return None;
+    }
+    let op = overflow_op(opcode)?;
+    Some((op, func.dfg.inst_results(inst)[0]))
+}
+
+/// The overflow operation of a CLIF opcode.
+pub(crate) fn overflow_op(opcode: Opcode) -> Option<OverflowOp> {
+    Some(match opcode {
+        Opcode::SaddOverflow => OverflowOp::Sadd,
+        Opcode::UaddOverflow => OverflowOp::Uadd,
+        Opcode::SsubOverflow => OverflowOp::Ssub,
+        Opcode::UsubOverflow => OverflowOp::Usub,
+        Opcode::SmulOverflow => OverflowOp::Smul,
+        Opcode::UmulOverflow => OverflowOp::Umul,
+        _ => return None,
+    })
 }

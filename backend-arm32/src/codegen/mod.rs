@@ -8,11 +8,12 @@
 pub mod abi;
 pub mod emit;
 pub mod isle;
+pub mod link;
 pub mod lower;
 pub mod regalloc;
 pub mod vcode;
 
-use cranelift_codegen::ir::Function;
+use cranelift_codegen::ir::{ExternalName, Function, UserFuncName};
 
 /// Everything the code generator can reject.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +42,60 @@ pub enum CodegenError {
     },
 }
 
+/// A symbol that a relocation refers to, independent of the CLIF function it came from
+/// (CLIF's `ExternalName::User` indexes a per-function table; this resolves it).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SymbolName {
+    /// A user-defined name: (namespace, index), as the embedder assigned them.
+    User { namespace: u32, index: u32 },
+    /// A named symbol: a CLIF test-case name (`%name` without the `%`), a libcall or
+    /// a runtime helper such as `__aeabi_uidivmod`.
+    Named(String),
+}
+
+impl SymbolName {
+    /// The symbol of a CLIF external name as seen from `func`.
+    pub fn of_external(func: &Function, name: &ExternalName) -> SymbolName {
+        match name {
+            ExternalName::User(r) => {
+                let u = &func.params.user_named_funcs()[*r];
+                SymbolName::User {
+                    namespace: u.namespace,
+                    index: u.index,
+                }
+            }
+            ExternalName::TestCase(t) => SymbolName::Named(testcase(&t.to_string())),
+            ExternalName::LibCall(l) => SymbolName::Named(l.to_string()),
+            ExternalName::KnownSymbol(k) => SymbolName::Named(k.to_string()),
+        }
+    }
+
+    /// The symbol a function defines (its own name).
+    pub fn of_function(func: &Function) -> SymbolName {
+        match &func.name {
+            UserFuncName::User(u) => SymbolName::User {
+                namespace: u.namespace,
+                index: u.index,
+            },
+            UserFuncName::Testcase(t) => SymbolName::Named(testcase(&t.to_string())),
+        }
+    }
+}
+
+/// A test-case name without its leading `%`.
+fn testcase(display: &str) -> String {
+    display.strip_prefix('%').unwrap_or(display).to_string()
+}
+
+impl std::fmt::Display for SymbolName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SymbolName::User { namespace, index } => write!(f, "u{namespace}:{index}"),
+            SymbolName::Named(n) => write!(f, "%{n}"),
+        }
+    }
+}
+
 /// Target options.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flags {
@@ -51,7 +106,10 @@ pub struct Flags {
 /// Compiled machine code.
 #[derive(Clone, Debug)]
 pub struct CompiledCode {
+    /// Machine code; `Reloc::symbol` indexes [`CompiledCode::symbols`].
     pub code: crate::asm::Code,
+    /// The symbols the relocations refer to.
+    pub symbols: Vec<SymbolName>,
     /// The VCode before allocation, for `--emit vcode`.
     pub vcode_text: String,
 }
@@ -66,5 +124,9 @@ pub fn compile(func: &Function, flags: &Flags) -> Result<CompiledCode, CodegenEr
         why,
     })?;
     let code = emit::emit(&vcode, &ra, &name)?;
-    Ok(CompiledCode { code, vcode_text })
+    Ok(CompiledCode {
+        code,
+        symbols: vcode.symbols.clone(),
+        vcode_text,
+    })
 }

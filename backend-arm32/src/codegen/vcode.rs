@@ -78,6 +78,44 @@ impl MemKind {
     }
 }
 
+/// Where a call goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallDest {
+    /// A symbol (index into the function's symbol table): a `bl`/`b` with a Call
+    /// relocation when `colocated`, else its address from the literal pool (Abs32) and
+    /// `blx`/`bx` through ip.
+    Symbol { sym: u32, colocated: bool },
+    /// An address in a register (`call_indirect`).
+    Reg(VReg),
+}
+
+/// The i32 overflow-checking operations; each sets the flags so that
+/// [`OverflowOp::cond`] holds exactly on overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverflowOp {
+    Sadd,
+    Uadd,
+    Ssub,
+    Usub,
+    Smul,
+    Umul,
+}
+
+impl OverflowOp {
+    /// The A32 condition meaning "overflowed" after the operation.
+    pub fn cond(self) -> crate::asm::Cond {
+        use crate::asm::Cond;
+        match self {
+            OverflowOp::Sadd | OverflowOp::Ssub => Cond::Vs,
+            // Unsigned add overflows into the carry; subtract borrows when C is clear.
+            OverflowOp::Uadd => Cond::Hs,
+            OverflowOp::Usub => Cond::Lo,
+            // After comparing the high word with the sign/zero extension of the low one.
+            OverflowOp::Smul | OverflowOp::Umul => Cond::Ne,
+        }
+    }
+}
+
 /// Integer condition, as A32 condition codes see a 32-bit compare.
 pub type IntCC = cranelift_codegen::ir::condcodes::IntCC;
 
@@ -177,6 +215,54 @@ pub enum MInst {
         taken: Block,
         not_taken: Block,
     },
+    /// A call. `uses` are the arguments in their registers, `defs` the results;
+    /// `clobbers` what the callee may overwrite (minus the result registers).
+    Call {
+        dest: CallDest,
+        uses: Vec<(VReg, PReg)>,
+        defs: Vec<(VReg, PReg)>,
+        clobbers: PRegSet,
+    },
+    /// A tail call (terminator): tears the frame down and branches.
+    TailCall {
+        dest: CallDest,
+        args: Vec<(VReg, PReg)>,
+    },
+    /// An outgoing stack argument: `[sp + off] = rt`.
+    StoreArg { rt: VReg, off: u32 },
+    /// An incoming stack argument: `rd = [entry sp + off]`.
+    LoadArg { rd: VReg, off: u32 },
+    /// `rd = address of symbol` (literal-pool word with an Abs32 relocation).
+    SymAddr { rd: VReg, sym: u32 },
+    /// Jump table: `targets[idx]` if `idx < targets.len()`, else `default`.
+    BrTable {
+        idx: VReg,
+        default: Block,
+        targets: Vec<Block>,
+    },
+    /// i32 arithmetic that sets the flags for overflow (`rd` the wrapped result, `of`
+    /// = 1 on overflow, only materialised when something reads it).
+    Overflow {
+        op: OverflowOp,
+        rd: VReg,
+        of: Option<VReg>,
+        rn: VReg,
+        rm: VReg,
+    },
+    /// Branch on the flags left by the [`MInst::Overflow`] just before it.
+    BrOverflow {
+        op: OverflowOp,
+        taken: Block,
+        not_taken: Block,
+    },
+    /// The divisor and overflow checks of a division done by a runtime helper (traps like
+    /// [`MInst::Div`]).
+    DivCheck {
+        op: DivOp,
+        bits: u8,
+        rn: VReg,
+        rm: VReg,
+    },
     /// An unconditional trap (a terminator).
     Trap { code: u16 },
     /// Trap if the low `bits` bits of `rn` are non-zero (`nonzero`) or zero.
@@ -225,6 +311,26 @@ pub struct VCode {
     /// Byte offset of each explicit stack slot within the stack-slot area, and its size.
     pub stack_slot_offsets: Vec<u32>,
     pub stack_slots_size: u32,
+    /// The function uses our tail convention (no callee-saved registers but lr).
+    pub tail_conv: bool,
+    /// Bytes of outgoing stack arguments (the largest over all calls, 8-aligned); they sit
+    /// at the bottom of the frame.
+    pub outgoing_args: u32,
+    /// The function makes calls (so lr must be saved).
+    pub has_calls: bool,
+    /// The symbols that relocations refer to (index = `Reloc::symbol`).
+    pub symbols: Vec<super::SymbolName>,
+}
+
+/// Per-function facts the frame layout needs, gathered during lowering.
+#[derive(Clone, Debug, Default)]
+pub struct FrameInfo {
+    pub stack_slot_offsets: Vec<u32>,
+    pub stack_slots_size: u32,
+    pub tail_conv: bool,
+    pub outgoing_args: u32,
+    pub has_calls: bool,
+    pub symbols: Vec<super::SymbolName>,
 }
 
 impl MInst {
@@ -286,6 +392,41 @@ impl MInst {
             MInst::Load { rd, base, .. } => vec![Operand::reg_use(*base), Operand::reg_def(*rd)],
             MInst::Store { rt, base, .. } => vec![Operand::reg_use(*rt), Operand::reg_use(*base)],
             MInst::StackAddr { rd, .. } => vec![Operand::reg_def(*rd)],
+            MInst::Call {
+                dest, uses, defs, ..
+            } => {
+                let mut v = Vec::new();
+                if let CallDest::Reg(r) = dest {
+                    v.push(Operand::reg_use(*r));
+                }
+                v.extend(uses.iter().map(|&(r, p)| Operand::reg_fixed_use(r, p)));
+                v.extend(defs.iter().map(|&(r, p)| Operand::reg_fixed_def(r, p)));
+                v
+            }
+            MInst::TailCall { dest, args } => {
+                let mut v = Vec::new();
+                if let CallDest::Reg(r) = dest {
+                    v.push(Operand::reg_use(*r));
+                }
+                v.extend(args.iter().map(|&(r, p)| Operand::reg_fixed_use(r, p)));
+                v
+            }
+            MInst::StoreArg { rt, .. } => vec![Operand::reg_use(*rt)],
+            MInst::LoadArg { rd, .. } | MInst::SymAddr { rd, .. } => vec![Operand::reg_def(*rd)],
+            MInst::BrTable { idx, .. } => vec![Operand::reg_use(*idx)],
+            MInst::Overflow { rd, of, rn, rm, .. } => {
+                let mut v = vec![
+                    Operand::reg_use(*rn),
+                    Operand::reg_use(*rm),
+                    Operand::reg_def(*rd),
+                ];
+                if let Some(o) = of {
+                    v.push(Operand::reg_def(*o));
+                }
+                v
+            }
+            MInst::BrOverflow { .. } => vec![],
+            MInst::DivCheck { rn, rm, .. } => vec![Operand::reg_use(*rn), Operand::reg_use(*rm)],
             MInst::Trap { .. } => vec![],
             MInst::TrapIf { rn, .. } => vec![Operand::reg_use(*rn)],
             MInst::Args { args } => args
@@ -360,6 +501,37 @@ impl MInst {
                 *base = f(*base);
             }
             MInst::StackAddr { rd, .. } => *rd = f(*rd),
+            MInst::Call {
+                dest, uses, defs, ..
+            } => {
+                if let CallDest::Reg(r) = dest {
+                    *r = f(*r);
+                }
+                uses.iter_mut().for_each(|(v, _)| *v = f(*v));
+                defs.iter_mut().for_each(|(v, _)| *v = f(*v));
+            }
+            MInst::TailCall { dest, args } => {
+                if let CallDest::Reg(r) = dest {
+                    *r = f(*r);
+                }
+                args.iter_mut().for_each(|(v, _)| *v = f(*v));
+            }
+            MInst::StoreArg { rt, .. } => *rt = f(*rt),
+            MInst::LoadArg { rd, .. } | MInst::SymAddr { rd, .. } => *rd = f(*rd),
+            MInst::BrTable { idx, .. } => *idx = f(*idx),
+            MInst::Overflow { rd, of, rn, rm, .. } => {
+                *rd = f(*rd);
+                *rn = f(*rn);
+                *rm = f(*rm);
+                if let Some(o) = of {
+                    *o = f(*o);
+                }
+            }
+            MInst::BrOverflow { .. } => {}
+            MInst::DivCheck { rn, rm, .. } => {
+                *rn = f(*rn);
+                *rm = f(*rm);
+            }
             MInst::Trap { .. } => {}
             MInst::TrapIf { rn, .. } => *rn = f(*rn),
             MInst::Args { args } => args.iter_mut().for_each(|(v, _)| *v = f(*v)),
@@ -376,19 +548,18 @@ impl MInst {
     fn is_branch(&self) -> bool {
         matches!(
             self,
-            MInst::Jump { .. } | MInst::BrNonZero { .. } | MInst::BrIcmp { .. }
+            MInst::Jump { .. }
+                | MInst::BrNonZero { .. }
+                | MInst::BrIcmp { .. }
+                | MInst::BrTable { .. }
+                | MInst::BrOverflow { .. }
         )
     }
 }
 
 impl VCode {
     /// Flattens `blocks` (block 0 is the entry) and computes predecessors and operands.
-    pub fn new(
-        mut blocks: Vec<VBlock>,
-        num_vregs: usize,
-        stack_slot_offsets: Vec<u32>,
-        stack_slots_size: u32,
-    ) -> VCode {
+    pub fn new(mut blocks: Vec<VBlock>, num_vregs: usize, info: FrameInfo) -> VCode {
         for b in blocks.iter_mut() {
             b.preds.clear();
         }
@@ -411,8 +582,12 @@ impl VCode {
             ranges,
             operands,
             num_vregs,
-            stack_slot_offsets,
-            stack_slots_size,
+            stack_slot_offsets: info.stack_slot_offsets,
+            stack_slots_size: info.stack_slots_size,
+            tail_conv: info.tail_conv,
+            outgoing_args: info.outgoing_args,
+            has_calls: info.has_calls,
+            symbols: info.symbols,
         }
     }
 
@@ -460,7 +635,7 @@ impl regalloc2::Function for VCode {
         // A trap ends its block without successors, which regalloc2 treats like a return.
         matches!(
             self.insts[insn.index()],
-            MInst::Ret { .. } | MInst::Trap { .. }
+            MInst::Ret { .. } | MInst::Trap { .. } | MInst::TailCall { .. }
         )
     }
     fn is_branch(&self, insn: RaInst) -> bool {
@@ -472,8 +647,11 @@ impl regalloc2::Function for VCode {
     fn inst_operands(&self, insn: RaInst) -> &[Operand] {
         &self.operands[insn.index()]
     }
-    fn inst_clobbers(&self, _insn: RaInst) -> PRegSet {
-        PRegSet::empty()
+    fn inst_clobbers(&self, insn: RaInst) -> PRegSet {
+        match &self.insts[insn.index()] {
+            MInst::Call { clobbers, .. } => *clobbers,
+            _ => PRegSet::empty(),
+        }
     }
     fn num_vregs(&self) -> usize {
         self.num_vregs
