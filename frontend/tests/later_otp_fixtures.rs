@@ -314,3 +314,31 @@ fn otp_needed_follows_the_highest_opcode() {
     assert_eq!(beam_frontend::opcodes::otp_needed(180), Some(25));
     assert_eq!(beam_frontend::opcodes::otp_needed(176), Some(24));
 }
+
+#[test]
+fn out_of_range_indices_in_code_are_typed_errors() {
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        ([vec![7u8], u(1), u(9)].concat(), "import"), // call_ext 1 import#9
+        ([vec![64u8, 0x47], u(5), compact(X, 0)].concat(), "literal"), // move {literal 5}
+        ([vec![61u8], compact(F, 99)].concat(), "label"), // jump f99
+        ([vec![64u8], compact(A, 99), compact(X, 0)].concat(), "atom"), // move atom#99
+        (
+            [vec![64u8, 0x57], compact(X, 0), u(7), compact(X, 0)].concat(),
+            "type",
+        ), // tr type#7
+        (
+            [vec![171u8], u(3), compact(X, 0), vec![0x17, 0x00]].concat(),
+            "lambda",
+        ), // make_fun3 #3
+    ];
+    for (extra, what) in cases {
+        let file = module_with(litt_uncompressed(), code_chunk(185, &extra));
+        let e = decode(&file).unwrap_err();
+        match &e.kind {
+            ErrorKind::IndexOutOfRange { what: w, .. } => assert_eq!(*w, what, "{e}"),
+            other => panic!("{what}: expected IndexOutOfRange, got {other:?} ({e})"),
+        }
+        assert_eq!(e.chunk.map(|c| c.0), Some(*b"Code"));
+        assert!(e.offset > 0 && e.offset < file.len(), "{e}");
+    }
+}
