@@ -1,13 +1,18 @@
-//! Differential fuzzing: random straight-line CLIF functions over the supported integer
-//! subset are compiled by our backend (run on ARM via qemu-arm) and by Cranelift's own host
-//! backend (cranelift-jit), and must return the same value for random inputs.
-//! `BEAMJIT_FUZZ_ITERS` sets the number of functions (default: a small CI-sized count).
+//! Differential fuzzing: random CLIF programs over the supported integer subset are
+//! compiled by our backend (run on ARM via qemu-arm) and by Cranelift's own host backend
+//! (cranelift-jit), and must return the same value for random inputs. The programs mix
+//! straight-line i32/i8/i16 arithmetic with overflow-checking ops, guarded division,
+//! if/else diamonds, `br_table` switches (values joined through block parameters) and
+//! calls to a second function (AAPCS or the tail convention).
+//! `BEAMJIT_FUZZ_ITERS` sets the number of programs (default: a small CI-sized count),
+//! `BEAMJIT_FUZZ_SECS` stops earlier after that many seconds, `BEAMJIT_FUZZ_SEED` the seed.
 
 #![cfg(not(target_arch = "arm"))]
 
 #[path = "codegen_support.rs"]
 mod support;
 
+use backend_arm32::codegen::{compile, CompiledCode, SymbolName};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::Module;
@@ -23,16 +28,115 @@ const CC: [&str; 10] = [
 
 /// A random function `(i32, i32, i32) -> i32` of `n` instructions; narrow (i8/i16)
 /// sub-computations go through ireduce and come back through uextend/sextend.
+const OVERFLOW: [&str; 6] = [
+    "sadd_overflow",
+    "uadd_overflow",
+    "ssub_overflow",
+    "usub_overflow",
+    "smul_overflow",
+    "umul_overflow",
+];
+const DIV: [&str; 4] = ["udiv", "sdiv", "urem", "srem"];
+
+/// The callee of the program: `%h(a, b)` with a random body, AAPCS or tail convention.
+fn random_helper(rng: &mut SmallRng, tail: bool) -> String {
+    let op = BIN[rng.gen_range(0..BIN.len())];
+    let k: i32 = rng.gen_range(-50..50);
+    let cc = if tail { " tail" } else { "" };
+    format!(
+        "function %h(i32, i32) -> i32{cc} {{\nblock0(v0: i32, v1: i32):\n    v2 = {op} v0, v1\n    v3 = iadd_imm v2, {k}\n    v4 = bxor v3, v1\n    return v4\n}}\n"
+    )
+}
+
+/// A random program: `%h` (see [`random_helper`]) and `%f(i32, i32, i32) -> i32` of about
+/// `n` operations, which may call `%h`.
 fn random_function(rng: &mut SmallRng, n: usize) -> String {
-    let mut s =
-        String::from("function %f(i32, i32, i32) -> i32 {\nblock0(v0: i32, v1: i32, v2: i32):\n");
+    let tail = rng.gen_bool(0.5);
+    let cc = if tail { " tail" } else { "" };
+    let mut s = random_helper(rng, tail);
+    s.push_str(&format!(
+        "function %f(i32, i32, i32) -> i32 {{\n    fn0 = colocated %h(i32, i32) -> i32{cc}\nblock0(v0: i32, v1: i32, v2: i32):\n"
+    ));
+    let mut block = 1;
     let mut vals: Vec<usize> = vec![0, 1, 2];
     let mut next = 3;
     let pick = |rng: &mut SmallRng, vals: &Vec<usize>| vals[rng.gen_range(0..vals.len())];
     for _ in 0..n {
         let d = next;
         next += 1;
-        match rng.gen_range(0..10) {
+        match rng.gen_range(0..16) {
+            10 => {
+                // Overflow-checking arithmetic: the wrapped result plus the flag.
+                let op = OVERFLOW[rng.gen_range(0..OVERFLOW.len())];
+                let (a, b) = (pick(rng, &vals), pick(rng, &vals));
+                s.push_str(&format!(
+                    "    v{d}_r, v{d}_f = {op} v{a}, v{b}\n    v{d}_z = uextend.i32 v{d}_f\n    v{d}_s = ishl_imm v{d}_z, 7\n    v{d} = bxor v{d}_r, v{d}_s\n"
+                ));
+            }
+            11 => {
+                // Division by a divisor forced positive and odd (no trap).
+                let op = DIV[rng.gen_range(0..DIV.len())];
+                let (a, b) = (pick(rng, &vals), pick(rng, &vals));
+                s.push_str(&format!(
+                    "    v{d}_p = band_imm v{b}, 0x7fffffff\n    v{d}_q = bor_imm v{d}_p, 1\n    v{d} = {op} v{a}, v{d}_q\n"
+                ));
+            }
+            12 => {
+                let (a, b) = (pick(rng, &vals), pick(rng, &vals));
+                s.push_str(&format!("    v{d} = call fn0(v{a}, v{b})\n"));
+            }
+            13 => {
+                // if/else diamond joined by a block parameter.
+                let cc = CC[rng.gen_range(0..CC.len())];
+                let (a, b, x, y) = (
+                    pick(rng, &vals),
+                    pick(rng, &vals),
+                    pick(rng, &vals),
+                    pick(rng, &vals),
+                );
+                let (o1, o2) = (
+                    BIN[rng.gen_range(0..BIN.len())],
+                    BIN[rng.gen_range(0..BIN.len())],
+                );
+                let (t, f, j) = (block, block + 1, block + 2);
+                block += 3;
+                s.push_str(&format!(
+                    "    v{d}_c = icmp {cc} v{a}, v{b}\n    brif v{d}_c, block{t}, block{f}\nblock{t}:\n    v{d}_t = {o1} v{x}, v{y}\n    jump block{j}(v{d}_t)\nblock{f}:\n    v{d}_f = {o2} v{y}, v{x}\n    jump block{j}(v{d}_f)\nblock{j}(v{d}: i32):\n"
+                ));
+            }
+            14 => {
+                // A switch: br_table over a masked index, each case its own operation.
+                let cases = rng.gen_range(1..6);
+                let (a, x, y) = (pick(rng, &vals), pick(rng, &vals), pick(rng, &vals));
+                let mask = rng.gen_range(1..8u32);
+                let j = block + cases + 1;
+                let targets: Vec<String> = (0..cases)
+                    .map(|c| format!("block{}", block + 1 + c))
+                    .collect();
+                s.push_str(&format!(
+                    "    v{d}_i = band_imm v{a}, {mask}\n    br_table v{d}_i, block{block}, [{}]\n",
+                    targets.join(", ")
+                ));
+                for c in 0..=cases {
+                    let op = BIN[rng.gen_range(0..BIN.len())];
+                    s.push_str(&format!(
+                        "block{}:\n    v{d}_{c} = {op} v{x}, v{y}\n    jump block{j}(v{d}_{c})\n",
+                        block + c
+                    ));
+                }
+                s.push_str(&format!("block{j}(v{d}: i32):\n"));
+                block = j + 1;
+            }
+            15 => {
+                // An overflow flag branched on directly (fused into b<cc>).
+                let op = OVERFLOW[rng.gen_range(0..OVERFLOW.len())];
+                let (a, b) = (pick(rng, &vals), pick(rng, &vals));
+                let (t, j) = (block, block + 1);
+                block += 2;
+                s.push_str(&format!(
+                    "    v{d}_r, v{d}_f = {op} v{a}, v{b}\n    brif v{d}_f, block{t}, block{j}(v{d}_r)\nblock{t}:\n    v{d}_k = iconst.i32 0x5a5a\n    jump block{j}(v{d}_k)\nblock{j}(v{d}: i32):\n"
+                ));
+            }
             0..=4 => {
                 let op = BIN[rng.gen_range(0..BIN.len())];
                 let (a, b) = (pick(rng, &vals), pick(rng, &vals));
@@ -122,16 +226,30 @@ fn renumber(s: &str) -> String {
     out
 }
 
-fn host_run(module: &mut JITModule, func: &cranelift_codegen::ir::Function, args: [u32; 3]) -> u32 {
-    let id = module.declare_anonymous_function(&func.signature).unwrap();
-    let mut ctx = module.make_context();
-    ctx.func = func.clone();
-    module.define_function(id, &mut ctx).unwrap();
+/// Compiles the program (`%h`, `%f`) for the host; returns `%f`.
+fn host_compile(
+    module: &mut JITModule,
+    helper: &cranelift_codegen::ir::Function,
+    func: &cranelift_codegen::ir::Function,
+) -> extern "C" fn(u32, u32, u32) -> u32 {
+    use cranelift_codegen::ir::{ExternalName, UserExternalName};
+    let hid = module
+        .declare_anonymous_function(&helper.signature)
+        .unwrap();
+    let mut f = func.clone();
+    let fr = f.dfg.ext_funcs.keys().next().expect("fn0");
+    let r = f.declare_imported_user_function(UserExternalName::new(0, hid.as_u32()));
+    f.dfg.ext_funcs[fr].name = ExternalName::user(r);
+    let id = module.declare_anonymous_function(&f.signature).unwrap();
+    for (fid, body) in [(hid, helper.clone()), (id, f)] {
+        let mut ctx = module.make_context();
+        ctx.func = body;
+        module.define_function(fid, &mut ctx).unwrap();
+    }
     module.finalize_definitions().unwrap();
     let ptr = module.get_finalized_function(id);
     // SAFETY: just compiled for the host with signature (i32, i32, i32) -> i32 (System V).
-    let f: extern "C" fn(u32, u32, u32) -> u32 = unsafe { std::mem::transmute(ptr) };
-    f(args[0], args[1], args[2])
+    unsafe { std::mem::transmute(ptr) }
 }
 
 #[test]
@@ -145,8 +263,15 @@ fn codegen_fuzz_against_cranelift_host() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5eed);
     let mut rng = SmallRng::seed_from_u64(seed);
+    let secs: u64 = std::env::var("BEAMJIT_FUZZ_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(u64::MAX);
+    let start = std::time::Instant::now();
     let mut flags = settings::builder();
     flags.set("opt_level", "none").unwrap();
+    // x86-64 tail calls need frame pointers.
+    flags.set("preserve_frame_pointers", "true").unwrap();
     let isa = cranelift_native::builder()
         .unwrap()
         .finish(settings::Flags::new(flags))
@@ -155,20 +280,43 @@ fn codegen_fuzz_against_cranelift_host() {
         isa,
         cranelift_module::default_libcall_names(),
     ));
+    let mut done = 0;
+    let mut runs = 0;
     for i in 0..iters {
+        if start.elapsed().as_secs() >= secs {
+            break;
+        }
         let n = rng.gen_range(1..30);
         let text = random_function(&mut rng, n);
-        let func = support::parse(&text);
+        let funcs = cranelift_reader::parse_functions(&text)
+            .unwrap_or_else(|e| panic!("iteration {i}: {e}\n{text}"));
+        let program: Vec<(SymbolName, CompiledCode)> = funcs
+            .iter()
+            .map(|f| {
+                let c = compile(f, &support::FLAGS)
+                    .unwrap_or_else(|e| panic!("iteration {i}: {e}\n{text}"));
+                (SymbolName::of_function(f), c)
+            })
+            .collect();
+        let host = host_compile(&mut module, &funcs[0], &funcs[1]);
         for _ in 0..3 {
             let args: [u32; 3] = [edge(&mut rng), edge(&mut rng), edge(&mut rng)];
-            let want = host_run(&mut module, &func, args);
-            let got = support::run_func(&func, &args).0;
+            let want = host(args[0], args[1], args[2]);
+            let got = support::run_program_checked(&program, 1, &args)
+                .unwrap_or_else(|sig| panic!("iteration {i}: signal {sig}\n{text}"))
+                .0;
             assert_eq!(
                 got, want,
-                "iteration {i}, args {args:x?}, function:\n{text}"
+                "iteration {i}, seed {seed}, args {args:x?}, program:\n{text}"
             );
+            runs += 1;
         }
+        done += 1;
     }
+    eprintln!(
+        "fuzz: {done} programs, {runs} runs agree (seed {seed}, {} s)",
+        start.elapsed().as_secs()
+    );
 }
 
 fn edge(rng: &mut SmallRng) -> u32 {
