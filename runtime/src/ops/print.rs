@@ -232,6 +232,11 @@ pub fn write_binary(b: &view::Bits, out: &mut String) {
 /// Returns the even candidate in that case.
 fn tie_to_even(f: f64, digits: &str, sci_exp: i64) -> Option<String> {
     let n = digits.len();
+    // Both n-digit neighbours can read back as the same double only when n-digit steps
+    // are as fine as the double spacing (2^-52 relative): never below 15 digits.
+    if n < 15 {
+        return None;
+    }
     // Exact decimal expansion (a double has at most 767 significant digits).
     let exact = format!("{:.800e}", f);
     let (m, e) = exact.split_once('e')?;
