@@ -249,3 +249,21 @@ fn errors_inside_decompressed_literals_say_so() {
         "{e}"
     );
 }
+
+#[test]
+fn legacy_latin1_atom_chunk() {
+    let good = lists_beam();
+    let reference = decode(&good).unwrap();
+    // The same table under the pre-OTP 21 name `Atom` (Latin-1; lists' atoms are ASCII).
+    let mut cs = chunks(&good);
+    cs.iter_mut().find(|(id, _)| id == b"AtU8").unwrap().0 = *b"Atom";
+    let m = decode(&build_module(&cs)).unwrap();
+    assert_eq!(m.atoms, reference.atoms);
+    assert_eq!(m.functions, reference.functions);
+    // A Latin-1 byte becomes the same character in UTF-8.
+    let c = cs.iter_mut().find(|(id, _)| id == b"Atom").unwrap();
+    let len = c.1[4] as usize;
+    c.1[5 + len - 1] = 0xe9; // last character of the module name -> 'é'
+    let m = decode(&build_module(&cs)).unwrap();
+    assert_eq!(m.name(), "listé");
+}
