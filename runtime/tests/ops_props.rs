@@ -234,7 +234,9 @@ fn decoder_never_panics_on_damaged_input() {
     let mut gen = Gen::new(99);
     let mut a = LiteralArea::new();
     let mut cases = 0;
-    for _ in 0..150 {
+    // Fewer terms under qemu-arm, where this loop is ~70x slower than on the host.
+    let terms = if cfg!(target_arch = "arm") { 40 } else { 150 };
+    for _ in 0..terms {
         let mut g = gen.term(3);
         let t = build(&mut g, &mut a);
         let bytes = etf::encode(t).unwrap();
@@ -255,7 +257,7 @@ fn decoder_never_panics_on_damaged_input() {
             cases += 1;
         }
     }
-    assert!(cases > 5000, "{cases}");
+    assert!(cases > 30 * terms, "{cases}");
 }
 
 /// Code info for funs and exports, as a loader would register it.
