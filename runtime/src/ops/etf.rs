@@ -1,6 +1,6 @@
 //! The external term format: [`encode`] (`term_to_binary/1` of OTP 25, byte for byte) and
-//! [`decode`] (`binary_to_term/1`, into any [`Alloc`]: a literal area for the loader, a
-//! heap or fragment at run time).
+//! [`decode`] (`binary_to_term/1`, into any [`crate::heap::Alloc`]: a literal area for the
+//! loader, a heap or fragment at run time).
 //!
 //! Tag numbers are facts from OTP's `erts/emulator/beam/external.h` and the "External Term
 //! Format" chapter of the ERTS user's guide. What OTP 25's encoder picks, checked with
@@ -16,8 +16,9 @@
 //! - pids, ports, refs: `NEW_PID_EXT`, `NEW_PORT_EXT`, `NEWER_REFERENCE_EXT`; the local
 //!   node is `nonode@nohost` with creation 0 (a node that is not distributed).
 //!
-//! Decoding is in [`decode`](mod@decode). Both directions work on explicit stacks (no recursion on nesting depth). The decoder
-//! never trusts a length: every read is bounds-checked and errors name the byte offset.
+//! The decoder lives in `etf/decode.rs`. Both directions work on explicit stacks (no
+//! recursion on nesting depth). The decoder never trusts a length: every read is
+//! bounds-checked and errors name the byte offset.
 
 use super::compare::{cell, elements};
 use super::view::{self, class, Class, Num, TermError};

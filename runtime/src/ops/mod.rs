@@ -1,5 +1,5 @@
-//! Term operations: Erlang term order and equality ([`compare`]), `io_lib:format` `~w`
-//! ([`print`]) and `~p` ([`pretty`]) printing, the external term format ([`etf`]) and
+//! Term operations: Erlang term order and equality ([`compare`](mod@compare)), `io_lib:format` `~w`
+//! ([`print`](mod@print)) and `~p` ([`pretty`]) printing, the external term format ([`etf`]) and
 //! `erlang:phash2` ([`hash`]), all checked against OTP 25's `erl` by
 //! `runtime/tests/ops_erl_oracle.rs`; [`view`] has the shared term readers. The rules are
 //! summarised in docs/terms.md.
