@@ -17,6 +17,7 @@ fn arg_bits(v: &DataValue) -> Result<u64, String> {
         DataValue::I8(x) => *x as i64 as u64,
         DataValue::I16(x) => *x as i64 as u64,
         DataValue::I32(x) => *x as i64 as u64,
+        DataValue::I64(x) => *x as u64,
         other => return Err(format!("unsupported argument {other:?}")),
     })
 }
@@ -26,6 +27,7 @@ fn result_value(ty: types::Type, bits: u64) -> Result<DataValue, String> {
         types::I8 => DataValue::I8(bits as u8 as i8),
         types::I16 => DataValue::I16(bits as u16 as i16),
         types::I32 => DataValue::I32(bits as u32 as i32),
+        types::I64 => DataValue::I64(bits as i64),
         other => return Err(format!("unsupported result type {other}")),
     })
 }

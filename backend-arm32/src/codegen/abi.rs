@@ -14,6 +14,7 @@
 //! r12 (ip) is the scratch register outside the allocator (moves regalloc2 cannot do in
 //! one instruction, masked shift amounts, call targets loaded from the literal pool).
 
+use cranelift_codegen::ir::Type;
 use cranelift_codegen::isa::CallConv;
 use regalloc2::{MachineEnv, PReg, PRegSet, RegClass};
 
@@ -51,11 +52,19 @@ pub fn is_tail(cc: CallConv) -> bool {
     cc == CallConv::Tail
 }
 
-/// Locations of `n` integer parameters (or results, `results = true`) under `cc`;
-/// `Err` says why the signature does not fit.
-pub fn locations(cc: CallConv, n: usize, results: bool) -> Result<Vec<Loc>, String> {
+/// Locations of parameters (or results, `results = true`) of types `tys` under `cc`: one
+/// location per 32-bit half, low half first (an i64 takes an even/odd register pair or an
+/// 8-byte-aligned stack slot, AAPCS §6.5). `Err` says why the signature does not fit.
+pub fn locations(cc: CallConv, tys: &[Type], results: bool) -> Result<Vec<Vec<Loc>>, String> {
     let what = if results { "results" } else { "parameters" };
+    if let Some(t) = tys.iter().find(|t| !(t.is_int() && t.bits() <= 64)) {
+        return Err(format!("{what} of type {t}"));
+    }
+    let n = tys.len();
     if is_tail(cc) {
+        if tys.iter().any(|t| t.bits() > 32) {
+            return Err(format!("i64 {what} in the tail convention"));
+        }
         if n > 8 {
             return Err(format!(
                 "{n} {what} in the tail convention (at most 8: r10, r11, r9, r8, r0-r3)"
@@ -63,33 +72,44 @@ pub fn locations(cc: CallConv, n: usize, results: bool) -> Result<Vec<Loc>, Stri
         }
         return Ok((0..n)
             .map(|i| {
-                Loc::Reg(if i < 4 {
+                vec![Loc::Reg(if i < 4 {
                     PINNED[i]
                 } else {
                     INT_ARG_REGS[i - 4]
-                })
+                })]
             })
             .collect());
     }
-    if results {
-        if n > 4 {
-            return Err(format!("{n} results (at most 4: r0-r3)"));
-        }
-        return Ok((0..n).map(|i| Loc::Reg(INT_ARG_REGS[i])).collect());
-    }
-    let stack = n.saturating_sub(4) as u32 * 4;
-    if stack > MAX_STACK_ARG_BYTES {
-        return Err(format!("{n} parameters ({stack} bytes of stack arguments)"));
-    }
-    Ok((0..n)
-        .map(|i| {
-            if i < 4 {
-                Loc::Reg(INT_ARG_REGS[i])
+    let mut ncrn = 0u8;
+    let mut nsaa = 0u32;
+    let mut out = Vec::with_capacity(n);
+    for t in tys {
+        if t.bits() > 32 {
+            ncrn = (ncrn + 1) & !1;
+            if ncrn <= 2 {
+                out.push(vec![Loc::Reg(ncrn), Loc::Reg(ncrn + 1)]);
+                ncrn += 2;
             } else {
-                Loc::Stack((i as u32 - 4) * 4)
+                ncrn = 4;
+                nsaa = nsaa.next_multiple_of(8);
+                out.push(vec![Loc::Stack(nsaa), Loc::Stack(nsaa + 4)]);
+                nsaa += 8;
             }
-        })
-        .collect())
+        } else if ncrn < 4 {
+            out.push(vec![Loc::Reg(ncrn)]);
+            ncrn += 1;
+        } else {
+            out.push(vec![Loc::Stack(nsaa)]);
+            nsaa += 4;
+        }
+    }
+    if results && nsaa > 0 {
+        return Err(format!("{n} results (they must fit r0-r3)"));
+    }
+    if nsaa > MAX_STACK_ARG_BYTES {
+        return Err(format!("{n} parameters ({nsaa} bytes of stack arguments)"));
+    }
+    Ok(out)
 }
 
 /// Registers a call to a function of convention `cc` may overwrite (lr and ip are never

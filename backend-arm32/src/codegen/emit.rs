@@ -444,6 +444,138 @@ impl Emitter<'_> {
         Ok(())
     }
 
+    /// i64 add/sub/mul on (lo, hi) pairs; `d.0` and `d.1` never share a register with
+    /// an input (early defs).
+    fn arith64(
+        &mut self,
+        op: super::vcode::Op64,
+        d: (Reg, Reg),
+        a: (Reg, Reg),
+        b: (Reg, Reg),
+    ) -> Result<(), CodegenError> {
+        use super::vcode::Op64;
+        match op {
+            Op64::Add => {
+                self.dp(DpOp::Add, true, d.0, a.0, AOp2::Reg(b.0))?;
+                self.dp(DpOp::Adc, false, d.1, a.1, AOp2::Reg(b.1))
+            }
+            Op64::Sub => {
+                self.dp(DpOp::Sub, true, d.0, a.0, AOp2::Reg(b.0))?;
+                self.dp(DpOp::Sbc, false, d.1, a.1, AOp2::Reg(b.1))
+            }
+            Op64::Mul => {
+                // (ah*2^32 + al)(bh*2^32 + bl) mod 2^64 = al*bl + 2^32 (al*bh + ah*bl)
+                self.inst(Inst::LongMul {
+                    cond: Cond::Al,
+                    op: asm::LongMulOp::Umull,
+                    s: false,
+                    rdlo: d.0,
+                    rdhi: d.1,
+                    rn: a.0,
+                    rm: b.0,
+                })?;
+                for (x, y) in [(a.0, b.1), (a.1, b.0)] {
+                    self.inst(Inst::Mla {
+                        cond: Cond::Al,
+                        s: false,
+                        rd: d.1,
+                        rn: x,
+                        rm: y,
+                        ra: d.1,
+                    })?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Sets the flags for an i64 compare; returns the condition that holds when `a cc b`.
+    fn cmp64(&mut self, cc: IntCC, a: (Reg, Reg), b: (Reg, Reg)) -> Result<Cond, CodegenError> {
+        use cranelift_codegen::ir::condcodes::IntCC::*;
+        if matches!(cc, Equal | NotEqual) {
+            self.dp(DpOp::Cmp, true, a.1, a.1, AOp2::Reg(b.1))?;
+            self.dp_cmp_cond(Cond::Eq, DpOp::Cmp, a.0, AOp2::Reg(b.0))?;
+            return Ok(cond_of(cc));
+        }
+        // x < y as a 64-bit subtraction x - y (CMP low, SBCS high): LT/GE signed, LO/HS
+        // unsigned. Greater-than forms swap the operands.
+        let swap = matches!(
+            cc,
+            SignedGreaterThan
+                | SignedLessThanOrEqual
+                | UnsignedGreaterThan
+                | UnsignedLessThanOrEqual
+        );
+        let (x, y) = if swap { (b, a) } else { (a, b) };
+        self.dp(DpOp::Cmp, true, x.0, x.0, AOp2::Reg(y.0))?;
+        let ip = self.ip()?;
+        self.dp(DpOp::Sbc, true, ip, x.1, AOp2::Reg(y.1))?;
+        Ok(match cc {
+            SignedLessThan | SignedGreaterThan => Cond::Lt,
+            SignedGreaterThanOrEqual | SignedLessThanOrEqual => Cond::Ge,
+            UnsignedLessThan | UnsignedGreaterThan => Cond::Lo,
+            _ => Cond::Hs,
+        })
+    }
+
+    /// i64 shift by a constant `n` < 64 on (lo, hi); the destinations never share a
+    /// register with the inputs (early defs).
+    fn shift64(
+        &mut self,
+        op: ShiftOp,
+        n: u8,
+        d: (Reg, Reg),
+        a: (Reg, Reg),
+    ) -> Result<(), CodegenError> {
+        let sh = |rm: Reg, shift: Shift, amount: u8| {
+            if amount == 0 {
+                AOp2::Reg(rm)
+            } else {
+                AOp2::RegShiftImm { rm, shift, amount }
+            }
+        };
+        let mov = |e: &mut Self, rd: Reg, op2: AOp2| e.dp(DpOp::Mov, false, rd, rd, op2);
+        let orr = |e: &mut Self, rd: Reg, op2: AOp2| e.dp(DpOp::Orr, false, rd, rd, op2);
+        match (op, n) {
+            (_, 0) => {
+                mov(self, d.0, AOp2::Reg(a.0))?;
+                mov(self, d.1, AOp2::Reg(a.1))
+            }
+            (ShiftOp::Ishl, 1..=31) => {
+                mov(self, d.1, sh(a.1, Shift::Lsl, n))?;
+                orr(self, d.1, sh(a.0, Shift::Lsr, 32 - n))?;
+                mov(self, d.0, sh(a.0, Shift::Lsl, n))
+            }
+            (ShiftOp::Ishl, _) => {
+                mov(self, d.1, sh(a.0, Shift::Lsl, n - 32))?;
+                mov(self, d.0, self.imm(0)?)
+            }
+            (ShiftOp::Ushr | ShiftOp::Sshr, 1..=31) => {
+                let k = if op == ShiftOp::Sshr {
+                    Shift::Asr
+                } else {
+                    Shift::Lsr
+                };
+                mov(self, d.0, sh(a.0, Shift::Lsr, n))?;
+                orr(self, d.0, sh(a.1, Shift::Lsl, 32 - n))?;
+                mov(self, d.1, sh(a.1, k, n))
+            }
+            (ShiftOp::Ushr, _) => {
+                mov(self, d.0, sh(a.1, Shift::Lsr, n - 32))?;
+                mov(self, d.1, self.imm(0)?)
+            }
+            (ShiftOp::Sshr, _) => {
+                mov(self, d.0, sh(a.1, Shift::Asr, n - 32))?;
+                mov(self, d.1, sh(a.1, Shift::Asr, 31))
+            }
+            (ShiftOp::Rotl | ShiftOp::Rotr, _) => Err(CodegenError::Unsupported {
+                func: self.func.to_string(),
+                inst: format!("{op:?}"),
+                ty: "i64".into(),
+            }),
+        }
+    }
+
     /// The overflow-checking operations: the flags end up with `op.cond()` = overflow.
     fn overflow(&mut self, op: OverflowOp, rd: Reg, rn: Reg, rm: Reg) -> Result<(), CodegenError> {
         match op {
@@ -805,6 +937,39 @@ impl Emitter<'_> {
                         .map_err(|e| self.asm_err(e))?;
                 }
                 Ok(())
+            }
+            MInst::Arith64 { op, .. } => {
+                let (al, ah, bl, bh) = (
+                    self.r(allocs, 0)?,
+                    self.r(allocs, 1)?,
+                    self.r(allocs, 2)?,
+                    self.r(allocs, 3)?,
+                );
+                let (dl, dh) = (self.r(allocs, 4)?, self.r(allocs, 5)?);
+                self.arith64(*op, (dl, dh), (al, ah), (bl, bh))
+            }
+            MInst::Neg64 { .. } => {
+                let (al, ah) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
+                let (dl, dh) = (self.r(allocs, 2)?, self.r(allocs, 3)?);
+                self.dp(DpOp::Rsb, true, dl, al, self.imm(0)?)?;
+                self.dp(DpOp::Rsc, false, dh, ah, self.imm(0)?)
+            }
+            MInst::Icmp64 { cc, .. } => {
+                let (al, ah, bl, bh) = (
+                    self.r(allocs, 0)?,
+                    self.r(allocs, 1)?,
+                    self.r(allocs, 2)?,
+                    self.r(allocs, 3)?,
+                );
+                let rd = self.r(allocs, 4)?;
+                let c = self.cmp64(*cc, (al, ah), (bl, bh))?;
+                self.dp(DpOp::Mov, false, rd, rd, self.imm(0)?)?;
+                self.dp_cond(c, DpOp::Mov, rd, self.imm(1)?)
+            }
+            MInst::Shift64 { op, n, .. } => {
+                let (al, ah) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
+                let (dl, dh) = (self.r(allocs, 2)?, self.r(allocs, 3)?);
+                self.shift64(*op, *n, (dl, dh), (al, ah))
             }
             MInst::DivCheck { op, bits, .. } => {
                 let (rn, rm) = (self.r(allocs, 0)?, self.r(allocs, 1)?);

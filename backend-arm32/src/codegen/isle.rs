@@ -3,14 +3,16 @@
 //! `Context` trait implemented here for every extern extractor and constructor.
 
 use super::lower::LowerCtx;
-pub use super::vcode::{AluOp, DivOp, MemKind, Operand2, OverflowOp, ShiftAmt, ShiftOp, UnOp};
+pub use super::vcode::{
+    AluOp, DivOp, MemKind, Op64, Operand2, OverflowOp, ShiftAmt, ShiftOp, UnOp,
+};
 use super::vcode::{CallDest, MInst};
 use super::SymbolName;
 pub use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 pub use cranelift_codegen::ir::immediates::{
     Ieee128, Ieee16, Ieee32, Ieee64, Imm64, Offset32, Uimm8,
 };
-pub use cranelift_codegen::ir::types::{I16, I32, I8};
+pub use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 pub use cranelift_codegen::ir::{
     AtomicRmwOp, BlockCall, Constant, DynamicStackSlot, ExceptionTable, FuncRef, GlobalValue,
     Immediate, Inst, InstructionData, JumpTable, MemFlags, Opcode, SigRef, StackSlot, TrapCode,
@@ -26,6 +28,8 @@ pub type ValueArray3 = [Value; 3];
 pub type BlockArray2 = [BlockCall; 2];
 /// A virtual register (ISLE's `Reg`).
 pub type Reg = regalloc2::VReg;
+/// The (low word, high word) registers of an i64 (ISLE's `RegPair`).
+pub type RegPair = (Reg, Reg);
 
 #[allow(
     dead_code,
@@ -306,6 +310,75 @@ impl generated::Context for LowerCtx<'_> {
     }
     fn overflow(&mut self, arg0: Inst, arg1: &OverflowOp, arg2: Reg, arg3: Reg) -> Unit {
         self.lower_overflow(arg0, *arg1, arg2, arg3);
+    }
+    fn put_in_pair(&mut self, arg0: Value) -> RegPair {
+        self.use_pair(arg0)
+    }
+    fn output_pair(&mut self, arg0: Inst, arg1: RegPair) -> Unit {
+        self.define_pair(arg0, 0, arg1.0, arg1.1);
+    }
+    fn output2(&mut self, arg0: Inst, arg1: Reg, arg2: Reg) -> Unit {
+        self.define_nth(arg0, 0, arg1);
+        self.define_nth(arg0, 1, arg2);
+    }
+    fn mk_pair(&mut self, arg0: Reg, arg1: Reg) -> RegPair {
+        (arg0, arg1)
+    }
+    fn pair_lo(&mut self, arg0: RegPair) -> Reg {
+        arg0.0
+    }
+    fn pair_hi(&mut self, arg0: RegPair) -> Reg {
+        arg0.1
+    }
+    fn imm64_lo(&mut self, arg0: Imm64) -> u32 {
+        arg0.bits() as u32
+    }
+    fn imm64_hi(&mut self, arg0: Imm64) -> u32 {
+        (arg0.bits() >> 32) as u32
+    }
+    fn arith64(&mut self, arg0: &Op64, arg1: RegPair, arg2: RegPair) -> RegPair {
+        let rd = (self.new_vreg(), self.new_vreg());
+        self.push(MInst::Arith64 {
+            op: *arg0,
+            rd,
+            a: arg1,
+            b: arg2,
+        });
+        rd
+    }
+    fn neg64(&mut self, arg0: RegPair) -> RegPair {
+        let rd = (self.new_vreg(), self.new_vreg());
+        self.push(MInst::Neg64 { rd, a: arg0 });
+        rd
+    }
+    fn icmp64(&mut self, arg0: &IntCC, arg1: RegPair, arg2: RegPair) -> Reg {
+        let rd = self.new_vreg();
+        self.push(MInst::Icmp64 {
+            cc: *arg0,
+            rd,
+            a: arg1,
+            b: arg2,
+        });
+        rd
+    }
+    fn shift64_imm(&mut self, arg0: &ShiftOp, arg1: RegPair, arg2: u32) -> RegPair {
+        let rd = (self.new_vreg(), self.new_vreg());
+        self.push(MInst::Shift64 {
+            op: *arg0,
+            n: (arg2 % 64) as u8,
+            rd,
+            a: arg1,
+        });
+        rd
+    }
+    fn load64(&mut self, arg0: Reg, arg1: i32) -> RegPair {
+        let lo = self.load_mem(&MemKind::W32, arg0, arg1);
+        let hi = self.load_mem(&MemKind::W32, arg0, arg1.wrapping_add(4));
+        (lo, hi)
+    }
+    fn store64(&mut self, arg0: RegPair, arg1: Reg, arg2: i32) -> Unit {
+        self.store_mem(&MemKind::W32, arg0.0, arg1, arg2);
+        self.store_mem(&MemKind::W32, arg0.1, arg1, arg2.wrapping_add(4));
     }
     fn lower_return(&mut self, arg0: ValueSlice) -> Unit {
         let (list, off) = arg0;

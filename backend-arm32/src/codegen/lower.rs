@@ -23,6 +23,8 @@ use super::{CodegenError, Flags, SymbolName};
 pub struct LowerCtx<'f> {
     pub(crate) func: &'f Function,
     value_vregs: HashMap<Value, VReg>,
+    /// The high-word registers of i64 values (the low word is in `value_vregs`).
+    hi_vregs: HashMap<Value, VReg>,
     used: HashMap<Value, bool>,
     aliases: HashMap<VReg, VReg>,
     next_vreg: usize,
@@ -52,19 +54,74 @@ impl<'f> LowerCtx<'f> {
         r
     }
 
-    /// The register of `v`, marking `v` as needed.
+    /// The registers of `v`: one, or (low word, high word) for an i64.
+    fn value_regs(&mut self, v: Value) -> Vec<VReg> {
+        let lo = self.value_vreg(v);
+        if self.func.dfg.value_type(v).bits() <= 32 {
+            return vec![lo];
+        }
+        let hi = match self.hi_vregs.get(&v) {
+            Some(&r) => r,
+            None => {
+                let r = self.new_vreg();
+                self.hi_vregs.insert(v, r);
+                r
+            }
+        };
+        vec![lo, hi]
+    }
+
+    /// The register of `v` (for an i64, its low word, which is what `ireduce` wants),
+    /// marking `v` as needed.
     pub(crate) fn use_value(&mut self, v: Value) -> VReg {
+        self.use_value_regs(v)[0]
+    }
+
+    /// All registers of `v` (two for an i64), marking `v` as needed.
+    pub(crate) fn use_value_regs(&mut self, v: Value) -> Vec<VReg> {
         let v = self.func.dfg.resolve_aliases(v);
         if let Err(e) = self.check_type(v) {
             self.fail(e);
         }
         self.used.insert(v, true);
-        self.value_vreg(v)
+        self.value_regs(v)
+    }
+
+    /// The (low, high) registers of an i64 value.
+    pub(crate) fn use_pair(&mut self, v: Value) -> (VReg, VReg) {
+        let r = self.use_value_regs(v);
+        if r.len() != 2 {
+            let e = self.unsupported_text(
+                format!("{v} used as an i64"),
+                self.func.dfg.value_type(v).to_string(),
+            );
+            self.fail(e);
+            let x = self.new_vreg();
+            return (r[0], x);
+        }
+        (r[0], r[1])
+    }
+
+    /// Makes (lo, hi) the registers of the i64 result `idx` of `inst`.
+    pub(crate) fn define_pair(&mut self, inst: ir::Inst, idx: usize, lo: VReg, hi: VReg) {
+        let res = self.func.dfg.inst_results(inst)[idx];
+        let regs = self.value_regs(res);
+        self.aliases.insert(regs[0], lo);
+        if let Some(&h) = regs.get(1) {
+            self.aliases.insert(h, hi);
+        }
+    }
+
+    /// Makes `reg` the register of the 32-bit-or-narrower result `idx` of `inst`.
+    pub(crate) fn define_nth(&mut self, inst: ir::Inst, idx: usize, reg: VReg) {
+        let res = self.func.dfg.inst_results(inst)[idx];
+        let vr = self.value_vreg(res);
+        self.aliases.insert(vr, reg);
     }
 
     fn check_type(&self, v: Value) -> Result<(), CodegenError> {
         let ty = self.func.dfg.value_type(v);
-        if ty.is_int() && ty.bits() <= 32 {
+        if ty.is_int() && ty.bits() <= 64 {
             return Ok(());
         }
         let inst = match self.func.dfg.value_def(v).inst() {
@@ -92,9 +149,17 @@ impl<'f> LowerCtx<'f> {
         }
     }
 
-    /// Makes `reg` the register of `inst`'s first result.
+    /// Makes `reg` the register of `inst`'s first result (32 bits or narrower: an i64
+    /// result needs [`LowerCtx::define_pair`]).
     pub(crate) fn define_result(&mut self, inst: ir::Inst, reg: VReg) {
         let res = self.func.dfg.inst_results(inst)[0];
+        if self.func.dfg.value_type(res).bits() > 32 {
+            let e = self.unsupported_text(
+                self.func.dfg.display_inst(inst).to_string(),
+                "i64 (no rule for this form)".into(),
+            );
+            return self.fail(e);
+        }
         let vr = self.value_vreg(res);
         self.aliases.insert(vr, reg);
     }
@@ -237,19 +302,30 @@ impl<'f> LowerCtx<'f> {
         }
     }
 
+    fn types_of(&self, vals: &[Value]) -> Vec<ir::Type> {
+        vals.iter().map(|&v| self.func.dfg.value_type(v)).collect()
+    }
+
+    /// Each value's registers paired with its register locations (stack ones skipped).
+    fn in_regs(&mut self, vals: &[Value], locs: Vec<Vec<Loc>>) -> Vec<(VReg, regalloc2::PReg)> {
+        let mut out = Vec::new();
+        for (&v, l) in vals.iter().zip(locs) {
+            for (r, loc) in self.use_value_regs(v).into_iter().zip(l) {
+                if let Loc::Reg(p) = loc {
+                    out.push((r, preg(p)));
+                }
+            }
+        }
+        out
+    }
+
     pub(crate) fn lower_return_values(&mut self, vals: &[Value]) {
-        let locs = match abi::locations(self.func.signature.call_conv, vals.len(), true) {
+        let tys = self.types_of(vals);
+        let locs = match abi::locations(self.func.signature.call_conv, &tys, true) {
             Ok(l) => l,
             Err(why) => return self.fail(self.signature_error(why)),
         };
-        let rets = vals
-            .iter()
-            .zip(locs)
-            .filter_map(|(&v, l)| match l {
-                Loc::Reg(r) => Some((self.use_value(v), preg(r))),
-                Loc::Stack(_) => None,
-            })
-            .collect();
+        let rets = self.in_regs(vals, locs);
         self.push(MInst::Ret { rets });
     }
 
@@ -274,31 +350,34 @@ impl<'f> LowerCtx<'f> {
         let cc = sig.call_conv;
         let results: Vec<Value> = self.func.dfg.inst_results(inst).to_vec();
         let (arg_locs, res_locs) = match (
-            abi::locations(cc, args.len(), false),
-            abi::locations(cc, results.len(), true),
+            abi::locations(cc, &self.types_of(args), false),
+            abi::locations(cc, &self.types_of(&results), true),
         ) {
             (Ok(a), Ok(r)) => (a, r),
             (Err(why), _) | (_, Err(why)) => return self.fail(self.signature_error(why)),
         };
         let mut uses = Vec::new();
         let mut stack_bytes = 0;
-        for (&a, loc) in args.iter().zip(arg_locs) {
-            let r = self.use_value(a);
-            match loc {
-                Loc::Reg(p) => uses.push((r, preg(p))),
-                Loc::Stack(off) => {
-                    self.push(MInst::StoreArg { rt: r, off });
-                    stack_bytes = stack_bytes.max(off + 4);
+        for (&a, locs) in args.iter().zip(arg_locs) {
+            for (r, loc) in self.use_value_regs(a).into_iter().zip(locs) {
+                match loc {
+                    Loc::Reg(p) => uses.push((r, preg(p))),
+                    Loc::Stack(off) => {
+                        self.push(MInst::StoreArg { rt: r, off });
+                        stack_bytes = stack_bytes.max(off + 4);
+                    }
                 }
             }
         }
         self.outgoing_args = self.outgoing_args.max(stack_bytes.next_multiple_of(8));
         let mut clobbers = abi::call_clobbers(cc);
         let mut defs = Vec::new();
-        for (&v, loc) in results.iter().zip(res_locs) {
-            if let Loc::Reg(p) = loc {
-                clobbers.remove(preg(p));
-                defs.push((self.value_vreg(v), preg(p)));
+        for (&v, locs) in results.iter().zip(res_locs) {
+            for (r, loc) in self.value_regs(v).into_iter().zip(locs) {
+                if let Loc::Reg(p) = loc {
+                    clobbers.remove(preg(p));
+                    defs.push((r, preg(p)));
+                }
             }
         }
         self.has_calls = true;
@@ -319,18 +398,11 @@ impl<'f> LowerCtx<'f> {
                 self.func.signature.call_conv, sig.call_conv
             )));
         }
-        let locs = match abi::locations(sig.call_conv, args.len(), false) {
+        let locs = match abi::locations(sig.call_conv, &self.types_of(args), false) {
             Ok(l) => l,
             Err(why) => return self.fail(self.signature_error(why)),
         };
-        let args = args
-            .iter()
-            .zip(locs)
-            .filter_map(|(&a, l)| match l {
-                Loc::Reg(p) => Some((self.use_value(a), preg(p))),
-                Loc::Stack(_) => None,
-            })
-            .collect();
+        let args = self.in_regs(args, locs);
         self.push(MInst::TailCall { dest, args });
     }
 
@@ -398,14 +470,18 @@ impl<'f> LowerCtx<'f> {
     /// The value arguments of a block call (exception-call results are not supported).
     fn block_call_args(&mut self, bc: ir::BlockCall) -> Result<Vec<VReg>, CodegenError> {
         let args: Vec<BlockArg> = bc.args(&self.func.dfg.value_lists).collect();
-        args.into_iter()
-            .map(|a| match a {
-                BlockArg::Value(v) => Ok(self.use_value(v)),
+        let mut out = Vec::new();
+        for a in args {
+            match a {
+                BlockArg::Value(v) => out.extend(self.use_value_regs(v)),
                 other => {
-                    Err(self.unsupported_text(format!("block argument {other:?}"), "-".into()))
+                    return Err(
+                        self.unsupported_text(format!("block argument {other:?}"), "-".into())
+                    )
                 }
-            })
-            .collect()
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -466,6 +542,7 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
     let mut ctx = LowerCtx {
         func,
         value_vregs: HashMap::new(),
+        hi_vregs: HashMap::new(),
         used: HashMap::new(),
         aliases: HashMap::new(),
         next_vreg: 0,
@@ -526,7 +603,22 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                             let (xr, yr) = ctx.cmp_operands(cc, xty, xr, yr);
                             Err((cc, xr, yr))
                         }
-                        (None, None) => Ok(Ok(ctx.use_value(arg))),
+                        (None, None) => {
+                            let regs = ctx.use_value_regs(arg);
+                            Ok(Ok(if regs.len() == 2 {
+                                // An i64 condition: non-zero iff either word is.
+                                let rd = ctx.new_vreg();
+                                ctx.push(MInst::Alu {
+                                    op: AluOp::Orr,
+                                    rd,
+                                    rn: regs[0],
+                                    op2: Operand2::Reg { rm: regs[1] },
+                                });
+                                rd
+                            } else {
+                                regs[0]
+                            }))
+                        }
                     };
                     // Each edge goes through its own block so the block-argument moves
                     // of one edge never run on the other (no critical edges).
@@ -553,7 +645,7 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                         },
                         Ok(Ok(rn)) => MInst::BrNonZero {
                             rn,
-                            bits: ty.bits() as u8,
+                            bits: ty.bits().min(32) as u8,
                             taken: edges[0],
                             not_taken: edges[1],
                         },
@@ -623,30 +715,26 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
             per_inst.push(std::mem::take(&mut ctx.cur));
         }
         let mut out: Vec<MInst> = per_inst.into_iter().rev().flatten().collect();
-        let params: Vec<VReg> = func
-            .dfg
-            .block_params(b)
-            .to_vec()
-            .into_iter()
-            .map(|p| {
-                ctx.check_type(p)?;
-                Ok(ctx.value_vreg(p))
-            })
-            .collect::<Result<_, CodegenError>>()?;
+        let mut params: Vec<VReg> = Vec::new();
+        let param_vals = func.dfg.block_params(b).to_vec();
+        for &p in &param_vals {
+            ctx.check_type(p)?;
+            params.extend(ctx.value_regs(p));
+        }
         if bi == 0 {
             // The entry block's parameters are the function arguments, defined in their
             // ABI registers by a pseudo-instruction (regalloc2 entry blocks have no params);
             // stacked ones are loaded from the caller's frame right after.
-            let locs =
-                abi::locations(func.signature.call_conv, params.len(), false).map_err(|why| {
-                    CodegenError::Signature {
-                        func: name.clone(),
-                        why,
-                    }
-                })?;
+            let tys: Vec<ir::Type> = param_vals.iter().map(|&p| func.dfg.value_type(p)).collect();
+            let locs = abi::locations(func.signature.call_conv, &tys, false).map_err(|why| {
+                CodegenError::Signature {
+                    func: name.clone(),
+                    why,
+                }
+            })?;
             let mut args = Vec::new();
             let mut loads = Vec::new();
-            for (&v, l) in params.iter().zip(locs) {
+            for (&v, l) in params.iter().zip(locs.into_iter().flatten()) {
                 match l {
                     Loc::Reg(r) => args.push((v, preg(r))),
                     Loc::Stack(off) => loads.push(MInst::LoadArg { rd: v, off }),

@@ -116,6 +116,17 @@ impl OverflowOp {
     }
 }
 
+/// 64-bit arithmetic on register pairs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op64 {
+    /// ADDS + ADC
+    Add,
+    /// SUBS + SBC
+    Sub,
+    /// UMULL + 2 MLA
+    Mul,
+}
+
 /// Integer condition, as A32 condition codes see a 32-bit compare.
 pub type IntCC = cranelift_codegen::ir::condcodes::IntCC;
 
@@ -263,6 +274,30 @@ pub enum MInst {
         rn: VReg,
         rm: VReg,
     },
+    /// `rd = a <op> b` on i64 register pairs (lo, hi). The low result word is written
+    /// before the high input words are read, so it is an early def.
+    Arith64 {
+        op: Op64,
+        rd: (VReg, VReg),
+        a: (VReg, VReg),
+        b: (VReg, VReg),
+    },
+    /// `rd = -a` on an i64 pair (RSBS + RSC).
+    Neg64 { rd: (VReg, VReg), a: (VReg, VReg) },
+    /// `rd = (a cc b) ? 1 : 0` on i64 pairs (CMP + CMPEQ, or CMP + SBCS).
+    Icmp64 {
+        cc: IntCC,
+        rd: VReg,
+        a: (VReg, VReg),
+        b: (VReg, VReg),
+    },
+    /// i64 shift by a constant `n` (< 64).
+    Shift64 {
+        op: ShiftOp,
+        n: u8,
+        rd: (VReg, VReg),
+        a: (VReg, VReg),
+    },
     /// An unconditional trap (a terminator).
     Trap { code: u16 },
     /// Trap if the low `bits` bits of `rn` are non-zero (`nonzero`) or zero.
@@ -285,6 +320,17 @@ pub enum MInst {
         taken: Block,
         not_taken: Block,
     },
+}
+
+/// A def whose register is written before the instruction's last read (so it may not
+/// share a register with any use).
+fn early_def(v: VReg) -> Operand {
+    Operand::new(
+        v,
+        regalloc2::OperandConstraint::Reg,
+        regalloc2::OperandKind::Def,
+        regalloc2::OperandPos::Early,
+    )
 }
 
 /// A VCode block.
@@ -426,6 +472,33 @@ impl MInst {
                 v
             }
             MInst::BrOverflow { .. } => vec![],
+            MInst::Arith64 { rd, a, b, .. } => vec![
+                Operand::reg_use(a.0),
+                Operand::reg_use(a.1),
+                Operand::reg_use(b.0),
+                Operand::reg_use(b.1),
+                early_def(rd.0),
+                early_def(rd.1),
+            ],
+            MInst::Neg64 { rd, a } => vec![
+                Operand::reg_use(a.0),
+                Operand::reg_use(a.1),
+                early_def(rd.0),
+                Operand::reg_def(rd.1),
+            ],
+            MInst::Icmp64 { rd, a, b, .. } => vec![
+                Operand::reg_use(a.0),
+                Operand::reg_use(a.1),
+                Operand::reg_use(b.0),
+                Operand::reg_use(b.1),
+                Operand::reg_def(*rd),
+            ],
+            MInst::Shift64 { rd, a, .. } => vec![
+                Operand::reg_use(a.0),
+                Operand::reg_use(a.1),
+                early_def(rd.0),
+                early_def(rd.1),
+            ],
             MInst::DivCheck { rn, rm, .. } => vec![Operand::reg_use(*rn), Operand::reg_use(*rm)],
             MInst::Trap { .. } => vec![],
             MInst::TrapIf { rn, .. } => vec![Operand::reg_use(*rn)],
@@ -528,6 +601,21 @@ impl MInst {
                 }
             }
             MInst::BrOverflow { .. } => {}
+            MInst::Arith64 { rd, a, b, .. } => {
+                for r in [&mut rd.0, &mut rd.1, &mut a.0, &mut a.1, &mut b.0, &mut b.1] {
+                    *r = f(*r);
+                }
+            }
+            MInst::Neg64 { rd, a } | MInst::Shift64 { rd, a, .. } => {
+                for r in [&mut rd.0, &mut rd.1, &mut a.0, &mut a.1] {
+                    *r = f(*r);
+                }
+            }
+            MInst::Icmp64 { rd, a, b, .. } => {
+                for r in [rd, &mut a.0, &mut a.1, &mut b.0, &mut b.1] {
+                    *r = f(*r);
+                }
+            }
             MInst::DivCheck { rn, rm, .. } => {
                 *rn = f(*rn);
                 *rm = f(*rm);
