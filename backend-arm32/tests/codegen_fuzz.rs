@@ -2,8 +2,8 @@
 //! compiled by our backend (run on ARM via qemu-arm) and by Cranelift's own host backend
 //! (cranelift-jit), and must return the same value for random inputs. The programs mix
 //! straight-line i32/i8/i16 arithmetic with overflow-checking ops, guarded division,
-//! if/else diamonds, `br_table` switches (values joined through block parameters) and
-//! calls to a second function (AAPCS or the tail convention).
+//! i64 register-pair arithmetic, if/else diamonds, `br_table` switches (values joined
+//! through block parameters) and calls to a second function (AAPCS or the tail convention).
 //! `BEAMJIT_FUZZ_ITERS` sets the number of programs (default: a small CI-sized count),
 //! `BEAMJIT_FUZZ_SECS` stops earlier after that many seconds, `BEAMJIT_FUZZ_SEED` the seed.
 
@@ -64,7 +64,19 @@ fn random_function(rng: &mut SmallRng, n: usize) -> String {
     for _ in 0..n {
         let d = next;
         next += 1;
-        match rng.gen_range(0..16) {
+        match rng.gen_range(0..17) {
+            16 => {
+                // i64 in register pairs: build a 64-bit value from two i32s, combine,
+                // shift by a constant, compare, and fold both words back to i32.
+                let op = ["iadd", "isub", "imul", "band", "bor", "bxor"][rng.gen_range(0..6)];
+                let sh = ["ishl", "ushr", "sshr"][rng.gen_range(0..3)];
+                let cc = CC[rng.gen_range(0..CC.len())];
+                let k = rng.gen_range(0..70);
+                let (a, b) = (pick(rng, &vals), pick(rng, &vals));
+                s.push_str(&format!(
+                    "    v{d}_a = uextend.i64 v{a}\n    v{d}_b = sextend.i64 v{b}\n    v{d}_32 = iconst.i32 32\n    v{d}_h = ishl v{d}_b, v{d}_32\n    v{d}_x = bor v{d}_a, v{d}_h\n    v{d}_y = {op} v{d}_x, v{d}_b\n    v{d}_k = iconst.i32 {k}\n    v{d}_s = {sh} v{d}_y, v{d}_k\n    v{d}_c = icmp {cc} v{d}_y, v{d}_s\n    v{d}_z = uextend.i32 v{d}_c\n    v{d}_u = ushr v{d}_s, v{d}_32\n    v{d}_l = ireduce.i32 v{d}_s\n    v{d}_w = ireduce.i32 v{d}_u\n    v{d}_q = bxor v{d}_l, v{d}_w\n    v{d} = iadd v{d}_q, v{d}_z\n"
+                ));
+            }
             10 => {
                 // Overflow-checking arithmetic: the wrapped result plus the flag.
                 let op = OVERFLOW[rng.gen_range(0..OVERFLOW.len())];
