@@ -64,7 +64,7 @@ pub(crate) fn add_with_carry(x: u32, y: u32, c: u32) -> (u32, u32, u32) {
 
 impl Sim {
     /// The shifter operand and its carry-out.
-    #[inline]
+    #[inline(always)]
     fn operand2(&self, op2: Operand2) -> (u32, u32) {
         let c = self.cpu.carry();
         match op2 {
@@ -78,7 +78,7 @@ impl Sim {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn exec_dp(
         &mut self,
         op: DpOp,
@@ -87,6 +87,10 @@ impl Sim {
         rn: u8,
         op2: Operand2,
     ) -> Result<Flow, Fault> {
+        let test_only = matches!(op, DpOp::Tst | DpOp::Teq | DpOp::Cmp | DpOp::Cmn);
+        if !s && !test_only {
+            return self.exec_dp_no_flags(op, rd, rn, op2);
+        }
         let (b, sc) = self.operand2(op2);
         let a = self.r(rn);
         let c = self.cpu.carry();
@@ -123,7 +127,6 @@ impl Sim {
                 (r, Some((co, v)))
             }
         };
-        let test_only = matches!(op, DpOp::Tst | DpOp::Teq | DpOp::Cmp | DpOp::Cmn);
         if s || test_only {
             let mut f = (res & N) | if res == 0 { Z } else { 0 };
             match arith {
@@ -137,6 +140,34 @@ impl Sim {
         }
         if rd == 15 {
             // ALUWritePC is BXWritePC in ARM state on ARMv7 (A2.3.2).
+            return self.bx_write_pc(res);
+        }
+        self.cpu.regs[rd as usize & 15] = res;
+        Ok(Flow::Next)
+    }
+
+    /// The common case without S: no carry-out, overflow or flags to compute (the same
+    /// results as AddWithCarry above, written as plain wrapping arithmetic).
+    #[inline(always)]
+    fn exec_dp_no_flags(&mut self, op: DpOp, rd: u8, rn: u8, op2: Operand2) -> Result<Flow, Fault> {
+        let b = self.operand2(op2).0;
+        let a = self.r(rn);
+        let c = self.cpu.carry();
+        let res = match op {
+            DpOp::And | DpOp::Tst => a & b,
+            DpOp::Eor | DpOp::Teq => a ^ b,
+            DpOp::Orr => a | b,
+            DpOp::Bic => a & !b,
+            DpOp::Mov => b,
+            DpOp::Mvn => !b,
+            DpOp::Sub | DpOp::Cmp => a.wrapping_sub(b),
+            DpOp::Rsb => b.wrapping_sub(a),
+            DpOp::Add | DpOp::Cmn => a.wrapping_add(b),
+            DpOp::Adc => a.wrapping_add(b).wrapping_add(c),
+            DpOp::Sbc => a.wrapping_add(!b).wrapping_add(c),
+            DpOp::Rsc => (!a).wrapping_add(b).wrapping_add(c),
+        };
+        if rd == 15 {
             return self.bx_write_pc(res);
         }
         self.cpu.regs[rd as usize & 15] = res;

@@ -32,10 +32,12 @@ impl Sim {
         (if am.pre { off_addr } else { base }, off_addr)
     }
 
+    #[cold]
     fn read_fault(&self, addr: u32, size: u32) -> Fault {
         self.fault(addr, FaultKind::WildRead { size })
     }
 
+    #[cold]
     fn write_fault(&self, addr: u32, size: u32) -> Fault {
         self.fault(addr, FaultKind::WildWrite { size })
     }
@@ -48,63 +50,66 @@ impl Sim {
         }
     }
 
+    /// LDR/LDRB/LDRH/LDRSB/LDRSH (kept out of `exec_mem` so the run loop dispatches to
+    /// it directly).
+    #[inline(always)]
+    pub(crate) fn exec_load(&mut self, size: Size, rt: u8, am: Addressing) -> Result<Flow, Fault> {
+        self.counters.loads += 1;
+        let (addr, wb) = self.address(am);
+        let v = match size {
+            Size::Word => self
+                .mem
+                .read_u32(addr)
+                .ok_or_else(|| self.read_fault(addr, 4))?,
+            Size::Byte => self
+                .mem
+                .read_u8(addr)
+                .ok_or_else(|| self.read_fault(addr, 1))? as u32,
+            Size::SByte => self
+                .mem
+                .read_u8(addr)
+                .ok_or_else(|| self.read_fault(addr, 1))? as i8 as u32,
+            Size::Half => self
+                .mem
+                .read_u16(addr)
+                .ok_or_else(|| self.read_fault(addr, 2))? as u32,
+            Size::SHalf => self
+                .mem
+                .read_u16(addr)
+                .ok_or_else(|| self.read_fault(addr, 2))? as i16 as u32,
+        };
+        if am.wb {
+            self.cpu.regs[am.rn as usize & 15] = wb;
+        }
+        if rt == 15 {
+            return self.bx_write_pc(v);
+        }
+        self.cpu.regs[rt as usize & 15] = v;
+        Ok(Flow::Next)
+    }
+
+    /// STR/STRB/STRH.
+    #[inline(always)]
+    pub(crate) fn exec_store(&mut self, size: Size, rt: u8, am: Addressing) -> Result<Flow, Fault> {
+        self.counters.stores += 1;
+        let (addr, wb) = self.address(am);
+        let v = self.r(rt);
+        let (ok, n) = match size {
+            Size::Word => (self.mem.write_u32(addr, v), 4),
+            Size::Byte | Size::SByte => (self.mem.write_u8(addr, v as u8), 1),
+            Size::Half | Size::SHalf => (self.mem.write_u16(addr, v as u16), 2),
+        };
+        if !ok {
+            return Err(self.write_fault(addr, n));
+        }
+        if am.wb {
+            self.cpu.regs[am.rn as usize & 15] = wb;
+        }
+        Ok(Flow::Next)
+    }
+
     pub(crate) fn exec_mem(&mut self, op: &Op) -> Result<Flow, Fault> {
         match *op {
-            Op::Load { size, rt, am } => {
-                self.counters.loads += 1;
-                let (addr, wb) = self.address(am);
-                let v = match size {
-                    Size::Word => self
-                        .mem
-                        .read_u32(addr)
-                        .ok_or_else(|| self.read_fault(addr, 4))?,
-                    Size::Byte => {
-                        self.mem
-                            .read_u8(addr)
-                            .ok_or_else(|| self.read_fault(addr, 1))? as u32
-                    }
-                    Size::SByte => self
-                        .mem
-                        .read_u8(addr)
-                        .ok_or_else(|| self.read_fault(addr, 1))?
-                        as i8 as u32,
-                    Size::Half => {
-                        self.mem
-                            .read_u16(addr)
-                            .ok_or_else(|| self.read_fault(addr, 2))? as u32
-                    }
-                    Size::SHalf => self
-                        .mem
-                        .read_u16(addr)
-                        .ok_or_else(|| self.read_fault(addr, 2))?
-                        as i16 as u32,
-                };
-                if am.wb {
-                    self.cpu.regs[am.rn as usize & 15] = wb;
-                }
-                if rt == 15 {
-                    return self.bx_write_pc(v);
-                }
-                self.cpu.regs[rt as usize & 15] = v;
-                Ok(Flow::Next)
-            }
-            Op::Store { size, rt, am } => {
-                self.counters.stores += 1;
-                let (addr, wb) = self.address(am);
-                let v = self.r(rt);
-                let (ok, n) = match size {
-                    Size::Word => (self.mem.write_u32(addr, v), 4),
-                    Size::Byte | Size::SByte => (self.mem.write_u8(addr, v as u8), 1),
-                    Size::Half | Size::SHalf => (self.mem.write_u16(addr, v as u16), 2),
-                };
-                if !ok {
-                    return Err(self.write_fault(addr, n));
-                }
-                if am.wb {
-                    self.cpu.regs[am.rn as usize & 15] = wb;
-                }
-                Ok(Flow::Next)
-            }
             Op::Ldrd { rt, am } => {
                 self.counters.loads += 1;
                 let (addr, wb) = self.address(am);

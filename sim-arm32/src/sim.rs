@@ -63,11 +63,15 @@ pub(crate) enum Flow {
     Stop(u32),
 }
 
+/// No cache page yet (see `CodeRegion::pages`).
+const NO_PAGE: u32 = u32::MAX;
+
 struct CodeRegion {
     base: u32,
     len: u32,
-    /// One entry per 4 KiB page, allocated when first executed.
-    pages: Vec<Vec<Decoded>>,
+    /// Per 4 KiB page, the index in `Sim::cache` of its first slot, or `NO_PAGE` until the
+    /// page is first executed.
+    pages: Vec<u32>,
 }
 
 /// An ARMv7-A A32 + VFPv3-D16 simulator over host memory below 4 GiB.
@@ -79,10 +83,13 @@ pub struct Sim {
     /// Event counters (reset them by assigning `Counters::default()`).
     pub counters: Counters,
     code: Vec<CodeRegion>,
-    /// Fast path: the page of the last fetch (base address, region, page index).
+    /// Decoded instructions of every executed code page, `PAGE_SLOTS` per page, in one
+    /// array so that the fast fetch path is a single indexed load.
+    cache: Vec<Decoded>,
+    /// Fast path: the page of the last fetch (its address and its first slot in `cache`).
+    /// `hot_base` is 1 (never a page address) when there is none.
     hot_base: u32,
-    hot_region: usize,
-    hot_page: usize,
+    hot_start: usize,
     redirects: HashMap<u32, usize>,
     host_fns: Vec<HostFn>,
     trace: Option<TraceFn>,
@@ -105,9 +112,9 @@ impl Sim {
             mem: Memory::new(),
             counters: Counters::default(),
             code: Vec::new(),
+            cache: Vec::new(),
             hot_base: 1,
-            hot_region: 0,
-            hot_page: 0,
+            hot_start: 0,
             redirects: HashMap::new(),
             host_fns: Vec::new(),
             trace: None,
@@ -142,7 +149,7 @@ impl Sim {
             self.code.push(CodeRegion {
                 base,
                 len,
-                pages: vec![Vec::new(); npages as usize],
+                pages: vec![NO_PAGE; npages as usize],
             });
         }
         Ok(())
@@ -159,6 +166,8 @@ impl Sim {
 
     /// Forgets the region starting at `base` (and its decoded code).
     pub fn remove_region(&mut self, base: u32) -> bool {
+        // The region's cache pages stay allocated but unreachable; a region registered
+        // later gets fresh ones.
         self.code.retain(|c| c.base != base);
         self.hot_base = 1;
         self.mem.remove_region(base).is_some()
@@ -177,9 +186,11 @@ impl Sim {
             while a < hi {
                 let page = ((a >> PAGE_SHIFT) - (c.base as u64 >> PAGE_SHIFT)) as usize;
                 let slot = ((a >> 2) as usize) & (PAGE_SLOTS - 1);
-                if let Some(p) = c.pages.get_mut(page) {
-                    if let Some(d) = p.get_mut(slot) {
-                        *d = Decoded::UNDECODED;
+                if let Some(&start) = c.pages.get(page) {
+                    if start != NO_PAGE {
+                        if let Some(d) = self.cache.get_mut(start as usize + slot) {
+                            *d = Decoded::UNDECODED;
+                        }
                     }
                 }
                 a += 4;
@@ -272,6 +283,15 @@ impl Sim {
     /// ([`crate::RETURN_MAGIC`]), a host function stops, or a fault.
     /// On a fault, `cpu.regs[15]` is the faulting instruction's address.
     pub fn run(&mut self) -> Result<Outcome, Fault> {
+        // Two copies of the loop, so that the common untraced one has no trace test.
+        if self.trace.is_some() {
+            self.run_loop::<true>()
+        } else {
+            self.run_loop::<false>()
+        }
+    }
+
+    fn run_loop<const TRACE: bool>(&mut self) -> Result<Outcome, Fault> {
         let limit = self.step_limit.unwrap_or(u64::MAX);
         loop {
             let pc = self.cpu.regs[15];
@@ -291,8 +311,10 @@ impl Sim {
                     kind: FaultKind::StepLimit,
                 });
             }
-            if let Some(t) = self.trace.as_mut() {
-                t(pc, d.word, &self.cpu);
+            if TRACE {
+                if let Some(t) = self.trace.as_mut() {
+                    t(pc, d.word, &self.cpu);
+                }
             }
             self.counters.instructions += 1;
             if d.cond != 14 && !self.cpu.cond_passed(d.cond) {
@@ -329,15 +351,11 @@ impl Sim {
     #[inline(always)]
     fn fetch_hot(&self, pc: u32) -> Option<Decoded> {
         let off = pc.wrapping_sub(self.hot_base);
-        if off >= (1 << PAGE_SHIFT) || off & 3 != 0 {
+        // One test for "inside the hot page and word-aligned".
+        if off & !((1 << PAGE_SHIFT) - 4) != 0 {
             return None;
         }
-        let d = self
-            .code
-            .get(self.hot_region)?
-            .pages
-            .get(self.hot_page)?
-            .get((off >> 2) as usize)?;
+        let d = self.cache.get(self.hot_start + (off >> 2) as usize)?;
         if d.op == Op::Undecoded {
             None
         } else {
@@ -389,19 +407,20 @@ impl Sim {
                 decode(word)
             }
         };
-        let c = &mut self.code[ri];
-        let Some(p) = c.pages.get_mut(page) else {
+        let Some(p) = self.code[ri].pages.get_mut(page) else {
             return Err(outside);
         };
-        if p.is_empty() {
-            *p = vec![Decoded::UNDECODED; PAGE_SLOTS];
+        if *p == NO_PAGE {
+            *p = self.cache.len() as u32;
+            self.cache
+                .resize(self.cache.len() + PAGE_SLOTS, Decoded::UNDECODED);
         }
-        if let Some(s) = p.get_mut(slot) {
+        let start = *p as usize;
+        if let Some(s) = self.cache.get_mut(start + slot) {
             *s = d;
         }
         self.hot_base = pc & !((1 << PAGE_SHIFT) - 1);
-        self.hot_region = ri;
-        self.hot_page = page;
+        self.hot_start = start;
         Ok(d)
     }
 
@@ -470,12 +489,11 @@ impl Sim {
                 self.cpu.nzcv = self.r(rn) & crate::cpu::NZCV_MASK;
                 Ok(Flow::Next)
             }
-            Op::Load { .. }
-            | Op::Store { .. }
-            | Op::Ldrd { .. }
-            | Op::Strd { .. }
-            | Op::Ldm { .. }
-            | Op::Stm { .. } => self.exec_mem(&d.op),
+            Op::Load { size, rt, am } => self.exec_load(size, rt, am),
+            Op::Store { size, rt, am } => self.exec_store(size, rt, am),
+            Op::Ldrd { .. } | Op::Strd { .. } | Op::Ldm { .. } | Op::Stm { .. } => {
+                self.exec_mem(&d.op)
+            }
             Op::Nop => Ok(Flow::Next),
             Op::Redirect(i) => self.exec_redirect(i),
             Op::Fault(k) => Err(self.fault(self.cur_pc, k.to_kind(d.word))),

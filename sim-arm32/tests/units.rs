@@ -267,3 +267,151 @@ fn pc_reads_as_plus_8_and_ldm_pc_interworks() {
     let f = e.run(&[0xe8918000], &[0, d]).unwrap_err();
     assert_eq!(f.kind, FaultKind::ThumbNotSupported);
 }
+
+/// Every fault kind the issue lists comes back as a `Fault` with the faulting
+/// instruction's pc, the address involved and the kind; PC is left at the faulting
+/// instruction and nothing is partially written or loaded.
+#[test]
+fn faults_report_pc_address_and_kind() {
+    use common::DATA_SIZE;
+    let mut e = Env::new();
+    let (code, d) = (e.code, e.data);
+    // The instruction at code + 4 faults (a nop goes first so pc != entry).
+    const NOP: u32 = 0xe320f000;
+    let check = |e: &mut Env, word: u32, args: &[u32], addr: u32, kind: FaultKind| {
+        let f = e.run(&[NOP, word, BX_LR], args).unwrap_err();
+        assert_eq!(
+            (f.pc, f.addr, &f.kind),
+            (code + 4, addr, &kind),
+            "{word:#010x}"
+        );
+        assert_eq!(
+            e.sim.cpu.regs[15],
+            code + 4,
+            "{word:#010x}: pc after the fault"
+        );
+    };
+    let unaligned = |size| FaultKind::Unaligned { size };
+    // ldm r1, {r2, r3} / stmdb r1!, {r2, r3} / ldrd / strd: word alignment required.
+    check(&mut e, 0xe891000c, &[0, d + 2], d + 2, unaligned(4));
+    check(&mut e, 0xe921000c, &[0, d + 10], d + 2, unaligned(4));
+    check(&mut e, 0xe1c120f0, &[0, d + 1], d + 1, unaligned(8));
+    check(&mut e, 0xe1c120d0, &[0, d + 3], d + 3, unaligned(8));
+    // vldr d0, [r1] / vstr d0, [r1] / vldmia r1, {d0-d1}.
+    check(&mut e, 0xed910b00, &[0, d + 2], d + 2, unaligned(8));
+    check(&mut e, 0xed810b00, &[0, d + 2], d + 2, unaligned(8));
+    check(&mut e, 0xec910b04, &[0, d + 2], d + 2, unaligned(16));
+    // ldr r0, [r1] straddling the end of the data region (the stack region follows:
+    // an access must lie inside one region), and from address 0.
+    let end = d + DATA_SIZE;
+    check(
+        &mut e,
+        0xe5910000,
+        &[0, end - 2],
+        end - 2,
+        FaultKind::WildRead { size: 4 },
+    );
+    check(
+        &mut e,
+        0xe5910000,
+        &[0, 0],
+        0,
+        FaultKind::WildRead { size: 4 },
+    );
+    check(
+        &mut e,
+        0xe1d100b0,
+        &[0, 4],
+        4,
+        FaultKind::WildRead { size: 2 },
+    );
+    // str r0, [r1] / strb r0, [r1] into the read-only code region.
+    check(
+        &mut e,
+        0xe5810000,
+        &[0, code],
+        code,
+        FaultKind::WildWrite { size: 4 },
+    );
+    check(
+        &mut e,
+        0xe5c10000,
+        &[0, code + 3],
+        code + 3,
+        FaultKind::WildWrite { size: 1 },
+    );
+    // ldm r1, {r0, r2} / stm r1, {r0, r2} half outside: nothing is loaded or stored.
+    e.set_data_u32(DATA_SIZE - 4, 0x1234_5678);
+    check(
+        &mut e,
+        0xe8910005,
+        &[77, end - 4],
+        end - 4,
+        FaultKind::WildRead { size: 8 },
+    );
+    assert_eq!(
+        e.sim.cpu.regs[0], 77,
+        "ldm loaded a register before faulting"
+    );
+    check(
+        &mut e,
+        0xe8810005,
+        &[77, end - 4],
+        end - 4,
+        FaultKind::WildWrite { size: 8 },
+    );
+    assert_eq!(
+        e.data_u32(DATA_SIZE - 4),
+        0x1234_5678,
+        "stm stored before faulting"
+    );
+    // Interworking: bx/blx/mov pc/ldr pc/pop {pc} to an odd address is Thumb; to
+    // an address with bits [1:0] = 0b10 it is a misaligned branch.
+    let thumb = FaultKind::ThumbNotSupported;
+    check(
+        &mut e,
+        0xe12fff13,
+        &[0, 0, 0, code + 9],
+        code + 9,
+        thumb.clone(),
+    ); // bx r3
+    check(
+        &mut e,
+        0xe12fff33,
+        &[0, 0, 0, code + 9],
+        code + 9,
+        thumb.clone(),
+    ); // blx r3
+    check(
+        &mut e,
+        0xe1a0f003,
+        &[0, 0, 0, code + 9],
+        code + 9,
+        thumb.clone(),
+    ); // mov pc, r3
+    check(
+        &mut e,
+        0xe12fff13,
+        &[0, 0, 0, code + 6],
+        code + 6,
+        FaultKind::MisalignedBranch,
+    );
+    e.set_data_u32(0, code + 13);
+    check(&mut e, 0xe591f000, &[0, d], code + 13, thumb.clone()); // ldr pc, [r1]
+                                                                  // blx #imm always switches to Thumb.
+    check(&mut e, 0xfa000000, &[], code + 4, thumb);
+    // Undefined (udf) and unsupported words.
+    check(
+        &mut e,
+        0xe7f000f0,
+        &[],
+        code + 4,
+        FaultKind::Undefined { word: 0xe7f000f0 },
+    );
+    // A jump into readable but not executable memory is reported at the target.
+    let f = e.run(&[0xe12fff13], &[0, 0, 0, d]).unwrap_err();
+    assert_eq!((f.pc, f.addr, f.kind), (d, d, FaultKind::JumpOutsideCode));
+    // Division by zero is not a fault: the result is 0 (sdiv r0, r1, r2; udiv).
+    assert_eq!(e.run(&[0xe710f211, BX_LR], &[9, 5, 0]).unwrap().r0, 0);
+    assert_eq!(e.run(&[0xe730f211, BX_LR], &[9, 5, 0]).unwrap().r0, 0);
+}
