@@ -11,6 +11,7 @@ mod support;
 
 use backend_arm32::codegen::{abi, compile, Flags, SymbolName};
 use cranelift_codegen::data_value::DataValue;
+use cranelift_codegen::ir::immediates::Ieee64;
 use cranelift_codegen::ir::types;
 use cranelift_reader::{parse_run_command, parse_test, ParseOptions, RunCommand};
 
@@ -22,32 +23,40 @@ fn arg_bits(v: &DataValue) -> Result<u64, String> {
         DataValue::I16(x) => *x as i64 as u64,
         DataValue::I32(x) => *x as i64 as u64,
         DataValue::I64(x) => *x as u64,
+        DataValue::F64(x) => x.bits(),
         other => return Err(format!("unsupported argument {other:?}")),
     })
 }
 
-/// The r0-r3 image of the arguments, placed by our AAPCS code (i64 in even pairs).
+/// The r0-r3 and d0-d7 images of the arguments, placed by our AAPCS-VFP code (i64 in
+/// even pairs, f64 in D registers).
 fn arg_regs(
     sig: &cranelift_codegen::ir::Signature,
     args: &[DataValue],
-) -> Result<Vec<u32>, String> {
+) -> Result<(Vec<u32>, Vec<u64>), String> {
     let tys: Vec<_> = sig.params.iter().map(|p| p.value_type).collect();
     let locs = abi::locations(sig.call_conv, &tys, false)?;
     let mut regs = vec![0u32; 4];
+    let mut dregs = vec![0u64; 8];
     for (v, l) in args.iter().zip(locs) {
         let bits = arg_bits(v)?;
         for (half, loc) in l.into_iter().enumerate() {
             match loc {
                 abi::Loc::Reg(r) => regs[r as usize] = (bits >> (32 * half)) as u32,
+                abi::Loc::FReg(d) => dregs[d as usize] = bits,
                 abi::Loc::Stack(_) => return Err("stack arguments in a run line".into()),
             }
         }
     }
-    Ok(regs)
+    Ok((regs, dregs))
 }
 
-/// The results from r0/r1 (all the harness returns).
-fn results(sig: &cranelift_codegen::ir::Signature, r: [u32; 2]) -> Result<Vec<DataValue>, String> {
+/// The results from r0/r1 and d0 (all the harness returns).
+fn results(
+    sig: &cranelift_codegen::ir::Signature,
+    r: [u32; 2],
+    d0: u64,
+) -> Result<Vec<DataValue>, String> {
     let tys: Vec<_> = sig.returns.iter().map(|p| p.value_type).collect();
     let locs = abi::locations(sig.call_conv, &tys, true)?;
     let mut out = Vec::new();
@@ -56,7 +65,8 @@ fn results(sig: &cranelift_codegen::ir::Signature, r: [u32; 2]) -> Result<Vec<Da
         for (half, loc) in l.into_iter().enumerate() {
             match loc {
                 abi::Loc::Reg(n) if n < 2 => bits |= u64::from(r[n as usize]) << (32 * half),
-                _ => return Err("results beyond r0/r1".into()),
+                abi::Loc::FReg(0) => bits = d0,
+                _ => return Err("results beyond r0/r1/d0".into()),
             }
         }
         out.push(match *ty {
@@ -64,6 +74,7 @@ fn results(sig: &cranelift_codegen::ir::Signature, r: [u32; 2]) -> Result<Vec<Da
             types::I16 => DataValue::I16(bits as u16 as i16),
             types::I32 => DataValue::I32(bits as u32 as i32),
             types::I64 => DataValue::I64(bits as i64),
+            types::F64 => DataValue::F64(Ieee64::with_bits(bits)),
             other => return Err(format!("unsupported result type {other}")),
         });
     }
@@ -91,11 +102,17 @@ fn run_file(path: &std::path::Path, flags: &Flags) -> Result<usize, String> {
             } else {
                 continue;
             }
+            let float_ret = func
+                .signature
+                .returns
+                .first()
+                .is_some_and(|p| p.value_type == types::F64);
             cmd.run(|_, args| {
-                let a = arg_regs(&func.signature, args)?;
-                let (r0, r1) = support::run_program_checked(&program, index, &a)
-                    .map_err(|sig| format!("killed by signal {sig}"))?;
-                results(&func.signature, [r0, r1])
+                let (a, d) = arg_regs(&func.signature, args)?;
+                let (r0, r1, d0) =
+                    support::run_program_checked_vfp(&program, index, &a, &d, float_ret)
+                        .map_err(|sig| format!("killed by signal {sig}"))?;
+                results(&func.signature, [r0, r1], d0)
             })
             .map_err(|e| format!("{}: {}: {e}", func.name, c.text))?;
             runs += 1;

@@ -6,6 +6,7 @@
 #![cfg(not(target_arch = "arm"))]
 
 use cranelift_codegen::data_value::DataValue;
+use cranelift_codegen::ir::immediates::Ieee64;
 use cranelift_codegen::ir::types;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -18,6 +19,7 @@ fn arg_bits(v: &DataValue) -> Result<u64, String> {
         DataValue::I16(x) => *x as i64 as u64,
         DataValue::I32(x) => *x as i64 as u64,
         DataValue::I64(x) => *x as u64,
+        DataValue::F64(x) => x.bits(),
         other => return Err(format!("unsupported argument {other:?}")),
     })
 }
@@ -28,6 +30,7 @@ fn result_value(ty: types::Type, bits: u64) -> Result<DataValue, String> {
         types::I16 => DataValue::I16(bits as u16 as i16),
         types::I32 => DataValue::I32(bits as u32 as i32),
         types::I64 => DataValue::I64(bits as i64),
+        types::F64 => DataValue::F64(Ieee64::with_bits(bits)),
         other => return Err(format!("unsupported result type {other}")),
     })
 }
@@ -51,6 +54,7 @@ fn host_module() -> JITModule {
     b.symbol("rt_add3", support::rt_add3 as *const u8);
     b.symbol("rt_sum6", support::rt_sum6 as *const u8);
     b.symbol("rt_pair", rt_pair_host as *const u8);
+    b.symbol("rt_fmix", support::rt_fmix as *const u8);
     JITModule::new(b)
 }
 
@@ -132,17 +136,35 @@ fn check_file(path: &std::path::Path) -> Result<usize, String> {
     let mut runs = 0;
     for ((func, details), (_, id)) in file.functions.iter().zip(&declared) {
         let has_runs = details.comments.iter().any(|c| c.text.contains("run:"));
-        if has_runs && (func.signature.params.len() > 4 || func.signature.returns.len() > 2) {
+        let nf = func
+            .signature
+            .params
+            .iter()
+            .filter(|p| p.value_type == types::F64)
+            .count();
+        let ni = func.signature.params.len() - nf;
+        if has_runs && (ni > 4 || nf > 8 || func.signature.returns.len() > 2) {
             return Err(format!(
                 "{}: signature too large for this harness",
                 func.name
             ));
         }
         let ptr = module.get_finalized_function(*id);
+        type F = f64;
         // SAFETY: the function was just compiled for the host with the System V convention;
-        // it takes at most four integer arguments in registers (extra ones are ignored) and
-        // returns at most two integers in rax:rdx, which is how a u128 comes back.
-        let f: extern "C" fn(u64, u64, u64, u64) -> u128 = unsafe { std::mem::transmute(ptr) };
+        // it takes at most four integer arguments in registers and up to eight f64 ones in
+        // xmm0-xmm7 (extra ones are ignored) and returns at most two integers in rax:rdx,
+        // which is how a u128 comes back, or an f64 in xmm0.
+        let f: extern "C" fn(u64, u64, u64, u64, F, F, F, F, F, F, F, F) -> u128 =
+            unsafe { std::mem::transmute(ptr) };
+        // SAFETY: as above, for a function whose (single) result is an f64.
+        let ff: extern "C" fn(u64, u64, u64, u64, F, F, F, F, F, F, F, F) -> f64 =
+            unsafe { std::mem::transmute(ptr) };
+        let float_ret = func
+            .signature
+            .returns
+            .first()
+            .is_some_and(|p| p.value_type == types::F64);
         for c in &details.comments {
             let Some(cmd) =
                 parse_run_command(c.text, &func.signature).map_err(|e| e.to_string())?
@@ -153,11 +175,29 @@ fn check_file(path: &std::path::Path) -> Result<usize, String> {
                 continue;
             }
             cmd.run(|_, args| {
-                let mut a = [0u64; 4];
-                for (slot, v) in a.iter_mut().zip(args) {
-                    *slot = arg_bits(v)?;
+                let (mut a, mut fa) = ([0u64; 4], [0f64; 8]);
+                let (mut ni, mut nf) = (0, 0);
+                for v in args {
+                    if let DataValue::F64(x) = v {
+                        fa[nf] = f64::from_bits(x.bits());
+                        nf += 1;
+                    } else {
+                        a[ni] = arg_bits(v)?;
+                        ni += 1;
+                    }
                 }
-                let r = f(a[0], a[1], a[2], a[3]);
+                let r = if float_ret {
+                    let d = ff(
+                        a[0], a[1], a[2], a[3], fa[0], fa[1], fa[2], fa[3], fa[4], fa[5], fa[6],
+                        fa[7],
+                    );
+                    u128::from(d.to_bits())
+                } else {
+                    f(
+                        a[0], a[1], a[2], a[3], fa[0], fa[1], fa[2], fa[3], fa[4], fa[5], fa[6],
+                        fa[7],
+                    )
+                };
                 func.signature
                     .returns
                     .iter()

@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use backend_arm32::asm::{self, Cond, DpOp, Inst, Operand2, Reg, RegList};
+use backend_arm32::asm::{self, Cond, DReg, DpOp, Inst, Operand2, Reg, RegList};
 use backend_arm32::codegen::{compile, Flags};
 
 /// Parses a CLIF function from text.
@@ -43,6 +43,18 @@ pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
 
 #[cfg(target_arch = "arm")]
 pub fn run_image_checked(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> Result<(u32, u32), i32> {
+    run_image_checked_vfp(build, args, &[], false).map(|(a, b, _)| (a, b))
+}
+
+/// Like [`run_image_checked`], with f64 arguments in d0–d7 (`fargs`, raw bits); returns
+/// (r0, r1, d0). `float_ret`: the code returns an f64 (natively the call must be typed so).
+#[cfg(target_arch = "arm")]
+pub fn run_image_checked_vfp(
+    build: &dyn Fn(u32) -> Vec<u8>,
+    args: &[u32],
+    fargs: &[u64],
+    float_ret: bool,
+) -> Result<(u32, u32, u64), i32> {
     let mut fds = [0i32; 2];
     // SAFETY: plain POSIX calls; the child only runs the code, writes 8 bytes and _exits.
     unsafe {
@@ -50,39 +62,45 @@ pub fn run_image_checked(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> Result
         let pid = libc::fork();
         assert!(pid >= 0, "fork");
         if pid == 0 {
-            let (a, b) = run_image_in_process(build, args);
-            let mut buf = [0u8; 8];
+            let (a, b, d) = run_image_in_process(build, args, fargs, float_ret);
+            let mut buf = [0u8; 16];
             buf[..4].copy_from_slice(&a.to_le_bytes());
-            buf[4..].copy_from_slice(&b.to_le_bytes());
-            libc::write(fds[1], buf.as_ptr() as *const libc::c_void, 8);
+            buf[4..8].copy_from_slice(&b.to_le_bytes());
+            buf[8..].copy_from_slice(&d.to_le_bytes());
+            libc::write(fds[1], buf.as_ptr() as *const libc::c_void, 16);
             libc::_exit(0);
         }
         libc::close(fds[1]);
         let mut status = 0;
         libc::waitpid(pid, &mut status, 0);
-        let mut buf = [0u8; 8];
-        let n = libc::read(fds[0], buf.as_mut_ptr() as *mut libc::c_void, 8);
+        let mut buf = [0u8; 16];
+        let n = libc::read(fds[0], buf.as_mut_ptr() as *mut libc::c_void, 16);
         libc::close(fds[0]);
         if libc::WIFSIGNALED(status) {
             return Err(libc::WTERMSIG(status));
         }
-        assert_eq!(n, 8, "child wrote its result");
+        assert_eq!(n, 16, "child wrote its result");
         let w = |i: usize| u32::from_le_bytes(buf[i..i + 4].try_into().unwrap());
-        Ok((w(0), w(4)))
+        Ok((w(0), w(4), u64::from(w(8)) | u64::from(w(12)) << 32))
     }
 }
 
 #[cfg(target_arch = "arm")]
-fn run_code_in_process(bytes: &[u8], args: &[u32]) -> (u32, u32) {
-    run_image_in_process(&|_| bytes.to_vec(), args)
-}
-
-#[cfg(target_arch = "arm")]
-fn run_image_in_process(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> (u32, u32) {
+fn run_image_in_process(
+    build: &dyn Fn(u32) -> Vec<u8>,
+    args: &[u32],
+    fargs: &[u64],
+    float_ret: bool,
+) -> (u32, u32, u64) {
     let mut a = [0u32; 4];
     a[..args.len()].copy_from_slice(args);
+    let mut fa = [0f64; 8];
+    for (d, &bits) in fa.iter_mut().zip(fargs) {
+        *d = f64::from_bits(bits);
+    }
     // SAFETY: a fresh anonymous mapping we own; the code is copied in, then called with the
-    // AAPCS signature our backend gives functions of up to four i32 params (r0/r1 result).
+    // AAPCS-VFP signature our backend gives functions of up to four integer params in
+    // r0-r3 and eight f64 params in d0-d7 (result in r0/r1, or d0 when `float_ret`).
     unsafe {
         let len = 1 << 20;
         let p = libc::mmap(
@@ -104,10 +122,24 @@ fn run_image_in_process(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> (u32, u
             p as *mut libc::c_char,
             (p as *mut libc::c_char).add(bytes.len()),
         );
-        let f: extern "C" fn(u32, u32, u32, u32) -> u64 = std::mem::transmute(p);
-        let r = f(a[0], a[1], a[2], a[3]);
+        type F = f64;
+        let r = if float_ret {
+            let f: extern "C" fn(u32, u32, u32, u32, F, F, F, F, F, F, F, F) -> f64 =
+                std::mem::transmute(p);
+            let d = f(
+                a[0], a[1], a[2], a[3], fa[0], fa[1], fa[2], fa[3], fa[4], fa[5], fa[6], fa[7],
+            );
+            (0, 0, d.to_bits())
+        } else {
+            let f: extern "C" fn(u32, u32, u32, u32, F, F, F, F, F, F, F, F) -> u64 =
+                std::mem::transmute(p);
+            let r = f(
+                a[0], a[1], a[2], a[3], fa[0], fa[1], fa[2], fa[3], fa[4], fa[5], fa[6], fa[7],
+            );
+            (r as u32, (r >> 32) as u32, 0)
+        };
         libc::munmap(p, len);
-        (r as u32, (r >> 32) as u32)
+        r
     }
 }
 
@@ -135,14 +167,26 @@ pub fn run_code_checked(bytes: &[u8], args: &[u32]) -> Result<(u32, u32), i32> {
 /// byte) under qemu-arm.
 #[cfg(not(target_arch = "arm"))]
 pub fn run_image_checked(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> Result<(u32, u32), i32> {
+    run_image_checked_vfp(build, args, &[], false).map(|(a, b, _)| (a, b))
+}
+
+/// Like [`run_image_checked`], with f64 arguments in d0–d7 (`fargs`, raw bits); returns
+/// (r0, r1, d0).
+#[cfg(not(target_arch = "arm"))]
+pub fn run_image_checked_vfp(
+    build: &dyn Fn(u32) -> Vec<u8>,
+    args: &[u32],
+    fargs: &[u64],
+    _float_ret: bool,
+) -> Result<(u32, u32, u64), i32> {
     const BASE: u32 = 0x10000;
     const HDR: u32 = 52 + 32;
     let mut b = asm::CodeBuffer::new();
     let e = |b: &mut asm::CodeBuffer, i: Inst| b.emit(&i).expect("harness encodes");
-    for (i, &v) in args.iter().enumerate() {
-        let rd = Reg::new(i as u32).unwrap();
+    let load = |b: &mut asm::CodeBuffer, i: u32, v: u32| {
+        let rd = Reg::new(i).unwrap();
         e(
-            &mut b,
+            b,
             Inst::Movw {
                 cond: Cond::Al,
                 rd,
@@ -150,16 +194,43 @@ pub fn run_image_checked(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> Result
             },
         );
         e(
-            &mut b,
+            b,
             Inst::Movt {
                 cond: Cond::Al,
                 rd,
                 imm: (v >> 16) as u16,
             },
         );
+    };
+    // f64 arguments through r0/r1 into d0-d7 first, then the integer ones.
+    for (i, &bits) in fargs.iter().enumerate() {
+        load(&mut b, 0, bits as u32);
+        load(&mut b, 1, (bits >> 32) as u32);
+        e(
+            &mut b,
+            Inst::VmovToD {
+                cond: Cond::Al,
+                dm: DReg::new(i as u32).unwrap(),
+                rt: Reg::R0,
+                rt2: Reg::R1,
+            },
+        );
+    }
+    for (i, &v) in args.iter().enumerate() {
+        load(&mut b, i as u32, v);
     }
     let func = b.new_label();
     b.branch(Cond::Al, true, func).unwrap();
+    // r0, r1 and d0 (through r2/r3) to the stack, then 16 bytes to stdout.
+    e(
+        &mut b,
+        Inst::VmovFromD {
+            cond: Cond::Al,
+            rt: Reg::new(2).unwrap(),
+            rt2: Reg::new(3).unwrap(),
+            dm: DReg::new(0).unwrap(),
+        },
+    );
     e(
         &mut b,
         Inst::Block {
@@ -168,7 +239,7 @@ pub fn run_image_checked(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> Result
             mode: asm::BlockMode::Db,
             rn: Reg::SP,
             writeback: true,
-            regs: RegList::of(&[Reg::R0, Reg::R1]),
+            regs: RegList::of(&[Reg::R0, Reg::R1, Reg::new(2).unwrap(), Reg::new(3).unwrap()]),
         },
     );
     let mov = |b: &mut asm::CodeBuffer, rd: Reg, op2: Operand2| {
@@ -185,7 +256,7 @@ pub fn run_image_checked(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> Result
     let imm = |v: u32| Operand2::imm(v).unwrap();
     mov(&mut b, Reg::R1, Operand2::Reg(Reg::SP));
     mov(&mut b, Reg::R0, imm(1));
-    mov(&mut b, Reg::R2, imm(8));
+    mov(&mut b, Reg::R2, imm(16));
     mov(&mut b, Reg::R7, imm(4));
     b.emit_word(0xef00_0000); // svc #0 (write)
     mov(&mut b, Reg::R0, imm(0));
@@ -248,9 +319,9 @@ pub fn run_image_checked(build: &dyn Fn(u32) -> Vec<u8>, args: &[u32]) -> Result
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(out.stdout.len(), 8, "harness writes r0 and r1");
+    assert_eq!(out.stdout.len(), 16, "harness writes r0, r1 and d0");
     let w = |i: usize| u32::from_le_bytes(out.stdout[i..i + 4].try_into().unwrap());
-    Ok((w(0), w(4)))
+    Ok((w(0), w(4), u64::from(w(8)) | u64::from(w(12)) << 32))
 }
 
 #[cfg(not(target_arch = "arm"))]
@@ -278,6 +349,11 @@ pub extern "C" fn rt_sum6(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32) -> i32
 pub extern "C" fn rt_pair(a: i32) -> i64 {
     // Two results in r0/r1 (the CLIF side declares `-> i32, i32`).
     (a.wrapping_mul(7) as u32 as i64) | ((a.wrapping_sub(1) as u32 as i64) << 32)
+}
+
+/// An AAPCS-VFP host function: f64 arguments in d0/d1, the i32 in r0, the result in d0.
+pub extern "C" fn rt_fmix(a: f64, n: i32, b: f64) -> f64 {
+    a * 2.0 + f64::from(n) + b / 4.0
 }
 
 /// A host function as the simulator runs it: integer arguments in, r1:r0 out.
@@ -342,6 +418,18 @@ pub fn run_program_checked(
     entry: usize,
     args: &[u32],
 ) -> Result<(u32, u32), i32> {
+    run_program_checked_vfp(funcs, entry, args, &[], false).map(|(a, b, _)| (a, b))
+}
+
+/// Like [`run_program_checked`], with f64 arguments in d0–d7 (raw bits); returns
+/// (r0, r1, d0). `float_ret`: the entry function returns an f64.
+pub fn run_program_checked_vfp(
+    funcs: &[(SymbolName, CompiledCode)],
+    entry: usize,
+    args: &[u32],
+    fargs: &[u64],
+    float_ret: bool,
+) -> Result<(u32, u32, u64), i32> {
     let order = entry_first(funcs, entry);
     #[cfg(target_arch = "arm")]
     {
@@ -355,45 +443,60 @@ pub fn run_program_checked(
                 "rt_add3" => rt_add3 as usize as u32,
                 "rt_sum6" => rt_sum6 as usize as u32,
                 "rt_pair" => rt_pair as usize as u32,
+                "rt_fmix" => rt_fmix as usize as u32,
                 "__aeabi_uidivmod" => __aeabi_uidivmod as usize as u32,
                 "__aeabi_idivmod" => __aeabi_idivmod as usize as u32,
                 _ => return None,
             })
         };
-        run_image_checked(
+        run_image_checked_vfp(
             &|base| {
                 link(&order, base, &resolve)
                     .unwrap_or_else(|e| panic!("link: {e}"))
                     .bytes
             },
             args,
+            fargs,
+            float_ret,
         )
     }
     #[cfg(not(target_arch = "arm"))]
     {
         if needs_host(funcs) {
-            return run_in_sim(&order, args);
+            return run_in_sim(&order, args, fargs);
         }
-        run_image_checked(
+        run_image_checked_vfp(
             &|base| {
                 link(&order, base, &|_| None)
                     .unwrap_or_else(|e| panic!("link: {e}"))
                     .bytes
             },
             args,
+            fargs,
+            float_ret,
         )
     }
 }
 
-/// Runs the first of `funcs` in sim-arm32, host functions as redirects.
-pub fn run_in_sim(funcs: &[(SymbolName, &CompiledCode)], args: &[u32]) -> Result<(u32, u32), i32> {
+/// Runs the first of `funcs` in sim-arm32, host functions as redirects; f64 arguments
+/// (`fargs`, raw bits) in d0–d7. Returns (r0, r1, d0).
+pub fn run_in_sim(
+    funcs: &[(SymbolName, &CompiledCode)],
+    args: &[u32],
+    fargs: &[u64],
+) -> Result<(u32, u32, u64), i32> {
     use sim_arm32::host_mem::LowMapping;
-    use sim_arm32::{FaultKind, HostRet, Perms, Sim};
+    use sim_arm32::{Arg, FaultKind, HostRet, Perms, Sim};
     const STACK: u32 = 1 << 20;
     const HOST_BASE: u32 = 0x1000;
     let hosts = host_functions();
+    // rt_fmix (f64 arguments) sits after the integer host functions.
+    let fmix_addr = HOST_BASE + 16 * hosts.len() as u32;
     let resolve = |s: &SymbolName| -> Option<u32> {
         let SymbolName::Named(n) = s else { return None };
+        if n == "rt_fmix" {
+            return Some(fmix_addr);
+        }
         hosts
             .iter()
             .position(|(h, _)| h == n)
@@ -426,10 +529,21 @@ pub fn run_in_sim(funcs: &[(SymbolName, &CompiledCode)], args: &[u32]) -> Result
             }),
         );
     }
+    sim.add_redirect(
+        fmix_addr,
+        Box::new(|c| {
+            let a = c.arg_f64()?;
+            let n = c.arg_i32()?;
+            let b = c.arg_f64()?;
+            Ok(HostRet::F64(rt_fmix(a, n, b)))
+        }),
+    );
     sim.cpu.regs[13] = base + code_len + STACK;
     sim.set_step_limit(Some(1 << 28));
-    match sim.call(base, args) {
-        Ok(o) => Ok((o.r0, o.r1)),
+    let mut call_args: Vec<Arg> = args.iter().map(|&a| Arg::I32(a)).collect();
+    call_args.extend(fargs.iter().map(|&d| Arg::F64(f64::from_bits(d))));
+    match sim.call_args(base, &call_args) {
+        Ok(o) => Ok((o.r0, o.r1, o.d0)),
         Err(f) if matches!(f.kind, FaultKind::Undefined { .. }) => Err(4),
         Err(f) => panic!("simulator fault: {f}"),
     }

@@ -13,8 +13,12 @@
 //!
 //! r12 (ip) is the scratch register outside the allocator (moves regalloc2 cannot do in
 //! one instruction, masked shift amounts, call targets loaded from the literal pool).
+//!
+//! f64 values (AAPCS-VFP, hard float) travel in d0–d7, in order of the f64 parameters
+//! (results from d0), then on the stack 8-byte aligned; the tail convention has none.
+//! The allocator uses d0–d7 only (caller-saved), so no D register is ever saved.
 
-use cranelift_codegen::ir::Type;
+use cranelift_codegen::ir::{types, Type};
 use cranelift_codegen::isa::CallConv;
 use regalloc2::{MachineEnv, PReg, PRegSet, RegClass};
 
@@ -39,10 +43,21 @@ pub fn preg(n: u8) -> PReg {
     PReg::new(n as usize, RegClass::Int)
 }
 
+/// The VFP register d`n` as a regalloc2 physical register (class `Float`).
+pub fn fpreg(n: u8) -> PReg {
+    PReg::new(n as usize, RegClass::Float)
+}
+
+/// D registers the allocator hands out and AAPCS-VFP uses for arguments (caller-saved).
+pub const FLOAT_REGS: u8 = 8;
+
 /// Where one argument or result lives at a call boundary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Loc {
+    /// A core register r`n`.
     Reg(u8),
+    /// A VFP register d`n` (an f64).
+    FReg(u8),
     /// Byte offset from sp at the call (stack arguments of AAPCS calls).
     Stack(u32),
 }
@@ -53,17 +68,22 @@ pub fn is_tail(cc: CallConv) -> bool {
 }
 
 /// Locations of parameters (or results, `results = true`) of types `tys` under `cc`: one
-/// location per 32-bit half, low half first (an i64 takes an even/odd register pair or an
-/// 8-byte-aligned stack slot, AAPCS §6.5). `Err` says why the signature does not fit.
+/// location per 32-bit half of an integer, low half first (an i64 takes an even/odd
+/// register pair or an 8-byte-aligned stack slot, AAPCS §6.5), one per f64 (a D register
+/// or an 8-byte-aligned stack slot, AAPCS-VFP §6.1.2). `Err` says why the signature does
+/// not fit.
 pub fn locations(cc: CallConv, tys: &[Type], results: bool) -> Result<Vec<Vec<Loc>>, String> {
     let what = if results { "results" } else { "parameters" };
-    if let Some(t) = tys.iter().find(|t| !(t.is_int() && t.bits() <= 64)) {
+    if let Some(t) = tys
+        .iter()
+        .find(|t| !(t.is_int() && t.bits() <= 64) && **t != types::F64)
+    {
         return Err(format!("{what} of type {t}"));
     }
     let n = tys.len();
     if is_tail(cc) {
-        if tys.iter().any(|t| t.bits() > 32) {
-            return Err(format!("i64 {what} in the tail convention"));
+        if let Some(t) = tys.iter().find(|t| t.bits() > 32) {
+            return Err(format!("{t} {what} in the tail convention"));
         }
         if n > 8 {
             return Err(format!(
@@ -82,9 +102,19 @@ pub fn locations(cc: CallConv, tys: &[Type], results: bool) -> Result<Vec<Vec<Lo
     }
     let mut ncrn = 0u8;
     let mut nsaa = 0u32;
+    let mut next_d = 0u8;
     let mut out = Vec::with_capacity(n);
     for t in tys {
-        if t.bits() > 32 {
+        if *t == types::F64 {
+            if next_d < FLOAT_REGS {
+                out.push(vec![Loc::FReg(next_d)]);
+                next_d += 1;
+            } else {
+                nsaa = nsaa.next_multiple_of(8);
+                out.push(vec![Loc::Stack(nsaa)]);
+                nsaa += 8;
+            }
+        } else if t.bits() > 32 {
             ncrn = (ncrn + 1) & !1;
             if ncrn <= 2 {
                 out.push(vec![Loc::Reg(ncrn), Loc::Reg(ncrn + 1)]);
@@ -113,22 +143,30 @@ pub fn locations(cc: CallConv, tys: &[Type], results: bool) -> Result<Vec<Vec<Lo
 }
 
 /// Registers a call to a function of convention `cc` may overwrite (lr and ip are never
-/// allocated, so they need not be listed).
+/// allocated, so they need not be listed): r0–r3 (AAPCS) or r0–r11 (tail), and d0–d7.
 pub fn call_clobbers(cc: CallConv) -> PRegSet {
     let mut s = PRegSet::empty();
     let last = if is_tail(cc) { 11 } else { 3 };
     for r in 0..=last {
         s.add(preg(r));
     }
+    for d in 0..FLOAT_REGS {
+        s.add(fpreg(d));
+    }
     s
 }
 
 /// The allocator's view of the machine: caller-saved r0–r3 preferred (no save needed),
 /// then r4–r11 (saved in the prologue when an AAPCS function uses them). sp, lr, pc and
-/// r12 are never allocated.
+/// r12 are never allocated. Floats: d0–d7, with no dedicated scratch (regalloc2 frees a
+/// register or uses a spill slot to break a cycle of f64 moves).
 pub fn machine_env() -> MachineEnv {
     MachineEnv {
-        preferred_regs_by_class: [(0..4).map(preg).collect(), vec![], vec![]],
+        preferred_regs_by_class: [
+            (0..4).map(preg).collect(),
+            (0..FLOAT_REGS).map(fpreg).collect(),
+            vec![],
+        ],
         non_preferred_regs_by_class: [
             CALLEE_SAVED.iter().map(|&r| preg(r)).collect(),
             vec![],

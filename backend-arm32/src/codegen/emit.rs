@@ -11,7 +11,7 @@
 //!   outgoing stack arguments (at [sp, #4*i] for the call being made)   <- sp
 //! ```
 
-use regalloc2::{Allocation, Block, Edit, InstPosition, Output};
+use regalloc2::{Allocation, Block, Edit, InstPosition, Output, RegClass};
 
 use super::abi::CALLEE_SAVED;
 use super::vcode::{
@@ -22,6 +22,9 @@ use super::CodegenError;
 use crate::asm::{
     self, Addr, BlockMode, Cond, DpOp, Inst, Label, MemOp, Operand2 as AOp2, Reg, RegList, Shift,
 };
+
+#[path = "float_emit.rs"]
+mod float_emit;
 
 struct Emitter<'a> {
     buf: asm::CodeBuffer,
@@ -43,8 +46,11 @@ struct Emitter<'a> {
     forward: Vec<Block>,
 }
 
+/// The core register of an `Int`-class allocation.
 fn reg_of(a: Allocation) -> Option<Reg> {
-    a.as_reg().and_then(|p| Reg::new(p.hw_enc() as u32).ok())
+    a.as_reg()
+        .filter(|p| p.class() == RegClass::Int)
+        .and_then(|p| Reg::new(p.hw_enc() as u32).ok())
 }
 
 impl Emitter<'_> {
@@ -117,6 +123,9 @@ impl Emitter<'_> {
 
     fn edit(&mut self, edit: &Edit) -> Result<(), CodegenError> {
         let Edit::Move { from, to } = *edit;
+        if let Some(r) = self.float_edit(from, to) {
+            return r;
+        }
         match (reg_of(from), reg_of(to)) {
             (Some(f), Some(t)) => {
                 if f != t {
@@ -164,13 +173,15 @@ impl Emitter<'_> {
         })
     }
 
-    /// `b<cond>` over the next instruction (offset 0 lands at this address + 8).
-    fn skip_next_if(&mut self, cond: Cond) -> Result<(), CodegenError> {
-        self.inst(Inst::B {
-            cond,
-            link: false,
-            offset: 0,
-        })
+    /// `udf #code` unless `cond` holds. The branch over the UDF targets a label, so a
+    /// literal pool the buffer places in between cannot break it.
+    fn trap_unless(&mut self, cond: Cond, code: u16) -> Result<(), CodegenError> {
+        let over = self.buf.new_label();
+        self.buf
+            .branch(cond, false, over)
+            .map_err(|e| self.asm_err(e))?;
+        self.inst(Inst::Udf { imm: code })?;
+        self.buf.bind(over).map_err(|e| self.asm_err(e))
     }
 
     /// Sets Z from the low `bits` bits of `rn` (the bits above a narrow type's width are
@@ -326,10 +337,10 @@ impl Emitter<'_> {
     fn div_check(&mut self, op: DivOp, bits: u8, rn: Reg, rm: Reg) -> Result<(), CodegenError> {
         use cranelift_codegen::ir::TrapCode;
         self.dp(DpOp::Cmp, true, rm, rm, self.imm(0)?)?;
-        self.skip_next_if(Cond::Ne)?;
-        self.inst(Inst::Udf {
-            imm: super::isle::trap_imm(TrapCode::INTEGER_DIVISION_BY_ZERO),
-        })?;
+        self.trap_unless(
+            Cond::Ne,
+            super::isle::trap_imm(TrapCode::INTEGER_DIVISION_BY_ZERO),
+        )?;
         if op == DivOp::Sdiv {
             // MIN / -1 overflows: trap when rm == -1 and rn == the type's minimum
             // (sign-extended, so -2^(bits-1)).
@@ -340,10 +351,7 @@ impl Emitter<'_> {
             } else {
                 self.dp_cmp_cond(Cond::Eq, DpOp::Cmn, rn, self.imm(min)?)?;
             }
-            self.skip_next_if(Cond::Ne)?;
-            self.inst(Inst::Udf {
-                imm: super::isle::trap_imm(TrapCode::INTEGER_OVERFLOW),
-            })?;
+            self.trap_unless(Cond::Ne, super::isle::trap_imm(TrapCode::INTEGER_OVERFLOW))?;
         }
         Ok(())
     }
@@ -353,10 +361,7 @@ impl Emitter<'_> {
         if self.leaf {
             return Ok(());
         }
-        if self.frame > 0 {
-            let op2 = self.imm(self.frame)?;
-            self.dp(DpOp::Add, false, Reg::SP, Reg::SP, op2)?;
-        }
+        self.adjust_sp(DpOp::Add)?;
         self.inst(Inst::Block {
             cond: Cond::Al,
             load: true,
@@ -642,11 +647,24 @@ impl Emitter<'_> {
             writeback: true,
             regs: self.saved,
         })?;
-        if self.frame > 0 {
-            let op2 = self.imm(self.frame)?;
-            self.dp(DpOp::Sub, false, Reg::SP, Reg::SP, op2)?;
+        self.adjust_sp(DpOp::Sub)
+    }
+
+    /// `sp = sp -/+ frame` (`op` is Sub or Add); a frame size that is no rotated
+    /// immediate goes through ip (free at the prologue and epilogue).
+    fn adjust_sp(&mut self, op: DpOp) -> Result<(), CodegenError> {
+        if self.frame == 0 {
+            return Ok(());
         }
-        Ok(())
+        let op2 = match AOp2::imm(self.frame) {
+            Some(op2) => op2,
+            None => {
+                let ip = self.ip()?;
+                self.constant(ip, self.frame)?;
+                AOp2::Reg(ip)
+            }
+        };
+        self.dp(op, false, Reg::SP, Reg::SP, op2)
     }
 
     fn epilogue(&mut self) -> Result<(), CodegenError> {
@@ -656,10 +674,7 @@ impl Emitter<'_> {
                 rm: Reg::LR,
             });
         }
-        if self.frame > 0 {
-            let op2 = self.imm(self.frame)?;
-            self.dp(DpOp::Add, false, Reg::SP, Reg::SP, op2)?;
-        }
+        self.adjust_sp(DpOp::Add)?;
         // Popping the saved lr straight into pc returns.
         let regs = RegList((self.saved.0 & !(1 << 14)) | (1 << 15));
         self.inst(Inst::Block {
@@ -873,17 +888,23 @@ impl Emitter<'_> {
                 self.transfer(*dest, false, allocs)
             }
             MInst::StoreArg { off, .. } => {
+                if let Some(d) = float_emit::dreg_of(allocs[0]) {
+                    return self.float_stack_arg(d, *off, true);
+                }
                 let rt = self.r(allocs, 0)?;
                 self.mem(MemOp::Str, rt, *off as i32)
             }
             MInst::LoadArg { off, .. } => {
-                let rd = self.r(allocs, 0)?;
                 let pushed = if self.leaf {
                     0
                 } else {
                     self.saved.0.count_ones() * 4
                 };
                 let total = self.frame + pushed + off;
+                if let Some(d) = float_emit::dreg_of(allocs[0]) {
+                    return self.float_stack_arg(d, total, false);
+                }
+                let rd = self.r(allocs, 0)?;
                 if total > 4095 {
                     return Err(CodegenError::FrameTooLarge {
                         func: self.func.to_string(),
@@ -985,8 +1006,7 @@ impl Emitter<'_> {
                 let rn = self.r(allocs, 0)?;
                 self.test_nonzero(rn, *bits)?;
                 // Branch over the UDF when the trap condition does not hold.
-                self.skip_next_if(if *nonzero { Cond::Eq } else { Cond::Ne })?;
-                self.inst(Inst::Udf { imm: *code })
+                self.trap_unless(if *nonzero { Cond::Eq } else { Cond::Ne }, *code)
             }
             MInst::Args { .. } => Ok(()),
             MInst::Ret { .. } => self.epilogue(),
@@ -998,6 +1018,37 @@ impl Emitter<'_> {
                 self.buf
                     .branch(Cond::Al, false, l)
                     .map_err(|e| self.asm_err(e))
+            }
+            MInst::Float(f) => self.float(f, allocs),
+            MInst::BrFcmp {
+                cc,
+                taken,
+                not_taken,
+                ..
+            } => {
+                let (dn, dm) = (
+                    float_emit::dreg_of(allocs[0]),
+                    float_emit::dreg_of(allocs[1]),
+                );
+                let (Some(dn), Some(dm)) = (dn, dm) else {
+                    return Err(CodegenError::Regalloc {
+                        func: self.func.to_string(),
+                        why: "fcmp operand not in a D register".into(),
+                    });
+                };
+                self.vcmp(dn, dm)?;
+                let (c1, c2) = super::float::fcc_conds(*cc);
+                let lt = self.labels[taken.index()];
+                for c in std::iter::once(c1).chain(c2) {
+                    self.buf.branch(c, false, lt).map_err(|e| self.asm_err(e))?;
+                }
+                if next != Some(self.forward[not_taken.index()]) {
+                    let lf = self.labels[not_taken.index()];
+                    self.buf
+                        .branch(Cond::Al, false, lf)
+                        .map_err(|e| self.asm_err(e))?;
+                }
+                Ok(())
             }
             MInst::BrNonZero {
                 bits,
@@ -1041,7 +1092,7 @@ pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, Codegen
     // preserve them for its own caller (calls into tail-convention code clobber r4–r11).
     for inst in &vcode.insts {
         if let MInst::Call { clobbers, .. } = inst {
-            for p in clobbers.into_iter() {
+            for p in clobbers.into_iter().filter(|p| p.class() == RegClass::Int) {
                 used |= 1 << p.hw_enc();
             }
         }

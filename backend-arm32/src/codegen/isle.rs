@@ -2,6 +2,8 @@
 //! from `isle/*.isle` by build.rs) and our lowering context: the generated code calls the
 //! `Context` trait implemented here for every extern extractor and constructor.
 
+use super::float::{vfp_offset_ok, FInst};
+pub use super::float::{FArithOp, FUnOp};
 use super::lower::LowerCtx;
 pub use super::vcode::{
     AluOp, DivOp, MemKind, Op64, Operand2, OverflowOp, ShiftAmt, ShiftOp, UnOp,
@@ -12,7 +14,7 @@ pub use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 pub use cranelift_codegen::ir::immediates::{
     Ieee128, Ieee16, Ieee32, Ieee64, Imm64, Offset32, Uimm8,
 };
-pub use cranelift_codegen::ir::types::{I16, I32, I64, I8};
+pub use cranelift_codegen::ir::types::{F64, I16, I32, I64, I8};
 pub use cranelift_codegen::ir::{
     AtomicRmwOp, BlockCall, Constant, DynamicStackSlot, ExceptionTable, FuncRef, GlobalValue,
     Immediate, Inst, InstructionData, JumpTable, MemFlags, Opcode, SigRef, StackSlot, TrapCode,
@@ -380,6 +382,103 @@ impl generated::Context for LowerCtx<'_> {
         self.store_mem(&MemKind::W32, arg0.0, arg1, arg2);
         self.store_mem(&MemKind::W32, arg0.1, arg1, arg2.wrapping_add(4));
     }
+    fn ieee64_bits(&mut self, arg0: Ieee64) -> u64 {
+        arg0.bits()
+    }
+    fn fconst(&mut self, arg0: u64) -> Reg {
+        let rd = self.new_fvreg();
+        self.push(MInst::Float(FInst::Const { rd, bits: arg0 }));
+        rd
+    }
+    fn farith(&mut self, arg0: &FArithOp, arg1: Reg, arg2: Reg) -> Reg {
+        let rd = self.new_fvreg();
+        self.push(MInst::Float(FInst::Arith {
+            op: *arg0,
+            rd,
+            rn: arg1,
+            rm: arg2,
+        }));
+        rd
+    }
+    fn funary(&mut self, arg0: &FUnOp, arg1: Reg) -> Reg {
+        let rd = self.new_fvreg();
+        self.push(MInst::Float(FInst::Unary {
+            op: *arg0,
+            rd,
+            rn: arg1,
+        }));
+        rd
+    }
+    fn fcmp_val(&mut self, arg0: &FloatCC, arg1: Reg, arg2: Reg) -> Reg {
+        let rd = self.new_vreg();
+        self.push(MInst::Float(FInst::Cmp {
+            cc: *arg0,
+            rd,
+            rn: arg1,
+            rm: arg2,
+        }));
+        rd
+    }
+    fn fselect(&mut self, arg0: Type, arg1: Reg, arg2: Reg, arg3: Reg) -> Reg {
+        let rd = self.new_fvreg();
+        self.push(MInst::Float(FInst::Select {
+            bits: arg0.bits() as u8,
+            rd,
+            c: arg1,
+            rt: arg2,
+            rf: arg3,
+        }));
+        rd
+    }
+    fn fcvt_from_int(&mut self, arg0: bool, arg1: Reg) -> Reg {
+        let rd = self.new_fvreg();
+        self.push(MInst::Float(FInst::FromInt {
+            signed: arg0,
+            rd,
+            rn: arg1,
+        }));
+        rd
+    }
+    fn fcvt_to_int(&mut self, arg0: bool, arg1: bool, arg2: Reg) -> Reg {
+        let rd = self.new_vreg();
+        let tmp = self.new_fvreg();
+        self.push(MInst::Float(FInst::ToInt {
+            signed: arg0,
+            sat: arg1,
+            rd,
+            rn: arg2,
+            tmp,
+        }));
+        rd
+    }
+    fn f64_from_bits(&mut self, arg0: RegPair) -> Reg {
+        let rd = self.new_fvreg();
+        self.push(MInst::Float(FInst::FromBits {
+            rd,
+            lo: arg0.0,
+            hi: arg0.1,
+        }));
+        rd
+    }
+    fn f64_to_bits(&mut self, arg0: Reg) -> RegPair {
+        let (lo, hi) = (self.new_vreg(), self.new_vreg());
+        self.push(MInst::Float(FInst::ToBits { lo, hi, rn: arg0 }));
+        (lo, hi)
+    }
+    fn fload(&mut self, arg0: Reg, arg1: i32) -> Reg {
+        let (base, off) = self.vfp_address(arg0, arg1);
+        let rd = self.new_fvreg();
+        self.push(MInst::Float(FInst::Load { rd, base, off }));
+        rd
+    }
+    fn fstore(&mut self, arg0: Reg, arg1: Reg, arg2: i32) -> Unit {
+        let (base, off) = self.vfp_address(arg1, arg2);
+        self.push(MInst::Float(FInst::Store {
+            rt: arg0,
+            base,
+            off,
+        }));
+    }
     fn lower_return(&mut self, arg0: ValueSlice) -> Unit {
         let (list, off) = arg0;
         let vals: Vec<Value> = list.as_slice(&self.func.dfg.value_lists)[off..].to_vec();
@@ -388,6 +487,17 @@ impl generated::Context for LowerCtx<'_> {
 }
 
 impl LowerCtx<'_> {
+    /// A base and offset VLDR/VSTR can use (word multiple within ±1020): other offsets
+    /// are added into a fresh base first.
+    fn vfp_address(&mut self, base: Reg, off: i32) -> (Reg, i32) {
+        use generated::Context;
+        if vfp_offset_ok(off) {
+            return (base, off);
+        }
+        let k = self.const32(off as u32);
+        (self.alu(&AluOp::Add, base, &Operand2::Reg { rm: k }), 0)
+    }
+
     /// The values of a slice, from its current position.
     fn slice_values(&self, s: ValueSlice) -> Vec<Value> {
         let (list, off) = s;

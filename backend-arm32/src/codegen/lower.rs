@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use cranelift_codegen::ir::{self, BlockArg, Function, InstructionData, Opcode, Value};
 use regalloc2::{Block, RegClass, VReg};
 
-use super::abi::{self, preg, Loc};
+use super::abi::{self, fpreg, preg, Loc};
 use super::isle::generated::constructor_lower;
 use super::vcode::{
     AluOp, CallDest, DivOp, FrameInfo, IntCC, MInst, MemKind, Operand2, OverflowOp, ShiftOp,
@@ -45,11 +45,22 @@ impl<'f> LowerCtx<'f> {
         v
     }
 
+    /// A fresh virtual register for an f64 (regalloc2's `Float` class: a D register).
+    pub(crate) fn new_fvreg(&mut self) -> VReg {
+        let v = VReg::new(self.next_vreg, RegClass::Float);
+        self.next_vreg += 1;
+        v
+    }
+
     fn value_vreg(&mut self, v: Value) -> VReg {
         if let Some(&r) = self.value_vregs.get(&v) {
             return r;
         }
-        let r = self.new_vreg();
+        let r = if self.func.dfg.value_type(v) == ir::types::F64 {
+            self.new_fvreg()
+        } else {
+            self.new_vreg()
+        };
         self.value_vregs.insert(v, r);
         r
     }
@@ -57,7 +68,8 @@ impl<'f> LowerCtx<'f> {
     /// The registers of `v`: one, or (low word, high word) for an i64.
     fn value_regs(&mut self, v: Value) -> Vec<VReg> {
         let lo = self.value_vreg(v);
-        if self.func.dfg.value_type(v).bits() <= 32 {
+        let ty = self.func.dfg.value_type(v);
+        if ty.bits() <= 32 || ty == ir::types::F64 {
             return vec![lo];
         }
         let hi = match self.hi_vregs.get(&v) {
@@ -121,7 +133,7 @@ impl<'f> LowerCtx<'f> {
 
     fn check_type(&self, v: Value) -> Result<(), CodegenError> {
         let ty = self.func.dfg.value_type(v);
-        if ty.is_int() && ty.bits() <= 64 {
+        if (ty.is_int() && ty.bits() <= 64) || ty == ir::types::F64 {
             return Ok(());
         }
         let inst = match self.func.dfg.value_def(v).inst() {
@@ -149,11 +161,12 @@ impl<'f> LowerCtx<'f> {
         }
     }
 
-    /// Makes `reg` the register of `inst`'s first result (32 bits or narrower: an i64
-    /// result needs [`LowerCtx::define_pair`]).
+    /// Makes `reg` the register of `inst`'s first result (32 bits or narrower, or an f64:
+    /// an i64 result needs [`LowerCtx::define_pair`]).
     pub(crate) fn define_result(&mut self, inst: ir::Inst, reg: VReg) {
         let res = self.func.dfg.inst_results(inst)[0];
-        if self.func.dfg.value_type(res).bits() > 32 {
+        let ty = self.func.dfg.value_type(res);
+        if ty.bits() > 32 && ty != ir::types::F64 {
             let e = self.unsupported_text(
                 self.func.dfg.display_inst(inst).to_string(),
                 "i64 (no rule for this form)".into(),
@@ -311,8 +324,10 @@ impl<'f> LowerCtx<'f> {
         let mut out = Vec::new();
         for (&v, l) in vals.iter().zip(locs) {
             for (r, loc) in self.use_value_regs(v).into_iter().zip(l) {
-                if let Loc::Reg(p) = loc {
-                    out.push((r, preg(p)));
+                match loc {
+                    Loc::Reg(p) => out.push((r, preg(p))),
+                    Loc::FReg(d) => out.push((r, fpreg(d))),
+                    Loc::Stack(_) => {}
                 }
             }
         }
@@ -362,9 +377,11 @@ impl<'f> LowerCtx<'f> {
             for (r, loc) in self.use_value_regs(a).into_iter().zip(locs) {
                 match loc {
                     Loc::Reg(p) => uses.push((r, preg(p))),
+                    Loc::FReg(d) => uses.push((r, fpreg(d))),
                     Loc::Stack(off) => {
                         self.push(MInst::StoreArg { rt: r, off });
-                        stack_bytes = stack_bytes.max(off + 4);
+                        let size = if r.class() == RegClass::Float { 8 } else { 4 };
+                        stack_bytes = stack_bytes.max(off + size);
                     }
                 }
             }
@@ -374,10 +391,13 @@ impl<'f> LowerCtx<'f> {
         let mut defs = Vec::new();
         for (&v, locs) in results.iter().zip(res_locs) {
             for (r, loc) in self.value_regs(v).into_iter().zip(locs) {
-                if let Loc::Reg(p) = loc {
-                    clobbers.remove(preg(p));
-                    defs.push((r, preg(p)));
-                }
+                let p = match loc {
+                    Loc::Reg(p) => preg(p),
+                    Loc::FReg(d) => fpreg(d),
+                    Loc::Stack(_) => continue,
+                };
+                clobbers.remove(p);
+                defs.push((r, p));
             }
         }
         self.has_calls = true;
@@ -485,6 +505,18 @@ impl<'f> LowerCtx<'f> {
     }
 }
 
+/// What a `brif` tests.
+enum BrCond {
+    /// The flags an overflow-checking operation right before the branch left.
+    Overflow(OverflowOp),
+    /// An f64 compare (VCMP + VMRS).
+    Fcmp(cranelift_codegen::ir::condcodes::FloatCC, VReg, VReg),
+    /// A 32-bit-or-narrower integer compare (CMP).
+    Icmp(IntCC, VReg, VReg),
+    /// The condition value itself.
+    NonZero(VReg),
+}
+
 /// Whether the instruction must be kept even if its results are unused.
 fn has_side_effect(func: &Function, inst: ir::Inst) -> bool {
     let op = func.dfg.insts[inst].opcode();
@@ -590,35 +622,47 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                             _ => None,
                         });
                     let overflow = overflow_flag_before(func, inst, arg);
-                    let cmp = match (fused, overflow) {
-                        (_, Some((op, sum))) => {
-                            // Keep the operation (it sets the flags we branch on) even if
-                            // nothing else reads its result.
-                            ctx.use_value(sum);
-                            Ok(Err(op))
-                        }
-                        (Some((cc, x, y)), None) => {
-                            let (xr, yr) = (ctx.use_value(x), ctx.use_value(y));
-                            let xty = func.dfg.value_type(x);
-                            let (xr, yr) = ctx.cmp_operands(cc, xty, xr, yr);
-                            Err((cc, xr, yr))
-                        }
-                        (None, None) => {
-                            let regs = ctx.use_value_regs(arg);
-                            Ok(Ok(if regs.len() == 2 {
-                                // An i64 condition: non-zero iff either word is.
-                                let rd = ctx.new_vreg();
-                                ctx.push(MInst::Alu {
-                                    op: AluOp::Orr,
-                                    rd,
-                                    rn: regs[0],
-                                    op2: Operand2::Reg { rm: regs[1] },
-                                });
-                                rd
-                            } else {
-                                regs[0]
-                            }))
-                        }
+                    // A condition computed by an `fcmp` of two f64 values branches on the
+                    // VFP flags (VCMP + VMRS) in the same way.
+                    let ffused = func
+                        .dfg
+                        .value_def(func.dfg.resolve_aliases(arg))
+                        .inst()
+                        .and_then(|i| match func.dfg.insts[i] {
+                            InstructionData::FloatCompare {
+                                opcode: Opcode::Fcmp,
+                                args: [x, y],
+                                cond,
+                            } => Some((cond, x, y)),
+                            _ => None,
+                        });
+                    let cmp = if let Some((op, sum)) = overflow {
+                        // Keep the operation (it sets the flags we branch on) even if
+                        // nothing else reads its result.
+                        ctx.use_value(sum);
+                        BrCond::Overflow(op)
+                    } else if let Some((cc, x, y)) = ffused {
+                        BrCond::Fcmp(cc, ctx.use_value(x), ctx.use_value(y))
+                    } else if let Some((cc, x, y)) = fused {
+                        let (xr, yr) = (ctx.use_value(x), ctx.use_value(y));
+                        let xty = func.dfg.value_type(x);
+                        let (xr, yr) = ctx.cmp_operands(cc, xty, xr, yr);
+                        BrCond::Icmp(cc, xr, yr)
+                    } else {
+                        let regs = ctx.use_value_regs(arg);
+                        BrCond::NonZero(if regs.len() == 2 {
+                            // An i64 condition: non-zero iff either word is.
+                            let rd = ctx.new_vreg();
+                            ctx.push(MInst::Alu {
+                                op: AluOp::Orr,
+                                rd,
+                                rn: regs[0],
+                                op2: Operand2::Reg { rm: regs[1] },
+                            });
+                            rd
+                        } else {
+                            regs[0]
+                        })
                     };
                     // Each edge goes through its own block so the block-argument moves
                     // of one edge never run on the other (no critical edges).
@@ -637,24 +681,32 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                     }
                     blocks[bi].succs = edges.clone();
                     blocks[bi].succ_args = vec![vec![], vec![]];
+                    let (taken, not_taken) = (edges[0], edges[1]);
                     ctx.push(match cmp {
-                        Ok(Err(op)) => MInst::BrOverflow {
+                        BrCond::Overflow(op) => MInst::BrOverflow {
                             op,
-                            taken: edges[0],
-                            not_taken: edges[1],
+                            taken,
+                            not_taken,
                         },
-                        Ok(Ok(rn)) => MInst::BrNonZero {
-                            rn,
-                            bits: ty.bits().min(32) as u8,
-                            taken: edges[0],
-                            not_taken: edges[1],
-                        },
-                        Err((cc, rn, rm)) => MInst::BrIcmp {
+                        BrCond::Fcmp(cc, rn, rm) => MInst::BrFcmp {
                             cc,
                             rn,
                             rm,
-                            taken: edges[0],
-                            not_taken: edges[1],
+                            taken,
+                            not_taken,
+                        },
+                        BrCond::NonZero(rn) => MInst::BrNonZero {
+                            rn,
+                            bits: ty.bits().min(32) as u8,
+                            taken,
+                            not_taken,
+                        },
+                        BrCond::Icmp(cc, rn, rm) => MInst::BrIcmp {
+                            cc,
+                            rn,
+                            rm,
+                            taken,
+                            not_taken,
                         },
                     });
                 }
@@ -737,6 +789,7 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
             for (&v, l) in params.iter().zip(locs.into_iter().flatten()) {
                 match l {
                     Loc::Reg(r) => args.push((v, preg(r))),
+                    Loc::FReg(d) => args.push((v, fpreg(d))),
                     Loc::Stack(off) => loads.push(MInst::LoadArg { rd: v, off }),
                 }
             }

@@ -7,6 +7,7 @@
 
 pub mod abi;
 pub mod emit;
+pub mod float;
 pub mod isle;
 pub mod link;
 pub mod lower;

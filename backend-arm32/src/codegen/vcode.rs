@@ -320,6 +320,16 @@ pub enum MInst {
         taken: Block,
         not_taken: Block,
     },
+    /// Compare two f64 values and branch: `vcmp; vmrs; b<cc> taken; b not_taken`.
+    BrFcmp {
+        cc: super::float::FloatCC,
+        rn: VReg,
+        rm: VReg,
+        taken: Block,
+        not_taken: Block,
+    },
+    /// An f64 instruction (codegen/float.rs).
+    Float(super::float::FInst),
 }
 
 /// A def whose register is written before the instruction's last read (so it may not
@@ -512,7 +522,10 @@ impl MInst {
                 .collect(),
             MInst::Jump { .. } => vec![],
             MInst::BrNonZero { rn, .. } => vec![Operand::reg_use(*rn)],
-            MInst::BrIcmp { rn, rm, .. } => vec![Operand::reg_use(*rn), Operand::reg_use(*rm)],
+            MInst::BrIcmp { rn, rm, .. } | MInst::BrFcmp { rn, rm, .. } => {
+                vec![Operand::reg_use(*rn), Operand::reg_use(*rm)]
+            }
+            MInst::Float(f) => f.operands(),
         }
     }
 
@@ -626,10 +639,11 @@ impl MInst {
             MInst::Ret { rets } => rets.iter_mut().for_each(|(v, _)| *v = f(*v)),
             MInst::Jump { .. } => {}
             MInst::BrNonZero { rn, .. } => *rn = f(*rn),
-            MInst::BrIcmp { rn, rm, .. } => {
+            MInst::BrIcmp { rn, rm, .. } | MInst::BrFcmp { rn, rm, .. } => {
                 *rn = f(*rn);
                 *rm = f(*rm);
             }
+            MInst::Float(i) => i.map_vregs(f),
         }
     }
 
@@ -639,6 +653,7 @@ impl MInst {
             MInst::Jump { .. }
                 | MInst::BrNonZero { .. }
                 | MInst::BrIcmp { .. }
+                | MInst::BrFcmp { .. }
                 | MInst::BrTable { .. }
                 | MInst::BrOverflow { .. }
         )
