@@ -2,8 +2,12 @@
 //! compiled by our backend (run on ARM via qemu-arm) and by Cranelift's own host backend
 //! (cranelift-jit), and must return the same value for random inputs. The programs mix
 //! straight-line i32/i8/i16 arithmetic with overflow-checking ops, guarded division,
-//! i64 register-pair arithmetic, if/else diamonds, `br_table` switches (values joined
-//! through block parameters) and calls to a second function (AAPCS or the tail convention).
+//! i64 register-pair arithmetic, f64 arithmetic/compares/conversions (VFP), if/else
+//! diamonds (also on f64 compares, joining f64 block parameters), `br_table` switches
+//! (values joined through block parameters) and calls to a second function (AAPCS or the
+//! tail convention). A NaN may arise (0/0, inf-inf, sqrt of a negative); only its NaN-ness
+//! is observed (compares, saturating conversions), since IEEE 754 leaves the payload and
+//! sign of a generated NaN open and ARM and x86 differ there.
 //! `BEAMJIT_FUZZ_ITERS` sets the number of programs (default: a small CI-sized count),
 //! `BEAMJIT_FUZZ_SECS` stops earlier after that many seconds, `BEAMJIT_FUZZ_SEED` the seed.
 
@@ -37,6 +41,20 @@ const OVERFLOW: [&str; 6] = [
     "umul_overflow",
 ];
 const DIV: [&str; 4] = ["udiv", "sdiv", "urem", "srem"];
+const FCC: [&str; 14] = [
+    "eq", "ne", "one", "ueq", "lt", "le", "gt", "ge", "ult", "ule", "ugt", "uge", "ord", "uno",
+];
+/// f64 constants at edges (hex floats as the CLIF parser reads them).
+const FCONST: [&str; 8] = [
+    "0x0.0p0",
+    "-0x0.0p0",
+    "0x1.0p-1",
+    "-0x1.8p1",
+    "0x1.0p100",
+    "+Inf",
+    "-Inf",
+    "0x1.0p-1074",
+];
 
 /// The callee of the program: `%h(a, b)` with a random body, AAPCS or tail convention.
 fn random_helper(rng: &mut SmallRng, tail: bool) -> String {
@@ -64,7 +82,38 @@ fn random_function(rng: &mut SmallRng, n: usize) -> String {
     for _ in 0..n {
         let d = next;
         next += 1;
-        match rng.gen_range(0..17) {
+        match rng.gen_range(0..19) {
+            17 => {
+                // f64: two integers converted in, arithmetic, a unary op, a compare used
+                // as a value and by a select, a saturating conversion back, and the bits
+                // of a (never NaN) converted value folded in through bitcast.
+                let op = ["fadd", "fsub", "fmul", "fdiv"][rng.gen_range(0..4)];
+                let un = ["fneg", "fabs", "sqrt"][rng.gen_range(0..3)];
+                let cc = FCC[rng.gen_range(0..FCC.len())];
+                let cin = ["fcvt_from_sint", "fcvt_from_uint"];
+                let (c1, c2) = (cin[rng.gen_range(0..2)], cin[rng.gen_range(0..2)]);
+                let cout = ["fcvt_to_sint_sat", "fcvt_to_uint_sat"][rng.gen_range(0..2)];
+                let (a, b) = (pick(rng, &vals), pick(rng, &vals));
+                s.push_str(&format!(
+                    "    v{d}_a = {c1}.f64 v{a}\n    v{d}_b = {c2}.f64 v{b}\n    v{d}_x = {op} v{d}_a, v{d}_b\n    v{d}_y = {un} v{d}_x\n    v{d}_c = fcmp {cc} v{d}_y, v{d}_a\n    v{d}_s = select v{d}_c, v{d}_y, v{d}_b\n    v{d}_i = {cout}.i32 v{d}_s\n    v{d}_z = uextend.i32 v{d}_c\n    v{d}_w = bitcast.i64 v{d}_a\n    v{d}_32 = iconst.i32 32\n    v{d}_h = ushr v{d}_w, v{d}_32\n    v{d}_l = ireduce.i32 v{d}_h\n    v{d}_m = bxor v{d}_i, v{d}_l\n    v{d} = iadd v{d}_m, v{d}_z\n"
+                ));
+            }
+            18 => {
+                // A diamond on an f64 compare (fused VCMP/VMRS/Bcc) joining an f64 block
+                // parameter, converted back saturating.
+                let cc = FCC[rng.gen_range(0..FCC.len())];
+                let k = FCONST[rng.gen_range(0..FCONST.len())];
+                let (o1, o2) = (
+                    ["fadd", "fsub", "fmul", "fdiv"][rng.gen_range(0..4)],
+                    ["fadd", "fsub", "fmul", "fdiv"][rng.gen_range(0..4)],
+                );
+                let (a, b) = (pick(rng, &vals), pick(rng, &vals));
+                let (t, f, j) = (block, block + 1, block + 2);
+                block += 3;
+                s.push_str(&format!(
+                    "    v{d}_a = fcvt_from_sint.f64 v{a}\n    v{d}_b = fcvt_from_uint.f64 v{b}\n    v{d}_k = f64const {k}\n    v{d}_c = fcmp {cc} v{d}_a, v{d}_b\n    brif v{d}_c, block{t}, block{f}\nblock{t}:\n    v{d}_t = {o1} v{d}_a, v{d}_k\n    jump block{j}(v{d}_t)\nblock{f}:\n    v{d}_f = {o2} v{d}_b, v{d}_k\n    jump block{j}(v{d}_f)\nblock{j}(v{d}_p: f64):\n    v{d} = fcvt_to_sint_sat.i32 v{d}_p\n"
+                ));
+            }
             16 => {
                 // i64 in register pairs: build a 64-bit value from two i32s, combine,
                 // shift by a constant, compare, and fold both words back to i32.
