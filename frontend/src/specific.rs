@@ -253,6 +253,19 @@ pub enum Op {
     IfEnd,
     /// Raises `{try_clause, Value}`.
     TryCaseEnd(Src),
+    /// Builds a fun of lambda number `lambda` (an index into the `FunT` table) capturing
+    /// `env` (`make_fun3`).
+    MakeFun {
+        lambda: u32,
+        dst: Dst,
+        env: Vec<Src>,
+    },
+    /// Calls the fun `fun` with x0..x(arity-1) (`call_fun2`, and `call_fun` with the fun
+    /// in x(arity)); the result is x0.
+    CallFun {
+        arity: u32,
+        fun: Src,
+    },
     /// Not lowered yet: the generic instruction, kept whole.
     Unsupported(Instruction),
 }
@@ -404,7 +417,9 @@ impl Cx<'_> {
                     words += match kind {
                         crate::compact::AllocKind::Words => *n,
                         crate::compact::AllocKind::Floats => 3 * *n,
-                        crate::compact::AllocKind::Funs => 0,
+                        // A fun's fixed part (our layout: header, entry, unused, arity,
+                        // free count, creator); its environment is in `words`.
+                        crate::compact::AllocKind::Funs => 6 * *n,
                     };
                 }
                 u32::try_from(words).map_err(|_| self.err("heap need too large"))
@@ -606,6 +621,26 @@ impl Cx<'_> {
                 tuple: self.src(1)?,
                 index: self.uint(2)?,
             },
+            "make_fun3" => Op::MakeFun {
+                lambda: self.uint(0)?,
+                dst: self.dst(1)?,
+                env: self
+                    .list(2)?
+                    .iter()
+                    .map(|o| self.src_of(o))
+                    .collect::<Result<_, _>>()?,
+            },
+            "call_fun2" => Op::CallFun {
+                arity: self.uint(1)?,
+                fun: self.src(2)?,
+            },
+            "call_fun" => {
+                let arity = self.uint(0)?;
+                Op::CallFun {
+                    arity,
+                    fun: Src::Reg(Reg::X(arity), Known::default()),
+                }
+            }
             "badmatch" => Op::Badmatch(self.src(0)?),
             "case_end" => Op::CaseEnd(self.src(0)?),
             "if_end" => Op::IfEnd,

@@ -42,10 +42,14 @@ pub enum RtFn {
     /// `(S, arity) -> code address`: `apply/3` with the module, function and argument list
     /// in x(arity)...; 0 when it raised.
     Apply = 7,
+    /// `(S, fun, arity) -> code address`: the code a call of `fun` with `arity` arguments
+    /// goes to, with the fun's environment stored in x(arity)...; 0 when it raised
+    /// (`badfun`, `badarity`).
+    CallFun = 8,
 }
 
 impl RtFn {
-    pub const ALL: [RtFn; 8] = [
+    pub const ALL: [RtFn; 9] = [
         RtFn::Bif,
         RtFn::Gc,
         RtFn::Compare,
@@ -54,6 +58,7 @@ impl RtFn {
         RtFn::Raise,
         RtFn::IsType,
         RtFn::Apply,
+        RtFn::CallFun,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,6 +71,7 @@ impl RtFn {
             RtFn::Raise => "rt_raise",
             RtFn::IsType => "rt_is_type",
             RtFn::Apply => "rt_apply",
+            RtFn::CallFun => "rt_call_fun",
         }
     }
 
@@ -77,6 +83,7 @@ impl RtFn {
             RtFn::Compare | RtFn::EqExact | RtFn::Eq | RtFn::IsType => (2, 1),
             RtFn::Raise => (3, 0),
             RtFn::Apply => (2, 1),
+            RtFn::CallFun => (3, 1),
         }
     }
 

@@ -39,11 +39,13 @@ pub enum Field {
     /// The value the first function of a process returned (kept by `normal_exit`, so the
     /// `beam` command and tests can show what `MODULE:FUNCTION(...)` returned).
     Result = -48,
+    /// The running process's pid term (the creator recorded in funs it builds).
+    SelfPid = -52,
 }
 
 impl Field {
     /// Every field, for layout checks.
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 13] = [
         Field::Htop,
         Field::E,
         Field::Fcalls,
@@ -56,6 +58,7 @@ impl Field {
         Field::ExitPath,
         Field::Pending,
         Field::Result,
+        Field::SelfPid,
     ];
 
     /// Byte offset from x0.

@@ -84,10 +84,11 @@ pub struct Sim {
     pub counters: Counters,
     code: Vec<CodeRegion>,
     /// Decoded instructions of every executed code page, `PAGE_SLOTS` per page, in one
-    /// array so that the fast fetch path is a single indexed load.
+    /// array so that the fast fetch path is a single indexed load. The first page is a
+    /// dummy that stays undecoded: `hot_start` points at it when there is no hot page, so
+    /// the fast path always falls through to `fetch_slow` then, whatever the pc.
     cache: Vec<Decoded>,
     /// Fast path: the page of the last fetch (its address and its first slot in `cache`).
-    /// `hot_base` is 1 (never a page address) when there is none.
     hot_base: u32,
     hot_start: usize,
     redirects: HashMap<u32, usize>,
@@ -112,8 +113,8 @@ impl Sim {
             mem: Memory::new(),
             counters: Counters::default(),
             code: Vec::new(),
-            cache: Vec::new(),
-            hot_base: 1,
+            cache: vec![Decoded::UNDECODED; PAGE_SLOTS],
+            hot_base: 0,
             hot_start: 0,
             redirects: HashMap::new(),
             host_fns: Vec::new(),
@@ -169,7 +170,7 @@ impl Sim {
         // The region's cache pages stay allocated but unreachable; a region registered
         // later gets fresh ones.
         self.code.retain(|c| c.base != base);
-        self.hot_base = 1;
+        self.hot_start = 0;
         self.mem.remove_region(base).is_some()
     }
 
@@ -295,13 +296,17 @@ impl Sim {
         let limit = self.step_limit.unwrap_or(u64::MAX);
         loop {
             let pc = self.cpu.regs[15];
-            let d = match self.fetch_hot(pc) {
-                Some(d) => d,
+            // The condition is read from the cache entry before the operation is copied
+            // out (copying a whole `Option<Decoded>` went through overlapping stack stores
+            // and stalled on store forwarding).
+            let (cond, op, word) = match self.fetch_hot(pc) {
+                Some(d) => (d.cond, d.op, d.word),
                 None => {
                     if pc == RETURN_MAGIC {
                         return Ok(self.outcome(None));
                     }
-                    self.fetch_slow(pc)?
+                    let d = self.fetch_slow(pc)?;
+                    (d.cond, d.op, d.word)
                 }
             };
             if self.counters.instructions >= limit {
@@ -313,17 +318,17 @@ impl Sim {
             }
             if TRACE {
                 if let Some(t) = self.trace.as_mut() {
-                    t(pc, d.word, &self.cpu);
+                    t(pc, word, &self.cpu);
                 }
             }
             self.counters.instructions += 1;
-            if d.cond != 14 && !self.cpu.cond_passed(d.cond) {
+            if cond != 14 && !self.cpu.cond_passed(cond) {
                 self.cpu.regs[15] = pc.wrapping_add(4);
                 continue;
             }
             self.cur_pc = pc;
             self.cpu.regs[15] = pc.wrapping_add(8);
-            match self.exec(&d) {
+            match self.exec(op, word) {
                 Ok(Flow::Next) => self.cpu.regs[15] = pc.wrapping_add(4),
                 Ok(Flow::Jump(t)) => {
                     self.cpu.regs[15] = t;
@@ -349,7 +354,7 @@ impl Sim {
 
     /// The cached decoded instruction at `pc` if it is in the page of the last fetch.
     #[inline(always)]
-    fn fetch_hot(&self, pc: u32) -> Option<Decoded> {
+    fn fetch_hot(&self, pc: u32) -> Option<&Decoded> {
         let off = pc.wrapping_sub(self.hot_base);
         // One test for "inside the hot page and word-aligned".
         if off & !((1 << PAGE_SHIFT) - 4) != 0 {
@@ -359,7 +364,7 @@ impl Sim {
         if d.op == Op::Undecoded {
             None
         } else {
-            Some(*d)
+            Some(d)
         }
     }
 
@@ -452,8 +457,8 @@ impl Sim {
     }
 
     #[inline(always)]
-    fn exec(&mut self, d: &Decoded) -> Result<Flow, Fault> {
-        match d.op {
+    fn exec(&mut self, op: Op, word: u32) -> Result<Flow, Fault> {
+        match op {
             Op::Dp { op, s, rd, rn, op2 } => self.exec_dp(op, s, rd, rn, op2),
             Op::Movw { rd, imm } => {
                 self.cpu.regs[rd as usize & 15] = imm as u32;
@@ -479,7 +484,7 @@ impl Sim {
                 self.bx_write_pc(t)
             }
             Op::Mul { .. } | Op::MulLong { .. } | Op::Div { .. } | Op::Clz { .. } => {
-                self.exec_mul(&d.op)
+                self.exec_mul(&op)
             }
             Op::Mrs { rd } => {
                 self.cpu.regs[rd as usize & 15] = self.cpu.nzcv;
@@ -492,13 +497,13 @@ impl Sim {
             Op::Load { size, rt, am } => self.exec_load(size, rt, am),
             Op::Store { size, rt, am } => self.exec_store(size, rt, am),
             Op::Ldrd { .. } | Op::Strd { .. } | Op::Ldm { .. } | Op::Stm { .. } => {
-                self.exec_mem(&d.op)
+                self.exec_mem(&op)
             }
             Op::Nop => Ok(Flow::Next),
             Op::Redirect(i) => self.exec_redirect(i),
-            Op::Fault(k) => Err(self.fault(self.cur_pc, k.to_kind(d.word))),
-            Op::Undecoded => Err(self.fault(self.cur_pc, FaultKind::Unsupported { word: d.word })),
-            _ => self.exec_vfp(&d.op),
+            Op::Fault(k) => Err(self.fault(self.cur_pc, k.to_kind(word))),
+            Op::Undecoded => Err(self.fault(self.cur_pc, FaultKind::Unsupported { word })),
+            _ => self.exec_vfp(&op),
         }
     }
 

@@ -411,6 +411,19 @@ fn faults_report_pc_address_and_kind() {
     // A jump into readable but not executable memory is reported at the target.
     let f = e.run(&[0xe12fff13], &[0, 0, 0, d]).unwrap_err();
     assert_eq!((f.pc, f.addr, f.kind), (d, d, FaultKind::JumpOutsideCode));
+    // Entering at an odd address or outside code faults before anything executes,
+    // also right after the simulator ran code (its fetch fast path is warm).
+    for entry in [1, 0, code + 1, code + 2, d] {
+        let f = e.sim.call(entry, &[]).unwrap_err();
+        assert_eq!(f.pc, entry);
+        assert!(
+            matches!(
+                f.kind,
+                FaultKind::JumpOutsideCode | FaultKind::MisalignedBranch
+            ),
+            "{entry:#x}: {f:?}"
+        );
+    }
     // Division by zero is not a fault: the result is 0 (sdiv r0, r1, r2; udiv).
     assert_eq!(e.run(&[0xe710f211, BX_LR], &[9, 5, 0]).unwrap().r0, 0);
     assert_eq!(e.run(&[0xe730f211, BX_LR], &[9, 5, 0]).unwrap().r0, 0);

@@ -252,6 +252,11 @@ pub static BIFS: &[Bif] = &[
         f: length,
     },
     Bif {
+        name: "++",
+        arity: 2,
+        f: append,
+    },
+    Bif {
         name: "not",
         arity: 1,
         f: |_, a| truth(a[0]).map(|b| boolean(!b)),
@@ -333,14 +338,49 @@ pub static BIFS: &[Bif] = &[
     },
 ];
 
-/// The runtime number of `erlang:name/arity`, if it is a BIF here.
+/// BIFs of module `lists` (OTP implements these in C: erl_bif_lists.c).
+pub static LISTS_BIFS: &[Bif] = &[
+    Bif {
+        name: "reverse",
+        arity: 2,
+        f: reverse,
+    },
+    Bif {
+        name: "member",
+        arity: 2,
+        f: member,
+    },
+    Bif {
+        name: "keyfind",
+        arity: 3,
+        f: |_, a| keyfind(a).map(|t| t.unwrap_or(atom("false"))),
+    },
+    Bif {
+        name: "keymember",
+        arity: 3,
+        f: |_, a| keyfind(a).map(|t| boolean(t.is_some())),
+    },
+];
+
+/// The runtime number of `module:name/arity`, if it is a BIF here: `erlang` BIFs are
+/// numbered from 0, `lists` BIFs after them.
 pub fn lookup(module: &str, name: &str, arity: u32) -> Option<u32> {
-    if module != "erlang" {
-        return None;
-    }
-    BIFS.iter()
+    let (table, base) = match module {
+        "erlang" => (BIFS, 0),
+        "lists" => (LISTS_BIFS, BIFS.len()),
+        _ => return None,
+    };
+    table
+        .iter()
         .position(|b| b.name == name && b.arity == arity)
-        .map(|i| i as u32)
+        .map(|i| (base + i) as u32)
+}
+
+/// The BIF with runtime number `id`.
+pub fn get(id: u32) -> Option<&'static Bif> {
+    let id = id as usize;
+    BIFS.get(id)
+        .or_else(|| LISTS_BIFS.get(id.checked_sub(BIFS.len())?))
 }
 
 fn small(n: i64) -> Term {
@@ -498,6 +538,66 @@ fn length(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
         n += 1;
     }
     Ok(small(n))
+}
+
+/// `A ++ B`: copies the proper list `A` in front of `B`.
+fn append(c: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+    let (elems, tail) = construct::list_elements(a[0]).ok_or_else(|| error("badarg"))?;
+    if tail != Term::NIL {
+        return Err(error("badarg"));
+    }
+    let mut acc = a[1];
+    for &e in elems.iter().rev() {
+        acc = construct::cons(&mut c.heap, e, acc).map_err(heap_err)?;
+    }
+    Ok(acc)
+}
+
+/// `lists:reverse(List, Tail)`.
+fn reverse(c: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+    let (elems, tail) = construct::list_elements(a[0]).ok_or_else(|| error("badarg"))?;
+    if tail != Term::NIL {
+        return Err(error("badarg"));
+    }
+    let mut acc = a[1];
+    for &e in &elems {
+        acc = construct::cons(&mut c.heap, e, acc).map_err(heap_err)?;
+    }
+    Ok(acc)
+}
+
+/// `lists:member(Elem, List)` (exact equality, as OTP's).
+fn member(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+    let mut t = a[1];
+    while t != Term::NIL {
+        let h = construct::head(t).ok_or_else(|| error("badarg"))?;
+        if ops::compare::exact_eq(h, a[0]).map_err(|_| error("badarg"))? {
+            return Ok(atom("true"));
+        }
+        t = construct::tail(t).ok_or_else(|| error("badarg"))?;
+    }
+    Ok(atom("false"))
+}
+
+/// The first tuple in `a[2]` whose element `a[1]` equals `a[0]` (`==`, as OTP's keyfind).
+fn keyfind(a: &[Term]) -> Result<Option<Term>, Raise> {
+    let n = match a[1].small_value() {
+        Some(n) if n >= 1 => n as usize,
+        _ => return Err(error("badarg")),
+    };
+    let mut t = a[2];
+    while t != Term::NIL {
+        let h = construct::head(t).ok_or_else(|| error("badarg"))?;
+        if let Some(v) = construct::tuple_elements(h) {
+            if let Some(&k) = v.get(n - 1) {
+                if ops::compare::arith_eq(k, a[0]).map_err(|_| error("badarg"))? {
+                    return Ok(Some(h));
+                }
+            }
+        }
+        t = construct::tail(t).ok_or_else(|| error("badarg"))?;
+    }
+    Ok(None)
 }
 
 fn display(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {

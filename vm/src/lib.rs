@@ -9,10 +9,12 @@
 
 pub mod bifs;
 pub mod fragments;
+mod host;
 pub mod literals;
 mod loader;
+#[cfg(target_arch = "arm")]
+mod native;
 pub mod rt;
-mod sim_host;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,8 +22,8 @@ use std::path::PathBuf;
 use backend_arm32::codegen::Flags;
 use beam_runtime::heap::LiteralArea;
 
+pub use host::{RunError, RunOutcome};
 pub use loader::LoadError;
-pub use sim_host::{RunError, RunOutcome};
 
 /// What to print while compiling (`beam run --emit`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +42,8 @@ pub struct Options {
     /// Run Cranelift's mid-end on every segment.
     pub optimize: bool,
     pub emit: Option<Emit>,
+    /// Run on the CPU (ARMv7 hosts only) instead of the simulator; the default on ARM.
+    pub native: bool,
 }
 
 impl Options {
@@ -58,6 +62,8 @@ impl Options {
             flags: Flags::default(),
             optimize: true,
             emit: None,
+            // Generated code runs on the CPU where it can (ARMv7 hosts and qemu-arm).
+            native: cfg!(target_arch = "arm"),
         }
     }
 }
@@ -75,7 +81,7 @@ pub struct LoadedModule {
 /// The VM.
 pub struct Vm {
     opts: Options,
-    host: sim_host::SimHost,
+    host: host::SimHost,
     literals: LiteralArea,
     modules: HashMap<String, LoadedModule>,
     /// `{M, F, A}` → guest address of its export cell.

@@ -11,14 +11,19 @@ use beam_runtime::{atom, bignum, binary, construct, map, ops};
 pub enum LiteralError {
     #[error("literal {0} is not supported yet")]
     Unsupported(&'static str),
+    #[error("export cell: {0}")]
+    Cell(String),
     #[error("atom: {0}")]
     Atom(#[from] atom::AtomError),
     #[error("allocation: {0}")]
     Heap(#[from] HeapError),
 }
 
+/// Gives the export cell of `{M, F, A}` (for `fun M:F/A` literals).
+pub type ExportCells<'a> = &'a mut dyn FnMut(&str, &str, u32) -> Result<u32, LiteralError>;
+
 /// Builds `t` in `a`.
-pub fn build(a: &mut dyn Alloc, t: &ExtTerm) -> Result<Term, LiteralError> {
+pub fn build(a: &mut dyn Alloc, t: &ExtTerm, cells: ExportCells<'_>) -> Result<Term, LiteralError> {
     Ok(match t {
         ExtTerm::Integer(n) => match Term::small(*n) {
             Some(s) => s,
@@ -31,7 +36,7 @@ pub fn build(a: &mut dyn Alloc, t: &ExtTerm) -> Result<Term, LiteralError> {
         ExtTerm::Tuple(elems) => {
             let v = elems
                 .iter()
-                .map(|e| build(a, e))
+                .map(|e| build(a, e, cells))
                 .collect::<Result<Vec<_>, _>>()?;
             construct::tuple(a, &v)?
         }
@@ -44,9 +49,9 @@ pub fn build(a: &mut dyn Alloc, t: &ExtTerm) -> Result<Term, LiteralError> {
         }
         ExtTerm::List { elems, tail } => {
             // Built back to front, so a long list needs no recursion on its spine.
-            let mut acc = build(a, tail)?;
+            let mut acc = build(a, tail, cells)?;
             for e in elems.iter().rev() {
-                let h = build(a, e)?;
+                let h = build(a, e, cells)?;
                 acc = construct::cons(a, h, acc)?;
             }
             acc
@@ -65,7 +70,7 @@ pub fn build(a: &mut dyn Alloc, t: &ExtTerm) -> Result<Term, LiteralError> {
         ExtTerm::Map(pairs) => {
             let mut built = Vec::with_capacity(pairs.len());
             for (k, v) in pairs {
-                built.push((build(a, k)?, build(a, v)?));
+                built.push((build(a, k, cells)?, build(a, v, cells)?));
             }
             // A flat map keeps its keys in term order.
             built.sort_by(|x, y| {
@@ -79,7 +84,17 @@ pub fn build(a: &mut dyn Alloc, t: &ExtTerm) -> Result<Term, LiteralError> {
                 map::hashmap(a, &pairs)?
             }
         }
-        ExtTerm::Export { .. } => return Err(LiteralError::Unsupported("fun M:F/A")),
+        ExtTerm::Export {
+            module,
+            function,
+            arity,
+        } => match (&**module, &**function) {
+            (ExtTerm::Atom(m), ExtTerm::Atom(f)) => {
+                let cell = cells(m, f, u32::from(*arity))?;
+                construct::export(a, cell)?
+            }
+            _ => return Err(LiteralError::Unsupported("fun M:F/A with non-atom parts")),
+        },
         ExtTerm::Fun(_) => return Err(LiteralError::Unsupported("fun")),
         ExtTerm::Pid { .. } => return Err(LiteralError::Unsupported("pid")),
         ExtTerm::Port { .. } => return Err(LiteralError::Unsupported("port")),

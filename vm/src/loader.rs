@@ -17,7 +17,7 @@ use beam_runtime::{arena, atom};
 use cranelift_codegen::ir::Function;
 use num_bigint::BigInt;
 
-use crate::sim_host::{self, with_host, JitBody, RunError, RunOutcome, SimHost};
+use crate::host::{self, with_host, JitBody, RunError, RunOutcome, SimHost};
 use crate::{bifs, fragments, literals, Emit, LoadedModule, Options, Vm};
 
 /// Why a module could not be loaded or run.
@@ -58,8 +58,6 @@ pub enum LoadError {
     },
     #[error("{module}: {what}")]
     Compile { module: String, what: String },
-    #[error("{module}: code memory is full")]
-    CodeFull { module: String },
     #[error("{module}:{function}/{arity} is not exported")]
     NotExported {
         module: String,
@@ -140,7 +138,7 @@ fn constants(fs: &[specific::SpecificFunction]) -> (Vec<BigInt>, Vec<f64>) {
 impl Vm {
     /// A VM with the shared fragments compiled and installed.
     pub fn new(opts: Options) -> Result<Vm, LoadError> {
-        let host = SimHost::new()?;
+        let host = SimHost::new(opts.native)?;
         let mut vm = Vm {
             opts,
             host,
@@ -194,10 +192,11 @@ impl Vm {
                 source,
             })?;
             self.load_module(&module)?;
-            for i in &module.imports {
-                let callee = module.atom(i.module).to_string();
-                if !self.modules.contains_key(&callee) {
-                    todo.push(callee);
+            // Everything the module can call: its imports and `fun M:F/A` literals, all of
+            // which have export cells by now.
+            for (callee, _, _) in self.cells.keys() {
+                if !self.modules.contains_key(callee) && !todo.contains(callee) {
+                    todo.push(callee.clone());
                 }
             }
         }
@@ -213,15 +212,23 @@ impl Vm {
             .map(|a| atom::intern(a))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
+        let undef = self.fragment_addr(fragments::UNDEF);
+        let (cells, modules) = (&mut self.cells, &self.modules);
+        let mut export_cell = |m: &str, f: &str, a: u32| {
+            cell_for(cells, modules, (m.to_string(), f.to_string(), a), undef)
+                .map_err(literals::LiteralError::Cell)
+        };
         let mut lits = Vec::with_capacity(m.literals.len());
         for (index, l) in m.literals.iter().enumerate() {
-            lits.push(literals::build(&mut self.literals, l).map_err(|source| {
-                LoadError::Literal {
-                    module: name.clone(),
-                    index,
-                    source,
-                }
-            })?);
+            lits.push(
+                literals::build(&mut self.literals, l, &mut export_cell).map_err(|source| {
+                    LoadError::Literal {
+                        module: name.clone(),
+                        index,
+                        source,
+                    }
+                })?,
+            );
         }
         let fs = specific::transform(m).map_err(|source| LoadError::Shape {
             module: name.clone(),
@@ -234,14 +241,22 @@ impl Vm {
         let (big_consts, float_consts) = constants(&fs);
         let mut bigs = HashMap::new();
         for n in big_consts {
-            let t = literals::build(&mut self.literals, &beam_frontend::etf::int_term(n.clone()))
-                .map_err(const_err)?;
+            let t = literals::build(
+                &mut self.literals,
+                &beam_frontend::etf::int_term(n.clone()),
+                &mut export_cell,
+            )
+            .map_err(const_err)?;
             bigs.insert(n, t);
         }
         let mut floats = HashMap::new();
         for f in float_consts {
-            let t = literals::build(&mut self.literals, &beam_frontend::ExtTerm::Float(f))
-                .map_err(const_err)?;
+            let t = literals::build(
+                &mut self.literals,
+                &beam_frontend::ExtTerm::Float(f),
+                &mut export_cell,
+            )
+            .map_err(const_err)?;
             floats.insert(f.to_bits(), t);
         }
         let env = ModEnv {
@@ -255,7 +270,6 @@ impl Vm {
             source,
         })?;
         // Export cells of the module's remote imports, created (pointing at `undef`) now.
-        let undef = self.fragment_addr(fragments::UNDEF);
         let mut import_cells = Vec::with_capacity(m.imports.len());
         for i in &m.imports {
             let key = (
@@ -263,7 +277,9 @@ impl Vm {
                 m.atom(i.function).to_string(),
                 i.arity,
             );
-            import_cells.push(self.cell(key, undef)?);
+            import_cells.push(
+                cell_for(&mut self.cells, &self.modules, key, undef).map_err(LoadError::Runtime)?,
+            );
         }
         let funcs: Vec<Function> = lowered.segments.into_iter().map(|s| s.func).collect();
         let entries = self.install(&name, &funcs, &|sym| match sym {
@@ -283,10 +299,11 @@ impl Vm {
         // Point every existing cell of this module's exports at the new code.
         for ((f, a), &addr) in &exports {
             let key = (name.clone(), f.clone(), *a);
-            let cell = self.cell(key, addr)?;
+            let cell =
+                cell_for(&mut self.cells, &self.modules, key, addr).map_err(LoadError::Runtime)?;
             write_word(cell, addr);
         }
-        let code_bytes = with_host(|h| h.code_top as usize - h.code.addr() as usize);
+        let code_bytes = with_host(|h| h.code_bytes());
         self.modules.insert(
             name.clone(),
             LoadedModule {
@@ -301,18 +318,6 @@ impl Vm {
 
     fn fragment_addr(&self, index: u32) -> u32 {
         self.fragments.get(index as usize).copied().unwrap_or(0)
-    }
-
-    /// The export cell of `key`, created holding `init` when new.
-    fn cell(&mut self, key: (String, String, u32), init: u32) -> Result<u32, LoadError> {
-        if let Some(&c) = self.cells.get(&key) {
-            return Ok(c);
-        }
-        let block = arena::alloc(4).map_err(|e| LoadError::Runtime(e.to_string()))?;
-        let (addr, _) = block.into_raw();
-        write_word(addr, init);
-        self.cells.insert(key, addr);
-        Ok(addr)
     }
 
     /// Optimises, compiles, links and installs `funcs` (segments or fragments); returns
@@ -354,12 +359,13 @@ impl Vm {
         let refs: Vec<(SymbolName, &CompiledCode)> =
             compiled.iter().map(|(n, c)| (n.clone(), c)).collect();
         let frag_addrs = self.fragments.clone();
-        let base = with_host(|h| h.code_top.next_multiple_of(16));
+        let size = link::layout(&refs).1;
+        let base = with_host(|h| h.code_base(size))?;
         let image = link::link(&refs, base, &|sym| match sym {
             SymbolName::User {
                 namespace: NS_RUNTIME,
                 index,
-            } => RtFn::from_index(*index).map(sim_host::redirect_addr),
+            } => RtFn::from_index(*index).map(|f| with_host(|h| h.rt_addr(f))),
             SymbolName::User {
                 namespace: NS_FRAGMENT,
                 index,
@@ -367,19 +373,7 @@ impl Vm {
             other => resolve(other),
         })
         .map_err(|e| err(e.to_string()))?;
-        with_host(|h| {
-            let off = (image.base - h.code.addr()) as usize;
-            let end = off + image.bytes.len();
-            if end > h.code.len() {
-                return Err(LoadError::CodeFull {
-                    module: module.to_string(),
-                });
-            }
-            h.code.as_mut_slice()[off..end].copy_from_slice(&image.bytes);
-            h.sim.invalidate(image.base, image.bytes.len() as u32);
-            h.code_top = image.base + image.bytes.len() as u32;
-            Ok(())
-        })?;
+        with_host(|h| h.write_code(image.base, &image.bytes))?;
         Ok(image.entries)
     }
 
@@ -412,18 +406,18 @@ impl Vm {
         let _pid: Pid = sched
             .spawn(body, args)
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
-        sim_host::take_outcome();
+        host::take_outcome();
         // One time slice at a time, until nothing can run or a process halts the VM.
         while sched
             .step()
             .map_err(|e| LoadError::Runtime(e.to_string()))?
             .is_none()
         {
-            if matches!(sim_host::peek_outcome(), Some(RunOutcome::Halt(_))) {
+            if matches!(host::peek_outcome(), Some(RunOutcome::Halt(_))) {
                 break;
             }
         }
-        Ok(sim_host::take_outcome().unwrap_or(RunOutcome::Exited {
+        Ok(host::take_outcome().unwrap_or(RunOutcome::Exited {
             reason: "normal".into(),
             value: "[]".into(),
         }))
@@ -436,11 +430,34 @@ impl Vm {
             .map_err(|e| LoadError::Runtime(e.to_string()))
     }
 
-    /// ARM instructions the simulator has retired.
-    pub fn instructions(&self) -> u64 {
+    /// ARM instructions the simulator has retired (`None` when running natively).
+    pub fn instructions(&self) -> Option<u64> {
         let _ = &self.host;
-        sim_host::instructions()
+        host::instructions()
     }
+}
+
+/// The export cell of `key` (`[address, arity]`, two words of guest memory), created when
+/// new: holding the function's address if its module is loaded, else `init`.
+fn cell_for(
+    cells: &mut HashMap<(String, String, u32), u32>,
+    modules: &HashMap<String, LoadedModule>,
+    key: (String, String, u32),
+    init: u32,
+) -> Result<u32, String> {
+    if let Some(&c) = cells.get(&key) {
+        return Ok(c);
+    }
+    let known = modules
+        .get(&key.0)
+        .and_then(|m| m.exports.get(&(key.1.clone(), key.2)))
+        .copied();
+    let block = arena::alloc(8).map_err(|e| e.to_string())?;
+    let (addr, _) = block.into_raw();
+    write_word(addr, known.unwrap_or(init));
+    write_word(addr + 4, key.2);
+    cells.insert(key, addr);
+    Ok(addr)
 }
 
 fn write_word(addr: u32, v: u32) {

@@ -151,14 +151,60 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
             pend_error(s, atom("undef"));
             Some(0)
         }
+        RtFn::CallFun => Some(call_fun(a(0), Term(a(1)), a(2))?),
     })
+}
+
+/// Where a call of `fun` with `arity` arguments goes: a local fun's entry, with its
+/// environment copied to x(arity)...; an export fun's current address from its export cell
+/// (`[address, arity]`). 0 with `badfun`/`badarity` pending otherwise.
+fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
+    let (cx, s) = block(s)?;
+    if let Some((entry, fun_arity, _, env)) = construct::fun_parts(fun) {
+        if fun_arity != arity {
+            let reason = tagged_reason(cx, "badarity", fun)?;
+            pend_error(s, reason);
+            return Ok(0);
+        }
+        for (i, &v) in env.iter().enumerate() {
+            cx.set_x(arity as usize + i, v)
+                .map_err(|e| RtStop::Fatal(e.to_string()))?;
+        }
+        return Ok(entry);
+    }
+    if let Some(cell) = construct::export_entry(fun) {
+        let (addr, cell_arity) = (mem::read(cell), mem::read(cell + 4));
+        return match (addr, cell_arity) {
+            (Some(addr), Some(a)) if a == arity => Ok(addr),
+            (Some(_), Some(_)) => {
+                let reason = tagged_reason(cx, "badarity", fun)?;
+                pend_error(s, reason);
+                Ok(0)
+            }
+            _ => Err(RtStop::Fatal(format!(
+                "export fun with a bad cell {cell:#x}"
+            ))),
+        };
+    }
+    let reason = tagged_reason(cx, "badfun", fun)?;
+    pend_error(s, reason);
+    Ok(0)
+}
+
+/// `{Tag, Value}` built in a fragment of the running process's heap.
+fn tagged_reason(cx: &mut Ctx<'_>, tag: &str, value: Term) -> Result<Term, RtStop> {
+    let mut h = BifHeap::default();
+    let t =
+        construct::tuple(&mut h, &[atom(tag), value]).map_err(|e| RtStop::Fatal(e.to_string()))?;
+    for f in h.frags {
+        cx.heap().attach(f);
+    }
+    Ok(t)
 }
 
 fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
-    let b = bifs::BIFS
-        .get(id as usize)
-        .ok_or_else(|| RtStop::Fatal(format!("unknown BIF number {id}")))?;
+    let b = bifs::get(id).ok_or_else(|| RtStop::Fatal(format!("unknown BIF number {id}")))?;
     let terms: Vec<Term> = args[..b.arity as usize].iter().map(|&w| Term(w)).collect();
     let mut bcx = BifCx {
         heap: BifHeap::default(),
@@ -184,15 +230,7 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
 
 fn raise(s: u32, kind: u32, value: Term) -> Result<(), RtStop> {
     let (cx, s) = block(s)?;
-    let tagged = |tag: &str, cx: &mut Ctx<'_>| -> Result<Term, RtStop> {
-        let mut h = BifHeap::default();
-        let t = construct::tuple(&mut h, &[atom(tag), value])
-            .map_err(|e| RtStop::Fatal(e.to_string()))?;
-        for f in h.frags {
-            cx.heap().attach(f);
-        }
-        Ok(t)
-    };
+    let tagged = |tag: &str, cx: &mut Ctx<'_>| tagged_reason(cx, tag, value);
     let reason = match kind {
         k if k == RaiseKind::Badmatch as u32 => tagged("badmatch", cx)?,
         k if k == RaiseKind::CaseClause as u32 => tagged("case_clause", cx)?,

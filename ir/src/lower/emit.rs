@@ -26,6 +26,8 @@ pub enum LowerError {
     FellOffEnd,
     #[error("import {0} is out of range")]
     Import(u32),
+    #[error("lambda {0} is out of range")]
+    Lambda(u32),
     #[error("{segment}: {inner}")]
     In {
         segment: String,
@@ -194,6 +196,8 @@ fn max_x(code: &[Op]) -> u32 {
             | Op::GetTupleElement { src: s, dst: d, .. } => src(s).max(dst(d)),
             Op::SetTupleElement { value, tuple, .. } => src(value).max(src(tuple)),
             Op::Badmatch(s) | Op::CaseEnd(s) | Op::TryCaseEnd(s) => src(s),
+            Op::MakeFun { dst: d, env, .. } => env.iter().map(src).max().unwrap_or(0).max(dst(d)),
+            Op::CallFun { arity, fun } => (*arity).max(src(fun)),
             _ => 0,
         };
         m = m.max(here);
@@ -667,6 +671,26 @@ impl Lower<'_, '_> {
                 self.raise(RaiseKind::IfClause, v);
                 return Ok(true);
             }
+            Op::MakeFun { lambda, dst, env } => self.make_fun(*lambda, *dst, env)?,
+            Op::CallFun { arity, fun } => {
+                let f = self.src(fun);
+                let n = self.iconst(*arity as i64);
+                let addr = self
+                    .call_rt(RtFn::CallFun, &[self.s, f, n])
+                    .expect("rt_call_fun returns an address");
+                let failed = self.b.ins().icmp_imm(IntCC::Equal, addr, 0);
+                let (bad, ok) = (self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(failed, bad, &[], ok, &[]);
+                self.b.switch_to_block(bad);
+                self.b.set_cold_block(bad);
+                self.leave_pending();
+                self.b.switch_to_block(ok);
+                // The runtime stored the fun's environment in x(arity)...; the arguments
+                // go out as for any call.
+                let cp = self.continuation(pos);
+                self.transfer(Err(addr), cp, *arity);
+                return Ok(true);
+            }
             Op::Unsupported(ins) => {
                 let n = self.iconst(ins.op.number as i64);
                 self.raise(RaiseKind::NotImplemented, n);
@@ -674,6 +698,41 @@ impl Lower<'_, '_> {
             }
         }
         Ok(false)
+    }
+
+    /// `make_fun3`: the fun is built inline on the heap (the compiler's `test_heap`
+    /// reserved its words): header, the lambda's entry address, an unused word, arity,
+    /// free-variable count, creator pid, environment (runtime `construct::fun` layout).
+    fn make_fun(&mut self, lambda: u32, dst: Dst, env: &[Src]) -> Result<(), LowerError> {
+        let l = *self
+            .m
+            .lambdas
+            .get(lambda as usize)
+            .ok_or(LowerError::Lambda(lambda))?;
+        let func = self
+            .labels
+            .function_of_entry(l.label)
+            .ok_or(LowerError::MissingLabel(l.label))? as u32;
+        let vals: Vec<Value> = env.iter().map(|s| self.src(s)).collect();
+        let nf = vals.len() as u32;
+        let r = self.seg_ref(func);
+        let entry = self.b.ins().func_addr(I32, r);
+        let p = self.heap_alloc(6 + nf);
+        let header = ((5 + nf) << term::HEADER_ARITY_OFFS) | term::FUN_SUBTAG;
+        let words = [
+            self.iconst(header as i64),
+            entry,
+            self.iconst(0),
+            self.iconst(l.arity.saturating_sub(l.num_free) as i64),
+            self.iconst(nf as i64),
+            machine::load_field(&mut self.b, self.s, Field::SelfPid),
+        ];
+        for (i, w) in words.into_iter().chain(vals).enumerate() {
+            self.b.ins().store(flags(), w, p, 4 * i as i32);
+        }
+        let fun = self.b.ins().iadd_imm(p, term::PRIMARY_BOXED as i64);
+        self.dst(dst, fun);
+        Ok(())
     }
 
     fn test_yield(&mut self, live: u32) {

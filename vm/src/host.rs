@@ -1,8 +1,11 @@
-//! Running compiled code in the ARM32 simulator: the simulator, the guest memory it may
-//! touch (code, the machine stack, every arena region), runtime functions as redirects,
-//! and the process body the scheduler runs.
+//! Where compiled code runs, and the process body the scheduler runs.
 //!
-//! The simulator lives in a thread-local: the scheduler calls process bodies on the VM's
+//! Two executors: the ARM32 simulator (any host: code in one low mapping, runtime
+//! functions as redirects, every arena region registered as guest memory) and, on an ARMv7
+//! host, the CPU itself ([`crate::native`]: each install in its own W^X code memory,
+//! runtime functions as `extern "C"` functions).
+//!
+//! The executor lives in a thread-local: the scheduler calls process bodies on the VM's
 //! thread, and the simulator (with its host-function closures) never leaves it.
 
 use std::cell::{Cell, RefCell};
@@ -52,15 +55,80 @@ pub enum RunOutcome {
     Error { class: String, reason: String },
 }
 
-pub(crate) struct HostState {
+/// The simulator and the memory it runs in.
+pub(crate) struct SimExec {
     pub sim: Sim,
-    pub code: LowMapping,
-    pub code_top: u32,
+    code: LowMapping,
+    code_top: u32,
     _stack: LowMapping,
     stack_top: u32,
     registered: HashSet<u32>,
+}
+
+pub(crate) enum Exec {
+    Sim(Box<SimExec>),
+    #[cfg(target_arch = "arm")]
+    Native(crate::native::NativeExec),
+}
+
+pub(crate) struct HostState {
+    pub exec: Exec,
     pub process_entry: u32,
     pub normal_exit: u32,
+}
+
+impl HostState {
+    /// The address where `len` bytes of code will be installed.
+    pub fn code_base(&mut self, len: usize) -> Result<u32, RunError> {
+        match &mut self.exec {
+            Exec::Sim(e) => {
+                let base = e.code_top.next_multiple_of(16);
+                let end = (base - e.code.addr()) as usize + len;
+                if end > e.code.len() {
+                    return Err(RunError::Memory(format!(
+                        "code memory full ({} bytes)",
+                        e.code.len()
+                    )));
+                }
+                Ok(base)
+            }
+            #[cfg(target_arch = "arm")]
+            Exec::Native(n) => n.code_base(len),
+        }
+    }
+
+    /// Installs linked code at `base` (from [`Self::code_base`]).
+    pub fn write_code(&mut self, base: u32, bytes: &[u8]) -> Result<(), RunError> {
+        match &mut self.exec {
+            Exec::Sim(e) => {
+                let off = (base - e.code.addr()) as usize;
+                e.code.as_mut_slice()[off..off + bytes.len()].copy_from_slice(bytes);
+                e.sim.invalidate(base, bytes.len() as u32);
+                e.code_top = base + bytes.len() as u32;
+                Ok(())
+            }
+            #[cfg(target_arch = "arm")]
+            Exec::Native(n) => n.write_code(base, bytes),
+        }
+    }
+
+    /// The address compiled code calls for runtime function `f`.
+    pub fn rt_addr(&self, f: RtFn) -> u32 {
+        match &self.exec {
+            Exec::Sim(_) => REDIRECT_BASE + 8 * f as u32,
+            #[cfg(target_arch = "arm")]
+            Exec::Native(_) => crate::native::rt_addr(f),
+        }
+    }
+
+    /// Bytes of code installed so far.
+    pub fn code_bytes(&self) -> usize {
+        match &self.exec {
+            Exec::Sim(e) => (e.code_top - e.code.addr()) as usize,
+            #[cfg(target_arch = "arm")]
+            Exec::Native(n) => n.code_bytes(),
+        }
+    }
 }
 
 thread_local! {
@@ -94,54 +162,77 @@ fn set_outcome(o: RunOutcome) {
     });
 }
 
-/// Owner of the thread's simulator.
+/// Owner of the thread's executor.
 pub(crate) struct SimHost;
 
 impl SimHost {
-    pub fn new() -> Result<SimHost, RunError> {
-        let code = LowMapping::new(CODE_BYTES).map_err(|e| RunError::Memory(e.to_string()))?;
-        let stack = LowMapping::new(STACK_BYTES).map_err(|e| RunError::Memory(e.to_string()))?;
-        let mut sim = Sim::new();
-        // SAFETY: both mappings are owned by the host state, which owns the simulator too
-        // and drops them after it (field order), so the regions outlive every access.
-        unsafe {
-            sim.add_code_region(code.addr(), code.len() as u32)
-                .map_err(|e| RunError::Memory(e.to_string()))?;
-            sim.add_region(stack.addr(), stack.len() as u32, Perms::RW)
-                .map_err(|e| RunError::Memory(e.to_string()))?;
-        }
-        for f in RtFn::ALL {
-            let (nparams, _) = f.arity();
-            sim.add_redirect(
-                REDIRECT_BASE + 8 * f as u32,
-                Box::new(move |hc: &mut HostCall<'_>| redirect(hc, f, nparams)),
-            );
-        }
+    /// The simulator, or the CPU when `native` (ARMv7 hosts only).
+    pub fn new(native: bool) -> Result<SimHost, RunError> {
+        let exec = if native {
+            native_exec()?
+        } else {
+            Exec::Sim(Box::new(new_sim()?))
+        };
         let state = HostState {
-            stack_top: stack.addr() + stack.len() as u32,
-            sim,
-            code_top: code.addr(),
-            code,
-            _stack: stack,
-            registered: HashSet::new(),
+            exec,
             process_entry: 0,
             normal_exit: 0,
         };
         HOST.with(|h| *h.borrow_mut() = Some(state));
-        with_host(sync_regions)?;
+        with_host(|h| match &mut h.exec {
+            Exec::Sim(e) => sync_regions(e),
+            #[cfg(target_arch = "arm")]
+            Exec::Native(_) => Ok(()),
+        })?;
         Ok(SimHost)
     }
+}
+
+#[cfg(target_arch = "arm")]
+fn native_exec() -> Result<Exec, RunError> {
+    Ok(Exec::Native(crate::native::NativeExec::new()))
+}
+
+#[cfg(not(target_arch = "arm"))]
+fn native_exec() -> Result<Exec, RunError> {
+    Err(RunError::Memory(
+        "native execution needs an ARMv7 host; use the simulator".into(),
+    ))
+}
+
+fn new_sim() -> Result<SimExec, RunError> {
+    let code = LowMapping::new(CODE_BYTES).map_err(|e| RunError::Memory(e.to_string()))?;
+    let stack = LowMapping::new(STACK_BYTES).map_err(|e| RunError::Memory(e.to_string()))?;
+    let mut sim = Sim::new();
+    // SAFETY: both mappings are owned by the SimExec that owns the simulator too, and
+    // are dropped after it (field order), so the regions outlive every access.
+    unsafe {
+        sim.add_code_region(code.addr(), code.len() as u32)
+            .map_err(|e| RunError::Memory(e.to_string()))?;
+        sim.add_region(stack.addr(), stack.len() as u32, Perms::RW)
+            .map_err(|e| RunError::Memory(e.to_string()))?;
+    }
+    for f in RtFn::ALL {
+        let (nparams, _) = f.arity();
+        sim.add_redirect(
+            REDIRECT_BASE + 8 * f as u32,
+            Box::new(move |hc: &mut HostCall<'_>| redirect(hc, f, nparams)),
+        );
+    }
+    Ok(SimExec {
+        stack_top: stack.addr() + stack.len() as u32,
+        sim,
+        code_top: code.addr(),
+        code,
+        _stack: stack,
+        registered: HashSet::new(),
+    })
 }
 
 impl Drop for SimHost {
     fn drop(&mut self) {
         HOST.with(|h| h.borrow_mut().take());
     }
-}
-
-/// The redirect address of a runtime function.
-pub(crate) fn redirect_addr(f: RtFn) -> u32 {
-    REDIRECT_BASE + 8 * f as u32
 }
 
 fn redirect(hc: &mut HostCall<'_>, f: RtFn, nparams: usize) -> Result<HostRet, Fault> {
@@ -162,7 +253,7 @@ fn redirect(hc: &mut HostCall<'_>, f: RtFn, nparams: usize) -> Result<HostRet, F
 }
 
 /// Registers every arena region the simulator does not know yet.
-fn sync_regions(h: &mut HostState) -> Result<(), RunError> {
+fn sync_regions(h: &mut SimExec) -> Result<(), RunError> {
     let regions = arena::regions();
     for &(base, len) in &regions {
         if h.registered.insert(base) {
@@ -179,32 +270,46 @@ fn sync_regions(h: &mut HostState) -> Result<(), RunError> {
 /// Runs the process-entry fragment on block `s` until compiled code returns a step.
 fn enter(s: u32) -> Result<StepCode, RunError> {
     with_host(|h| {
-        sync_regions(h)?;
-        let sp = h.stack_top;
-        h.sim.cpu.regs[13] = sp;
-        let mut out = h.sim.call(h.process_entry, &[s]);
-        loop {
-            match out {
-                Ok(o) if o.stopped == Some(RESYNC) => {
-                    sync_regions(h)?;
-                    if let Some(r) = STASH.with(Cell::take) {
-                        h.sim.cpu.regs[0] = r;
-                    }
-                    out = h.sim.run();
-                }
-                Ok(o) => {
-                    h.sim.cpu.regs[13] = sp;
-                    return StepCode::from_u32(o.r0).ok_or(RunError::BadStep(o.r0));
-                }
-                Err(f) => return Err(RunError::Fault(f)),
-            }
-        }
+        let entry = h.process_entry;
+        let code = match &mut h.exec {
+            Exec::Sim(e) => enter_sim(e, entry, s)?,
+            #[cfg(target_arch = "arm")]
+            Exec::Native(_) => crate::native::enter(entry, s),
+        };
+        StepCode::from_u32(code).ok_or(RunError::BadStep(code))
     })
 }
 
-/// Instructions the simulator has retired so far.
-pub(crate) fn instructions() -> u64 {
-    with_host(|h| h.sim.counters.instructions)
+fn enter_sim(h: &mut SimExec, entry: u32, s: u32) -> Result<u32, RunError> {
+    sync_regions(h)?;
+    let sp = h.stack_top;
+    h.sim.cpu.regs[13] = sp;
+    let mut out = h.sim.call(entry, &[s]);
+    loop {
+        match out {
+            Ok(o) if o.stopped == Some(RESYNC) => {
+                sync_regions(h)?;
+                if let Some(r) = STASH.with(Cell::take) {
+                    h.sim.cpu.regs[0] = r;
+                }
+                out = h.sim.run();
+            }
+            Ok(o) => {
+                h.sim.cpu.regs[13] = sp;
+                return Ok(o.r0);
+            }
+            Err(f) => return Err(RunError::Fault(f)),
+        }
+    }
+}
+
+/// Instructions the simulator has retired so far (`None` when running natively).
+pub(crate) fn instructions() -> Option<u64> {
+    with_host(|h| match &h.exec {
+        Exec::Sim(e) => Some(e.sim.counters.instructions),
+        #[cfg(target_arch = "arm")]
+        Exec::Native(_) => None,
+    })
 }
 
 /// A process running compiled code: where to resume and the CP to resume with.
@@ -224,6 +329,7 @@ impl ProcessBody for JitBody {
         rt::set_field(s, Field::Resume, self.resume);
         rt::set_field(s, Field::Pending, 0);
         rt::set_field(s, Field::Result, Term::NIL.0);
+        rt::set_field(s, Field::SelfPid, cx.self_pid().term().0);
         let step = rt::with_slice(cx, || enter(s));
         let fatal = |e: &dyn std::fmt::Display| {
             set_outcome(RunOutcome::Error {

@@ -1,0 +1,117 @@
+//! Native execution on an ARMv7 host: compiled code runs on the CPU.
+//!
+//! Each install gets its own code memory, written once and then made read+execute with the
+//! instruction cache made coherent (`runtime::code_memory`). Runtime functions are real
+//! `extern "C"` functions: on ARMv7 Linux `extern "C"` is AAPCS-VFP, the convention the
+//! code generator uses for runtime calls.
+
+use beam_ir::rtcall::RtFn;
+use beam_runtime::code_memory::CodeMemory;
+
+use crate::host::RunError;
+use crate::rt::{self, RtStop};
+
+pub(crate) struct NativeExec {
+    code: Vec<CodeMemory>,
+    bytes: usize,
+}
+
+impl NativeExec {
+    pub fn new() -> NativeExec {
+        NativeExec {
+            code: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    pub fn code_base(&mut self, len: usize) -> Result<u32, RunError> {
+        let mem = CodeMemory::new(len).map_err(|e| RunError::Memory(e.to_string()))?;
+        let base = mem.as_ptr() as usize as u32;
+        self.code.push(mem);
+        Ok(base)
+    }
+
+    pub fn write_code(&mut self, base: u32, bytes: &[u8]) -> Result<(), RunError> {
+        let mem = self
+            .code
+            .iter_mut()
+            .rev()
+            .find(|m| m.as_ptr() as usize as u32 == base)
+            .ok_or_else(|| RunError::Memory(format!("no code memory at {base:#x}")))?;
+        mem.write(0, bytes)
+            .and_then(|()| mem.make_executable())
+            .map_err(|e| RunError::Memory(e.to_string()))?;
+        self.bytes += bytes.len();
+        Ok(())
+    }
+
+    pub fn code_bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+/// A runtime call from compiled code. A fatal error is a code generation bug with no way
+/// back into the generated code: report it and abort, as BEAM does on an internal error.
+fn call(f: RtFn, args: &[u32]) -> u32 {
+    match rt::call(f, args) {
+        Ok(r) => r.unwrap_or(0),
+        Err(RtStop::Fatal(msg)) => {
+            eprintln!("beam: internal error in {}: {msg}", f.name());
+            std::process::abort()
+        }
+    }
+}
+
+extern "C" fn rt_bif(s: u32, id: u32, a0: u32, a1: u32, a2: u32) -> u32 {
+    call(RtFn::Bif, &[s, id, a0, a1, a2])
+}
+extern "C" fn rt_gc(s: u32, need: u32, live: u32) {
+    call(RtFn::Gc, &[s, need, live]);
+}
+extern "C" fn rt_compare(a: u32, b: u32) -> u32 {
+    call(RtFn::Compare, &[a, b])
+}
+extern "C" fn rt_eq_exact(a: u32, b: u32) -> u32 {
+    call(RtFn::EqExact, &[a, b])
+}
+extern "C" fn rt_eq(a: u32, b: u32) -> u32 {
+    call(RtFn::Eq, &[a, b])
+}
+extern "C" fn rt_raise(s: u32, kind: u32, value: u32) {
+    call(RtFn::Raise, &[s, kind, value]);
+}
+extern "C" fn rt_is_type(t: u32, kind: u32) -> u32 {
+    call(RtFn::IsType, &[t, kind])
+}
+extern "C" fn rt_apply(s: u32, arity: u32) -> u32 {
+    call(RtFn::Apply, &[s, arity])
+}
+
+extern "C" fn rt_call_fun(s: u32, fun: u32, arity: u32) -> u32 {
+    call(RtFn::CallFun, &[s, fun, arity])
+}
+
+/// The address of runtime function `f`.
+pub(crate) fn rt_addr(f: RtFn) -> u32 {
+    let p: usize = match f {
+        RtFn::Bif => rt_bif as usize,
+        RtFn::Gc => rt_gc as usize,
+        RtFn::Compare => rt_compare as usize,
+        RtFn::EqExact => rt_eq_exact as usize,
+        RtFn::Eq => rt_eq as usize,
+        RtFn::Raise => rt_raise as usize,
+        RtFn::IsType => rt_is_type as usize,
+        RtFn::Apply => rt_apply as usize,
+        RtFn::CallFun => rt_call_fun as usize,
+    };
+    p as u32
+}
+
+/// Calls the process-entry fragment at `entry` on block `s`.
+pub(crate) fn enter(entry: u32, s: u32) -> u32 {
+    // SAFETY: `entry` is the address of the process-entry fragment, compiled for this CPU
+    // with the AAPCS signature (i32) -> i32 and installed in executable code memory that
+    // lives as long as the VM; `s` is the running slice's scheduler-registers block.
+    let f: extern "C" fn(u32) -> u32 = unsafe { std::mem::transmute(entry as usize) };
+    f(s)
+}
