@@ -91,6 +91,8 @@ pub struct Sim {
     /// Fast path: the page of the last fetch (its address and its first slot in `cache`).
     hot_base: u32,
     hot_start: usize,
+    /// Cache pages of removed regions, free for reuse.
+    free_pages: Vec<u32>,
     redirects: HashMap<u32, usize>,
     host_fns: Vec<HostFn>,
     trace: Option<TraceFn>,
@@ -116,6 +118,7 @@ impl Sim {
             cache: vec![Decoded::UNDECODED; PAGE_SLOTS],
             hot_base: 0,
             hot_start: 0,
+            free_pages: Vec::new(),
             redirects: HashMap::new(),
             host_fns: Vec::new(),
             trace: None,
@@ -167,8 +170,11 @@ impl Sim {
 
     /// Forgets the region starting at `base` (and its decoded code).
     pub fn remove_region(&mut self, base: u32) -> bool {
-        // The region's cache pages stay allocated but unreachable; a region registered
-        // later gets fresh ones.
+        // The region's cache pages are recycled for code executed later.
+        for c in self.code.iter().filter(|c| c.base == base) {
+            self.free_pages
+                .extend(c.pages.iter().copied().filter(|&p| p != NO_PAGE));
+        }
         self.code.retain(|c| c.base != base);
         self.hot_start = 0;
         self.mem.remove_region(base).is_some()
@@ -416,9 +422,20 @@ impl Sim {
             return Err(outside);
         };
         if *p == NO_PAGE {
-            *p = self.cache.len() as u32;
-            self.cache
-                .resize(self.cache.len() + PAGE_SLOTS, Decoded::UNDECODED);
+            match self.free_pages.pop() {
+                Some(start) => {
+                    *p = start;
+                    let start = start as usize;
+                    if let Some(page) = self.cache.get_mut(start..start + PAGE_SLOTS) {
+                        page.fill(Decoded::UNDECODED);
+                    }
+                }
+                None => {
+                    *p = self.cache.len() as u32;
+                    self.cache
+                        .resize(self.cache.len() + PAGE_SLOTS, Decoded::UNDECODED);
+                }
+            }
         }
         let start = *p as usize;
         if let Some(s) = self.cache.get_mut(start + slot) {

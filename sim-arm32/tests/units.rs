@@ -428,3 +428,35 @@ fn faults_report_pc_address_and_kind() {
     assert_eq!(e.run(&[0xe710f211, BX_LR], &[9, 5, 0]).unwrap().r0, 0);
     assert_eq!(e.run(&[0xe730f211, BX_LR], &[9, 5, 0]).unwrap().r0, 0);
 }
+
+/// Code regions can be removed and registered again (as a JIT installs and drops code):
+/// a removed region faults, and a region registered later, even at the same address with
+/// other code and reusing the removed region's cache pages, runs its own code.
+#[test]
+fn regions_removed_and_registered_again() {
+    use sim_arm32::host_mem::LowMapping;
+    let mut e = Env::new();
+    let mut map = LowMapping::new(8192).expect("low mapping");
+    let base = map.addr();
+    for round in 0..50u32 {
+        // nop ; mov r0, #round ; bx lr: every fourth round at the same address with other code,
+        // so a stale decoded entry (a cache page recycled without a reset) would show.
+        let off = (round as usize % 4) * 2048 + 8;
+        // The nop decodes through the slow path; the mov after it is fetched from the page.
+        let words = [0xe320f000, 0xe3a00000 | round, BX_LR];
+        for (i, w) in words.iter().enumerate() {
+            map.as_mut_slice()[off + 4 * i..off + 4 * i + 4].copy_from_slice(&w.to_le_bytes());
+        }
+        // SAFETY: the range is `map`, which outlives its registration (removed below).
+        unsafe { e.sim.add_code_region(base, 8192).unwrap() };
+        let entry = base + off as u32;
+        assert_eq!(e.sim.call(entry, &[]).unwrap().r0, round);
+        // The fixture's own code region still works in between.
+        assert_eq!(e.run(&[0xe2800001, BX_LR], &[round]).unwrap().r0, round + 1);
+        assert_eq!(e.sim.call(entry, &[]).unwrap().r0, round);
+        assert!(e.sim.remove_region(base));
+        let f = e.sim.call(entry, &[]).unwrap_err();
+        assert_eq!((f.pc, f.kind), (entry, FaultKind::JumpOutsideCode));
+    }
+    assert!(!e.sim.remove_region(base));
+}
