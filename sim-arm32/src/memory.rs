@@ -173,41 +173,49 @@ impl Memory {
     }
 
     /// Reads a little-endian word.
+    #[inline]
     pub fn read_u32(&self, addr: u32) -> Option<u32> {
         self.read_bytes::<4>(addr).map(u32::from_le_bytes)
     }
 
     /// Reads a little-endian halfword.
+    #[inline]
     pub fn read_u16(&self, addr: u32) -> Option<u16> {
         self.read_bytes::<2>(addr).map(u16::from_le_bytes)
     }
 
     /// Reads a byte.
+    #[inline]
     pub fn read_u8(&self, addr: u32) -> Option<u8> {
         self.read_bytes::<1>(addr).map(|b| b[0])
     }
 
     /// Reads a little-endian doubleword (as VLDR does: low word first).
+    #[inline]
     pub fn read_u64(&self, addr: u32) -> Option<u64> {
         self.read_bytes::<8>(addr).map(u64::from_le_bytes)
     }
 
     /// Writes a little-endian word.
+    #[inline]
     pub fn write_u32(&self, addr: u32, v: u32) -> bool {
         self.write_bytes(addr, v.to_le_bytes())
     }
 
     /// Writes a little-endian halfword.
+    #[inline]
     pub fn write_u16(&self, addr: u32, v: u16) -> bool {
         self.write_bytes(addr, v.to_le_bytes())
     }
 
     /// Writes a byte.
+    #[inline]
     pub fn write_u8(&self, addr: u32, v: u8) -> bool {
         self.write_bytes(addr, [v])
     }
 
     /// Writes a little-endian doubleword.
+    #[inline]
     pub fn write_u64(&self, addr: u32, v: u64) -> bool {
         self.write_bytes(addr, v.to_le_bytes())
     }
