@@ -25,6 +25,8 @@ enum Command {
     Disasm(disasm::Args),
     /// Compile CLIF functions with the ARM32 backend; print VCode and/or assembly.
     ClifCompile(clif::CompileArgs),
+    /// Run the `; run:` lines of CLIF files on the ARM32 backend in the simulator.
+    ClifRun(clif::RunArgs),
     /// Run MODULE:FUNCTION(ARG...) on the ARM32 JIT (FILE.erl, FILE.beam or a module).
     Run(run::Args),
 }
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Disasm(args) => disasm::run(&args),
         Command::ClifCompile(args) => clif::compile_files(&args).map_err(Into::into),
+        Command::ClifRun(args) => clif::run_files(&args).map_err(Into::into),
         Command::Run(args) => run::run(&args),
     };
     match result {
