@@ -300,14 +300,19 @@ impl Sim {
 
     fn run_loop<const TRACE: bool>(&mut self) -> Result<Outcome, Fault> {
         let limit = self.step_limit.unwrap_or(u64::MAX);
+        // The pc lives in a local between instructions (a store and reload of regs[15]
+        // per instruction lengthened the loop's dependency chain); regs[15] is written
+        // wherever someone can look at it: before executing (as pc + 8), for the trace,
+        // and at every exit.
+        let mut pc = self.cpu.regs[15];
         loop {
-            let pc = self.cpu.regs[15];
             // The condition is read from the cache entry before the operation is copied
             // out (copying a whole `Option<Decoded>` went through overlapping stack stores
             // and stalled on store forwarding).
             let (cond, op, word) = match self.fetch_hot(pc) {
                 Some(d) => (d.cond, d.op, d.word),
                 None => {
+                    self.cpu.regs[15] = pc;
                     if pc == RETURN_MAGIC {
                         return Ok(self.outcome(None));
                     }
@@ -316,6 +321,7 @@ impl Sim {
                 }
             };
             if self.counters.instructions >= limit {
+                self.cpu.regs[15] = pc;
                 return Err(Fault {
                     pc,
                     addr: pc,
@@ -323,23 +329,25 @@ impl Sim {
                 });
             }
             if TRACE {
+                self.cpu.regs[15] = pc;
                 if let Some(t) = self.trace.as_mut() {
                     t(pc, word, &self.cpu);
                 }
             }
             self.counters.instructions += 1;
             if cond != 14 && !self.cpu.cond_passed(cond) {
-                self.cpu.regs[15] = pc.wrapping_add(4);
+                pc = pc.wrapping_add(4);
                 continue;
             }
             self.cur_pc = pc;
             self.cpu.regs[15] = pc.wrapping_add(8);
             match self.exec(op, word) {
-                Ok(Flow::Next) => self.cpu.regs[15] = pc.wrapping_add(4),
+                Ok(Flow::Next) => pc = pc.wrapping_add(4),
                 Ok(Flow::Jump(t)) => {
-                    self.cpu.regs[15] = t;
+                    pc = t;
                     self.counters.branches_taken += 1;
                 }
+                // A stopping host function has set regs[15] (to LR).
                 Ok(Flow::Stop(code)) => return Ok(self.outcome(Some(code))),
                 Err(f) => {
                     self.cpu.regs[15] = pc;
