@@ -690,6 +690,11 @@ impl Emitter<'_> {
     fn op2(&self, op2: Operand2, allocs: &[Allocation], idx: usize) -> Result<AOp2, CodegenError> {
         match op2 {
             Operand2::Reg { .. } => Ok(AOp2::Reg(self.r(allocs, idx)?)),
+            Operand2::Shifted { op, amount, .. } => Ok(AOp2::RegShiftImm {
+                rm: self.r(allocs, idx)?,
+                shift: shift_kind(op),
+                amount,
+            }),
             Operand2::Imm { value } => self.imm(value),
         }
     }
@@ -714,10 +719,8 @@ impl Emitter<'_> {
         match inst {
             MInst::Alu { op, op2, .. } => {
                 let rn = self.r(allocs, 0)?;
-                let (o2, rd_idx) = match op2 {
-                    Operand2::Reg { .. } => (self.op2(*op2, allocs, 1)?, 2),
-                    Operand2::Imm { .. } => (self.op2(*op2, allocs, 1)?, 1),
-                };
+                let o2 = self.op2(*op2, allocs, 1)?;
+                let rd_idx = if op2.reg().is_some() { 2 } else { 1 };
                 let rd = self.r(allocs, rd_idx)?;
                 let dp = match op {
                     AluOp::Add => DpOp::Add,
@@ -738,6 +741,57 @@ impl Emitter<'_> {
                     rd,
                     rn,
                     rm,
+                })
+            }
+            MInst::MulAdd { sub, .. } => {
+                let (rn, rm) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
+                let (ra, rd) = (self.r(allocs, 2)?, self.r(allocs, 3)?);
+                let cond = Cond::Al;
+                self.inst(if *sub {
+                    Inst::Mls {
+                        cond,
+                        rd,
+                        rn,
+                        rm,
+                        ra,
+                    }
+                } else {
+                    Inst::Mla {
+                        cond,
+                        s: false,
+                        rd,
+                        rn,
+                        rm,
+                        ra,
+                    }
+                })
+            }
+            MInst::LoadIdx { kind, shift, .. } => {
+                let (base, idx, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?, self.r(allocs, 2)?);
+                let op = if *kind == MemKind::U8 {
+                    MemOp::Ldrb
+                } else {
+                    MemOp::Ldr
+                };
+                self.inst(Inst::Mem {
+                    cond: Cond::Al,
+                    op,
+                    rt: rd,
+                    addr: scaled_addr(base, idx, *shift),
+                })
+            }
+            MInst::StoreIdx { kind, shift, .. } => {
+                let (rt, base, idx) = (self.r(allocs, 0)?, self.r(allocs, 1)?, self.r(allocs, 2)?);
+                let op = if *kind == MemKind::U8 {
+                    MemOp::Strb
+                } else {
+                    MemOp::Str
+                };
+                self.inst(Inst::Mem {
+                    cond: Cond::Al,
+                    op,
+                    rt,
+                    addr: scaled_addr(base, idx, *shift),
                 })
             }
             MInst::Const { value, .. } => {
@@ -1203,6 +1257,38 @@ fn forwarding(vcode: &VCode, ra: &Output) -> Vec<Block> {
             Block::new(cur)
         })
         .collect()
+}
+
+/// The A32 shift of a (constant) shift operation; rotates are right rotations.
+fn shift_kind(op: ShiftOp) -> Shift {
+    match op {
+        ShiftOp::Ishl => Shift::Lsl,
+        ShiftOp::Ushr => Shift::Lsr,
+        ShiftOp::Sshr => Shift::Asr,
+        ShiftOp::Rotl | ShiftOp::Rotr => Shift::Ror,
+    }
+}
+
+/// `[base, idx, lsl #shift]` (or `[base, idx]`).
+fn scaled_addr(base: Reg, idx: Reg, shift: u8) -> Addr {
+    let offset = if shift == 0 {
+        asm::MemOffset::Reg {
+            neg: false,
+            rm: idx,
+        }
+    } else {
+        asm::MemOffset::ScaledReg {
+            neg: false,
+            rm: idx,
+            shift: Shift::Lsl,
+            amount: shift,
+        }
+    };
+    Addr {
+        base,
+        offset,
+        index: asm::Index::Offset,
+    }
 }
 
 /// The A32 condition after `cmp rn, rm` for a CLIF integer condition.

@@ -479,6 +479,76 @@ impl generated::Context for LowerCtx<'_> {
             off,
         }));
     }
+    fn shifted_i32(&mut self, arg0: Value) -> Option<(ShiftOp, Value, u8)> {
+        let dfg = &self.func.dfg;
+        if dfg.value_type(arg0) != I32 {
+            return None;
+        }
+        let inst = dfg.value_def(dfg.resolve_aliases(arg0)).inst()?;
+        let InstructionData::Binary { opcode, args } = dfg.insts[inst] else {
+            return None;
+        };
+        let op = match opcode {
+            Opcode::Ishl => ShiftOp::Ishl,
+            Opcode::Ushr => ShiftOp::Ushr,
+            Opcode::Sshr => ShiftOp::Sshr,
+            _ => return None,
+        };
+        let n = (self.iconst_of(args[1])? % 32) as u8;
+        (n != 0).then_some((op, args[0], n))
+    }
+    fn mul_add(&mut self, arg0: bool, arg1: Reg, arg2: Reg, arg3: Reg) -> Reg {
+        let rd = self.new_vreg();
+        self.push(MInst::MulAdd {
+            sub: arg0,
+            rd,
+            rn: arg1,
+            rm: arg2,
+            ra: arg3,
+        });
+        rd
+    }
+    fn scaled_addr(&mut self, arg0: Value) -> Option<(Value, Value, u8)> {
+        let dfg = &self.func.dfg;
+        if dfg.value_type(arg0) != I32 {
+            return None;
+        }
+        let inst = dfg.value_def(dfg.resolve_aliases(arg0)).inst()?;
+        let InstructionData::Binary {
+            opcode: Opcode::Iadd,
+            args: [b, i],
+        } = dfg.insts[inst]
+        else {
+            return None;
+        };
+        // base + (idx << k) in either order, else base + idx.
+        for (base, idx) in [(b, i), (i, b)] {
+            if let Some((ShiftOp::Ishl, x, k)) = self.shifted_i32(idx) {
+                return Some((base, x, k));
+            }
+        }
+        Some((b, i, 0))
+    }
+    fn load_idx(&mut self, arg0: &MemKind, arg1: Reg, arg2: Reg, arg3: u8) -> Reg {
+        let rd = self.new_vreg();
+        self.push(MInst::LoadIdx {
+            kind: *arg0,
+            rd,
+            base: arg1,
+            idx: arg2,
+            shift: arg3,
+        });
+        rd
+    }
+    fn store_idx(&mut self, arg0: &MemKind, arg1: Reg, arg2: Reg, arg3: Reg, arg4: u8) -> Unit {
+        self.push(MInst::StoreIdx {
+            kind: *arg0,
+            rt: arg1,
+            base: arg2,
+            idx: arg3,
+            shift: arg4,
+        });
+    }
     fn lower_return(&mut self, arg0: ValueSlice) -> Unit {
         let (list, off) = arg0;
         let vals: Vec<Value> = list.as_slice(&self.func.dfg.value_lists)[off..].to_vec();
@@ -487,6 +557,19 @@ impl generated::Context for LowerCtx<'_> {
 }
 
 impl LowerCtx<'_> {
+    /// The value of an `iconst` (low 32 bits), if `v` is one.
+    fn iconst_of(&self, v: Value) -> Option<u32> {
+        let dfg = &self.func.dfg;
+        let inst = dfg.value_def(dfg.resolve_aliases(v)).inst()?;
+        match dfg.insts[inst] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } => Some(imm.bits() as u32),
+            _ => None,
+        }
+    }
+
     /// A base and offset VLDR/VSTR can use (word multiple within ±1020): other offsets
     /// are added into a fresh base first.
     fn vfp_address(&mut self, base: Reg, off: i32) -> (Reg, i32) {

@@ -17,11 +17,29 @@ pub enum AluOp {
     Bic,
 }
 
-/// The flexible second operand before allocation: a register or an encodable immediate.
+/// The flexible second operand before allocation: a register, a register shifted by a
+/// constant (1–31), or an encodable immediate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operand2 {
     Reg { rm: VReg },
+    Shifted { rm: VReg, op: ShiftOp, amount: u8 },
     Imm { value: u32 },
+}
+
+impl Operand2 {
+    /// The register the operand reads, if any.
+    pub fn reg(&self) -> Option<VReg> {
+        match self {
+            Operand2::Reg { rm } | Operand2::Shifted { rm, .. } => Some(*rm),
+            Operand2::Imm { .. } => None,
+        }
+    }
+
+    fn map(&mut self, f: &impl Fn(VReg) -> VReg) {
+        if let Operand2::Reg { rm } | Operand2::Shifted { rm, .. } = self {
+            *rm = f(*rm);
+        }
+    }
 }
 
 /// Shift and rotate kinds (CLIF semantics: amount modulo the width).
@@ -142,6 +160,30 @@ pub enum MInst {
     },
     /// `rd = rn * rm`
     Mul { rd: VReg, rn: VReg, rm: VReg },
+    /// `rd = ra + rn * rm` (MLA), or `ra - rn * rm` (MLS) when `sub`.
+    MulAdd {
+        sub: bool,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+        ra: VReg,
+    },
+    /// `rd = [base + (idx << shift)]` (word and byte forms only).
+    LoadIdx {
+        kind: MemKind,
+        rd: VReg,
+        base: VReg,
+        idx: VReg,
+        shift: u8,
+    },
+    /// `[base + (idx << shift)] = rt` (word and byte forms only).
+    StoreIdx {
+        kind: MemKind,
+        rt: VReg,
+        base: VReg,
+        idx: VReg,
+        shift: u8,
+    },
     /// `rd = value`, materialised as cheaply as A32 allows.
     Const { rd: VReg, value: u32 },
     /// `rd = rn <shift> amt` for a `bits`-wide type (narrow right shifts get an operand
@@ -396,12 +438,28 @@ impl MInst {
         match self {
             MInst::Alu { rd, rn, op2, .. } => {
                 let mut v = vec![Operand::reg_use(*rn)];
-                if let Operand2::Reg { rm } = op2 {
-                    v.push(Operand::reg_use(*rm));
+                if let Some(rm) = op2.reg() {
+                    v.push(Operand::reg_use(rm));
                 }
                 v.push(Operand::reg_def(*rd));
                 v
             }
+            MInst::MulAdd { rd, rn, rm, ra, .. } => vec![
+                Operand::reg_use(*rn),
+                Operand::reg_use(*rm),
+                Operand::reg_use(*ra),
+                Operand::reg_def(*rd),
+            ],
+            MInst::LoadIdx { rd, base, idx, .. } => vec![
+                Operand::reg_use(*base),
+                Operand::reg_use(*idx),
+                Operand::reg_def(*rd),
+            ],
+            MInst::StoreIdx { rt, base, idx, .. } => vec![
+                Operand::reg_use(*rt),
+                Operand::reg_use(*base),
+                Operand::reg_use(*idx),
+            ],
             MInst::Mul { rd, rn, rm } => vec![
                 Operand::reg_use(*rn),
                 Operand::reg_use(*rm),
@@ -535,8 +593,21 @@ impl MInst {
             MInst::Alu { rd, rn, op2, .. } => {
                 *rd = f(*rd);
                 *rn = f(*rn);
-                if let Operand2::Reg { rm } = op2 {
-                    *rm = f(*rm);
+                op2.map(f);
+            }
+            MInst::MulAdd { rd, rn, rm, ra, .. } => {
+                for r in [rd, rn, rm, ra] {
+                    *r = f(*r);
+                }
+            }
+            MInst::LoadIdx { rd, base, idx, .. } => {
+                for r in [rd, base, idx] {
+                    *r = f(*r);
+                }
+            }
+            MInst::StoreIdx { rt, base, idx, .. } => {
+                for r in [rt, base, idx] {
+                    *r = f(*r);
                 }
             }
             MInst::Mul { rd, rn, rm } => {
