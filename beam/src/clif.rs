@@ -15,6 +15,8 @@ use beam_ir::mid_end::{optimize, OptLevel};
 pub enum Emit {
     /// The VCode before register allocation.
     Vcode,
+    /// The VCode after register allocation (allocations and inserted moves).
+    VcodeAlloc,
     /// The annotated A32 assembly.
     Asm,
 }
@@ -79,6 +81,7 @@ pub fn compile_files(args: &CompileArgs) -> Result<std::process::ExitCode, ClifE
             for e in &args.emit {
                 match e {
                     Emit::Vcode => out.push_str(&code.vcode_text),
+                    Emit::VcodeAlloc => out.push_str(&code.vcode_alloc_text),
                     Emit::Asm => {
                         for (i, w) in code.code.bytes.chunks(4).enumerate() {
                             let word = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);

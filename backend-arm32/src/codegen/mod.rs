@@ -113,6 +113,9 @@ pub struct CompiledCode {
     pub symbols: Vec<SymbolName>,
     /// The VCode before allocation, for `--emit vcode`.
     pub vcode_text: String,
+    /// The VCode after allocation (each instruction's registers or spill slots, and the
+    /// moves regalloc2 inserted), for `--emit vcode-alloc`.
+    pub vcode_alloc_text: String,
 }
 
 /// Compiles one (already optimised) CLIF function.
@@ -129,5 +132,40 @@ pub fn compile(func: &Function, flags: &Flags) -> Result<CompiledCode, CodegenEr
         code,
         symbols: vcode.symbols.clone(),
         vcode_text,
+        vcode_alloc_text: alloc_text(&vcode, &ra),
     })
+}
+
+/// The allocated VCode as text: per instruction its allocations (`p0i` = r0, `p3f` = d3,
+/// `stackN` = spill slot N) and regalloc2's moves before and after it.
+fn alloc_text(vcode: &vcode::VCode, ra: &regalloc2::Output) -> String {
+    use regalloc2::{Edit, Inst, InstPosition};
+    let mut s = String::new();
+    let edits_at = |i: usize, pos: InstPosition| {
+        ra.edits
+            .iter()
+            .filter(move |(pt, _)| pt.inst() == Inst::new(i) && pt.pos() == pos)
+            .map(|(_, Edit::Move { from, to })| format!("    move {to} <- {from}\n"))
+            .collect::<String>()
+    };
+    for (b, range) in vcode.ranges.iter().enumerate() {
+        s.push_str(&format!("block{b}:\n"));
+        for i in range.iter() {
+            let i = i.index();
+            s.push_str(&edits_at(i, InstPosition::Before));
+            let allocs: Vec<String> = ra
+                .inst_allocs(Inst::new(i))
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
+            s.push_str(&format!(
+                "  {:?}  ; [{}]\n",
+                vcode.insts[i],
+                allocs.join(", ")
+            ));
+            s.push_str(&edits_at(i, InstPosition::After));
+        }
+    }
+    s.push_str(&format!("; {} spill slots\n", ra.num_spillslots));
+    s
 }
