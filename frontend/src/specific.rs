@@ -266,6 +266,68 @@ pub enum Op {
         arity: u32,
         fun: Src,
     },
+    /// `try`/`catch`: stores a catch tag for the handler at `label` in `y` (the runtime
+    /// finds it on the stack when an exception is raised).
+    Try {
+        y: u32,
+        label: u32,
+    },
+    /// `try_end`: the protected code finished; clears the catch tag.
+    TryEnd(u32),
+    /// `try_case`: at a handler, clears the tag and moves class, reason and stacktrace
+    /// from x1..x3 to x0..x2.
+    TryCase(u32),
+    /// `catch_end`: clears the tag; if an exception was caught (x0 is the non-value) x0
+    /// becomes the value of the `catch` expression.
+    CatchEnd(u32),
+    /// `loop_rec`: x0 = the message at the receive position, or jump to `fail` when none.
+    LoopRec {
+        fail: u32,
+    },
+    /// `loop_rec_end`: step past the current message and jump back to the `loop_rec`.
+    LoopRecEnd(u32),
+    /// `remove_message`: take the current message out of the queue.
+    RemoveMessage,
+    /// `wait`: suspend until a message arrives, then continue at `label`.
+    Wait(u32),
+    /// `wait_timeout`: as `wait`, and continue after this instruction when `timeout`
+    /// milliseconds pass first.
+    WaitTimeout {
+        label: u32,
+        timeout: Src,
+    },
+    /// `raise`: re-raises the exception whose raw stack trace is `trace` (it knows the
+    /// class) with reason `value`.
+    Rethrow {
+        trace: Src,
+        value: Src,
+    },
+    /// `timeout`: the `after` branch starts: rewind the receive position.
+    Timeout,
+    /// `send`: x0 ! x1, the result (x1) in x0.
+    Send,
+    /// `get_map_elements`: jump to `fail` unless every key is in `map`; else load them.
+    GetMapElements {
+        fail: u32,
+        map: Src,
+        pairs: Vec<(Src, Dst)>,
+    },
+    /// `put_map_assoc` / `put_map_exact`: a copy of `map` with the pairs set; `exact`
+    /// requires every key to exist (else `{badkey, K}`, or jump to `fail`).
+    PutMap {
+        fail: u32,
+        map: Src,
+        dst: Dst,
+        live: u32,
+        exact: bool,
+        pairs: Vec<(Src, Src)>,
+    },
+    /// `has_map_fields`: jump to `fail` unless every key is in `map`.
+    HasMapFields {
+        fail: u32,
+        map: Src,
+        keys: Vec<Src>,
+    },
     /// Not lowered yet: the generic instruction, kept whole.
     Unsupported(Instruction),
 }
@@ -398,6 +460,13 @@ impl Cx<'_> {
 
     fn dst(&self, i: usize) -> Result<Dst, ShapeError> {
         self.dst_of(self.arg(i)?)
+    }
+
+    fn y(&self, i: usize) -> Result<u32, ShapeError> {
+        match self.dst(i)? {
+            Dst::Y(n) => Ok(n),
+            Dst::X(_) => Err(self.err(format!("operand {i} is an X register, expected Y"))),
+        }
     }
 
     fn list(&self, i: usize) -> Result<&[Operand], ShapeError> {
@@ -641,6 +710,76 @@ impl Cx<'_> {
                     fun: Src::Reg(Reg::X(arity), Known::default()),
                 }
             }
+            "try" | "catch" => Op::Try {
+                y: self.y(0)?,
+                label: self.label(1)?,
+            },
+            "try_end" => Op::TryEnd(self.y(0)?),
+            "try_case" => Op::TryCase(self.y(0)?),
+            "catch_end" => Op::CatchEnd(self.y(0)?),
+            // Stack traces are not recorded: the raw trace in x0 becomes `[]`.
+            "build_stacktrace" => Op::Move {
+                src: Src::Nil,
+                dst: Dst::X(0),
+            },
+            "loop_rec" => Op::LoopRec {
+                fail: self.label(0)?,
+            },
+            "loop_rec_end" => Op::LoopRecEnd(self.label(0)?),
+            "remove_message" => Op::RemoveMessage,
+            "wait" => Op::Wait(self.label(0)?),
+            "wait_timeout" => Op::WaitTimeout {
+                label: self.label(0)?,
+                timeout: self.src(1)?,
+            },
+            "timeout" => Op::Timeout,
+            "raise" => Op::Rethrow {
+                trace: self.src(0)?,
+                value: self.src(1)?,
+            },
+            "send" => Op::Send,
+            // Receive markers only make matching a fresh reference faster: no effect here.
+            "recv_marker_reserve" => Op::Move {
+                src: Src::Nil,
+                dst: self.dst(0)?,
+            },
+            "recv_marker_bind" | "recv_marker_clear" | "recv_marker_use" => Op::Line(0),
+            "get_map_elements" => Op::GetMapElements {
+                fail: self.label(0)?,
+                map: self.src(1)?,
+                pairs: self
+                    .list(2)?
+                    .chunks(2)
+                    .map(|p| match p {
+                        [k, d] => Ok((self.src_of(k)?, self.dst_of(d)?)),
+                        _ => Err(self.err("map element list is not key/register pairs")),
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+            "put_map_assoc" | "put_map_exact" => Op::PutMap {
+                fail: self.label(0)?,
+                map: self.src(1)?,
+                dst: self.dst(2)?,
+                live: self.uint(3)?,
+                exact: self.ins.op.name == "put_map_exact",
+                pairs: self
+                    .list(4)?
+                    .chunks(2)
+                    .map(|p| match p {
+                        [k, v] => Ok((self.src_of(k)?, self.src_of(v)?)),
+                        _ => Err(self.err("map pair list is not key/value pairs")),
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+            "has_map_fields" => Op::HasMapFields {
+                fail: self.label(0)?,
+                map: self.src(1)?,
+                keys: self
+                    .list(2)?
+                    .iter()
+                    .map(|o| self.src_of(o))
+                    .collect::<Result<_, _>>()?,
+            },
             "badmatch" => Op::Badmatch(self.src(0)?),
             "case_end" => Op::CaseEnd(self.src(0)?),
             "if_end" => Op::IfEnd,

@@ -155,9 +155,70 @@ pub fn normal_exit(normal: u32) -> Function {
     func
 }
 
+/// `handle`: where compiled code goes when a runtime call left an exception (or a halt)
+/// pending (docs/beam-machine.md §4). A segment that asks the runtime for the innermost
+/// catch on the Erlang stack and tail-calls its handler with `E` reset to the handler's
+/// frame and x0 the non-value (x1..x3 hold class, reason and stack trace), or returns the
+/// pending step to the scheduler when nothing catches.
+pub fn handle_exception() -> Function {
+    use crate::rtcall::{RtFn, NS_RUNTIME};
+    use cranelift_codegen::ir::{ExtFuncData, ExternalName, UserExternalName};
+    let mut func = Function::with_name_signature(
+        UserFuncName::user(crate::rtcall::NS_FRAGMENT, FRAGMENT_HANDLE),
+        segment_signature(),
+    );
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let pinned = Pinned {
+        s: p[0],
+        htop: p[1],
+        e: p[2],
+        fcalls: p[3],
+    };
+    save_pinned(&mut b, &pinned);
+    let sig = b.import_signature(RtFn::Handle.signature());
+    let name = b
+        .func
+        .declare_imported_user_function(UserExternalName::new(NS_RUNTIME, RtFn::Handle as u32));
+    let handle = b.import_function(ExtFuncData {
+        name: ExternalName::user(name),
+        signature: sig,
+        colocated: false,
+    });
+    let call = b.ins().call(handle, &[p[0]]);
+    let addr = b.inst_results(call)[0];
+    let after = reload_pinned(&mut b, p[0]);
+    let (caught, uncaught) = (b.create_block(), b.create_block());
+    b.ins().brif(addr, caught, &[], uncaught, &[]);
+    b.switch_to_block(uncaught);
+    b.seal_block(uncaught);
+    let step = load_field(&mut b, p[0], Field::Pending);
+    b.ins()
+        .return_(&[after.s, after.htop, after.e, after.fcalls, step]);
+    b.switch_to_block(caught);
+    b.seal_block(caught);
+    let seg = b.import_signature(segment_signature());
+    let non_value = b.ins().iconst(I32, 0);
+    b.ins().return_call_indirect(
+        seg,
+        addr,
+        &[after.s, after.htop, after.e, after.fcalls, p[4], non_value],
+    );
+    b.finalize();
+    func
+}
+
 /// `UserFuncName` indices (namespace [`crate::rtcall::NS_FRAGMENT`]) of the shared fragments.
 pub const FRAGMENT_PROCESS_ENTRY: u32 = 0;
 pub const FRAGMENT_NORMAL_EXIT: u32 = 1;
+/// Raises `error:undef`: what an export cell holds until its function exists.
+pub const FRAGMENT_UNDEF: u32 = 2;
+pub const FRAGMENT_HANDLE: u32 = 3;
 
 #[cfg(test)]
 mod tests {
@@ -170,6 +231,15 @@ mod tests {
         let f = normal_exit(0x4b);
         verify_function(&f, &settings::Flags::new(settings::builder()))
             .unwrap_or_else(|e| panic!("{e}\n{}", f.display()));
+    }
+
+    #[test]
+    fn handle_exception_verifies() {
+        let f = handle_exception();
+        verify_function(&f, &settings::Flags::new(settings::builder()))
+            .unwrap_or_else(|e| panic!("{e}\n{}", f.display()));
+        let text = f.display().to_string();
+        assert!(text.contains("return_call_indirect"), "{text}");
     }
 
     #[test]

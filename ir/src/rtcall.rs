@@ -46,10 +46,33 @@ pub enum RtFn {
     /// goes to, with the fun's environment stored in x(arity)...; 0 when it raised
     /// (`badfun`, `badarity`).
     CallFun = 8,
+    /// `(S) -> code address`: an exception is pending (or a halt): finds the innermost
+    /// catch on the Erlang stack, sets `E` in the block to its frame and x1..x3 to class,
+    /// reason and stack trace, and returns the handler's address; 0 when nothing catches
+    /// (the process ends with the pending step).
+    Handle = 9,
+    /// `(S, class, reason) -> term`: the value of `catch Expr` after an exception
+    /// (`Reason` for a throw, `{'EXIT', {Reason, Stack}}` for an error, `{'EXIT', Reason}`
+    /// for an exit).
+    CatchValue = 10,
+    /// `(S) -> term`: the message at the receive position, or 0 when there is none.
+    RecvPeek = 11,
+    /// `(S) -> ()`: removes the message at the receive position and rewinds it.
+    RecvRemove = 12,
+    /// `(S, kind) -> code address`: `erlang:apply/3` (kind 3: module, function and
+    /// argument list in x0..x2) or `erlang:apply/2` (kind 2: fun and argument list): the
+    /// arguments spread into x0..., the callee's address returned; 0 when it raised.
+    ApplyList = 13,
+    /// `(map, key) -> term`: the value of `key` in `map`, or 0 when absent (or not a map).
+    MapGet = 14,
+    /// `(S, map, first, pairs) -> term`: `map` updated with the key/value pairs in
+    /// x(first)..., or 0 with an exception pending (`badmap`; `badkey` when `first` has
+    /// bit 31 set: `put_map_exact`, keys must exist).
+    MapPut = 15,
 }
 
 impl RtFn {
-    pub const ALL: [RtFn; 9] = [
+    pub const ALL: [RtFn; 16] = [
         RtFn::Bif,
         RtFn::Gc,
         RtFn::Compare,
@@ -59,6 +82,13 @@ impl RtFn {
         RtFn::IsType,
         RtFn::Apply,
         RtFn::CallFun,
+        RtFn::Handle,
+        RtFn::CatchValue,
+        RtFn::RecvPeek,
+        RtFn::RecvRemove,
+        RtFn::ApplyList,
+        RtFn::MapGet,
+        RtFn::MapPut,
     ];
 
     pub fn name(self) -> &'static str {
@@ -72,6 +102,13 @@ impl RtFn {
             RtFn::IsType => "rt_is_type",
             RtFn::Apply => "rt_apply",
             RtFn::CallFun => "rt_call_fun",
+            RtFn::Handle => "rt_handle",
+            RtFn::CatchValue => "rt_catch_value",
+            RtFn::RecvPeek => "rt_recv_peek",
+            RtFn::RecvRemove => "rt_recv_remove",
+            RtFn::ApplyList => "rt_apply_list",
+            RtFn::MapGet => "rt_map_get",
+            RtFn::MapPut => "rt_map_put",
         }
     }
 
@@ -84,6 +121,11 @@ impl RtFn {
             RtFn::Raise => (3, 0),
             RtFn::Apply => (2, 1),
             RtFn::CallFun => (3, 1),
+            RtFn::Handle | RtFn::RecvPeek => (1, 1),
+            RtFn::CatchValue => (3, 1),
+            RtFn::RecvRemove => (1, 0),
+            RtFn::ApplyList | RtFn::MapGet => (2, 1),
+            RtFn::MapPut => (4, 1),
         }
     }
 

@@ -38,6 +38,9 @@ impl Env for FakeEnv {
     fn bif(&self, module: &str, function: &str, arity: u32) -> Option<u32> {
         (module == "erlang").then(|| function.len() as u32 * 8 + arity)
     }
+    fn catch_tag(&self, local: u32) -> u32 {
+        (local << 6) | 0x1b
+    }
 }
 
 fn compile(name: &str, src: &str) -> Module {

@@ -41,11 +41,16 @@ pub enum Field {
     Result = -48,
     /// The running process's pid term (the creator recorded in funs it builds).
     SelfPid = -52,
+    /// The receive position: index of the next message `loop_rec` looks at.
+    RecvIdx = -56,
+    /// Where a `receive ... after` continues when its timeout fires (with `Resume` the
+    /// address for a new message).
+    TimeoutResume = -60,
 }
 
 impl Field {
     /// Every field, for layout checks.
-    pub const ALL: [Field; 13] = [
+    pub const ALL: [Field; 15] = [
         Field::Htop,
         Field::E,
         Field::Fcalls,
@@ -59,6 +64,8 @@ impl Field {
         Field::Pending,
         Field::Result,
         Field::SelfPid,
+        Field::RecvIdx,
+        Field::TimeoutResume,
     ];
 
     /// Byte offset from x0.

@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 use beam_runtime::bignum::{self, IntOp};
 use beam_runtime::heap::{Alloc, Fragment, HeapError};
 use beam_runtime::ops::{self, view::Num};
+use beam_runtime::scheduler::Ctx;
 use beam_runtime::term::Term;
 use beam_runtime::{atom, construct};
 use num_bigint::BigInt;
@@ -21,6 +22,11 @@ pub enum Raise {
     Error(Term),
     /// `erlang:halt/1,2`: the VM stops with this status.
     Halt(u32),
+    /// An exception of any class (`throw`, `exit`, `error`, `erlang:raise/3`).
+    Exception { class: Term, reason: Term },
+    /// An `error` exception with reason `{Tag, Value}` (`badmap`, `badkey`; the tuple is
+    /// built by the caller, on the process heap).
+    Tagged(Term, Term),
 }
 
 /// Allocation for BIF results: fragments, attached to the process heap by the caller.
@@ -48,13 +54,15 @@ impl Alloc for BifHeap {
     }
 }
 
-/// What a BIF sees: an allocator for its result and the calling process.
-pub struct BifCx {
+/// What a BIF sees: an allocator for its result and the calling process (`proc`, for
+/// the BIFs that spawn, send or read the process; `None` outside a time slice).
+pub struct BifCx<'a> {
     pub heap: BifHeap,
     pub self_pid: Term,
+    pub proc: Option<&'a mut Ctx<'static>>,
 }
 
-type BifFn = fn(&mut BifCx, &[Term]) -> Result<Term, Raise>;
+pub(crate) type BifFn = fn(&mut BifCx<'_>, &[Term]) -> Result<Term, Raise>;
 
 /// One BIF: `erlang:name/arity`.
 pub struct Bif {
@@ -63,19 +71,19 @@ pub struct Bif {
     pub f: BifFn,
 }
 
-fn atom(name: &str) -> Term {
+pub(crate) fn atom(name: &str) -> Term {
     atom::intern(name).expect("predefined-size atom")
 }
 
-fn error(reason: &str) -> Raise {
+pub(crate) fn error(reason: &str) -> Raise {
     Raise::Error(atom(reason))
 }
 
-fn boolean(b: bool) -> Term {
+pub(crate) fn boolean(b: bool) -> Term {
     atom(if b { "true" } else { "false" })
 }
 
-fn heap_err(_: HeapError) -> Raise {
+pub(crate) fn heap_err(_: HeapError) -> Raise {
     error("system_limit")
 }
 
@@ -362,28 +370,62 @@ pub static LISTS_BIFS: &[Bif] = &[
     },
 ];
 
-/// The runtime number of `module:name/arity`, if it is a BIF here: `erlang` BIFs are
-/// numbered from 0, `lists` BIFs after them.
+/// Every BIF table with its module, in runtime-number order: a BIF's number is its
+/// index in the concatenation.
+pub fn tables() -> [(&'static str, &'static [Bif]); 6] {
+    [
+        ("erlang", BIFS),
+        ("lists", LISTS_BIFS),
+        ("erlang", crate::bifs_more::ERLANG),
+        ("maps", crate::bifs_more::MAPS),
+        ("math", crate::bifs_more::MATH),
+        ("erts_internal", crate::bifs_more::ERTS_INTERNAL),
+    ]
+}
+
+/// The runtime number of `module:name/arity`, if it is a BIF here.
 pub fn lookup(module: &str, name: &str, arity: u32) -> Option<u32> {
-    let (table, base) = match module {
-        "erlang" => (BIFS, 0),
-        "lists" => (LISTS_BIFS, BIFS.len()),
-        _ => return None,
-    };
-    table
-        .iter()
-        .position(|b| b.name == name && b.arity == arity)
-        .map(|i| (base + i) as u32)
+    let mut base = 0;
+    for (m, table) in tables() {
+        if m == module {
+            if let Some(i) = table
+                .iter()
+                .position(|b| b.name == name && b.arity == arity)
+            {
+                return Some((base + i) as u32);
+            }
+        }
+        base += table.len();
+    }
+    None
 }
 
 /// The BIF with runtime number `id`.
 pub fn get(id: u32) -> Option<&'static Bif> {
-    let id = id as usize;
-    BIFS.get(id)
-        .or_else(|| LISTS_BIFS.get(id.checked_sub(BIFS.len())?))
+    let mut id = id as usize;
+    for (_, table) in tables() {
+        if id < table.len() {
+            return Some(&table[id]);
+        }
+        id -= table.len();
+    }
+    None
 }
 
-fn small(n: i64) -> Term {
+/// Every BIF as `(module, name, arity, number)`.
+pub fn all() -> Vec<(&'static str, &'static str, u32, u32)> {
+    let mut v = Vec::new();
+    let mut n = 0;
+    for (m, table) in tables() {
+        for b in table {
+            v.push((m, b.name, b.arity, n));
+            n += 1;
+        }
+    }
+    v
+}
+
+pub(crate) fn small(n: i64) -> Term {
     Term::small(n).expect("count fits a small")
 }
 
@@ -398,18 +440,18 @@ fn halt(status: Term) -> Result<Term, Raise> {
     .and_then(|n| Err(Raise::Halt(n)))
 }
 
-fn number(t: Term) -> Result<Num, Raise> {
+pub(crate) fn number(t: Term) -> Result<Num, Raise> {
     ops::view::number(t).map_err(|_| error("badarith"))
 }
 
-fn int_term(c: &mut BifCx, v: &BigInt) -> Result<Term, Raise> {
+pub(crate) fn int_term(c: &mut BifCx<'_>, v: &BigInt) -> Result<Term, Raise> {
     match v.to_i64().and_then(Term::small) {
         Some(t) => Ok(t),
         None => bignum::integer(&mut c.heap, v).map_err(heap_err),
     }
 }
 
-fn big(n: &Num) -> Option<BigInt> {
+pub(crate) fn big(n: &Num) -> Option<BigInt> {
     match n {
         Num::Int(i) => Some(BigInt::from(*i)),
         Num::Big(b) => Some(b.clone()),
@@ -417,7 +459,7 @@ fn big(n: &Num) -> Option<BigInt> {
     }
 }
 
-fn float_of(n: &Num) -> f64 {
+pub(crate) fn float_of(n: &Num) -> f64 {
     match n {
         Num::Int(i) => *i as f64,
         Num::Big(b) => b.to_f64().unwrap_or(f64::INFINITY),
@@ -425,7 +467,7 @@ fn float_of(n: &Num) -> f64 {
     }
 }
 
-fn arith(c: &mut BifCx, op: char, x: Term, y: Term) -> Result<Term, Raise> {
+fn arith(c: &mut BifCx<'_>, op: char, x: Term, y: Term) -> Result<Term, Raise> {
     let (a, b) = (number(x)?, number(y)?);
     if let (Some(a), Some(b)) = (big(&a), big(&b)) {
         let r = match op {
@@ -447,18 +489,18 @@ fn arith(c: &mut BifCx, op: char, x: Term, y: Term) -> Result<Term, Raise> {
     construct::float(&mut c.heap, r).map_err(heap_err)
 }
 
-fn int_arith(c: &mut BifCx, op: IntOp, x: Term, y: Term) -> Result<Term, Raise> {
+fn int_arith(c: &mut BifCx<'_>, op: IntOp, x: Term, y: Term) -> Result<Term, Raise> {
     bignum::arith(&mut c.heap, op, x, y).map_err(|_| error("badarith"))
 }
 
-fn abs(c: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+fn abs(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     match ops::view::number(a[0]).map_err(|_| error("badarg"))? {
         Num::Float(f) => construct::float(&mut c.heap, f.abs()).map_err(heap_err),
         n => int_term(c, &big(&n).expect("integer").abs()),
     }
 }
 
-fn bits(c: &mut BifCx, op: &str, x: Term, y: Term) -> Result<Term, Raise> {
+fn bits(c: &mut BifCx<'_>, op: &str, x: Term, y: Term) -> Result<Term, Raise> {
     let (Some(a), Some(b)) = (big(&number(x)?), big(&number(y)?)) else {
         return Err(error("badarith"));
     };
@@ -518,19 +560,19 @@ fn index(t: Term, len: usize) -> Result<usize, Raise> {
     }
 }
 
-fn element(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+fn element(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let v = tuple(a[1])?;
     Ok(v[index(a[0], v.len())?])
 }
 
-fn setelement(c: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+fn setelement(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let mut v = tuple(a[1])?;
     let i = index(a[0], v.len())?;
     v[i] = a[2];
     construct::tuple(&mut c.heap, &v).map_err(heap_err)
 }
 
-fn length(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+fn length(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let mut n = 0i64;
     let mut t = a[0];
     while t != Term::NIL {
@@ -541,7 +583,7 @@ fn length(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
 }
 
 /// `A ++ B`: copies the proper list `A` in front of `B`.
-fn append(c: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+fn append(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let (elems, tail) = construct::list_elements(a[0]).ok_or_else(|| error("badarg"))?;
     if tail != Term::NIL {
         return Err(error("badarg"));
@@ -554,7 +596,7 @@ fn append(c: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
 }
 
 /// `lists:reverse(List, Tail)`.
-fn reverse(c: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+fn reverse(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let (elems, tail) = construct::list_elements(a[0]).ok_or_else(|| error("badarg"))?;
     if tail != Term::NIL {
         return Err(error("badarg"));
@@ -567,7 +609,7 @@ fn reverse(c: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
 }
 
 /// `lists:member(Elem, List)` (exact equality, as OTP's).
-fn member(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+fn member(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let mut t = a[1];
     while t != Term::NIL {
         let h = construct::head(t).ok_or_else(|| error("badarg"))?;
@@ -600,7 +642,7 @@ fn keyfind(a: &[Term]) -> Result<Option<Term>, Raise> {
     Ok(None)
 }
 
-fn display(_: &mut BifCx, a: &[Term]) -> Result<Term, Raise> {
+fn display(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let text = ops::print::write(a[0]).map_err(|_| error("badarg"))?;
     println!("{text}");
     Ok(atom("true"))

@@ -1,20 +1,26 @@
 //! Shared fragments built as CLIF (docs/beam-machine.md §4) and compiled by backend-arm32
 //! like any other code: process entry, normal exit, and the target of unresolved calls.
 
-use beam_ir::machine::{self, segment_signature};
-use beam_ir::rtcall::NS_FRAGMENT;
+use beam_ir::machine::{self, segment_signature, Pinned};
+use beam_ir::rtcall::{RtFn, NS_FRAGMENT, NS_RUNTIME, NS_SEGMENT};
 use beam_runtime::sched_regs::{Field, StepCode};
 use beam_runtime::term::Term;
-use cranelift_codegen::ir::{types::I32, Function, InstBuilder, UserFuncName};
+use cranelift_codegen::ir::{
+    types::I32, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder, UserExternalName,
+    UserFuncName,
+};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
 /// Fragment numbers (`ExternalName::User { namespace: NS_FRAGMENT, index }`).
 pub const PROCESS_ENTRY: u32 = machine::FRAGMENT_PROCESS_ENTRY;
 pub const NORMAL_EXIT: u32 = machine::FRAGMENT_NORMAL_EXIT;
-pub const UNDEF: u32 = 2;
+pub const UNDEF: u32 = machine::FRAGMENT_UNDEF;
+pub const HANDLE: u32 = machine::FRAGMENT_HANDLE;
+pub const RETURN_X0: u32 = 4;
 
-/// `undef`: what an export cell holds until its function is loaded. A segment that raises
-/// `error:undef` (the atom terms are the runtime's, passed in).
+/// `undef`: what an export cell holds until its function is loaded. A segment that
+/// makes `error:undef` pending and goes to `handle` (the atom terms are the runtime's,
+/// passed in), so a `try` around the call catches it.
 pub fn undef(error: Term, undef: Term) -> Function {
     let mut func =
         Function::with_name_signature(UserFuncName::user(NS_FRAGMENT, UNDEF), segment_signature());
@@ -30,7 +36,112 @@ pub fn undef(error: Term, undef: Term) -> Function {
     let reason = b.ins().iconst(I32, undef.0 as i32 as i64);
     machine::store_field(&mut b, p[0], Field::ExcValue, reason);
     let step = b.ins().iconst(I32, StepCode::Error as i64);
-    b.ins().return_(&[p[0], p[1], p[2], p[3], step]);
+    machine::store_field(&mut b, p[0], Field::Pending, step);
+    let handle = fragment_ref(&mut b, HANDLE);
+    b.ins().return_call(handle, &p);
+    b.finalize();
+    func
+}
+
+/// A reference to fragment `index` (segment signature) from a function being built.
+fn fragment_ref(b: &mut FunctionBuilder, index: u32) -> FuncRef {
+    let sig = b.import_signature(segment_signature());
+    let name = b
+        .func
+        .declare_imported_user_function(UserExternalName::new(NS_FRAGMENT, index));
+    b.import_function(ExtFuncData {
+        name: ExternalName::user(name),
+        signature: sig,
+        colocated: false,
+    })
+}
+
+/// A BIF called as an Erlang function (through an export cell: `fun erlang:abs/1`,
+/// `apply(erlang, F, Args)`, a remote call the loader did not turn into a BIF call): a
+/// segment, numbered `index` in its install set, that calls BIF number `id` with x0..x2
+/// and returns its value to CP, or goes to `handle` when it raised.
+pub fn bif_trampoline(index: u32, id: u32, arity: u32) -> Function {
+    let mut func =
+        Function::with_name_signature(UserFuncName::user(NS_SEGMENT, index), segment_signature());
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let (s, cp) = (p[0], p[4]);
+    machine::save_pinned(
+        &mut b,
+        &Pinned {
+            s,
+            htop: p[1],
+            e: p[2],
+            fcalls: p[3],
+        },
+    );
+    let id = b.ins().iconst(I32, i64::from(id));
+    let mut args = vec![s, id, p[5]];
+    for i in 1..3 {
+        let v = if i < arity {
+            machine::load_x(&mut b, s, i)
+        } else {
+            b.ins().iconst(I32, 0)
+        };
+        args.push(v);
+    }
+    let sig = b.import_signature(RtFn::Bif.signature());
+    let name = b
+        .func
+        .declare_imported_user_function(UserExternalName::new(NS_RUNTIME, RtFn::Bif as u32));
+    let rt_bif = b.import_function(ExtFuncData {
+        name: ExternalName::user(name),
+        signature: sig,
+        colocated: false,
+    });
+    let call = b.ins().call(rt_bif, &args);
+    let r = b.inst_results(call)[0];
+    let after = machine::reload_pinned(&mut b, s);
+    let (ok, bad) = (b.create_block(), b.create_block());
+    b.ins().brif(r, ok, &[], bad, &[]);
+    b.switch_to_block(ok);
+    b.seal_block(ok);
+    let seg = b.import_signature(segment_signature());
+    b.ins().return_call_indirect(
+        seg,
+        cp,
+        &[after.s, after.htop, after.e, after.fcalls, cp, r],
+    );
+    b.switch_to_block(bad);
+    b.seal_block(bad);
+    let handle = fragment_ref(&mut b, HANDLE);
+    let zero = b.ins().iconst(I32, 0);
+    b.ins().return_call(
+        handle,
+        &[after.s, after.htop, after.e, after.fcalls, cp, zero],
+    );
+    b.finalize();
+    func
+}
+
+/// `return_x0`: returns x0 from the X array to CP. Where `apply` of a BIF goes: the
+/// runtime has called the BIF and stored its value in x0.
+pub fn return_x0() -> Function {
+    let mut func = Function::with_name_signature(
+        UserFuncName::user(NS_FRAGMENT, RETURN_X0),
+        segment_signature(),
+    );
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let x0 = machine::load_x(&mut b, p[0], 0);
+    let seg = b.import_signature(segment_signature());
+    b.ins()
+        .return_call_indirect(seg, p[4], &[p[0], p[1], p[2], p[3], p[4], x0]);
     b.finalize();
     func
 }
@@ -41,5 +152,24 @@ pub fn all(normal: Term, error: Term, undef_atom: Term) -> Vec<Function> {
         machine::process_entry(),
         machine::normal_exit(normal.0),
         undef(error, undef_atom),
+        machine::handle_exception(),
+        return_x0(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::settings;
+    use cranelift_codegen::verifier::verify_function;
+
+    #[test]
+    fn fragments_and_trampolines_verify() {
+        let flags = settings::Flags::new(settings::builder());
+        let mut fs = all(Term(0x4b), Term(0x8b), Term(0xcb));
+        fs.push(bif_trampoline(0, 7, 2));
+        for f in fs {
+            verify_function(&f, &flags).unwrap_or_else(|e| panic!("{e}\n{}", f.display()));
+        }
+    }
 }

@@ -316,12 +316,44 @@ pub(crate) fn instructions() -> Option<u64> {
 pub(crate) struct JitBody {
     pub resume: u32,
     pub cp: u32,
+    /// The run's first process: its end is the run's outcome.
+    pub main: bool,
+    /// The receive position (`loop_rec`'s message index) across slices.
+    recv_idx: u32,
+    /// Where to go instead of `resume` when the receive timer fires (0: no timer).
+    timeout_resume: u32,
+}
+
+impl JitBody {
+    pub fn new(resume: u32, cp: u32, main: bool) -> JitBody {
+        JitBody {
+            resume,
+            cp,
+            main,
+            recv_idx: 0,
+            timeout_resume: 0,
+        }
+    }
+
+    /// The outcome of the run, if this is its first process.
+    fn outcome(&self, o: RunOutcome) {
+        if self.main || matches!(o, RunOutcome::Halt(_)) {
+            set_outcome(o);
+        }
+    }
 }
 
 impl ProcessBody for JitBody {
     fn run(&mut self, cx: &mut Ctx<'_>) -> Result<Step, ProcError> {
         let s = cx.x_base();
         let budget = cx.reductions_left();
+        if self.timeout_resume != 0 {
+            // Woken from a `receive ... after`: by the timer, or by a message.
+            if cx.timed_out() {
+                self.resume = self.timeout_resume;
+            }
+            self.timeout_resume = 0;
+        }
         rt::set_field(s, Field::Htop, cx.heap().top());
         rt::set_field(s, Field::E, cx.heap().stop());
         rt::set_field(s, Field::Fcalls, budget as u32);
@@ -330,7 +362,9 @@ impl ProcessBody for JitBody {
         rt::set_field(s, Field::Pending, 0);
         rt::set_field(s, Field::Result, Term::NIL.0);
         rt::set_field(s, Field::SelfPid, cx.self_pid().term().0);
+        rt::set_field(s, Field::RecvIdx, self.recv_idx);
         let step = rt::with_slice(cx, || enter(s));
+        self.recv_idx = rt::field(s, Field::RecvIdx);
         let fatal = |e: &dyn std::fmt::Display| {
             set_outcome(RunOutcome::Error {
                 class: "internal".into(),
@@ -358,29 +392,51 @@ impl ProcessBody for JitBody {
                     live: rt::field(s, Field::Live),
                 }
             }
-            StepCode::Wait => Step::Wait {
-                live: rt::field(s, Field::Live),
-                after: None,
-            },
+            StepCode::Wait => {
+                self.resume = rt::field(s, Field::Resume);
+                self.cp = rt::field(s, Field::Cp);
+                let timeout = Term(rt::field(s, Field::StepArg));
+                let after = match timeout.small_value() {
+                    Some(ms) if ms >= 0 => Some(ms as u64),
+                    _ if timeout == atom("infinity") => None,
+                    // A bad timeout: erl raises `timeout_value`; end the process so.
+                    _ => {
+                        self.outcome(RunOutcome::Error {
+                            class: "error".into(),
+                            reason: "timeout_value".into(),
+                        });
+                        return Ok(Step::Exit(atom("timeout_value")));
+                    }
+                };
+                if after.is_some() {
+                    self.timeout_resume = rt::field(s, Field::TimeoutResume);
+                }
+                Step::Wait {
+                    live: rt::field(s, Field::Live),
+                    after,
+                }
+            }
             StepCode::Exit => {
                 let reason = Term(rt::field(s, Field::StepArg));
-                set_outcome(RunOutcome::Exited {
+                self.outcome(RunOutcome::Exited {
                     reason: show(reason),
                     value: show(Term(rt::field(s, Field::Result))),
                 });
                 Step::Exit(reason)
             }
             StepCode::Halt => {
-                set_outcome(RunOutcome::Halt(rt::field(s, Field::StepArg)));
+                self.outcome(RunOutcome::Halt(rt::field(s, Field::StepArg)));
                 Step::Exit(atom("normal"))
             }
             StepCode::Error => {
                 let class = Term(rt::field(s, Field::ExcReason));
                 let reason = Term(rt::field(s, Field::ExcValue));
-                set_outcome(RunOutcome::Error {
+                self.outcome(RunOutcome::Error {
                     class: show(class),
                     reason: show(reason),
                 });
+                // erl's exit reason: `{nocatch, V}` for a throw, `{V, Stack}` for an
+                // error, `V` for an exit.
                 Step::Exit(reason)
             }
         })

@@ -11,14 +11,14 @@ use beam_ir::lower::{lower_module, Env};
 use beam_ir::mid_end::{optimize, OptLevel};
 use beam_ir::rtcall::{RtFn, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME};
 use beam_runtime::process::Pid;
-use beam_runtime::scheduler::Scheduler;
+use beam_runtime::scheduler::{Idle, Scheduler};
 use beam_runtime::term::Term;
 use beam_runtime::{arena, atom};
 use cranelift_codegen::ir::Function;
 use num_bigint::BigInt;
 
 use crate::host::{self, with_host, JitBody, RunError, RunOutcome, SimHost};
-use crate::{bifs, fragments, literals, Emit, LoadedModule, Options, Vm};
+use crate::{bifs, fragments, literals, rt, Emit, LoadedModule, Options, Vm};
 
 /// Why a module could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +77,8 @@ struct ModEnv {
     literals: Vec<Term>,
     bigs: HashMap<BigInt, Term>,
     floats: HashMap<u64, Term>,
+    /// Runtime number of the module's catch number 0.
+    catch_base: u32,
 }
 
 impl Env for ModEnv {
@@ -99,6 +101,9 @@ impl Env for ModEnv {
     }
     fn bif(&self, module: &str, function: &str, arity: u32) -> Option<u32> {
         bifs::lookup(module, function, arity)
+    }
+    fn catch_tag(&self, local: u32) -> u32 {
+        Term::catch(self.catch_base + local).0
     }
 }
 
@@ -155,6 +160,11 @@ impl Vm {
             h.process_entry = entries[fragments::PROCESS_ENTRY as usize];
             h.normal_exit = entries[fragments::NORMAL_EXIT as usize];
         });
+        rt::reset_tables(
+            entries[fragments::NORMAL_EXIT as usize],
+            entries[fragments::UNDEF as usize],
+            entries[fragments::RETURN_X0 as usize],
+        );
         Ok(vm)
     }
 
@@ -214,7 +224,12 @@ impl Vm {
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
         let undef = self.fragment_addr(fragments::UNDEF);
         let (cells, modules) = (&mut self.cells, &self.modules);
+        // `fun M:F/A` literals naming a BIF get a trampoline below.
+        let mut bif_funs = Vec::new();
         let mut export_cell = |m: &str, f: &str, a: u32| {
+            if let Some(id) = bifs::lookup(m, f, a) {
+                bif_funs.push((m.to_string(), f.to_string(), a, id));
+            }
             cell_for(cells, modules, (m.to_string(), f.to_string(), a), undef)
                 .map_err(literals::LiteralError::Cell)
         };
@@ -264,6 +279,7 @@ impl Vm {
             literals: lits,
             bigs,
             floats,
+            catch_base: rt::next_catch(),
         };
         let lowered = lower_module(m, &fs, &env).map_err(|source| LoadError::Lower {
             module: name.clone(),
@@ -289,6 +305,13 @@ impl Vm {
             } => import_cells.get(*index as usize).copied(),
             _ => None,
         })?;
+        rt::add_catches(
+            &lowered
+                .catches
+                .iter()
+                .map(|&seg| entries[seg as usize])
+                .collect::<Vec<_>>(),
+        );
         let mut exports = HashMap::new();
         for e in &m.exports {
             let Some(fi) = m.functions.iter().position(|f| f.entry == e.label) else {
@@ -298,11 +321,16 @@ impl Vm {
         }
         // Point every existing cell of this module's exports at the new code.
         for ((f, a), &addr) in &exports {
+            if bifs::lookup(&name, f, *a).is_some() {
+                // A BIF's Erlang stub: the cell keeps the BIF's trampoline.
+                continue;
+            }
             let key = (name.clone(), f.clone(), *a);
             let cell =
                 cell_for(&mut self.cells, &self.modules, key, addr).map_err(LoadError::Runtime)?;
             write_word(cell, addr);
         }
+        self.bif_trampolines(&name, bif_funs)?;
         let code_bytes = with_host(|h| h.code_bytes());
         self.modules.insert(
             name.clone(),
@@ -313,6 +341,39 @@ impl Vm {
                 segments: funcs.len(),
             },
         );
+        Ok(())
+    }
+
+    /// Points the export cells of BIFs used as funs (`fun erlang:abs/1`) at trampolines
+    /// that call them (compiled once per BIF; `apply` of a BIF needs none, the runtime
+    /// calls it directly).
+    fn bif_trampolines(
+        &mut self,
+        module: &str,
+        mut wanted: Vec<(String, String, u32, u32)>,
+    ) -> Result<(), LoadError> {
+        let undef = self.fragment_addr(fragments::UNDEF);
+        wanted.retain(|(m, f, a, _)| {
+            self.cells
+                .get(&(m.clone(), f.clone(), *a))
+                .is_some_and(|&c| beam_runtime::mem::read(c) == Some(undef))
+        });
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let funcs: Vec<Function> = wanted
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, a, id))| fragments::bif_trampoline(i as u32, *id, *a))
+            .collect();
+        let addrs = self.install(&format!("{module} (BIF funs)"), &funcs, &|_| None)?;
+        for ((m, f, a, _), addr) in wanted.into_iter().zip(addrs) {
+            if let Some(&cell) = self.cells.get(&(m, f, a)) {
+                write_word(cell, addr);
+            }
+        }
         Ok(())
     }
 
@@ -399,22 +460,29 @@ impl Vm {
             })?;
         let normal_exit = with_host(|h| h.normal_exit);
         let mut sched = Scheduler::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
-        let body = JitBody {
-            resume: entry,
-            cp: normal_exit,
-        };
+        let body = JitBody::new(entry, normal_exit, true);
         let _pid: Pid = sched
             .spawn(body, args)
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
         host::take_outcome();
-        // One time slice at a time, until nothing can run or a process halts the VM.
-        while sched
-            .step()
-            .map_err(|e| LoadError::Runtime(e.to_string()))?
-            .is_none()
-        {
-            if matches!(host::peek_outcome(), Some(RunOutcome::Halt(_))) {
+        // One time slice at a time, until the first process ends (or halts the VM) or
+        // nothing can run; an idle scheduler waits for its next timer.
+        loop {
+            let idle = sched
+                .step()
+                .map_err(|e| LoadError::Runtime(e.to_string()))?;
+            if host::peek_outcome().is_some() {
                 break;
+            }
+            match idle {
+                None => {}
+                Some(Idle::Timer(at)) => {
+                    let now = sched.now_ms();
+                    if at > now {
+                        std::thread::sleep(std::time::Duration::from_millis(at - now));
+                    }
+                }
+                Some(_) => break,
             }
         }
         Ok(host::take_outcome().unwrap_or(RunOutcome::Exited {
@@ -456,6 +524,11 @@ fn cell_for(
     let (addr, _) = block.into_raw();
     write_word(addr, known.unwrap_or(init));
     write_word(addr + 4, key.2);
+    let (m, f) = (
+        atom::intern(&key.0).map_err(|e| e.to_string())?,
+        atom::intern(&key.1).map_err(|e| e.to_string())?,
+    );
+    rt::add_export(m, f, key.2, addr);
     cells.insert(key, addr);
     Ok(addr)
 }

@@ -91,6 +91,28 @@ extern "C" fn rt_call_fun(s: u32, fun: u32, arity: u32) -> u32 {
     call(RtFn::CallFun, &[s, fun, arity])
 }
 
+extern "C" fn rt_handle(s: u32) -> u32 {
+    call(RtFn::Handle, &[s])
+}
+extern "C" fn rt_catch_value(s: u32, class: u32, reason: u32) -> u32 {
+    call(RtFn::CatchValue, &[s, class, reason])
+}
+extern "C" fn rt_recv_peek(s: u32) -> u32 {
+    call(RtFn::RecvPeek, &[s])
+}
+extern "C" fn rt_recv_remove(s: u32) {
+    call(RtFn::RecvRemove, &[s]);
+}
+extern "C" fn rt_apply_list(s: u32, kind: u32) -> u32 {
+    call(RtFn::ApplyList, &[s, kind])
+}
+extern "C" fn rt_map_get(map: u32, key: u32) -> u32 {
+    call(RtFn::MapGet, &[map, key])
+}
+extern "C" fn rt_map_put(s: u32, map: u32, first: u32, n: u32) -> u32 {
+    call(RtFn::MapPut, &[s, map, first, n])
+}
+
 /// The address of runtime function `f`.
 pub(crate) fn rt_addr(f: RtFn) -> u32 {
     let p: usize = match f {
@@ -103,6 +125,13 @@ pub(crate) fn rt_addr(f: RtFn) -> u32 {
         RtFn::IsType => rt_is_type as usize,
         RtFn::Apply => rt_apply as usize,
         RtFn::CallFun => rt_call_fun as usize,
+        RtFn::Handle => rt_handle as usize,
+        RtFn::CatchValue => rt_catch_value as usize,
+        RtFn::RecvPeek => rt_recv_peek as usize,
+        RtFn::RecvRemove => rt_recv_remove as usize,
+        RtFn::ApplyList => rt_apply_list as usize,
+        RtFn::MapGet => rt_map_get as usize,
+        RtFn::MapPut => rt_map_put as usize,
     };
     p as u32
 }

@@ -5,7 +5,8 @@
 //! reach the process through it. Every function that takes `S` checks it is the running
 //! slice's scheduler-registers block before touching it.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 
 use beam_ir::rtcall::{RaiseKind, RtFn, TypeKind};
 use beam_runtime::gc::GcKind;
@@ -20,6 +21,16 @@ use crate::bifs::{self, BifCx, BifHeap, Raise};
 thread_local! {
     /// The running slice's context (type-erased `*mut Ctx`), null outside a slice.
     static SLICE: Cell<*mut ()> = const { Cell::new(std::ptr::null_mut()) };
+    /// Handler address of each catch tag (`Term::catch(i)` → `CATCHES[i]`).
+    static CATCHES: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    /// Export cell of every `{M, F, A}` that has one (atoms as terms), for `apply`.
+    static EXPORTS: RefCell<HashMap<(u32, u32, u32), u32>> = RefCell::new(HashMap::new());
+    /// The `normal_exit` fragment: the CP of a spawned process's first function.
+    static NORMAL_EXIT: Cell<u32> = const { Cell::new(0) };
+    /// The `undef` fragment: where a call of a function that does not exist goes.
+    static UNDEF: Cell<u32> = const { Cell::new(0) };
+    /// The `return_x0` fragment: where `apply` of a BIF goes after the runtime called it.
+    static RETURN_X0: Cell<u32> = const { Cell::new(0) };
     /// Guest regions the simulator knows (count of `arena::regions()` at the last sync).
     static REGIONS_SEEN: Cell<usize> = const { Cell::new(0) };
 }
@@ -78,6 +89,44 @@ pub fn field(s: u32, f: Field) -> u32 {
 pub fn set_field(s: u32, f: Field, v: u32) {
     // SAFETY: as in `field`.
     unsafe { mem::raw_write(s.wrapping_add_signed(f.offset()), v) }
+}
+
+/// Forgets the catch and export tables (a new VM on this thread).
+pub fn reset_tables(normal_exit: u32, undef: u32, return_x0: u32) {
+    RETURN_X0.with(|n| n.set(return_x0));
+    CATCHES.with(|c| c.borrow_mut().clear());
+    EXPORTS.with(|e| e.borrow_mut().clear());
+    NORMAL_EXIT.with(|n| n.set(normal_exit));
+    UNDEF.with(|n| n.set(undef));
+}
+
+/// The number the next registered catch gets.
+pub fn next_catch() -> u32 {
+    CATCHES.with(|c| c.borrow().len() as u32)
+}
+
+/// Registers catch handlers, numbered on from [`next_catch`].
+pub fn add_catches(handlers: &[u32]) {
+    CATCHES.with(|c| c.borrow_mut().extend_from_slice(handlers));
+}
+
+/// Records the export cell of `{M, F, A}` (for `apply` and `spawn/3`).
+pub fn add_export(m: Term, f: Term, arity: u32, cell: u32) {
+    EXPORTS.with(|e| e.borrow_mut().insert((m.0, f.0, arity), cell));
+}
+
+/// The current address of `M:F/A`, if it has an export cell.
+pub fn export_addr(m: Term, f: Term, arity: u32) -> Option<u32> {
+    let cell = EXPORTS.with(|e| e.borrow().get(&(m.0, f.0, arity)).copied())?;
+    mem::read(cell)
+}
+
+pub fn normal_exit() -> u32 {
+    NORMAL_EXIT.with(Cell::get)
+}
+
+pub fn undef() -> u32 {
+    UNDEF.with(Cell::get)
 }
 
 /// True when guest memory was mapped since the simulator last registered it (it must
@@ -146,12 +195,28 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
             None
         }
         RtFn::IsType => Some(is_type(Term(a(0)), a(1)) as u32),
-        RtFn::Apply => {
-            let (_, s) = block(a(0))?;
-            pend_error(s, atom("undef"));
-            Some(0)
-        }
+        RtFn::Apply => Some(apply(a(0), a(1))?),
         RtFn::CallFun => Some(call_fun(a(0), Term(a(1)), a(2))?),
+        RtFn::Handle => Some(handle(a(0))?),
+        RtFn::CatchValue => Some(catch_value(a(0), Term(a(1)), Term(a(2)))?),
+        RtFn::RecvPeek => {
+            let (cx, s) = block(a(0))?;
+            let i = field(s, Field::RecvIdx) as usize;
+            Some(cx.message(i).map_or(0, |t| t.0))
+        }
+        RtFn::RecvRemove => {
+            let (cx, s) = block(a(0))?;
+            sync_heap_in(cx, s)?;
+            let i = field(s, Field::RecvIdx) as usize;
+            cx.take_message(i)
+                .ok_or_else(|| RtStop::Fatal(format!("remove_message: no message {i}")))?;
+            set_field(s, Field::RecvIdx, 0);
+            sync_heap_out(cx, s);
+            None
+        }
+        RtFn::ApplyList => Some(apply_list(a(0), a(1))?),
+        RtFn::MapGet => Some(map_get(Term(a(0)), Term(a(1))).map_or(0, |t| t.0)),
+        RtFn::MapPut => Some(map_put(a(0), Term(a(1)), a(2), a(3))?),
     })
 }
 
@@ -206,18 +271,33 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     let b = bifs::get(id).ok_or_else(|| RtStop::Fatal(format!("unknown BIF number {id}")))?;
     let terms: Vec<Term> = args[..b.arity as usize].iter().map(|&w| Term(w)).collect();
+    // The BIF may spawn or send, which reads the heap: let it see the code's HTOP/E.
+    sync_heap_in(cx, s)?;
     let mut bcx = BifCx {
         heap: BifHeap::default(),
         self_pid: cx.self_pid().term(),
+        proc: Some(cx),
     };
     let r = (b.f)(&mut bcx, &terms);
-    for frag in bcx.heap.frags {
+    let BifCx { heap, proc, .. } = bcx;
+    let cx = proc.expect("the context is put back");
+    for frag in heap.frags {
         cx.heap().attach(frag);
     }
     Ok(match r {
         Ok(t) => t.0,
         Err(Raise::Error(reason)) => {
             pend_error(s, reason);
+            0
+        }
+        Err(Raise::Tagged(tag, value)) => {
+            let tag = atom::name(tag).unwrap_or_default();
+            let reason = tagged_reason(cx, &tag, value)?;
+            pend_error(s, reason);
+            0
+        }
+        Err(Raise::Exception { class, reason }) => {
+            pend(s, class, reason);
             0
         }
         Err(Raise::Halt(status)) => {
@@ -263,4 +343,201 @@ fn is_type(t: Term, kind: u32) -> bool {
         Class::Fun | Class::Export => k(TypeKind::Function),
         _ => false,
     }
+}
+
+/// Makes an exception of `class` with `reason` pending in the block.
+pub(crate) fn pend(s: u32, class: Term, reason: Term) {
+    set_field(s, Field::ExcReason, class.0);
+    set_field(s, Field::ExcValue, reason.0);
+    set_field(s, Field::Pending, StepCode::Error as u32);
+}
+
+/// The innermost catch for the pending exception (BEAM's `next_catch`): the first catch
+/// tag on the Erlang stack from `E` up; `E` becomes the frame holding it (the last
+/// continuation pointer below the tag, or `E` itself when the tag is in the current
+/// frame), x1..x3 get class, reason and the raw stack trace (the class: traces are not
+/// recorded), and the handler's address is returned. 0 when nothing catches.
+fn handle(s: u32) -> Result<u32, RtStop> {
+    let (cx, s) = block(s)?;
+    if field(s, Field::Pending) != StepCode::Error as u32 {
+        return Ok(0);
+    }
+    let end = cx.heap().end();
+    let mut at = field(s, Field::E);
+    let mut frame = at;
+    while at < end {
+        let w = Term(mem::read(at).ok_or_else(|| RtStop::Fatal(format!("stack word {at:#x}")))?);
+        if let Some(i) = w.catch_index() {
+            let handler = CATCHES.with(|c| c.borrow().get(i as usize).copied());
+            let handler = handler.ok_or_else(|| RtStop::Fatal(format!("unknown catch tag {i}")))?;
+            let (class, reason) = (field(s, Field::ExcReason), field(s, Field::ExcValue));
+            set_field(s, Field::E, frame);
+            let set = |cx: &mut Ctx<'_>, i: usize, v: u32| {
+                cx.set_x(i, Term(v))
+                    .map_err(|e| RtStop::Fatal(e.to_string()))
+            };
+            set(cx, 1, class)?;
+            set(cx, 2, reason)?;
+            set(cx, 3, class)?;
+            set_field(s, Field::Pending, 0);
+            return Ok(handler);
+        }
+        if w.is_cp() {
+            frame = at;
+        }
+        at += 4;
+    }
+    Ok(0)
+}
+
+/// The value of `catch Expr` when `Expr` raised `class:reason`.
+fn catch_value(s: u32, class: Term, reason: Term) -> Result<u32, RtStop> {
+    let (cx, _) = block(s)?;
+    if class == atom("throw") {
+        return Ok(reason.0);
+    }
+    let mut h = BifHeap::default();
+    let fatal = |e: beam_runtime::heap::HeapError| RtStop::Fatal(e.to_string());
+    let inner = if class == atom("error") {
+        construct::tuple(&mut h, &[reason, Term::NIL]).map_err(fatal)?
+    } else {
+        reason
+    };
+    let t = construct::tuple(&mut h, &[atom("EXIT"), inner]).map_err(fatal)?;
+    for f in h.frags {
+        cx.heap().attach(f);
+    }
+    Ok(t.0)
+}
+
+/// `M:F(x0..x(arity-1))` with `M` and `F` in x(arity) and x(arity+1).
+fn apply(s: u32, arity: u32) -> Result<u32, RtStop> {
+    let (cx, s) = block(s)?;
+    let x = |i: u32| cx.x(i as usize).map_err(|e| RtStop::Fatal(e.to_string()));
+    let (m, f) = (x(arity)?, x(arity + 1)?);
+    if !m.is_atom() || !f.is_atom() {
+        pend_error(s, atom("badarg"));
+        return Ok(0);
+    }
+    match export_addr(m, f, arity) {
+        Some(addr) if addr != undef() => Ok(addr),
+        _ => {
+            let (mn, fname) = (
+                atom::name(m).unwrap_or_default(),
+                atom::name(f).unwrap_or_default(),
+            );
+            match bifs::lookup(&mn, &fname, arity) {
+                // A BIF: called here; `return_x0` hands its value to CP.
+                Some(id) if arity <= 3 => {
+                    let mut args = [0u32; 3];
+                    for (i, a) in args.iter_mut().enumerate().take(arity as usize) {
+                        *a = x(i as u32)?.0;
+                    }
+                    let r = bif(s, id, args)?;
+                    if r == 0 {
+                        return Ok(0);
+                    }
+                    let (cx, _) = block(s)?;
+                    cx.set_x(0, Term(r))
+                        .map_err(|e| RtStop::Fatal(e.to_string()))?;
+                    Ok(RETURN_X0.with(Cell::get))
+                }
+                // A function that does not exist goes to `undef`, which raises as BEAM
+                // does.
+                _ => Ok(undef()),
+            }
+        }
+    }
+}
+
+/// `apply(M, F, Args)` (`kind` 3) or `apply(Fun, Args)` (`kind` 2) with the operands in
+/// x0...: the arguments are spread into x0... and the callee's address returned.
+fn apply_list(s: u32, kind: u32) -> Result<u32, RtStop> {
+    let (cx, s) = block(s)?;
+    let fatal = |e: beam_runtime::process::ProcError| RtStop::Fatal(e.to_string());
+    let args_at = kind as usize - 1;
+    let list = cx.x(args_at).map_err(fatal)?;
+    let args = match construct::list_elements(list) {
+        Some((v, tail)) if tail == Term::NIL => v,
+        _ => {
+            pend_error(s, atom("badarg"));
+            return Ok(0);
+        }
+    };
+    if kind == 2 {
+        let fun = cx.x(0).map_err(fatal)?;
+        for (i, &a) in args.iter().enumerate() {
+            cx.set_x(i, a).map_err(fatal)?;
+        }
+        return call_fun(s, fun, args.len() as u32);
+    }
+    let (m, f) = (cx.x(0).map_err(fatal)?, cx.x(1).map_err(fatal)?);
+    for (i, &a) in args.iter().enumerate() {
+        cx.set_x(i, a).map_err(fatal)?;
+    }
+    let n = args.len() as u32;
+    cx.set_x(n as usize, m).map_err(fatal)?;
+    cx.set_x(n as usize + 1, f).map_err(fatal)?;
+    apply(s, n)
+}
+
+/// The value of `key` in map `m` (`=:=` on keys), if any.
+pub(crate) fn map_get(m: Term, key: Term) -> Option<Term> {
+    beam_runtime::map::entries(m)?
+        .into_iter()
+        .find(|(k, _)| ops::compare::exact_eq(*k, key).unwrap_or(false))
+        .map(|(_, v)| v)
+}
+
+/// Builds a map from `pairs` (later pairs win), flat or hashed by size as OTP does.
+pub(crate) fn build_map(
+    h: &mut dyn beam_runtime::heap::Alloc,
+    pairs: Vec<(Term, Term)>,
+) -> Result<Term, beam_runtime::heap::HeapError> {
+    let mut sorted: Vec<(Term, Term)> = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        match sorted
+            .iter_mut()
+            .find(|(k2, _)| ops::compare::exact_eq(*k2, k).unwrap_or(false))
+        {
+            Some(slot) => slot.1 = v,
+            None => sorted.push((k, v)),
+        }
+    }
+    sorted
+        .sort_by(|x, y| ops::compare::compare_exact(x.0, y.0).unwrap_or(std::cmp::Ordering::Equal));
+    if sorted.len() <= 32 {
+        let (ks, vs): (Vec<Term>, Vec<Term>) = sorted.into_iter().unzip();
+        beam_runtime::map::flatmap(h, &ks, &vs)
+    } else {
+        beam_runtime::map::hashmap(h, &sorted)
+    }
+}
+
+/// `put_map_assoc`/`put_map_exact`: `m` with the `n` pairs in x(first & 0x7fff_ffff)...
+fn map_put(s: u32, m: Term, first: u32, n: u32) -> Result<u32, RtStop> {
+    let (cx, s) = block(s)?;
+    let exact = first & (1 << 31) != 0;
+    let first = (first & 0x7fff_ffff) as usize;
+    let Some(mut pairs) = beam_runtime::map::entries(m) else {
+        let reason = tagged_reason(cx, "badmap", m)?;
+        pend_error(s, reason);
+        return Ok(0);
+    };
+    for i in 0..n as usize {
+        let x = |j: usize| cx.x(j).map_err(|e| RtStop::Fatal(e.to_string()));
+        let (k, v) = (x(first + 2 * i)?, x(first + 2 * i + 1)?);
+        if exact && map_get(m, k).is_none() {
+            let reason = tagged_reason(cx, "badkey", k)?;
+            pend_error(s, reason);
+            return Ok(0);
+        }
+        pairs.push((k, v));
+    }
+    let mut h = BifHeap::default();
+    let t = build_map(&mut h, pairs).map_err(|e| RtStop::Fatal(e.to_string()))?;
+    for f in h.frags {
+        cx.heap().attach(f);
+    }
+    Ok(t.0)
 }

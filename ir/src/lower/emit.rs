@@ -14,7 +14,9 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 
 use super::{Env, Labels, SegStart, SegTable};
 use crate::machine::{self, segment_signature};
-use crate::rtcall::{RaiseKind, RtFn, TypeKind, NS_EXPORT_CELL, NS_RUNTIME, NS_SEGMENT};
+use crate::rtcall::{
+    RaiseKind, RtFn, TypeKind, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME, NS_SEGMENT,
+};
 use crate::tags;
 
 /// A module the lowering cannot compile.
@@ -363,9 +365,60 @@ impl Lower<'_, '_> {
         self.b.ins().return_(&[p.s, p.htop, p.e, p.fcalls, step]);
     }
 
-    /// Leaves with the step a runtime call made pending (an exception, a halt).
+    /// Goes on after a runtime call left an exception (or a halt) pending: to the
+    /// `handle` fragment, which tail-calls the innermost catch's handler or leaves to the
+    /// scheduler (docs/beam-machine.md §4).
     fn leave_pending(&mut self) {
-        let step = machine::load_field(&mut self.b, self.s, Field::Pending);
+        let r = self.frag_ref(machine::FRAGMENT_HANDLE);
+        let p = self.pinned();
+        let cp = self.b.use_var(self.cp);
+        let x0 = self.iconst(0);
+        self.b
+            .ins()
+            .return_call(r, &[p.s, p.htop, p.e, p.fcalls, cp, x0]);
+    }
+
+    /// A shared fragment with the segment signature.
+    fn frag_ref(&mut self, index: u32) -> FuncRef {
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(NS_FRAGMENT, index));
+        self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature: self.seg_sig,
+            colocated: false,
+        })
+    }
+
+    /// Branches to `bad` handling (the pending exception) when `r` is 0.
+    fn check_pending(&mut self, r: Value) {
+        let (bad, ok) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(r, ok, &[], bad, &[]);
+        self.b.switch_to_block(bad);
+        self.b.set_cold_block(bad);
+        self.leave_pending();
+        self.b.switch_to_block(ok);
+    }
+
+    /// The address of the segment that starts at label `l` with `live` X registers.
+    fn label_segment(&mut self, l: u32, live: u32) -> Result<Value, LowerError> {
+        let (func, pos) = self.labels.position(l).ok_or(LowerError::MissingLabel(l))?;
+        let seg = self.table.intern(SegStart { func, pos, live });
+        let r = self.seg_ref(seg);
+        Ok(self.b.ins().func_addr(I32, r))
+    }
+
+    /// Suspends the process in a `receive` (step `Wait`): a message resumes it at
+    /// `resume`; with a timeout (`StepArg`) it resumes at `TimeoutResume` instead.
+    fn wait(&mut self, resume: Value, timeout: Value) {
+        machine::store_field(&mut self.b, self.s, Field::Resume, resume);
+        machine::store_field(&mut self.b, self.s, Field::StepArg, timeout);
+        let cp = self.b.use_var(self.cp);
+        machine::store_field(&mut self.b, self.s, Field::Cp, cp);
+        let zero = self.iconst(0);
+        machine::store_field(&mut self.b, self.s, Field::Live, zero);
+        let step = self.iconst(StepCode::Wait as i64);
         self.leave(step);
     }
 
@@ -558,10 +611,201 @@ impl Lower<'_, '_> {
                 tail,
                 dealloc,
             } => return self.call_ext(*arity, *import, *tail, *dealloc, pos),
-            Op::Apply { .. } => {
-                let at = self.iconst(pos as i64);
-                self.raise(RaiseKind::NotImplemented, at);
+            Op::Apply {
+                arity,
+                tail,
+                dealloc,
+            } => {
+                self.spill(arity + 2);
+                let n = self.iconst(*arity as i64);
+                let addr = self
+                    .call_rt(RtFn::Apply, &[self.s, n])
+                    .expect("rt_apply returns an address");
+                self.check_pending(addr);
+                let cp = if *tail {
+                    if *dealloc > 0 {
+                        self.deallocate(*dealloc);
+                    }
+                    self.b.use_var(self.cp)
+                } else {
+                    self.continuation(pos)
+                };
+                self.transfer(Err(addr), cp, *arity);
                 return Ok(true);
+            }
+            Op::Try { y, label } => {
+                let (func, lpos) = self
+                    .labels
+                    .position(*label)
+                    .ok_or(LowerError::MissingLabel(*label))?;
+                // The handler gets x0 (the non-value) as its parameter and class, reason
+                // and stack trace in x1..x3 from the X array.
+                let handler = SegStart {
+                    func,
+                    pos: lpos,
+                    live: 4,
+                };
+                let n = self.table.catch_number((self.func, pos), handler);
+                let tag = self.iconst(self.env.catch_tag(n) as i32 as i64);
+                self.set_y(*y, tag);
+            }
+            Op::TryEnd(y) => {
+                let nil = self.iconst(term::IMMED2_NIL as i64);
+                self.set_y(*y, nil);
+            }
+            Op::TryCase(y) => {
+                let nil = self.iconst(term::IMMED2_NIL as i64);
+                self.set_y(*y, nil);
+                for i in 0..3 {
+                    let v = self.x(i + 1);
+                    self.set_x(i, v);
+                }
+            }
+            Op::CatchEnd(y) => {
+                let nil = self.iconst(term::IMMED2_NIL as i64);
+                self.set_y(*y, nil);
+                let x0 = self.x(0);
+                let (slow, done) = (self.b.create_block(), self.b.create_block());
+                self.b.append_block_param(done, I32);
+                self.b.ins().brif(x0, done, &[x0.into()], slow, &[]);
+                self.b.switch_to_block(slow);
+                self.b.set_cold_block(slow);
+                let (class, reason) = (self.x(1), self.x(2));
+                let v = self
+                    .call_rt(RtFn::CatchValue, &[self.s, class, reason])
+                    .expect("rt_catch_value returns a term");
+                self.b.ins().jump(done, &[v.into()]);
+                self.b.switch_to_block(done);
+                let v = self.b.block_params(done)[0];
+                self.set_x(0, v);
+            }
+            Op::LoopRec { fail } => {
+                let m = self
+                    .call_rt(RtFn::RecvPeek, &[self.s])
+                    .expect("rt_recv_peek returns a term");
+                let ok = self.b.create_block();
+                let none = self.target(*fail);
+                self.b.ins().brif(m, ok, &[], none, &[]);
+                self.b.switch_to_block(ok);
+                self.set_x(0, m);
+            }
+            Op::LoopRecEnd(l) => {
+                let i = machine::load_field(&mut self.b, self.s, Field::RecvIdx);
+                let i2 = self.b.ins().iadd_imm(i, 1);
+                machine::store_field(&mut self.b, self.s, Field::RecvIdx, i2);
+                let blk = self.target(*l);
+                self.b.ins().jump(blk, &[]);
+                return Ok(true);
+            }
+            Op::RemoveMessage => {
+                self.spill(0);
+                self.call_rt(RtFn::RecvRemove, &[self.s]);
+                self.unspill(0);
+            }
+            Op::Wait(l) => {
+                let resume = self.label_segment(*l, 0)?;
+                let inf = self.iconst(self.env.atom_named("infinity") as i32 as i64);
+                self.wait(resume, inf);
+                return Ok(true);
+            }
+            Op::WaitTimeout { label, timeout } => {
+                let t = self.src(timeout);
+                let resume = self.label_segment(*label, 0)?;
+                let after = self.continuation(pos);
+                machine::store_field(&mut self.b, self.s, Field::TimeoutResume, after);
+                self.wait(resume, t);
+                return Ok(true);
+            }
+            Op::Rethrow { trace, value } => {
+                // The raw stack trace is the class (traces are not recorded): this is
+                // `erlang:raise(Class, Value, [])`.
+                let bif = self.env.bif("erlang", "raise", 3).unwrap_or(u32::MAX);
+                let args = [trace.clone(), value.clone(), Src::Nil];
+                self.call_bif(bif, 0, None, &args, Dst::X(0));
+                // Not reached: raise/3 always raises.
+                self.leave_pending();
+                return Ok(true);
+            }
+            Op::Timeout => {
+                let zero = self.iconst(0);
+                machine::store_field(&mut self.b, self.s, Field::RecvIdx, zero);
+            }
+            Op::Send => {
+                let bif = self.env.bif("erlang", "!", 2).unwrap_or(u32::MAX);
+                let args = [
+                    Src::Reg(Reg::X(0), Known::default()),
+                    Src::Reg(Reg::X(1), Known::default()),
+                ];
+                self.call_bif(bif, 0, Some(2), &args, Dst::X(0));
+            }
+            Op::GetMapElements { fail, map, pairs } => {
+                let m = self.src(map);
+                let mut vals = Vec::with_capacity(pairs.len());
+                for (k, _) in pairs {
+                    let key = self.src(k);
+                    let v = self
+                        .call_rt(RtFn::MapGet, &[m, key])
+                        .expect("rt_map_get returns a term");
+                    let ok = self.b.create_block();
+                    let blk = self.target(*fail);
+                    self.b.ins().brif(v, ok, &[], blk, &[]);
+                    self.b.switch_to_block(ok);
+                    vals.push(v);
+                }
+                for ((_, d), v) in pairs.iter().zip(vals) {
+                    self.dst(*d, v);
+                }
+            }
+            Op::HasMapFields { fail, map, keys } => {
+                let m = self.src(map);
+                for k in keys {
+                    let key = self.src(k);
+                    let v = self
+                        .call_rt(RtFn::MapGet, &[m, key])
+                        .expect("rt_map_get returns a term");
+                    let ok = self.b.create_block();
+                    let blk = self.target(*fail);
+                    self.b.ins().brif(v, ok, &[], blk, &[]);
+                    self.b.switch_to_block(ok);
+                }
+            }
+            Op::PutMap {
+                fail,
+                map,
+                dst,
+                live,
+                exact,
+                pairs,
+            } => {
+                let m = self.src(map);
+                let vals: Vec<(Value, Value)> = pairs
+                    .iter()
+                    .map(|(k, v)| (self.src(k), self.src(v)))
+                    .collect();
+                // The pairs go to the X registers above the live ones (free by BEAM's
+                // rules), where the runtime reads them.
+                for (i, (k, v)) in vals.into_iter().enumerate() {
+                    let at = live + 2 * i as u32;
+                    machine::store_x(&mut self.b, self.s, at, k);
+                    machine::store_x(&mut self.b, self.s, at + 1, v);
+                }
+                let first = *live | if *exact { 1 << 31 } else { 0 };
+                let (f, n) = (
+                    self.iconst(first as i32 as i64),
+                    self.iconst(pairs.len() as i64),
+                );
+                let r = self
+                    .call_rt(RtFn::MapPut, &[self.s, m, f, n])
+                    .expect("rt_map_put returns a term");
+                if *fail != 0 {
+                    let ok = self.b.create_block();
+                    let blk = self.target(*fail);
+                    self.b.ins().brif(r, ok, &[], blk, &[]);
+                    self.b.switch_to_block(ok);
+                } else {
+                    self.check_pending(r);
+                }
+                self.dst(*dst, r);
             }
             Op::Bif {
                 import,
@@ -678,13 +922,7 @@ impl Lower<'_, '_> {
                 let addr = self
                     .call_rt(RtFn::CallFun, &[self.s, f, n])
                     .expect("rt_call_fun returns an address");
-                let failed = self.b.ins().icmp_imm(IntCC::Equal, addr, 0);
-                let (bad, ok) = (self.b.create_block(), self.b.create_block());
-                self.b.ins().brif(failed, bad, &[], ok, &[]);
-                self.b.switch_to_block(bad);
-                self.b.set_cold_block(bad);
-                self.leave_pending();
-                self.b.switch_to_block(ok);
+                self.check_pending(addr);
                 // The runtime stored the fun's environment in x(arity)...; the arguments
                 // go out as for any call.
                 let cp = self.continuation(pos);
@@ -692,7 +930,7 @@ impl Lower<'_, '_> {
                 return Ok(true);
             }
             Op::Unsupported(ins) => {
-                let n = self.iconst(ins.op.number as i64);
+                let n = self.iconst(tags::small_const(i64::from(ins.op.number)).unwrap_or(0));
                 self.raise(RaiseKind::NotImplemented, n);
                 return Ok(true);
             }
@@ -777,6 +1015,27 @@ impl Lower<'_, '_> {
         pos: usize,
     ) -> Result<bool, LowerError> {
         let (module, function, a) = self.import_name(import)?;
+        if module == "erlang" && function == "apply" && (a == 2 || a == 3) {
+            // The runtime spreads the argument list into x0... and finds the callee.
+            self.spill(a);
+            let kind = self.iconst(i64::from(a));
+            let addr = self
+                .call_rt(RtFn::ApplyList, &[self.s, kind])
+                .expect("rt_apply_list returns an address");
+            self.check_pending(addr);
+            let x0 = machine::load_x(&mut self.b, self.s, 0);
+            self.set_x(0, x0);
+            let cp = if tail {
+                if dealloc > 0 {
+                    self.deallocate(dealloc);
+                }
+                self.b.use_var(self.cp)
+            } else {
+                self.continuation(pos)
+            };
+            self.transfer(Err(addr), cp, 1);
+            return Ok(true);
+        }
         if let Some(bif) = self.env.bif(module, function, a) {
             // A BIF called as a function: the arguments are x0..x(arity-1); the result
             // is x0; then return if it was a tail call.
@@ -843,7 +1102,7 @@ impl Lower<'_, '_> {
         match self.env.bif(&module, &function, a) {
             Some(bif) => self.call_bif(bif, fail, live, args, dst),
             None => {
-                let n = self.iconst(i64::from(import));
+                let n = self.iconst(tags::small_const(i64::from(import)).unwrap_or(0));
                 self.raise(RaiseKind::NotImplemented, n);
                 let dead = self.b.create_block();
                 self.b.switch_to_block(dead);
@@ -921,19 +1180,14 @@ impl Lower<'_, '_> {
             .call_rt(RtFn::Bif, &call_args)
             .expect("rt_bif returns a term");
         self.unspill(live);
-        let failed = self.b.ins().icmp_imm(IntCC::Equal, r, 0);
-        let ok = self.b.create_block();
         if fail != 0 {
+            let ok = self.b.create_block();
             let blk = self.target(fail);
-            self.b.ins().brif(failed, blk, &[], ok, &[]);
+            self.b.ins().brif(r, ok, &[], blk, &[]);
+            self.b.switch_to_block(ok);
         } else {
-            let bad = self.b.create_block();
-            self.b.ins().brif(failed, bad, &[], ok, &[]);
-            self.b.switch_to_block(bad);
-            self.b.set_cold_block(bad);
-            self.leave_pending();
+            self.check_pending(r);
         }
-        self.b.switch_to_block(ok);
         r
     }
 

@@ -35,6 +35,10 @@ pub trait Env {
     /// The runtime number of BIF `module:function/arity`, or `None` when it is not a BIF
     /// (then a call goes through the import's export cell).
     fn bif(&self, module: &str, function: &str, arity: u32) -> Option<u32>;
+    /// The catch-tag term for the module's catch number `local` (numbered from 0 in
+    /// the order the lowering meets `try`/`catch` instructions; the loader maps them to
+    /// handler addresses with [`LoweredModule::catches`]).
+    fn catch_tag(&self, local: u32) -> u32;
 }
 
 /// Where a segment starts: a function's entry, or the instruction after a call.
@@ -60,6 +64,8 @@ pub struct Segment {
 /// the first `functions.len()` segments are the function entries, in module order.
 pub struct LoweredModule {
     pub segments: Vec<Segment>,
+    /// The handler segment of each catch number.
+    pub catches: Vec<u32>,
 }
 
 impl LoweredModule {
@@ -104,6 +110,11 @@ impl Labels {
 pub(crate) struct SegTable {
     pub(crate) starts: Vec<SegStart>,
     index: HashMap<SegStart, u32>,
+    /// Handler segment of each catch number.
+    pub(crate) catches: Vec<u32>,
+    /// Catch number of each `try`/`catch` instruction (function, position): a label
+    /// emitted in two segments must store the same tag in both.
+    catch_at: HashMap<(usize, usize), u32>,
 }
 
 impl SegTable {
@@ -117,6 +128,18 @@ impl SegTable {
         self.index.insert(s, i);
         i
     }
+
+    /// The catch number of the `try`/`catch` at `at` whose handler starts `handler`.
+    pub(crate) fn catch_number(&mut self, at: (usize, usize), handler: SegStart) -> u32 {
+        if let Some(&n) = self.catch_at.get(&at) {
+            return n;
+        }
+        let seg = self.intern(handler);
+        let n = self.catches.len() as u32;
+        self.catches.push(seg);
+        self.catch_at.insert(at, n);
+        n
+    }
 }
 
 /// Lowers every function of `m` (already turned into specific instructions).
@@ -129,6 +152,8 @@ pub fn lower_module(
     let mut table = SegTable {
         starts: Vec::new(),
         index: HashMap::new(),
+        catches: Vec::new(),
+        catch_at: HashMap::new(),
     };
     for (fi, f) in functions.iter().enumerate() {
         let (_, pos) = labels
@@ -161,5 +186,8 @@ pub fn lower_module(
         segments.push(Segment { func, start, name });
         next += 1;
     }
-    Ok(LoweredModule { segments })
+    Ok(LoweredModule {
+        segments,
+        catches: table.catches,
+    })
 }
