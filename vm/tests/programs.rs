@@ -2,31 +2,11 @@
 //! through the loader, specific instructions, CLIF segments, backend-arm32 and the runtime,
 //! executed in the ARM32 simulator.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
+use common::erlc;
 
 use beam_runtime::atom;
 use beam_vm::{Options, RunOutcome, Vm};
-
-/// Compiles `src` with erlc into a fresh directory (returned).
-fn erlc(name: &str, src: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("beamjit-vm-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let erl = dir.join(format!("{name}.erl"));
-    std::fs::write(&erl, src).unwrap();
-    let out = Command::new("erlc")
-        .arg("-o")
-        .arg(&dir)
-        .arg(&erl)
-        .output()
-        .expect("erlc");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir
-}
 
 const PROGS: &str = r#"-module(progs).
 -export([fib/1, len/1, rev/1, tup/1, cls/1, big/1, sum/2, deep/1, bad/1, nomatch/1]).
