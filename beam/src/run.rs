@@ -48,6 +48,10 @@ pub struct Args {
     /// with qemu-arm's instruction-counting plugin).
     #[arg(long)]
     pub stats: bool,
+    /// Print the function's return value on stdout (as `~w`), e.g. to compare with
+    /// `erl -noshell -eval 'io:format("~w~n", [M:F()]), halt().'`.
+    #[arg(long)]
+    pub print: bool,
     /// Skip Cranelift's mid-end optimiser.
     #[arg(long)]
     pub no_opt: bool,
@@ -150,7 +154,12 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     Ok(match outcome {
         RunOutcome::Halt(n) => ExitCode::from(n.min(255) as u8),
-        RunOutcome::Exited { .. } => ExitCode::SUCCESS,
+        RunOutcome::Exited { value, .. } => {
+            if args.print {
+                println!("{value}");
+            }
+            ExitCode::SUCCESS
+        }
         RunOutcome::Error { class, reason } => {
             eprintln!("Error in process <0.1.0> with exit value:\n{{{reason},[]}}");
             if class != "error" {

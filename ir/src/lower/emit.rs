@@ -240,6 +240,12 @@ impl Lower<'_, '_> {
         b
     }
 
+    /// Logical negation of an `i8` truth value (0 or 1). Not `bnot`: that flips every
+    /// bit, and `brif` treats both 0xFE and 0xFF as true.
+    fn not(&mut self, truth: Value) -> Value {
+        self.b.ins().bxor_imm(truth, 1)
+    }
+
     fn iconst(&mut self, v: i64) -> Value {
         self.b.ins().iconst(I32, v)
     }
@@ -1221,7 +1227,7 @@ impl Lower<'_, '_> {
                 if test == Test::IsEqExact {
                     eq
                 } else {
-                    self.b.ins().bnot(eq)
+                    self.not(eq)
                 }
             }
             Test::IsEq | Test::IsNe => {
@@ -1237,7 +1243,7 @@ impl Lower<'_, '_> {
                 if test == Test::IsEq {
                     eq
                 } else {
-                    self.b.ins().bnot(eq)
+                    self.not(eq)
                 }
             }
             Test::IsLt | Test::IsGe => {
@@ -1352,7 +1358,7 @@ impl Lower<'_, '_> {
                 lw.b.ins()
                     .icmp_imm(IntCC::Equal, ec, term::PRIMARY_IMMED1 as i64);
             let any_imm = lw.b.ins().bor(ia, ic);
-            let structured = lw.b.ins().bnot(any_imm);
+            let structured = lw.not(any_imm);
             lw.and_then(structured, |lw| lw.rt_bool(RtFn::EqExact, a, c))
         })
     }
