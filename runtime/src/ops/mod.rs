@@ -1,6 +1,6 @@
 //! Term operations: Erlang term order and equality ([`compare`](mod@compare)), `io_lib:format` `~w`
 //! ([`print`](mod@print)) and `~p` ([`pretty`]) printing, the external term format ([`etf`]) and
-//! `erlang:phash2` ([`hash`]), all checked against OTP 25's `erl` by
+//! `erlang:phash2` ([`hash`]), `io_lib:format` ([`format`](mod@format)), all checked against OTP 25's `erl` by
 //! `runtime/tests/ops_erl_oracle.rs`; [`view`] has the shared term readers. The rules are
 //! summarised in docs/terms.md.
 //!
@@ -12,6 +12,7 @@
 
 pub mod compare;
 pub mod etf;
+pub mod format;
 pub mod hash;
 pub mod pretty;
 pub mod print;

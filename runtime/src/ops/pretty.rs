@@ -20,10 +20,40 @@ use crate::term::Term;
 /// Deepest nesting `pretty` accepts.
 pub const MAX_DEPTH: usize = 1_000;
 
-const LL: i64 = 80;
+/// The options of `io_lib_pretty:print/2` that `io_lib:format` passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Column (1-based) where the term starts; continuation lines are indented to it.
+    pub column: i64,
+    /// Line length (`~Np`'s field width); 0 prints on one line.
+    pub line_length: i64,
+    /// Depth limit (`~P`); negative for none.
+    pub depth: i64,
+    /// Print printable lists and binaries as strings (false with `~lp`).
+    pub strings: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            column: 1,
+            line_length: 80,
+            depth: -1,
+            strings: true,
+        }
+    }
+}
 
 /// `io_lib:format("~p", [t])`.
 pub fn pretty(t: Term) -> Result<String, TermError> {
+    pretty_with(t, &Options::default())
+}
+
+/// `io_lib_pretty:print(t, Options)` (latin-1, no records, no character limit).
+pub fn pretty_with(t: Term, o: &Options) -> Result<String, TermError> {
+    if o.depth == 0 {
+        return Ok("...".into());
+    }
     match class(t)? {
         Class::Atom => {
             let mut s = String::new();
@@ -31,18 +61,20 @@ pub fn pretty(t: Term) -> Result<String, TermError> {
             Ok(s)
         }
         Class::Tuple | Class::List | Class::Map | Class::Binary | Class::Nil => {
-            let f = intermediate(t, 0)?;
-            let col = 1;
+            let cx = Cx { strings: o.strings };
+            let f = cx.intermediate(t, o.depth, 0)?;
+            let col = o.column.max(1);
+            let ll = o.line_length;
             let m = f.len;
             let mut out = String::new();
-            if f.len < LL - col && f.len <= m {
+            if ll == 0 || (f.len < ll - col && f.len <= m) {
                 write(&f, &mut out);
             } else {
                 let tind = [-1, 4]
                     .into_iter()
-                    .find(|&i| cind(&f, col, m, i, 0, 0).is_ok())
+                    .find(|&i| Ci { ll, m, ind: i }.cind(&f, col, 0, 0).is_ok())
                     .unwrap_or(1);
-                let p = Pp { m, tind };
+                let p = Pp { m, tind, ll };
                 p.pp(&f, col, (col - 1) as usize, 0, 0, &mut out);
             }
             Ok(out)
@@ -57,18 +89,28 @@ struct If {
     len: i64,
 }
 
+/// What follows the last element of a list, tuple or map.
+enum Tail {
+    /// Nothing (a proper list, all elements of a tuple or map).
+    End,
+    /// An improper list's tail.
+    Improper(Box<If>),
+    /// The depth limit cut the rest: printed `...`.
+    Dots,
+}
+
 enum Kind {
     /// Text printed as is (atomic terms, strings, printable binaries, `[]`, `{}`, `#{}`).
     Leaf(String),
-    /// A binary printed as bytes: the byte texts and the partial last byte `(value,
-    /// bits)`.
+    /// A binary printed as bytes: the byte texts (`...` last when cut by the depth) and
+    /// the partial last byte `(value, bits)`.
     Bin(Vec<String>, Option<(String, String)>),
-    /// List elements and the improper tail, if any.
-    List(Vec<If>, Option<Box<If>>),
+    /// List elements and what follows them.
+    List(Vec<If>, Tail),
     /// Tuple elements; `true` for a tagged tuple (an atom first, at least 2 elements).
-    Tuple(bool, Vec<If>),
+    Tuple(bool, Vec<If>, Tail),
     /// Map pairs (each a `Pair`).
-    Map(Vec<If>),
+    Map(Vec<If>, Tail),
     Pair(Box<If>, Box<If>),
 }
 
@@ -90,132 +132,225 @@ impl If {
     }
 }
 
-/// Length of a bracketed sequence: brackets, items, separators (OTP's `list_length`).
-fn seq_len(brackets: i64, items: &[If], tail: Option<&If>) -> i64 {
-    let n = items.len() as i64 + tail.is_some() as i64;
-    brackets + items.iter().map(|i| i.len).sum::<i64>() + tail.map_or(0, |t| t.len) + (n - 1).max(0)
+/// Length of a bracketed sequence: brackets, items, separators (OTP's `list_length`);
+/// `...` counts 3.
+fn seq_len(brackets: i64, items: &[If], tail: &Tail) -> i64 {
+    let (tn, tl) = match tail {
+        Tail::End => (0, 0),
+        Tail::Improper(t) => (1, t.len),
+        Tail::Dots => (1, 3),
+    };
+    let n = items.len() as i64 + tn;
+    brackets + items.iter().map(|i| i.len).sum::<i64>() + tl + (n - 1).max(0)
 }
 
 fn printable_latin1(c: i32) -> bool {
     matches!(c, 0x20..=0x7E | 0xA0..=0xFF | 0x08..=0x0D | 0x1B)
 }
 
-/// OTP's `print_length/6`.
-fn intermediate(t: Term, depth: usize) -> Result<If, TermError> {
-    if depth > MAX_DEPTH {
-        return bad(t, "term nested too deeply for ~p");
+/// Settings of one `print_length` walk.
+struct Cx {
+    strings: bool,
+}
+
+impl Cx {
+    /// OTP's `print_length/6` with depth `d` (`1` cuts, negative is unlimited).
+    fn intermediate(&self, t: Term, d: i64, nest: usize) -> Result<If, TermError> {
+        if nest > MAX_DEPTH {
+            return bad(t, "term nested too deeply for ~p");
+        }
+        match class(t)? {
+            Class::Nil => Ok(If::leaf("[]".into())),
+            Class::List => self.list(t, d, nest),
+            Class::Tuple => {
+                let e = super::compare::elements(t)?;
+                if e.is_empty() {
+                    return Ok(If::leaf("{}".into()));
+                }
+                if d == 1 {
+                    return Ok(If::leaf("{...}".into()));
+                }
+                let tagged = e.len() > 1 && e[0].is_atom();
+                let mut items = Vec::with_capacity(e.len());
+                let mut tail = Tail::End;
+                let mut d = d;
+                for x in e {
+                    if d == 1 {
+                        tail = Tail::Dots;
+                        break;
+                    }
+                    items.push(self.intermediate(x, d - 1, nest + 1)?);
+                    d -= 1;
+                }
+                let len = seq_len(2, &items, &tail);
+                Ok(If {
+                    kind: Kind::Tuple(tagged, items, tail),
+                    len,
+                })
+            }
+            Class::Map => {
+                let e = print::map_entries(t)?;
+                if e.is_empty() {
+                    return Ok(If::leaf("#{}".into()));
+                }
+                if d == 1 {
+                    return Ok(If::leaf("#{...}".into()));
+                }
+                let d0 = d - 1;
+                let mut pairs = Vec::with_capacity(e.len());
+                let mut tail = Tail::End;
+                let mut d = d;
+                for (k, v) in e {
+                    if d == 1 {
+                        tail = Tail::Dots;
+                        break;
+                    }
+                    let k = self.intermediate(k, d0, nest + 1)?;
+                    let v = self.intermediate(v, d0, nest + 1)?;
+                    let len = k.len + 4 + v.len;
+                    pairs.push(If {
+                        kind: Kind::Pair(Box::new(k), Box::new(v)),
+                        len,
+                    });
+                    d -= 1;
+                }
+                let len = seq_len(3, &pairs, &tail);
+                Ok(If {
+                    kind: Kind::Map(pairs, tail),
+                    len,
+                })
+            }
+            Class::Binary => self.binary(t, d),
+            Class::Atom => {
+                let mut s = String::new();
+                write_atom(&view::atom_text(t)?, &mut s);
+                Ok(If::leaf(s))
+            }
+            _ => Ok(If::leaf(print::write(t)?)),
+        }
     }
-    match class(t)? {
-        Class::Nil => Ok(If::leaf("[]".into())),
-        Class::List => {
-            let mut elems = Vec::new();
+
+    fn list(&self, t: Term, d: i64, nest: usize) -> Result<If, TermError> {
+        // Only flat proper lists of printable characters are strings, never at depth 1.
+        if self.strings && d != 1 {
+            let mut chars = Vec::new();
             let mut cur = t;
+            let mut ok = true;
             while cur.is_list() {
                 let (h, tl) = cell(cur)?;
-                elems.push(h);
+                match h.small_value().filter(|&c| printable_latin1(c)) {
+                    Some(c) => chars.push(c),
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
                 cur = tl;
             }
-            let chars: Option<Vec<i32>> = if cur.is_nil() {
-                elems
-                    .iter()
-                    .map(|e| e.small_value().filter(|&c| printable_latin1(c)))
-                    .collect()
-            } else {
-                None
-            };
-            if let Some(cs) = chars {
+            if ok && cur.is_nil() {
                 let mut s = String::new();
                 write_quoted(
-                    cs.iter().filter_map(|&c| char::from_u32(c as u32)),
+                    chars.iter().filter_map(|&c| char::from_u32(c as u32)),
                     '"',
                     &mut s,
                 );
                 return Ok(If::leaf(s));
             }
-            let items = elems
-                .into_iter()
-                .map(|e| intermediate(e, depth + 1))
-                .collect::<Result<Vec<_>, _>>()?;
-            let tail = if cur.is_nil() {
-                None
+        }
+        let mut items = Vec::new();
+        let mut cur = t;
+        let mut d = d;
+        let tail = loop {
+            if cur.is_nil() {
+                break Tail::End;
+            }
+            if d == 1 {
+                break Tail::Dots;
+            }
+            if !cur.is_list() {
+                break Tail::Improper(Box::new(self.intermediate(cur, d - 1, nest + 1)?));
+            }
+            let (h, tl) = cell(cur)?;
+            items.push(self.intermediate(h, d - 1, nest + 1)?);
+            cur = tl;
+            d -= 1;
+        };
+        let len = seq_len(2, &items, &tail);
+        Ok(If {
+            kind: Kind::List(items, tail),
+            len,
+        })
+    }
+
+    fn binary(&self, t: Term, d: i64) -> Result<If, TermError> {
+        let b = view::bits(t)?;
+        if b.bits == 0 {
+            return Ok(If::leaf("<<>>".into()));
+        }
+        if d == 1 {
+            return Ok(If::leaf("<<...>>".into()));
+        }
+        let size = b.bytes.len();
+        if self.strings && b.tail_bits() == 0 {
+            // OTP's printable_bin0: at most 4 characters per level of depth are looked at.
+            let d1 = d - 1;
+            let len = if d1 >= 0 {
+                (4 * d1 as usize).min(size)
             } else {
-                Some(Box::new(intermediate(cur, depth + 1)?))
+                size
             };
-            let len = seq_len(2, &items, tail.as_deref());
-            Ok(If {
-                kind: Kind::List(items, tail),
-                len,
-            })
-        }
-        Class::Tuple => {
-            let e = super::compare::elements(t)?;
-            if e.is_empty() {
-                return Ok(If::leaf("{}".into()));
-            }
-            let tagged = e.len() > 1 && e[0].is_atom();
-            let items = e
-                .into_iter()
-                .map(|x| intermediate(x, depth + 1))
-                .collect::<Result<Vec<_>, _>>()?;
-            let len = seq_len(2, &items, None);
-            Ok(If {
-                kind: Kind::Tuple(tagged, items),
-                len,
-            })
-        }
-        Class::Map => {
-            let e = print::map_entries(t)?;
-            if e.is_empty() {
-                return Ok(If::leaf("#{}".into()));
-            }
-            let mut pairs = Vec::with_capacity(e.len());
-            for (k, v) in e {
-                let k = intermediate(k, depth + 1)?;
-                let v = intermediate(v, depth + 1)?;
-                let len = k.len + 4 + v.len;
-                pairs.push(If {
-                    kind: Kind::Pair(Box::new(k), Box::new(v)),
-                    len,
-                });
-            }
-            let len = seq_len(3, &pairs, None);
-            Ok(If {
-                kind: Kind::Map(pairs),
-                len,
-            })
-        }
-        Class::Binary => {
-            let b = view::bits(t)?;
-            if b.bits == 0 {
-                return Ok(If::leaf("<<>>".into()));
-            }
-            if b.tail_bits() == 0 && b.bytes.iter().all(|&c| printable_latin1(c as i32)) {
+            let n_ok = b.bytes[..len]
+                .iter()
+                .take_while(|&&c| printable_latin1(c as i32))
+                .count();
+            let prefix = if len == 0 {
+                None
+            } else if n_ok == len && len == size {
+                Some((len, false))
+            } else if d1 > 0 && n_ok as i64 >= d1 {
+                Some((n_ok, true))
+            } else {
+                None
+            };
+            if let Some((n, cut)) = prefix {
                 let mut s = String::from("<<");
-                write_quoted(b.bytes.iter().map(|&c| c as char), '"', &mut s);
-                s.push_str(">>");
+                write_quoted(b.bytes[..n].iter().map(|&c| c as char), '"', &mut s);
+                s.push_str(if cut { "...>>" } else { ">>" });
                 return Ok(If::leaf(s));
             }
-            let full = (b.bits / 8) as usize;
-            let items: Vec<String> = b.bytes[..full].iter().map(|x| x.to_string()).collect();
-            let rem = b.tail_bits();
-            let tail =
-                (rem != 0).then(|| ((b.bytes[full] >> (8 - rem)).to_string(), rem.to_string()));
-            let mut len = 4 + items.iter().map(|s| s.len() as i64 + 1).sum::<i64>();
-            match &tail {
-                Some((v, n)) => len += (v.len() + 1 + n.len()) as i64,
-                None => len -= 1,
+        }
+        let full = (b.bits / 8) as usize;
+        let rem = b.tail_bits();
+        let mut items: Vec<String> = Vec::new();
+        let mut tail = None;
+        let mut d = d;
+        let mut i = 0;
+        loop {
+            let left_bytes = full - i;
+            if left_bytes == 0 && rem == 0 {
+                break;
             }
-            Ok(If {
-                kind: Kind::Bin(items, tail),
-                len,
-            })
+            if d == 1 {
+                items.push("...".into());
+                break;
+            }
+            if left_bytes == 0 {
+                tail = Some(((b.bytes[full] >> (8 - rem)).to_string(), rem.to_string()));
+                break;
+            }
+            items.push(b.bytes[i].to_string());
+            i += 1;
+            d -= 1;
         }
-        Class::Atom => {
-            let mut s = String::new();
-            write_atom(&view::atom_text(t)?, &mut s);
-            Ok(If::leaf(s))
+        let mut len = 4 + items.iter().map(|s| s.len() as i64 + 1).sum::<i64>();
+        match &tail {
+            Some((v, n)) => len += (v.len() + 1 + n.len()) as i64,
+            None => len -= 1,
         }
-        _ => Ok(If::leaf(print::write(t)?)),
+        Ok(If {
+            kind: Kind::Bin(items, tail),
+            len,
+        })
     }
 }
 
@@ -238,21 +373,17 @@ fn write(f: &If, out: &mut String) {
         }
         Kind::List(items, tail) => {
             out.push('[');
-            write_seq(items, out);
-            if let Some(t) = tail {
-                out.push('|');
-                write(t, out);
-            }
+            write_seq(items, tail, '|', out);
             out.push(']');
         }
-        Kind::Tuple(_, items) => {
+        Kind::Tuple(_, items, tail) => {
             out.push('{');
-            write_seq(items, out);
+            write_seq(items, tail, ',', out);
             out.push('}');
         }
-        Kind::Map(pairs) => {
+        Kind::Map(pairs, tail) => {
             out.push_str("#{");
-            write_seq(pairs, out);
+            write_seq(pairs, tail, ',', out);
             out.push('}');
         }
         Kind::Pair(k, v) => {
@@ -263,12 +394,25 @@ fn write(f: &If, out: &mut String) {
     }
 }
 
-fn write_seq(items: &[If], out: &mut String) {
+fn write_seq(items: &[If], tail: &Tail, sep: char, out: &mut String) {
     for (i, x) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         write(x, out);
+    }
+    match tail {
+        Tail::End => {}
+        Tail::Improper(t) => {
+            out.push(sep);
+            write(t, out);
+        }
+        Tail::Dots => {
+            if !items.is_empty() {
+                out.push(sep);
+            }
+            out.push_str("...");
+        }
     }
 }
 
@@ -286,80 +430,148 @@ fn last_depth(more: bool, ld: i64) -> i64 {
 }
 
 /// Whether element `e` (`1 + e.len` with its comma) stays on the current line.
-fn fits_after(e_len: i64, atm: bool, col: i64, m: i64, ld1: i64, w: i64) -> bool {
+#[allow(clippy::too_many_arguments)]
+fn fits_after(e_len: i64, atm: bool, col: i64, ll: i64, m: i64, ld1: i64, w: i64) -> bool {
     let elen = 1 + e_len;
     atm && if ld1 == 0 {
-        elen + 1 < LL - col && w + elen < m
+        elen + 1 < ll - col && w + elen < m
     } else {
-        elen < LL - col - ld1 && w + elen + ld1 <= m
+        elen < ll - col - ld1 && w + elen + ld1 <= m
     }
+}
+
+/// Whether an improper tail or element fits on the line.
+fn fits(f: &If, col: i64, ll: i64, m: i64, ld: i64, w: i64) -> bool {
+    f.len < ll - col - ld && f.len + w + ld <= m
 }
 
 struct NoGood;
 
-/// OTP's `cind/7`: fails when the layout with tag indentation `ind` would need more than
-/// half the line for indentation.
-fn cind(f: &If, col: i64, m: i64, ind: i64, ld: i64, w: i64) -> Result<(), NoGood> {
-    if f.len < LL - col - ld && f.len + w + ld <= m {
-        return Ok(());
-    }
-    match &f.kind {
-        Kind::List(items, tail) => cind_list(items, tail.as_deref(), col + 1, m, ind, ld, w + 1),
-        Kind::Tuple(true, items) => {
-            let tag = &items[0];
-            let tag_ind = tag.len + 2;
-            let tcol = col + tag_ind;
-            if ind > 0 && tag_ind > ind {
-                let col1 = col + ind;
-                if m + col1 <= LL || col1 <= LL / 2 {
-                    cind_tail(&items[1..], None, col1, tcol, m, ind, ld, w + tag.len)
+/// OTP's `cind/7` family: fails when the layout with tag indentation `ind` would need
+/// more than half the line for indentation.
+struct Ci {
+    ll: i64,
+    m: i64,
+    ind: i64,
+}
+
+impl Ci {
+    fn cind(&self, f: &If, col: i64, ld: i64, w: i64) -> Result<(), NoGood> {
+        let (ll, m, ind) = (self.ll, self.m, self.ind);
+        if fits(f, col, ll, m, ld, w) {
+            return Ok(());
+        }
+        match &f.kind {
+            Kind::List(items, tail) => self.cind_list(items, tail, col + 1, ld, w + 1),
+            Kind::Tuple(true, items, tail) => {
+                let tag = &items[0];
+                let tag_ind = tag.len + 2;
+                let tcol = col + tag_ind;
+                if ind > 0 && tag_ind > ind {
+                    let col1 = col + ind;
+                    if m + col1 <= ll || col1 <= ll / 2 {
+                        self.cind_tail(&items[1..], tail, col1, tcol, ld, w + tag.len)
+                    } else {
+                        Err(NoGood)
+                    }
+                } else if m + tcol < ll || tcol < ll / 2 {
+                    self.cind_list(&items[1..], tail, tcol, ld, w + tag.len + 1)
                 } else {
                     Err(NoGood)
                 }
-            } else if m + tcol < LL || tcol < LL / 2 {
-                cind_list(&items[1..], None, tcol, m, ind, ld, w + tag.len + 1)
-            } else {
-                Err(NoGood)
             }
-        }
-        Kind::Tuple(false, items) => cind_list(items, None, col + 1, m, ind, ld, w + 1),
-        Kind::Map(pairs) => {
-            let col = col + 2;
-            let pw = cind_pair(
-                &pairs[0],
-                col,
-                m,
-                ind,
-                last_depth(pairs.len() > 1, ld),
-                w + 2,
-            )?;
-            let (mut c, mut w) = (col + pw, w + 2 + pw);
-            for (i, p) in pairs.iter().enumerate().skip(1) {
-                let ld1 = last_depth(i + 1 < pairs.len(), ld);
-                if fits_after(p.len, p.atm_pair(), c, m, ld1, w) {
-                    c += 1 + p.len;
-                    w += 1 + p.len;
-                } else {
-                    let pw = cind_pair(p, col, m, ind, ld1, 0)?;
-                    c = col + pw;
-                    w = pw;
+            Kind::Tuple(false, items, tail) => self.cind_list(items, tail, col + 1, ld, w + 1),
+            Kind::Map(pairs, tail) => {
+                if pairs.is_empty() {
+                    return Ok(());
                 }
+                let col = col + 2;
+                let more = pairs.len() > 1;
+                let pw = self.cind_pair(&pairs[0], col, last_depth(more, ld), w + 2)?;
+                let (mut c, mut w) = (col + pw, w + 2 + pw);
+                for (i, p) in pairs.iter().enumerate().skip(1) {
+                    let ld1 = last_depth(i + 1 < pairs.len(), ld);
+                    if fits_after(p.len, p.atm_pair(), c, ll, m, ld1, w) {
+                        c += 1 + p.len;
+                        w += 1 + p.len;
+                    } else {
+                        let pw = self.cind_pair(p, col, ld1, 0)?;
+                        c = col + pw;
+                        w = pw;
+                    }
+                }
+                let _ = tail;
+                Ok(())
             }
-            Ok(())
+            _ => Ok(()),
         }
-        _ => Ok(()),
     }
-}
 
-fn cind_pair(p: &If, col: i64, m: i64, ind: i64, ld: i64, w: i64) -> Result<i64, NoGood> {
-    if p.len < LL - col - ld && p.len + w + ld <= m {
-        return Ok(if p.atm_pair() { p.len } else { LL });
+    fn cind_pair(&self, p: &If, col: i64, ld: i64, w: i64) -> Result<i64, NoGood> {
+        if fits(p, col, self.ll, self.m, ld, w) {
+            return Ok(if p.atm_pair() { p.len } else { self.ll });
+        }
+        if let Kind::Pair(k, v) = &p.kind {
+            self.cind(k, col, ld, w)?;
+            self.cind(v, col + value_indent(self.ind), ld, 0)?;
+        }
+        Ok(self.ll)
     }
-    if let Kind::Pair(k, v) = &p.kind {
-        cind(k, col, m, ind, ld, w)?;
-        cind(v, col + value_indent(ind), m, ind, ld, 0)?;
+
+    fn cind_list(
+        &self,
+        items: &[If],
+        tail: &Tail,
+        col0: i64,
+        ld: i64,
+        w: i64,
+    ) -> Result<(), NoGood> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        // An improper tail is not a cons: the last proper element counts as last.
+        let more = items.len() > 1;
+        let we = self.cind_element(&items[0], col0, last_depth(more, ld), w)?;
+        self.cind_tail(&items[1..], tail, col0, col0 + we, ld, w + we)
     }
-    Ok(LL)
+
+    fn cind_tail(
+        &self,
+        items: &[If],
+        tail: &Tail,
+        col0: i64,
+        mut col: i64,
+        ld: i64,
+        mut w: i64,
+    ) -> Result<(), NoGood> {
+        let (ll, m) = (self.ll, self.m);
+        for (i, e) in items.iter().enumerate() {
+            let ld1 = last_depth(i + 1 < items.len(), ld);
+            if fits_after(e.len, e.atm(), col, ll, m, ld1, w) {
+                col += 1 + e.len;
+                w += 1 + e.len;
+            } else {
+                let we = self.cind_element(e, col0, ld1, 0)?;
+                col = col0 + we;
+                w = we;
+            }
+        }
+        if let Tail::Improper(e) = tail {
+            let fits = e.len + 1 < ll - col - (ld + 1) && e.len + 1 + w + (ld + 1) <= m && e.atm();
+            if !fits {
+                self.cind(e, col, ld + 1, 0)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn cind_element(&self, e: &If, col: i64, ld: i64, w: i64) -> Result<i64, NoGood> {
+        if fits(e, col, self.ll, self.m, ld, w) && e.atm() {
+            return Ok(e.len);
+        }
+        self.cind(e, col, ld, w)?;
+        Ok(self.ll)
+    }
 }
 
 fn value_indent(tind: i64) -> i64 {
@@ -370,100 +582,38 @@ fn value_indent(tind: i64) -> i64 {
     }
 }
 
-fn cind_list(
-    items: &[If],
-    tail: Option<&If>,
-    col0: i64,
-    m: i64,
-    ind: i64,
-    ld: i64,
-    w: i64,
-) -> Result<(), NoGood> {
-    // An improper tail is not a cons: the last proper element counts as last.
-    let more = items.len() > 1;
-    let we = cind_element(&items[0], col0, m, ind, last_depth(more, ld), w)?;
-    cind_tail(&items[1..], tail, col0, col0 + we, m, ind, ld, w + we)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn cind_tail(
-    items: &[If],
-    tail: Option<&If>,
-    col0: i64,
-    mut col: i64,
-    m: i64,
-    ind: i64,
-    ld: i64,
-    mut w: i64,
-) -> Result<(), NoGood> {
-    for (i, e) in items.iter().enumerate() {
-        let ld1 = last_depth(i + 1 < items.len(), ld);
-        if fits_after(e.len, e.atm(), col, m, ld1, w) {
-            col += 1 + e.len;
-            w += 1 + e.len;
-        } else {
-            let we = cind_element(e, col0, m, ind, ld1, 0)?;
-            col = col0 + we;
-            w = we;
-        }
-    }
-    if let Some(e) = tail {
-        let fits = e.len + 1 < LL - col - (ld + 1) && e.len + 1 + w + (ld + 1) <= m && e.atm();
-        if !fits {
-            cind(e, col, m, ind, ld + 1, 0)?;
-        }
-    }
-    Ok(())
-}
-
-fn cind_element(e: &If, col: i64, m: i64, ind: i64, ld: i64, w: i64) -> Result<i64, NoGood> {
-    if e.len < LL - col - ld && e.len + w + ld <= m && e.atm() {
-        return Ok(e.len);
-    }
-    cind(e, col, m, ind, ld, w)?;
-    Ok(LL)
-}
-
 /// OTP's `pp/8` and friends. `ind` is the indentation (a count of spaces).
 struct Pp {
     m: i64,
     tind: i64,
+    ll: i64,
 }
 
 impl Pp {
     fn pp(&self, f: &If, col: i64, ind: usize, ld: i64, w: i64, out: &mut String) {
-        if f.len < LL - col - ld && f.len + w + ld <= self.m {
+        if fits(f, col, self.ll, self.m, ld, w) {
             write(f, out);
             return;
         }
         match &f.kind {
             Kind::List(items, tail) => {
                 out.push('[');
-                self.pp_list(
-                    items,
-                    tail.as_deref(),
-                    col + 1,
-                    ind + 1,
-                    ld,
-                    '|',
-                    w + 1,
-                    out,
-                );
+                self.pp_list(items, tail, col + 1, ind + 1, ld, '|', w + 1, out);
                 out.push(']');
             }
-            Kind::Tuple(true, items) => {
+            Kind::Tuple(true, items, tail) => {
                 out.push('{');
-                self.pp_tag_tuple(items, col, ind, ld, w + 1, out);
+                self.pp_tag_tuple(items, tail, col, ind, ld, w + 1, out);
                 out.push('}');
             }
-            Kind::Tuple(false, items) => {
+            Kind::Tuple(false, items, tail) => {
                 out.push('{');
-                self.pp_list(items, None, col + 1, ind + 1, ld, ',', w + 1, out);
+                self.pp_list(items, tail, col + 1, ind + 1, ld, ',', w + 1, out);
                 out.push('}');
             }
-            Kind::Map(pairs) => {
+            Kind::Map(pairs, tail) => {
                 out.push_str("#{");
-                self.pp_map(pairs, col + 2, ind + 2, ld, w + 1, out);
+                self.pp_map(pairs, tail, col + 2, ind + 2, ld, w + 1, out);
                 out.push('}');
             }
             Kind::Bin(items, tail) => self.pp_binary(items, tail, col + 2, ind + 2, ld, w, out),
@@ -472,7 +622,17 @@ impl Pp {
         }
     }
 
-    fn pp_tag_tuple(&self, items: &[If], col: i64, ind: usize, ld: i64, w: i64, out: &mut String) {
+    #[allow(clippy::too_many_arguments)]
+    fn pp_tag_tuple(
+        &self,
+        items: &[If],
+        tail: &Tail,
+        col: i64,
+        ind: usize,
+        ld: i64,
+        w: i64,
+        out: &mut String,
+    ) {
         let tag = &items[0];
         let tag_ind = tag.len + 2;
         let tcol = col + tag_ind;
@@ -482,7 +642,7 @@ impl Pp {
             let indent = ind + self.tind as usize;
             self.pp_tail(
                 &items[1..],
-                None,
+                tail,
                 col1,
                 tcol,
                 indent,
@@ -496,7 +656,7 @@ impl Pp {
             let indent = ind + tag_ind as usize;
             self.pp_list(
                 &items[1..],
-                None,
+                tail,
                 tcol,
                 indent,
                 ld,
@@ -507,12 +667,26 @@ impl Pp {
         }
     }
 
-    fn pp_map(&self, pairs: &[If], col: i64, ind: usize, ld: i64, w: i64, out: &mut String) {
+    #[allow(clippy::too_many_arguments)]
+    fn pp_map(
+        &self,
+        pairs: &[If],
+        tail: &Tail,
+        col: i64,
+        ind: usize,
+        ld: i64,
+        w: i64,
+        out: &mut String,
+    ) {
+        if pairs.is_empty() {
+            out.push_str("...");
+            return;
+        }
         let pw = self.pp_pair(&pairs[0], col, ind, last_depth(pairs.len() > 1, ld), w, out);
         let (mut c, mut w) = (col + pw, pw);
         for (i, p) in pairs.iter().enumerate().skip(1) {
             let ld1 = last_depth(i + 1 < pairs.len(), ld);
-            if fits_after(p.len, p.atm_pair(), c, self.m, ld1, w) {
+            if fits_after(p.len, p.atm_pair(), c, self.ll, self.m, ld1, w) {
                 out.push(',');
                 write(p, out);
                 c += 1 + p.len;
@@ -525,12 +699,15 @@ impl Pp {
                 w = pw;
             }
         }
+        if let Tail::Dots = tail {
+            out.push_str(",...");
+        }
     }
 
     fn pp_pair(&self, p: &If, col: i64, ind: usize, ld: i64, w: i64, out: &mut String) -> i64 {
-        if p.len < LL - col - ld && p.len + w + ld <= self.m {
+        if fits(p, col, self.ll, self.m, ld, w) {
             write(p, out);
-            return if p.atm_pair() { p.len } else { LL };
+            return if p.atm_pair() { p.len } else { self.ll };
         }
         if let Kind::Pair(k, v) = &p.kind {
             let i = value_indent(self.tind);
@@ -539,14 +716,14 @@ impl Pp {
             spaces(out, ind + i as usize);
             self.pp(v, col + i, ind + i as usize, ld, 0, out);
         }
-        LL
+        self.ll
     }
 
     #[allow(clippy::too_many_arguments)]
     fn pp_list(
         &self,
         items: &[If],
-        tail: Option<&If>,
+        tail: &Tail,
         col0: i64,
         ind: usize,
         ld: i64,
@@ -554,6 +731,10 @@ impl Pp {
         w: i64,
         out: &mut String,
     ) {
+        if items.is_empty() {
+            out.push_str("...");
+            return;
+        }
         // An improper tail is not a cons: the last proper element counts as last.
         let more = items.len() > 1;
         let we = self.pp_element(&items[0], col0, ind, last_depth(more, ld), w, out);
@@ -574,7 +755,7 @@ impl Pp {
     fn pp_tail(
         &self,
         items: &[If],
-        tail: Option<&If>,
+        tail: &Tail,
         col0: i64,
         mut col: i64,
         ind: usize,
@@ -585,7 +766,7 @@ impl Pp {
     ) {
         for (i, e) in items.iter().enumerate() {
             let ld1 = last_depth(i + 1 < items.len(), ld);
-            if fits_after(e.len, e.atm(), col, self.m, ld1, w) {
+            if fits_after(e.len, e.atm(), col, self.ll, self.m, ld1, w) {
                 out.push(',');
                 write(e, out);
                 col += 1 + e.len;
@@ -598,26 +779,34 @@ impl Pp {
                 w = we;
             }
         }
-        if let Some(e) = tail {
-            out.push(sep);
-            let fits = e.len + 1 < LL - col - (ld + 1) && e.len + 1 + w + (ld + 1) <= self.m;
-            if fits && e.atm() {
-                write(e, out);
-            } else {
-                out.push('\n');
-                spaces(out, ind);
-                self.pp(e, col0, ind, ld + 1, 0, out);
+        match tail {
+            Tail::End => {}
+            Tail::Dots => {
+                out.push(sep);
+                out.push_str("...");
+            }
+            Tail::Improper(e) => {
+                out.push(sep);
+                let fits =
+                    e.len + 1 < self.ll - col - (ld + 1) && e.len + 1 + w + (ld + 1) <= self.m;
+                if fits && e.atm() {
+                    write(e, out);
+                } else {
+                    out.push('\n');
+                    spaces(out, ind);
+                    self.pp(e, col0, ind, ld + 1, 0, out);
+                }
             }
         }
     }
 
     fn pp_element(&self, e: &If, col: i64, ind: usize, ld: i64, w: i64, out: &mut String) -> i64 {
-        if e.len < LL - col - ld && e.len + w + ld <= self.m && e.atm() {
+        if fits(e, col, self.ll, self.m, ld, w) && e.atm() {
             write(e, out);
             return e.len;
         }
         self.pp(e, col, ind, ld, w, out);
-        LL
+        self.ll
     }
 
     /// Bytes filled into lines of at most `n` characters (OTP's `pp_binary/7`).
@@ -632,7 +821,7 @@ impl Pp {
         w: i64,
         out: &mut String,
     ) {
-        let n0 = 8.max((LL - col).min(self.m - 4 - w) - ld);
+        let n0 = 8.max((self.ll - col).min(self.m - 4 - w) - ld);
         let mut n = n0;
         out.push_str("<<");
         // Every byte followed by a comma: all of them when a partial byte follows.
