@@ -158,10 +158,9 @@ impl Scan<'_> {
         let mut prec = None;
         if self.peek() == Some(b'.' as u32) {
             self.i += 1;
+            // OTP 25 accepts a negative `*` precision (later OTPs raise badarg); only
+            // `~p` survives one (as column 1), the other controls fail on it.
             prec = self.field_value()?;
-            if prec.is_some_and(|p| p < 0) {
-                return Err(FormatError);
-            }
         }
         let mut pad = Term::small(b' ' as i64).ok_or(FormatError)?;
         if self.peek() == Some(b'.' as u32) {
@@ -291,6 +290,9 @@ fn adjust(mut data: Vec<u32>, pad: Vec<u32>, adj: Adj) -> Vec<u32> {
 }
 
 fn control(s: &Spec, col: i64) -> R<Vec<u32>> {
+    if s.prec.is_some_and(|p| p < 0) && !matches!(s.ctrl, 0x70 | 0x50) {
+        return Err(FormatError);
+    }
     let a = s.args.first().copied();
     let arg = || a.ok_or(FormatError);
     match char::from_u32(s.ctrl).ok_or(FormatError)? {
@@ -379,6 +381,11 @@ fn control(s: &Spec, col: i64) -> R<Vec<u32>> {
                 write_depth(arg()?, depth, &mut out)?;
                 out
             };
+            let text = if s.unicode {
+                pretty::unescape_unicode(&text)
+            } else {
+                text
+            };
             term_field(chars_of(&text), s.width, s.adj, s.prec, s)
         }
         'p' | 'P' => {
@@ -391,6 +398,7 @@ fn control(s: &Spec, col: i64) -> R<Vec<u32>> {
                 line_length: s.width.unwrap_or(80),
                 depth,
                 strings: s.strings,
+                unicode: s.unicode,
             };
             let text = pretty::pretty_with(arg()?, &o).map_err(|_| FormatError)?;
             Ok(chars_of(&text))

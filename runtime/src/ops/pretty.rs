@@ -31,6 +31,9 @@ pub struct Options {
     pub depth: i64,
     /// Print printable lists and binaries as strings (false with `~lp`).
     pub strings: bool,
+    /// Unicode atoms (`~tp`): characters above 255 in quoted atoms are kept, not
+    /// written as `\x{…}`.
+    pub unicode: bool,
 }
 
 impl Default for Options {
@@ -40,6 +43,7 @@ impl Default for Options {
             line_length: 80,
             depth: -1,
             strings: true,
+            unicode: false,
         }
     }
 }
@@ -58,10 +62,13 @@ pub fn pretty_with(t: Term, o: &Options) -> Result<String, TermError> {
         Class::Atom => {
             let mut s = String::new();
             write_atom(&view::atom_text(t)?, &mut s);
-            Ok(s)
+            Ok(if o.unicode { unescape_unicode(&s) } else { s })
         }
         Class::Tuple | Class::List | Class::Map | Class::Binary | Class::Nil => {
-            let cx = Cx { strings: o.strings };
+            let cx = Cx {
+                strings: o.strings,
+                unicode: o.unicode,
+            };
             let f = cx.intermediate(t, o.depth, 0)?;
             let col = o.column.max(1);
             let ll = o.line_length;
@@ -151,6 +158,44 @@ fn printable_latin1(c: i32) -> bool {
 /// Settings of one `print_length` walk.
 struct Cx {
     strings: bool,
+    unicode: bool,
+}
+
+/// Undoes the `\x{HEX}` escapes the latin-1 writers use for characters above 255
+/// (`io_lib:write_atom/1` instead of `write_atom_as_latin1/1`). Every backslash in
+/// printed text starts an escape, so escapes are read pairwise from the left.
+pub fn unescape_unicode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.peek() {
+            Some('x') => {
+                let rest: String = it.clone().skip(1).take_while(|&c| c != '}').collect();
+                let hex = rest.strip_prefix('{').unwrap_or("");
+                match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) if rest.starts_with('{') => {
+                        out.push(ch);
+                        // `x`, `{`, the digits and `}`.
+                        for _ in 0..rest.chars().count() + 2 {
+                            it.next();
+                        }
+                    }
+                    _ => out.push(c),
+                }
+            }
+            Some(&n) => {
+                out.push(c);
+                out.push(n);
+                it.next();
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 impl Cx {
@@ -224,7 +269,11 @@ impl Cx {
             Class::Atom => {
                 let mut s = String::new();
                 write_atom(&view::atom_text(t)?, &mut s);
-                Ok(If::leaf(s))
+                Ok(If::leaf(if self.unicode {
+                    unescape_unicode(&s)
+                } else {
+                    s
+                }))
             }
             _ => Ok(If::leaf(print::write(t)?)),
         }
@@ -291,6 +340,38 @@ impl Cx {
             return Ok(If::leaf("<<...>>".into()));
         }
         let size = b.bytes.len();
+        if self.unicode && self.strings && b.tail_bits() == 0 && d < 0 {
+            // OTP's printable_unicode_bin (printable range latin-1): UTF-8 text of
+            // printable characters with some non-ASCII prints as `<<"…"/utf8>>`; a
+            // non-printable character means bytes; bad UTF-8 first means the latin-1 rules.
+            let mut chars = Vec::new();
+            let mut rest = &b.bytes[..];
+            let mut verdict = None;
+            while !rest.is_empty() && verdict.is_none() {
+                match utf8_first(rest) {
+                    None => verdict = Some(false),
+                    Some((c, n)) => {
+                        if !printable_latin1(c as i32) {
+                            verdict = Some(true);
+                        }
+                        chars.push(c);
+                        rest = &rest[n..];
+                    }
+                }
+            }
+            match verdict {
+                // Not UTF-8: fall through to the latin-1 rules.
+                Some(false) => {}
+                Some(true) => return Ok(bytes_if(&b, d)),
+                None if chars.len() == size => {}
+                None => {
+                    let mut s = String::from("<<");
+                    write_quoted(chars.iter().filter_map(|&c| char::from_u32(c)), '"', &mut s);
+                    s.push_str("/utf8>>");
+                    return Ok(If::leaf(unescape_unicode(&s)));
+                }
+            }
+        }
         if self.strings && b.tail_bits() == 0 {
             // OTP's printable_bin0: at most 4 characters per level of depth are looked at.
             let d1 = d - 1;
@@ -319,6 +400,26 @@ impl Cx {
                 return Ok(If::leaf(s));
             }
         }
+        Ok(bytes_if(&b, d))
+    }
+}
+
+/// The first UTF-8 character of `b` and its length in bytes.
+fn utf8_first(b: &[u8]) -> Option<(u32, usize)> {
+    let n = match b[0] {
+        0x00..=0x7F => 1,
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let s = std::str::from_utf8(b.get(..n)?).ok()?;
+    s.chars().next().map(|c| (c as u32, n))
+}
+
+/// A binary printed as bytes, the depth limiting how many.
+fn bytes_if(b: &view::Bits, d: i64) -> If {
+    {
         let full = (b.bits / 8) as usize;
         let rem = b.tail_bits();
         let mut items: Vec<String> = Vec::new();
@@ -347,10 +448,10 @@ impl Cx {
             Some((v, n)) => len += (v.len() + 1 + n.len()) as i64,
             None => len -= 1,
         }
-        Ok(If {
+        If {
             kind: Kind::Bin(items, tail),
             len,
-        })
+        }
     }
 }
 
