@@ -136,7 +136,11 @@ fn fixed_cases() -> Vec<(String, Vec<G>)> {
         f("~-10..s|", vec![string("ab")]),
         f(
             "~f ~e ~g",
-            vec![G::Float(1.41421356), G::Float(1.41421356), G::Float(1.41421356)],
+            vec![
+                G::Float(1.2345678),
+                G::Float(1.2345678),
+                G::Float(1.2345678),
+            ],
         ),
         f(
             "~.2f ~.3e ~.3g ~10.2f ~-10.2f| ~10.3.0f",
