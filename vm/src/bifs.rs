@@ -372,7 +372,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 6] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 8] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -380,6 +380,8 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 6] {
         ("maps", crate::bifs_more::MAPS),
         ("math", crate::bifs_more::MATH),
         ("erts_internal", crate::bifs_more::ERTS_INTERNAL),
+        ("io", crate::bifs_io::IO),
+        ("io_lib", crate::bifs_io::IO_LIB),
     ]
 }
 
@@ -643,7 +645,10 @@ fn keyfind(a: &[Term]) -> Result<Option<Term>, Raise> {
 }
 
 fn display(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let text = ops::print::write(a[0]).map_err(|_| error("badarg"))?;
-    println!("{text}");
+    // ERTS's printer, not io_lib's; the line ends with CR LF as erl's does. Through io's
+    // buffer, so that it stays in order with io:format's output.
+    let mut text = ops::format::display(a[0]).map_err(|_| error("badarg"))?;
+    text.extend_from_slice(b"\r\n");
+    crate::bifs_io::emit_stdout(&text);
     Ok(atom("true"))
 }

@@ -204,7 +204,11 @@ impl Vm {
             self.load_module(&module)?;
             // Everything the module can call: its imports and `fun M:F/A` literals, all of
             // which have export cells by now.
-            for (callee, _, _) in self.cells.keys() {
+            // A call of a BIF (io:format/2, lists:reverse/1…) needs no module.
+            for (callee, f, a) in self.cells.keys() {
+                if bifs::lookup(callee, f, *a).is_some() {
+                    continue;
+                }
                 if !self.modules.contains_key(callee) && !todo.contains(callee) {
                     todo.push(callee.clone());
                 }
@@ -446,6 +450,8 @@ impl Vm {
         function: &str,
         args: &[Term],
     ) -> Result<RunOutcome, LoadError> {
+        // io's buffered output is written however the run ends (halts included).
+        let _flush = crate::bifs_io::FlushOnDrop;
         self.load(module)?;
         let arity = args.len() as u32;
         let entry = self

@@ -1,0 +1,114 @@
+//! Programs that print: every program in `tests/erlang/output/` runs under real OTP
+//! (`erl -noshell -s M main -s init stop`) and on the ARM32 JIT, and the two stdouts must
+//! be the same bytes. The VM's output is collected with `beam_vm::bifs_io::capture_output`
+//! (io's stdout sink is per thread; the VM runs its processes on the calling thread).
+//!
+//! All programs run in one VM, so the OTP modules they call (lists, ...) are compiled once.
+//! `BEAMJIT_PROGRAMS=name,name` runs a subset.
+//!
+//! Hosted only, like erlang_programs.rs: compiling the OTP modules under qemu-arm takes
+//! too long for the CI budget.
+
+#![cfg(not(target_arch = "arm"))]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use beam_vm::{bifs_io, Options, RunOutcome, Vm};
+
+fn src_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang/output")
+}
+
+fn programs() -> Vec<String> {
+    let only = std::env::var("BEAMJIT_PROGRAMS")
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let mut v: Vec<String> = std::fs::read_dir(src_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "erl"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .filter(|n| only.as_ref().is_none_or(|o| o.split(',').any(|x| x == n)))
+        .collect();
+    v.sort();
+    v
+}
+
+fn compile(names: &[String]) -> PathBuf {
+    let out = std::env::temp_dir().join(format!("beamjit-output-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let status = Command::new("erlc")
+        .arg("-o")
+        .arg(&out)
+        .args(names.iter().map(|n| src_dir().join(format!("{n}.erl"))))
+        .stderr(Stdio::null())
+        .status()
+        .expect("erlc is installed by scripts/setup");
+    assert!(status.success(), "erlc failed");
+    out
+}
+
+/// erl's stdout for one program (stdin closed, stdout a pipe, as a checker runs it).
+fn erl_stdout(dir: &Path, name: &str) -> Vec<u8> {
+    let out = Command::new("erl")
+        .arg("-noshell")
+        .arg("-pa")
+        .arg(dir)
+        .args(["-s", name, "main", "-s", "init", "stop"])
+        .env("ERL_CRASH_DUMP_SECONDS", "0")
+        .stdin(Stdio::null())
+        .output()
+        .expect("erl is installed by scripts/setup");
+    assert!(out.status.success(), "erl failed on {name}");
+    out.stdout
+}
+
+/// The first line where two outputs differ, for the report.
+fn first_diff(want: &[u8], got: &[u8]) -> String {
+    let (w, g) = (String::from_utf8_lossy(want), String::from_utf8_lossy(got));
+    for (i, (a, b)) in w.split('\n').zip(g.split('\n')).enumerate() {
+        if a != b {
+            return format!("line {}:\n  erl: {a:?}\n  JIT: {b:?}", i + 1);
+        }
+    }
+    format!(
+        "lengths differ: erl {} bytes, JIT {} bytes",
+        want.len(),
+        got.len()
+    )
+}
+
+#[test]
+fn program_output_matches_erl() {
+    let names = programs();
+    assert!(names.len() >= 8, "at least 8 output programs");
+    let dir = compile(&names);
+    let mut vm = Vm::new(Options::with_otp(vec![dir.clone()])).unwrap();
+    let mut failures = Vec::new();
+    for name in &names {
+        let want = erl_stdout(&dir, name);
+        bifs_io::capture_output();
+        let run = vm.run(name, "main", &[]);
+        let got = bifs_io::take_output();
+        let outcome = match run {
+            Ok(RunOutcome::Exited { value, .. }) => value,
+            Ok(o) => format!("{o:?}"),
+            Err(e) => format!("<load error: {e}>"),
+        };
+        println!("{name:12} {:>6} bytes, main returned {outcome}", got.len());
+        if outcome != "ok" {
+            failures.push(format!("{name}: main/0 gave {outcome}"));
+        } else if got != want {
+            failures.push(format!("{name}: {}", first_diff(&want, &got)));
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        failures.is_empty(),
+        "{} of {} programs print differently:\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n")
+    );
+}
