@@ -600,8 +600,8 @@ impl Lower<'_, '_> {
                     .function_of_entry(*label)
                     .ok_or(LowerError::MissingLabel(*label))? as u32;
                 if *tail {
-                    if *dealloc > 0 {
-                        self.deallocate(*dealloc);
+                    if let Some(n) = dealloc {
+                        self.deallocate(*n);
                     }
                     let cp = self.b.use_var(self.cp);
                     self.transfer(Ok(callee), cp, *arity);
@@ -629,8 +629,8 @@ impl Lower<'_, '_> {
                     .expect("rt_apply returns an address");
                 self.check_pending(addr);
                 let cp = if *tail {
-                    if *dealloc > 0 {
-                        self.deallocate(*dealloc);
+                    if let Some(n) = dealloc {
+                        self.deallocate(*n);
                     }
                     self.b.use_var(self.cp)
                 } else {
@@ -1017,7 +1017,7 @@ impl Lower<'_, '_> {
         arity: u32,
         import: u32,
         tail: bool,
-        dealloc: u32,
+        dealloc: Option<u32>,
         pos: usize,
     ) -> Result<bool, LowerError> {
         let (module, function, a) = self.import_name(import)?;
@@ -1032,8 +1032,8 @@ impl Lower<'_, '_> {
             let x0 = machine::load_x(&mut self.b, self.s, 0);
             self.set_x(0, x0);
             let cp = if tail {
-                if dealloc > 0 {
-                    self.deallocate(dealloc);
+                if let Some(n) = dealloc {
+                    self.deallocate(n);
                 }
                 self.b.use_var(self.cp)
             } else {
@@ -1050,8 +1050,8 @@ impl Lower<'_, '_> {
                 .collect();
             self.call_bif(bif, 0, Some(arity), &args, Dst::X(0));
             if tail {
-                if dealloc > 0 {
-                    self.deallocate(dealloc);
+                if let Some(n) = dealloc {
+                    self.deallocate(n);
                 }
                 let cp = self.b.use_var(self.cp);
                 self.transfer(Err(cp), cp, 1);
@@ -1077,8 +1077,8 @@ impl Lower<'_, '_> {
         let cell = self.b.ins().symbol_value(I32, cell_gv);
         let addr = self.b.ins().load(I32, flags(), cell, 0);
         if tail {
-            if dealloc > 0 {
-                self.deallocate(dealloc);
+            if let Some(n) = dealloc {
+                self.deallocate(n);
             }
             let cp = self.b.use_var(self.cp);
             self.transfer(Err(addr), cp, arity);
