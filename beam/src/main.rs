@@ -4,7 +4,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use cli_args::erl_style;
+
 mod clif;
+mod cli_args;
 mod disasm;
 mod run;
 
@@ -32,7 +35,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(erl_style(std::env::args_os()));
     let result = match cli.command {
         Command::Disasm(args) => disasm::run(&args),
         Command::ClifCompile(args) => clif::compile_files(&args).map_err(Into::into),
