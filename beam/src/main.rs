@@ -6,8 +6,8 @@ use clap::{Parser, Subcommand};
 
 use cli_args::erl_style;
 
-mod clif;
 mod cli_args;
+mod clif;
 mod disasm;
 mod run;
 
