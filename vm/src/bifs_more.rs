@@ -751,7 +751,6 @@ fn make_ref(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn tables_have_distinct_entries() {
