@@ -10,6 +10,7 @@
 pub mod bifs;
 pub mod bifs_io;
 mod bifs_more;
+mod bifs_proc;
 pub mod fragments;
 mod host;
 pub mod literals;

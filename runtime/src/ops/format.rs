@@ -804,3 +804,182 @@ fn write_depth(t: Term, d: i64, out: &mut String) -> R<()> {
     }
     Ok(())
 }
+
+/// `erlang:display/1`'s text (without the line end): ERTS's own term printer
+/// (erl_printf_term.c), not io_lib's. Lists of latin-1 printable bytes (plus `\n`, which is
+/// escaped, and a raw tab) print as strings with only `"` escaped; binaries of ASCII
+/// printable bytes as `<<"…">>`; atoms are quoted unless a latin-1 lowercase letter
+/// starts them and latin-1 letters, digits, `_` and `@` follow (reserved words are not
+/// quoted), and are written in UTF-8; floats as C's `%e`; maps without spaces around `=>`.
+/// Bytes, as ERTS writes them.
+pub fn display(t: Term) -> Result<Vec<u8>, FormatError> {
+    let mut out = Vec::new();
+    display_into(t, &mut out, 0)?;
+    Ok(out)
+}
+
+fn erts_lower(c: u32) -> bool {
+    (0x61..=0x7A).contains(&c) || ((223..=255).contains(&c) && c != 247)
+}
+
+fn erts_upper(c: u32) -> bool {
+    (0x41..=0x5A).contains(&c) || ((192..=222).contains(&c) && c != 215)
+}
+
+fn erts_cntrl(c: u32) -> bool {
+    c < 0x20 || c == 127 || (128..160).contains(&c)
+}
+
+fn display_atom(name: &str, out: &mut Vec<u8>) {
+    let cs: Vec<u32> = name.chars().map(|c| c as u32).collect();
+    let plain = cs.first().is_some_and(|&c| erts_lower(c))
+        && cs.iter().all(|&c| {
+            erts_lower(c) || erts_upper(c) || (0x30..=0x39).contains(&c) || c == 0x5F || c == 0x40
+        });
+    if plain {
+        out.extend_from_slice(name.as_bytes());
+        return;
+    }
+    out.push(b'\'');
+    for ch in name.chars() {
+        let c = ch as u32;
+        match ch {
+            '\'' => out.extend_from_slice(b"\\'"),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\x0C' => out.extend_from_slice(b"\\f"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\x08' => out.extend_from_slice(b"\\b"),
+            '\x0B' => out.extend_from_slice(b"\\v"),
+            _ if erts_cntrl(c) => out.extend_from_slice(format!("\\{c:03o}").as_bytes()),
+            _ => {
+                let mut b = [0; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
+            }
+        }
+    }
+    out.push(b'\'');
+}
+
+/// C's `%e`: six decimals and an exponent of at least two digits.
+fn c_e(f: f64) -> String {
+    let s = format!("{f:.6e}");
+    let (m, e) = s.split_once('e').expect("exponent");
+    let (sign, digits) = match e.strip_prefix('-') {
+        Some(d) => ('-', d),
+        None => ('+', e),
+    };
+    format!("{m}e{sign}{digits:0>2}")
+}
+
+fn display_into(t: Term, out: &mut Vec<u8>, nest: usize) -> R<()> {
+    if nest > pretty::MAX_DEPTH {
+        return Err(FormatError);
+    }
+    match class(t).map_err(|_| FormatError)? {
+        Class::Atom => display_atom(&view::atom_text(t).map_err(|_| FormatError)?, out),
+        Class::Float => match view::number(t).map_err(|_| FormatError)? {
+            Num::Float(f) => out.extend_from_slice(c_e(f).as_bytes()),
+            _ => return Err(FormatError),
+        },
+        Class::Nil => out.extend_from_slice(b"[]"),
+        Class::List => {
+            let elems = list_prefix(t)?;
+            let string = elems.1.is_nil()
+                && elems.0.iter().all(|e| {
+                    e.small_value().is_some_and(|c| {
+                        (0x20..=0x7E).contains(&c) || (160..=255).contains(&c) || c == 10 || c == 9
+                    })
+                });
+            if string {
+                out.push(b'"');
+                for e in &elems.0 {
+                    let c = e.small_value().expect("checked") as u8;
+                    match c {
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b'"' => out.extend_from_slice(b"\\\""),
+                        _ => out.push(c),
+                    }
+                }
+                out.push(b'"');
+            } else {
+                out.push(b'[');
+                for (i, &e) in elems.0.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    display_into(e, out, nest + 1)?;
+                }
+                if !elems.1.is_nil() {
+                    out.push(b'|');
+                    display_into(elems.1, out, nest + 1)?;
+                }
+                out.push(b']');
+            }
+        }
+        Class::Tuple => {
+            out.push(b'{');
+            let e = super::compare::elements(t).map_err(|_| FormatError)?;
+            for (i, &x) in e.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                display_into(x, out, nest + 1)?;
+            }
+            out.push(b'}');
+        }
+        Class::Map => {
+            out.extend_from_slice(b"#{");
+            for (i, (k, v)) in print::map_entries(t)
+                .map_err(|_| FormatError)?
+                .into_iter()
+                .enumerate()
+            {
+                if i > 0 {
+                    out.push(b',');
+                }
+                display_into(k, out, nest + 1)?;
+                out.extend_from_slice(b"=>");
+                display_into(v, out, nest + 1)?;
+            }
+            out.push(b'}');
+        }
+        Class::Binary => {
+            let b = view::bits(t).map_err(|_| FormatError)?;
+            let full = (b.bits / 8) as usize;
+            let rem = b.tail_bits();
+            if full > 0 && rem == 0 && b.bytes.iter().all(|c| (0x20..=0x7E).contains(c)) {
+                out.extend_from_slice(b"<<\"");
+                for &c in &b.bytes {
+                    if c == b'"' {
+                        out.push(b'\\');
+                    }
+                    out.push(c);
+                }
+                out.extend_from_slice(b"\">>");
+            } else {
+                let mut parts: Vec<String> =
+                    b.bytes[..full].iter().map(|x| x.to_string()).collect();
+                if rem != 0 {
+                    parts.push(format!("{}:{rem}", b.bytes[full] >> (8 - rem)));
+                }
+                out.extend_from_slice(format!("<<{}>>", parts.join(",")).as_bytes());
+            }
+        }
+        _ => out.extend_from_slice(print::write(t).map_err(|_| FormatError)?.as_bytes()),
+    }
+    Ok(())
+}
+
+/// The elements of a list and its tail (`[]` for a proper list).
+fn list_prefix(t: Term) -> R<(Vec<Term>, Term)> {
+    let mut v = Vec::new();
+    let mut cur = t;
+    while cur.is_list() {
+        let (h, tl) = cell(cur).map_err(|_| FormatError)?;
+        v.push(h);
+        cur = tl;
+    }
+    Ok((v, cur))
+}
