@@ -9,8 +9,9 @@
 //!
 //! Devices: `standard_io`, `user` and any pid (taken as the group leader) are stdout,
 //! `standard_error` is stderr; anything else raises `badarg`, as OTP does for a name
-//! that is not registered. The device encoding is latin-1, as `erl -noshell` has it:
-//! characters up to 255 are written as one byte, higher ones as `\x{HEX}`.
+//! that is not registered, and the caller's own pid raises `calling_self`. The device
+//! encoding is latin-1, as `erl -noshell` has it: characters up to 255 are written as one
+//! byte, higher ones as `\x{HEX}`.
 //!
 //! Differences from OTP: `io_lib:format` returns a flat list (OTP: a deep list with the
 //! same characters; `lists:flatten` of both is equal); errors carry no `error_info`.
@@ -108,6 +109,15 @@ enum Device {
     Stderr,
 }
 
+/// The device named `d` for a call from `self_pid`: writing to oneself is OTP's
+/// `error:calling_self` (the caller would wait for its own reply).
+fn device_of(self_pid: Term, d: Term) -> Result<Device, Raise> {
+    if d.is_pid() && d == self_pid {
+        return Err(error("calling_self"));
+    }
+    device(d)
+}
+
 fn device(d: Term) -> Result<Device, Raise> {
     if d.is_pid() || d == atom("standard_io") || d == atom("user") {
         Ok(Device::Stdout)
@@ -134,14 +144,12 @@ fn badarg(_: FormatError) -> Raise {
     error("badarg")
 }
 
-fn fmt(dev: Term, f: Term, args: Term) -> Result<Term, Raise> {
-    let dev = device(dev)?;
+fn fmt(dev: Device, f: Term, args: Term) -> Result<Term, Raise> {
     let chars = format::format(f, args).map_err(badarg)?;
     put(dev, &chars)
 }
 
-fn put_chars(dev: Term, data: Term) -> Result<Term, Raise> {
-    let dev = device(dev)?;
+fn put_chars(dev: Device, data: Term) -> Result<Term, Raise> {
     let mut chars = Vec::new();
     if data.is_atom() {
         // io:put_chars accepts chardata only; an atom is badarg.
@@ -151,8 +159,7 @@ fn put_chars(dev: Term, data: Term) -> Result<Term, Raise> {
     put(dev, &chars)
 }
 
-fn write_term(dev: Term, t: Term) -> Result<Term, Raise> {
-    let dev = device(dev)?;
+fn write_term(dev: Device, t: Term) -> Result<Term, Raise> {
     let text = beam_runtime::ops::print::write(t).map_err(|_| error("badarg"))?;
     put(dev, &text.chars().map(|c| c as u32).collect::<Vec<_>>())
 }
@@ -167,8 +174,8 @@ fn lib_format(c: &mut BifCx<'_>, f: Term, args: Term) -> Result<Term, Raise> {
     Ok(acc)
 }
 
-fn standard_io() -> Term {
-    atom("standard_io")
+fn standard_io() -> Device {
+    Device::Stdout
 }
 
 /// Module `io`.
@@ -186,7 +193,7 @@ pub static IO: &[Bif] = &[
     Bif {
         name: "format",
         arity: 3,
-        f: |_, a| fmt(a[0], a[1], a[2]),
+        f: |c, a| fmt(device_of(c.self_pid, a[0])?, a[1], a[2]),
     },
     Bif {
         name: "fwrite",
@@ -201,7 +208,7 @@ pub static IO: &[Bif] = &[
     Bif {
         name: "fwrite",
         arity: 3,
-        f: |_, a| fmt(a[0], a[1], a[2]),
+        f: |c, a| fmt(device_of(c.self_pid, a[0])?, a[1], a[2]),
     },
     Bif {
         name: "put_chars",
@@ -211,7 +218,7 @@ pub static IO: &[Bif] = &[
     Bif {
         name: "put_chars",
         arity: 2,
-        f: |_, a| put_chars(a[0], a[1]),
+        f: |c, a| put_chars(device_of(c.self_pid, a[0])?, a[1]),
     },
     Bif {
         name: "nl",
@@ -221,7 +228,7 @@ pub static IO: &[Bif] = &[
     Bif {
         name: "nl",
         arity: 1,
-        f: |_, a| put(device(a[0])?, &[0x0A]),
+        f: |c, a| put(device_of(c.self_pid, a[0])?, &[0x0A]),
     },
     Bif {
         name: "write",
@@ -231,7 +238,7 @@ pub static IO: &[Bif] = &[
     Bif {
         name: "write",
         arity: 2,
-        f: |_, a| write_term(a[0], a[1]),
+        f: |c, a| write_term(device_of(c.self_pid, a[0])?, a[1]),
     },
 ];
 
