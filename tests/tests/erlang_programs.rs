@@ -18,6 +18,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use beam_vm::{Options, RunOutcome, Vm};
 
@@ -90,6 +91,10 @@ fn ours(outcome: RunOutcome) -> String {
     }
 }
 
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
 #[test]
 fn programs_agree_with_erl() {
     let names = programs();
@@ -99,13 +104,27 @@ fn programs_agree_with_erl() {
     assert_eq!(expected.len(), names.len(), "erl printed {expected:?}");
     let mut failures = Vec::new();
     for (name, want) in &expected {
+        let t0 = Instant::now();
         let mut vm = Vm::new(Options::with_otp(vec![dir.clone()])).unwrap();
         let got = match vm.run(name, "main", &[]) {
             Ok(o) => ours(o),
             Err(e) => format!("<load error: {e}>"),
         };
+        let all = t0.elapsed();
+        let st = vm.load_stats();
         let n = vm.instructions().unwrap_or(0);
-        println!("{name:24} {n:>12} ARM instructions  {got}");
+        println!(
+            "{name:22} {n:>11} insns  {:>3} modules {:>4} segs {:>3} stubs  load {:>6.0} ms \
+             (lower {:.0} opt {:.0} codegen {:.0})  run {:>6.0} ms  {got}",
+            st.modules,
+            st.segments,
+            st.stubs,
+            ms(st.total()),
+            ms(st.lower),
+            ms(st.optimize),
+            ms(st.codegen),
+            ms(all.saturating_sub(st.total())),
+        );
         if &got != want {
             failures.push(format!(
                 "{name}: erl gives {want}\n{:>width$}JIT gives {got}",
