@@ -85,6 +85,10 @@ struct Host {
     code: RefCell<Option<CodeSpace>>,
     /// The process-entry and normal-exit fragments.
     entries: Cell<(u32, u32)>,
+    /// Number of the VM that owns the executor (the last one made on this thread).
+    owner: Cell<u64>,
+    /// VMs made on this thread so far.
+    made: Cell<u64>,
 }
 
 thread_local! {
@@ -93,6 +97,8 @@ thread_local! {
             sim: RefCell::new(None),
             code: RefCell::new(None),
             entries: Cell::new((0, 0)),
+            owner: Cell::new(0),
+            made: Cell::new(0),
         }
     };
     /// A runtime function's result held across a RESYNC stop.
@@ -214,8 +220,9 @@ fn set_outcome(o: RunOutcome) {
     });
 }
 
-/// Owner of the thread's executor.
-pub(crate) struct SimHost;
+/// Owner of the thread's executor; the number tells VMs on one thread apart, so that
+/// dropping an old VM does not take the executor of a newer one.
+pub(crate) struct SimHost(u64);
 
 impl SimHost {
     /// The simulator, or the CPU when `native` (ARMv7 hosts only).
@@ -236,13 +243,21 @@ impl SimHost {
                 },
             )
         };
-        HOST.with(|h| {
+        let id = HOST.with(|h| {
             // A previous VM's simulator goes before its code (see `Host`).
             *h.sim.borrow_mut() = sim;
             *h.code.borrow_mut() = Some(code);
             h.entries.set((0, 0));
+            h.made.set(h.made.get() + 1);
+            h.owner.set(h.made.get());
+            h.made.get()
         });
-        Ok(SimHost)
+        Ok(SimHost(id))
+    }
+
+    /// Which VM of this thread this is.
+    pub fn id(&self) -> u64 {
+        self.0
     }
 }
 
@@ -290,8 +305,10 @@ fn new_sim(code: &LowMapping) -> Result<SimExec, RunError> {
 impl Drop for SimHost {
     fn drop(&mut self) {
         HOST.with(|h| {
-            h.sim.borrow_mut().take();
-            h.code.borrow_mut().take();
+            if h.owner.get() == self.0 {
+                h.sim.borrow_mut().take();
+                h.code.borrow_mut().take();
+            }
         });
     }
 }

@@ -114,11 +114,26 @@ impl LoadStats {
     pub fn total(&self) -> Duration {
         self.decode + self.lower + self.optimize + self.codegen + self.link
     }
+
+    /// What loading cost since `earlier` (an earlier reading of the same VM).
+    pub fn since(&self, earlier: &LoadStats) -> LoadStats {
+        LoadStats {
+            modules: self.modules.saturating_sub(earlier.modules),
+            segments: self.segments.saturating_sub(earlier.segments),
+            stubs: self.stubs.saturating_sub(earlier.stubs),
+            code_bytes: self.code_bytes.saturating_sub(earlier.code_bytes),
+            decode: self.decode.saturating_sub(earlier.decode),
+            lower: self.lower.saturating_sub(earlier.lower),
+            optimize: self.optimize.saturating_sub(earlier.optimize),
+            codegen: self.codegen.saturating_sub(earlier.codegen),
+            link: self.link.saturating_sub(earlier.link),
+        }
+    }
 }
 
 /// The VM. Its state (loaded modules, export cells, literals) lives in thread-locals
-/// next to the executor's, so one VM at a time per thread, and the VM stays on the
-/// thread that made it.
+/// next to the executor's: one VM at a time per thread (a new one replaces the previous,
+/// which stops working), and the VM stays on the thread that made it.
 pub struct Vm {
     _host: host::SimHost,
     _thread_bound: std::marker::PhantomData<*const ()>,

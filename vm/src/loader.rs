@@ -181,6 +181,8 @@ pub(crate) struct Loader {
     /// `(base, bytes)` of every block of installed stubs.
     stub_ranges: Vec<(u32, u32)>,
     pub stats: LoadStats,
+    /// The VM this state belongs to ([`SimHost::id`]).
+    owner: u64,
 }
 
 thread_local! {
@@ -219,6 +221,7 @@ impl Vm {
             stub: None,
             stub_ranges: Vec::new(),
             stats: LoadStats::default(),
+            owner: host.id(),
         };
         LOADER.with(|l| {
             *l.try_borrow_mut().map_err(|_| LoadError::Busy)? = Some(loader);
@@ -341,10 +344,13 @@ impl Vm {
 
 impl Drop for Vm {
     fn drop(&mut self) {
-        // The loader's state goes before the executor (`_host`, dropped after this).
+        // The loader's state goes before the executor (`_host`, dropped after this),
+        // unless a newer VM on this thread has replaced both.
         LOADER.with(|l| {
             if let Ok(mut l) = l.try_borrow_mut() {
-                l.take();
+                if l.as_ref().is_some_and(|l| l.owner == self._host.id()) {
+                    l.take();
+                }
             }
         });
     }
