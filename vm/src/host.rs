@@ -6,7 +6,10 @@
 //! runtime functions as `extern "C"` functions).
 //!
 //! The executor lives in a thread-local: the scheduler calls process bodies on the VM's
-//! thread, and the simulator (with its host-function closures) never leaves it.
+//! thread, and the simulator (with its host-function closures) never leaves it. Code memory
+//! is kept apart from the simulator, because a runtime call made from inside the running
+//! simulator may install code (a module loaded on its first call); the simulator drops
+//! the decoded instructions of every range written before it runs on.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;

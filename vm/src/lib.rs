@@ -3,9 +3,13 @@
 //! processes on the runtime's scheduler with the code executing in the ARM32 simulator.
 //!
 //! Modules are found on a code path (the installed OTP's `ebin` directories included) and
-//! loaded with everything they call, transitively, before anything runs; module `erlang`
-//! is the BIF table ([`bifs`]). A remote call goes through an *export cell* holding the
-//! callee's address, so a later reload only rewrites cells (docs/beam-machine.md §5).
+//! loaded lazily: `run` compiles the module it starts in, and any other module is compiled
+//! on its first call; module `erlang` is the BIF table ([`bifs`]). A remote call goes
+//! through an *export cell* holding the callee's address; the cell of a module not loaded
+//! yet holds a stub that has the runtime load the module (the process suspended in that
+//! runtime call), repoint the cells and continue into the callee; `apply` and `spawn/3`
+//! ask the loader directly. A missing module or function raises `error:undef`
+//! (docs/beam-machine.md §5). [`Options::eager`] loads everything reachable up front.
 
 pub mod bifs;
 mod bifs_more;
