@@ -13,6 +13,7 @@
 
 pub mod bifs;
 mod bifs_more;
+mod bifs_proc;
 pub mod fragments;
 mod host;
 mod lazy;

@@ -203,6 +203,8 @@ pub(crate) fn with_loader<R>(
 impl Vm {
     /// A VM with the shared fragments compiled and installed.
     pub fn new(opts: Options) -> Result<Vm, LoadError> {
+        // Registered names belong to the previous VM's processes.
+        crate::bifs_proc::reset_registry();
         let host = SimHost::new(opts.native)?;
         let lazy = !opts.eager;
         let loader = Loader {
