@@ -296,6 +296,9 @@ impl Vm {
             arity,
         })?;
         let normal_exit = host::normal_exit();
+        // Each run has its own scheduler: names registered in an earlier run of this VM
+        // belong to processes that are gone (and their pids are reused by the new one).
+        crate::bifs_proc::reset_registry();
         let mut sched = Scheduler::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
         let body = JitBody::new(entry, normal_exit, true);
         let _pid: Pid = sched

@@ -199,3 +199,18 @@ fn eager_loading_compiles_callees_before_running() {
     assert_eq!(vm.run("lz_eager", "missing_remote", &[]).unwrap(), undef());
     cleanup(&[&dir, &helper]);
 }
+
+/// One VM runs programs one after another (as the erlang_programs test does, so OTP
+/// modules compile once): a run leaves nothing the next can see — here a registered name,
+/// whose process is gone with its run's scheduler while the next run reuses its pid.
+#[test]
+fn a_run_leaves_no_registered_names_behind() {
+    let src = "-module(lz_reg).\n-export([reg/0, look/0]).\n\
+               reg() -> register(lz_name, self()), ok.\n\
+               look() -> whereis(lz_name).\n";
+    let dir = erlc_all("reg", &[("lz_reg", src)]);
+    let mut vm = new_vm(vec![dir.clone()], false);
+    assert_eq!(vm.run("lz_reg", "reg", &[]).unwrap(), value("ok"));
+    assert_eq!(vm.run("lz_reg", "look", &[]).unwrap(), value("undefined"));
+    cleanup(&[&dir]);
+}
