@@ -148,6 +148,11 @@ pub static ERLANG: &[Bif] = &[
         f: pid_to_list,
     },
     Bif {
+        name: "phash",
+        arity: 2,
+        f: phash,
+    },
+    Bif {
         name: "phash2",
         arity: 1,
         f: phash2,
@@ -580,6 +585,19 @@ fn phash2(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         }
     };
     Ok(small(h as i64))
+}
+
+/// `phash(Term, Range)`: the old hash `sets` and `dict` place elements with.
+fn phash(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let range = match ops::view::number(a[1]).map_err(|_| error("badarg"))? {
+        ops::view::Num::Int(n) if n >= 1 => n as u64,
+        ops::view::Num::Big(b) => u64::try_from(b).map_err(|_| error("badarg"))?,
+        _ => return Err(error("badarg")),
+    };
+    let h = ops::phash::phash(a[0], range)
+        .map_err(|_| error("badarg"))?
+        .ok_or_else(|| error("badarg"))?;
+    int_term(c, &BigInt::from(h))
 }
 
 fn base_arg(t: Term) -> Result<u32, Raise> {
