@@ -16,6 +16,7 @@ mod loader;
 #[cfg(target_arch = "arm")]
 mod native;
 pub mod rt;
+mod rt_bits;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -13,6 +13,9 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 
 use super::{Env, Labels, SegStart, SegTable};
+
+#[path = "bits.rs"]
+mod bits;
 use crate::machine::{self, segment_signature};
 use crate::rtcall::{
     RaiseKind, RtFn, TypeKind, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME, NS_SEGMENT,
@@ -200,7 +203,7 @@ fn max_x(code: &[Op]) -> u32 {
             Op::Badmatch(s) | Op::CaseEnd(s) | Op::TryCaseEnd(s) => src(s),
             Op::MakeFun { dst: d, env, .. } => env.iter().map(src).max().unwrap_or(0).max(dst(d)),
             Op::CallFun { arity, fun } => (*arity).max(src(fun)),
-            _ => 0,
+            op => bits::max_x(op),
         };
         m = m.max(here);
     }
@@ -935,6 +938,17 @@ impl Lower<'_, '_> {
                 self.transfer(Err(addr), cp, *arity);
                 return Ok(true);
             }
+            Op::BsCreate { .. }
+            | Op::BsInit { .. }
+            | Op::BsPut(_)
+            | Op::BsStartMatch { .. }
+            | Op::BsGet { .. }
+            | Op::BsMatchString { .. }
+            | Op::BsTestTail { .. }
+            | Op::BsTestUnit { .. }
+            | Op::BsGetTail { .. }
+            | Op::BsGetPosition { .. }
+            | Op::BsSetPosition { .. } => return self.bits_op(op),
             Op::Unsupported(ins) => {
                 let n = self.iconst(tags::small_const(i64::from(ins.op.number)).unwrap_or(0));
                 self.raise(RaiseKind::NotImplemented, n);
