@@ -8,6 +8,7 @@
 //! callee's address, so a later reload only rewrites cells (docs/beam-machine.md §5).
 
 pub mod bifs;
+mod bifs_bin;
 mod bifs_more;
 pub mod fragments;
 mod host;
