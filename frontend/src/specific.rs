@@ -172,26 +172,27 @@ pub enum Op {
         live: u32,
     },
     Return,
-    /// Local call to a label; `dealloc` is the frame to drop first (`call_last`); `tail`
-    /// for `call_last`/`call_only`.
+    /// Local call to a label; `tail` for `call_last`/`call_only`; `dealloc` is the frame
+    /// `call_last` drops first: `Some(0)` still pops the CP word (a frame without Y slots),
+    /// `None` (call/call_only) has no frame to drop.
     Call {
         arity: u32,
         label: u32,
         tail: bool,
-        dealloc: u32,
+        dealloc: Option<u32>,
     },
     /// Remote call through an import (a BIF or an Erlang function, resolved at link time).
     CallExt {
         arity: u32,
         import: u32,
         tail: bool,
-        dealloc: u32,
+        dealloc: Option<u32>,
     },
     /// `apply/3` with the module, function and argument list in x(arity), x(arity+1)...
     Apply {
         arity: u32,
         tail: bool,
-        dealloc: u32,
+        dealloc: Option<u32>,
     },
     /// A guard or body BIF through an import: on failure jump to `fail` (a guard) or raise
     /// (`fail == 0`). `live` is `Some` for the `gc_bif` forms (which may collect).
@@ -667,19 +668,19 @@ impl Cx<'_> {
                 arity: self.uint(0)?,
                 label: self.label(1)?,
                 tail: false,
-                dealloc: 0,
+                dealloc: None,
             },
             "call_last" => Op::Call {
                 arity: self.uint(0)?,
                 label: self.label(1)?,
                 tail: true,
-                dealloc: self.uint(2)?,
+                dealloc: Some(self.uint(2)?),
             },
             "call_only" => Op::Call {
                 arity: self.uint(0)?,
                 label: self.label(1)?,
                 tail: true,
-                dealloc: 0,
+                dealloc: None,
             },
             "call_ext" | "call_ext_last" | "call_ext_only" => {
                 let name = self.ins.op.name;
@@ -688,21 +689,21 @@ impl Cx<'_> {
                     import: self.uint(1)?,
                     tail: name != "call_ext",
                     dealloc: if name == "call_ext_last" {
-                        self.uint(2)?
+                        Some(self.uint(2)?)
                     } else {
-                        0
+                        None
                     },
                 }
             }
             "apply" => Op::Apply {
                 arity: self.uint(0)?,
                 tail: false,
-                dealloc: 0,
+                dealloc: None,
             },
             "apply_last" => Op::Apply {
                 arity: self.uint(0)?,
                 tail: true,
-                dealloc: self.uint(1)?,
+                dealloc: Some(self.uint(1)?),
             },
             "bif0" => Op::Bif {
                 import: self.uint(0)?,

@@ -78,7 +78,7 @@ fn hello_start_is_the_seed_sequence() {
             arity: 2,
             import: halt,
             tail: true,
-            dealloc: 0
+            dealloc: None
         }
     );
     assert_eq!(code.len(), 7);

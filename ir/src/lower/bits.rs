@@ -24,7 +24,7 @@ const CTX_OFFSET: i32 = 12 - term::PRIMARY_BOXED as i32;
 const CTX_SIZE: i32 = 16 - term::PRIMARY_BOXED as i32;
 
 /// The highest X register a bit-syntax instruction names (0 for other instructions).
-pub(super) fn max_x(op: &Op) -> u32 {
+fn max_x(op: &Op) -> u32 {
     let src = |s: &Src| match s {
         Src::Reg(Reg::X(i), _) => *i,
         _ => 0,
@@ -103,9 +103,9 @@ impl Lower<'_, '_> {
                 segs,
             } => {
                 // Segment triples go to the X registers above the live ones (free by
-                // BEAM's rules; above every register the function uses when there is no
-                // live count), where the runtime reads them.
-                let first = live.unwrap_or(self.nx);
+                // BEAM's rules; above every register the instruction names when there is
+                // no live count), where the runtime reads them.
+                let first = live.unwrap_or_else(|| max_x(op) + 1);
                 for (i, s) in segs.iter().enumerate() {
                     let at = first + 3 * i as u32;
                     let d = self.iconst(desc(&s.field) as i32 as i64);

@@ -70,7 +70,7 @@ struct Lower<'a, 'b> {
     e: Variable,
     fcalls: Variable,
     cp: Variable,
-    /// X register `i` is variable `X_BASE + i`.
+    /// X register `i` is variable `X_BASE + i`; x0..x(nx-1) are declared so far.
     nx: u32,
     blocks: HashMap<u32, Block>,
     todo: Vec<u32>,
@@ -100,7 +100,8 @@ pub(super) fn lower_segment(
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut fctx);
     let seg_sig = b.import_signature(segment_signature());
-    let nx = max_x(&f.code).max(f.arity).max(1) + 1;
+    // X variables are declared on first use (see `xvar`); x0 always exists.
+    let nx = 1;
     let (htop, e, fcalls, cp) = (
         Variable::from_u32(0),
         Variable::from_u32(1),
@@ -163,56 +164,17 @@ pub(super) fn lower_segment(
     Ok(func)
 }
 
-/// The highest X register index the code mentions.
-fn max_x(code: &[Op]) -> u32 {
-    let mut m = 0;
-    let src = |s: &Src| match s {
-        Src::Reg(Reg::X(i), _) => *i,
-        _ => 0,
-    };
-    let dst = |d: &Dst| match d {
-        Dst::X(i) => *i,
-        _ => 0,
-    };
-    for op in code {
-        let here = match op {
-            Op::Move { src: s, dst: d } => src(s).max(dst(d)),
-            Op::Swap(a, b) => dst(a).max(dst(b)),
-            Op::Allocate { live, .. } | Op::TestHeap { live, .. } | Op::TestYield { live } => *live,
-            Op::Call { arity, .. } | Op::CallExt { arity, .. } => *arity,
-            Op::Apply { arity, .. } => arity + 2,
-            Op::FuncInfo { arity, .. } => *arity,
-            Op::Bif {
-                args, dst: d, live, ..
-            } => args
-                .iter()
-                .map(src)
-                .max()
-                .unwrap_or(0)
-                .max(dst(d))
-                .max(live.unwrap_or(0)),
-            Op::Test { args, .. } => args.iter().map(src).max().unwrap_or(0),
-            Op::SelectVal { src: s, .. } | Op::SelectTupleArity { src: s, .. } => src(s),
-            Op::PutList { head, tail, dst: d } => src(head).max(src(tail)).max(dst(d)),
-            Op::PutTuple { dst: d, elems } => elems.iter().map(src).max().unwrap_or(0).max(dst(d)),
-            Op::GetList { src: s, head, tail } => src(s).max(dst(head)).max(dst(tail)),
-            Op::GetHd { src: s, dst: d }
-            | Op::GetTl { src: s, dst: d }
-            | Op::GetTupleElement { src: s, dst: d, .. } => src(s).max(dst(d)),
-            Op::SetTupleElement { value, tuple, .. } => src(value).max(src(tuple)),
-            Op::Badmatch(s) | Op::CaseEnd(s) | Op::TryCaseEnd(s) => src(s),
-            Op::MakeFun { dst: d, env, .. } => env.iter().map(src).max().unwrap_or(0).max(dst(d)),
-            Op::CallFun { arity, fun } => (*arity).max(src(fun)),
-            op => bits::max_x(op),
-        };
-        m = m.max(here);
-    }
-    m
-}
-
 impl Lower<'_, '_> {
-    fn xvar(&self, i: u32) -> Variable {
-        Variable::from_u32(X_BASE + i.min(self.nx - 1))
+    /// The variable of X register `i`, declared on first use. Declaring from the
+    /// registers an instruction mentions (rather than precomputing a maximum per
+    /// function) means no instruction can ever share a variable between two registers.
+    fn xvar(&mut self, i: u32) -> Variable {
+        while self.nx <= i {
+            self.b
+                .declare_var(Variable::from_u32(X_BASE + self.nx), I32);
+            self.nx += 1;
+        }
+        Variable::from_u32(X_BASE + i)
     }
 
     fn x(&mut self, i: u32) -> Value {
@@ -603,8 +565,8 @@ impl Lower<'_, '_> {
                     .function_of_entry(*label)
                     .ok_or(LowerError::MissingLabel(*label))? as u32;
                 if *tail {
-                    if *dealloc > 0 {
-                        self.deallocate(*dealloc);
+                    if let Some(n) = dealloc {
+                        self.deallocate(*n);
                     }
                     let cp = self.b.use_var(self.cp);
                     self.transfer(Ok(callee), cp, *arity);
@@ -632,8 +594,8 @@ impl Lower<'_, '_> {
                     .expect("rt_apply returns an address");
                 self.check_pending(addr);
                 let cp = if *tail {
-                    if *dealloc > 0 {
-                        self.deallocate(*dealloc);
+                    if let Some(n) = dealloc {
+                        self.deallocate(*n);
                     }
                     self.b.use_var(self.cp)
                 } else {
@@ -1031,7 +993,7 @@ impl Lower<'_, '_> {
         arity: u32,
         import: u32,
         tail: bool,
-        dealloc: u32,
+        dealloc: Option<u32>,
         pos: usize,
     ) -> Result<bool, LowerError> {
         let (module, function, a) = self.import_name(import)?;
@@ -1046,8 +1008,8 @@ impl Lower<'_, '_> {
             let x0 = machine::load_x(&mut self.b, self.s, 0);
             self.set_x(0, x0);
             let cp = if tail {
-                if dealloc > 0 {
-                    self.deallocate(dealloc);
+                if let Some(n) = dealloc {
+                    self.deallocate(n);
                 }
                 self.b.use_var(self.cp)
             } else {
@@ -1064,8 +1026,8 @@ impl Lower<'_, '_> {
                 .collect();
             self.call_bif(bif, 0, Some(arity), &args, Dst::X(0));
             if tail {
-                if dealloc > 0 {
-                    self.deallocate(dealloc);
+                if let Some(n) = dealloc {
+                    self.deallocate(n);
                 }
                 let cp = self.b.use_var(self.cp);
                 self.transfer(Err(cp), cp, 1);
@@ -1091,8 +1053,8 @@ impl Lower<'_, '_> {
         let cell = self.b.ins().symbol_value(I32, cell_gv);
         let addr = self.b.ins().load(I32, flags(), cell, 0);
         if tail {
-            if dealloc > 0 {
-                self.deallocate(dealloc);
+            if let Some(n) = dealloc {
+                self.deallocate(n);
             }
             let cp = self.b.use_var(self.cp);
             self.transfer(Err(addr), cp, arity);
