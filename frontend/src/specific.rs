@@ -337,8 +337,11 @@ pub enum Op {
     /// merged): a binary built from `segs`; `live` X registers are live (`None` for
     /// `bs_private_append`, which has no live count: the result then goes to a heap
     /// fragment). On a bad segment jump to `fail`, or raise `badarg` when it is 0.
+    /// `alloc` heap words must be free afterwards (the compiler's heap need of the
+    /// instructions that follow, folded into this one as into a `test_heap`).
     BsCreate {
         fail: u32,
+        alloc: u32,
         live: Option<u32>,
         dst: Dst,
         segs: Vec<BsSeg>,
@@ -347,6 +350,7 @@ pub enum Op {
     /// its puts (only an intermediate of the transformation; merged into `BsCreate`).
     BsInit {
         fail: u32,
+        alloc: u32,
         live: Option<u32>,
         dst: Dst,
         first: Option<BsSeg>,

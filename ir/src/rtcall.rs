@@ -69,11 +69,11 @@ pub enum RtFn {
     /// x(first)..., or 0 with an exception pending (`badmap`; `badkey` when `first` has
     /// bit 31 set: `put_map_exact`, keys must exist).
     MapPut = 15,
-    /// `(S, first, n, live) -> term`: builds a binary from `n` segments described by
-    /// three X registers each from x(first): a [`bs_desc`] word, the value, the size (a
-    /// term, 0 for none). x0..x(live-1) are live (the runtime may collect); `live` with
-    /// bit 31 set: no live count, the binary goes to a heap fragment. 0 with `badarg`
-    /// pending when a segment is bad.
+    /// `(S, first, n, live, alloc) -> term`: builds a binary from `n` segments described
+    /// by three X registers each from x(first): a [`bs_desc`] word, the value, the size
+    /// (a term, 0 for none). x0..x(live-1) are live (the runtime may collect); `live` with
+    /// bit 31 set: no live count, the binary goes to a heap fragment. Afterwards `alloc`
+    /// more heap words are free. 0 with `badarg` pending when a segment is bad.
     BsCreate = 16,
     /// `(S, src, live) -> term`: a match context for `src` (itself when it already is
     /// one), or 0 when `src` is not a bitstring.
@@ -199,9 +199,9 @@ impl RtFn {
             RtFn::CatchValue => (3, 1),
             RtFn::RecvRemove => (1, 0),
             RtFn::ApplyList | RtFn::MapGet => (2, 1),
-            RtFn::MapPut | RtFn::BsCreate => (4, 1),
+            RtFn::MapPut => (4, 1),
             RtFn::BsStartMatch => (3, 1),
-            RtFn::BsGet => (5, 1),
+            RtFn::BsGet | RtFn::BsCreate => (5, 1),
         }
     }
 

@@ -85,11 +85,10 @@ fn bitstring_to_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let (b, n) = bits_of(a[0]).ok_or_else(badarg)?;
     let whole = (n / 8) as usize;
     let mut v: Vec<Term> = b[..whole].iter().map(|&x| small(i64::from(x))).collect();
-    let mut tail = Term::NIL;
     if n % 8 != 0 {
-        tail = view::make_bits(&mut c.heap, &b[whole..], n % 8).map_err(heap_err)?;
+        v.push(view::make_bits(&mut c.heap, &b[whole..], n % 8).map_err(heap_err)?);
     }
-    let mut acc = tail;
+    let mut acc = Term::NIL;
     while let Some(t) = v.pop() {
         acc = construct::cons(&mut c.heap, t, acc).map_err(heap_err)?;
     }

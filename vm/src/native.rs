@@ -112,8 +112,8 @@ extern "C" fn rt_map_get(map: u32, key: u32) -> u32 {
 extern "C" fn rt_map_put(s: u32, map: u32, first: u32, n: u32) -> u32 {
     call(RtFn::MapPut, &[s, map, first, n])
 }
-extern "C" fn rt_bs_create(s: u32, first: u32, n: u32, live: u32) -> u32 {
-    call(RtFn::BsCreate, &[s, first, n, live])
+extern "C" fn rt_bs_create(s: u32, first: u32, n: u32, live: u32, alloc: u32) -> u32 {
+    call(RtFn::BsCreate, &[s, first, n, live, alloc])
 }
 extern "C" fn rt_bs_start_match(s: u32, src: u32, live: u32) -> u32 {
     call(RtFn::BsStartMatch, &[s, src, live])

@@ -217,7 +217,7 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
         RtFn::ApplyList => Some(apply_list(a(0), a(1))?),
         RtFn::MapGet => Some(map_get(Term(a(0)), Term(a(1))).map_or(0, |t| t.0)),
         RtFn::MapPut => Some(map_put(a(0), Term(a(1)), a(2), a(3))?),
-        RtFn::BsCreate => Some(crate::rt_bits::bs_create(a(0), a(1), a(2), a(3))?),
+        RtFn::BsCreate => Some(crate::rt_bits::bs_create(a(0), a(1), a(2), a(3), a(4))?),
         RtFn::BsStartMatch => Some(crate::rt_bits::bs_start_match(a(0), Term(a(1)), a(2))?),
         RtFn::BsGet => Some(crate::rt_bits::bs_get(
             a(0),

@@ -438,7 +438,7 @@ fn put_segment(buf: &mut BitBuf, desc: u32, value: Term, size: Term) -> Result<(
 }
 
 /// `RtFn::BsCreate`.
-pub(crate) fn bs_create(s: u32, first: u32, n: u32, live: u32) -> Result<u32, RtStop> {
+pub(crate) fn bs_create(s: u32, first: u32, n: u32, live: u32, alloc: u32) -> Result<u32, RtStop> {
     let (cx, s) = rt::block(s)?;
     let mut buf = BitBuf::default();
     for i in 0..n {
@@ -451,7 +451,8 @@ pub(crate) fn bs_create(s: u32, first: u32, n: u32, live: u32) -> Result<u32, Rt
         }
     }
     let live = (live & (1 << 31) == 0).then_some(live);
-    let words = view::bits_words(buf.bits);
+    // The words of the instructions after this one are reserved too (as `test_heap`).
+    let words = view::bits_words(buf.bits) + alloc;
     let t = allocate(s, words, live, &mut [], |a, _| {
         view::make_bits(a, &buf.bytes, buf.bits)
     })?;

@@ -33,6 +33,7 @@ impl Cx<'_> {
                 }
                 Op::BsCreate {
                     fail: self.label(0)?,
+                    alloc: self.heap_words(1)?,
                     live: Some(self.uint(2)?),
                     dst: self.dst(4)?,
                     segs,
@@ -40,6 +41,7 @@ impl Cx<'_> {
             }
             "bs_init2" | "bs_init_bits" => Op::BsInit {
                 fail: self.label(0)?,
+                alloc: self.heap_words(2)?,
                 live: Some(self.uint(3)?),
                 dst: self.dst(5)?,
                 first: None,
@@ -47,6 +49,7 @@ impl Cx<'_> {
             // bs_append Fail Size Extra Live Unit Bin Flags Dst
             "bs_append" => Op::BsInit {
                 fail: self.label(0)?,
+                alloc: self.heap_words(2)?,
                 live: Some(self.uint(3)?),
                 dst: self.dst(7)?,
                 first: Some(BsSeg {
@@ -57,6 +60,7 @@ impl Cx<'_> {
             // bs_private_append Fail Size Unit Bin Flags Dst
             "bs_private_append" => Op::BsInit {
                 fail: self.label(0)?,
+                alloc: 0,
                 live: None,
                 dst: self.dst(5)?,
                 first: Some(BsSeg {
@@ -106,6 +110,7 @@ impl Cx<'_> {
             // x0 = a binary to append to (the size hint in x0 is not needed).
             "bs_init_writable" => Op::BsCreate {
                 fail: 0,
+                alloc: 0,
                 live: Some(0),
                 dst: Dst::X(0),
                 segs: Vec::new(),
@@ -358,6 +363,7 @@ pub(super) fn merge_puts(code: Vec<Op>) -> Vec<Op> {
         match op {
             Op::BsInit {
                 fail,
+                alloc,
                 live,
                 dst,
                 first,
@@ -365,6 +371,7 @@ pub(super) fn merge_puts(code: Vec<Op>) -> Vec<Op> {
                 open = Some(out.len());
                 out.push(Op::BsCreate {
                     fail,
+                    alloc,
                     live,
                     dst,
                     segs: first.into_iter().collect(),

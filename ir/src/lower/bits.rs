@@ -98,6 +98,7 @@ impl Lower<'_, '_> {
         match op {
             Op::BsCreate {
                 fail,
+                alloc,
                 live,
                 dst,
                 segs,
@@ -126,6 +127,7 @@ impl Lower<'_, '_> {
                     self.iconst(first as i64),
                     self.iconst(segs.len() as i64),
                     self.iconst(live_word as i32 as i64),
+                    self.iconst(*alloc as i64),
                 ];
                 let r = self.call_rt(RtFn::BsCreate, &args).expect("returns a term");
                 self.unspill(l);
