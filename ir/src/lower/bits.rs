@@ -22,6 +22,17 @@ use crate::tags;
 /// (runtime `binary::match_state` layout: header, orig, base, offset, size).
 const CTX_OFFSET: i32 = 12 - term::PRIMARY_BOXED as i32;
 const CTX_SIZE: i32 = 16 - term::PRIMARY_BOXED as i32;
+const CTX_BASE: i32 = 8 - term::PRIMARY_BOXED as i32;
+
+/// The bit length of an integer field read inline: a constant 8, 16 or 24 bits (always a
+/// small integer).
+fn inline_bits(f: &BsField) -> Option<u32> {
+    let n = match (&f.kind, &f.size) {
+        (BsKind::Integer, Some(Src::Int(n))) => u32::try_from(*n).ok()?.checked_mul(f.unit)?,
+        _ => return None,
+    };
+    matches!(n, 8 | 16 | 24).then_some(n)
+}
 
 /// The highest X register a bit-syntax instruction names (0 for other instructions).
 fn max_x(op: &Op) -> u32 {
@@ -168,7 +179,10 @@ impl Lower<'_, '_> {
                 dst,
             } => {
                 let size = field.size.clone();
-                let r = self.bs_get(ctx, size.as_ref(), desc(field), *live);
+                let r = match inline_bits(field) {
+                    Some(bits) => self.get_int_inline(ctx, field, bits, *live),
+                    None => self.bs_get(ctx, size.as_ref(), desc(field), *live),
+                };
                 self.fail_if_zero(r, *fail);
                 if let Some(d) = dst {
                     self.dst(*d, r);
@@ -240,6 +254,61 @@ impl Lower<'_, '_> {
             _ => {}
         }
         Ok(false)
+    }
+
+    /// An integer field of `bits` (8, 16 or 24) read inline when the context's offset is
+    /// byte-aligned and enough bits remain; the runtime otherwise (which also decides a
+    /// failed match). Returns the term, or 0 for no match.
+    fn get_int_inline(&mut self, ctx: &Src, f: &BsField, bits: u32, live: u32) -> Value {
+        let c = self.src(ctx);
+        let off = self.b.ins().load(I32, flags(), c, CTX_OFFSET);
+        let end = self.b.ins().load(I32, flags(), c, CTX_SIZE);
+        let rest = self.b.ins().isub(end, off);
+        let enough = self
+            .b
+            .ins()
+            .icmp_imm(IntCC::UnsignedGreaterThanOrEqual, rest, bits as i64);
+        let low = self.b.ins().band_imm(off, 7);
+        let aligned = self.b.ins().icmp_imm(IntCC::Equal, low, 0);
+        let ok = self.b.ins().band(enough, aligned);
+        let (fast, slow, done) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.append_block_param(done, I32);
+        self.b.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        let base = self.b.ins().load(I32, flags(), c, CTX_BASE);
+        let byte = self.b.ins().ushr_imm(off, 3);
+        let addr = self.b.ins().iadd(base, byte);
+        let n = bits / 8;
+        let mut v = self.iconst(0);
+        for i in 0..n {
+            let b = self.b.ins().uload8(I32, flags(), addr, i as i32);
+            v = if f.little {
+                let sh = self.b.ins().ishl_imm(b, 8 * i as i64);
+                self.b.ins().bor(v, sh)
+            } else {
+                let sh = self.b.ins().ishl_imm(v, 8);
+                self.b.ins().bor(sh, b)
+            };
+        }
+        if f.signed {
+            let up = self.b.ins().ishl_imm(v, 32 - bits as i64);
+            v = self.b.ins().sshr_imm(up, 32 - bits as i64);
+        }
+        let off2 = self.b.ins().iadd_imm(off, bits as i64);
+        self.b.ins().store(flags(), off2, c, CTX_OFFSET);
+        let t = tags::make_small(&mut self.b, v);
+        self.b.ins().jump(done, &[t.into()]);
+        self.b.switch_to_block(slow);
+        self.b.set_cold_block(slow);
+        let size = f.size.clone();
+        let r = self.bs_get(ctx, size.as_ref(), desc(f), live);
+        self.b.ins().jump(done, &[r.into()]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
     }
 
     /// One [`RtFn::BsGet`] call on `ctx`.
