@@ -4,6 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use cli_args::erl_style;
+
+mod cli_args;
 mod clif;
 mod disasm;
 mod run;
@@ -32,7 +35,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(erl_style(std::env::args_os()));
     let result = match cli.command {
         Command::Disasm(args) => disasm::run(&args),
         Command::ClifCompile(args) => clif::compile_files(&args).map_err(Into::into),

@@ -35,7 +35,8 @@ pub enum Mode {
 /// error (reported on stderr), 2 when the program cannot be loaded.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Extra code path directory (repeatable), searched before OTP's.
+    /// Extra code path directory (repeatable), searched before OTP's; `-pa DIR` as with
+    /// erl works too (one DIR per -pa).
     #[arg(long = "pa", value_name = "DIR")]
     pub pa: Vec<PathBuf>,
     /// Print what is compiled (the seed's -JDdump).

@@ -10,6 +10,7 @@
 pub mod bifs;
 mod bifs_bin;
 mod bifs_more;
+mod bifs_proc;
 pub mod fragments;
 mod host;
 pub mod literals;

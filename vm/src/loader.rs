@@ -143,6 +143,8 @@ fn constants(fs: &[specific::SpecificFunction]) -> (Vec<BigInt>, Vec<f64>) {
 impl Vm {
     /// A VM with the shared fragments compiled and installed.
     pub fn new(opts: Options) -> Result<Vm, LoadError> {
+        // Registered names belong to the previous VM's processes.
+        crate::bifs_proc::reset_registry();
         let host = SimHost::new(opts.native)?;
         let mut vm = Vm {
             opts,
