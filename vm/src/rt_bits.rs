@@ -683,3 +683,57 @@ fn sub_bitstring(s: u32, c: &MatchCtx, start: u64, n: u64, live: u32) -> Result<
     )?;
     Ok(t.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(v: i64, n: u64, little: bool) -> (Vec<u8>, u64) {
+        let mut b = BitBuf::default();
+        put_int(&mut b, &BigInt::from(v), n, little);
+        (b.bytes, b.bits)
+    }
+
+    #[test]
+    fn integer_fields_as_erl_lays_them_out() {
+        // Values printed by OTP 25's erl: <<16#123:12/little>> = <<35,1:4>>,
+        // <<-1:12/little>> = <<255,15:4>>, <<16#12345:20/little>> = <<69,35,1:4>>.
+        assert_eq!(put(0x123, 12, true), (vec![35, 0x10], 12));
+        assert_eq!(put(-1, 12, true), (vec![255, 0xF0], 12));
+        assert_eq!(put(0x12345, 20, true), (vec![69, 35, 0x10], 20));
+        assert_eq!(put(0x1234, 16, false), (vec![0x12, 0x34], 16));
+        // <<X:12/little>> = <<16#12, 16#3:4>> gives 786; signed <<16#12, 16#8:4>> -2030.
+        assert_eq!(get_int(&[0x12, 0x30], 12, true, false), BigInt::from(786));
+        assert_eq!(get_int(&[0x12, 0x80], 12, true, true), BigInt::from(-2030));
+        for (v, n, little) in [
+            (-5i64, 7u64, false),
+            (1 << 40, 48, true),
+            (-(1 << 50), 53, false),
+        ] {
+            let (bytes, bits) = put(v, n, little);
+            assert_eq!(bits, n);
+            assert_eq!(get_int(&bytes, n, little, true), BigInt::from(v));
+        }
+    }
+
+    #[test]
+    fn half_floats_round_to_nearest_even() {
+        // erl: <<1.0:16/float>> = <<60,0>>, <<65504.0:16/float>> = <<123,255>>,
+        // <<0.1:16/float>> = <<46,102>>; 65520.0 overflows.
+        assert_eq!(f16_bits(1.0), Some(0x3C00));
+        assert_eq!(f16_bits(65504.0), Some(0x7BFF));
+        assert_eq!(f16_bits(0.1), Some(0x2E66));
+        assert_eq!(f16_bits(65520.0), None);
+        assert_eq!(f16_value(0x3555), 0.333251953125);
+        assert_eq!(f16_value(0x0001), 2f64.powi(-24));
+    }
+
+    #[test]
+    fn unaligned_bits_append_and_extract() {
+        let mut b = BitBuf::default();
+        b.push_bits(&[0b1010_0000], 0, 3);
+        b.push_bits(&[0xFF, 0x00], 4, 8);
+        assert_eq!((b.bytes.clone(), b.bits), (vec![0b1011_1110, 0], 11));
+        assert_eq!(extract(&b.bytes, 3, 8), vec![0xF0]);
+    }
+}
