@@ -99,9 +99,10 @@ impl Cx<'_> {
                 return Ok(true);
             }
             // Only feed the initial size of bs_init2, which is not used (see module doc).
+            // bs_add Fail Src1 Src2 Unit Dst
             "bs_add" => Op::Move {
                 src: Src::Int(0),
-                dst: self.dst(2)?,
+                dst: self.dst(4)?,
             },
             "bs_utf8_size" | "bs_utf16_size" => Op::Move {
                 src: Src::Int(0),
