@@ -15,6 +15,8 @@
 //! Anything not handled yet becomes [`Op::Unsupported`] with its generic name, which the
 //! lowering turns into a runtime error at that point: never a silent skip.
 
+mod bits;
+
 use crate::compact::{AtomIndex, Operand, Reg};
 use crate::model::{Function, Instruction, Module, TypeEntry};
 
@@ -331,6 +333,121 @@ pub enum Op {
     },
     /// Not lowered yet: the generic instruction, kept whole.
     Unsupported(Instruction),
+    /// `bs_create_bin` (and the OTP 24 `bs_init*`/`bs_append` + `bs_put_*` sequences,
+    /// merged): a binary built from `segs`; `live` X registers are live (`None` for
+    /// `bs_private_append`, which has no live count: the result then goes to a heap
+    /// fragment). On a bad segment jump to `fail`, or raise `badarg` when it is 0.
+    /// `alloc` heap words must be free afterwards (the compiler's heap need of the
+    /// instructions that follow, folded into this one as into a `test_heap`).
+    BsCreate {
+        fail: u32,
+        alloc: u32,
+        live: Option<u32>,
+        dst: Dst,
+        segs: Vec<BsSeg>,
+    },
+    /// OTP 24 `bs_init2`/`bs_init_bits`/`bs_append`/`bs_private_append` not followed by
+    /// its puts (only an intermediate of the transformation; merged into `BsCreate`).
+    BsInit {
+        fail: u32,
+        alloc: u32,
+        live: Option<u32>,
+        dst: Dst,
+        first: Option<BsSeg>,
+    },
+    /// OTP 24 `bs_put_*`: one segment of the binary the last `BsInit` started.
+    BsPut(BsSeg),
+    /// `bs_start_match3`/`bs_start_match4`: a match context for `src` (itself when it
+    /// already is one); jump to `fail` when it is not a bitstring (`fail` 0: cannot fail).
+    BsStartMatch {
+        fail: u32,
+        live: u32,
+        src: Src,
+        dst: Dst,
+    },
+    /// `bs_get_*`/`bs_skip_*`: reads (or skips, `dst` None) one field of the context;
+    /// jumps to `fail` when it does not match.
+    BsGet {
+        fail: u32,
+        live: u32,
+        ctx: Src,
+        field: BsField,
+        dst: Option<Dst>,
+    },
+    /// `bs_match_string`: the next `bits` bits must be `bytes` (left-aligned).
+    BsMatchString {
+        fail: u32,
+        ctx: Src,
+        bits: u32,
+        bytes: Vec<u8>,
+    },
+    /// `bs_test_tail2`: exactly `bits` bits must remain.
+    BsTestTail {
+        fail: u32,
+        ctx: Src,
+        bits: u32,
+    },
+    /// `bs_test_unit`: the remaining bits must be a multiple of `unit`.
+    BsTestUnit {
+        fail: u32,
+        ctx: Src,
+        unit: u32,
+    },
+    /// `bs_get_tail`: the rest of the context as a (sub) binary.
+    BsGetTail {
+        ctx: Src,
+        dst: Dst,
+        live: u32,
+    },
+    /// `bs_get_position`: the context's bit offset, as a small integer.
+    BsGetPosition {
+        ctx: Src,
+        dst: Dst,
+    },
+    /// `bs_set_position`: moves the context to a position `BsGetPosition` returned.
+    BsSetPosition {
+        ctx: Src,
+        pos: Src,
+    },
+}
+
+/// What a bit-syntax segment or match field is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BsKind {
+    Integer,
+    Float,
+    Binary,
+    Utf8,
+    Utf16,
+    Utf32,
+    /// Construction, first segment only: the bitstring to extend (`append`).
+    Append,
+    /// `private_append`: as `Append` (the first segment; the value may be reused).
+    PrivateAppend,
+    /// Matching: skip `size * unit` bits.
+    Skip,
+    SkipUtf8,
+    SkipUtf16,
+    SkipUtf32,
+}
+
+/// Type, unit, flags and size of a segment or match field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BsField {
+    pub kind: BsKind,
+    pub unit: u32,
+    pub signed: bool,
+    /// Little-endian (`native` is little on ARMv7).
+    pub little: bool,
+    /// The size operand; `None` for `all` (binaries) and for the utf types.
+    pub size: Option<Src>,
+}
+
+/// One segment of a binary under construction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BsSeg {
+    pub field: BsField,
+    pub value: Src,
 }
 
 /// A function in specific instructions.
@@ -369,6 +486,7 @@ pub fn transform_function(m: &Module, f: &Function) -> Result<SpecificFunction, 
             code.push(Op::TestYield { live: f.arity });
         }
     }
+    let code = bits::merge_puts(code);
     Ok(SpecificFunction {
         name: f.name,
         arity: f.arity,
@@ -787,6 +905,7 @@ impl Cx<'_> {
             "try_case_end" => Op::TryCaseEnd(self.src(0)?),
             name => match test_of(name) {
                 Some(t) => return self.push_test(out, t),
+                None if self.bs_op(name, out)? => return Ok(()),
                 None => Op::Unsupported(self.ins.clone()),
             },
         };

@@ -75,10 +75,78 @@ pub enum RtFn {
     /// `undef` fragment when the module or the function does not exist
     /// (docs/beam-machine.md §5). x0 is in the X array.
     Load = 16,
+    /// `(S, first, n, live, alloc) -> term`: builds a binary from `n` segments described
+    /// by three X registers each from x(first): a [`bs_desc`] word, the value, the size
+    /// (a term, 0 for none). x0..x(live-1) are live (the runtime may collect); `live` with
+    /// bit 31 set: no live count, the binary goes to a heap fragment. Afterwards `alloc`
+    /// more heap words are free. 0 with `badarg` pending when a segment is bad.
+    BsCreate = 17,
+    /// `(S, src, live) -> term`: a match context for `src` (itself when it already is
+    /// one), or 0 when `src` is not a bitstring.
+    BsStartMatch = 18,
+    /// `(S, ctx, size, desc, live) -> term`: the [`BsOp`] in `desc` on the match context
+    /// (`size` a term or 0); 0 when it does not match; for the ops without a value, `[]`
+    /// when it matches.
+    BsGet = 19,
+}
+
+/// A bit-syntax operation of [`RtFn::BsCreate`] segments and [`RtFn::BsGet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum BsOp {
+    Integer = 0,
+    Float = 1,
+    /// A binary of `size * unit` bits, or the rest (`size` 0) which must be a multiple of
+    /// `unit` bits.
+    Binary = 2,
+    Utf8 = 3,
+    Utf16 = 4,
+    Utf32 = 5,
+    /// Construction: the bitstring to extend (first segment).
+    Append = 6,
+    /// Matching: skip `size * unit` bits (`size` 0: the rest, a multiple of `unit`).
+    Skip = 7,
+    SkipUtf8 = 8,
+    SkipUtf16 = 9,
+    SkipUtf32 = 10,
+    /// Matching: the remaining bits are a multiple of `unit`.
+    TestUnit = 11,
+    /// Matching: exactly `size` (a small integer) bits remain.
+    TestTail = 12,
+}
+
+impl BsOp {
+    pub const ALL: [BsOp; 13] = [
+        BsOp::Integer,
+        BsOp::Float,
+        BsOp::Binary,
+        BsOp::Utf8,
+        BsOp::Utf16,
+        BsOp::Utf32,
+        BsOp::Append,
+        BsOp::Skip,
+        BsOp::SkipUtf8,
+        BsOp::SkipUtf16,
+        BsOp::SkipUtf32,
+        BsOp::TestUnit,
+        BsOp::TestTail,
+    ];
+}
+
+/// The descriptor word of a bit-syntax segment or field: op in bits 0..4, signed bit 4,
+/// little-endian bit 5, unit (up to 256) in bits 8..17.
+pub fn bs_desc(op: BsOp, unit: u32, signed: bool, little: bool) -> u32 {
+    op as u32 | (signed as u32) << 4 | (little as u32) << 5 | (unit & 0x1FF) << 8
+}
+
+/// `(op, unit, signed, little)` of a [`bs_desc`] word.
+pub fn bs_desc_parts(desc: u32) -> Option<(BsOp, u32, bool, bool)> {
+    let op = *BsOp::ALL.get((desc & 0xF) as usize)?;
+    Some((op, (desc >> 8) & 0x1FF, desc & 0x10 != 0, desc & 0x20 != 0))
 }
 
 impl RtFn {
-    pub const ALL: [RtFn; 17] = [
+    pub const ALL: [RtFn; 20] = [
         RtFn::Bif,
         RtFn::Gc,
         RtFn::Compare,
@@ -96,6 +164,9 @@ impl RtFn {
         RtFn::MapGet,
         RtFn::MapPut,
         RtFn::Load,
+        RtFn::BsCreate,
+        RtFn::BsStartMatch,
+        RtFn::BsGet,
     ];
 
     pub fn name(self) -> &'static str {
@@ -117,6 +188,9 @@ impl RtFn {
             RtFn::MapGet => "rt_map_get",
             RtFn::MapPut => "rt_map_put",
             RtFn::Load => "rt_load",
+            RtFn::BsCreate => "rt_bs_create",
+            RtFn::BsStartMatch => "rt_bs_start_match",
+            RtFn::BsGet => "rt_bs_get",
         }
     }
 
@@ -135,6 +209,8 @@ impl RtFn {
             RtFn::ApplyList | RtFn::MapGet => (2, 1),
             RtFn::MapPut => (4, 1),
             RtFn::Load => (2, 1),
+            RtFn::BsStartMatch => (3, 1),
+            RtFn::BsGet | RtFn::BsCreate => (5, 1),
         }
     }
 

@@ -372,7 +372,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 9] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 11] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -383,6 +383,8 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 9] {
         ("erlang", crate::bifs_proc::ERLANG),
         ("io", crate::bifs_io::IO),
         ("io_lib", crate::bifs_io::IO_LIB),
+        ("erlang", crate::bifs_bin::ERLANG),
+        ("binary", crate::bifs_bin::BINARY),
     ]
 }
 

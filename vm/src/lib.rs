@@ -12,6 +12,7 @@
 //! (docs/beam-machine.md §5). [`Options::eager`] loads everything reachable up front.
 
 pub mod bifs;
+mod bifs_bin;
 pub mod bifs_io;
 mod bifs_more;
 mod bifs_proc;
@@ -23,6 +24,7 @@ mod loader;
 #[cfg(target_arch = "arm")]
 mod native;
 pub mod rt;
+mod rt_bits;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

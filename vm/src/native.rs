@@ -115,6 +115,15 @@ extern "C" fn rt_map_put(s: u32, map: u32, first: u32, n: u32) -> u32 {
 extern "C" fn rt_load(s: u32, cell: u32) -> u32 {
     call(RtFn::Load, &[s, cell])
 }
+extern "C" fn rt_bs_create(s: u32, first: u32, n: u32, live: u32, alloc: u32) -> u32 {
+    call(RtFn::BsCreate, &[s, first, n, live, alloc])
+}
+extern "C" fn rt_bs_start_match(s: u32, src: u32, live: u32) -> u32 {
+    call(RtFn::BsStartMatch, &[s, src, live])
+}
+extern "C" fn rt_bs_get(s: u32, ctx: u32, size: u32, desc: u32, live: u32) -> u32 {
+    call(RtFn::BsGet, &[s, ctx, size, desc, live])
+}
 
 /// The address of runtime function `f`.
 pub(crate) fn rt_addr(f: RtFn) -> u32 {
@@ -136,6 +145,9 @@ pub(crate) fn rt_addr(f: RtFn) -> u32 {
         RtFn::MapGet => rt_map_get as usize,
         RtFn::MapPut => rt_map_put as usize,
         RtFn::Load => rt_load as usize,
+        RtFn::BsCreate => rt_bs_create as usize,
+        RtFn::BsStartMatch => rt_bs_start_match as usize,
+        RtFn::BsGet => rt_bs_get as usize,
     };
     p as u32
 }

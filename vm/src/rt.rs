@@ -68,7 +68,7 @@ fn slice<'a>() -> Result<&'a mut Ctx<'a>, RtStop> {
 }
 
 /// The block of the running slice, checked against the `S` compiled code passed.
-fn block(s: u32) -> Result<(&'static mut Ctx<'static>, u32), RtStop> {
+pub(crate) fn block(s: u32) -> Result<(&'static mut Ctx<'static>, u32), RtStop> {
     let cx = slice()?;
     if cx.x_base() != s {
         return Err(RtStop::Fatal(format!(
@@ -147,12 +147,12 @@ pub fn regions_synced(n: usize) {
     REGIONS_SEEN.with(|c| c.set(n));
 }
 
-fn atom(name: &str) -> Term {
+pub(crate) fn atom(name: &str) -> Term {
     atom::intern(name).expect("short atom")
 }
 
 /// Makes an `error` exception with `reason` pending in the block.
-fn pend_error(s: u32, reason: Term) {
+pub(crate) fn pend_error(s: u32, reason: Term) {
     set_field(s, Field::ExcReason, atom("error").0);
     set_field(s, Field::ExcValue, reason.0);
     set_field(s, Field::Pending, StepCode::Error as u32);
@@ -160,13 +160,13 @@ fn pend_error(s: u32, reason: Term) {
 
 /// Moves the HTOP/E compiled code saved in the block into the process heap, so the
 /// runtime sees the heap as the code left it.
-fn sync_heap_in(cx: &mut Ctx<'_>, s: u32) -> Result<(), RtStop> {
+pub(crate) fn sync_heap_in(cx: &mut Ctx<'_>, s: u32) -> Result<(), RtStop> {
     cx.heap()
         .set_top_and_stop(field(s, Field::Htop), field(s, Field::E))
         .map_err(|e| RtStop::Fatal(e.to_string()))
 }
 
-fn sync_heap_out(cx: &mut Ctx<'_>, s: u32) {
+pub(crate) fn sync_heap_out(cx: &mut Ctx<'_>, s: u32) {
     let (top, stop) = (cx.heap().top(), cx.heap().stop());
     set_field(s, Field::Htop, top);
     set_field(s, Field::E, stop);
@@ -229,6 +229,15 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
             block(a(0))?;
             Some(crate::lazy::load_cell(a(1))?)
         }
+        RtFn::BsCreate => Some(crate::rt_bits::bs_create(a(0), a(1), a(2), a(3), a(4))?),
+        RtFn::BsStartMatch => Some(crate::rt_bits::bs_start_match(a(0), Term(a(1)), a(2))?),
+        RtFn::BsGet => Some(crate::rt_bits::bs_get(
+            a(0),
+            Term(a(1)),
+            Term(a(2)),
+            a(3),
+            a(4),
+        )?),
     })
 }
 

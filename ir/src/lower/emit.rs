@@ -13,6 +13,9 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 
 use super::{Env, Labels, SegStart, SegTable};
+
+#[path = "bits.rs"]
+mod bits;
 use crate::machine::{self, segment_signature};
 use crate::rtcall::{
     RaiseKind, RtFn, TypeKind, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME, NS_SEGMENT,
@@ -897,6 +900,17 @@ impl Lower<'_, '_> {
                 self.transfer(Err(addr), cp, *arity);
                 return Ok(true);
             }
+            Op::BsCreate { .. }
+            | Op::BsInit { .. }
+            | Op::BsPut(_)
+            | Op::BsStartMatch { .. }
+            | Op::BsGet { .. }
+            | Op::BsMatchString { .. }
+            | Op::BsTestTail { .. }
+            | Op::BsTestUnit { .. }
+            | Op::BsGetTail { .. }
+            | Op::BsGetPosition { .. }
+            | Op::BsSetPosition { .. } => return self.bits_op(op),
             Op::Unsupported(ins) => {
                 let n = self.iconst(tags::small_const(i64::from(ins.op.number)).unwrap_or(0));
                 self.raise(RaiseKind::NotImplemented, n);

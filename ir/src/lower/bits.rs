@@ -1,0 +1,357 @@
+//! Lowering of the bit-syntax instructions (docs/beam-machine.md §6).
+//!
+//! Construction and field reads are runtime calls ([`RtFn::BsCreate`],
+//! [`RtFn::BsStartMatch`], [`RtFn::BsGet`]) made like a `gc_bif`: the live X registers
+//! and the pinned values are written to the block first and read back after, because the
+//! runtime allocates the result on the process heap and may collect to make room. A
+//! result of 0 means "no match" (jump to the fail label) or, for construction without a
+//! fail label, a pending `badarg`. Positions (`bs_get_position`/`bs_set_position`) and
+//! `bs_test_tail2` read or write the match context's offset word inline.
+
+use beam_frontend::specific::{BsField, BsKind, Dst, Op, Src};
+use beam_frontend::Reg;
+use beam_runtime::term;
+use cranelift_codegen::ir::{condcodes::IntCC, types::I32, InstBuilder, Value};
+
+use super::{flags, Lower, LowerError};
+use crate::machine;
+use crate::rtcall::{bs_desc, BsOp, RaiseKind, RtFn};
+use crate::tags;
+
+/// Byte offsets from a match-context term (boxed) to its offset and size words
+/// (runtime `binary::match_state` layout: header, orig, base, offset, size).
+const CTX_OFFSET: i32 = 12 - term::PRIMARY_BOXED as i32;
+const CTX_SIZE: i32 = 16 - term::PRIMARY_BOXED as i32;
+const CTX_BASE: i32 = 8 - term::PRIMARY_BOXED as i32;
+
+/// The bit length of an integer field read inline: a constant 8, 16 or 24 bits (always a
+/// small integer).
+fn inline_bits(f: &BsField) -> Option<u32> {
+    let n = match (&f.kind, &f.size) {
+        (BsKind::Integer, Some(Src::Int(n))) => u32::try_from(*n).ok()?.checked_mul(f.unit)?,
+        _ => return None,
+    };
+    matches!(n, 8 | 16 | 24).then_some(n)
+}
+
+/// The highest X register a bit-syntax instruction names (0 for other instructions).
+fn max_x(op: &Op) -> u32 {
+    let src = |s: &Src| match s {
+        Src::Reg(Reg::X(i), _) => *i,
+        _ => 0,
+    };
+    let opt = |s: &Option<Src>| s.as_ref().map_or(0, src);
+    let dst = |d: &Dst| match d {
+        Dst::X(i) => *i,
+        _ => 0,
+    };
+    match op {
+        Op::BsCreate {
+            live, dst: d, segs, ..
+        } => segs
+            .iter()
+            .map(|s| src(&s.value).max(opt(&s.field.size)))
+            .max()
+            .unwrap_or(0)
+            .max(dst(d))
+            .max(live.unwrap_or(0)),
+        Op::BsInit { live, dst: d, .. } => dst(d).max(live.unwrap_or(0)),
+        Op::BsPut(s) => src(&s.value).max(opt(&s.field.size)),
+        Op::BsStartMatch {
+            live,
+            src: s,
+            dst: d,
+            ..
+        } => (*live).max(src(s)).max(dst(d)),
+        Op::BsGet {
+            live,
+            ctx,
+            field,
+            dst: d,
+            ..
+        } => (*live)
+            .max(src(ctx))
+            .max(opt(&field.size))
+            .max(d.as_ref().map_or(0, dst)),
+        Op::BsMatchString { ctx, .. } | Op::BsTestTail { ctx, .. } | Op::BsTestUnit { ctx, .. } => {
+            src(ctx)
+        }
+        Op::BsGetTail { ctx, dst: d, live } => src(ctx).max(dst(d)).max(*live),
+        Op::BsGetPosition { ctx, dst: d } => src(ctx).max(dst(d)),
+        Op::BsSetPosition { ctx, pos } => src(ctx).max(src(pos)),
+        _ => 0,
+    }
+}
+
+fn op_of(kind: BsKind) -> BsOp {
+    match kind {
+        BsKind::Integer => BsOp::Integer,
+        BsKind::Float => BsOp::Float,
+        BsKind::Binary => BsOp::Binary,
+        BsKind::Utf8 => BsOp::Utf8,
+        BsKind::Utf16 => BsOp::Utf16,
+        BsKind::Utf32 => BsOp::Utf32,
+        BsKind::Append | BsKind::PrivateAppend => BsOp::Append,
+        BsKind::Skip => BsOp::Skip,
+        BsKind::SkipUtf8 => BsOp::SkipUtf8,
+        BsKind::SkipUtf16 => BsOp::SkipUtf16,
+        BsKind::SkipUtf32 => BsOp::SkipUtf32,
+    }
+}
+
+fn desc(f: &BsField) -> u32 {
+    bs_desc(op_of(f.kind), f.unit, f.signed, f.little)
+}
+
+impl Lower<'_, '_> {
+    /// Emits a bit-syntax instruction; true when it ended the block.
+    pub(super) fn bits_op(&mut self, op: &Op) -> Result<bool, LowerError> {
+        match op {
+            Op::BsCreate {
+                fail,
+                alloc,
+                live,
+                dst,
+                segs,
+            } => {
+                // Segment triples go to the X registers above the live ones (free by
+                // BEAM's rules; above every register the instruction names when there is
+                // no live count), where the runtime reads them.
+                let first = live.unwrap_or_else(|| max_x(op) + 1);
+                for (i, s) in segs.iter().enumerate() {
+                    let at = first + 3 * i as u32;
+                    let d = self.iconst(desc(&s.field) as i32 as i64);
+                    let v = self.src(&s.value);
+                    let n = match &s.field.size {
+                        Some(sz) => self.src(sz),
+                        None => self.iconst(0),
+                    };
+                    for (k, w) in [d, v, n].into_iter().enumerate() {
+                        machine::store_x(&mut self.b, self.s, at + k as u32, w);
+                    }
+                }
+                let l = live.unwrap_or(0);
+                self.spill(l);
+                let live_word = live.map_or(1u32 << 31, |l| l);
+                let args = [
+                    self.s,
+                    self.iconst(first as i64),
+                    self.iconst(segs.len() as i64),
+                    self.iconst(live_word as i32 as i64),
+                    self.iconst(*alloc as i64),
+                ];
+                let r = self.call_rt(RtFn::BsCreate, &args).expect("returns a term");
+                self.unspill(l);
+                self.fail_or_pending(r, *fail);
+                self.dst(*dst, r);
+            }
+            Op::BsInit { .. } | Op::BsPut(_) => {
+                // An OTP 24 put sequence the transformation could not merge.
+                let n = self.iconst(0);
+                self.raise(RaiseKind::NotImplemented, n);
+                return Ok(true);
+            }
+            Op::BsStartMatch {
+                fail,
+                live,
+                src,
+                dst,
+            } => {
+                let v = self.src(src);
+                self.spill(*live);
+                let l = self.iconst(*live as i64);
+                let r = self
+                    .call_rt(RtFn::BsStartMatch, &[self.s, v, l])
+                    .expect("returns a term");
+                self.unspill(*live);
+                if *fail == 0 {
+                    self.fail_or_pending_badarg(r);
+                } else {
+                    self.fail_if_zero(r, *fail);
+                }
+                self.dst(*dst, r);
+            }
+            Op::BsGet {
+                fail,
+                live,
+                ctx,
+                field,
+                dst,
+            } => {
+                let size = field.size.clone();
+                let r = match inline_bits(field) {
+                    Some(bits) => self.get_int_inline(ctx, field, bits, *live),
+                    None => self.bs_get(ctx, size.as_ref(), desc(field), *live),
+                };
+                self.fail_if_zero(r, *fail);
+                if let Some(d) = dst {
+                    self.dst(*d, r);
+                }
+            }
+            Op::BsMatchString {
+                fail,
+                ctx,
+                bits,
+                bytes,
+            } => {
+                // Compared 24 bits at a time: each piece is a small integer.
+                let mut left = *bits;
+                let mut at = 0usize;
+                while left > 0 {
+                    let n = left.min(24);
+                    let mut v: u64 = 0;
+                    for i in 0..n.div_ceil(8) as usize {
+                        v = v << 8 | u64::from(bytes.get(at + i).copied().unwrap_or(0));
+                    }
+                    // Drop the padding bits of a partial last byte.
+                    v >>= 8 * n.div_ceil(8) - n;
+                    let d = bs_desc(BsOp::Integer, 1, false, false);
+                    let r = self.bs_get(ctx, Some(&Src::Int(n as i64)), d, 0);
+                    let want = tags::small_const(v as i64).expect("24 bits are small");
+                    let hit = self.b.ins().icmp_imm(IntCC::Equal, r, want);
+                    let ok = self.b.create_block();
+                    let blk = self.target(*fail);
+                    self.b.ins().brif(hit, ok, &[], blk, &[]);
+                    self.b.switch_to_block(ok);
+                    left -= n;
+                    at += (n / 8) as usize;
+                }
+            }
+            Op::BsTestTail { fail, ctx, bits } => {
+                let c = self.src(ctx);
+                let off = self.b.ins().load(I32, flags(), c, CTX_OFFSET);
+                let size = self.b.ins().load(I32, flags(), c, CTX_SIZE);
+                let rest = self.b.ins().isub(size, off);
+                let hit = self.b.ins().icmp_imm(IntCC::Equal, rest, *bits as i64);
+                let ok = self.b.create_block();
+                let blk = self.target(*fail);
+                self.b.ins().brif(hit, ok, &[], blk, &[]);
+                self.b.switch_to_block(ok);
+            }
+            Op::BsTestUnit { fail, ctx, unit } => {
+                let d = bs_desc(BsOp::TestUnit, *unit, false, false);
+                let r = self.bs_get(ctx, None, d, 0);
+                self.fail_if_zero(r, *fail);
+            }
+            Op::BsGetTail { ctx, dst, live } => {
+                let d = bs_desc(BsOp::Binary, 1, false, false);
+                let r = self.bs_get(ctx, None, d, *live);
+                // The rest of a context always exists.
+                self.fail_or_pending_badarg(r);
+                self.dst(*dst, r);
+            }
+            Op::BsGetPosition { ctx, dst } => {
+                let c = self.src(ctx);
+                let off = self.b.ins().load(I32, flags(), c, CTX_OFFSET);
+                let pos = tags::make_small(&mut self.b, off);
+                self.dst(*dst, pos);
+            }
+            Op::BsSetPosition { ctx, pos } => {
+                let (c, p) = (self.src(ctx), self.src(pos));
+                let off = tags::small_value(&mut self.b, p);
+                self.b.ins().store(flags(), off, c, CTX_OFFSET);
+            }
+            _ => {}
+        }
+        Ok(false)
+    }
+
+    /// An integer field of `bits` (8, 16 or 24) read inline when the context's offset is
+    /// byte-aligned and enough bits remain; the runtime otherwise (which also decides a
+    /// failed match). Returns the term, or 0 for no match.
+    fn get_int_inline(&mut self, ctx: &Src, f: &BsField, bits: u32, live: u32) -> Value {
+        let c = self.src(ctx);
+        let off = self.b.ins().load(I32, flags(), c, CTX_OFFSET);
+        let end = self.b.ins().load(I32, flags(), c, CTX_SIZE);
+        let rest = self.b.ins().isub(end, off);
+        let enough = self
+            .b
+            .ins()
+            .icmp_imm(IntCC::UnsignedGreaterThanOrEqual, rest, bits as i64);
+        let low = self.b.ins().band_imm(off, 7);
+        let aligned = self.b.ins().icmp_imm(IntCC::Equal, low, 0);
+        let ok = self.b.ins().band(enough, aligned);
+        let (fast, slow, done) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.append_block_param(done, I32);
+        self.b.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        let base = self.b.ins().load(I32, flags(), c, CTX_BASE);
+        let byte = self.b.ins().ushr_imm(off, 3);
+        let addr = self.b.ins().iadd(base, byte);
+        let n = bits / 8;
+        let mut v = self.iconst(0);
+        for i in 0..n {
+            let b = self.b.ins().uload8(I32, flags(), addr, i as i32);
+            v = if f.little {
+                let sh = self.b.ins().ishl_imm(b, 8 * i as i64);
+                self.b.ins().bor(v, sh)
+            } else {
+                let sh = self.b.ins().ishl_imm(v, 8);
+                self.b.ins().bor(sh, b)
+            };
+        }
+        if f.signed {
+            let up = self.b.ins().ishl_imm(v, 32 - bits as i64);
+            v = self.b.ins().sshr_imm(up, 32 - bits as i64);
+        }
+        let off2 = self.b.ins().iadd_imm(off, bits as i64);
+        self.b.ins().store(flags(), off2, c, CTX_OFFSET);
+        let t = tags::make_small(&mut self.b, v);
+        self.b.ins().jump(done, &[t.into()]);
+        self.b.switch_to_block(slow);
+        self.b.set_cold_block(slow);
+        let size = f.size.clone();
+        let r = self.bs_get(ctx, size.as_ref(), desc(f), live);
+        self.b.ins().jump(done, &[r.into()]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
+    }
+
+    /// One [`RtFn::BsGet`] call on `ctx`.
+    fn bs_get(&mut self, ctx: &Src, size: Option<&Src>, desc: u32, live: u32) -> Value {
+        let c = self.src(ctx);
+        let n = match size {
+            Some(s) => self.src(s),
+            None => self.iconst(0),
+        };
+        self.spill(live);
+        let d = self.iconst(desc as i32 as i64);
+        let l = self.iconst(live as i64);
+        let r = self
+            .call_rt(RtFn::BsGet, &[self.s, c, n, d, l])
+            .expect("returns a term");
+        self.unspill(live);
+        r
+    }
+
+    fn fail_if_zero(&mut self, r: Value, fail: u32) {
+        let ok = self.b.create_block();
+        let blk = self.target(fail);
+        self.b.ins().brif(r, ok, &[], blk, &[]);
+        self.b.switch_to_block(ok);
+    }
+
+    /// On 0: jump to `fail`, or go to the pending exception when `fail` is 0.
+    fn fail_or_pending(&mut self, r: Value, fail: u32) {
+        if fail != 0 {
+            self.fail_if_zero(r, fail);
+        } else {
+            self.check_pending(r);
+        }
+    }
+
+    /// On 0 (which the compiler has ruled out): raise `badarg`.
+    fn fail_or_pending_badarg(&mut self, r: Value) {
+        let (bad, ok) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(r, ok, &[], bad, &[]);
+        self.b.switch_to_block(bad);
+        self.b.set_cold_block(bad);
+        let v = self.iconst(0);
+        self.raise(RaiseKind::Badarg, v);
+        self.b.switch_to_block(ok);
+    }
+}
