@@ -69,10 +69,16 @@ pub enum RtFn {
     /// x(first)..., or 0 with an exception pending (`badmap`; `badkey` when `first` has
     /// bit 31 set: `put_map_exact`, keys must exist).
     MapPut = 15,
+    /// `(S, cell) -> code address`: the call went to the lazy-loading stub of export cell
+    /// `cell` (its module was not loaded): loads the module from the code path, points
+    /// the cells of its exports at the new code, and returns the cell's function, or the
+    /// `undef` fragment when the module or the function does not exist
+    /// (docs/beam-machine.md §5). x0 is in the X array.
+    Load = 16,
 }
 
 impl RtFn {
-    pub const ALL: [RtFn; 16] = [
+    pub const ALL: [RtFn; 17] = [
         RtFn::Bif,
         RtFn::Gc,
         RtFn::Compare,
@@ -89,6 +95,7 @@ impl RtFn {
         RtFn::ApplyList,
         RtFn::MapGet,
         RtFn::MapPut,
+        RtFn::Load,
     ];
 
     pub fn name(self) -> &'static str {
@@ -109,6 +116,7 @@ impl RtFn {
             RtFn::ApplyList => "rt_apply_list",
             RtFn::MapGet => "rt_map_get",
             RtFn::MapPut => "rt_map_put",
+            RtFn::Load => "rt_load",
         }
     }
 
@@ -126,6 +134,7 @@ impl RtFn {
             RtFn::RecvRemove => (1, 0),
             RtFn::ApplyList | RtFn::MapGet => (2, 1),
             RtFn::MapPut => (4, 1),
+            RtFn::Load => (2, 1),
         }
     }
 

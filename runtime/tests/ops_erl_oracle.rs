@@ -18,7 +18,7 @@
 mod oracle;
 
 use beam_runtime::heap::LiteralArea;
-use beam_runtime::ops::{self, etf, hash, pretty, print};
+use beam_runtime::ops::{self, etf, hash, phash, pretty, print};
 use beam_runtime::term::Term;
 use num_bigint::BigInt;
 use oracle::{build, erl_text, has_big_map, twin, Gen, G};
@@ -73,7 +73,8 @@ back(O, T) -> try binary_to_term(O) =:= T catch _:_ -> false end.
 line(I, T, O) ->
     [integer_to_list(I), " ", hex(u(io_lib:format("~w", [T]))), " ",
      hex(u(io_lib:format("~p", [T]))), " ", hex(term_to_binary(T)), " ",
-     atom_to_list(back(O, T)), " ", integer_to_list(erlang:phash2(T)), "\n"].
+     atom_to_list(back(O, T)), " ", integer_to_list(erlang:phash2(T)), " ",
+     integer_to_list(erlang:phash(T, 4294967296)), "\n"].
 
 pair(I, J, A, B) ->
     [integer_to_list(I), " ", integer_to_list(J), " ", cmp(A, B), " ",
@@ -332,19 +333,30 @@ fn term_operations_match_erl() {
         }
         s
     };
-    let mut counts = [0usize; 7];
+    let mut counts = [0usize; 8];
     let mut big_maps = 0;
     let mut lines = result.lines();
     for i in 0..n {
         let line = lines.next().expect("a line per term");
         let f: Vec<&str> = line.split(' ').collect();
-        assert_eq!(f.len(), 6, "bad line {line:?}");
+        assert_eq!(f.len(), 7, "bad line {line:?}");
         assert_eq!(f[0].parse::<usize>().unwrap(), i);
         let t = terms[i];
         let w = String::from_utf8(unhex(f[1])).unwrap();
         let p = String::from_utf8(unhex(f[2])).unwrap();
         let their_etf = unhex(f[3]);
         let their_hash: u32 = f[5].parse().unwrap();
+        let their_old: u64 = f[6].parse().unwrap();
+        let ours_old = phash::phash(t, 1 << 32).unwrap().unwrap();
+        if ours_old == their_old {
+            counts[7] += 1;
+        } else {
+            fail(
+                "phash",
+                i,
+                format!("src {}\n erl {their_old} ours {ours_old}", src(i)),
+            );
+        }
         let ours_hash = hash::phash2(t).unwrap();
         if ours_hash == their_hash {
             counts[6] += 1;
@@ -525,12 +537,13 @@ fn term_operations_match_erl() {
     eprintln!(
         "oracle: {n} terms (seed {seed}; {big_maps} with maps over 32 keys, not compared \
          for ~w/~p/term_to_binary), erl took {erl_secs:.1}s; agree: ~w {}, ~p {}, \
-         term_to_binary {}, phash2 {}, erl reads ours {}, we decode erl's {}, sort {}, pairs {}/{} \
+         term_to_binary {}, phash2 {}, phash {}, erl reads ours {}, we decode erl's {}, sort {}, pairs {}/{} \
          ({} ==, {} =:=), legacy encodings {}/{}",
         counts[0],
         counts[1],
         counts[2],
         counts[6],
+        counts[7],
         counts[3],
         counts[4],
         sort_agree,

@@ -372,7 +372,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 6] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 7] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -380,6 +380,7 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 6] {
         ("maps", crate::bifs_more::MAPS),
         ("math", crate::bifs_more::MATH),
         ("erts_internal", crate::bifs_more::ERTS_INTERNAL),
+        ("erlang", crate::bifs_proc::ERLANG),
     ]
 }
 

@@ -3,7 +3,6 @@
 
 use beam_runtime::ctx::SpawnOpts;
 use beam_runtime::ops::{self, view::Num};
-use beam_runtime::process::Pid;
 use beam_runtime::term::Term;
 use beam_runtime::{atom as atoms, construct, map};
 use num_bigint::BigInt;
@@ -443,7 +442,7 @@ pub(crate) fn string(c: &mut BifCx<'_>, s: &str) -> Result<Term, Raise> {
 }
 
 /// The characters of a string, if `t` is a proper list of character codes.
-fn chars(t: Term) -> Option<String> {
+pub(crate) fn chars(t: Term) -> Option<String> {
     let (v, tail) = construct::list_elements(t)?;
     if tail != Term::NIL {
         return None;
@@ -492,7 +491,7 @@ fn tuple_to_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     construct::list(&mut c.heap, &v).map_err(heap_err)
 }
 
-fn proper_list(t: Term) -> Result<Vec<Term>, Raise> {
+pub(crate) fn proper_list(t: Term) -> Result<Vec<Term>, Raise> {
     match construct::list_elements(t) {
         Some((v, tail)) if tail == Term::NIL => Ok(v),
         _ => Err(error("badarg")),
@@ -680,45 +679,68 @@ fn map_next(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 fn send(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let cx = c.proc.as_mut().ok_or_else(|| error("badarg"))?;
-    if Pid::from_term(a[0]).is_none() {
-        return Err(error("badarg"));
-    }
-    cx.send(a[0], a[1]).map_err(|_| error("badarg"))?;
+    let to = crate::bifs_proc::resolve(cx, a[0])?;
+    cx.send_pid(to, a[1]).map_err(|_| error("badarg"))?;
     Ok(a[1])
 }
 
-fn start(c: &mut BifCx<'_>, resume: u32, args: &[Term]) -> Result<Term, Raise> {
+/// Starts a process at `resume` with `args`: its pid and, with `opts.monitor`, the
+/// monitor's reference numbers.
+fn start(
+    c: &mut BifCx<'_>,
+    resume: u32,
+    args: &[Term],
+    opts: SpawnOpts,
+) -> Result<(Term, Option<[u32; 3]>), Raise> {
     let cx = c.proc.as_mut().ok_or_else(|| error("badarg"))?;
     let body = JitBody::new(resume, rt::normal_exit(), false);
-    let (pid, _) = cx
-        .spawn(body, args, SpawnOpts::default())
+    let (pid, mref) = cx
+        .spawn(body, args, opts)
         .map_err(|_| error("system_limit"))?;
-    Ok(pid.term())
+    Ok((pid.term(), mref))
 }
 
-fn spawn1(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    if let Some((entry, arity, _, env)) = construct::fun_parts(a[0]) {
+/// `spawn(Fun)` and its link/monitor variants.
+pub(crate) fn spawn_fun(
+    c: &mut BifCx<'_>,
+    fun: Term,
+    opts: SpawnOpts,
+) -> Result<(Term, Option<[u32; 3]>), Raise> {
+    if let Some((entry, arity, _, env)) = construct::fun_parts(fun) {
         if arity != 0 {
             return Err(error("badarg"));
         }
-        return start(c, entry, &env);
+        return start(c, entry, &env, opts);
     }
-    match construct::export_entry(a[0]) {
+    match construct::export_entry(fun) {
         Some(cell) if beam_runtime::mem::read(cell + 4) == Some(0) => {
             let addr = beam_runtime::mem::read(cell).ok_or_else(|| error("badarg"))?;
-            start(c, addr, &[])
+            start(c, addr, &[], opts)
         }
         _ => Err(error("badarg")),
     }
 }
 
-fn spawn3(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+/// `spawn(Module, Function, Args)` and its link/monitor variants.
+pub(crate) fn spawn_mfa(
+    c: &mut BifCx<'_>,
+    a: &[Term],
+    opts: SpawnOpts,
+) -> Result<(Term, Option<[u32; 3]>), Raise> {
     let args = proper_list(a[2])?;
     if !a[0].is_atom() || !a[1].is_atom() {
         return Err(error("badarg"));
     }
     let addr = rt::export_addr(a[0], a[1], args.len() as u32).unwrap_or(rt::undef());
-    start(c, addr, &args)
+    start(c, addr, &args, opts)
+}
+
+fn spawn1(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    spawn_fun(c, a[0], SpawnOpts::default()).map(|r| r.0)
+}
+
+fn spawn3(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    spawn_mfa(c, a, SpawnOpts::default()).map(|r| r.0)
 }
 
 fn make_ref(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
@@ -729,21 +751,22 @@ fn make_ref(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn tables_have_distinct_entries() {
-        for table in [ERLANG, MAPS, MATH, ERTS_INTERNAL] {
-            for (i, b) in table.iter().enumerate() {
+        // Across every table of a module: a duplicate would silently shadow the other.
+        let all = crate::bifs::tables();
+        let mut seen = std::collections::HashSet::new();
+        for (m, table) in all {
+            for b in table {
                 assert!(
-                    !table[..i]
-                        .iter()
-                        .any(|o| o.name == b.name && o.arity == b.arity),
-                    "{}/{} twice",
+                    seen.insert((m, b.name, b.arity)),
+                    "{m}:{}/{} twice",
                     b.name,
                     b.arity
                 );
             }
         }
+        assert!(seen.len() > 150, "only {} BIFs", seen.len());
     }
 }

@@ -1,8 +1,9 @@
 //! Shared fragments built as CLIF (docs/beam-machine.md §4) and compiled by backend-arm32
-//! like any other code: process entry, normal exit, and the target of unresolved calls.
+//! like any other code: process entry, normal exit, the target of unresolved calls, and
+//! lazy loading (the per-cell stub and the fragment it goes to).
 
 use beam_ir::machine::{self, segment_signature, Pinned};
-use beam_ir::rtcall::{RtFn, NS_FRAGMENT, NS_RUNTIME, NS_SEGMENT};
+use beam_ir::rtcall::{RtFn, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME, NS_SEGMENT};
 use beam_runtime::sched_regs::{Field, StepCode};
 use beam_runtime::term::Term;
 use cranelift_codegen::ir::{
@@ -17,6 +18,7 @@ pub const NORMAL_EXIT: u32 = machine::FRAGMENT_NORMAL_EXIT;
 pub const UNDEF: u32 = machine::FRAGMENT_UNDEF;
 pub const HANDLE: u32 = machine::FRAGMENT_HANDLE;
 pub const RETURN_X0: u32 = 4;
+pub const LAZY: u32 = 5;
 
 /// `undef`: what an export cell holds until its function is loaded. A segment that
 /// makes `error:undef` pending and goes to `handle` (the atom terms are the runtime's,
@@ -146,6 +148,93 @@ pub fn return_x0() -> Function {
     func
 }
 
+/// A reference to runtime function `f` from a function being built.
+fn rt_ref(b: &mut FunctionBuilder, f: RtFn) -> FuncRef {
+    let sig = b.import_signature(f.signature());
+    let name = b
+        .func
+        .declare_imported_user_function(UserExternalName::new(NS_RUNTIME, f as u32));
+    b.import_function(ExtFuncData {
+        name: ExternalName::user(name),
+        signature: sig,
+        colocated: false,
+    })
+}
+
+/// `lazy`: where the stub of an export cell whose module is not loaded yet goes, with
+/// the cell's address in place of x0 (the stub stored x0 in the X array). Calls
+/// `rt_load`, which loads the module (the process is suspended in that call) and returns
+/// the callee's address — or the `undef` fragment's — and continues there with the
+/// caller's CP and x0: the call proceeds as if the cell had pointed at the code all along.
+pub fn lazy() -> Function {
+    let mut func =
+        Function::with_name_signature(UserFuncName::user(NS_FRAGMENT, LAZY), segment_signature());
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let (s, cp, cell) = (p[0], p[4], p[5]);
+    machine::save_pinned(
+        &mut b,
+        &Pinned {
+            s,
+            htop: p[1],
+            e: p[2],
+            fcalls: p[3],
+        },
+    );
+    let load = rt_ref(&mut b, RtFn::Load);
+    let call = b.ins().call(load, &[s, cell]);
+    let addr = b.inst_results(call)[0];
+    let after = machine::reload_pinned(&mut b, s);
+    let x0 = machine::load_x(&mut b, s, 0);
+    let seg = b.import_signature(segment_signature());
+    b.ins().return_call_indirect(
+        seg,
+        addr,
+        &[after.s, after.htop, after.e, after.fcalls, cp, x0],
+    );
+    b.finalize();
+    func
+}
+
+/// The stub an export cell holds while its module is not loaded: stores x0 in the X
+/// array and goes to [`lazy`] with the cell's address (the symbol `NS_EXPORT_CELL` 0) as
+/// its last argument. Compiled once per VM; each cell gets its own copy, linked with the
+/// symbol resolved to that cell (so a stub costs a link, not a compilation).
+pub fn lazy_stub() -> Function {
+    let mut func =
+        Function::with_name_signature(UserFuncName::user(NS_SEGMENT, 0), segment_signature());
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    machine::store_x(&mut b, p[0], 0, p[5]);
+    let name = b
+        .func
+        .declare_imported_user_function(UserExternalName::new(NS_EXPORT_CELL, 0));
+    let gv = b
+        .func
+        .create_global_value(cranelift_codegen::ir::GlobalValueData::Symbol {
+            name: ExternalName::user(name),
+            offset: 0.into(),
+            colocated: false,
+            tls: false,
+        });
+    let cell = b.ins().symbol_value(I32, gv);
+    let lazy = fragment_ref(&mut b, LAZY);
+    b.ins()
+        .return_call(lazy, &[p[0], p[1], p[2], p[3], p[4], cell]);
+    b.finalize();
+    func
+}
+
 /// All fragments, in fragment-number order.
 pub fn all(normal: Term, error: Term, undef_atom: Term) -> Vec<Function> {
     vec![
@@ -154,6 +243,7 @@ pub fn all(normal: Term, error: Term, undef_atom: Term) -> Vec<Function> {
         undef(error, undef_atom),
         machine::handle_exception(),
         return_x0(),
+        lazy(),
     ]
 }
 
@@ -168,6 +258,7 @@ mod tests {
         let flags = settings::Flags::new(settings::builder());
         let mut fs = all(Term(0x4b), Term(0x8b), Term(0xcb));
         fs.push(bif_trampoline(0, 7, 2));
+        fs.push(lazy_stub());
         for f in fs {
             verify_function(&f, &flags).unwrap_or_else(|e| panic!("{e}\n{}", f.display()));
         }

@@ -6,7 +6,10 @@
 //! runtime functions as `extern "C"` functions).
 //!
 //! The executor lives in a thread-local: the scheduler calls process bodies on the VM's
-//! thread, and the simulator (with its host-function closures) never leaves it.
+//! thread, and the simulator (with its host-function closures) never leaves it. Code memory
+//! is kept apart from the simulator, because a runtime call made from inside the running
+//! simulator may install code (a module loaded on its first call); the simulator drops
+//! the decoded instructions of every range written before it runs on.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -55,93 +58,151 @@ pub enum RunOutcome {
     Error { class: String, reason: String },
 }
 
-/// The simulator and the memory it runs in.
+/// The simulator and the stack it runs on. The code memory is not here but in
+/// [`CodeSpace`]: the loader writes code while the simulator runs (a module loaded on its
+/// first call, from inside a runtime call), so the two are borrowed separately.
 pub(crate) struct SimExec {
     pub sim: Sim,
-    code: LowMapping,
-    code_top: u32,
     _stack: LowMapping,
     stack_top: u32,
     registered: HashSet<u32>,
 }
 
-pub(crate) enum Exec {
-    Sim(Box<SimExec>),
+/// Where code is installed.
+pub(crate) enum CodeSpace {
+    /// One low mapping the simulator fetches from; `dirty` lists the ranges written since
+    /// the simulator last dropped their decoded instructions.
+    Sim {
+        mapping: LowMapping,
+        top: u32,
+        dirty: Vec<(u32, u32)>,
+    },
     #[cfg(target_arch = "arm")]
     Native(crate::native::NativeExec),
 }
 
-pub(crate) struct HostState {
-    pub exec: Exec,
-    pub process_entry: u32,
-    pub normal_exit: u32,
-}
-
-impl HostState {
-    /// The address where `len` bytes of code will be installed.
-    pub fn code_base(&mut self, len: usize) -> Result<u32, RunError> {
-        match &mut self.exec {
-            Exec::Sim(e) => {
-                let base = e.code_top.next_multiple_of(16);
-                let end = (base - e.code.addr()) as usize + len;
-                if end > e.code.len() {
-                    return Err(RunError::Memory(format!(
-                        "code memory full ({} bytes)",
-                        e.code.len()
-                    )));
-                }
-                Ok(base)
-            }
-            #[cfg(target_arch = "arm")]
-            Exec::Native(n) => n.code_base(len),
-        }
-    }
-
-    /// Installs linked code at `base` (from [`Self::code_base`]).
-    pub fn write_code(&mut self, base: u32, bytes: &[u8]) -> Result<(), RunError> {
-        match &mut self.exec {
-            Exec::Sim(e) => {
-                let off = (base - e.code.addr()) as usize;
-                e.code.as_mut_slice()[off..off + bytes.len()].copy_from_slice(bytes);
-                e.sim.invalidate(base, bytes.len() as u32);
-                e.code_top = base + bytes.len() as u32;
-                Ok(())
-            }
-            #[cfg(target_arch = "arm")]
-            Exec::Native(n) => n.write_code(base, bytes),
-        }
-    }
-
-    /// The address compiled code calls for runtime function `f`.
-    pub fn rt_addr(&self, f: RtFn) -> u32 {
-        match &self.exec {
-            Exec::Sim(_) => REDIRECT_BASE + 8 * f as u32,
-            #[cfg(target_arch = "arm")]
-            Exec::Native(_) => crate::native::rt_addr(f),
-        }
-    }
-
-    /// Bytes of code installed so far.
-    pub fn code_bytes(&self) -> usize {
-        match &self.exec {
-            Exec::Sim(e) => (e.code_top - e.code.addr()) as usize,
-            #[cfg(target_arch = "arm")]
-            Exec::Native(n) => n.code_bytes(),
-        }
-    }
+/// The thread's executor. Field order is drop order: the simulator, which has the code
+/// mapping registered as guest memory, goes before the mapping.
+struct Host {
+    sim: RefCell<Option<Box<SimExec>>>,
+    code: RefCell<Option<CodeSpace>>,
+    /// The process-entry and normal-exit fragments.
+    entries: Cell<(u32, u32)>,
+    /// Number of the VM that owns the executor (the last one made on this thread).
+    owner: Cell<u64>,
+    /// VMs made on this thread so far.
+    made: Cell<u64>,
 }
 
 thread_local! {
-    static HOST: RefCell<Option<HostState>> = const { RefCell::new(None) };
+    static HOST: Host = const {
+        Host {
+            sim: RefCell::new(None),
+            code: RefCell::new(None),
+            entries: Cell::new((0, 0)),
+            owner: Cell::new(0),
+            made: Cell::new(0),
+        }
+    };
     /// A runtime function's result held across a RESYNC stop.
     static STASH: Cell<Option<u32>> = const { Cell::new(None) };
     /// How the first process (or a halt) ended the run.
     static OUTCOME: RefCell<Option<RunOutcome>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` on the host state.
-pub(crate) fn with_host<R>(f: impl FnOnce(&mut HostState) -> R) -> R {
-    HOST.with(|h| f(h.borrow_mut().as_mut().expect("the VM's simulator exists")))
+fn with_code<R>(f: impl FnOnce(&mut CodeSpace) -> Result<R, RunError>) -> Result<R, RunError> {
+    HOST.with(|h| match h.code.borrow_mut().as_mut() {
+        Some(c) => f(c),
+        None => Err(RunError::Memory("no VM on this thread".into())),
+    })
+}
+
+/// The address where `len` bytes of code will be installed.
+pub(crate) fn code_base(len: usize) -> Result<u32, RunError> {
+    with_code(|c| match c {
+        CodeSpace::Sim { mapping, top, .. } => {
+            let base = top.next_multiple_of(16);
+            let end = (base - mapping.addr()) as usize + len;
+            if end > mapping.len() {
+                return Err(RunError::Memory(format!(
+                    "code memory full ({} bytes)",
+                    mapping.len()
+                )));
+            }
+            Ok(base)
+        }
+        #[cfg(target_arch = "arm")]
+        CodeSpace::Native(n) => n.code_base(len),
+    })
+}
+
+/// Installs linked code at `base` (from [`code_base`]). Natively the new code memory is
+/// made executable with the instruction cache flushed (`runtime::code_memory`); the
+/// simulator drops decoded instructions of the range before it next runs
+/// ([`flush_dirty`]).
+pub(crate) fn write_code(base: u32, bytes: &[u8]) -> Result<(), RunError> {
+    with_code(|c| match c {
+        CodeSpace::Sim {
+            mapping,
+            top,
+            dirty,
+        } => {
+            let off = (base - mapping.addr()) as usize;
+            mapping.as_mut_slice()[off..off + bytes.len()].copy_from_slice(bytes);
+            dirty.push((base, bytes.len() as u32));
+            *top = base + bytes.len() as u32;
+            Ok(())
+        }
+        #[cfg(target_arch = "arm")]
+        CodeSpace::Native(n) => n.write_code(base, bytes),
+    })
+}
+
+/// The address compiled code calls for runtime function `f`.
+pub(crate) fn rt_addr(f: RtFn) -> Result<u32, RunError> {
+    with_code(|c| match c {
+        CodeSpace::Sim { .. } => Ok(REDIRECT_BASE + 8 * f as u32),
+        #[cfg(target_arch = "arm")]
+        CodeSpace::Native(_) => Ok(crate::native::rt_addr(f)),
+    })
+}
+
+/// Bytes of code installed so far.
+pub(crate) fn code_bytes() -> usize {
+    with_code(|c| match c {
+        CodeSpace::Sim { mapping, top, .. } => Ok((*top - mapping.addr()) as usize),
+        #[cfg(target_arch = "arm")]
+        CodeSpace::Native(n) => Ok(n.code_bytes()),
+    })
+    .unwrap_or(0)
+}
+
+/// Records the process-entry and normal-exit fragments.
+pub(crate) fn set_entries(process_entry: u32, normal_exit: u32) {
+    HOST.with(|h| h.entries.set((process_entry, normal_exit)));
+}
+
+pub(crate) fn normal_exit() -> u32 {
+    HOST.with(|h| h.entries.get().1)
+}
+
+/// True when code was written that the simulator may have decoded stale.
+fn code_dirty() -> bool {
+    HOST.with(|h| {
+        matches!(h.code.borrow().as_ref(), Some(CodeSpace::Sim { dirty, .. }) if !dirty.is_empty())
+    })
+}
+
+/// Drops the simulator's decoded instructions of every range written since the last
+/// flush (the simulator's instruction-cache flush; see `Sim::invalidate`).
+fn flush_dirty(e: &mut SimExec) {
+    let ranges = HOST.with(|h| match h.code.borrow_mut().as_mut() {
+        Some(CodeSpace::Sim { dirty, .. }) => std::mem::take(dirty),
+        _ => Vec::new(),
+    });
+    for (base, len) in ranges {
+        e.sim.invalidate(base, len);
+    }
 }
 
 pub(crate) fn peek_outcome() -> Option<RunOutcome> {
@@ -162,50 +223,67 @@ fn set_outcome(o: RunOutcome) {
     });
 }
 
-/// Owner of the thread's executor.
-pub(crate) struct SimHost;
+/// Owner of the thread's executor; the number tells VMs on one thread apart, so that
+/// dropping an old VM does not take the executor of a newer one.
+pub(crate) struct SimHost(u64);
 
 impl SimHost {
     /// The simulator, or the CPU when `native` (ARMv7 hosts only).
     pub fn new(native: bool) -> Result<SimHost, RunError> {
-        let exec = if native {
-            native_exec()?
+        let (sim, code) = if native {
+            (None, native_code()?)
         } else {
-            Exec::Sim(Box::new(new_sim()?))
+            let code = LowMapping::new(CODE_BYTES).map_err(|e| RunError::Memory(e.to_string()))?;
+            let mut sim = new_sim(&code)?;
+            sync_regions(&mut sim)?;
+            let top = code.addr();
+            (
+                Some(Box::new(sim)),
+                CodeSpace::Sim {
+                    mapping: code,
+                    top,
+                    dirty: Vec::new(),
+                },
+            )
         };
-        let state = HostState {
-            exec,
-            process_entry: 0,
-            normal_exit: 0,
-        };
-        HOST.with(|h| *h.borrow_mut() = Some(state));
-        with_host(|h| match &mut h.exec {
-            Exec::Sim(e) => sync_regions(e),
-            #[cfg(target_arch = "arm")]
-            Exec::Native(_) => Ok(()),
-        })?;
-        Ok(SimHost)
+        let id = HOST.with(|h| {
+            // A previous VM's simulator goes before its code (see `Host`).
+            *h.sim.borrow_mut() = sim;
+            *h.code.borrow_mut() = Some(code);
+            h.entries.set((0, 0));
+            h.made.set(h.made.get() + 1);
+            h.owner.set(h.made.get());
+            h.made.get()
+        });
+        Ok(SimHost(id))
+    }
+
+    /// Which VM of this thread this is.
+    pub fn id(&self) -> u64 {
+        self.0
     }
 }
 
 #[cfg(target_arch = "arm")]
-fn native_exec() -> Result<Exec, RunError> {
-    Ok(Exec::Native(crate::native::NativeExec::new()))
+fn native_code() -> Result<CodeSpace, RunError> {
+    Ok(CodeSpace::Native(crate::native::NativeExec::new()))
 }
 
 #[cfg(not(target_arch = "arm"))]
-fn native_exec() -> Result<Exec, RunError> {
+fn native_code() -> Result<CodeSpace, RunError> {
     Err(RunError::Memory(
         "native execution needs an ARMv7 host; use the simulator".into(),
     ))
 }
 
-fn new_sim() -> Result<SimExec, RunError> {
-    let code = LowMapping::new(CODE_BYTES).map_err(|e| RunError::Memory(e.to_string()))?;
+fn new_sim(code: &LowMapping) -> Result<SimExec, RunError> {
     let stack = LowMapping::new(STACK_BYTES).map_err(|e| RunError::Memory(e.to_string()))?;
     let mut sim = Sim::new();
-    // SAFETY: both mappings are owned by the SimExec that owns the simulator too, and
-    // are dropped after it (field order), so the regions outlive every access.
+    // SAFETY: the code mapping is kept in `Host::code` and dropped after the simulator
+    // (`SimHost::new` replaces the simulator first, `Host`'s field order and
+    // `SimHost::drop` drop it first); the stack mapping is owned by the SimExec that owns
+    // the simulator and dropped after it (field order). So the regions outlive every
+    // access.
     unsafe {
         sim.add_code_region(code.addr(), code.len() as u32)
             .map_err(|e| RunError::Memory(e.to_string()))?;
@@ -222,8 +300,6 @@ fn new_sim() -> Result<SimExec, RunError> {
     Ok(SimExec {
         stack_top: stack.addr() + stack.len() as u32,
         sim,
-        code_top: code.addr(),
-        code,
         _stack: stack,
         registered: HashSet::new(),
     })
@@ -231,7 +307,12 @@ fn new_sim() -> Result<SimExec, RunError> {
 
 impl Drop for SimHost {
     fn drop(&mut self) {
-        HOST.with(|h| h.borrow_mut().take());
+        HOST.with(|h| {
+            if h.owner.get() == self.0 {
+                h.sim.borrow_mut().take();
+                h.code.borrow_mut().take();
+            }
+        });
     }
 }
 
@@ -242,7 +323,9 @@ fn redirect(hc: &mut HostCall<'_>, f: RtFn, nparams: usize) -> Result<HostRet, F
     }
     match rt::call(f, &args[..nparams]) {
         Ok(r) => {
-            if rt::regions_changed() {
+            // New guest memory or new code (a module loaded by this call): the
+            // simulator must learn of it before the code goes on.
+            if rt::regions_changed() || code_dirty() {
                 STASH.with(|s| s.set(r));
                 return Ok(HostRet::Stop(RESYNC));
             }
@@ -269,19 +352,20 @@ fn sync_regions(h: &mut SimExec) -> Result<(), RunError> {
 
 /// Runs the process-entry fragment on block `s` until compiled code returns a step.
 fn enter(s: u32) -> Result<StepCode, RunError> {
-    with_host(|h| {
-        let entry = h.process_entry;
-        let code = match &mut h.exec {
-            Exec::Sim(e) => enter_sim(e, entry, s)?,
-            #[cfg(target_arch = "arm")]
-            Exec::Native(_) => crate::native::enter(entry, s),
-        };
-        StepCode::from_u32(code).ok_or(RunError::BadStep(code))
-    })
+    let entry = HOST.with(|h| h.entries.get().0);
+    let code = HOST.with(|h| match h.sim.borrow_mut().as_mut() {
+        Some(e) => enter_sim(e, entry, s),
+        #[cfg(target_arch = "arm")]
+        None => Ok(crate::native::enter(entry, s)),
+        #[cfg(not(target_arch = "arm"))]
+        None => Err(RunError::Memory("no simulator on this thread".into())),
+    })?;
+    StepCode::from_u32(code).ok_or(RunError::BadStep(code))
 }
 
 fn enter_sim(h: &mut SimExec, entry: u32, s: u32) -> Result<u32, RunError> {
     sync_regions(h)?;
+    flush_dirty(h);
     let sp = h.stack_top;
     h.sim.cpu.regs[13] = sp;
     let mut out = h.sim.call(entry, &[s]);
@@ -289,6 +373,7 @@ fn enter_sim(h: &mut SimExec, entry: u32, s: u32) -> Result<u32, RunError> {
         match out {
             Ok(o) if o.stopped == Some(RESYNC) => {
                 sync_regions(h)?;
+                flush_dirty(h);
                 if let Some(r) = STASH.with(Cell::take) {
                     h.sim.cpu.regs[0] = r;
                 }
@@ -305,11 +390,7 @@ fn enter_sim(h: &mut SimExec, entry: u32, s: u32) -> Result<u32, RunError> {
 
 /// Instructions the simulator has retired so far (`None` when running natively).
 pub(crate) fn instructions() -> Option<u64> {
-    with_host(|h| match &h.exec {
-        Exec::Sim(e) => Some(e.sim.counters.instructions),
-        #[cfg(target_arch = "arm")]
-        Exec::Native(_) => None,
-    })
+    HOST.with(|h| h.sim.borrow().as_ref().map(|e| e.sim.counters.instructions))
 }
 
 /// A process running compiled code: where to resume and the CP to resume with.

@@ -3,14 +3,20 @@
 //! processes on the runtime's scheduler with the code executing in the ARM32 simulator.
 //!
 //! Modules are found on a code path (the installed OTP's `ebin` directories included) and
-//! loaded with everything they call, transitively, before anything runs; module `erlang`
-//! is the BIF table ([`bifs`]). A remote call goes through an *export cell* holding the
-//! callee's address, so a later reload only rewrites cells (docs/beam-machine.md §5).
+//! loaded lazily: `run` compiles the module it starts in, and any other module is compiled
+//! on its first call; module `erlang` is the BIF table ([`bifs`]). A remote call goes
+//! through an *export cell* holding the callee's address; the cell of a module not loaded
+//! yet holds a stub that has the runtime load the module (the process suspended in that
+//! runtime call), repoint the cells and continue into the callee; `apply` and `spawn/3`
+//! ask the loader directly. A missing module or function raises `error:undef`
+//! (docs/beam-machine.md §5). [`Options::eager`] loads everything reachable up front.
 
 pub mod bifs;
 mod bifs_more;
+mod bifs_proc;
 pub mod fragments;
 mod host;
+mod lazy;
 pub mod literals;
 mod loader;
 #[cfg(target_arch = "arm")]
@@ -19,9 +25,9 @@ pub mod rt;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use backend_arm32::codegen::Flags;
-use beam_runtime::heap::LiteralArea;
 
 pub use host::{RunError, RunOutcome};
 pub use loader::LoadError;
@@ -45,6 +51,10 @@ pub struct Options {
     pub emit: Option<Emit>,
     /// Run on the CPU (ARMv7 hosts only) instead of the simulator; the default on ARM.
     pub native: bool,
+    /// Load a module together with every module it can call, transitively, before
+    /// anything runs (the first loader's scheme), instead of each module on its first
+    /// call. Off by default.
+    pub eager: bool,
 }
 
 impl Options {
@@ -65,28 +75,71 @@ impl Options {
             emit: None,
             // Generated code runs on the CPU where it can (ARMv7 hosts and qemu-arm).
             native: cfg!(target_arch = "arm"),
+            eager: false,
         }
     }
 }
 
 /// A loaded module.
+#[derive(Clone, Debug)]
 pub struct LoadedModule {
     pub name: String,
     /// `(function, arity)` → entry address.
     pub exports: HashMap<(String, u32), u32>,
-    /// Bytes of machine code.
+    /// Bytes of machine code installed in the VM when the module was loaded.
     pub code_bytes: usize,
     pub segments: usize,
 }
 
-/// The VM.
+/// What loading has cost so far (for profiling: `Vm::load_stats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadStats {
+    /// Modules loaded.
+    pub modules: u32,
+    /// Segments compiled (fragments and BIF trampolines not counted).
+    pub segments: u32,
+    /// Lazy stubs installed (linked copies of one compiled stub).
+    pub stubs: u32,
+    /// Bytes of code installed.
+    pub code_bytes: usize,
+    /// Reading and decoding `.beam` files.
+    pub decode: Duration,
+    /// Literals, specific instructions and lowering to CLIF segments.
+    pub lower: Duration,
+    /// Cranelift's mid-end.
+    pub optimize: Duration,
+    /// backend-arm32: lowering to VCode, register allocation, emission.
+    pub codegen: Duration,
+    /// Linking and installing code and stubs.
+    pub link: Duration,
+}
+
+impl LoadStats {
+    /// All the time loading took.
+    pub fn total(&self) -> Duration {
+        self.decode + self.lower + self.optimize + self.codegen + self.link
+    }
+
+    /// What loading cost since `earlier` (an earlier reading of the same VM).
+    pub fn since(&self, earlier: &LoadStats) -> LoadStats {
+        LoadStats {
+            modules: self.modules.saturating_sub(earlier.modules),
+            segments: self.segments.saturating_sub(earlier.segments),
+            stubs: self.stubs.saturating_sub(earlier.stubs),
+            code_bytes: self.code_bytes.saturating_sub(earlier.code_bytes),
+            decode: self.decode.saturating_sub(earlier.decode),
+            lower: self.lower.saturating_sub(earlier.lower),
+            optimize: self.optimize.saturating_sub(earlier.optimize),
+            codegen: self.codegen.saturating_sub(earlier.codegen),
+            link: self.link.saturating_sub(earlier.link),
+        }
+    }
+}
+
+/// The VM. Its state (loaded modules, export cells, literals) lives in thread-locals
+/// next to the executor's: one VM at a time per thread (a new one replaces the previous,
+/// which stops working), and the VM stays on the thread that made it.
 pub struct Vm {
-    opts: Options,
-    host: host::SimHost,
-    literals: LiteralArea,
-    modules: HashMap<String, LoadedModule>,
-    /// `{M, F, A}` → guest address of its export cell.
-    cells: HashMap<(String, String, u32), u32>,
-    /// Address of each shared fragment (see [`fragments`]).
-    fragments: Vec<u32>,
+    _host: host::SimHost,
+    _thread_bound: std::marker::PhantomData<*const ()>,
 }

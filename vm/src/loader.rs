@@ -1,15 +1,22 @@
 //! Loading: find a module on the code path, decode it, turn it into specific instructions,
 //! lower to CLIF segments, optimise, compile with backend-arm32, link, install, and point
 //! the export cells of its functions at the new code.
+//!
+//! The loader's state lives in a thread-local ([`with_loader`]), like the executor's: a
+//! module is loaded on its first call from inside a runtime call ([`crate::lazy`]), while
+//! the [`Vm`] that owns the state is in the middle of [`Vm::run`].
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::time::Instant;
 
 use backend_arm32::codegen::{self, link, CompiledCode, SymbolName};
 use beam_frontend::{specific, AtomIndex, Module};
 use beam_ir::lower::{lower_module, Env};
 use beam_ir::mid_end::{optimize, OptLevel};
 use beam_ir::rtcall::{RtFn, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME};
+use beam_runtime::heap::LiteralArea;
 use beam_runtime::process::Pid;
 use beam_runtime::scheduler::{Idle, Scheduler};
 use beam_runtime::term::Term;
@@ -17,8 +24,8 @@ use beam_runtime::{arena, atom};
 use cranelift_codegen::ir::Function;
 use num_bigint::BigInt;
 
-use crate::host::{self, with_host, JitBody, RunError, RunOutcome, SimHost};
-use crate::{bifs, fragments, literals, rt, Emit, LoadedModule, Options, Vm};
+use crate::host::{self, JitBody, RunError, RunOutcome, SimHost};
+use crate::{bifs, fragments, literals, rt, Emit, LoadStats, LoadedModule, Options, Vm};
 
 /// Why a module could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +75,8 @@ pub enum LoadError {
     Run(#[from] RunError),
     #[error("runtime: {0}")]
     Runtime(String),
+    #[error("the loader is busy (loading from inside a load) or there is no VM on this thread")]
+    Busy,
 }
 
 /// The lowering's view of one module: its atoms, literals and the big-integer and float
@@ -140,72 +149,251 @@ fn constants(fs: &[specific::SpecificFunction]) -> (Vec<BigInt>, Vec<f64>) {
     (bigs, floats)
 }
 
+/// `{M, F, A}` by name.
+pub(crate) type Mfa = (String, String, u32);
+
+/// The export cells (§5 of docs/beam-machine.md): two words of guest memory,
+/// `[address, arity]`, per `{M, F, A}` that code refers to.
+pub(crate) struct Cells {
+    pub map: HashMap<Mfa, u32>,
+    /// Cell address → its `{M, F, A}` (what `rt_load` loads).
+    pub mfa: HashMap<u32, Mfa>,
+    /// New cells of modules not loaded yet, waiting for their lazy stub.
+    pub unstubbed: Vec<u32>,
+    /// Give cells of unloaded modules a lazy stub (else they start at `undef`).
+    pub lazy: bool,
+    /// The `undef` fragment.
+    pub undef: u32,
+    /// Modules that are not on the code path or failed to load: calls raise `undef`.
+    pub missing: HashSet<String>,
+}
+
+/// The loader's state: one per VM, in a thread-local (see the module comment).
+pub(crate) struct Loader {
+    pub opts: Options,
+    pub literals: LiteralArea,
+    pub modules: HashMap<String, LoadedModule>,
+    pub cells: Cells,
+    /// Address of each shared fragment (see [`fragments`]).
+    pub fragments: Vec<u32>,
+    /// The lazy stub, compiled on first need and then linked once per cell.
+    stub: Option<CompiledCode>,
+    /// `(base, bytes)` of every block of installed stubs.
+    stub_ranges: Vec<(u32, u32)>,
+    pub stats: LoadStats,
+    /// The VM this state belongs to ([`SimHost::id`]).
+    owner: u64,
+}
+
+thread_local! {
+    static LOADER: RefCell<Option<Loader>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on the thread's loader; [`LoadError::Busy`] when there is none or it is in
+/// use (a load never runs Erlang code, so a runtime call cannot meet a load in progress).
+pub(crate) fn with_loader<R>(
+    f: impl FnOnce(&mut Loader) -> Result<R, LoadError>,
+) -> Result<R, LoadError> {
+    LOADER.with(|l| {
+        let mut guard = l.try_borrow_mut().map_err(|_| LoadError::Busy)?;
+        f(guard.as_mut().ok_or(LoadError::Busy)?)
+    })
+}
+
 impl Vm {
     /// A VM with the shared fragments compiled and installed.
     pub fn new(opts: Options) -> Result<Vm, LoadError> {
+        // Registered names belong to the previous VM's processes.
+        crate::bifs_proc::reset_registry();
         let host = SimHost::new(opts.native)?;
-        let mut vm = Vm {
+        let lazy = !opts.eager;
+        let loader = Loader {
             opts,
-            host,
-            literals: beam_runtime::heap::LiteralArea::new(),
+            literals: LiteralArea::new(),
             modules: HashMap::new(),
-            cells: HashMap::new(),
+            cells: Cells {
+                map: HashMap::new(),
+                mfa: HashMap::new(),
+                unstubbed: Vec::new(),
+                lazy,
+                undef: 0,
+                missing: HashSet::new(),
+            },
             fragments: Vec::new(),
+            stub: None,
+            stub_ranges: Vec::new(),
+            stats: LoadStats::default(),
+            owner: host.id(),
         };
-        let a = |n: &str| atom::intern(n).map_err(|e| LoadError::Runtime(e.to_string()));
-        let frags = fragments::all(a("normal")?, a("error")?, a("undef")?);
-        let entries = vm.install("fragments", &frags, &|_| None)?;
-        vm.fragments = entries.clone();
-        with_host(|h| {
-            h.process_entry = entries[fragments::PROCESS_ENTRY as usize];
-            h.normal_exit = entries[fragments::NORMAL_EXIT as usize];
-        });
-        rt::reset_tables(
-            entries[fragments::NORMAL_EXIT as usize],
-            entries[fragments::UNDEF as usize],
-            entries[fragments::RETURN_X0 as usize],
-        );
+        LOADER.with(|l| {
+            *l.try_borrow_mut().map_err(|_| LoadError::Busy)? = Some(loader);
+            Ok::<(), LoadError>(())
+        })?;
+        let vm = Vm {
+            _host: host,
+            _thread_bound: std::marker::PhantomData,
+        };
+        with_loader(|l| {
+            let a = |n: &str| atom::intern(n).map_err(|e| LoadError::Runtime(e.to_string()));
+            let frags = fragments::all(a("normal")?, a("error")?, a("undef")?);
+            let entries = l.install("fragments", &frags, &|_| None)?;
+            l.fragments = entries.clone();
+            let at = |i: u32| entries[i as usize];
+            l.cells.undef = at(fragments::UNDEF);
+            host::set_entries(at(fragments::PROCESS_ENTRY), at(fragments::NORMAL_EXIT));
+            rt::reset_tables(
+                at(fragments::NORMAL_EXIT),
+                at(fragments::UNDEF),
+                at(fragments::RETURN_X0),
+            );
+            Ok(())
+        })?;
         Ok(vm)
     }
 
     /// The loaded module `name`, if any.
-    pub fn module(&self, name: &str) -> Option<&LoadedModule> {
-        self.modules.get(name)
+    pub fn module(&self, name: &str) -> Option<LoadedModule> {
+        with_loader(|l| Ok(l.modules.get(name).cloned()))
+            .ok()
+            .flatten()
     }
 
-    /// Loads `name` and, transitively, every module it calls.
+    /// Loads `name`: that module only (its callees load on their first call), or with
+    /// [`Options::eager`] every module it can call, transitively.
     pub fn load(&mut self, name: &str) -> Result<(), LoadError> {
+        with_loader(|l| l.load(name))
+    }
+
+    /// Compiles and installs a decoded module.
+    pub fn load_module(&mut self, m: &Module) -> Result<(), LoadError> {
+        with_loader(|l| l.load_module(m))
+    }
+
+    /// What loading has cost so far.
+    pub fn load_stats(&self) -> LoadStats {
+        with_loader(|l| Ok(l.stats)).unwrap_or_default()
+    }
+
+    /// Runs `module:function(args...)` as the first process until every process has ended
+    /// or one halts the VM.
+    pub fn run(
+        &mut self,
+        module: &str,
+        function: &str,
+        args: &[Term],
+    ) -> Result<RunOutcome, LoadError> {
+        self.load(module)?;
+        let arity = args.len() as u32;
+        let entry = with_loader(|l| {
+            Ok(l.modules
+                .get(module)
+                .and_then(|m| m.exports.get(&(function.to_string(), arity)))
+                .copied())
+        })?
+        .ok_or_else(|| LoadError::NotExported {
+            module: module.to_string(),
+            function: function.to_string(),
+            arity,
+        })?;
+        let normal_exit = host::normal_exit();
+        // Each run has its own scheduler: names registered in an earlier run of this VM
+        // belong to processes that are gone (and their pids are reused by the new one).
+        crate::bifs_proc::reset_registry();
+        let mut sched = Scheduler::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
+        let body = JitBody::new(entry, normal_exit, true);
+        let _pid: Pid = sched
+            .spawn(body, args)
+            .map_err(|e| LoadError::Runtime(e.to_string()))?;
+        host::take_outcome();
+        // One time slice at a time, until the first process ends (or halts the VM) or
+        // nothing can run; an idle scheduler waits for its next timer. The loader is not
+        // borrowed meanwhile: the code may call a module that is not loaded yet.
+        loop {
+            let idle = sched
+                .step()
+                .map_err(|e| LoadError::Runtime(e.to_string()))?;
+            if host::peek_outcome().is_some() {
+                break;
+            }
+            match idle {
+                None => {}
+                Some(Idle::Timer(at)) => {
+                    let now = sched.now_ms();
+                    if at > now {
+                        std::thread::sleep(std::time::Duration::from_millis(at - now));
+                    }
+                }
+                Some(_) => break,
+            }
+        }
+        Ok(host::take_outcome().unwrap_or(RunOutcome::Exited {
+            reason: "normal".into(),
+            value: "[]".into(),
+        }))
+    }
+
+    /// A list of `elems` in the literal area (arguments for the first process, which
+    /// copies them into its heap).
+    pub fn list_of(&mut self, elems: &[Term]) -> Result<Term, LoadError> {
+        with_loader(|l| {
+            beam_runtime::construct::list(&mut l.literals, elems)
+                .map_err(|e| LoadError::Runtime(e.to_string()))
+        })
+    }
+
+    /// ARM instructions the simulator has retired (`None` when running natively).
+    pub fn instructions(&self) -> Option<u64> {
+        host::instructions()
+    }
+}
+
+impl Drop for Vm {
+    fn drop(&mut self) {
+        // The loader's state goes before the executor (`_host`, dropped after this),
+        // unless a newer VM on this thread has replaced both.
+        LOADER.with(|l| {
+            if let Ok(mut l) = l.try_borrow_mut() {
+                if l.as_ref().is_some_and(|l| l.owner == self._host.id()) {
+                    l.take();
+                }
+            }
+        });
+    }
+}
+
+impl Loader {
+    /// `MODULE.beam` on the code path.
+    fn find(&self, m: &str) -> Option<PathBuf> {
+        self.opts
+            .code_path
+            .iter()
+            .map(|d| d.join(format!("{m}.beam")))
+            .find(|p| p.is_file())
+    }
+
+    /// Loads `name` (with [`Options::eager`], also every module it can call).
+    pub fn load(&mut self, name: &str) -> Result<(), LoadError> {
+        if self.cells.lazy {
+            return self.load_one(name);
+        }
         let mut todo = vec![name.to_string()];
         while let Some(m) = todo.pop() {
-            if m == "erlang" || self.modules.contains_key(&m) {
-                continue;
-            }
-            let path = self
-                .opts
-                .code_path
-                .iter()
-                .map(|d| d.join(format!("{m}.beam")))
-                .find(|p| p.is_file());
-            let Some(path) = path else {
-                if m == name {
-                    return Err(LoadError::NotFound(m));
-                }
+            match self.load_one(&m) {
                 // A callee that does not exist: its cells stay at `undef`, as in BEAM.
-                continue;
-            };
-            let bytes = std::fs::read(&path).map_err(|source| LoadError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let module = beam_frontend::decode(&bytes).map_err(|source| LoadError::Decode {
-                module: m.clone(),
-                source,
-            })?;
-            self.load_module(&module)?;
+                Err(LoadError::NotFound(_)) if m != name => {
+                    self.cells.missing.insert(m);
+                    continue;
+                }
+                r => r?,
+            }
             // Everything the module can call: its imports and `fun M:F/A` literals, all of
             // which have export cells by now.
-            for (callee, _, _) in self.cells.keys() {
-                if !self.modules.contains_key(callee) && !todo.contains(callee) {
+            for (callee, _, _) in self.cells.map.keys() {
+                if callee != "erlang"
+                    && !self.modules.contains_key(callee)
+                    && !self.cells.missing.contains(callee)
+                    && !todo.contains(callee)
+                {
                     todo.push(callee.clone());
                 }
             }
@@ -213,8 +401,59 @@ impl Vm {
         Ok(())
     }
 
+    /// Finds, decodes and loads module `m` alone, unless it is loaded already.
+    fn load_one(&mut self, m: &str) -> Result<(), LoadError> {
+        if m == "erlang" || self.modules.contains_key(m) {
+            return Ok(());
+        }
+        let t0 = Instant::now();
+        let path = self
+            .find(m)
+            .ok_or_else(|| LoadError::NotFound(m.to_string()))?;
+        let bytes = std::fs::read(&path).map_err(|source| LoadError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let module = beam_frontend::decode(&bytes).map_err(|source| LoadError::Decode {
+            module: m.to_string(),
+            source,
+        })?;
+        self.stats.decode += t0.elapsed();
+        self.load_module(&module)
+    }
+
+    /// Makes sure a call into `m` can go ahead: loads it if it is on the code path and not
+    /// loaded yet. A module that is missing or fails to load is remembered as missing and
+    /// its cells raise `undef` (a failure other than "not found" is reported on stderr,
+    /// as erl's code server logs a module it cannot load).
+    pub fn ensure(&mut self, m: &str) {
+        if m == "erlang" || self.modules.contains_key(m) || self.cells.missing.contains(m) {
+            return;
+        }
+        if let Err(e) = self.load(m) {
+            if !matches!(e, LoadError::NotFound(_)) {
+                eprintln!("beam: cannot load module {m}: {e}");
+            }
+            self.cells.missing.insert(m.to_string());
+            let undef = self.cells.undef;
+            for (key, &cell) in &self.cells.map {
+                if key.0 == m {
+                    write_word(cell, undef);
+                }
+            }
+        }
+    }
+
+    /// Whether `addr` is a lazy stub.
+    pub fn is_stub(&self, addr: u32) -> bool {
+        self.stub_ranges
+            .iter()
+            .any(|&(base, len)| addr >= base && addr - base < len)
+    }
+
     /// Compiles and installs a decoded module.
     pub fn load_module(&mut self, m: &Module) -> Result<(), LoadError> {
+        let t0 = Instant::now();
         let name = m.name().to_string();
         let atoms = m
             .atoms
@@ -222,7 +461,6 @@ impl Vm {
             .map(|a| atom::intern(a))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
-        let undef = self.fragment_addr(fragments::UNDEF);
         let (cells, modules) = (&mut self.cells, &self.modules);
         // `fun M:F/A` literals naming a BIF get a trampoline below.
         let mut bif_funs = Vec::new();
@@ -230,7 +468,7 @@ impl Vm {
             if let Some(id) = bifs::lookup(m, f, a) {
                 bif_funs.push((m.to_string(), f.to_string(), a, id));
             }
-            cell_for(cells, modules, (m.to_string(), f.to_string(), a), undef)
+            cell_for(cells, modules, (m.to_string(), f.to_string(), a))
                 .map_err(literals::LiteralError::Cell)
         };
         let mut lits = Vec::with_capacity(m.literals.len());
@@ -285,7 +523,8 @@ impl Vm {
             module: name.clone(),
             source,
         })?;
-        // Export cells of the module's remote imports, created (pointing at `undef`) now.
+        // Export cells of the module's remote imports, created now (pointing at their
+        // code, at `undef`, or waiting for a lazy stub).
         let mut import_cells = Vec::with_capacity(m.imports.len());
         for i in &m.imports {
             let key = (
@@ -293,10 +532,10 @@ impl Vm {
                 m.atom(i.function).to_string(),
                 i.arity,
             );
-            import_cells.push(
-                cell_for(&mut self.cells, &self.modules, key, undef).map_err(LoadError::Runtime)?,
-            );
+            import_cells
+                .push(cell_for(&mut self.cells, &self.modules, key).map_err(LoadError::Runtime)?);
         }
+        self.stats.lower += t0.elapsed();
         let funcs: Vec<Function> = lowered.segments.into_iter().map(|s| s.func).collect();
         let entries = self.install(&name, &funcs, &|sym| match sym {
             SymbolName::User {
@@ -319,29 +558,30 @@ impl Vm {
             };
             exports.insert((m.atom(e.function).to_string(), e.arity), entries[fi]);
         }
-        // Point every existing cell of this module's exports at the new code.
-        for ((f, a), &addr) in &exports {
-            if bifs::lookup(&name, f, *a).is_some() {
-                // A BIF's Erlang stub: the cell keeps the BIF's trampoline.
+        // Point every cell of this module at the new code: an export's cell at its
+        // function, any other at `undef` (a lazy stub must not stay: the module is here
+        // now and the function is not). A BIF's cell keeps its trampoline or `undef`.
+        let undef = self.cells.undef;
+        for ((cm, f, a), &cell) in &self.cells.map {
+            if *cm != name || bifs::lookup(cm, f, *a).is_some() {
                 continue;
             }
-            let key = (name.clone(), f.clone(), *a);
-            let cell =
-                cell_for(&mut self.cells, &self.modules, key, addr).map_err(LoadError::Runtime)?;
+            let addr = exports.get(&(f.clone(), *a)).copied().unwrap_or(undef);
             write_word(cell, addr);
         }
         self.bif_trampolines(&name, bif_funs)?;
-        let code_bytes = with_host(|h| h.code_bytes());
+        self.stats.modules += 1;
+        self.stats.segments += funcs.len() as u32;
         self.modules.insert(
             name.clone(),
             LoadedModule {
                 name,
                 exports,
-                code_bytes,
+                code_bytes: host::code_bytes(),
                 segments: funcs.len(),
             },
         );
-        Ok(())
+        self.install_stubs()
     }
 
     /// Points the export cells of BIFs used as funs (`fun erlang:abs/1`) at trampolines
@@ -352,9 +592,10 @@ impl Vm {
         module: &str,
         mut wanted: Vec<(String, String, u32, u32)>,
     ) -> Result<(), LoadError> {
-        let undef = self.fragment_addr(fragments::UNDEF);
+        let undef = self.cells.undef;
         wanted.retain(|(m, f, a, _)| {
             self.cells
+                .map
                 .get(&(m.clone(), f.clone(), *a))
                 .is_some_and(|&c| beam_runtime::mem::read(c) == Some(undef))
         });
@@ -370,15 +611,117 @@ impl Vm {
             .collect();
         let addrs = self.install(&format!("{module} (BIF funs)"), &funcs, &|_| None)?;
         for ((m, f, a, _), addr) in wanted.into_iter().zip(addrs) {
-            if let Some(&cell) = self.cells.get(&(m, f, a)) {
+            if let Some(&cell) = self.cells.map.get(&(m, f, a)) {
                 write_word(cell, addr);
             }
         }
         Ok(())
     }
 
-    fn fragment_addr(&self, index: u32) -> u32 {
-        self.fragments.get(index as usize).copied().unwrap_or(0)
+    /// Gives every new cell of a module that is not loaded its lazy stub: one copy of the
+    /// stub per cell, linked with the cell's address, all in one block of code memory.
+    fn install_stubs(&mut self) -> Result<(), LoadError> {
+        let undef = self.cells.undef;
+        let queued = std::mem::take(&mut self.cells.unstubbed);
+        let (cells, modules) = (&self.cells, &self.modules);
+        let pending: Vec<u32> =
+            queued
+                .into_iter()
+                .filter(|c| {
+                    cells.mfa.get(c).is_some_and(|(m, _, _)| {
+                        !modules.contains_key(m) && !cells.missing.contains(m)
+                    }) && beam_runtime::mem::read(*c) == Some(undef)
+                })
+                .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let t0 = Instant::now();
+        let stub = match self.stub.take() {
+            Some(s) => s,
+            None => self.compile("lazy stub", &fragments::lazy_stub())?,
+        };
+        let one = [(SymbolName::of_function(&fragments::lazy_stub()), &stub)];
+        let stride = link::layout(&one).1.next_multiple_of(8);
+        let base = host::code_base(stride * pending.len())?;
+        let mut bytes = Vec::with_capacity(stride * pending.len());
+        for (k, &cell) in pending.iter().enumerate() {
+            let at = base + (k * stride) as u32;
+            let image = link::link(&one, at, &|sym| match sym {
+                SymbolName::User {
+                    namespace: NS_EXPORT_CELL,
+                    index: 0,
+                } => Some(cell),
+                other => self.resolve_shared(other),
+            })
+            .map_err(|e| LoadError::Compile {
+                module: "lazy stub".into(),
+                what: e.to_string(),
+            })?;
+            bytes.extend_from_slice(&image.bytes);
+            bytes.resize((k + 1) * stride, 0);
+        }
+        host::write_code(base, &bytes)?;
+        self.stub = Some(stub);
+        self.stub_ranges.push((base, bytes.len() as u32));
+        for (k, &cell) in pending.iter().enumerate() {
+            write_word(cell, base + (k * stride) as u32);
+        }
+        self.stats.stubs += pending.len() as u32;
+        self.stats.link += t0.elapsed();
+        Ok(())
+    }
+
+    /// Optimises and compiles one function (segment, fragment or stub).
+    fn compile(&mut self, module: &str, f: &Function) -> Result<CompiledCode, LoadError> {
+        let err = |what: String| LoadError::Compile {
+            module: module.to_string(),
+            what,
+        };
+        let mut f = f.clone();
+        if self.opts.optimize {
+            let t0 = Instant::now();
+            optimize(&mut f, OptLevel::Speed).map_err(|e| err(format!("{}: {e}", f.name)))?;
+            self.stats.optimize += t0.elapsed();
+        }
+        let t0 = Instant::now();
+        let c =
+            codegen::compile(&f, &self.opts.flags).map_err(|e| err(format!("{}: {e}", f.name)))?;
+        self.stats.codegen += t0.elapsed();
+        match self.opts.emit {
+            Some(Emit::Clif) => println!("{}", f.display()),
+            Some(Emit::Vcode) => println!("{}", c.vcode_text),
+            Some(Emit::Asm) => {
+                println!("; {module} {}", f.name);
+                for (i, w) in c.code.bytes.chunks_exact(4).enumerate() {
+                    let word = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+                    let at = 4 * i as u32;
+                    let text = backend_arm32::asm::disassemble(word, at);
+                    println!("    {at:6x}:  {word:08x}  {text}");
+                }
+            }
+            None => {}
+        }
+        Ok(c)
+    }
+
+    /// The address of a runtime function or shared fragment a relocation names.
+    fn resolve_shared(&self, sym: &SymbolName) -> Option<u32> {
+        match sym {
+            SymbolName::User {
+                namespace: NS_RUNTIME,
+                index,
+            } => RtFn::from_index(*index).and_then(|f| host::rt_addr(f).ok()),
+            SymbolName::User {
+                namespace: NS_FRAGMENT,
+                index,
+            } => self
+                .fragments
+                .get(*index as usize)
+                .copied()
+                .filter(|&a| a != 0),
+            _ => None,
+        }
     }
 
     /// Optimises, compiles, links and installs `funcs` (segments or fragments); returns
@@ -389,147 +732,69 @@ impl Vm {
         funcs: &[Function],
         resolve: &dyn Fn(&SymbolName) -> Option<u32>,
     ) -> Result<Vec<u32>, LoadError> {
-        let err = |what: String| LoadError::Compile {
-            module: module.to_string(),
-            what,
-        };
         let mut compiled: Vec<(SymbolName, CompiledCode)> = Vec::with_capacity(funcs.len());
         for f in funcs {
-            let mut f = f.clone();
-            if self.opts.optimize {
-                optimize(&mut f, OptLevel::Speed).map_err(|e| err(format!("{}: {e}", f.name)))?;
-            }
-            let c = codegen::compile(&f, &self.opts.flags)
-                .map_err(|e| err(format!("{}: {e}", f.name)))?;
-            match self.opts.emit {
-                Some(Emit::Clif) => println!("{}", f.display()),
-                Some(Emit::Vcode) => println!("{}", c.vcode_text),
-                Some(Emit::Asm) => {
-                    println!("; {module} {}", f.name);
-                    for (i, w) in c.code.bytes.chunks_exact(4).enumerate() {
-                        let word = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-                        let at = 4 * i as u32;
-                        let text = backend_arm32::asm::disassemble(word, at);
-                        println!("    {at:6x}:  {word:08x}  {text}");
-                    }
-                }
-                None => {}
-            }
-            compiled.push((SymbolName::of_function(&f), c));
+            let c = self.compile(module, f)?;
+            compiled.push((SymbolName::of_function(f), c));
         }
+        let t0 = Instant::now();
         let refs: Vec<(SymbolName, &CompiledCode)> =
             compiled.iter().map(|(n, c)| (n.clone(), c)).collect();
-        let frag_addrs = self.fragments.clone();
         let size = link::layout(&refs).1;
-        let base = with_host(|h| h.code_base(size))?;
-        let image = link::link(&refs, base, &|sym| match sym {
-            SymbolName::User {
-                namespace: NS_RUNTIME,
-                index,
-            } => RtFn::from_index(*index).map(|f| with_host(|h| h.rt_addr(f))),
-            SymbolName::User {
-                namespace: NS_FRAGMENT,
-                index,
-            } => frag_addrs.get(*index as usize).copied().filter(|&a| a != 0),
-            other => resolve(other),
+        let base = host::code_base(size)?;
+        let image = link::link(&refs, base, &|sym| {
+            self.resolve_shared(sym).or_else(|| resolve(sym))
         })
-        .map_err(|e| err(e.to_string()))?;
-        with_host(|h| h.write_code(image.base, &image.bytes))?;
+        .map_err(|e| LoadError::Compile {
+            module: module.to_string(),
+            what: e.to_string(),
+        })?;
+        host::write_code(image.base, &image.bytes)?;
+        self.stats.link += t0.elapsed();
+        self.stats.code_bytes += image.bytes.len();
         Ok(image.entries)
-    }
-
-    /// Runs `module:function(args...)` as the first process until every process has ended
-    /// or one halts the VM.
-    pub fn run(
-        &mut self,
-        module: &str,
-        function: &str,
-        args: &[Term],
-    ) -> Result<RunOutcome, LoadError> {
-        self.load(module)?;
-        let arity = args.len() as u32;
-        let entry = self
-            .modules
-            .get(module)
-            .and_then(|m| m.exports.get(&(function.to_string(), arity)))
-            .copied()
-            .ok_or_else(|| LoadError::NotExported {
-                module: module.to_string(),
-                function: function.to_string(),
-                arity,
-            })?;
-        let normal_exit = with_host(|h| h.normal_exit);
-        let mut sched = Scheduler::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
-        let body = JitBody::new(entry, normal_exit, true);
-        let _pid: Pid = sched
-            .spawn(body, args)
-            .map_err(|e| LoadError::Runtime(e.to_string()))?;
-        host::take_outcome();
-        // One time slice at a time, until the first process ends (or halts the VM) or
-        // nothing can run; an idle scheduler waits for its next timer.
-        loop {
-            let idle = sched
-                .step()
-                .map_err(|e| LoadError::Runtime(e.to_string()))?;
-            if host::peek_outcome().is_some() {
-                break;
-            }
-            match idle {
-                None => {}
-                Some(Idle::Timer(at)) => {
-                    let now = sched.now_ms();
-                    if at > now {
-                        std::thread::sleep(std::time::Duration::from_millis(at - now));
-                    }
-                }
-                Some(_) => break,
-            }
-        }
-        Ok(host::take_outcome().unwrap_or(RunOutcome::Exited {
-            reason: "normal".into(),
-            value: "[]".into(),
-        }))
-    }
-
-    /// A list of `elems` in the literal area (arguments for the first process, which
-    /// copies them into its heap).
-    pub fn list_of(&mut self, elems: &[Term]) -> Result<Term, LoadError> {
-        beam_runtime::construct::list(&mut self.literals, elems)
-            .map_err(|e| LoadError::Runtime(e.to_string()))
-    }
-
-    /// ARM instructions the simulator has retired (`None` when running natively).
-    pub fn instructions(&self) -> Option<u64> {
-        let _ = &self.host;
-        host::instructions()
     }
 }
 
 /// The export cell of `key` (`[address, arity]`, two words of guest memory), created when
-/// new: holding the function's address if its module is loaded, else `init`.
+/// new: holding the function's address if its module is loaded, `undef` if the function
+/// does not exist there or is a BIF (whose cell gets a trampoline if a fun names it), and
+/// otherwise `undef` for now and queued for a lazy stub ([`Loader::install_stubs`]) —
+/// or left at `undef` without lazy loading or when the module is missing.
 fn cell_for(
-    cells: &mut HashMap<(String, String, u32), u32>,
+    cells: &mut Cells,
     modules: &HashMap<String, LoadedModule>,
-    key: (String, String, u32),
-    init: u32,
+    key: Mfa,
 ) -> Result<u32, String> {
-    if let Some(&c) = cells.get(&key) {
+    if let Some(&c) = cells.map.get(&key) {
         return Ok(c);
     }
-    let known = modules
-        .get(&key.0)
-        .and_then(|m| m.exports.get(&(key.1.clone(), key.2)))
-        .copied();
+    let bif = key.0 == "erlang" || bifs::lookup(&key.0, &key.1, key.2).is_some();
+    let (init, wants_stub) = match modules.get(&key.0) {
+        _ if bif => (cells.undef, false),
+        Some(m) => (
+            m.exports
+                .get(&(key.1.clone(), key.2))
+                .copied()
+                .unwrap_or(cells.undef),
+            false,
+        ),
+        None => (cells.undef, cells.lazy && !cells.missing.contains(&key.0)),
+    };
     let block = arena::alloc(8).map_err(|e| e.to_string())?;
     let (addr, _) = block.into_raw();
-    write_word(addr, known.unwrap_or(init));
+    write_word(addr, init);
     write_word(addr + 4, key.2);
     let (m, f) = (
         atom::intern(&key.0).map_err(|e| e.to_string())?,
         atom::intern(&key.1).map_err(|e| e.to_string())?,
     );
     rt::add_export(m, f, key.2, addr);
-    cells.insert(key, addr);
+    if wants_stub {
+        cells.unstubbed.push(addr);
+    }
+    cells.mfa.insert(addr, key.clone());
+    cells.map.insert(key, addr);
     Ok(addr)
 }
 

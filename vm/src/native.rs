@@ -112,6 +112,9 @@ extern "C" fn rt_map_get(map: u32, key: u32) -> u32 {
 extern "C" fn rt_map_put(s: u32, map: u32, first: u32, n: u32) -> u32 {
     call(RtFn::MapPut, &[s, map, first, n])
 }
+extern "C" fn rt_load(s: u32, cell: u32) -> u32 {
+    call(RtFn::Load, &[s, cell])
+}
 
 /// The address of runtime function `f`.
 pub(crate) fn rt_addr(f: RtFn) -> u32 {
@@ -132,6 +135,7 @@ pub(crate) fn rt_addr(f: RtFn) -> u32 {
         RtFn::ApplyList => rt_apply_list as usize,
         RtFn::MapGet => rt_map_get as usize,
         RtFn::MapPut => rt_map_put as usize,
+        RtFn::Load => rt_load as usize,
     };
     p as u32
 }

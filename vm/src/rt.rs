@@ -115,10 +115,18 @@ pub fn add_export(m: Term, f: Term, arity: u32, cell: u32) {
     EXPORTS.with(|e| e.borrow_mut().insert((m.0, f.0, arity), cell));
 }
 
-/// The current address of `M:F/A`, if it has an export cell.
-pub fn export_addr(m: Term, f: Term, arity: u32) -> Option<u32> {
+/// The code of `M:F/A` if it is loaded: its export cell holds neither `undef` nor a
+/// lazy stub.
+fn loaded_addr(m: Term, f: Term, arity: u32) -> Option<u32> {
     let cell = EXPORTS.with(|e| e.borrow().get(&(m.0, f.0, arity)).copied())?;
-    mem::read(cell)
+    mem::read(cell).filter(|&a| a != undef() && !crate::lazy::is_stub(a))
+}
+
+/// The code address of `M:F/A` (for `apply` and `spawn/3`), loading its module first if
+/// it is on the code path and not loaded yet; `None` when it does not exist (or is a BIF
+/// without an Erlang-callable trampoline).
+pub fn export_addr(m: Term, f: Term, arity: u32) -> Option<u32> {
+    loaded_addr(m, f, arity).or_else(|| crate::lazy::resolve(m, f, arity))
 }
 
 pub fn normal_exit() -> u32 {
@@ -217,6 +225,10 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
         RtFn::ApplyList => Some(apply_list(a(0), a(1))?),
         RtFn::MapGet => Some(map_get(Term(a(0)), Term(a(1))).map_or(0, |t| t.0)),
         RtFn::MapPut => Some(map_put(a(0), Term(a(1)), a(2), a(3))?),
+        RtFn::Load => {
+            block(a(0))?;
+            Some(crate::lazy::load_cell(a(1))?)
+        }
     })
 }
 
@@ -419,34 +431,32 @@ fn apply(s: u32, arity: u32) -> Result<u32, RtStop> {
         pend_error(s, atom("badarg"));
         return Ok(0);
     }
-    match export_addr(m, f, arity) {
-        Some(addr) if addr != undef() => Ok(addr),
-        _ => {
-            let (mn, fname) = (
-                atom::name(m).unwrap_or_default(),
-                atom::name(f).unwrap_or_default(),
-            );
-            match bifs::lookup(&mn, &fname, arity) {
-                // A BIF: called here; `return_x0` hands its value to CP.
-                Some(id) if arity <= 3 => {
-                    let mut args = [0u32; 3];
-                    for (i, a) in args.iter_mut().enumerate().take(arity as usize) {
-                        *a = x(i as u32)?.0;
-                    }
-                    let r = bif(s, id, args)?;
-                    if r == 0 {
-                        return Ok(0);
-                    }
-                    let (cx, _) = block(s)?;
-                    cx.set_x(0, Term(r))
-                        .map_err(|e| RtStop::Fatal(e.to_string()))?;
-                    Ok(RETURN_X0.with(Cell::get))
-                }
-                // A function that does not exist goes to `undef`, which raises as BEAM
-                // does.
-                _ => Ok(undef()),
+    if let Some(addr) = loaded_addr(m, f, arity) {
+        return Ok(addr);
+    }
+    let (mn, fname) = (
+        atom::name(m).unwrap_or_default(),
+        atom::name(f).unwrap_or_default(),
+    );
+    match bifs::lookup(&mn, &fname, arity) {
+        // A BIF: called here; `return_x0` hands its value to CP.
+        Some(id) if arity <= 3 => {
+            let mut args = [0u32; 3];
+            for (i, a) in args.iter_mut().enumerate().take(arity as usize) {
+                *a = x(i as u32)?.0;
             }
+            let r = bif(s, id, args)?;
+            if r == 0 {
+                return Ok(0);
+            }
+            let (cx, _) = block(s)?;
+            cx.set_x(0, Term(r))
+                .map_err(|e| RtStop::Fatal(e.to_string()))?;
+            Ok(RETURN_X0.with(Cell::get))
         }
+        // An Erlang function, its module loaded now if need be; one that does not exist
+        // goes to `undef`, which raises as BEAM does.
+        _ => Ok(crate::lazy::resolve(m, f, arity).unwrap_or_else(undef)),
     }
 }
 

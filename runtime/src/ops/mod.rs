@@ -13,6 +13,7 @@
 pub mod compare;
 pub mod etf;
 pub mod hash;
+pub mod phash;
 pub mod pretty;
 pub mod print;
 pub mod view;
