@@ -582,11 +582,25 @@ impl Emitter<'_> {
     }
 
     /// The overflow-checking operations: the flags end up with `op.cond()` = overflow.
-    fn overflow(&mut self, op: OverflowOp, rd: Reg, rn: Reg, rm: Reg) -> Result<(), CodegenError> {
+    fn overflow(
+        &mut self,
+        op: OverflowOp,
+        rd: Reg,
+        rn: Reg,
+        op2: AOp2,
+    ) -> Result<(), CodegenError> {
         match op {
-            OverflowOp::Sadd | OverflowOp::Uadd => self.dp(DpOp::Add, true, rd, rn, AOp2::Reg(rm)),
-            OverflowOp::Ssub | OverflowOp::Usub => self.dp(DpOp::Sub, true, rd, rn, AOp2::Reg(rm)),
+            OverflowOp::Sadd | OverflowOp::Uadd => self.dp(DpOp::Add, true, rd, rn, op2),
+            OverflowOp::Ssub | OverflowOp::Usub => self.dp(DpOp::Sub, true, rd, rn, op2),
             OverflowOp::Smul | OverflowOp::Umul => {
+                // The multiplies take registers only (the lowering never gives them an
+                // immediate).
+                let AOp2::Reg(rm) = op2 else {
+                    return Err(CodegenError::Regalloc {
+                        func: self.func.to_string(),
+                        why: "immediate operand of a multiply".into(),
+                    });
+                };
                 let ip = self.ip()?;
                 let signed = op == OverflowOp::Smul;
                 self.inst(Inst::LongMul {
@@ -870,12 +884,14 @@ impl Emitter<'_> {
             }
             MInst::BrIcmp {
                 cc,
+                rm,
                 taken,
                 not_taken,
                 ..
             } => {
-                let (rn, rm) = (self.r(allocs, 0)?, self.r(allocs, 1)?);
-                self.dp(DpOp::Cmp, true, rn, rn, AOp2::Reg(rm))?;
+                let rn = self.r(allocs, 0)?;
+                let o2 = self.op2(*rm, allocs, 1)?;
+                self.dp(DpOp::Cmp, true, rn, rn, o2)?;
                 let c = cond_of(*cc);
                 // Fall through to whichever edge block comes next.
                 if next == Some(self.forward[taken.index()]) {
@@ -979,11 +995,14 @@ impl Emitter<'_> {
                 let idx = self.r(allocs, 0)?;
                 self.br_table(idx, *default, targets)
             }
-            MInst::Overflow { op, of, .. } => {
-                let (rn, rm, rd) = (self.r(allocs, 0)?, self.r(allocs, 1)?, self.r(allocs, 2)?);
-                self.overflow(*op, rd, rn, rm)?;
+            MInst::Overflow { op, of, rm, .. } => {
+                let rn = self.r(allocs, 0)?;
+                let o2 = self.op2(*rm, allocs, 1)?;
+                let rd_idx = if rm.reg().is_some() { 2 } else { 1 };
+                let rd = self.r(allocs, rd_idx)?;
+                self.overflow(*op, rd, rn, o2)?;
                 if of.is_some() {
-                    let o = self.r(allocs, 3)?;
+                    let o = self.r(allocs, rd_idx + 1)?;
                     // MOV keeps the flags, so a fused branch can still test them.
                     self.dp(DpOp::Mov, false, o, o, self.imm(0)?)?;
                     self.dp_cond(op.cond(), DpOp::Mov, o, self.imm(1)?)?;
@@ -1112,6 +1131,13 @@ impl Emitter<'_> {
             } => {
                 let rn = self.r(allocs, 0)?;
                 self.test_nonzero(rn, *bits)?;
+                if next == Some(self.forward[taken.index()]) {
+                    let lf = self.labels[not_taken.index()];
+                    return self
+                        .buf
+                        .branch(Cond::Eq, false, lf)
+                        .map_err(|e| self.asm_err(e));
+                }
                 let lt = self.labels[taken.index()];
                 self.buf
                     .branch(Cond::Ne, false, lt)

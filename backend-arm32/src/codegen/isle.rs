@@ -310,8 +310,8 @@ impl generated::Context for LowerCtx<'_> {
             }
         }
     }
-    fn overflow(&mut self, arg0: Inst, arg1: &OverflowOp, arg2: Reg, arg3: Reg) -> Unit {
-        self.lower_overflow(arg0, *arg1, arg2, arg3);
+    fn overflow(&mut self, arg0: Inst, arg1: &OverflowOp, arg2: Reg, arg3: &Operand2) -> Unit {
+        self.lower_overflow(arg0, *arg1, arg2, *arg3);
     }
     fn put_in_pair(&mut self, arg0: Value) -> RegPair {
         self.use_pair(arg0)

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use cranelift_codegen::ir::condcodes::CondCode;
 use cranelift_codegen::ir::{self, BlockArg, Function, InstructionData, Opcode, Value};
 use regalloc2::{Block, RegClass, VReg};
 
@@ -190,6 +191,11 @@ impl<'f> LowerCtx<'f> {
             signed,
         });
         rd
+    }
+
+    /// One compare operand widened to 32 bits the way the condition reads it.
+    pub(crate) fn cmp_operand(&mut self, cc: IntCC, ty: ir::Type, x: VReg) -> VReg {
+        self.extend_reg(x, ty.bits() as u8, is_signed(cc))
     }
 
     /// Compare operands widened to 32 bits the way the condition reads them.
@@ -468,7 +474,13 @@ impl<'f> LowerCtx<'f> {
 
     /// An i32 overflow-checking operation: the wrapped result defines result 0 of `inst`;
     /// the overflow flag (result 1) is materialised only if something reads it.
-    pub(crate) fn lower_overflow(&mut self, inst: ir::Inst, op: OverflowOp, rn: VReg, rm: VReg) {
+    pub(crate) fn lower_overflow(
+        &mut self,
+        inst: ir::Inst,
+        op: OverflowOp,
+        rn: VReg,
+        rm: Operand2,
+    ) {
         let res = self.func.dfg.inst_results(inst).to_vec();
         let rd = self.new_vreg();
         self.define_result(inst, rd);
@@ -505,6 +517,47 @@ impl<'f> LowerCtx<'f> {
     }
 }
 
+/// Whether a condition compares signed values.
+fn is_signed(cc: IntCC) -> bool {
+    matches!(
+        cc,
+        IntCC::SignedLessThan
+            | IntCC::SignedGreaterThanOrEqual
+            | IntCC::SignedGreaterThan
+            | IntCC::SignedLessThanOrEqual
+    )
+}
+
+/// The value of `v` if an `iconst` defines it.
+fn iconst_of(func: &Function, v: Value) -> Option<i64> {
+    let v = func.dfg.resolve_aliases(v);
+    let inst = func.dfg.value_def(v).inst()?;
+    match func.dfg.insts[inst] {
+        InstructionData::UnaryImm {
+            opcode: Opcode::Iconst,
+            imm,
+        } => Some(imm.bits()),
+        _ => None,
+    }
+}
+
+/// The CMP immediate for comparing a `ty` value with the constant `k` under `cc`: the
+/// constant extended to 32 bits as the other operand is (see `cmp_operands`), if it
+/// encodes as a rotated imm8.
+fn cmp_imm(cc: IntCC, ty: ir::Type, k: Option<i64>) -> Option<u32> {
+    let k = k?;
+    let bits = ty.bits();
+    let v = if bits >= 32 {
+        k as u32
+    } else if is_signed(cc) {
+        let sh = 64 - bits;
+        ((k << sh) >> sh) as u32
+    } else {
+        (k as u64 & ((1u64 << bits) - 1)) as u32
+    };
+    crate::asm::encode_imm(v).map(|_| v)
+}
+
 /// What a `brif` tests.
 enum BrCond {
     /// The flags an overflow-checking operation right before the branch left.
@@ -512,7 +565,7 @@ enum BrCond {
     /// An f64 compare (VCMP + VMRS).
     Fcmp(cranelift_codegen::ir::condcodes::FloatCC, VReg, VReg),
     /// A 32-bit-or-narrower integer compare (CMP).
-    Icmp(IntCC, VReg, VReg),
+    Icmp(IntCC, VReg, Operand2),
     /// The condition value itself.
     NonZero(VReg),
 }
@@ -644,10 +697,25 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                     } else if let Some((cc, x, y)) = ffused {
                         BrCond::Fcmp(cc, ctx.use_value(x), ctx.use_value(y))
                     } else if let Some((cc, x, y)) = fused {
-                        let (xr, yr) = (ctx.use_value(x), ctx.use_value(y));
+                        // A constant on the left swaps sides so it can be the immediate.
+                        let (cc, x, y) = if iconst_of(func, x).is_some() {
+                            (cc.swap_args(), y, x)
+                        } else {
+                            (cc, x, y)
+                        };
                         let xty = func.dfg.value_type(x);
-                        let (xr, yr) = ctx.cmp_operands(cc, xty, xr, yr);
-                        BrCond::Icmp(cc, xr, yr)
+                        match cmp_imm(cc, xty, iconst_of(func, y)) {
+                            Some(value) => {
+                                let xr = ctx.use_value(x);
+                                let xr = ctx.cmp_operand(cc, xty, xr);
+                                BrCond::Icmp(cc, xr, Operand2::Imm { value })
+                            }
+                            None => {
+                                let (xr, yr) = (ctx.use_value(x), ctx.use_value(y));
+                                let (xr, yr) = ctx.cmp_operands(cc, xty, xr, yr);
+                                BrCond::Icmp(cc, xr, Operand2::Reg { rm: yr })
+                            }
+                        }
                     } else {
                         let regs = ctx.use_value_regs(arg);
                         BrCond::NonZero(if regs.len() == 2 {
@@ -801,6 +869,12 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
         blocks[bi].insts = out;
     }
     blocks.extend(edge_blocks);
+    let cold: Vec<bool> = order
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| i != 0 && func.layout.is_cold(b))
+        .collect();
+    let mut blocks = layout(blocks, &cold);
     for b in blocks.iter_mut() {
         for i in b.insts.iter_mut() {
             i.map_vregs(&|r| ctx.resolve(r));
@@ -830,6 +904,95 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
     Ok(VCode::new(blocks, ctx.next_vreg, info))
 }
 
+/// Puts the blocks in the order they will be emitted, which is also the instruction order
+/// regalloc2 sees (its live ranges are intervals of that order, so a value live across
+/// an edge block far away from both ends of the edge gets split and shuffled). The first
+/// `cold.len()` blocks are the CLIF blocks in reverse postorder, the rest edge blocks
+/// (one `Jump` to `succs[0]`). Hot blocks come first, cold ones (`cold` flag) after them;
+/// an edge block follows its predecessor, except that an edge from a hot block into a
+/// cold one goes just before its target. Of a block's edges, the one into the block
+/// laid out next comes last, so it falls through.
+fn layout(blocks: Vec<VBlock>, cold: &[bool]) -> Vec<VBlock> {
+    let n_clif = cold.len();
+    let cold = &propagate_cold(&blocks, cold);
+    let seq: Vec<usize> = (0..n_clif)
+        .filter(|&b| !cold[b])
+        .chain((0..n_clif).filter(|&b| cold[b]))
+        .collect();
+    let mut before: Vec<Vec<usize>> = vec![Vec::new(); n_clif];
+    let mut after: Vec<Vec<usize>> = vec![Vec::new(); n_clif];
+    for b in 0..n_clif {
+        for s in &blocks[b].succs {
+            let e = s.index();
+            if e < n_clif {
+                continue;
+            }
+            let t = blocks[e].succs[0].index();
+            if cold[t] && !cold[b] {
+                before[t].push(e);
+            } else {
+                after[b].push(e);
+            }
+        }
+    }
+    let mut new_order = Vec::with_capacity(blocks.len());
+    for (k, &b) in seq.iter().enumerate() {
+        let next = seq.get(k + 1).copied();
+        new_order.extend(before[b].iter().copied());
+        new_order.push(b);
+        let mut edges = std::mem::take(&mut after[b]);
+        edges.sort_by_key(|&e| Some(blocks[e].succs[0].index()) == next);
+        new_order.extend(edges);
+    }
+    let mut new_index = vec![usize::MAX; blocks.len()];
+    for (i, &b) in new_order.iter().enumerate() {
+        new_index[b] = i;
+    }
+    // Every block was reachable from a CLIF block (edge blocks only exist for an edge).
+    debug_assert!(new_index.iter().all(|&i| i != usize::MAX));
+    let map = |b: Block| Block::new(new_index[b.index()]);
+    let mut slots: Vec<Option<VBlock>> = blocks.into_iter().map(Some).collect();
+    new_order
+        .iter()
+        .map(|&old| {
+            let mut b = slots[old].take().unwrap_or_default();
+            b.succs.iter_mut().for_each(|s| *s = map(*s));
+            b.insts.iter_mut().for_each(|i| i.map_blocks(&map));
+            b
+        })
+        .collect()
+}
+
+/// The `cold` flags extended to blocks only cold blocks lead to (e.g. the continuation
+/// of a slow-path call), so they do not sit in the middle of the hot code.
+fn propagate_cold(blocks: &[VBlock], cold: &[bool]) -> Vec<bool> {
+    let n_clif = cold.len();
+    // CLIF-level predecessors: through an edge block, its single predecessor.
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n_clif];
+    for (b, block) in blocks.iter().enumerate().take(n_clif) {
+        for s in &block.succs {
+            let t = if s.index() < n_clif {
+                s.index()
+            } else {
+                blocks[s.index()].succs[0].index()
+            };
+            preds[t].push(b);
+        }
+    }
+    let mut cold = cold.to_vec();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for t in 1..n_clif {
+            if !cold[t] && !preds[t].is_empty() && preds[t].iter().all(|&p| cold[p]) {
+                cold[t] = true;
+                changed = true;
+            }
+        }
+    }
+    cold
+}
+
 /// If `cond` (the condition of the `brif` `branch`) is the overflow flag of an i32
 /// `*_overflow` instruction placed right before the branch, that operation and its
 /// wrapped result: the branch can then test the flags the operation leaves behind
@@ -842,8 +1005,16 @@ fn overflow_flag_before(
     let cond = func.dfg.resolve_aliases(cond);
     let def = func.dfg.value_def(cond);
     let inst = def.inst()?;
-    if def.num() != 1 || func.layout.prev_inst(branch) != Some(inst) {
+    if def.num() != 1 {
         return None;
+    }
+    // Walk back to the operation over instructions that leave the flags alone.
+    let mut cur = func.layout.prev_inst(branch)?;
+    while cur != inst {
+        if !keeps_flags(func, cur) {
+            return None;
+        }
+        cur = func.layout.prev_inst(cur)?;
     }
     let InstructionData::Binary { opcode, args } = func.dfg.insts[inst] else {
         return None;
@@ -853,6 +1024,27 @@ fn overflow_flag_before(
     }
     let op = overflow_op(opcode)?;
     Some((op, func.dfg.inst_results(inst)[0]))
+}
+
+/// Whether the lowering of `inst` never writes the flags: 32-bit-or-narrower constants
+/// and add/sub/bitwise operations (MOV/MOVW/ADD/SUB/RSB/AND/ORR/EOR/BIC/MLA without S).
+fn keeps_flags(func: &Function, inst: ir::Inst) -> bool {
+    let simple = matches!(
+        func.dfg.insts[inst].opcode(),
+        Opcode::Iconst
+            | Opcode::Iadd
+            | Opcode::Isub
+            | Opcode::Band
+            | Opcode::Bor
+            | Opcode::Bxor
+            | Opcode::IaddImm
+    );
+    simple
+        && func
+            .dfg
+            .inst_results(inst)
+            .iter()
+            .all(|&r| func.dfg.value_type(r).is_int() && func.dfg.value_type(r).bits() <= 32)
 }
 
 /// The overflow operation of a CLIF opcode.

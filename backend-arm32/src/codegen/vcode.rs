@@ -260,11 +260,12 @@ pub enum MInst {
     },
     /// `rd = sp + (offset of stack slot `slot`) + off`
     StackAddr { rd: VReg, slot: u32, off: i32 },
-    /// Compare-and-branch: `cmp rn, rm; b<cc> taken; b not_taken`.
+    /// Compare-and-branch: `cmp rn, rm; b<cc> taken; b not_taken` (`rm` a register or
+    /// an encodable immediate).
     BrIcmp {
         cc: IntCC,
         rn: VReg,
-        rm: VReg,
+        rm: Operand2,
         taken: Block,
         not_taken: Block,
     },
@@ -300,7 +301,8 @@ pub enum MInst {
         rd: VReg,
         of: Option<VReg>,
         rn: VReg,
-        rm: VReg,
+        /// A register, or an encodable immediate for the add/sub forms.
+        rm: Operand2,
     },
     /// Branch on the flags left by the [`MInst::Overflow`] just before it.
     BrOverflow {
@@ -529,11 +531,11 @@ impl MInst {
             MInst::LoadArg { rd, .. } | MInst::SymAddr { rd, .. } => vec![Operand::reg_def(*rd)],
             MInst::BrTable { idx, .. } => vec![Operand::reg_use(*idx)],
             MInst::Overflow { rd, of, rn, rm, .. } => {
-                let mut v = vec![
-                    Operand::reg_use(*rn),
-                    Operand::reg_use(*rm),
-                    Operand::reg_def(*rd),
-                ];
+                let mut v = vec![Operand::reg_use(*rn)];
+                if let Some(r) = rm.reg() {
+                    v.push(Operand::reg_use(r));
+                }
+                v.push(Operand::reg_def(*rd));
                 if let Some(o) = of {
                     v.push(Operand::reg_def(*o));
                 }
@@ -580,7 +582,14 @@ impl MInst {
                 .collect(),
             MInst::Jump { .. } => vec![],
             MInst::BrNonZero { rn, .. } => vec![Operand::reg_use(*rn)],
-            MInst::BrIcmp { rn, rm, .. } | MInst::BrFcmp { rn, rm, .. } => {
+            MInst::BrIcmp { rn, rm, .. } => {
+                let mut v = vec![Operand::reg_use(*rn)];
+                if let Some(r) = rm.reg() {
+                    v.push(Operand::reg_use(r));
+                }
+                v
+            }
+            MInst::BrFcmp { rn, rm, .. } => {
                 vec![Operand::reg_use(*rn), Operand::reg_use(*rm)]
             }
             MInst::Float(f) => f.operands(),
@@ -679,7 +688,7 @@ impl MInst {
             MInst::Overflow { rd, of, rn, rm, .. } => {
                 *rd = f(*rd);
                 *rn = f(*rn);
-                *rm = f(*rm);
+                rm.map(f);
                 if let Some(o) = of {
                     *o = f(*o);
                 }
@@ -710,11 +719,44 @@ impl MInst {
             MInst::Ret { rets } => rets.iter_mut().for_each(|(v, _)| *v = f(*v)),
             MInst::Jump { .. } => {}
             MInst::BrNonZero { rn, .. } => *rn = f(*rn),
-            MInst::BrIcmp { rn, rm, .. } | MInst::BrFcmp { rn, rm, .. } => {
+            MInst::BrIcmp { rn, rm, .. } => {
+                *rn = f(*rn);
+                rm.map(f);
+            }
+            MInst::BrFcmp { rn, rm, .. } => {
                 *rn = f(*rn);
                 *rm = f(*rm);
             }
             MInst::Float(i) => i.map_vregs(f),
+        }
+    }
+
+    /// Renames every block a branch refers to through `f` (used when blocks are reordered).
+    pub fn map_blocks(&mut self, f: &impl Fn(Block) -> Block) {
+        match self {
+            MInst::Jump { target } => *target = f(*target),
+            MInst::BrIcmp {
+                taken, not_taken, ..
+            }
+            | MInst::BrFcmp {
+                taken, not_taken, ..
+            }
+            | MInst::BrNonZero {
+                taken, not_taken, ..
+            }
+            | MInst::BrOverflow {
+                taken, not_taken, ..
+            } => {
+                *taken = f(*taken);
+                *not_taken = f(*not_taken);
+            }
+            MInst::BrTable {
+                default, targets, ..
+            } => {
+                *default = f(*default);
+                targets.iter_mut().for_each(|t| *t = f(*t));
+            }
+            _ => {}
         }
     }
 
