@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use backend_arm32::asm::disassemble;
-use backend_arm32::codegen::{compile, CodegenError, Flags};
+use backend_arm32::codegen::{compile, compile_with_dumps, CodegenError, Flags};
 use beam_ir::mid_end::{optimize, OptLevel};
 
 /// What to print.
@@ -73,7 +73,7 @@ pub fn compile_files(args: &CompileArgs) -> Result<std::process::ExitCode, ClifE
                     err: e.to_string(),
                 })?;
             }
-            let code = compile(&func, &flags).map_err(|err| ClifError::Codegen {
+            let code = compile_with_dumps(&func, &flags).map_err(|err| ClifError::Codegen {
                 path: p.clone(),
                 err,
             })?;

@@ -691,8 +691,12 @@ impl Loader {
             self.stats.optimize += t0.elapsed();
         }
         let t0 = Instant::now();
-        let c =
-            codegen::compile(&f, &self.opts.flags).map_err(|e| err(format!("{}: {e}", f.name)))?;
+        let c = if self.opts.emit == Some(Emit::Vcode) {
+            codegen::compile_with_dumps(&f, &self.opts.flags)
+        } else {
+            codegen::compile(&f, &self.opts.flags)
+        }
+        .map_err(|e| err(format!("{}: {e}", f.name)))?;
         self.stats.codegen += t0.elapsed();
         match self.opts.emit {
             Some(Emit::Clif) => println!("{}", f.display()),
