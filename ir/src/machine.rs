@@ -40,6 +40,26 @@ pub fn segment_signature() -> Signature {
     sig
 }
 
+/// A function with the segment signature named `name`: `body` builds it from the entry
+/// block (sealed) and its parameters `(S, HTOP, E, FCALLS, CP, x0)`. Every fragment and
+/// stub with that signature starts the same way.
+pub fn build_segment(
+    name: UserFuncName,
+    body: impl FnOnce(&mut FunctionBuilder, &[Value]),
+) -> Function {
+    let mut func = Function::with_name_signature(name, segment_signature());
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    body(&mut b, &p);
+    b.finalize();
+    func
+}
+
 /// `process_entry(S) -> step`: a C-ABI (AAPCS) function the scheduler calls.
 pub fn entry_signature() -> Signature {
     let mut sig = Signature::new(CallConv::SystemV);
@@ -132,27 +152,19 @@ pub fn process_entry() -> Function {
 /// signature) that ends the process with reason `normal` (the atom term `normal`, given by
 /// the loader since atom numbers are the runtime's).
 pub fn normal_exit(normal: u32) -> Function {
-    let mut func = Function::with_name_signature(
+    build_segment(
         UserFuncName::user(crate::rtcall::NS_FRAGMENT, FRAGMENT_NORMAL_EXIT),
-        segment_signature(),
-    );
-    let mut ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let p = b.block_params(entry).to_vec();
-    let reason = b.ins().iconst(I32, normal as i32 as i64);
-    store_field(&mut b, p[0], Field::StepArg, reason);
-    // x0 is what the process's first function returned.
-    store_field(&mut b, p[0], Field::Result, p[5]);
-    let step = b
-        .ins()
-        .iconst(I32, beam_runtime::sched_regs::StepCode::Exit as i64);
-    b.ins().return_(&[p[0], p[1], p[2], p[3], step]);
-    b.finalize();
-    func
+        |b, p| {
+            let reason = b.ins().iconst(I32, normal as i32 as i64);
+            store_field(b, p[0], Field::StepArg, reason);
+            // x0 is what the process's first function returned.
+            store_field(b, p[0], Field::Result, p[5]);
+            let step = b
+                .ins()
+                .iconst(I32, beam_runtime::sched_regs::StepCode::Exit as i64);
+            b.ins().return_(&[p[0], p[1], p[2], p[3], step]);
+        },
+    )
 }
 
 /// `handle`: where compiled code goes when a runtime call left an exception (or a halt)
@@ -163,54 +175,47 @@ pub fn normal_exit(normal: u32) -> Function {
 pub fn handle_exception() -> Function {
     use crate::rtcall::{RtFn, NS_RUNTIME};
     use cranelift_codegen::ir::{ExtFuncData, ExternalName, UserExternalName};
-    let mut func = Function::with_name_signature(
+    build_segment(
         UserFuncName::user(crate::rtcall::NS_FRAGMENT, FRAGMENT_HANDLE),
-        segment_signature(),
-    );
-    let mut ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let p = b.block_params(entry).to_vec();
-    let pinned = Pinned {
-        s: p[0],
-        htop: p[1],
-        e: p[2],
-        fcalls: p[3],
-    };
-    save_pinned(&mut b, &pinned);
-    let sig = b.import_signature(RtFn::Handle.signature());
-    let name = b
-        .func
-        .declare_imported_user_function(UserExternalName::new(NS_RUNTIME, RtFn::Handle as u32));
-    let handle = b.import_function(ExtFuncData {
-        name: ExternalName::user(name),
-        signature: sig,
-        colocated: false,
-    });
-    let call = b.ins().call(handle, &[p[0]]);
-    let addr = b.inst_results(call)[0];
-    let after = reload_pinned(&mut b, p[0]);
-    let (caught, uncaught) = (b.create_block(), b.create_block());
-    b.ins().brif(addr, caught, &[], uncaught, &[]);
-    b.switch_to_block(uncaught);
-    b.seal_block(uncaught);
-    let step = load_field(&mut b, p[0], Field::Pending);
-    b.ins()
-        .return_(&[after.s, after.htop, after.e, after.fcalls, step]);
-    b.switch_to_block(caught);
-    b.seal_block(caught);
-    let seg = b.import_signature(segment_signature());
-    let non_value = b.ins().iconst(I32, 0);
-    b.ins().return_call_indirect(
-        seg,
-        addr,
-        &[after.s, after.htop, after.e, after.fcalls, p[4], non_value],
-    );
-    b.finalize();
-    func
+        |b, p| {
+            let pinned = Pinned {
+                s: p[0],
+                htop: p[1],
+                e: p[2],
+                fcalls: p[3],
+            };
+            save_pinned(b, &pinned);
+            let sig = b.import_signature(RtFn::Handle.signature());
+            let name = b.func.declare_imported_user_function(UserExternalName::new(
+                NS_RUNTIME,
+                RtFn::Handle as u32,
+            ));
+            let handle = b.import_function(ExtFuncData {
+                name: ExternalName::user(name),
+                signature: sig,
+                colocated: false,
+            });
+            let call = b.ins().call(handle, &[p[0]]);
+            let addr = b.inst_results(call)[0];
+            let after = reload_pinned(b, p[0]);
+            let (caught, uncaught) = (b.create_block(), b.create_block());
+            b.ins().brif(addr, caught, &[], uncaught, &[]);
+            b.switch_to_block(uncaught);
+            b.seal_block(uncaught);
+            let step = load_field(b, p[0], Field::Pending);
+            b.ins()
+                .return_(&[after.s, after.htop, after.e, after.fcalls, step]);
+            b.switch_to_block(caught);
+            b.seal_block(caught);
+            let seg = b.import_signature(segment_signature());
+            let non_value = b.ins().iconst(I32, 0);
+            b.ins().return_call_indirect(
+                seg,
+                addr,
+                &[after.s, after.htop, after.e, after.fcalls, p[4], non_value],
+            );
+        },
+    )
 }
 
 /// `UserFuncName` indices (namespace [`crate::rtcall::NS_FRAGMENT`]) of the shared fragments.

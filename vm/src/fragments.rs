@@ -10,7 +10,7 @@ use cranelift_codegen::ir::{
     types::I32, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder, UserExternalName,
     UserFuncName,
 };
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::FunctionBuilder;
 
 /// Fragment numbers (`ExternalName::User { namespace: NS_FRAGMENT, index }`).
 pub const PROCESS_ENTRY: u32 = machine::FRAGMENT_PROCESS_ENTRY;
@@ -24,25 +24,16 @@ pub const LAZY: u32 = 5;
 /// makes `error:undef` pending and goes to `handle` (the atom terms are the runtime's,
 /// passed in), so a `try` around the call catches it.
 pub fn undef(error: Term, undef: Term) -> Function {
-    let mut func =
-        Function::with_name_signature(UserFuncName::user(NS_FRAGMENT, UNDEF), segment_signature());
-    let mut ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let p = b.block_params(entry).to_vec();
-    let class = b.ins().iconst(I32, error.0 as i32 as i64);
-    machine::store_field(&mut b, p[0], Field::ExcReason, class);
-    let reason = b.ins().iconst(I32, undef.0 as i32 as i64);
-    machine::store_field(&mut b, p[0], Field::ExcValue, reason);
-    let step = b.ins().iconst(I32, StepCode::Error as i64);
-    machine::store_field(&mut b, p[0], Field::Pending, step);
-    let handle = fragment_ref(&mut b, HANDLE);
-    b.ins().return_call(handle, &p);
-    b.finalize();
-    func
+    machine::build_segment(UserFuncName::user(NS_FRAGMENT, UNDEF), |b, p| {
+        let class = b.ins().iconst(I32, error.0 as i32 as i64);
+        machine::store_field(b, p[0], Field::ExcReason, class);
+        let reason = b.ins().iconst(I32, undef.0 as i32 as i64);
+        machine::store_field(b, p[0], Field::ExcValue, reason);
+        let step = b.ins().iconst(I32, StepCode::Error as i64);
+        machine::store_field(b, p[0], Field::Pending, step);
+        let handle = fragment_ref(b, HANDLE);
+        b.ins().return_call(handle, p);
+    })
 }
 
 /// A reference to fragment `index` (segment signature) from a function being built.
@@ -63,89 +54,61 @@ fn fragment_ref(b: &mut FunctionBuilder, index: u32) -> FuncRef {
 /// segment, numbered `index` in its install set, that calls BIF number `id` with x0..x2
 /// and returns its value to CP, or goes to `handle` when it raised.
 pub fn bif_trampoline(index: u32, id: u32, arity: u32) -> Function {
-    let mut func =
-        Function::with_name_signature(UserFuncName::user(NS_SEGMENT, index), segment_signature());
-    let mut ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let p = b.block_params(entry).to_vec();
-    let (s, cp) = (p[0], p[4]);
-    machine::save_pinned(
-        &mut b,
-        &Pinned {
-            s,
-            htop: p[1],
-            e: p[2],
-            fcalls: p[3],
-        },
-    );
-    let id = b.ins().iconst(I32, i64::from(id));
-    let mut args = vec![s, id, p[5]];
-    for i in 1..3 {
-        let v = if i < arity {
-            machine::load_x(&mut b, s, i)
-        } else {
-            b.ins().iconst(I32, 0)
-        };
-        args.push(v);
-    }
-    let sig = b.import_signature(RtFn::Bif.signature());
-    let name = b
-        .func
-        .declare_imported_user_function(UserExternalName::new(NS_RUNTIME, RtFn::Bif as u32));
-    let rt_bif = b.import_function(ExtFuncData {
-        name: ExternalName::user(name),
-        signature: sig,
-        colocated: false,
-    });
-    let call = b.ins().call(rt_bif, &args);
-    let r = b.inst_results(call)[0];
-    let after = machine::reload_pinned(&mut b, s);
-    let (ok, bad) = (b.create_block(), b.create_block());
-    b.ins().brif(r, ok, &[], bad, &[]);
-    b.switch_to_block(ok);
-    b.seal_block(ok);
-    let seg = b.import_signature(segment_signature());
-    b.ins().return_call_indirect(
-        seg,
-        cp,
-        &[after.s, after.htop, after.e, after.fcalls, cp, r],
-    );
-    b.switch_to_block(bad);
-    b.seal_block(bad);
-    let handle = fragment_ref(&mut b, HANDLE);
-    let zero = b.ins().iconst(I32, 0);
-    b.ins().return_call(
-        handle,
-        &[after.s, after.htop, after.e, after.fcalls, cp, zero],
-    );
-    b.finalize();
-    func
+    machine::build_segment(UserFuncName::user(NS_SEGMENT, index), |b, p| {
+        let (s, cp) = (p[0], p[4]);
+        machine::save_pinned(
+            b,
+            &Pinned {
+                s,
+                htop: p[1],
+                e: p[2],
+                fcalls: p[3],
+            },
+        );
+        let id = b.ins().iconst(I32, i64::from(id));
+        let mut args = vec![s, id, p[5]];
+        for i in 1..3 {
+            let v = if i < arity {
+                machine::load_x(b, s, i)
+            } else {
+                b.ins().iconst(I32, 0)
+            };
+            args.push(v);
+        }
+        let rt_bif = rt_ref(b, RtFn::Bif);
+        let call = b.ins().call(rt_bif, &args);
+        let r = b.inst_results(call)[0];
+        let after = machine::reload_pinned(b, s);
+        let (ok, bad) = (b.create_block(), b.create_block());
+        b.ins().brif(r, ok, &[], bad, &[]);
+        b.switch_to_block(ok);
+        b.seal_block(ok);
+        let seg = b.import_signature(segment_signature());
+        b.ins().return_call_indirect(
+            seg,
+            cp,
+            &[after.s, after.htop, after.e, after.fcalls, cp, r],
+        );
+        b.switch_to_block(bad);
+        b.seal_block(bad);
+        let handle = fragment_ref(b, HANDLE);
+        let zero = b.ins().iconst(I32, 0);
+        b.ins().return_call(
+            handle,
+            &[after.s, after.htop, after.e, after.fcalls, cp, zero],
+        );
+    })
 }
 
 /// `return_x0`: returns x0 from the X array to CP. Where `apply` of a BIF goes: the
 /// runtime has called the BIF and stored its value in x0.
 pub fn return_x0() -> Function {
-    let mut func = Function::with_name_signature(
-        UserFuncName::user(NS_FRAGMENT, RETURN_X0),
-        segment_signature(),
-    );
-    let mut ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let p = b.block_params(entry).to_vec();
-    let x0 = machine::load_x(&mut b, p[0], 0);
-    let seg = b.import_signature(segment_signature());
-    b.ins()
-        .return_call_indirect(seg, p[4], &[p[0], p[1], p[2], p[3], p[4], x0]);
-    b.finalize();
-    func
+    machine::build_segment(UserFuncName::user(NS_FRAGMENT, RETURN_X0), |b, p| {
+        let x0 = machine::load_x(b, p[0], 0);
+        let seg = b.import_signature(segment_signature());
+        b.ins()
+            .return_call_indirect(seg, p[4], &[p[0], p[1], p[2], p[3], p[4], x0]);
+    })
 }
 
 /// A reference to runtime function `f` from a function being built.
@@ -167,38 +130,29 @@ fn rt_ref(b: &mut FunctionBuilder, f: RtFn) -> FuncRef {
 /// the callee's address — or the `undef` fragment's — and continues there with the
 /// caller's CP and x0: the call proceeds as if the cell had pointed at the code all along.
 pub fn lazy() -> Function {
-    let mut func =
-        Function::with_name_signature(UserFuncName::user(NS_FRAGMENT, LAZY), segment_signature());
-    let mut ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let p = b.block_params(entry).to_vec();
-    let (s, cp, cell) = (p[0], p[4], p[5]);
-    machine::save_pinned(
-        &mut b,
-        &Pinned {
-            s,
-            htop: p[1],
-            e: p[2],
-            fcalls: p[3],
-        },
-    );
-    let load = rt_ref(&mut b, RtFn::Load);
-    let call = b.ins().call(load, &[s, cell]);
-    let addr = b.inst_results(call)[0];
-    let after = machine::reload_pinned(&mut b, s);
-    let x0 = machine::load_x(&mut b, s, 0);
-    let seg = b.import_signature(segment_signature());
-    b.ins().return_call_indirect(
-        seg,
-        addr,
-        &[after.s, after.htop, after.e, after.fcalls, cp, x0],
-    );
-    b.finalize();
-    func
+    machine::build_segment(UserFuncName::user(NS_FRAGMENT, LAZY), |b, p| {
+        let (s, cp, cell) = (p[0], p[4], p[5]);
+        machine::save_pinned(
+            b,
+            &Pinned {
+                s,
+                htop: p[1],
+                e: p[2],
+                fcalls: p[3],
+            },
+        );
+        let load = rt_ref(b, RtFn::Load);
+        let call = b.ins().call(load, &[s, cell]);
+        let addr = b.inst_results(call)[0];
+        let after = machine::reload_pinned(b, s);
+        let x0 = machine::load_x(b, s, 0);
+        let seg = b.import_signature(segment_signature());
+        b.ins().return_call_indirect(
+            seg,
+            addr,
+            &[after.s, after.htop, after.e, after.fcalls, cp, x0],
+        );
+    })
 }
 
 /// The stub an export cell holds while its module is not loaded: stores x0 in the X
@@ -206,33 +160,24 @@ pub fn lazy() -> Function {
 /// its last argument. Compiled once per VM; each cell gets its own copy, linked with the
 /// symbol resolved to that cell (so a stub costs a link, not a compilation).
 pub fn lazy_stub() -> Function {
-    let mut func =
-        Function::with_name_signature(UserFuncName::user(NS_SEGMENT, 0), segment_signature());
-    let mut ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let p = b.block_params(entry).to_vec();
-    machine::store_x(&mut b, p[0], 0, p[5]);
-    let name = b
-        .func
-        .declare_imported_user_function(UserExternalName::new(NS_EXPORT_CELL, 0));
-    let gv = b
-        .func
-        .create_global_value(cranelift_codegen::ir::GlobalValueData::Symbol {
-            name: ExternalName::user(name),
-            offset: 0.into(),
-            colocated: false,
-            tls: false,
-        });
-    let cell = b.ins().symbol_value(I32, gv);
-    let lazy = fragment_ref(&mut b, LAZY);
-    b.ins()
-        .return_call(lazy, &[p[0], p[1], p[2], p[3], p[4], cell]);
-    b.finalize();
-    func
+    machine::build_segment(UserFuncName::user(NS_SEGMENT, 0), |b, p| {
+        machine::store_x(b, p[0], 0, p[5]);
+        let name = b
+            .func
+            .declare_imported_user_function(UserExternalName::new(NS_EXPORT_CELL, 0));
+        let gv = b
+            .func
+            .create_global_value(cranelift_codegen::ir::GlobalValueData::Symbol {
+                name: ExternalName::user(name),
+                offset: 0.into(),
+                colocated: false,
+                tls: false,
+            });
+        let cell = b.ins().symbol_value(I32, gv);
+        let lazy = fragment_ref(b, LAZY);
+        b.ins()
+            .return_call(lazy, &[p[0], p[1], p[2], p[3], p[4], cell]);
+    })
 }
 
 /// All fragments, in fragment-number order.
