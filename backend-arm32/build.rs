@@ -2,6 +2,11 @@
 //! (`clif_lower.isle`, from `cranelift-codegen-meta`) plus our rule files in the workspace's
 //! `isle/` directory, compiled with `cranelift-isle` into `$OUT_DIR/isle_arm32.rs`, which
 //! `src/codegen/isle.rs` includes.
+//!
+//! `generate_isle` also writes `numerics.isle` and `isle_numerics.rs` (checked integer
+//! arithmetic terms for ISLE rules, with a macro implementing them) and `clif_opt.isle`
+//! and `assembler.isle` for Cranelift's own mid-end and x64 backend; our rules use none
+//! of them, so only `clif_lower.isle` is compiled.
 
 use std::path::PathBuf;
 
@@ -23,7 +28,7 @@ fn main() {
     inputs.extend(ours.iter().map(|f| isle_dir.join(f)));
     let options = cranelift_isle::codegen::CodegenOptions {
         exclude_global_allow_pragmas: true,
-        prefixes: vec![],
+        ..Default::default()
     };
     match cranelift_isle::compile::from_files(&inputs, &options) {
         Ok(code) => std::fs::write(out.join("isle_arm32.rs"), code).expect("write isle_arm32.rs"),

@@ -34,7 +34,7 @@ fn codegen_iadd_isub_args() {
 
 #[test]
 fn codegen_logic_mul() {
-    let f = "function %f(i32, i32) -> i32, i32 {\nblock0(v0: i32, v1: i32):\n  v2 = band v0, v1\n  v3 = bor v0, v1\n  v4 = bxor v2, v3\n  v5 = imul v4, v1\n  v6 = band_not v0, v1\n  return v5, v6\n}";
+    let f = "function %f(i32, i32) -> i32, i32 {\nblock0(v0: i32, v1: i32):\n  v2 = band v0, v1\n  v3 = bor v0, v1\n  v4 = bxor v2, v3\n  v5 = imul v4, v1\n  v7 = bnot v1\n  v6 = band v0, v7\n  return v5, v6\n}";
     for (a, b) in [(0xf0f0_1234u32, 0x0ff0_4321u32), (u32::MAX, 7), (0, 0)] {
         let x = (a & b) ^ (a | b);
         assert_eq!(run_clif(f, &[a, b]), (x.wrapping_mul(b), a & !b));
@@ -87,7 +87,12 @@ fn codegen_spills_many_live_values() {
     // 20 values live at once force spills and reloads (13 allocatable registers).
     let mut s = String::from("function %f(i32) -> i32 {\nblock0(v0: i32):\n");
     for i in 1..=20 {
-        s.push_str(&format!("  v{i} = iadd_imm v0, {}\n", i * 3 + 1));
+        s.push_str(&format!(
+            "  v{} = iconst.i32 {}\n  v{i} = iadd v0, v{}\n",
+            200 + i,
+            i * 3 + 1,
+            200 + i
+        ));
     }
     // Multiply the first two so no value is a plain copy; then sum all the others.
     s.push_str("  v100 = imul v1, v2\n");

@@ -23,9 +23,20 @@ use cranelift_module::Module;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+/// Binary operations; `band_not` is written as `band x, (bnot y)` (Cranelift 0.134 removed
+/// the instruction; the backend still fuses the pair into BIC), see [`bin_inst`].
 const BIN: [&str; 11] = [
     "iadd", "isub", "imul", "band", "bor", "bxor", "band_not", "ishl", "ushr", "sshr", "rotr",
 ];
+
+/// CLIF lines (indented, each ending in a newline) for `dst = op a, b`, `op` from [`BIN`].
+fn bin_inst(dst: &str, op: &str, a: &str, b: &str) -> String {
+    if op == "band_not" {
+        format!("    {dst}_n = bnot {b}\n    {dst} = band {a}, {dst}_n\n")
+    } else {
+        format!("    {dst} = {op} {a}, {b}\n")
+    }
+}
 const CC: [&str; 10] = [
     "eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge",
 ];
@@ -61,8 +72,9 @@ fn random_helper(rng: &mut SmallRng, tail: bool) -> String {
     let op = BIN[rng.gen_range(0..BIN.len())];
     let k: i32 = rng.gen_range(-50..50);
     let cc = if tail { " tail" } else { "" };
+    let body = bin_inst("v2", op, "v0", "v1");
     format!(
-        "function %h(i32, i32) -> i32{cc} {{\nblock0(v0: i32, v1: i32):\n    v2 = {op} v0, v1\n    v3 = iadd_imm v2, {k}\n    v4 = bxor v3, v1\n    return v4\n}}\n"
+        "function %h(i32, i32) -> i32{cc} {{\nblock0(v0: i32, v1: i32):\n{body}    v2_k = iconst.i32 {k}\n    v3 = iadd v2, v2_k\n    v4 = bxor v3, v1\n    return v4\n}}\n"
     )
 }
 
@@ -131,7 +143,7 @@ fn random_function(rng: &mut SmallRng, n: usize) -> String {
                 let op = OVERFLOW[rng.gen_range(0..OVERFLOW.len())];
                 let (a, b) = (pick(rng, &vals), pick(rng, &vals));
                 s.push_str(&format!(
-                    "    v{d}_r, v{d}_f = {op} v{a}, v{b}\n    v{d}_z = uextend.i32 v{d}_f\n    v{d}_s = ishl_imm v{d}_z, 7\n    v{d} = bxor v{d}_r, v{d}_s\n"
+                    "    v{d}_r, v{d}_f = {op} v{a}, v{b}\n    v{d}_z = uextend.i32 v{d}_f\n    v{d}_7 = iconst.i32 7\n    v{d}_s = ishl v{d}_z, v{d}_7\n    v{d} = bxor v{d}_r, v{d}_s\n"
                 ));
             }
             11 => {
@@ -139,7 +151,7 @@ fn random_function(rng: &mut SmallRng, n: usize) -> String {
                 let op = DIV[rng.gen_range(0..DIV.len())];
                 let (a, b) = (pick(rng, &vals), pick(rng, &vals));
                 s.push_str(&format!(
-                    "    v{d}_p = band_imm v{b}, 0x7fffffff\n    v{d}_q = bor_imm v{d}_p, 1\n    v{d} = {op} v{a}, v{d}_q\n"
+                    "    v{d}_m = iconst.i32 0x7fffffff\n    v{d}_p = band v{b}, v{d}_m\n    v{d}_1 = iconst.i32 1\n    v{d}_q = bor v{d}_p, v{d}_1\n    v{d} = {op} v{a}, v{d}_q\n"
                 ));
             }
             12 => {
@@ -161,8 +173,13 @@ fn random_function(rng: &mut SmallRng, n: usize) -> String {
                 );
                 let (t, f, j) = (block, block + 1, block + 2);
                 block += 3;
+                let (x, y) = (format!("v{x}"), format!("v{y}"));
+                let (bt, bf) = (
+                    bin_inst(&format!("v{d}_t"), o1, &x, &y),
+                    bin_inst(&format!("v{d}_f"), o2, &y, &x),
+                );
                 s.push_str(&format!(
-                    "    v{d}_c = icmp {cc} v{a}, v{b}\n    brif v{d}_c, block{t}, block{f}\nblock{t}:\n    v{d}_t = {o1} v{x}, v{y}\n    jump block{j}(v{d}_t)\nblock{f}:\n    v{d}_f = {o2} v{y}, v{x}\n    jump block{j}(v{d}_f)\nblock{j}(v{d}: i32):\n"
+                    "    v{d}_c = icmp {cc} v{a}, v{b}\n    brif v{d}_c, block{t}, block{f}\nblock{t}:\n{bt}    jump block{j}(v{d}_t)\nblock{f}:\n{bf}    jump block{j}(v{d}_f)\nblock{j}(v{d}: i32):\n"
                 ));
             }
             14 => {
@@ -175,13 +192,15 @@ fn random_function(rng: &mut SmallRng, n: usize) -> String {
                     .map(|c| format!("block{}", block + 1 + c))
                     .collect();
                 s.push_str(&format!(
-                    "    v{d}_i = band_imm v{a}, {mask}\n    br_table v{d}_i, block{block}, [{}]\n",
+                    "    v{d}_k = iconst.i32 {mask}\n    v{d}_i = band v{a}, v{d}_k\n    br_table v{d}_i, block{block}, [{}]\n",
                     targets.join(", ")
                 ));
                 for c in 0..=cases {
                     let op = BIN[rng.gen_range(0..BIN.len())];
+                    let body =
+                        bin_inst(&format!("v{d}_{c}"), op, &format!("v{x}"), &format!("v{y}"));
                     s.push_str(&format!(
-                        "block{}:\n    v{d}_{c} = {op} v{x}, v{y}\n    jump block{j}(v{d}_{c})\n",
+                        "block{}:\n{body}    jump block{j}(v{d}_{c})\n",
                         block + c
                     ));
                 }
@@ -201,7 +220,12 @@ fn random_function(rng: &mut SmallRng, n: usize) -> String {
             0..=4 => {
                 let op = BIN[rng.gen_range(0..BIN.len())];
                 let (a, b) = (pick(rng, &vals), pick(rng, &vals));
-                s.push_str(&format!("    v{d} = {op} v{a}, v{b}\n"));
+                s.push_str(&bin_inst(
+                    &format!("v{d}"),
+                    op,
+                    &format!("v{a}"),
+                    &format!("v{b}"),
+                ));
             }
             5 => {
                 let k: i32 = match rng.gen_range(0..4) {
@@ -212,8 +236,12 @@ fn random_function(rng: &mut SmallRng, n: usize) -> String {
                 };
                 let op = BIN[rng.gen_range(0..BIN.len())];
                 let a = pick(rng, &vals);
-                s.push_str(&format!(
-                    "    v{d}_k = iconst.i32 {k}\n    v{d} = {op} v{a}, v{d}_k\n"
+                s.push_str(&format!("    v{d}_k = iconst.i32 {k}\n"));
+                s.push_str(&bin_inst(
+                    &format!("v{d}"),
+                    op,
+                    &format!("v{a}"),
+                    &format!("v{d}_k"),
                 ));
             }
             6 => {

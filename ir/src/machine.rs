@@ -6,10 +6,11 @@
 
 use beam_runtime::sched_regs::{x_offset, Field};
 use cranelift_codegen::ir::{
-    types::I32, AbiParam, Function, InstBuilder, MemFlags, Signature, UserFuncName, Value,
+    types::I32, AbiParam, Function, InstBuilder, MemFlagsData, Signature, UserFuncName, Value,
 };
-use cranelift_codegen::isa::CallConv;
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use target_lexicon::PointerWidth;
 
 /// Values every segment receives and passes on in the tail convention's pinned registers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,17 @@ pub struct Pinned {
 pub const SEGMENT_PARAMS: usize = 6;
 /// Number of segment results: the four pinned values, then the step code.
 pub const SEGMENT_RESULTS: usize = 5;
+
+/// The target as `FunctionBuilder::finalize` sees it (it needs the pointer type only when
+/// values are declared for stack maps, which this project does not use): 32-bit ARM, the
+/// tail convention, 4 KiB pages.
+pub fn frontend_config() -> TargetFrontendConfig {
+    TargetFrontendConfig {
+        default_call_conv: CallConv::Tail,
+        pointer_width: PointerWidth::U32,
+        page_size_align_log2: 12,
+    }
+}
 
 /// `(S, HTOP, E, FCALLS, CP, x0) -> (S, HTOP, E, FCALLS, step)` in the tail convention
 /// (backend-arm32 puts parameters/results 0–3 in the pinned registers).
@@ -56,7 +68,7 @@ pub fn build_segment(
     b.seal_block(entry);
     let p = b.block_params(entry).to_vec();
     body(&mut b, &p);
-    b.finalize();
+    b.finalize(frontend_config());
     func
 }
 
@@ -70,8 +82,8 @@ pub fn entry_signature() -> Signature {
 
 /// Memory flags for the block: always aligned, never trapping (the block is mapped for
 /// the life of the scheduler).
-fn block_flags() -> MemFlags {
-    MemFlags::trusted()
+fn block_flags() -> MemFlagsData {
+    MemFlagsData::trusted()
 }
 
 /// Loads X register `i`.
@@ -144,7 +156,7 @@ pub fn process_entry() -> Function {
     };
     save_pinned(&mut b, &out);
     b.ins().return_(&[r[4]]);
-    b.finalize();
+    b.finalize(frontend_config());
     func
 }
 
@@ -194,6 +206,7 @@ pub fn handle_exception() -> Function {
                 name: ExternalName::user(name),
                 signature: sig,
                 colocated: false,
+                patchable: false,
             });
             let call = b.ins().call(handle, &[p[0]]);
             let addr = b.inst_results(call)[0];

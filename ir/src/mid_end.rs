@@ -111,7 +111,7 @@ mod tests {
         let c = b.ins().iadd(x, five_b);
         let r = b.ins().bxor(a, c);
         b.ins().return_(&[r]);
-        b.finalize();
+        b.finalize(crate::machine::frontend_config());
         func
     }
 
@@ -145,7 +145,7 @@ mod tests {
         b.switch_to_block(block);
         b.seal_block(block);
         b.ins().return_(&[]); // wrong number of return values
-        b.finalize();
+        b.finalize(crate::machine::frontend_config());
         assert!(matches!(
             optimize(&mut func, OptLevel::Speed),
             Err(MidEndError::Verifier(_))

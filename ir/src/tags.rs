@@ -25,8 +25,8 @@ pub const SMALL_SHIFT: i64 = term::IMMED1_SIZE as i64;
 
 /// `1` if `t` is a small integer, else `0` (an `i8` truth value).
 pub fn is_small(b: &mut FunctionBuilder, t: Value) -> Value {
-    let low = b.ins().band_imm(t, term::IMMED1_MASK as i64);
-    b.ins().icmp_imm(IntCC::Equal, low, SMALL_TAG)
+    let low = b.ins().band_imm_u(t, term::IMMED1_MASK as i64);
+    b.ins().icmp_imm_s(IntCC::Equal, low, SMALL_TAG)
 }
 
 /// `1` if both `a` and `c` are small integers. BEAM's trick: the AND of two words has
@@ -38,39 +38,39 @@ pub fn both_small(b: &mut FunctionBuilder, a: Value, c: Value) -> Value {
 
 /// `1` if `t` is a list cell pointer (primary tag 01). `[]` is not: it is an immediate.
 pub fn is_list(b: &mut FunctionBuilder, t: Value) -> Value {
-    let low = b.ins().band_imm(t, term::PRIMARY_MASK as i64);
+    let low = b.ins().band_imm_u(t, term::PRIMARY_MASK as i64);
     b.ins()
-        .icmp_imm(IntCC::Equal, low, term::PRIMARY_LIST as i64)
+        .icmp_imm_s(IntCC::Equal, low, term::PRIMARY_LIST as i64)
 }
 
 /// `1` if `t` is a boxed pointer (primary tag 10).
 pub fn is_boxed(b: &mut FunctionBuilder, t: Value) -> Value {
-    let low = b.ins().band_imm(t, term::PRIMARY_MASK as i64);
+    let low = b.ins().band_imm_u(t, term::PRIMARY_MASK as i64);
     b.ins()
-        .icmp_imm(IntCC::Equal, low, term::PRIMARY_BOXED as i64)
+        .icmp_imm_s(IntCC::Equal, low, term::PRIMARY_BOXED as i64)
 }
 
 /// `1` if `t` is an atom (immediate-2 tag `ATOM`).
 pub fn is_atom(b: &mut FunctionBuilder, t: Value) -> Value {
-    let low = b.ins().band_imm(t, term::IMMED2_MASK as i64);
+    let low = b.ins().band_imm_u(t, term::IMMED2_MASK as i64);
     b.ins()
-        .icmp_imm(IntCC::Equal, low, term::IMMED2_ATOM as i64)
+        .icmp_imm_s(IntCC::Equal, low, term::IMMED2_ATOM as i64)
 }
 
 /// `1` if `t` is `[]`.
 pub fn is_nil(b: &mut FunctionBuilder, t: Value) -> Value {
-    b.ins().icmp_imm(IntCC::Equal, t, term::IMMED2_NIL as i64)
+    b.ins().icmp_imm_s(IntCC::Equal, t, term::IMMED2_NIL as i64)
 }
 
 /// The tagged word of the small integer `n`; the caller guarantees `n` is in range.
 pub fn make_small(b: &mut FunctionBuilder, n: Value) -> Value {
-    let shifted = b.ins().ishl_imm(n, SMALL_SHIFT);
-    b.ins().bor_imm(shifted, SMALL_TAG)
+    let shifted = b.ins().ishl_imm_u(n, SMALL_SHIFT);
+    b.ins().bor_imm_u(shifted, SMALL_TAG)
 }
 
 /// The signed value of the small integer `t` (arithmetic shift keeps the sign).
 pub fn small_value(b: &mut FunctionBuilder, t: Value) -> Value {
-    b.ins().sshr_imm(t, SMALL_SHIFT)
+    b.ins().sshr_imm_u(t, SMALL_SHIFT)
 }
 
 /// A tagged constant small integer, or `None` if `n` does not fit in 28 bits.
@@ -86,13 +86,13 @@ pub fn small_const(n: i64) -> Option<i64> {
 /// fit in a small (then the first result is meaningless and the caller takes the bignum
 /// path). Both operands must already be known to be small.
 pub fn add_smalls(b: &mut FunctionBuilder, a: Value, c: Value) -> (Value, Value) {
-    let c_untagged = b.ins().iadd_imm(c, -SMALL_TAG); // c's value << 4: cannot overflow
+    let c_untagged = b.ins().iadd_imm_s(c, -SMALL_TAG); // c's value << 4: cannot overflow
     b.ins().sadd_overflow(a, c_untagged)
 }
 
 /// Tagged `a - c` for two small integers and the overflow flag, as [`add_smalls`].
 pub fn sub_smalls(b: &mut FunctionBuilder, a: Value, c: Value) -> (Value, Value) {
-    let c_untagged = b.ins().iadd_imm(c, -SMALL_TAG);
+    let c_untagged = b.ins().iadd_imm_s(c, -SMALL_TAG);
     b.ins().ssub_overflow(a, c_untagged)
 }
 
@@ -101,9 +101,9 @@ pub fn sub_smalls(b: &mut FunctionBuilder, a: Value, c: Value) -> (Value, Value)
 /// leaves the small range; the tag is then or-ed back in.
 pub fn mul_smalls(b: &mut FunctionBuilder, a: Value, c: Value) -> (Value, Value) {
     let a_value = small_value(b, a);
-    let c_untagged = b.ins().iadd_imm(c, -SMALL_TAG);
+    let c_untagged = b.ins().iadd_imm_s(c, -SMALL_TAG);
     let (product, overflow) = b.ins().smul_overflow(a_value, c_untagged);
-    let tagged = b.ins().bor_imm(product, SMALL_TAG);
+    let tagged = b.ins().bor_imm_u(product, SMALL_TAG);
     (tagged, overflow)
 }
 

@@ -153,8 +153,8 @@ impl Heap {
     /// `top <= stop`, word aligned: anything else is a code generation bug, reported rather
     /// than trusted.
     pub fn set_top_and_stop(&mut self, top: u32, stop: u32) -> Result<(), HeapError> {
-        let ok = top % 4 == 0
-            && stop % 4 == 0
+        let ok = top.is_multiple_of(4)
+            && stop.is_multiple_of(4)
             && self.start() <= top
             && top <= stop
             && stop <= self.end();

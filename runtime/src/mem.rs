@@ -46,7 +46,7 @@ pub unsafe fn raw_copy(from: u32, to: u32, words: u32) {
 
 /// The word at `addr`, if it is aligned and inside a registered guest region.
 pub fn read(addr: u32) -> Option<u32> {
-    if addr % 4 != 0 || !arena::contains(addr, 4) {
+    if !addr.is_multiple_of(4) || !arena::contains(addr, 4) {
         return None;
     }
     // SAFETY: checked aligned and inside a registered (mapped) region just above. Regions

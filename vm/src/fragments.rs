@@ -46,6 +46,7 @@ fn fragment_ref(b: &mut FunctionBuilder, index: u32) -> FuncRef {
         name: ExternalName::user(name),
         signature: sig,
         colocated: false,
+        patchable: false,
     })
 }
 
@@ -121,6 +122,7 @@ fn rt_ref(b: &mut FunctionBuilder, f: RtFn) -> FuncRef {
         name: ExternalName::user(name),
         signature: sig,
         colocated: false,
+        patchable: false,
     })
 }
 

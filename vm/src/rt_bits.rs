@@ -54,11 +54,11 @@ impl BitBuf {
 
     /// Appends `n` bits of `src` (MSB first) from bit `start`.
     pub(crate) fn push_bits(&mut self, src: &[u8], start: u64, n: u64) {
-        if self.bits % 8 == 0 && start % 8 == 0 {
+        if self.bits.is_multiple_of(8) && start.is_multiple_of(8) {
             let (from, whole) = ((start / 8) as usize, (n / 8) as usize);
             self.bytes.extend_from_slice(&src[from..from + whole]);
             self.bits += 8 * whole as u64;
-            if n % 8 != 0 {
+            if !n.is_multiple_of(8) {
                 self.push8(src[from + whole], (n % 8) as u32);
             }
             return;
@@ -661,7 +661,7 @@ fn decode_utf8(b: &[u8]) -> Option<(u32, usize)> {
 /// The `n` bits of the context's binary from bit `start`: a sub-binary of its original
 /// when byte-aligned, else a copy.
 fn sub_bitstring(s: u32, c: &MatchCtx, start: u64, n: u64, live: u32) -> Result<u32, RtStop> {
-    if start % 8 != 0 {
+    if !start.is_multiple_of(8) {
         let bytes = read_bits(c.base, start, n).ok_or_else(|| fatal("context bytes"))?;
         let t = allocate(s, view::bits_words(n), Some(live), &mut [], |a, _| {
             view::make_bits(a, &bytes, n)

@@ -165,12 +165,12 @@ pub fn machine_env() -> MachineEnv {
         preferred_regs_by_class: [
             (0..4).map(preg).collect(),
             (0..FLOAT_REGS).map(fpreg).collect(),
-            vec![],
+            PRegSet::empty(),
         ],
         non_preferred_regs_by_class: [
             CALLEE_SAVED.iter().map(|&r| preg(r)).collect(),
-            vec![],
-            vec![],
+            PRegSet::empty(),
+            PRegSet::empty(),
         ],
         scratch_by_class: [Some(preg(SCRATCH)), None, None],
         fixed_stack_slots: vec![],

@@ -17,8 +17,8 @@ pub use cranelift_codegen::ir::immediates::{
 pub use cranelift_codegen::ir::types::{F64, I16, I32, I64, I8};
 pub use cranelift_codegen::ir::{
     AtomicRmwOp, BlockCall, Constant, DynamicStackSlot, ExceptionTable, FuncRef, GlobalValue,
-    Immediate, Inst, InstructionData, JumpTable, MemFlags, Opcode, SigRef, StackSlot, TrapCode,
-    Type, Value, ValueList,
+    Immediate, Inst, InstructionData, JumpTable, MemFlags, MemFlagsData, Opcode, SigRef, StackSlot,
+    TrapCode, Type, Value, ValueList,
 };
 
 /// ISLE's unit type.
@@ -45,6 +45,8 @@ pub type RegPair = (Reg, Reg);
     clippy::all
 )]
 pub(crate) mod generated {
+    // The generated code names `alloc::vec::Vec` (Cranelift's crates are no_std + alloc).
+    extern crate alloc;
     use super::*;
     include!(concat!(env!("OUT_DIR"), "/isle_arm32.rs"));
 }
@@ -76,8 +78,15 @@ impl generated::Context for LowerCtx<'_> {
         list.get(off, &self.func.dfg.value_lists)
             .map(|v| (v, (list, off + 1)))
     }
-    fn inst_data_value(&mut self, arg0: Inst) -> InstructionData {
-        self.func.dfg.insts[arg0]
+    fn inst_data_value(&mut self, arg0: Inst) -> (Type, InstructionData) {
+        let dfg = &self.func.dfg;
+        let ty = dfg
+            .inst_results(arg0)
+            .first()
+            .map_or(cranelift_codegen::ir::types::INVALID, |&v| {
+                dfg.value_type(v)
+            });
+        (ty, dfg.insts[arg0])
     }
     fn result_type(&mut self, arg0: Inst) -> Option<Type> {
         let dfg = &self.func.dfg;

@@ -581,7 +581,7 @@ fn has_side_effect(func: &Function, inst: ir::Inst) -> bool {
         || op.other_side_effects()
         || (op.can_load()
             && !func.dfg.insts[inst]
-                .memflags()
+                .memflags_data(&func.dfg)
                 .is_some_and(|f| f.readonly()))
 }
 
@@ -1031,13 +1031,7 @@ fn overflow_flag_before(
 fn keeps_flags(func: &Function, inst: ir::Inst) -> bool {
     let simple = matches!(
         func.dfg.insts[inst].opcode(),
-        Opcode::Iconst
-            | Opcode::Iadd
-            | Opcode::Isub
-            | Opcode::Band
-            | Opcode::Bor
-            | Opcode::Bxor
-            | Opcode::IaddImm
+        Opcode::Iconst | Opcode::Iadd | Opcode::Isub | Opcode::Band | Opcode::Bor | Opcode::Bxor
     );
     simple
         && func

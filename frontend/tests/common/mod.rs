@@ -75,7 +75,7 @@ pub fn build_module(chunks: &[([u8; 4], Vec<u8>)]) -> Vec<u8> {
         body.extend_from_slice(id);
         body.extend_from_slice(&(data.len() as u32).to_be_bytes());
         body.extend_from_slice(data);
-        while body.len() % 4 != 0 {
+        while !body.len().is_multiple_of(4) {
             body.push(0);
         }
     }

@@ -208,7 +208,7 @@ impl Lower<'_, '_> {
                     let d = bs_desc(BsOp::Integer, 1, false, false);
                     let r = self.bs_get(ctx, Some(&Src::Int(n as i64)), d, 0);
                     let want = tags::small_const(v as i64).expect("24 bits are small");
-                    let hit = self.b.ins().icmp_imm(IntCC::Equal, r, want);
+                    let hit = self.b.ins().icmp_imm_s(IntCC::Equal, r, want);
                     let ok = self.b.create_block();
                     let blk = self.target(*fail);
                     self.b.ins().brif(hit, ok, &[], blk, &[]);
@@ -222,7 +222,7 @@ impl Lower<'_, '_> {
                 let off = self.b.ins().load(I32, flags(), c, CTX_OFFSET);
                 let size = self.b.ins().load(I32, flags(), c, CTX_SIZE);
                 let rest = self.b.ins().isub(size, off);
-                let hit = self.b.ins().icmp_imm(IntCC::Equal, rest, *bits as i64);
+                let hit = self.b.ins().icmp_imm_s(IntCC::Equal, rest, *bits as i64);
                 let ok = self.b.create_block();
                 let blk = self.target(*fail);
                 self.b.ins().brif(hit, ok, &[], blk, &[]);
@@ -267,9 +267,9 @@ impl Lower<'_, '_> {
         let enough = self
             .b
             .ins()
-            .icmp_imm(IntCC::UnsignedGreaterThanOrEqual, rest, bits as i64);
-        let low = self.b.ins().band_imm(off, 7);
-        let aligned = self.b.ins().icmp_imm(IntCC::Equal, low, 0);
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, rest, bits as i64);
+        let low = self.b.ins().band_imm_u(off, 7);
+        let aligned = self.b.ins().icmp_imm_s(IntCC::Equal, low, 0);
         let ok = self.b.ins().band(enough, aligned);
         let (fast, slow, done) = (
             self.b.create_block(),
@@ -280,25 +280,25 @@ impl Lower<'_, '_> {
         self.b.ins().brif(ok, fast, &[], slow, &[]);
         self.b.switch_to_block(fast);
         let base = self.b.ins().load(I32, flags(), c, CTX_BASE);
-        let byte = self.b.ins().ushr_imm(off, 3);
+        let byte = self.b.ins().ushr_imm_u(off, 3);
         let addr = self.b.ins().iadd(base, byte);
         let n = bits / 8;
         let mut v = self.iconst(0);
         for i in 0..n {
             let b = self.b.ins().uload8(I32, flags(), addr, i as i32);
             v = if f.little {
-                let sh = self.b.ins().ishl_imm(b, 8 * i as i64);
+                let sh = self.b.ins().ishl_imm_u(b, 8 * i as i64);
                 self.b.ins().bor(v, sh)
             } else {
-                let sh = self.b.ins().ishl_imm(v, 8);
+                let sh = self.b.ins().ishl_imm_u(v, 8);
                 self.b.ins().bor(sh, b)
             };
         }
         if f.signed {
-            let up = self.b.ins().ishl_imm(v, 32 - bits as i64);
-            v = self.b.ins().sshr_imm(up, 32 - bits as i64);
+            let up = self.b.ins().ishl_imm_u(v, 32 - bits as i64);
+            v = self.b.ins().sshr_imm_u(up, 32 - bits as i64);
         }
-        let off2 = self.b.ins().iadd_imm(off, bits as i64);
+        let off2 = self.b.ins().iadd_imm_s(off, bits as i64);
         self.b.ins().store(flags(), off2, c, CTX_OFFSET);
         let t = tags::make_small(&mut self.b, v);
         self.b.ins().jump(done, &[t.into()]);

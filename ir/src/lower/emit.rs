@@ -8,7 +8,7 @@ use beam_runtime::sched_regs::{Field, StepCode};
 use beam_runtime::term;
 use cranelift_codegen::ir::{
     condcodes::IntCC, types::I32, Block, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder,
-    MemFlags, SigRef, UserExternalName, UserFuncName, Value,
+    MemFlagsData, SigRef, UserExternalName, UserFuncName, Value,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 
@@ -54,8 +54,8 @@ fn arityval(n: u32) -> i64 {
     ((n << term::HEADER_ARITY_OFFS) | term::ARITYVAL_SUBTAG) as i64
 }
 
-fn flags() -> MemFlags {
-    MemFlags::trusted()
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
 }
 
 struct Lower<'a, 'b> {
@@ -108,8 +108,11 @@ pub(super) fn lower_segment(
         Variable::from_u32(2),
         Variable::from_u32(3),
     );
+    // Cranelift numbers variables in declaration order, so declaring them in order gives
+    // the fixed numbering above (htop, e, fcalls, cp, then x0, x1, ...).
     for v in 0..X_BASE + nx {
-        b.declare_var(Variable::from_u32(v), I32);
+        let var = b.declare_var(I32);
+        debug_assert_eq!(var, Variable::from_u32(v));
     }
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -160,7 +163,7 @@ pub(super) fn lower_segment(
         lw.run(pos)?;
     }
     lw.b.seal_all_blocks();
-    lw.b.finalize();
+    lw.b.finalize(machine::frontend_config());
     Ok(func)
 }
 
@@ -170,8 +173,8 @@ impl Lower<'_, '_> {
     /// function) means no instruction can ever share a variable between two registers.
     fn xvar(&mut self, i: u32) -> Variable {
         while self.nx <= i {
-            self.b
-                .declare_var(Variable::from_u32(X_BASE + self.nx), I32);
+            let var = self.b.declare_var(I32);
+            debug_assert_eq!(var, Variable::from_u32(X_BASE + self.nx));
             self.nx += 1;
         }
         Variable::from_u32(X_BASE + i)
@@ -208,7 +211,7 @@ impl Lower<'_, '_> {
     /// Logical negation of an `i8` truth value (0 or 1). Not `bnot`: that flips every
     /// bit, and `brif` treats both 0xFE and 0xFF as true.
     fn not(&mut self, truth: Value) -> Value {
-        self.b.ins().bxor_imm(truth, 1)
+        self.b.ins().bxor_imm_u(truth, 1)
     }
 
     fn iconst(&mut self, v: i64) -> Value {
@@ -269,6 +272,7 @@ impl Lower<'_, '_> {
             name: ExternalName::user(name),
             signature: self.seg_sig,
             colocated: true,
+            patchable: false,
         });
         self.seg_refs.insert(seg, r);
         r
@@ -287,6 +291,7 @@ impl Lower<'_, '_> {
             name: ExternalName::user(name),
             signature: sig,
             colocated: false,
+            patchable: false,
         });
         self.rt_refs.insert(f, r);
         r
@@ -359,6 +364,7 @@ impl Lower<'_, '_> {
             name: ExternalName::user(name),
             signature: self.seg_sig,
             colocated: false,
+            patchable: false,
         })
     }
 
@@ -437,7 +443,7 @@ impl Lower<'_, '_> {
         let e = self.b.use_var(self.e);
         let cp = self.b.ins().load(I32, flags(), e, 0);
         self.b.def_var(self.cp, cp);
-        let e2 = self.b.ins().iadd_imm(e, 4 * (n as i64 + 1));
+        let e2 = self.b.ins().iadd_imm_s(e, 4 * (n as i64 + 1));
         self.b.def_var(self.e, e2);
     }
 
@@ -445,7 +451,7 @@ impl Lower<'_, '_> {
     fn heap_check(&mut self, words: u32, live: u32) {
         let htop = self.b.use_var(self.htop);
         let e = self.b.use_var(self.e);
-        let need_top = self.b.ins().iadd_imm(htop, 4 * words as i64);
+        let need_top = self.b.ins().iadd_imm_s(htop, 4 * words as i64);
         let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_top, e);
         let gc = self.b.create_block();
         let cont = self.b.create_block();
@@ -463,7 +469,7 @@ impl Lower<'_, '_> {
     /// Bumps HTOP by `words`, returning the old value (the new object's address).
     fn heap_alloc(&mut self, words: u32) -> Value {
         let htop = self.b.use_var(self.htop);
-        let next = self.b.ins().iadd_imm(htop, 4 * words as i64);
+        let next = self.b.ins().iadd_imm_s(htop, 4 * words as i64);
         self.b.def_var(self.htop, next);
         htop
     }
@@ -524,7 +530,7 @@ impl Lower<'_, '_> {
             } => {
                 self.heap_check(heap + stack + 1, *live);
                 let e = self.b.use_var(self.e);
-                let e2 = self.b.ins().iadd_imm(e, -4 * (*stack as i64 + 1));
+                let e2 = self.b.ins().iadd_imm_s(e, -4 * (*stack as i64 + 1));
                 self.b.def_var(self.e, e2);
                 let cp = self.b.use_var(self.cp);
                 self.b.ins().store(flags(), cp, e2, 0);
@@ -544,7 +550,7 @@ impl Lower<'_, '_> {
             Op::Trim { n, .. } => {
                 let e = self.b.use_var(self.e);
                 let cp = self.b.ins().load(I32, flags(), e, 0);
-                let e2 = self.b.ins().iadd_imm(e, 4 * *n as i64);
+                let e2 = self.b.ins().iadd_imm_s(e, 4 * *n as i64);
                 self.b.ins().store(flags(), cp, e2, 0);
                 self.b.def_var(self.e, e2);
             }
@@ -662,7 +668,7 @@ impl Lower<'_, '_> {
             }
             Op::LoopRecEnd(l) => {
                 let i = machine::load_field(&mut self.b, self.s, Field::RecvIdx);
-                let i2 = self.b.ins().iadd_imm(i, 1);
+                let i2 = self.b.ins().iadd_imm_s(i, 1);
                 machine::store_field(&mut self.b, self.s, Field::RecvIdx, i2);
                 let blk = self.target(*l);
                 self.b.ins().jump(blk, &[]);
@@ -812,7 +818,7 @@ impl Lower<'_, '_> {
                     .ins()
                     .load(I32, flags(), t, -(term::PRIMARY_BOXED as i32));
                 for (n, l) in cases {
-                    let hit = self.b.ins().icmp_imm(IntCC::Equal, header, arityval(*n));
+                    let hit = self.b.ins().icmp_imm_s(IntCC::Equal, header, arityval(*n));
                     let blk = self.target(*l);
                     let next = self.b.create_block();
                     self.b.ins().brif(hit, blk, &[], next, &[]);
@@ -827,7 +833,7 @@ impl Lower<'_, '_> {
                 let p = self.heap_alloc(2);
                 self.b.ins().store(flags(), h, p, 0);
                 self.b.ins().store(flags(), t, p, 4);
-                let cons = self.b.ins().iadd_imm(p, term::PRIMARY_LIST as i64);
+                let cons = self.b.ins().iadd_imm_s(p, term::PRIMARY_LIST as i64);
                 self.dst(*dst, cons);
             }
             Op::PutTuple { dst, elems } => {
@@ -838,7 +844,7 @@ impl Lower<'_, '_> {
                 for (i, v) in vals.into_iter().enumerate() {
                     self.b.ins().store(flags(), v, p, 4 * (i as i32 + 1));
                 }
-                let boxed = self.b.ins().iadd_imm(p, term::PRIMARY_BOXED as i64);
+                let boxed = self.b.ins().iadd_imm_s(p, term::PRIMARY_BOXED as i64);
                 self.dst(*dst, boxed);
             }
             Op::GetList { src, head, tail } => {
@@ -956,16 +962,16 @@ impl Lower<'_, '_> {
         for (i, w) in words.into_iter().chain(vals).enumerate() {
             self.b.ins().store(flags(), w, p, 4 * i as i32);
         }
-        let fun = self.b.ins().iadd_imm(p, term::PRIMARY_BOXED as i64);
+        let fun = self.b.ins().iadd_imm_s(p, term::PRIMARY_BOXED as i64);
         self.dst(dst, fun);
         Ok(())
     }
 
     fn test_yield(&mut self, live: u32) {
         let f = self.b.use_var(self.fcalls);
-        let f2 = self.b.ins().iadd_imm(f, -1);
+        let f2 = self.b.ins().iadd_imm_s(f, -1);
         self.b.def_var(self.fcalls, f2);
-        let out = self.b.ins().icmp_imm(IntCC::SignedLessThanOrEqual, f2, 0);
+        let out = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, f2, 0);
         let yield_blk = self.b.create_block();
         let cont = self.b.create_block();
         self.b.ins().brif(out, yield_blk, &[], cont, &[]);
@@ -1191,7 +1197,7 @@ impl Lower<'_, '_> {
 
     fn rt_bool(&mut self, f: RtFn, a: Value, c: Value) -> Value {
         let r = self.call_rt(f, &[a, c]).expect("returns i32");
-        self.b.ins().icmp_imm(IntCC::NotEqual, r, 0)
+        self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0)
     }
 
     fn is_type(&mut self, t: Value, kind: TypeKind) -> Value {
@@ -1246,7 +1252,7 @@ impl Lower<'_, '_> {
                 self.b.ins().jump(done, &[r.into()]);
                 self.b.switch_to_block(slow);
                 let c = self.call_rt(RtFn::Compare, &[v[0], v[1]]).expect("i32");
-                let r = self.b.ins().icmp_imm(cc, c, 0);
+                let r = self.b.ins().icmp_imm_s(cc, c, 0);
                 self.b.ins().jump(done, &[r.into()]);
                 self.b.switch_to_block(done);
                 self.b.block_params(done)[0]
@@ -1278,33 +1284,33 @@ impl Lower<'_, '_> {
             Test::IsBoolean => {
                 let (t, f) = (self.env.atom_named("true"), self.env.atom_named("false"));
                 let b = &mut self.b;
-                let is_t = b.ins().icmp_imm(IntCC::Equal, v[0], t as i64);
-                let is_f = b.ins().icmp_imm(IntCC::Equal, v[0], f as i64);
+                let is_t = b.ins().icmp_imm_s(IntCC::Equal, v[0], t as i64);
+                let is_f = b.ins().icmp_imm_s(IntCC::Equal, v[0], f as i64);
                 b.ins().bor(is_t, is_f)
             }
             Test::IsTuple => {
                 let boxed = tags::is_boxed(b, v[0]);
                 self.and_then(boxed, |lw| {
                     let h = lw.header(v[0]);
-                    let tag = lw.b.ins().band_imm(h, term::HEADER_TAG_MASK as i64);
+                    let tag = lw.b.ins().band_imm_u(h, term::HEADER_TAG_MASK as i64);
                     lw.b.ins()
-                        .icmp_imm(IntCC::Equal, tag, term::ARITYVAL_SUBTAG as i64)
+                        .icmp_imm_s(IntCC::Equal, tag, term::ARITYVAL_SUBTAG as i64)
                 })
             }
             Test::TestArity(n) => {
                 let h = self.header(v[0]);
-                self.b.ins().icmp_imm(IntCC::Equal, h, arityval(n))
+                self.b.ins().icmp_imm_s(IntCC::Equal, h, arityval(n))
             }
             Test::IsTaggedTuple(n, atom) => {
                 let boxed = tags::is_boxed(b, v[0]);
                 let tag = self.env.atom(atom) as i64;
                 self.and_then(boxed, |lw| {
                     let h = lw.header(v[0]);
-                    let ar = lw.b.ins().icmp_imm(IntCC::Equal, h, arityval(n));
+                    let ar = lw.b.ins().icmp_imm_s(IntCC::Equal, h, arityval(n));
                     let first =
                         lw.b.ins()
                             .load(I32, flags(), v[0], 4 - term::PRIMARY_BOXED as i32);
-                    let is_tag = lw.b.ins().icmp_imm(IntCC::Equal, first, tag);
+                    let is_tag = lw.b.ins().icmp_imm_s(IntCC::Equal, first, tag);
                     lw.b.ins().band(ar, is_tag)
                 })
             }
@@ -1331,14 +1337,14 @@ impl Lower<'_, '_> {
         }
         self.or_slow(same, |lw| {
             // If either is an immediate (primary tag 11), unequal words mean unequal terms.
-            let ea = lw.b.ins().band_imm(a, term::PRIMARY_MASK as i64);
+            let ea = lw.b.ins().band_imm_u(a, term::PRIMARY_MASK as i64);
             let ia =
                 lw.b.ins()
-                    .icmp_imm(IntCC::Equal, ea, term::PRIMARY_IMMED1 as i64);
-            let ec = lw.b.ins().band_imm(c, term::PRIMARY_MASK as i64);
+                    .icmp_imm_s(IntCC::Equal, ea, term::PRIMARY_IMMED1 as i64);
+            let ec = lw.b.ins().band_imm_u(c, term::PRIMARY_MASK as i64);
             let ic =
                 lw.b.ins()
-                    .icmp_imm(IntCC::Equal, ec, term::PRIMARY_IMMED1 as i64);
+                    .icmp_imm_s(IntCC::Equal, ec, term::PRIMARY_IMMED1 as i64);
             let any_imm = lw.b.ins().bor(ia, ic);
             let structured = lw.not(any_imm);
             lw.and_then(structured, |lw| lw.rt_bool(RtFn::EqExact, a, c))

@@ -243,7 +243,7 @@ pub(crate) fn extract_bits(src: &[u8], start: u64, nbits: u64) -> Vec<u8> {
 pub fn bits_words(bits: u64) -> u32 {
     let n = bits.div_ceil(8) as u32;
     binary::binary_words(n)
-        + if bits % 8 == 0 {
+        + if bits.is_multiple_of(8) {
             0
         } else {
             binary::SUB_BIN_WORDS
@@ -257,7 +257,7 @@ pub fn make_bits(a: &mut dyn Alloc, bytes: &[u8], bits: u64) -> Result<Term, Hea
     let n = bits.div_ceil(8) as usize;
     let mut data = bytes[..n.min(bytes.len())].to_vec();
     data.resize(n, 0);
-    if bits % 8 == 0 {
+    if bits.is_multiple_of(8) {
         return binary::new_binary(a, &data);
     }
     if let Some(last) = data.last_mut() {
