@@ -158,7 +158,7 @@ impl Fx<'_> {
             return Ok(tail);
         }
         // A remote Erlang function: through its export cell `[address, arity]`.
-        // (r4, not ip: dropping a large frame may need ip for its constant.)
+        // (r4, not ip: dropping a frame whose size does not encode needs ip.)
         self.a.ldr_symbol(
             Reg::R4,
             SymbolName::User {

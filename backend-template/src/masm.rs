@@ -303,3 +303,61 @@ impl Masm {
         Ok((code, symbols, offsets))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backend_arm32::asm::RelocKind;
+
+    /// `ldr rd, =label` leaves the label's offset in its pool word, under an Abs32
+    /// relocation naming the function itself (the linker adds the function's address).
+    #[test]
+    fn label_address_is_offset_plus_own_symbol() {
+        let me = SymbolName::User {
+            namespace: 2,
+            index: 7,
+        };
+        let mut a = Masm::new(me.clone());
+        let l = a.label();
+        a.ldr_label(Reg::R0, l).unwrap();
+        for _ in 0..5 {
+            a.mov(Reg::R1, Reg::R2).unwrap();
+        }
+        a.bind(l).unwrap();
+        a.bx(Reg::LR).unwrap();
+        let (code, symbols, offsets) = a.finish().unwrap();
+        assert_eq!(offsets[&l], 24);
+        let r = code
+            .relocs
+            .iter()
+            .find(|r| r.kind == RelocKind::Abs32)
+            .unwrap();
+        assert_eq!(symbols[r.symbol as usize], me);
+        let at = r.offset as usize;
+        let word = u32::from_le_bytes(code.bytes[at..at + 4].try_into().unwrap());
+        assert_eq!(word, 24);
+    }
+
+    /// Constants and immediates that do not encode take MOVW/MOVT or ip, never a wrong
+    /// encoding.
+    #[test]
+    fn constants_encode() {
+        let mut a = Masm::new(SymbolName::Named("f".into()));
+        a.mov_imm(Cond::Al, Reg::R0, 0x3B).unwrap();
+        a.mov_imm(Cond::Al, Reg::R0, 0xFFFF_FFF0).unwrap();
+        a.mov_imm(Cond::Al, Reg::R0, 0x1234_5678).unwrap();
+        a.add_imm(false, Reg::R1, Reg::R2, 0x1001).unwrap();
+        a.cmp_imm(Cond::Al, Reg::R1, 0x1001).unwrap();
+        let (code, _, _) = a.finish().unwrap();
+        // mov; mvn; movw+movt; movw ip+add; movw ip+cmp.
+        assert_eq!(code.bytes.len(), 4 * 8);
+        assert!(a_ok(&code.bytes));
+    }
+
+    fn a_ok(bytes: &[u8]) -> bool {
+        bytes.chunks_exact(4).all(|w| {
+            let w = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+            !backend_arm32::asm::disassemble(w, 0).contains("unknown")
+        })
+    }
+}
