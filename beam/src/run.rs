@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use beam_vm::{Emit, Options, RunOutcome, Vm};
+use beam_vm::{Emit, Jit, Options, RunOutcome, Vm};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EmitArg {
@@ -21,6 +21,16 @@ pub enum Mode {
     Sim,
     /// Directly on the CPU (an ARMv7 host or qemu-arm).
     Native,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum JitArg {
+    /// Cranelift IR through backend-arm32 (optimising).
+    Ir,
+    /// A fixed A32 sequence per BEAM instruction (docs/template.md).
+    Template,
+    /// Modules alternate between the two in load order.
+    Mixed,
 }
 
 /// Runs MODULE:FUNCTION(ARG...) with the arguments as atoms, like `erl -s`.
@@ -53,6 +63,9 @@ pub struct Args {
     /// `erl -noshell -eval 'io:format("~w~n", [M:F()]), halt().'`.
     #[arg(long)]
     pub print: bool,
+    /// The code generator (default ir).
+    #[arg(long, value_enum, default_value = "ir")]
+    pub jit: JitArg,
     /// Skip Cranelift's mid-end optimiser.
     #[arg(long)]
     pub no_opt: bool,
@@ -117,6 +130,11 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     opts.optimize = !args.no_opt;
     opts.native = native;
     opts.flags.has_hw_div = args.hw_div;
+    opts.jit = match args.jit {
+        JitArg::Ir => Jit::Ir,
+        JitArg::Template => Jit::Template,
+        JitArg::Mixed => Jit::Mixed,
+    };
     opts.emit = args.emit.map(|e| match e {
         EmitArg::Clif => Emit::Clif,
         EmitArg::Vcode => Emit::Vcode,
@@ -152,6 +170,20 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             Some(n) => eprintln!("instructions retired: {n}"),
             None => eprintln!("instructions retired: not counted when running natively"),
         }
+        let st = vm.load_stats();
+        eprintln!(
+            "loaded: {} modules, {} BEAM instructions, {} code bytes; {} functions by \
+             templates, {} through IR instead; lower {:.1} ms, optimise {:.1} ms, codegen \
+             {:.1} ms",
+            st.modules,
+            st.beam_ops,
+            st.code_bytes,
+            st.template_functions,
+            st.template_fallbacks,
+            st.lower.as_secs_f64() * 1e3,
+            st.optimize.as_secs_f64() * 1e3,
+            st.codegen.as_secs_f64() * 1e3,
+        );
     }
     Ok(match outcome {
         RunOutcome::Halt(n) => ExitCode::from(n.min(255) as u8),

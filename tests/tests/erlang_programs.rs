@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use beam_vm::{Options, RunOutcome, Vm};
+use beam_vm::{Jit, Options, RunOutcome, Vm};
 
 fn programs() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang");
@@ -43,7 +43,10 @@ fn programs() -> Vec<String> {
 /// Compiles every program into a fresh directory with one erlc run.
 fn compile(names: &[String]) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang");
-    let out = std::env::temp_dir().join(format!("beamjit-programs-{}", std::process::id()));
+    // One directory per test (they run in parallel in one process).
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = std::env::temp_dir().join(format!("beamjit-programs-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
     let status = Command::new("erlc")
         .arg("-o")
@@ -99,13 +102,34 @@ fn ms(d: Duration) -> f64 {
 
 #[test]
 fn programs_agree_with_erl() {
+    agree_with_erl(Jit::Ir);
+}
+
+/// The same programs with every module compiled by templates (docs/template.md).
+#[test]
+fn programs_agree_with_erl_in_template_mode() {
+    agree_with_erl(Jit::Template);
+}
+
+/// And with modules alternating between templates and IR in load order, so template
+/// code calls IR code and back (the program's module, `lists`, `io`... in one run).
+#[test]
+fn programs_agree_with_erl_in_mixed_mode() {
+    agree_with_erl(Jit::Mixed);
+}
+
+fn agree_with_erl(jit: Jit) {
     let names = programs();
     assert!(!names.is_empty());
     let dir = compile(&names);
     let expected = oracle(&dir, &names);
     assert_eq!(expected.len(), names.len(), "erl printed {expected:?}");
     let mut failures = Vec::new();
-    let fresh = || Vm::new(Options::with_otp(vec![dir.clone()])).unwrap();
+    let fresh = || {
+        let mut o = Options::with_otp(vec![dir.clone()]);
+        o.jit = jit;
+        Vm::new(o).unwrap()
+    };
     let mut vm = fresh();
     for (name, want) in &expected {
         let (stats0, insns0) = (vm.load_stats(), vm.instructions().unwrap_or(0));

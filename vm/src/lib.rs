@@ -25,6 +25,7 @@ mod loader;
 mod native;
 pub mod rt;
 mod rt_bits;
+mod template;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -58,6 +59,35 @@ pub struct Options {
     /// anything runs (the first loader's scheme), instead of each module on its first
     /// call. Off by default.
     pub eager: bool,
+    /// How modules are compiled: the IR pipeline or templates (docs/template.md).
+    pub jit: Jit,
+}
+
+/// The code generator a module goes through (docs/template.md). Both share one calling
+/// convention, so code of either kind calls the other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Jit {
+    /// Cranelift IR, optimised, through backend-arm32's instruction selection and
+    /// register allocation.
+    #[default]
+    Ir,
+    /// A fixed A32 sequence per specific instruction (backend-template); a function the
+    /// templates do not cover goes through the IR pipeline.
+    Template,
+    /// Alternating per module, in load order: the first module loaded by templates, the
+    /// second through IR, and so on (a test of the shared convention).
+    Mixed,
+}
+
+impl Jit {
+    /// Whether the `n`-th module loaded (from 0) is compiled by templates.
+    pub fn template_for(self, n: u32) -> bool {
+        match self {
+            Jit::Ir => false,
+            Jit::Template => true,
+            Jit::Mixed => n % 2 == 0,
+        }
+    }
 }
 
 impl Options {
@@ -79,6 +109,7 @@ impl Options {
             // Generated code runs on the CPU where it can (ARMv7 hosts and qemu-arm).
             native: cfg!(target_arch = "arm"),
             eager: false,
+            jit: Jit::Ir,
         }
     }
 }
@@ -111,10 +142,17 @@ pub struct LoadStats {
     pub lower: Duration,
     /// Cranelift's mid-end.
     pub optimize: Duration,
-    /// backend-arm32: lowering to VCode, register allocation, emission.
+    /// backend-arm32: lowering to VCode, register allocation, emission (template mode:
+    /// backend-template's emission).
     pub codegen: Duration,
     /// Linking and installing code and stubs.
     pub link: Duration,
+    /// Specific BEAM instructions compiled (per module, every function's).
+    pub beam_ops: u64,
+    /// Functions compiled by templates, and those of template-mode modules that went
+    /// through the IR pipeline instead (an instruction the templates do not cover).
+    pub template_functions: u32,
+    pub template_fallbacks: u32,
 }
 
 impl LoadStats {
@@ -135,6 +173,13 @@ impl LoadStats {
             optimize: self.optimize.saturating_sub(earlier.optimize),
             codegen: self.codegen.saturating_sub(earlier.codegen),
             link: self.link.saturating_sub(earlier.link),
+            beam_ops: self.beam_ops.saturating_sub(earlier.beam_ops),
+            template_functions: self
+                .template_functions
+                .saturating_sub(earlier.template_functions),
+            template_fallbacks: self
+                .template_fallbacks
+                .saturating_sub(earlier.template_fallbacks),
         }
     }
 }

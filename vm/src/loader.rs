@@ -525,10 +525,6 @@ impl Loader {
             floats,
             catch_base: rt::next_catch(),
         };
-        let lowered = lower_module(m, &fs, &env).map_err(|source| LoadError::Lower {
-            module: name.clone(),
-            source,
-        })?;
         // Export cells of the module's remote imports, created now (pointing at their
         // code, at `undef`, or waiting for a lazy stub).
         let mut import_cells = Vec::with_capacity(m.imports.len());
@@ -541,22 +537,26 @@ impl Loader {
             import_cells
                 .push(cell_for(&mut self.cells, &self.modules, key).map_err(LoadError::Runtime)?);
         }
-        self.stats.lower += t0.elapsed();
-        let funcs: Vec<Function> = lowered.segments.into_iter().map(|s| s.func).collect();
-        let entries = self.install(&name, &funcs, &|sym| match sym {
-            SymbolName::User {
-                namespace: NS_EXPORT_CELL,
-                index,
-            } => import_cells.get(*index as usize).copied(),
-            _ => None,
-        })?;
-        rt::add_catches(
-            &lowered
-                .catches
-                .iter()
-                .map(|&seg| entries[seg as usize])
-                .collect::<Vec<_>>(),
-        );
+        self.stats.beam_ops += fs.iter().map(|f| f.code.len() as u64).sum::<u64>();
+        let (entries, pieces) = if self.opts.jit.template_for(self.stats.modules) {
+            crate::template::install_module(self, m, &fs, &env, &import_cells, t0)?
+        } else {
+            let lowered = lower_module(m, &fs, &env).map_err(|source| LoadError::Lower {
+                module: name.clone(),
+                source,
+            })?;
+            self.stats.lower += t0.elapsed();
+            let funcs: Vec<Function> = lowered.segments.into_iter().map(|s| s.func).collect();
+            let entries = self.install(&name, &funcs, &|sym| import_cell(&import_cells, sym))?;
+            rt::add_catches(
+                &lowered
+                    .catches
+                    .iter()
+                    .map(|&seg| entries[seg as usize])
+                    .collect::<Vec<_>>(),
+            );
+            (entries, funcs.len())
+        };
         let mut exports = HashMap::new();
         for e in &m.exports {
             let Some(fi) = m.functions.iter().position(|f| f.entry == e.label) else {
@@ -577,14 +577,14 @@ impl Loader {
         }
         self.bif_trampolines(&name, bif_funs)?;
         self.stats.modules += 1;
-        self.stats.segments += funcs.len() as u32;
+        self.stats.segments += pieces as u32;
         self.modules.insert(
             name.clone(),
             LoadedModule {
                 name,
                 exports,
                 code_bytes: host::code_bytes(),
-                segments: funcs.len(),
+                segments: pieces,
             },
         );
         self.install_stubs()
@@ -679,7 +679,11 @@ impl Loader {
     }
 
     /// Optimises and compiles one function (segment, fragment or stub).
-    fn compile(&mut self, module: &str, f: &Function) -> Result<CompiledCode, LoadError> {
+    pub(crate) fn compile(
+        &mut self,
+        module: &str,
+        f: &Function,
+    ) -> Result<CompiledCode, LoadError> {
         let err = |what: String| LoadError::Compile {
             module: module.to_string(),
             what,
@@ -747,6 +751,17 @@ impl Loader {
             let c = self.compile(module, f)?;
             compiled.push((SymbolName::of_function(f), c));
         }
+        self.install_compiled(module, &compiled, resolve)
+    }
+
+    /// Links and installs compiled code (of either code generator); returns the address
+    /// of each piece.
+    pub(crate) fn install_compiled(
+        &mut self,
+        module: &str,
+        compiled: &[(SymbolName, CompiledCode)],
+        resolve: &dyn Fn(&SymbolName) -> Option<u32>,
+    ) -> Result<Vec<u32>, LoadError> {
         let t0 = Instant::now();
         let refs: Vec<(SymbolName, &CompiledCode)> =
             compiled.iter().map(|(n, c)| (n.clone(), c)).collect();
@@ -806,6 +821,17 @@ fn cell_for(
     cells.mfa.insert(addr, key.clone());
     cells.map.insert(key, addr);
     Ok(addr)
+}
+
+/// The address of export cell `index` of the module being installed.
+pub(crate) fn import_cell(cells: &[u32], sym: &SymbolName) -> Option<u32> {
+    match sym {
+        SymbolName::User {
+            namespace: NS_EXPORT_CELL,
+            index,
+        } => cells.get(*index as usize).copied(),
+        _ => None,
+    }
 }
 
 fn write_word(addr: u32, v: u32) {
