@@ -85,7 +85,7 @@ impl Jit {
         match self {
             Jit::Ir => false,
             Jit::Template => true,
-            Jit::Mixed => n % 2 == 0,
+            Jit::Mixed => n.is_multiple_of(2),
         }
     }
 }
