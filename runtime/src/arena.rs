@@ -9,9 +9,17 @@
 //!
 //! Every chunk is *registered* ([`regions`]), so a simulator embedding can be told which
 //! guest ranges exist and the safe term readers can refuse wild addresses ([`contains`]).
+//! Registration bumps a [`generation`] counter, so an embedding can tell in one atomic load
+//! whether its view is stale (dedicated mappings come and go: a freed one's address range
+//! may be handed out again by the OS, so a count of regions is not enough).
+//!
+//! [`contains`] is on the runtime's hot paths (every checked term read), so it takes no
+//! lock: a bitmap with one bit per 4 KiB page of the 32-bit address space (128 KiB) says
+//! which pages are registered, read with relaxed atomic loads.
 
 use sim_arm32::host_mem::{LowMapping, MapError};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
 
 const CHUNK: usize = 4 << 20;
@@ -93,11 +101,60 @@ fn region_table() -> &'static RwLock<BTreeMap<u32, u32>> {
     R.get_or_init(|| RwLock::new(BTreeMap::new()))
 }
 
+/// Pages of the address space the bitmap tracks (4 KiB each).
+const PAGE_SHIFT: u32 = 12;
+const BITMAP_WORDS: usize = 1 << (32 - PAGE_SHIFT - 6);
+
+/// One bit per registered page; set before a region is published, cleared after it is
+/// withdrawn.
+static PAGES: [AtomicU64; BITMAP_WORDS] = [const { AtomicU64::new(0) }; BITMAP_WORDS];
+
+/// Bumped at every registration and withdrawal.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+fn mark_pages(addr: u32, len: u32, on: bool) {
+    let first = addr >> PAGE_SHIFT;
+    let last = (addr + (len - 1)) >> PAGE_SHIFT;
+    for page in first..=last {
+        let (w, bit) = ((page >> 6) as usize, 1u64 << (page & 63));
+        if on {
+            PAGES[w].fetch_or(bit, Ordering::Release);
+        } else {
+            PAGES[w].fetch_and(!bit, Ordering::Release);
+        }
+    }
+}
+
+#[inline]
+fn page_registered(page: u32) -> bool {
+    PAGES[(page >> 6) as usize].load(Ordering::Acquire) & (1 << (page & 63)) != 0
+}
+
 fn register(addr: u32, len: u32) {
+    mark_pages(addr, len, true);
     region_table()
         .write()
         .unwrap_or_else(|e| e.into_inner())
         .insert(addr, addr + (len - 1));
+    GENERATION.fetch_add(1, Ordering::Release);
+}
+
+fn unregister(addr: u32) {
+    let last = region_table()
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&addr);
+    if let Some(last) = last {
+        mark_pages(addr, last - addr + 1, false);
+    }
+    GENERATION.fetch_add(1, Ordering::Release);
+}
+
+/// Changes whenever a region is registered or withdrawn: an embedding that mirrors
+/// [`regions`] compares it with the value it saw at its last sync.
+#[inline]
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
 }
 
 fn class_of(len: usize) -> u32 {
@@ -159,10 +216,7 @@ pub fn free_raw(addr: u32, len: u32) {
     let mut a = arena().lock().unwrap_or_else(|e| e.into_inner());
     if let Some(m) = a.large.remove(&addr) {
         a.in_use -= m.len();
-        region_table()
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&addr);
+        unregister(addr);
         drop(m);
         return;
     }
@@ -195,13 +249,14 @@ pub fn regions() -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// Whether `[addr, addr + len)` lies inside one registered range.
+/// Whether every page of `[addr, addr + len)` is registered guest memory (lock-free: one
+/// bitmap load per page; a range may span adjacent regions, which are all mapped).
+#[inline]
 pub fn contains(addr: u32, len: u32) -> bool {
-    let t = region_table().read().unwrap_or_else(|e| e.into_inner());
-    match t.range(..=addr).next_back() {
-        Some((_, &last)) => len == 0 || (addr as u64 + len as u64 - 1) <= last as u64,
-        None => false,
-    }
+    let Some(last) = addr.checked_add(len.saturating_sub(1)) else {
+        return false;
+    };
+    (addr >> PAGE_SHIFT..=last >> PAGE_SHIFT).all(page_registered)
 }
 
 #[cfg(test)]
@@ -232,8 +287,19 @@ mod tests {
         assert!(contains(addr, len));
         // SAFETY: the block is ours and `len` bytes long.
         unsafe { std::ptr::write_bytes(addr as usize as *mut u8, 0xAB, len as usize) };
+        let g = generation();
         drop(b);
         assert!(!contains(addr, 4));
+        assert_ne!(generation(), g, "withdrawing a region bumps the generation");
+    }
+
+    #[test]
+    fn contains_checks_every_page_of_a_range() {
+        let b = alloc(CHUNK + 1).unwrap();
+        let (addr, len) = (b.addr(), b.len());
+        assert!(contains(addr + len - 4, 4));
+        assert!(contains(addr, len));
+        assert!(!contains(u32::MAX - 3, 8), "wrapping ranges are refused");
     }
 
     #[test]

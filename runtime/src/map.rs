@@ -1,21 +1,46 @@
-//! Maps in OTP's two representations (erl_map.h, OTP 25; layouts in docs/terms.md):
+//! Maps as OTP 25 has them (erl_map.c, erl_map.h; layouts in docs/terms.md):
 //!
 //! - flat map (≤ 32 keys): `header`, size, keys tuple, values — keys in term order;
-//! - HAMT (hash array mapped trie, larger maps): a head node (bitmap or full array) with
-//!   the map size, inner bitmap nodes, and leaves that are cons cells `[Key|Value]`.
-//!   Each level uses 4 bits of a 32-bit key hash; after 8 levels the hash is recomputed
-//!   with the next salt, as OTP does for collisions.
+//! - HAMT (hash array mapped trie, larger maps): a head node (bitmap, or a full array of
+//!   16) with the map size, inner bitmap nodes, and leaves that are cons cells `[Key|Value]`.
+//!   Level `l` (0..8) indexes a node's children by bits `4l..4l+4` of the key's internal
+//!   hash ([`crate::ops::ihash`], OTP's `make_internal_hash`), children in slot order.
+//!   Keys whose 32 hash bits all agree meet in a collision node at level 8: a bitmap node
+//!   whose children are leaves in key order (OTP 25 would rehash with a salt there; such
+//!   keys are practically never seen, and only their relative order could differ).
 //!
-//! The key hash here is our own structural hash (not OTP's internal hash): the layout is
-//! OTP's, the placement of keys inside it is ours. Sorting keys into term order is the
-//! caller's job (term order lives in `ops`).
+//! Because keys are placed by OTP's hash in OTP's layout, a depth-first walk in slot order
+//! is erl's iteration order (`maps:iterator/1`, `maps:fold/3`, `~p`), and its reverse is
+//! erl's `maps:to_list/1` order. Updates copy the path from the head to the changed leaf
+//! (O(log n) words); lookups walk one path.
+//!
+//! Flat maps of up to 32 keys stay flat; a put that makes the 33rd key converts to a HAMT,
+//! a removal that leaves 32 converts back (as OTP does).
 
-use crate::bignum;
-use crate::binary;
 use crate::construct::{self, tuple};
 use crate::heap::{Alloc, HeapError};
 use crate::mem;
+use crate::ops::compare::{compare_exact, exact_eq};
+use crate::ops::ihash::internal_hash;
+use crate::ops::TermError;
 use crate::term::*;
+use std::cmp::Ordering;
+
+/// Why a map operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MapError {
+    #[error(transparent)]
+    Heap(#[from] HeapError),
+    #[error(transparent)]
+    Term(#[from] TermError),
+    #[error("map: not a map or unreadable map node")]
+    NotAMap,
+    #[error("map: more than 16 keys share all 32 hash bits")]
+    Collisions,
+}
+
+/// The level of collision nodes (all 32 hash bits used).
+const COLLISION_LEVEL: u32 = 8;
 
 /// Builds a flat map. `keys` must be unique and in term order; at most 32.
 pub fn flatmap(a: &mut dyn Alloc, keys: &[Term], values: &[Term]) -> Result<Term, HeapError> {
@@ -24,8 +49,12 @@ pub fn flatmap(a: &mut dyn Alloc, keys: &[Term], values: &[Term]) -> Result<Term
         values.len(),
         "flatmap: keys and values differ in length"
     );
-    let n = keys.len() as u32;
     let kt = tuple(a, keys)?;
+    flatmap_with_keys(a, kt, values)
+}
+
+fn flatmap_with_keys(a: &mut dyn Alloc, kt: Term, values: &[Term]) -> Result<Term, HeapError> {
+    let n = values.len() as u32;
     let p = a.alloc(3 + n)?;
     // SAFETY: fresh allocation of 3 + n words.
     unsafe {
@@ -44,81 +73,162 @@ pub const fn flatmap_total_words(n: u32) -> u32 {
     3 + n + 1 + n
 }
 
-/// Builds a HAMT map from unique keys.
+/// Builds a HAMT map from unique keys (any order).
 pub fn hashmap(a: &mut dyn Alloc, pairs: &[(Term, Term)]) -> Result<Term, HeapError> {
-    let hashed: Vec<(Term, Term)> = pairs.to_vec();
-    build_node(a, &hashed, 0, true, pairs.len() as u32)
+    let mut hashed = Vec::with_capacity(pairs.len());
+    for &(k, v) in pairs {
+        let h = internal_hash(k).map_err(|_| HeapError::Stack("hashmap: unreadable key"))?;
+        hashed.push((h, k, v));
+    }
+    build_node(a, &mut hashed, 0, Some(pairs.len() as u32)).map_err(|e| match e {
+        MapError::Heap(h) => h,
+        _ => HeapError::Stack("hashmap: keys are not unique or collide too much"),
+    })
 }
 
-fn slot(key: Term, level: u32) -> u32 {
-    let h = hash(key, level / 8);
-    (h >> (4 * (level % 8))) & 0xF
-}
-
+/// Builds the node for `pairs` (all in one subtree) at `level`; `size` for a head node.
 fn build_node(
     a: &mut dyn Alloc,
-    pairs: &[(Term, Term)],
+    pairs: &mut [(u32, Term, Term)],
     level: u32,
-    head: bool,
-    size: u32,
-) -> Result<Term, HeapError> {
-    let mut buckets: [Vec<(Term, Term)>; 16] = Default::default();
-    for &(k, v) in pairs {
-        buckets[slot(k, level) as usize].push((k, v));
-    }
-    let mut bitmap = 0u32;
-    let mut entries = Vec::new();
-    for (i, b) in buckets.iter().enumerate() {
-        if b.is_empty() {
-            continue;
-        }
-        bitmap |= 1 << i;
-        entries.push(if b.len() == 1 {
-            construct::cons(a, b[0].0, b[0].1)?
-        } else {
-            if level >= 64 {
-                // 8 salts of 32 bits each still collide: keys are not unique.
-                return Err(HeapError::Stack("hashmap: duplicate keys"));
-            }
-            build_node(a, b, level + 1, false, 0)?
+    size: Option<u32>,
+) -> Result<Term, MapError> {
+    if level >= COLLISION_LEVEL {
+        let mut err = None;
+        pairs.sort_by(|x, y| {
+            compare_exact(x.1, y.1).unwrap_or_else(|e| {
+                err.get_or_insert(e);
+                Ordering::Equal
+            })
         });
+        if let Some(e) = err {
+            return Err(e.into());
+        }
+        let mut leaves = Vec::with_capacity(pairs.len());
+        for &(_, k, v) in pairs.iter() {
+            leaves.push(construct::cons(a, k, v)?);
+        }
+        return collision_node(a, &leaves);
     }
-    let n = entries.len() as u32;
-    let (hdr, extra) = if head && bitmap == 0xFFFF {
-        (
+    pairs.sort_by_key(|p| nibble(p.0, level));
+    let mut children = Vec::new();
+    let mut bitmap = 0u32;
+    let mut i = 0;
+    while i < pairs.len() {
+        let s = nibble(pairs[i].0, level);
+        let j = i + pairs[i..]
+            .iter()
+            .take_while(|p| nibble(p.0, level) == s)
+            .count();
+        bitmap |= 1 << s;
+        children.push(if j - i == 1 {
+            construct::cons(a, pairs[i].1, pairs[i].2)?
+        } else {
+            build_node(a, &mut pairs[i..j], level + 1, None)?
+        });
+        i = j;
+    }
+    Ok(node(a, bitmap, &children, size)?)
+}
+
+fn collision_node(a: &mut dyn Alloc, leaves: &[Term]) -> Result<Term, MapError> {
+    if leaves.len() > 16 {
+        return Err(MapError::Collisions);
+    }
+    Ok(node(a, (1u32 << leaves.len()) - 1, leaves, None)?)
+}
+
+#[inline]
+fn nibble(h: u32, level: u32) -> u32 {
+    (h >> (4 * level)) & 0xF
+}
+
+/// Writes a HAMT node: a head (with `size`) or an inner bitmap node.
+fn node(
+    a: &mut dyn Alloc,
+    bitmap: u32,
+    children: &[Term],
+    size: Option<u32>,
+) -> Result<Term, HeapError> {
+    let (hdr, extra) = match size {
+        Some(_) if bitmap == 0xFFFF => (
             Term::map_header(MAP_HEADER_TAG_HAMT_HEAD_ARRAY, 1, 0xFFFF),
             1,
-        )
-    } else if head {
-        (
+        ),
+        Some(_) => (
             Term::map_header(MAP_HEADER_TAG_HAMT_HEAD_BITMAP, 1, bitmap),
             1,
-        )
-    } else {
-        (
+        ),
+        None => (
             Term::map_header(MAP_HEADER_TAG_HAMT_NODE_BITMAP, 0, bitmap),
             0,
-        )
+        ),
     };
+    let n = children.len() as u32;
     let p = a.alloc(1 + extra + n)?;
     // SAFETY: fresh allocation of 1 + extra + n words.
     unsafe {
         mem::raw_write(p, hdr.0);
-        if extra == 1 {
-            mem::raw_write(p + 4, size);
+        if let Some(s) = size {
+            mem::raw_write(p + 4, s);
         }
-        for (i, e) in entries.iter().enumerate() {
+        for (i, e) in children.iter().enumerate() {
             mem::raw_write(p + 4 * (1 + extra + i as u32), e.0);
         }
     }
     Ok(Term::boxed(p))
 }
 
+/// A HAMT node as read from memory.
+struct Node {
+    bitmap: u32,
+    children: Vec<Term>,
+}
+
+fn read_node(t: Term) -> Option<Node> {
+    if !t.is_boxed() {
+        return None;
+    }
+    let p = t.ptr();
+    let h = Term(mem::read(p)?);
+    if h.boxed_kind() != BoxedKind::Map || h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
+        return None;
+    }
+    let first = if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
+        1
+    } else {
+        2
+    };
+    let bitmap = h.map_val();
+    let children = (0..bitmap.count_ones())
+        .map(|i| mem::read(p + 4 * (first + i)).map(Term))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Node { bitmap, children })
+}
+
+/// The `i`-th child of a HAMT node without reading the others.
+fn child(t: Term, i: u32) -> Option<Term> {
+    let p = t.ptr();
+    let h = Term(mem::read(p)?);
+    let first = if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
+        1
+    } else {
+        2
+    };
+    mem::read(p + 4 * (first + i)).map(Term)
+}
+
+fn header(m: Term) -> Option<Term> {
+    if !m.is_boxed() {
+        return None;
+    }
+    let h = Term(mem::read(m.ptr())?);
+    (h.boxed_kind() == BoxedKind::Map).then_some(h)
+}
+
 /// Number of keys of a map of either representation.
 pub fn size(m: Term) -> Option<u32> {
-    let h = Term(mem::read(m.ptr())?);
-    (m.is_boxed() && h.boxed_kind() == BoxedKind::Map).then_some(())?;
-    match h.map_type() {
+    match header(m)?.map_type() {
         MAP_HEADER_TAG_HAMT_NODE_BITMAP => None,
         _ => mem::read(m.ptr() + 4),
     }
@@ -126,14 +236,18 @@ pub fn size(m: Term) -> Option<u32> {
 
 /// Whether `m` is a flat map (`Some(false)` for a HAMT, `None` for a non-map).
 pub fn is_flat(m: Term) -> Option<bool> {
-    let h = Term(mem::read(m.ptr())?);
-    (m.is_boxed() && h.boxed_kind() == BoxedKind::Map).then_some(())?;
-    Some(h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD)
+    Some(header(m)?.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD)
 }
 
-/// All `(key, value)` pairs (flat: in key order; HAMT: in trie order).
+/// The keys tuple and the address of the first value of a flat map.
+fn flat_parts(m: Term) -> Option<(u32, Term, u32)> {
+    let p = m.ptr();
+    Some((mem::read(p + 4)?, Term(mem::read(p + 8)?), p + 12))
+}
+
+/// All `(key, value)` pairs in erl's iteration order (flat: key order; HAMT: trie order).
 pub fn entries(m: Term) -> Option<Vec<(Term, Term)>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(size(m)? as usize);
     collect(m, &mut out)?;
     Some(out)
 }
@@ -143,92 +257,444 @@ fn collect(m: Term, out: &mut Vec<(Term, Term)>) -> Option<()> {
         out.push((construct::head(m)?, construct::tail(m)?));
         return Some(());
     }
-    let p = m.ptr();
-    let h = Term(mem::read(p)?);
-    (m.is_boxed() && h.boxed_kind() == BoxedKind::Map).then_some(())?;
-    match h.map_type() {
-        MAP_HEADER_TAG_FLATMAP_HEAD => {
-            let n = mem::read(p + 4)?;
-            let keys = Term(mem::read(p + 8)?);
-            for i in 0..n {
-                out.push((
-                    construct::tuple_get(keys, i)?,
-                    Term(mem::read(p + 12 + 4 * i)?),
-                ));
-            }
+    if header(m)?.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
+        let (n, keys, vals) = flat_parts(m)?;
+        for i in 0..n {
+            out.push((
+                construct::tuple_get(keys, i)?,
+                Term(mem::read(vals + 4 * i)?),
+            ));
         }
-        t => {
-            let first = if t == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
-                1
-            } else {
-                2
-            };
-            let n = h.map_val().count_ones();
-            for i in 0..n {
-                collect(Term(mem::read(p + 4 * (first + i))?), out)?;
-            }
-        }
+        return Some(());
+    }
+    for c in read_node(m)?.children {
+        collect(c, out)?;
     }
     Some(())
 }
 
-/// A structural hash of a term: equal for structurally equal terms wherever they live.
-/// (Exact equality: `1` and `1.0` hash differently, as map keys must.)
-pub fn hash(t: Term, salt: u32) -> u32 {
-    let mut h: u32 = 0x811C_9DC5 ^ salt.wrapping_mul(0x9E37_79B9);
-    let mut mix = |x: u32| {
-        h = (h ^ x).wrapping_mul(0x0100_0193);
-        h ^= h >> 15;
-    };
-    let mut stack = vec![t];
-    while let Some(t) = stack.pop() {
-        if t.is_immed() {
-            mix(t.0);
-        } else if t.is_list() {
-            mix(1);
-            if let (Some(hd), Some(tl)) = (construct::head(t), construct::tail(t)) {
-                stack.push(tl);
-                stack.push(hd);
+/// The value of `key` (`=:=` on keys), if any; `Err` for a non-map.
+pub fn get(m: Term, key: Term) -> Result<Option<Term>, MapError> {
+    let h = header(m).ok_or(MapError::NotAMap)?;
+    if h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
+        let (n, keys, vals) = flat_parts(m).ok_or(MapError::NotAMap)?;
+        for i in 0..n {
+            let k = construct::tuple_get(keys, i).ok_or(MapError::NotAMap)?;
+            if k == key || exact_eq(k, key)? {
+                return Ok(mem::read(vals + 4 * i).map(Term));
             }
-        } else if let Some(kind) = construct::boxed_kind(t) {
-            mix(2 + kind as u32);
-            match kind {
-                BoxedKind::Tuple | BoxedKind::Map | BoxedKind::Fun => {
-                    let sub = match kind {
-                        BoxedKind::Tuple => construct::tuple_elements(t).unwrap_or_default(),
-                        BoxedKind::Fun => construct::fun_parts(t).map(|f| f.3).unwrap_or_default(),
-                        _ => entries(t)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .flat_map(|(k, v)| [k, v])
-                            .collect(),
-                    };
-                    mix(sub.len() as u32);
-                    stack.extend(sub.into_iter().rev());
+        }
+        return Ok(None);
+    }
+    let hash = internal_hash(key)?;
+    let mut node = m;
+    for level in 0.. {
+        let nh = header(node).ok_or(MapError::NotAMap)?;
+        let bitmap = nh.map_val();
+        let idx = if level >= COLLISION_LEVEL {
+            // A collision node: scan its leaves.
+            for i in 0..bitmap.count_ones() {
+                let leaf = child(node, i).ok_or(MapError::NotAMap)?;
+                if let Some(v) = leaf_value(leaf, key)? {
+                    return Ok(Some(v));
                 }
-                BoxedKind::Float => {
-                    let b = construct::float_value(t).unwrap_or(0.0).to_bits();
-                    mix(b as u32);
-                    mix((b >> 32) as u32);
-                }
-                BoxedKind::PosBig | BoxedKind::NegBig => {
-                    for d in bignum::value(t).unwrap_or_default().to_u32_digits().1 {
-                        mix(d);
+            }
+            return Ok(None);
+        } else {
+            let bit = 1 << nibble(hash, level);
+            if bitmap & bit == 0 {
+                return Ok(None);
+            }
+            (bitmap & (bit - 1)).count_ones()
+        };
+        let c = child(node, idx).ok_or(MapError::NotAMap)?;
+        if c.is_list() {
+            return leaf_value(c, key);
+        }
+        node = c;
+    }
+    unreachable!("levels are unbounded only in the type")
+}
+
+fn leaf_value(leaf: Term, key: Term) -> Result<Option<Term>, MapError> {
+    let (k, v) = (
+        construct::head(leaf).ok_or(MapError::NotAMap)?,
+        construct::tail(leaf).ok_or(MapError::NotAMap)?,
+    );
+    Ok((k == key || exact_eq(k, key)?).then_some(v))
+}
+
+/// Builds a map from `pairs` (a later pair wins over an earlier one with an equal key),
+/// flat or HAMT by size as OTP does.
+pub fn from_pairs(a: &mut dyn Alloc, pairs: &[(Term, Term)]) -> Result<Term, MapError> {
+    let mut err = None;
+    let mut v: Vec<(usize, Term, Term)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, &(k, v))| (i, k, v))
+        .collect();
+    // Sort by key (stable on position), keep the last of each run of equal keys.
+    v.sort_by(|x, y| {
+        compare_exact(x.1, y.1)
+            .unwrap_or_else(|e| {
+                err.get_or_insert(e);
+                Ordering::Equal
+            })
+            .then(x.0.cmp(&y.0))
+    });
+    if let Some(e) = err {
+        return Err(e.into());
+    }
+    let mut uniq: Vec<(Term, Term)> = Vec::with_capacity(v.len());
+    for (_, k, val) in v {
+        match uniq.last_mut() {
+            // The later pair's key too (`0.0` vs `-0.0`), as erl's from_list keeps it.
+            Some(last) if exact_eq(last.0, k)? => *last = (k, val),
+            _ => uniq.push((k, val)),
+        }
+    }
+    if uniq.len() <= MAP_SMALL_MAP_LIMIT {
+        let (ks, vs): (Vec<Term>, Vec<Term>) = uniq.into_iter().unzip();
+        Ok(flatmap(a, &ks, &vs)?)
+    } else {
+        Ok(hashmap(a, &uniq)?)
+    }
+}
+
+/// `m` with `key` set to `value` (`maps:put/3`, `#{K => V}`).
+pub fn put(a: &mut dyn Alloc, m: Term, key: Term, value: Term) -> Result<Term, MapError> {
+    let h = header(m).ok_or(MapError::NotAMap)?;
+    if h.map_type() != MAP_HEADER_TAG_FLATMAP_HEAD {
+        let hash = internal_hash(key)?;
+        let size = size(m).ok_or(MapError::NotAMap)?;
+        let (new, grew) = put_node(a, m, 0, hash, key, value, true)?;
+        if grew {
+            // The head was rebuilt with the old size: write the new one.
+            // SAFETY: `new` is a head node this call just allocated.
+            unsafe { mem::raw_write(new.ptr() + 4, size + 1) };
+        }
+        return Ok(new);
+    }
+    let (n, keys, vals) = flat_parts(m).ok_or(MapError::NotAMap)?;
+    let mut ks = Vec::with_capacity(n as usize + 1);
+    let mut vs = Vec::with_capacity(n as usize + 1);
+    let mut at = None;
+    for i in 0..n {
+        let k = construct::tuple_get(keys, i).ok_or(MapError::NotAMap)?;
+        let v = Term(mem::read(vals + 4 * i).ok_or(MapError::NotAMap)?);
+        if at.is_none() {
+            match compare_exact(k, key)? {
+                Ordering::Less => {}
+                Ordering::Equal => {
+                    // Same key set: share the keys tuple.
+                    let mut vs: Vec<Term> = (0..n)
+                        .map(|j| mem::read(vals + 4 * j).map(Term))
+                        .collect::<Option<_>>()
+                        .ok_or(MapError::NotAMap)?;
+                    if vs[i as usize] == value {
+                        return Ok(m);
                     }
+                    vs[i as usize] = value;
+                    return Ok(flatmap_with_keys(a, keys, &vs)?);
                 }
-                BoxedKind::HeapBinary | BoxedKind::RefcBinary | BoxedKind::SubBinary => {
-                    for b in binary::bytes(t).unwrap_or_default() {
-                        mix(b as u32);
-                    }
-                }
-                _ => {
-                    let hdr = mem::read(t.ptr()).map(Term).unwrap_or_default();
-                    for i in 1..=hdr.header_arity() {
-                        mix(mem::read(t.ptr() + 4 * i).unwrap_or(0));
-                    }
+                Ordering::Greater => {
+                    at = Some(i);
+                    ks.push(key);
+                    vs.push(value);
                 }
             }
         }
+        ks.push(k);
+        vs.push(v);
     }
-    h
+    if at.is_none() {
+        ks.push(key);
+        vs.push(value);
+    }
+    if ks.len() <= MAP_SMALL_MAP_LIMIT {
+        Ok(flatmap(a, &ks, &vs)?)
+    } else {
+        let pairs: Vec<(Term, Term)> = ks.into_iter().zip(vs).collect();
+        Ok(hashmap(a, &pairs)?)
+    }
+}
+
+/// Path copy of `node` (at `level`) with `key => value`; true when a key was added.
+fn put_node(
+    a: &mut dyn Alloc,
+    node: Term,
+    level: u32,
+    hash: u32,
+    key: Term,
+    value: Term,
+    head: bool,
+) -> Result<(Term, bool), MapError> {
+    let n = read_node(node).ok_or(MapError::NotAMap)?;
+    let size = if head {
+        Some(size(node).ok_or(MapError::NotAMap)?)
+    } else {
+        None
+    };
+    if level >= COLLISION_LEVEL {
+        let mut leaves = n.children;
+        for l in leaves.iter_mut() {
+            if leaf_value(*l, key)?.is_some() {
+                *l = construct::cons(a, key, value)?;
+                return Ok((collision_node(a, &leaves)?, false));
+            }
+        }
+        let mut pos = leaves.len();
+        for (i, l) in leaves.iter().enumerate() {
+            let k = construct::head(*l).ok_or(MapError::NotAMap)?;
+            if compare_exact(key, k)? == Ordering::Less {
+                pos = i;
+                break;
+            }
+        }
+        leaves.insert(pos, construct::cons(a, key, value)?);
+        return Ok((collision_node(a, &leaves)?, true));
+    }
+    let bit = 1 << nibble(hash, level);
+    let idx = (n.bitmap & (bit - 1)).count_ones() as usize;
+    let mut children = n.children;
+    if n.bitmap & bit == 0 {
+        children.insert(idx, construct::cons(a, key, value)?);
+        return Ok((node_like(a, n.bitmap | bit, &children, size)?, true));
+    }
+    let c = children[idx];
+    let grew = if c.is_list() {
+        let k = construct::head(c).ok_or(MapError::NotAMap)?;
+        if k == key || exact_eq(k, key)? {
+            if construct::tail(c) == Some(value) {
+                return Ok((node, false));
+            }
+            children[idx] = construct::cons(a, key, value)?;
+            false
+        } else {
+            let kh = internal_hash(k)?;
+            let leaf = construct::cons(a, key, value)?;
+            children[idx] = pair_node(a, level + 1, (kh, c), (hash, leaf))?;
+            true
+        }
+    } else {
+        let (sub, grew) = put_node(a, c, level + 1, hash, key, value, false)?;
+        if sub == c {
+            return Ok((node, false));
+        }
+        children[idx] = sub;
+        grew
+    };
+    Ok((node_like(a, n.bitmap, &children, size)?, grew))
+}
+
+fn node_like(
+    a: &mut dyn Alloc,
+    bitmap: u32,
+    children: &[Term],
+    size: Option<u32>,
+) -> Result<Term, HeapError> {
+    node(a, bitmap, children, size)
+}
+
+/// The subtree at `level` holding two leaves with hashes `x.0` and `y.0`.
+fn pair_node(
+    a: &mut dyn Alloc,
+    level: u32,
+    x: (u32, Term),
+    y: (u32, Term),
+) -> Result<Term, MapError> {
+    if level >= COLLISION_LEVEL {
+        let (kx, ky) = (
+            construct::head(x.1).ok_or(MapError::NotAMap)?,
+            construct::head(y.1).ok_or(MapError::NotAMap)?,
+        );
+        let leaves = if compare_exact(kx, ky)? == Ordering::Less {
+            [x.1, y.1]
+        } else {
+            [y.1, x.1]
+        };
+        return collision_node(a, &leaves);
+    }
+    let (sx, sy) = (nibble(x.0, level), nibble(y.0, level));
+    if sx == sy {
+        let sub = pair_node(a, level + 1, x, y)?;
+        return Ok(node(a, 1 << sx, &[sub], None)?);
+    }
+    let children = if sx < sy { [x.1, y.1] } else { [y.1, x.1] };
+    Ok(node(a, (1 << sx) | (1 << sy), &children, None)?)
+}
+
+/// `m` without `key` (`maps:remove/2`); `m` itself when the key is absent.
+pub fn remove(a: &mut dyn Alloc, m: Term, key: Term) -> Result<Term, MapError> {
+    if get(m, key)?.is_none() {
+        return Ok(m);
+    }
+    let size = size(m).ok_or(MapError::NotAMap)?;
+    if is_flat(m) == Some(true) || size - 1 <= MAP_SMALL_MAP_LIMIT as u32 {
+        let mut pairs = entries(m).ok_or(MapError::NotAMap)?;
+        let mut err = None;
+        pairs.retain(|(k, _)| {
+            !(*k == key
+                || exact_eq(*k, key).unwrap_or_else(|e| {
+                    err.get_or_insert(e);
+                    false
+                }))
+        });
+        if let Some(e) = err {
+            return Err(e.into());
+        }
+        return from_pairs(a, &pairs);
+    }
+    let hash = internal_hash(key)?;
+    match remove_node(a, m, 0, hash, key, true)? {
+        Removed::Node(t) => {
+            // SAFETY: `t` is a head node this call just allocated.
+            unsafe { mem::raw_write(t.ptr() + 4, size - 1) };
+            Ok(t)
+        }
+        // A head keeps at least 33 keys here, so it never collapses.
+        _ => Err(MapError::NotAMap),
+    }
+}
+
+enum Removed {
+    /// The subtree became empty.
+    Empty,
+    /// The subtree is now this single leaf (a node is collapsed into its parent's slot).
+    Leaf(Term),
+    Node(Term),
+}
+
+fn remove_node(
+    a: &mut dyn Alloc,
+    node: Term,
+    level: u32,
+    hash: u32,
+    key: Term,
+    head: bool,
+) -> Result<Removed, MapError> {
+    let n = read_node(node).ok_or(MapError::NotAMap)?;
+    let size = if head {
+        Some(size(node).ok_or(MapError::NotAMap)?)
+    } else {
+        None
+    };
+    let mut children = n.children;
+    let mut bitmap = n.bitmap;
+    if level >= COLLISION_LEVEL {
+        let mut keep = Vec::with_capacity(children.len());
+        for &l in &children {
+            if leaf_value(l, key)?.is_none() {
+                keep.push(l);
+            }
+        }
+        return Ok(match keep.len() {
+            0 => Removed::Empty,
+            1 => Removed::Leaf(keep[0]),
+            _ => Removed::Node(collision_node(a, &keep)?),
+        });
+    }
+    let bit = 1 << nibble(hash, level);
+    let idx = (bitmap & (bit - 1)).count_ones() as usize;
+    let c = children[idx];
+    let sub = if c.is_list() {
+        Removed::Empty
+    } else {
+        remove_node(a, c, level + 1, hash, key, false)?
+    };
+    match sub {
+        Removed::Empty => {
+            children.remove(idx);
+            bitmap &= !bit;
+        }
+        Removed::Leaf(l) => children[idx] = l,
+        Removed::Node(t) => children[idx] = t,
+    }
+    if !head {
+        match children.len() {
+            0 => return Ok(Removed::Empty),
+            1 if children[0].is_list() => return Ok(Removed::Leaf(children[0])),
+            _ => {}
+        }
+    }
+    Ok(Removed::Node(node_like(a, bitmap, &children, size)?))
+}
+
+/// A batch of entries and the path of the next one (`None` at the end).
+pub type Batch = (Vec<(Term, Term)>, Option<u64>);
+
+/// Up to `max` entries in iteration order starting at `path`, and the path of the entry
+/// after them (`None` at the end). A path is OTP-like: the child position (not the slot)
+/// taken at each level, 4 bits per level from the least significant end, with the
+/// positions below the leaf zero; 0 is the first entry. For a flat map the path is the
+/// entry index.
+pub fn iterate(m: Term, path: u64, max: usize) -> Result<Batch, MapError> {
+    let h = header(m).ok_or(MapError::NotAMap)?;
+    let mut out = Vec::new();
+    if h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
+        let (n, keys, vals) = flat_parts(m).ok_or(MapError::NotAMap)?;
+        let end = (path.min(n as u64) as u32 + max as u32).min(n);
+        for i in path.min(n as u64) as u32..end {
+            out.push((
+                construct::tuple_get(keys, i).ok_or(MapError::NotAMap)?,
+                Term(mem::read(vals + 4 * i).ok_or(MapError::NotAMap)?),
+            ));
+        }
+        return Ok((out, (end < n).then_some(end as u64)));
+    }
+    // The stack of (node, position) from the head down to the leaf at `path`.
+    let mut stack: Vec<(Term, u32, u32)> = Vec::new(); // (node, position, child count)
+    let mut t = m;
+    let mut level = 0;
+    loop {
+        let count = header(t).ok_or(MapError::NotAMap)?.map_val().count_ones();
+        let pos = ((path >> (4 * level)) & 0xF) as u32;
+        if pos >= count {
+            return Err(MapError::NotAMap);
+        }
+        stack.push((t, pos, count));
+        let c = child(t, pos).ok_or(MapError::NotAMap)?;
+        if c.is_list() {
+            break;
+        }
+        t = c;
+        level += 1;
+    }
+    loop {
+        // The top of the stack points at a leaf: take it.
+        let &(t, pos, _) = stack.last().ok_or(MapError::NotAMap)?;
+        let leaf = child(t, pos).ok_or(MapError::NotAMap)?;
+        out.push((
+            construct::head(leaf).ok_or(MapError::NotAMap)?,
+            construct::tail(leaf).ok_or(MapError::NotAMap)?,
+        ));
+        // Advance to the next leaf: step right, climbing while a node is exhausted.
+        loop {
+            let Some(top) = stack.last_mut() else {
+                return Ok((out, None));
+            };
+            top.1 += 1;
+            if top.1 < top.2 {
+                break;
+            }
+            stack.pop();
+        }
+        // Descend to the leftmost leaf under the new position.
+        loop {
+            let &(t, pos, _) = stack.last().ok_or(MapError::NotAMap)?;
+            let c = child(t, pos).ok_or(MapError::NotAMap)?;
+            if c.is_list() {
+                break;
+            }
+            let count = header(c).ok_or(MapError::NotAMap)?.map_val().count_ones();
+            stack.push((c, 0, count));
+        }
+        if out.len() >= max {
+            let path = stack
+                .iter()
+                .enumerate()
+                .fold(0u64, |p, (l, &(_, pos, _))| p | (pos as u64) << (4 * l));
+            return Ok((out, Some(path)));
+        }
+    }
 }

@@ -405,16 +405,13 @@ pub fn lookup(module: &str, name: &str, arity: u32) -> Option<u32> {
     None
 }
 
-/// The BIF with runtime number `id`.
+/// The BIF with runtime number `id`: one index into the concatenated tables (built once),
+/// since every BIF call from compiled code comes through here.
 pub fn get(id: u32) -> Option<&'static Bif> {
-    let mut id = id as usize;
-    for (_, table) in tables() {
-        if id < table.len() {
-            return Some(&table[id]);
-        }
-        id -= table.len();
-    }
-    None
+    static FLAT: std::sync::OnceLock<Vec<&'static Bif>> = std::sync::OnceLock::new();
+    FLAT.get_or_init(|| tables().into_iter().flat_map(|(_, t)| t.iter()).collect())
+        .get(id as usize)
+        .copied()
 }
 
 /// Every BIF as `(module, name, arity, number)`.

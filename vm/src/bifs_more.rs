@@ -243,7 +243,7 @@ pub static MAPS: &[Bif] = &[
     Bif {
         name: "get",
         arity: 3,
-        f: |_, a| entries(a[1]).map(|_| rt::map_get(a[1], a[0]).unwrap_or(a[2])),
+        f: |_, a| check_map(a[1]).map(|_| rt::map_get(a[1], a[0]).unwrap_or(a[2])),
     },
     Bif {
         name: "find",
@@ -581,47 +581,67 @@ fn entries(m: Term) -> Result<Vec<(Term, Term)>, Raise> {
     map::entries(m).ok_or_else(|| badmap(m))
 }
 
+/// `badmap` unless `m` is a map (without reading its entries).
+fn check_map(m: Term) -> Result<(), Raise> {
+    map::size(m).map(|_| ()).ok_or_else(|| badmap(m))
+}
+
+fn map_err(e: map::MapError) -> Raise {
+    heap_err(rt::map_heap_err(e))
+}
+
 fn maps_get(m: Term, k: Term) -> Result<Term, Raise> {
-    entries(m)?;
+    check_map(m)?;
     rt::map_get(m, k).ok_or(Raise::Tagged(atom("badkey"), k))
 }
 
 fn is_key(k: Term, m: Term) -> Result<Term, Raise> {
-    entries(m)?;
+    check_map(m)?;
     Ok(boolean(rt::map_get(m, k).is_some()))
 }
 
 fn find(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    entries(a[1])?;
+    check_map(a[1])?;
     match rt::map_get(a[1], a[0]) {
         Some(v) => construct::tuple(&mut c.heap, &[atom("ok"), v]).map_err(heap_err),
         None => Ok(atom("error")),
     }
 }
 
+/// `m` with the pairs of `set` put in order, or without the key `remove` (path copies:
+/// O(log n) words per key for a HAMT).
 fn update(
     c: &mut BifCx<'_>,
     m: Term,
     set: &[(Term, Term)],
     remove: Option<Term>,
 ) -> Result<Term, Raise> {
-    let mut pairs = entries(m)?;
+    check_map(m)?;
+    let mut t = m;
     if let Some(k) = remove {
-        pairs.retain(|(k2, _)| !ops::compare::exact_eq(*k2, k).unwrap_or(false));
+        t = map::remove(&mut c.heap, t, k).map_err(map_err)?;
     }
-    pairs.extend_from_slice(set);
-    rt::build_map(&mut c.heap, pairs).map_err(heap_err)
+    for &(k, v) in set {
+        t = map::put(&mut c.heap, t, k, v).map_err(map_err)?;
+    }
+    Ok(t)
 }
 
+/// `maps:merge/2`: the second map's pairs win, keys included (`0.0` vs `-0.0`).
 fn merge(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let extra = entries(a[1])?;
-    update(c, a[0], &extra, None)
+    let mut all = entries(a[0])?;
+    all.extend(entries(a[1])?);
+    map::from_pairs(&mut c.heap, &all).map_err(map_err)
 }
 
-/// The map's entries in key order (as `maps:keys/values/to_list` give them for flat maps).
+/// The map's entries in `maps:to_list/keys/values` order: key order for a flat map, the
+/// reverse of the iteration (trie) order for a HAMT, as erl gives them.
 fn sorted(m: Term) -> Result<Vec<(Term, Term)>, Raise> {
-    entries(m)?;
-    ops::compare::sorted_entries(m).map_err(|_| badmap(m))
+    let mut e = entries(m)?;
+    if map::is_flat(m) == Some(false) {
+        e.reverse();
+    }
+    Ok(e)
 }
 
 fn listed(c: &mut BifCx<'_>, m: Term, pick: fn(Term, Term) -> Term) -> Result<Term, Raise> {
@@ -648,27 +668,39 @@ fn from_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     rt::build_map(&mut c.heap, pairs).map_err(heap_err)
 }
 
-/// `map_next(I, Map, iterator)`: `{K, V, [I+1 | Map]}` for the `I`-th entry, or `none`;
-/// `map_next(I, Map, Acc)` with a list: every entry from the `I`-th on as `{K, V}`, each
-/// pushed onto `Acc`.
+/// Entries `maps:next/1` hands out per call of `map_next` (OTP also returns a batch).
+const ITER_BATCH: usize = 64;
+
+/// `erts_internal:map_next(Path, Map, iterator)`: up to a batch of entries from `Path` on,
+/// nested as `{K1, V1, {K2, V2, ... [Next | Map]}}` (`none` after the last); with a list
+/// `Acc`: every entry from `Path` on as `{K, V}`, each pushed onto `Acc`. `Path` is the
+/// position of [`map::iterate`] (0 = the first entry), an integer as in OTP.
 fn map_next(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let i = a[0]
-        .small_value()
-        .filter(|&i| i >= 0)
-        .ok_or_else(|| error("badarg"))? as usize;
-    let all = sorted(a[1])?;
+    let path = match a[0].small_value() {
+        Some(i) if i >= 0 => i as u64,
+        Some(_) => return Err(error("badarg")),
+        None => beam_runtime::bignum::value(a[0])
+            .and_then(|v| u64::try_from(&v).ok())
+            .ok_or_else(|| error("badarg"))?,
+    };
+    check_map(a[1])?;
     if a[2].is_atom() {
-        return match all.get(i) {
-            Some(&(k, v)) => {
-                let next =
-                    construct::cons(&mut c.heap, small(i as i64 + 1), a[1]).map_err(heap_err)?;
-                construct::tuple(&mut c.heap, &[k, v, next]).map_err(heap_err)
+        let (batch, next) = map::iterate(a[1], path, ITER_BATCH).map_err(|_| error("badarg"))?;
+        let mut tail = match next {
+            Some(p) => {
+                let p = beam_runtime::bignum::from_i64(&mut c.heap, p as i64).map_err(heap_err)?;
+                construct::cons(&mut c.heap, p, a[1]).map_err(heap_err)?
             }
-            None => Ok(atom("none")),
+            None => atom("none"),
         };
+        for &(k, v) in batch.iter().rev() {
+            tail = construct::tuple(&mut c.heap, &[k, v, tail]).map_err(heap_err)?;
+        }
+        return Ok(tail);
     }
+    let (all, _) = map::iterate(a[1], path, usize::MAX).map_err(|_| error("badarg"))?;
     let mut acc = a[2];
-    for &(k, v) in all.iter().skip(i) {
+    for &(k, v) in &all {
         let t = construct::tuple(&mut c.heap, &[k, v]).map_err(heap_err)?;
         acc = construct::cons(&mut c.heap, t, acc).map_err(heap_err)?;
     }

@@ -335,18 +335,33 @@ fn redirect(hc: &mut HostCall<'_>, f: RtFn, nparams: usize) -> Result<HostRet, F
     }
 }
 
-/// Registers every arena region the simulator does not know yet.
+/// Mirrors the arena's regions in the simulator: withdraws those the arena has unmapped
+/// (a dedicated mapping of a large heap or binary, freed; the OS may hand its range out
+/// again) and registers the new ones.
 fn sync_regions(h: &mut SimExec) -> Result<(), RunError> {
+    let g = arena::generation();
+    if !rt::regions_changed() && !h.registered.is_empty() {
+        return Ok(());
+    }
     let regions = arena::regions();
+    let live: HashSet<u32> = regions.iter().map(|&(base, _)| base).collect();
+    h.registered.retain(|base| {
+        let keep = live.contains(base);
+        if !keep {
+            h.sim.remove_region(*base);
+        }
+        keep
+    });
     for &(base, len) in &regions {
         if h.registered.insert(base) {
-            // SAFETY: arena regions stay mapped for the life of the process (the arena
-            // never unmaps a chunk it handed out).
+            // SAFETY: an arena region stays mapped until the arena withdraws it (which
+            // bumps the generation, so the next sync removes it here before compiled code
+            // runs again); chunks are never unmapped.
             unsafe { h.sim.add_region(base, len, Perms::RW) }
                 .map_err(|e| RunError::Memory(e.to_string()))?;
         }
     }
-    rt::regions_synced(regions.len());
+    rt::regions_synced(g);
     Ok(())
 }
 

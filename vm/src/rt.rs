@@ -31,8 +31,8 @@ thread_local! {
     static UNDEF: Cell<u32> = const { Cell::new(0) };
     /// The `return_x0` fragment: where `apply` of a BIF goes after the runtime called it.
     static RETURN_X0: Cell<u32> = const { Cell::new(0) };
-    /// Guest regions the simulator knows (count of `arena::regions()` at the last sync).
-    static REGIONS_SEEN: Cell<usize> = const { Cell::new(0) };
+    /// The arena's region generation at the simulator's last sync (`u64::MAX`: never).
+    static REGIONS_SEEN: Cell<u64> = const { Cell::new(u64::MAX) };
 }
 
 /// Why a runtime function cannot return to compiled code normally.
@@ -140,11 +140,12 @@ pub fn undef() -> u32 {
 /// True when guest memory was mapped since the simulator last registered it (it must
 /// resync before compiled code may touch the new memory).
 pub fn regions_changed() -> bool {
-    arena::regions().len() != REGIONS_SEEN.with(Cell::get)
+    arena::generation() != REGIONS_SEEN.with(Cell::get)
 }
 
-pub fn regions_synced(n: usize) {
-    REGIONS_SEEN.with(|c| c.set(n));
+/// Records that the simulator has mirrored the regions of arena generation `g`.
+pub fn regions_synced(g: u64) {
+    REGIONS_SEEN.with(|c| c.set(g));
 }
 
 pub(crate) fn atom(name: &str) -> Term {
@@ -500,12 +501,9 @@ fn apply_list(s: u32, kind: u32) -> Result<u32, RtStop> {
     apply(s, n)
 }
 
-/// The value of `key` in map `m` (`=:=` on keys), if any.
+/// The value of `key` in map `m` (`=:=` on keys), if any (`None` for a non-map too).
 pub(crate) fn map_get(m: Term, key: Term) -> Option<Term> {
-    beam_runtime::map::entries(m)?
-        .into_iter()
-        .find(|(k, _)| ops::compare::exact_eq(*k, key).unwrap_or(false))
-        .map(|(_, v)| v)
+    beam_runtime::map::get(m, key).ok().flatten()
 }
 
 /// Builds a map from `pairs` (later pairs win), flat or hashed by size as OTP does.
@@ -513,23 +511,15 @@ pub(crate) fn build_map(
     h: &mut dyn beam_runtime::heap::Alloc,
     pairs: Vec<(Term, Term)>,
 ) -> Result<Term, beam_runtime::heap::HeapError> {
-    let mut sorted: Vec<(Term, Term)> = Vec::with_capacity(pairs.len());
-    for (k, v) in pairs {
-        match sorted
-            .iter_mut()
-            .find(|(k2, _)| ops::compare::exact_eq(*k2, k).unwrap_or(false))
-        {
-            Some(slot) => slot.1 = v,
-            None => sorted.push((k, v)),
-        }
-    }
-    sorted
-        .sort_by(|x, y| ops::compare::compare_exact(x.0, y.0).unwrap_or(std::cmp::Ordering::Equal));
-    if sorted.len() <= 32 {
-        let (ks, vs): (Vec<Term>, Vec<Term>) = sorted.into_iter().unzip();
-        beam_runtime::map::flatmap(h, &ks, &vs)
-    } else {
-        beam_runtime::map::hashmap(h, &sorted)
+    beam_runtime::map::from_pairs(h, &pairs).map_err(map_heap_err)
+}
+
+/// A map failure as a heap error (the callers' error type): allocation failures pass
+/// through, anything else is an unreadable term.
+pub(crate) fn map_heap_err(e: beam_runtime::map::MapError) -> beam_runtime::heap::HeapError {
+    match e {
+        beam_runtime::map::MapError::Heap(h) => h,
+        _ => beam_runtime::heap::HeapError::Stack("map: unreadable map or key"),
     }
 }
 
@@ -538,23 +528,26 @@ fn map_put(s: u32, m: Term, first: u32, n: u32) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     let exact = first & (1 << 31) != 0;
     let first = (first & 0x7fff_ffff) as usize;
-    let Some(mut pairs) = beam_runtime::map::entries(m) else {
+    if beam_runtime::map::size(m).is_none() {
         let reason = tagged_reason(cx, "badmap", m)?;
         pend_error(s, reason);
         return Ok(0);
-    };
+    }
+    let fatal = |e: &dyn std::fmt::Display| RtStop::Fatal(e.to_string());
+    let mut h = BifHeap::default();
+    let mut t = m;
     for i in 0..n as usize {
-        let x = |j: usize| cx.x(j).map_err(|e| RtStop::Fatal(e.to_string()));
-        let (k, v) = (x(first + 2 * i)?, x(first + 2 * i + 1)?);
+        let (k, v) = (
+            cx.x(first + 2 * i).map_err(|e| fatal(&e))?,
+            cx.x(first + 2 * i + 1).map_err(|e| fatal(&e))?,
+        );
         if exact && map_get(m, k).is_none() {
             let reason = tagged_reason(cx, "badkey", k)?;
             pend_error(s, reason);
             return Ok(0);
         }
-        pairs.push((k, v));
+        t = beam_runtime::map::put(&mut h, t, k, v).map_err(|e| fatal(&e))?;
     }
-    let mut h = BifHeap::default();
-    let t = build_map(&mut h, pairs).map_err(|e| RtStop::Fatal(e.to_string()))?;
     for f in h.frags {
         cx.heap().attach(f);
     }

@@ -51,7 +51,7 @@ pub fn phash2_range(t: Term, range: u64) -> Result<Option<u32>, TermError> {
 }
 
 /// Jenkins' MIX of three words (utils.c: MIX).
-fn mix(mut a: u32, mut b: u32, mut c: u32) -> (u32, u32, u32) {
+pub(crate) fn mix(mut a: u32, mut b: u32, mut c: u32) -> (u32, u32, u32) {
     a = a.wrapping_sub(b).wrapping_sub(c) ^ (c >> 13);
     b = b.wrapping_sub(c).wrapping_sub(a) ^ (a << 8);
     c = c.wrapping_sub(a).wrapping_sub(b) ^ (b >> 13);
@@ -65,7 +65,7 @@ fn mix(mut a: u32, mut b: u32, mut c: u32) -> (u32, u32, u32) {
 }
 
 /// Jenkins' hash of a byte block, little-endian words (utils.c: block_hash).
-fn block_hash(k: &[u8], initval: u32) -> u32 {
+pub(crate) fn block_hash(k: &[u8], initval: u32) -> u32 {
     let word = |s: &[u8]| u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
     let (mut a, mut b, mut c) = (HCONST, HCONST, initval);
     let mut chunks = k.chunks_exact(12);

@@ -14,6 +14,7 @@ pub mod compare;
 pub mod etf;
 pub mod format;
 pub mod hash;
+pub mod ihash;
 pub mod phash;
 pub mod pretty;
 pub mod print;
