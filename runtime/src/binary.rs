@@ -4,8 +4,11 @@
 //! Layouts (OTP 25 erl_binary.h, 32-bit words after the header):
 //! - heap binary: `header(1 + ⌈n/4⌉, HEAP_BINARY)`, size, data bytes.
 //! - ProcBin: `header(5, REFC_BINARY)`, size, next, val, bytes, flags. `val` is the guest
-//!   address of our off-heap block `[refcount, size, data…]`; `bytes` points at its data.
-//!   `next` is unused: the owner's off-heap list is a Rust vector (see [`crate::heap`]).
+//!   address of our off-heap block `[refcount, capacity, data…]`; `bytes` points at its
+//!   data. `next` is unused: the owner's off-heap list is a Rust vector (see
+//!   [`crate::heap`]). `flags` are OTP's `PB_IS_WRITABLE | PB_ACTIVE_WRITER` for a binary
+//!   built by appending ([`append`]): its block has spare capacity, and the one ProcBin
+//!   that is the active writer may be extended in place (erl_bits.c `erts_bs_append`).
 //! - sub binary: `header(4, SUB_BINARY)`, size, offs, bitsize | bitoffs<<8 | writable<<16,
 //!   orig (a term: the heap binary or ProcBin it views).
 
@@ -60,14 +63,98 @@ pub fn heap_binary(a: &mut dyn Alloc, bytes: &[u8]) -> Result<Term, HeapError> {
 
 /// A new off-heap binary block with reference count 1; returns its guest address.
 pub fn alloc_offheap(bytes: &[u8]) -> Result<u32, HeapError> {
-    let (addr, _) = arena::alloc(8 + bytes.len())?.into_raw();
-    // SAFETY: the block is ours and 8 + len bytes long.
+    alloc_offheap_with(bytes, &[], bytes.len())
+}
+
+/// A block of `capacity` data bytes (at least both slices) holding `a` then `b`.
+fn alloc_offheap_with(a: &[u8], b: &[u8], capacity: usize) -> Result<u32, HeapError> {
+    let capacity = capacity.max(a.len() + b.len());
+    let (addr, _) = arena::alloc(8 + capacity)?.into_raw();
+    // SAFETY: the block is ours and 8 + capacity bytes long.
     unsafe {
         mem::raw_write(addr, 1);
-        mem::raw_write(addr + 4, bytes.len() as u32);
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), (addr + 8) as usize as *mut u8, bytes.len());
+        mem::raw_write(addr + 4, capacity as u32);
+        let data = (addr + 8) as usize as *mut u8;
+        std::ptr::copy_nonoverlapping(a.as_ptr(), data, a.len());
+        std::ptr::copy_nonoverlapping(b.as_ptr(), data.add(a.len()), b.len());
     }
     Ok(addr)
+}
+
+/// ProcBin flags (erl_binary.h): the block may grow in place / this ProcBin is the one
+/// allowed to grow it.
+const PB_IS_WRITABLE: u32 = 1;
+const PB_ACTIVE_WRITER: u32 = 2;
+
+/// Whether [`append`] takes `b`: a heap or refc binary, or a sub binary without a bit
+/// offset or trailing bits.
+pub fn appendable(b: Term) -> bool {
+    b.is_boxed()
+        && match mem::read(b.ptr()).map(|h| Term(h).boxed_kind()) {
+            Some(BoxedKind::HeapBinary | BoxedKind::RefcBinary) => true,
+            Some(BoxedKind::SubBinary) => mem::read(b.ptr() + 12) == Some(0),
+            _ => false,
+        }
+}
+
+/// `<<B/binary, Extra/binary>>` as erl_bits.c's `erts_bs_append` does it: when `b` is the
+/// active writer of a writable block with room, `extra` is written in place after it and a
+/// new ProcBin (the new active writer) views the longer contents; otherwise the contents go
+/// to a new writable block of twice the needed size (at least 256 bytes), so appending a
+/// byte at a time costs amortised O(1). `None` when `b` is not a byte-aligned binary this
+/// handles (the caller builds the result the general way). Allocates
+/// [`PROC_BIN_WORDS`] words.
+pub fn append(a: &mut dyn Alloc, b: Term, extra: &[u8]) -> Result<Option<Term>, HeapError> {
+    if !b.is_boxed() {
+        return Ok(None);
+    }
+    let p = b.ptr();
+    let Some(h) = mem::read(p).map(Term) else {
+        return Ok(None);
+    };
+    let Some(size) = mem::read(p + 4) else {
+        return Ok(None);
+    };
+    let k = extra.len() as u32;
+    let is_refc = h.boxed_kind() == BoxedKind::RefcBinary;
+    if is_refc && mem::read(p + 20) == Some(PB_IS_WRITABLE | PB_ACTIVE_WRITER) {
+        let (bin, data) = (
+            mem::read(p + 12).unwrap_or(0),
+            mem::read(p + 16).unwrap_or(0),
+        );
+        let cap = mem::read(bin + 4).unwrap_or(0);
+        if size.checked_add(k).is_some_and(|n| n <= cap) {
+            let np = a.alloc(PROC_BIN_WORDS)?;
+            // SAFETY: the block has `cap` data bytes and no ProcBin views past `size` (this
+            // one is the active writer); np is a fresh 6-word allocation.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    extra.as_ptr(),
+                    (data + size) as usize as *mut u8,
+                    extra.len(),
+                );
+                mem::raw_write(p + 20, PB_IS_WRITABLE);
+                refcount(bin).fetch_add(1, Ordering::Relaxed);
+                write_procbin(np, bin, size + k, PB_IS_WRITABLE | PB_ACTIVE_WRITER);
+            }
+            a.add_off_heap(np);
+            return Ok(Some(Term::boxed(np)));
+        }
+    }
+    let old = match h.boxed_kind() {
+        BoxedKind::HeapBinary | BoxedKind::RefcBinary => bytes(b),
+        // A byte-aligned sub binary (no bit offset or trailing bits).
+        BoxedKind::SubBinary if mem::read(p + 12) == Some(0) => bytes(b),
+        _ => None,
+    };
+    let Some(old) = old else { return Ok(None) };
+    let need = old.len() + extra.len();
+    let np = a.alloc(PROC_BIN_WORDS)?;
+    let bin = alloc_offheap_with(&old, extra, (2 * need).max(256))?;
+    // SAFETY: np is a fresh 6-word allocation; bin a new block holding `need` bytes.
+    unsafe { write_procbin(np, bin, need as u32, PB_IS_WRITABLE | PB_ACTIVE_WRITER) };
+    a.add_off_heap(np);
+    Ok(Some(Term::boxed(np)))
 }
 
 fn refcount(bin: u32) -> &'static AtomicU32 {
@@ -80,32 +167,32 @@ pub fn refc_binary(a: &mut dyn Alloc, bytes: &[u8]) -> Result<Term, HeapError> {
     let p = a.alloc(PROC_BIN_WORDS)?;
     let bin = alloc_offheap(bytes)?;
     // SAFETY: p is freshly allocated (6 words); the refcount is already 1 for this ProcBin.
-    unsafe { write_procbin(p, bin) };
+    unsafe { write_procbin(p, bin, bytes.len() as u32, 0) };
     a.add_off_heap(p);
     Ok(Term::boxed(p))
 }
 
-/// A new ProcBin referring to the existing off-heap block `bin` (reference count + 1).
-/// Used when a refc binary is copied into another heap.
-pub fn share_offheap(a: &mut dyn Alloc, bin: u32) -> Result<Term, HeapError> {
+/// A new ProcBin viewing the first `size` bytes of the existing off-heap block `bin`
+/// (reference count + 1; not a writer). Used when a refc binary is copied into another
+/// heap: `size` is the source ProcBin's, as a writable block may hold more.
+pub fn share_offheap(a: &mut dyn Alloc, bin: u32, size: u32) -> Result<Term, HeapError> {
     let p = a.alloc(PROC_BIN_WORDS)?;
     refcount(bin).fetch_add(1, Ordering::Relaxed);
     // SAFETY: p is freshly allocated (6 words).
-    unsafe { write_procbin(p, bin) };
+    unsafe { write_procbin(p, bin, size, 0) };
     a.add_off_heap(p);
     Ok(Term::boxed(p))
 }
 
-unsafe fn write_procbin(p: u32, bin: u32) {
+unsafe fn write_procbin(p: u32, bin: u32, size: u32, flags: u32) {
     // SAFETY: caller passes a fresh 6-word allocation and a live off-heap block.
     unsafe {
-        let size = mem::raw_read(bin + 4);
         mem::raw_write(p, Term::header(PROC_BIN_WORDS - 1, REFC_BINARY_SUBTAG).0);
         mem::raw_write(p + 4, size);
         mem::raw_write(p + 8, 0);
         mem::raw_write(p + 12, bin);
         mem::raw_write(p + 16, bin + 8);
-        mem::raw_write(p + 20, 0);
+        mem::raw_write(p + 20, flags);
     }
 }
 
@@ -118,8 +205,8 @@ pub unsafe fn release_procbin(procbin: u32) {
     let bin = unsafe { mem::raw_read(procbin + 12) };
     if refcount(bin).fetch_sub(1, Ordering::AcqRel) == 1 {
         // SAFETY: the count reached zero: nobody else refers to the block.
-        let size = unsafe { mem::raw_read(bin + 4) };
-        arena::free_raw(bin, 8 + size);
+        let capacity = unsafe { mem::raw_read(bin + 4) };
+        arena::free_raw(bin, 8 + capacity);
     }
 }
 

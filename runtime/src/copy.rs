@@ -58,9 +58,10 @@ pub fn copy_term(t: Term, a: &mut dyn Alloc) -> Result<Term, HeapError> {
             let h = Term(unsafe { mem::raw_read(t.ptr()) });
             match h.boxed_kind() {
                 BoxedKind::RefcBinary => {
-                    // SAFETY: a live ProcBin's `val` word.
-                    let bin = unsafe { mem::raw_read(t.ptr() + 12) };
-                    binary::share_offheap(a, bin)?
+                    // SAFETY: a live ProcBin's `size` and `val` words.
+                    let (size, bin) =
+                        unsafe { (mem::raw_read(t.ptr() + 4), mem::raw_read(t.ptr() + 12)) };
+                    binary::share_offheap(a, bin, size)?
                 }
                 BoxedKind::MatchState => {
                     return Err(HeapError::Stack("a match state cannot be copied"));

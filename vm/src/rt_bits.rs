@@ -439,6 +439,9 @@ fn put_segment(buf: &mut BitBuf, desc: u32, value: Term, size: Term) -> Result<(
 
 /// `RtFn::BsCreate`.
 pub(crate) fn bs_create(s: u32, first: u32, n: u32, live: u32, alloc: u32) -> Result<u32, RtStop> {
+    if let Some(t) = bs_append(s, first, n, live, alloc)? {
+        return Ok(t);
+    }
     let (cx, s) = rt::block(s)?;
     let mut buf = BitBuf::default();
     for i in 0..n {
@@ -457,6 +460,40 @@ pub(crate) fn bs_create(s: u32, first: u32, n: u32, live: u32, alloc: u32) -> Re
         view::make_bits(a, &buf.bytes, buf.bits)
     })?;
     Ok(t.0)
+}
+
+/// `<<B/binary, ...>>` whose first segment is an `append` of a whole byte-aligned binary
+/// and whose other segments make whole bytes: extends `B` in place when it is the active
+/// writer of a writable binary, as OTP's `bs_append` ([`binary::append`]); `None` when the
+/// general path must build it (including every error case, which it reports).
+fn bs_append(s: u32, first: u32, n: u32, live: u32, alloc: u32) -> Result<Option<u32>, RtStop> {
+    let (cx, _) = rt::block(s)?;
+    let x = |j: u32| cx.x((first + j) as usize).map_err(fatal);
+    if n == 0 {
+        return Ok(None);
+    }
+    let (desc, value, size) = (x(0)?.0, x(1)?, x(2)?);
+    if !matches!(bs_desc_parts(desc), Some((BsOp::Append, _, _, _)))
+        || size.0 != 0
+        || !binary::appendable(value)
+    {
+        return Ok(None);
+    }
+    let mut buf = BitBuf::default();
+    for i in 1..n {
+        if put_segment(&mut buf, x(3 * i)?.0, x(3 * i + 1)?, x(3 * i + 2)?).is_err() {
+            return Ok(None);
+        }
+    }
+    if buf.bits % 8 != 0 {
+        return Ok(None);
+    }
+    let live = (live & (1 << 31) == 0).then_some(live);
+    let words = binary::PROC_BIN_WORDS + alloc;
+    let r = allocate(s, words, live, &mut [value], |a, keep| {
+        binary::append(a, keep[0], &buf.bytes)
+    })?;
+    Ok(r.map(|t| t.0))
 }
 
 // --- matching ---
