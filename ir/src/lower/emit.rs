@@ -895,7 +895,13 @@ impl Lower<'_, '_> {
                     .expect("rt_call_fun returns an address");
                 self.check_pending(addr);
                 // The runtime stored the fun's environment in x(arity)...; the arguments
-                // go out as for any call.
+                // go out as for any call. With no arguments the first free variable is
+                // x0, which `transfer` passes in a register: take it from the X array,
+                // not the SSA x0 (the fun itself).
+                if *arity == 0 {
+                    let x0 = machine::load_x(&mut self.b, self.s, 0);
+                    self.set_x(0, x0);
+                }
                 let cp = self.continuation(pos);
                 self.transfer(Err(addr), cp, *arity);
                 return Ok(true);
