@@ -18,13 +18,45 @@ pub fn render(path: &Path) -> Result<String, String> {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    print!("{}", render(&args.file)?);
-    Ok(ExitCode::SUCCESS)
+    let text = render(&args.file)?;
+    write_out(&mut std::io::stdout().lock(), &text)
+}
+
+/// Writes the listing; a reader that stops early (`beam disasm X.beam | head`) closes the
+/// pipe, which ends the listing quietly with success as it would for `cat`, instead of
+/// `print!`'s panic (exit 101).
+fn write_out(
+    out: &mut dyn std::io::Write,
+    text: &str,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer whose reader has gone, as a pipe after `head` exits.
+    struct ClosedPipe;
+    impl std::io::Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn closed_pipe_ends_quietly() {
+        assert_eq!(
+            write_out(&mut ClosedPipe, "listing").unwrap(),
+            ExitCode::SUCCESS
+        );
+    }
 
     fn lists_beam() -> PathBuf {
         let lib = Path::new("/usr/lib/erlang/lib");

@@ -98,10 +98,14 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         None => native_host,
     };
     let mut dirs = args.pa.clone();
-    let _tmp;
+    // The erlc output directory: removed as soon as the module is loaded (below), so a run
+    // that aborts later (a host crash, a signal) leaves nothing in /tmp; the guard removes
+    // it on the early-return paths.
+    let mut tmp = None;
     let module = if let Some(stem) = strip(&args.module, ".erl") {
         let dir = std::env::temp_dir().join(format!("beam-run-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
+        tmp = Some(TempDir(dir.clone()));
         let out = Command::new("erlc")
             .arg("-o")
             .arg(&dir)
@@ -113,8 +117,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             eprint!("{}", String::from_utf8_lossy(&out.stderr));
             return fail(format!("erlc failed on {}", args.module));
         }
-        dirs.insert(0, dir.clone());
-        _tmp = TempDir(dir);
+        dirs.insert(0, dir);
         stem
     } else if let Some(stem) = strip(&args.module, ".beam") {
         let parent = Path::new(&args.module)
@@ -144,6 +147,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Err(e) = vm.load(&module) {
         return fail(e);
     }
+    drop(tmp.take());
     let atoms = args
         .args
         .iter()

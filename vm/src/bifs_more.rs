@@ -132,7 +132,7 @@ pub static ERLANG: &[Bif] = &[
     Bif {
         name: "iolist_to_binary",
         arity: 1,
-        f: list_to_binary,
+        f: iolist_to_binary,
     },
     Bif {
         name: "byte_size",
@@ -538,30 +538,47 @@ fn binary_to_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     construct::list(&mut c.heap, &v).map_err(heap_err)
 }
 
-/// The bytes of an iolist (bytes, binaries and nested iolists).
+/// The bytes of an iolist (bytes, binaries and nested iolists; a tail may be a binary).
+/// An explicit stack, not recursion: an improper tail or an atom element must give badarg
+/// (it recursed forever and overflowed the host stack, issue 12 item 3), and deep or long
+/// iolists must not use the Rust stack.
 fn iolist(t: Term, out: &mut Vec<u8>) -> Result<(), Raise> {
-    if let Ok(b) = ops::view::bits(t) {
-        if b.bits % 8 != 0 {
-            return Err(error("badarg"));
+    let mut todo = vec![t];
+    while let Some(t) = todo.pop() {
+        if t == Term::NIL {
+            continue;
         }
-        out.extend_from_slice(&b.bytes);
-        return Ok(());
-    }
-    let (v, tail) = construct::list_elements(t).ok_or_else(|| error("badarg"))?;
-    for e in v {
-        match e.small_value() {
+        if let Ok(b) = ops::view::bits(t) {
+            if b.bits % 8 != 0 {
+                return Err(error("badarg"));
+            }
+            out.extend_from_slice(&b.bytes);
+            continue;
+        }
+        let (h, tl) = match (construct::head(t), construct::tail(t)) {
+            (Some(h), Some(tl)) if t.is_list() => (h, tl),
+            _ => return Err(error("badarg")),
+        };
+        todo.push(tl);
+        match h.small_value() {
             Some(n) if (0..=255).contains(&n) => out.push(n as u8),
             Some(_) => return Err(error("badarg")),
-            None => iolist(e, out)?,
+            None => todo.push(h),
         }
-    }
-    if tail != Term::NIL {
-        iolist(tail, out)?;
     }
     Ok(())
 }
 
+/// `list_to_binary/1` and `iolist_to_binary/1`: the first takes only a list, the second
+/// also a binary (erl_bif_binary / binary.c).
 fn list_to_binary(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if a[0] != Term::NIL && !a[0].is_list() {
+        return Err(error("badarg"));
+    }
+    iolist_to_binary(c, a)
+}
+
+fn iolist_to_binary(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let mut bytes = Vec::new();
     iolist(a[0], &mut bytes)?;
     ops::view::make_bits(&mut c.heap, &bytes, 8 * bytes.len() as u64).map_err(heap_err)
