@@ -116,10 +116,31 @@ impl Env for ModEnv {
     }
 }
 
-/// Every big-integer and float constant the code mentions (they become literals).
-fn constants(fs: &[specific::SpecificFunction]) -> (Vec<BigInt>, Vec<f64>) {
+/// Every big-integer and float constant the code mentions (they become literals): every
+/// operand of the generic code, nested lists included (map pairs, select lists...), so no
+/// instruction form is missed, and the specific ops' sources, for constants the
+/// transformation makes itself.
+fn constants(
+    m: &beam_frontend::Module,
+    fs: &[specific::SpecificFunction],
+) -> (Vec<BigInt>, Vec<f64>) {
+    use beam_frontend::compact::Operand;
     use specific::{Op, Src};
     let (mut bigs, mut floats) = (Vec::new(), Vec::new());
+    fn walk(o: &Operand, bigs: &mut Vec<BigInt>, floats: &mut Vec<f64>) {
+        match o {
+            Operand::Integer(n) if Term::small(*n).is_none() => bigs.push(BigInt::from(*n)),
+            Operand::BigInt(n) => bigs.push(n.clone()),
+            Operand::Float(f) => floats.push(*f),
+            Operand::List(xs) => xs.iter().for_each(|x| walk(x, bigs, floats)),
+            _ => {}
+        }
+    }
+    for f in &m.functions {
+        for i in &f.code {
+            i.args.iter().for_each(|o| walk(o, &mut bigs, &mut floats));
+        }
+    }
     let mut see = |s: &Src| match s {
         Src::Int(n) if Term::small(*n).is_none() => bigs.push(BigInt::from(*n)),
         Src::BigInt(n) => bigs.push(n.clone()),
@@ -497,9 +518,12 @@ impl Loader {
             module: name.clone(),
             source,
         };
-        let (big_consts, float_consts) = constants(&fs);
+        let (big_consts, float_consts) = constants(m, &fs);
         let mut bigs = HashMap::new();
         for n in big_consts {
+            if bigs.contains_key(&n) {
+                continue;
+            }
             let t = literals::build(
                 &mut self.literals,
                 &beam_frontend::etf::int_term(n.clone()),
@@ -510,6 +534,9 @@ impl Loader {
         }
         let mut floats = HashMap::new();
         for f in float_consts {
+            if floats.contains_key(&f.to_bits()) {
+                continue;
+            }
             let t = literals::build(
                 &mut self.literals,
                 &beam_frontend::ExtTerm::Float(f),

@@ -1,0 +1,59 @@
+//! Real OTP as the oracle: compile with `erlc`, evaluate `M:main()` with `erl`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Compiles `sources` into a new directory under the system temp dir (one erlc run).
+/// `Err` carries erlc's output (a generated module that does not compile).
+pub fn compile(tag: &str, sources: &[PathBuf]) -> Result<PathBuf, String> {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = std::env::temp_dir().join(format!("beamjit-{tag}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let res = Command::new("erlc")
+        .arg("-o")
+        .arg(&out)
+        .args(sources)
+        .output()
+        .map_err(|e| format!("erlc (installed by scripts/setup): {e}"))?;
+    if res.status.success() {
+        Ok(out)
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&res.stdout),
+            String::from_utf8_lossy(&res.stderr)
+        ))
+    }
+}
+
+/// What real OTP gives for each module's `main/0`, in one erl run: `~w` of the value,
+/// or `Class:Reason` for an exception (the form `beam_vm::RunOutcome` is printed in).
+pub fn main_values(dir: &Path, modules: &[String]) -> Vec<(String, String)> {
+    let mods = modules.join(",");
+    let eval = format!(
+        "[io:format(\"~s ~s~n\", [M, try M:main() of V -> io_lib:format(\"~w\", [V]) \
+         catch C:R -> io_lib:format(\"~w:~w\", [C, R]) end]) || M <- [{mods}]], halt()."
+    );
+    let out = Command::new("erl")
+        .arg("-noshell")
+        .arg("-pa")
+        .arg(dir)
+        .arg("-eval")
+        .arg(&eval)
+        .output()
+        .expect("erl is installed by scripts/setup");
+    assert!(
+        out.status.success(),
+        "erl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (m, v) = l.split_once(' ').unwrap_or((l, ""));
+            (m.to_string(), v.to_string())
+        })
+        .collect()
+}
