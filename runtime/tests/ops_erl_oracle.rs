@@ -367,8 +367,9 @@ fn term_operations_match_erl() {
                 format!("src {}\n erl {their_hash} ours {ours_hash}", src(i)),
             );
         }
-        // Maps of more than 32 keys list their pairs in our HAMT order, not OTP's: their
-        // text and encoding differ by design; everything order-independent is checked.
+        // Maps of more than 32 keys with atom (pid, ref...) keys list their pairs in another
+        // order than OTP's (their hash is node-local there); everything order-independent is
+        // checked for them.
         let big = has_big_map(&gs[i]);
         if big {
             big_maps += 1;

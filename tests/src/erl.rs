@@ -29,10 +29,12 @@ pub fn compile(tag: &str, sources: &[PathBuf]) -> Result<PathBuf, String> {
 
 /// What real OTP gives for each module's `main/0`, in one erl run: `~w` of the value,
 /// or `Class:Reason` for an exception (the form `beam_vm::RunOutcome` is printed in).
+/// Each result line is marked, so error reports of processes the programs spawn (erl
+/// prints them on stdout too) are told apart.
 pub fn main_values(dir: &Path, modules: &[String]) -> Vec<(String, String)> {
     let mods = modules.join(",");
     let eval = format!(
-        "[io:format(\"~s ~s~n\", [M, try M:main() of V -> io_lib:format(\"~w\", [V]) \
+        "[io:format(\"@@ ~s ~s~n\", [M, try M:main() of V -> io_lib:format(\"~w\", [V]) \
          catch C:R -> io_lib:format(\"~w:~w\", [C, R]) end]) || M <- [{mods}]], halt()."
     );
     let out = Command::new("erl")
@@ -51,6 +53,8 @@ pub fn main_values(dir: &Path, modules: &[String]) -> Vec<(String, String)> {
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
+        // Other lines are error reports of crashed processes the programs spawned.
+        .filter_map(|l| l.strip_prefix("@@ "))
         .map(|l| {
             let (m, v) = l.split_once(' ').unwrap_or((l, ""));
             (m.to_string(), v.to_string())

@@ -99,7 +99,9 @@ const ATOMS: &[&str] = &[
     "zz",
 ];
 
-const MAP_KEYS: &[&str] = &["a", "b", "c", "d", "1", "2"];
+/// Map keys are integers: maps grow past 32 keys (HAMTs), where OTP places atom keys by
+/// their index in the erl node's atom table, which no other VM can reproduce.
+const MAP_KEYS: &[&str] = &["1", "2", "3", "4", "-1", "134217728", "2.5"];
 
 /// A seeded generator (splitmix64), so a seed reproduces a module exactly.
 pub struct Gen {
@@ -314,7 +316,7 @@ impl Gen {
             Ty::Map => match self.below(3) {
                 0 => "#{}".into(),
                 1 => format!(
-                    "#{{a => {}, b => {}}}",
+                    "#{{1 => {}, 2 => {}}}",
                     self.int_literal(),
                     self.int_literal()
                 ),

@@ -152,7 +152,12 @@ pub fn encode_into(t: Term, out: &mut Vec<u8>) -> Result<(), EtfError> {
                 }
             }
             Class::Map => {
-                let e = super::print::map_entries(t)?;
+                let mut e = super::print::map_entries(t)?;
+                // OTP writes a HAMT's pairs in `maps:to_list/1` order, the reverse of the
+                // trie order the printer walks (flat maps: key order either way).
+                if crate::map::is_flat(t) == Some(false) {
+                    e.reverse();
+                }
                 out.push(MAP_EXT);
                 out.extend_from_slice(&(e.len() as u32).to_be_bytes());
                 for (k, v) in e.into_iter().rev() {

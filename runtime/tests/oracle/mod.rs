@@ -337,16 +337,34 @@ pub fn has_bits(g: &G) -> bool {
     }
 }
 
-/// Whether `g` holds a map of more than 32 keys (a HAMT, whose pairs we list in a
-/// different order than OTP).
+/// Whether `g` holds a map of more than 32 keys (a HAMT) whose keys hash by node-local
+/// identity (atoms, pids, ...): its pairs are placed by OTP's internal hash, which for those
+/// depends on the erl node's atom table, so only such maps list in another order.
 pub fn has_big_map(g: &G) -> bool {
     match g {
         G::Map(p) => {
-            p.len() > beam_runtime::term::MAP_SMALL_MAP_LIMIT
+            (p.len() > beam_runtime::term::MAP_SMALL_MAP_LIMIT
+                && p.iter().any(|(k, _)| hashes_by_identity(k)))
                 || p.iter().any(|(k, v)| has_big_map(k) || has_big_map(v))
         }
         G::Tuple(v) => v.iter().any(has_big_map),
         G::List(v, t) => v.iter().any(has_big_map) || t.as_deref().is_some_and(has_big_map),
+        _ => false,
+    }
+}
+
+/// Whether OTP's internal hash of `g` depends on table indices of the running node
+/// (atoms, pids, ports, refs), so no other VM can place it as that node does.
+fn hashes_by_identity(g: &G) -> bool {
+    match g {
+        G::Atom(_) | G::Pid(..) | G::Port(_) | G::Ref(_) => true,
+        G::Tuple(v) => v.iter().any(hashes_by_identity),
+        G::List(v, t) => {
+            v.iter().any(hashes_by_identity) || t.as_deref().is_some_and(hashes_by_identity)
+        }
+        G::Map(p) => p
+            .iter()
+            .any(|(k, v)| hashes_by_identity(k) || hashes_by_identity(v)),
         _ => false,
     }
 }
