@@ -55,7 +55,13 @@ impl Fx<'_> {
         self.a.add_imm(false, Reg::R2, HTOP, 4 * words as i32)?;
         self.a.cmp(Reg::R2, E)?;
         let (gc, back) = self.cold_gc(words, live);
-        self.a.b(Cond::Hi, gc)?;
+        // GC stress mode: collect at every heap check.
+        let cond = if self.env.gc_stress() {
+            Cond::Al
+        } else {
+            Cond::Hi
+        };
+        self.a.b(cond, gc)?;
         self.a.bind(back)
     }
 }

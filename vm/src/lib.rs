@@ -61,6 +61,11 @@ pub struct Options {
     pub eager: bool,
     /// How modules are compiled: the IR pipeline or templates (docs/template.md).
     pub jit: Jit,
+    /// GC stress mode: compiled code collects at every heap check (`test_heap`,
+    /// `allocate_heap`, ...), as if the heap were always full. For tests: a term the
+    /// collector cannot see (a missing root, a stale pointer kept across a call) breaks at
+    /// once instead of when a heap happens to fill. `BEAMJIT_GC_STRESS=1` turns it on.
+    pub gc_stress: bool,
 }
 
 /// The code generator a module goes through (docs/template.md). Both share one calling
@@ -110,6 +115,7 @@ impl Options {
             native: cfg!(target_arch = "arm"),
             eager: false,
             jit: Jit::Ir,
+            gc_stress: std::env::var_os("BEAMJIT_GC_STRESS").is_some_and(|v| v != "0"),
         }
     }
 }

@@ -88,6 +88,8 @@ struct ModEnv {
     floats: HashMap<u64, Term>,
     /// Runtime number of the module's catch number 0.
     catch_base: u32,
+    /// [`Options::gc_stress`].
+    gc_stress: bool,
 }
 
 impl Env for ModEnv {
@@ -113,6 +115,9 @@ impl Env for ModEnv {
     }
     fn catch_tag(&self, local: u32) -> u32 {
         Term::catch(self.catch_base + local).0
+    }
+    fn gc_stress(&self) -> bool {
+        self.gc_stress
     }
 }
 
@@ -551,6 +556,7 @@ impl Loader {
             bigs,
             floats,
             catch_base: rt::next_catch(),
+            gc_stress: self.opts.gc_stress,
         };
         // Export cells of the module's remote imports, created now (pointing at their
         // code, at `undef`, or waiting for a lazy stub).

@@ -452,7 +452,11 @@ impl Lower<'_, '_> {
         let htop = self.b.use_var(self.htop);
         let e = self.b.use_var(self.e);
         let need_top = self.b.ins().iadd_imm_s(htop, 4 * words as i64);
-        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_top, e);
+        let short = if self.env.gc_stress() {
+            self.b.ins().iconst(cranelift_codegen::ir::types::I8, 1)
+        } else {
+            self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_top, e)
+        };
         let gc = self.b.create_block();
         let cont = self.b.create_block();
         self.b.ins().brif(short, gc, &[], cont, &[]);

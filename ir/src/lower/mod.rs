@@ -39,6 +39,11 @@ pub trait Env {
     /// the order the lowering meets `try`/`catch` instructions; the loader maps them to
     /// handler addresses with [`LoweredModule::catches`]).
     fn catch_tag(&self, local: u32) -> u32;
+    /// GC stress mode (issue 12): every heap check collects, as if the heap were always
+    /// full, so a term kept where the collector cannot see it shows up at once.
+    fn gc_stress(&self) -> bool {
+        false
+    }
 }
 
 /// Where a segment starts: a function's entry, or the instruction after a call.
