@@ -205,6 +205,13 @@ pub fn name(atom: Term) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The order of two global atoms by their text (term order), without copying either name
+/// (term comparison meets atoms in every sort); `None` if one is not in the table.
+pub fn compare_names(a: Term, b: Term) -> Option<std::cmp::Ordering> {
+    let t = global().read().unwrap_or_else(|e| e.into_inner());
+    Some(t.name(a)?.cmp(t.name(b)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,10 +46,78 @@ pub fn arith_eq(a: Term, b: Term) -> Result<bool, TermError> {
     Ok(a == b || compare_with(a, b, false)? == Ordering::Equal)
 }
 
+/// What is left to compare: a pair of terms, or elements `i..n` of two tuples of arity
+/// `n` (a tuple's elements are not copied out, and a pending tuple is one entry).
+#[derive(Clone, Copy)]
+enum Todo {
+    Pair(Term, Term, bool),
+    Elems {
+        a: Term,
+        b: Term,
+        i: u32,
+        n: u32,
+        exact: bool,
+    },
+}
+
+/// The pending work: the first entries inline, so comparing terms of modest depth (every
+/// comparison a sort makes, say) allocates nothing.
+struct Stack {
+    inline: [Todo; 16],
+    len: usize,
+    spill: Vec<Todo>,
+}
+
+impl Stack {
+    fn new() -> Stack {
+        Stack {
+            inline: [Todo::Pair(Term::NIL, Term::NIL, false); 16],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+    fn push(&mut self, t: Todo) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = t;
+            self.len += 1;
+        } else {
+            self.spill.push(t);
+        }
+    }
+    fn pair(&mut self, a: Term, b: Term, exact: bool) {
+        self.push(Todo::Pair(a, b, exact));
+    }
+    fn pop(&mut self) -> Option<Todo> {
+        // Spilled entries are the newest: the inline ones filled up first.
+        self.spill.pop().or_else(|| {
+            self.len = self.len.checked_sub(1)?;
+            Some(self.inline[self.len])
+        })
+    }
+}
+
 fn compare_with(a: Term, b: Term, exact: bool) -> Result<Ordering, TermError> {
-    let mut stack: Vec<(Term, Term, bool)> = vec![(a, b, exact)];
-    while let Some((a, b, exact)) = stack.pop() {
-        let o = step(a, b, exact, &mut stack)?;
+    let mut stack = Stack::new();
+    stack.pair(a, b, exact);
+    while let Some(todo) = stack.pop() {
+        let o = match todo {
+            Todo::Pair(a, b, exact) => step(a, b, exact, &mut stack)?,
+            Todo::Elems { a, b, i, n, exact } => {
+                if i + 1 < n {
+                    stack.push(Todo::Elems {
+                        a,
+                        b,
+                        i: i + 1,
+                        n,
+                        exact,
+                    });
+                }
+                match (construct::tuple_get(a, i), construct::tuple_get(b, i)) {
+                    (Some(x), Some(y)) => step(x, y, exact, &mut stack)?,
+                    _ => return bad(a, "tuple element outside guest memory"),
+                }
+            }
+        };
         if o != Ordering::Equal {
             return Ok(o);
         }
@@ -59,12 +127,7 @@ fn compare_with(a: Term, b: Term, exact: bool) -> Result<Ordering, TermError> {
 
 /// Compares what can be compared at the top of `a` and `b`; pushes the pairs of subterms
 /// still to compare (first pair on top).
-fn step(
-    a: Term,
-    b: Term,
-    exact: bool,
-    stack: &mut Vec<(Term, Term, bool)>,
-) -> Result<Ordering, TermError> {
+fn step(a: Term, b: Term, exact: bool, stack: &mut Stack) -> Result<Ordering, TermError> {
     if a == b {
         // The same immediate or the same object.
         return Ok(Ordering::Equal);
@@ -77,21 +140,35 @@ fn step(
         return Ok(ca.rank().cmp(&cb.rank()));
     }
     match ca {
-        Class::Atom => Ok(view::atom_text(a)?.cmp(&view::atom_text(b)?)),
+        Class::Atom => match crate::atom::compare_names(a, b) {
+            Some(o) => Ok(o),
+            None => bad(a, "atom index not in the atom table"),
+        },
         Class::Nil => Ok(Ordering::Equal),
         Class::List => {
             let (ha, ta) = cell(a)?;
             let (hb, tb) = cell(b)?;
-            stack.push((ta, tb, exact));
-            stack.push((ha, hb, exact));
+            stack.pair(ta, tb, exact);
+            stack.pair(ha, hb, exact);
             Ok(Ordering::Equal)
         }
         Class::Tuple => {
-            let (ea, eb) = (elements(a)?, elements(b)?);
-            if ea.len() != eb.len() {
-                return Ok(ea.len().cmp(&eb.len()));
+            let (Some(na), Some(nb)) = (construct::tuple_arity(a), construct::tuple_arity(b))
+            else {
+                return bad(a, "unreadable tuple");
+            };
+            if na != nb {
+                return Ok(na.cmp(&nb));
             }
-            stack.extend(ea.into_iter().zip(eb).rev().map(|(x, y)| (x, y, exact)));
+            if na > 0 {
+                stack.push(Todo::Elems {
+                    a,
+                    b,
+                    i: 0,
+                    n: na,
+                    exact,
+                });
+            }
             Ok(Ordering::Equal)
         }
         Class::Map => {
@@ -101,18 +178,12 @@ fn step(
             }
             // Keys first (exactly), then the values in key order (with the caller's
             // exactness): push values, then keys, each in reverse.
-            stack.extend(
-                ea.iter()
-                    .zip(&eb)
-                    .rev()
-                    .map(|(&(_, va), &(_, vb))| (va, vb, exact)),
-            );
-            stack.extend(
-                ea.iter()
-                    .zip(&eb)
-                    .rev()
-                    .map(|(&(ka, _), &(kb, _))| (ka, kb, true)),
-            );
+            for (&(_, va), &(_, vb)) in ea.iter().zip(&eb).rev() {
+                stack.pair(va, vb, exact);
+            }
+            for (&(ka, _), &(kb, _)) in ea.iter().zip(&eb).rev() {
+                stack.pair(ka, kb, true);
+            }
             Ok(Ordering::Equal)
         }
         Class::Binary => {
@@ -167,7 +238,9 @@ fn step(
             if o != Ordering::Equal || enva.len() != envb.len() {
                 return Ok(o.then(enva.len().cmp(&envb.len())));
             }
-            stack.extend(enva.into_iter().zip(envb).rev().map(|(x, y)| (x, y, exact)));
+            for (x, y) in enva.into_iter().zip(envb).rev() {
+                stack.pair(x, y, exact);
+            }
             Ok(Ordering::Equal)
         }
         Class::Export => {
