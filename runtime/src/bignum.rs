@@ -73,6 +73,85 @@ pub fn value(t: Term) -> Option<BigInt> {
     Some(BigInt::from_slice(sign, &digits))
 }
 
+/// The value of a small or of a bignum of at most two digits, read in place: the fast
+/// path of arithmetic on the integers just past the 28-bit small range, which would
+/// otherwise go through a num-bigint allocation per operand and per result.
+pub fn to_i64(t: Term) -> Option<i64> {
+    if let Some(v) = t.small_value() {
+        return Some(v as i64);
+    }
+    if !t.is_boxed() {
+        return None;
+    }
+    let h = Term(mem::read(t.ptr())?);
+    let neg = match h.boxed_kind() {
+        BoxedKind::PosBig => false,
+        BoxedKind::NegBig => true,
+        _ => return None,
+    };
+    let n = h.header_arity();
+    if n == 0 || n > 2 {
+        return None;
+    }
+    let lo = mem::read(t.ptr() + 4)? as u64;
+    let hi = if n == 2 {
+        mem::read(t.ptr() + 8)? as u64
+    } else {
+        0
+    };
+    let mag = (hi << 32) | lo;
+    if neg {
+        0i64.checked_sub_unsigned(mag)
+    } else {
+        i64::try_from(mag).ok()
+    }
+}
+
+/// An integer term for an `i128`: small when it fits, else a bignum of up to four digits.
+pub fn from_i128(a: &mut dyn Alloc, v: i128) -> Result<Term, HeapError> {
+    if let Some(t) = i64::try_from(v).ok().and_then(Term::small) {
+        return Ok(t);
+    }
+    let mut mag = v.unsigned_abs();
+    let mut digits = [0u32; 4];
+    let mut n = 0;
+    while mag != 0 {
+        digits[n] = mag as u32;
+        mag >>= 32;
+        n += 1;
+    }
+    let p = a.alloc(1 + n as u32)?;
+    let subtag = if v < 0 {
+        NEG_BIG_SUBTAG
+    } else {
+        POS_BIG_SUBTAG
+    };
+    // SAFETY: fresh allocation of 1 + n words.
+    unsafe {
+        mem::raw_write(p, Term::header(n as u32, subtag).0);
+        for (i, d) in digits[..n].iter().enumerate() {
+            mem::raw_write(p + 4 + 4 * i as u32, *d);
+        }
+    }
+    Ok(Term::boxed(p))
+}
+
+/// `x op y` when both fit in an `i64`: exact in `i128`; `None` for another path (bigger
+/// operands, non-integers, division by zero).
+fn arith_i64(a: &mut dyn Alloc, op: IntOp, x: Term, y: Term) -> Option<Result<Term, HeapError>> {
+    let (x, y) = (to_i64(x)? as i128, to_i64(y)? as i128);
+    let r = match op {
+        IntOp::Add => x + y,
+        IntOp::Sub => x - y,
+        IntOp::Mul => x * y,
+        _ if y == 0 => return None,
+        // i128's `/` and `%` truncate toward zero, like Erlang's div and rem.
+        IntOp::Div => x / y,
+        IntOp::Rem => x % y,
+    };
+    Some(from_i128(a, r))
+}
+
 /// Integer arithmetic errors (raised as `badarith` by callers).
 #[derive(Debug, thiserror::Error)]
 pub enum ArithError {
@@ -97,6 +176,9 @@ pub enum IntOp {
 
 /// `x op y` on integer terms, result built in `a`.
 pub fn arith(a: &mut dyn Alloc, op: IntOp, x: Term, y: Term) -> Result<Term, ArithError> {
+    if let Some(r) = arith_i64(a, op, x, y) {
+        return Ok(r?);
+    }
     let xv = value(x).ok_or(ArithError::NotInteger(x))?;
     let yv = value(y).ok_or(ArithError::NotInteger(y))?;
     let r = match op {
@@ -114,4 +196,50 @@ pub fn arith(a: &mut dyn Alloc, op: IntOp, x: Term, y: Term) -> Result<Term, Ari
 /// Floor division helper kept for BIFs that need it (e.g. bit-syntax sizes).
 pub fn floor_div(x: &BigInt, y: &BigInt) -> BigInt {
     x.div_floor(y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::Fragment;
+
+    /// The in-place `i64` path agrees with num-bigint on every pair of integers around
+    /// the boundaries where the representation changes (28-bit smalls, one and two
+    /// digits, the i64 limits), for every operation.
+    #[test]
+    fn fast_path_agrees_with_bigint() {
+        let mut edges: Vec<i128> = Vec::new();
+        for b in [0u32, 1, 27, 28, 31, 32, 33, 62, 63, 64, 65] {
+            let p = 1i128 << b;
+            edges.extend([p - 1, p, p + 1, -p - 1, -p, -p + 1]);
+        }
+        edges.extend([0, 7, -7, i64::MIN as i128, i64::MAX as i128]);
+        let mut heap = Fragment::new(1 << 16).unwrap();
+        let mut term = |v: i128, h: &mut Fragment| integer(h, &BigInt::from(v)).unwrap();
+        for &x in &edges {
+            for &y in &edges {
+                let (tx, ty) = (term(x, &mut heap), term(y, &mut heap));
+                assert_eq!(
+                    to_i64(tx).map(i128::from),
+                    i64::try_from(x).ok().map(i128::from)
+                );
+                for op in [IntOp::Add, IntOp::Sub, IntOp::Mul, IntOp::Div, IntOp::Rem] {
+                    let (bx, by) = (BigInt::from(x), BigInt::from(y));
+                    let want = match op {
+                        IntOp::Add => Some(bx + by),
+                        IntOp::Sub => Some(bx - by),
+                        IntOp::Mul => Some(bx * by),
+                        _ if y == 0 => None,
+                        IntOp::Div => Some(bx / by),
+                        IntOp::Rem => Some(bx % by),
+                    };
+                    let got = arith(&mut heap, op, tx, ty).ok().map(|t| value(t).unwrap());
+                    assert_eq!(got, want, "{x} {op:?} {y}");
+                }
+                if heap.used_words() > (1 << 16) - 4096 {
+                    heap = Fragment::new(1 << 16).unwrap();
+                }
+            }
+        }
+    }
 }

@@ -470,6 +470,14 @@ pub(crate) fn float_of(n: &Num) -> f64 {
 }
 
 fn arith(c: &mut BifCx<'_>, op: char, x: Term, y: Term) -> Result<Term, Raise> {
+    if bignum::to_i64(x).is_some() && bignum::to_i64(y).is_some() {
+        let op = match op {
+            '+' => IntOp::Add,
+            '-' => IntOp::Sub,
+            _ => IntOp::Mul,
+        };
+        return int_arith(c, op, x, y);
+    }
     let (a, b) = (number(x)?, number(y)?);
     if let (Some(a), Some(b)) = (big(&a), big(&b)) {
         let r = match op {
