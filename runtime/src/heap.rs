@@ -202,6 +202,19 @@ impl Heap {
         }
     }
 
+    /// Detaches the last attached fragment again if it has at least `min_free` free
+    /// words, for the next BIF to go on filling: a run of BIF results then shares a few
+    /// fragments instead of taking one each (thousands of fragments made every collection
+    /// sort and walk thousands of ranges). The caller attaches it back before anything
+    /// can collect this heap.
+    pub fn take_open_fragment(&mut self, min_free: u32) -> Option<Fragment> {
+        let last = self.frags.last()?;
+        if (last.block.end() - last.top) / 4 < min_free {
+            return None;
+        }
+        self.frags.pop()
+    }
+
     // --- the Erlang stack ---
 
     /// Pushes one word (a term, CP or catch tag).

@@ -30,9 +30,21 @@ pub enum Raise {
 }
 
 /// Allocation for BIF results: fragments, attached to the process heap by the caller.
+/// A BIF never collects garbage (its arguments are not roots the collector sees), so the
+/// fragments may stay detached while it runs.
 #[derive(Default)]
 pub struct BifHeap {
     pub frags: Vec<Fragment>,
+}
+
+impl BifHeap {
+    /// Results go on in `open` (the process's last fragment, detached for this call) while
+    /// it has room.
+    pub fn continuing(open: Option<Fragment>) -> BifHeap {
+        BifHeap {
+            frags: open.into_iter().collect(),
+        }
+    }
 }
 
 impl Alloc for BifHeap {
@@ -42,7 +54,7 @@ impl Alloc for BifHeap {
                 return Ok(p);
             }
         }
-        let mut f = Fragment::new(words.max(64))?;
+        let mut f = Fragment::new(words.max(256))?;
         let p = f.alloc(words)?;
         self.frags.push(f);
         Ok(p)

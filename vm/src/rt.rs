@@ -296,7 +296,7 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     // The BIF may spawn or send, which reads the heap: let it see the code's HTOP/E.
     sync_heap_in(cx, s)?;
     let mut bcx = BifCx {
-        heap: BifHeap::default(),
+        heap: BifHeap::continuing(cx.heap().take_open_fragment(8)),
         self_pid: cx.self_pid().term(),
         proc: Some(cx),
     };
