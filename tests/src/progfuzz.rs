@@ -481,7 +481,15 @@ impl Gen {
                     e(self, Ty::Int)
                 )
             }
-            25 => format!("(catch throw({}))", e(self, Ty::Int)),
+            // Not `catch`: an error inside would show its stack trace, and erl's includes
+            // erl_eval's frames of the oracle's own -eval.
+            25 => {
+                let t = self.fresh("Thrown");
+                format!(
+                    "(try throw({}) catch throw:{t} -> {t} end)",
+                    e(self, Ty::Int)
+                )
+            }
             26 => self.receive_expr(env, d),
             27 => format!(
                 "length([{x} || {x} <- {}, {x} > {}])",
