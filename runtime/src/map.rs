@@ -180,9 +180,13 @@ fn node(
 }
 
 /// A HAMT node as read from memory.
+/// A node's children: a bitmap node has at most 16, kept inline so walking or
+/// path-copying a node allocates nothing (collision nodes may spill).
+type Children = smallvec::SmallVec<[Term; 16]>;
+
 struct Node {
     bitmap: u32,
-    children: Vec<Term>,
+    children: Children,
 }
 
 fn read_node(t: Term) -> Option<Node> {
@@ -202,7 +206,7 @@ fn read_node(t: Term) -> Option<Node> {
     let bitmap = h.map_val();
     let children = (0..bitmap.count_ones())
         .map(|i| mem::read(p + 4 * (first + i)).map(Term))
-        .collect::<Option<Vec<_>>>()?;
+        .collect::<Option<Children>>()?;
     Some(Node { bitmap, children })
 }
 
