@@ -290,6 +290,13 @@ impl Gen {
             return self.leaf(ty, env);
         }
         let d = depth - 1;
+        if !matches!(ty, Ty::Fun(_)) && self.chance(4) {
+            // Through the external format and back: the same value.
+            return format!("binary_to_term(term_to_binary({}))", self.expr(ty, env, d));
+        }
+        if self.chance(6) {
+            return self.extra_expr(ty, env, d);
+        }
         match ty {
             Ty::Int => self.int_expr(env, d),
             Ty::Float => self.float_expr(env, d),
@@ -584,6 +591,69 @@ impl Gen {
         }
     }
 
+    /// Pattern matching, multi-clause functions, exits and monitors, conversions.
+    fn extra_expr(&mut self, ty: Ty, env: &Env, d: u32) -> String {
+        let e = |g: &mut Gen, ty| g.expr(ty, env, d);
+        match ty {
+            Ty::Atom => match self.below(3) {
+                0 => {
+                    let t = self.value_type();
+                    format!("classify({})", e(self, t))
+                }
+                1 => {
+                    // A process that exits with a reason; its monitor's DOWN carries it.
+                    let (p, r, w) = (self.fresh("Pid"), self.fresh("Mref"), self.fresh("Why"));
+                    let why = self.pick(&["normal", "done", "shutdown"]);
+                    format!(
+                        "begin {{{p}, {r}}} = spawn_monitor(fun() -> exit({why}) end), \
+                         receive {{'DOWN', {r}, process, {p}, {w}}} -> {w} after 5000 -> timeout end end"
+                    )
+                }
+                _ => format!(
+                    "(case {} of #{{1 := _}} -> has_one; #{{}} -> no_one end)",
+                    e(self, Ty::Map)
+                ),
+            },
+            Ty::Int => match self.below(5) {
+                0 => {
+                    let (x, y, r) = (self.fresh("X"), self.fresh("Y"), self.fresh("R"));
+                    format!(
+                        "(case {} of <<{x}:4, {y}:4, {r}/binary>> -> {x} * 16 + {y} + byte_size({r}); _ -> -1 end)",
+                        e(self, Ty::Bin)
+                    )
+                }
+                1 => format!("walk({}, 0)", e(self, Ty::List)),
+                2 => format!(
+                    "list_to_integer(integer_to_list({}, 16), 16)",
+                    e(self, Ty::Int)
+                ),
+                3 => {
+                    let x = self.fresh("X");
+                    format!(
+                        "(try erlang:raise(throw, {}, []) catch throw:{x} -> {x} end)",
+                        e(self, Ty::Int)
+                    )
+                }
+                _ => format!(
+                    "(case {} of #{{2 := V2x}} -> V2x; _ -> {} end)",
+                    e(self, Ty::Map),
+                    e(self, Ty::Int)
+                )
+                .replace("V2x", &self.fresh("V")),
+            },
+            Ty::List => match self.below(3) {
+                0 => format!("atom_to_list({}) ++ \"x\"", e(self, Ty::Atom)),
+                1 => format!(
+                    "[K || {{K, _}} <- lists:keysort(2, [{{X, -X}} || X <- {}])]",
+                    e(self, Ty::List)
+                ),
+                _ => format!("tuple_to_list(list_to_tuple({}))", e(self, Ty::List)),
+            },
+            Ty::Bin => format!("unicode:characters_to_binary([{}])", self.below(0x800)),
+            _ => self.expr(ty, env, d),
+        }
+    }
+
     fn atom_expr(&mut self, env: &Env, d: u32) -> String {
         let e = |g: &mut Gen, ty| g.expr(ty, env, d);
         match self.below(5) {
@@ -782,6 +852,25 @@ call4(F, X, Y, Z, W) -> F(X, Y, Z, W).
 
 loop(0, Acc) -> Acc;
 loop(N, Acc) when N > 0 -> loop(N - 1, Acc * 3 + N).
+
+classify(X) when is_integer(X), X > 100 -> big;
+classify(X) when is_integer(X) -> small;
+classify(X) when is_float(X) -> float;
+classify([]) -> nil;
+classify([H | _]) when is_integer(H) -> int_list;
+classify([_ | _]) -> list;
+classify({_, A}) when is_atom(A) -> tagged_pair;
+classify(#{1 := _}) -> map_with_one;
+classify(#{}) -> map;
+classify(<<_:8, _/binary>>) -> bin;
+classify(<<>>) -> empty_bin;
+classify(X) when is_atom(X) -> atom;
+classify(_) -> other.
+
+walk([], Acc) -> Acc;
+walk([H], Acc) -> Acc + H;
+walk([H, H2 | T], Acc) when H > H2 -> walk(T, Acc - H2);
+walk([_ | T], Acc) -> walk(T, Acc + 1).
 
 ";
 
