@@ -139,7 +139,18 @@ pub fn from_i128(a: &mut dyn Alloc, v: i128) -> Result<Term, HeapError> {
 /// `x op y` when both fit in an `i64`: exact in `i128`; `None` for another path (bigger
 /// operands, non-integers, division by zero).
 fn arith_i64(a: &mut dyn Alloc, op: IntOp, x: Term, y: Term) -> Option<Result<Term, HeapError>> {
-    let (x, y) = (to_i64(x)? as i128, to_i64(y)? as i128);
+    let (x, y) = (to_i64(x)?, to_i64(y)?);
+    // Most results fit in 64 bits, and 128-bit multiplication is a libcall on ARM32.
+    let fast = match op {
+        IntOp::Add => x.checked_add(y),
+        IntOp::Sub => x.checked_sub(y),
+        IntOp::Mul => x.checked_mul(y),
+        _ => None,
+    };
+    if let Some(r) = fast {
+        return Some(from_i128(a, r as i128));
+    }
+    let (x, y) = (x as i128, y as i128);
     let r = match op {
         IntOp::Add => x + y,
         IntOp::Sub => x - y,

@@ -34,7 +34,8 @@ pub enum Raise {
 /// fragments may stay detached while it runs.
 #[derive(Default)]
 pub struct BifHeap {
-    pub frags: Vec<Fragment>,
+    /// Inline for the usual one or two, so a BIF call allocates no Vec.
+    pub frags: smallvec::SmallVec<[Fragment; 2]>,
 }
 
 impl BifHeap {

@@ -292,7 +292,8 @@ fn tagged_reason(cx: &mut Ctx<'_>, tag: &str, value: Term) -> Result<Term, RtSto
 fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     let b = bifs::get(id).ok_or_else(|| RtStop::Fatal(format!("unknown BIF number {id}")))?;
-    let terms: Vec<Term> = args[..b.arity as usize].iter().map(|&w| Term(w)).collect();
+    let all = args.map(Term);
+    let terms = &all[..(b.arity as usize).min(3)];
     // The BIF may spawn or send, which reads the heap: let it see the code's HTOP/E.
     sync_heap_in(cx, s)?;
     let mut bcx = BifCx {
@@ -300,7 +301,7 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
         self_pid: cx.self_pid().term(),
         proc: Some(cx),
     };
-    let r = (b.f)(&mut bcx, &terms);
+    let r = (b.f)(&mut bcx, terms);
     let BifCx { heap, proc, .. } = bcx;
     let cx = proc.expect("the context is put back");
     for frag in heap.frags {
