@@ -524,6 +524,21 @@ fn abs(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 }
 
 fn bits(c: &mut BifCx<'_>, op: &str, x: Term, y: Term) -> Result<Term, Raise> {
+    // Operands that fit in 64 bits (the usual `N band 255`): no num-bigint values.
+    if let (Some(a), Some(b)) = (bignum::to_i64(x), bignum::to_i64(y)) {
+        let r = match op {
+            "band" => Some((a & b) as i128),
+            "bor" => Some((a | b) as i128),
+            "bxor" => Some((a ^ b) as i128),
+            // Shifts by 0..63 stay within 128 bits; others take the general path.
+            "bsl" if (0..64).contains(&b) => Some((a as i128) << b),
+            "bsr" if (0..64).contains(&b) => Some((a >> b) as i128),
+            _ => None,
+        };
+        if let Some(r) = r {
+            return bignum::from_i128(&mut c.heap, r).map_err(heap_err);
+        }
+    }
     let (Some(a), Some(b)) = (big(&number(x)?), big(&number(y)?)) else {
         return Err(error("badarith"));
     };
