@@ -141,7 +141,7 @@ fn constants(fs: &[specific::SpecificFunction]) -> (Vec<BigInt>, Vec<f64>) {
                     cases.iter().for_each(|(v, _)| see(v));
                 }
                 Op::SetTupleElement { value, .. } => see(value),
-                Op::Badmatch(v) | Op::CaseEnd(v) | Op::TryCaseEnd(v) => see(v),
+                Op::Badmatch(v) | Op::CaseEnd(v) | Op::TryCaseEnd(v) | Op::Badrecord(v) => see(v),
                 _ => {}
             }
         }
