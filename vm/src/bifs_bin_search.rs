@@ -67,6 +67,15 @@ fn patterns(t: Term) -> Result<Vec<Vec<u8>>, Raise> {
     Ok(v)
 }
 
+/// The patterns for searching `s`: erl does not look at the pattern when the subject is
+/// empty (`binary:split(<<>>, <<>>)` is `[<<>>]`).
+fn subject_patterns(s: &[u8], t: Term) -> Result<Vec<Vec<u8>>, Raise> {
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    patterns(t)
+}
+
 /// The first match in `s[from..to]`: the earliest start, the longest pattern there.
 fn find(s: &[u8], pats: &[Vec<u8>], from: usize, to: usize) -> Option<(usize, usize)> {
     (from..to).find_map(|i| {
@@ -156,11 +165,11 @@ fn pos_len(c: &mut BifCx<'_>, (i, n): (usize, usize)) -> Result<Term, Raise> {
 /// `match/2,3` (`all` false) and `matches/2,3` (`all` true).
 fn search(c: &mut BifCx<'_>, a: &[Term], all: bool) -> Result<Term, Raise> {
     let s = bytes(a[0])?;
-    let pats = patterns(a[1])?;
     let o = match a.get(2) {
         Some(&t) => opts(t, s.len(), false)?,
         None => Opts::default(),
     };
+    let pats = subject_patterns(&s, a[1])?;
     let found = find_all(&s, &pats, o.scope.unwrap_or((0, s.len())), all);
     if !all {
         return match found.first() {
@@ -177,11 +186,11 @@ fn search(c: &mut BifCx<'_>, a: &[Term], all: bool) -> Result<Term, Raise> {
 
 pub(crate) fn split(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let s = bytes(a[0])?;
-    let pats = patterns(a[1])?;
     let o = match a.get(2) {
         Some(&t) => opts(t, s.len(), true)?,
         None => Opts::default(),
     };
+    let pats = subject_patterns(&s, a[1])?;
     let found = find_all(&s, &pats, o.scope.unwrap_or((0, s.len())), o.global);
     let mut parts: Vec<&[u8]> = Vec::new();
     let mut start = 0;

@@ -314,7 +314,13 @@ fn characters_to(c: &mut BifCx<'_>, a: &[Term], list: bool) -> Result<Term, Rais
         pending: Vec::new(),
         outer: Vec::new(),
     };
-    let stop = conv.run(a[0])?;
+    // erl converts a list of exactly one binary as that binary in `characters_to_binary`
+    // (an error's rest is then the bare binary), not in `characters_to_list`.
+    let data = match (construct::head(a[0]), construct::tail(a[0])) {
+        (Some(h), Some(Term::NIL)) if !list && bits_of(h).is_some() => h,
+        _ => a[0],
+    };
+    let stop = conv.run(data)?;
     let out = std::mem::take(&mut conv.out);
     let done = if list {
         let v: Vec<Term> = out.iter().map(|&cp| small(i64::from(cp))).collect();
@@ -332,11 +338,12 @@ fn characters_to(c: &mut BifCx<'_>, a: &[Term], list: bool) -> Result<Term, Rais
     construct::tuple(&mut c.heap, &[atom(tag), done, rest]).map_err(heap_err)
 }
 
+/// True for a binary of bytes below 128; false for anything else (erl raises nothing).
 fn bin_is_7bit(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    match bits_of(a[0]) {
-        Some((b, n)) if n % 8 == 0 => Ok(boolean(b.iter().all(|&x| x < 0x80))),
-        _ => Err(badarg()),
-    }
+    Ok(boolean(match bits_of(a[0]) {
+        Some((b, n)) => n % 8 == 0 && b.iter().all(|&x| x < 0x80),
+        None => false,
+    }))
 }
 
 /// The BIFs of module `unicode`.
