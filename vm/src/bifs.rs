@@ -372,7 +372,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 13] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 14] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -387,6 +387,7 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 13] {
         ("binary", crate::bifs_bin::BINARY),
         ("unicode", crate::bifs_unicode::UNICODE),
         ("string", crate::bifs_string::STRING),
+        ("re", crate::bifs_re::RE),
     ]
 }
 

@@ -16,6 +16,7 @@ mod bifs_bin;
 pub mod bifs_io;
 mod bifs_more;
 mod bifs_proc;
+mod bifs_re;
 mod bifs_string;
 mod bifs_unicode;
 pub mod fragments;
