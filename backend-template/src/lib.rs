@@ -300,6 +300,14 @@ impl Fx<'_> {
             | Op::BsGetTail { .. }
             | Op::BsGetPosition { .. }
             | Op::BsSetPosition { .. } => Err(TemplateError::NotImplemented("bit syntax")),
+            // Float registers, `raw_raise` and `badrecord`: the function goes to the IR
+            // pipeline, which keeps float registers unboxed in VFP registers.
+            Op::FloatMove { .. }
+            | Op::FloatConv { .. }
+            | Op::FloatStore { .. }
+            | Op::FloatArith { .. }
+            | Op::RawRaise
+            | Op::Badrecord(_) => Err(TemplateError::NotImplemented("float registers")),
         }
     }
 

@@ -151,8 +151,12 @@ fn every_installed_module_transforms() {
         for f in &fs {
             ops += f.code.len();
             for op in &f.code {
-                if let Op::Unsupported(ins) = op {
-                    *counts.entry(ins.op.name).or_default() += 1;
+                match op {
+                    Op::Unsupported(ins) => *counts.entry(ins.op.name).or_default() += 1,
+                    Op::BsInit { .. } | Op::BsPut(_) => {
+                        *counts.entry("bs_init/bs_put (unmerged)").or_default() += 1
+                    }
+                    _ => {}
                 }
             }
         }
@@ -162,46 +166,8 @@ fn every_installed_module_transforms() {
         "{} modules, {ops} specific ops, {unsupported} not lowered yet: {counts:?}",
         paths.len()
     );
-    // Everything a sequential integer/list/tuple program uses is covered; what remains are
-    // the families of later work (binaries, maps, floats, receive, try/catch, funs).
-    for name in counts.keys() {
-        assert!(
-            [
-                "bs_",
-                "put_map_",
-                "get_map_elements",
-                "has_map_fields",
-                "fadd",
-                "fsub",
-                "fmul",
-                "fdiv",
-                "fnegate",
-                "fconv",
-                "fmove",
-                "recv_marker_",
-                "loop_rec",
-                "remove_message",
-                "timeout",
-                "wait",
-                "send",
-                "catch",
-                "try",
-                "raise",
-                "raw_raise",
-                "build_stacktrace",
-                "make_fun3",
-                "call_fun",
-                "on_load",
-                "nif_start",
-                "badrecord",
-                "update_record",
-                "get_record_field",
-                "executable_line",
-                "debug_line",
-            ]
-            .iter()
-            .any(|p| name.starts_with(p)),
-            "{name} should be lowered by now"
-        );
-    }
+    // Every generic instruction OTP 24–25's compiler emits has a specific form (the
+    // lowering raises `{not_implemented, Op}` for `Unsupported` and for an OTP 24 binary
+    // construction sequence the transformation could not merge, counted here too).
+    assert!(counts.is_empty(), "not lowered: {counts:?}");
 }

@@ -246,6 +246,10 @@ pub enum RaiseKind {
     Badarg = 5,
     /// A generic instruction the JIT does not lower yet; the value is its opcode number.
     NotImplemented = 6,
+    /// `badarith` (float instructions).
+    Badarith = 7,
+    /// `{badrecord, Value}` (OTP 25's `badrecord` instruction).
+    Badrecord = 8,
 }
 
 /// Type tests made through [`RtFn::IsType`].

@@ -82,7 +82,8 @@ fn first_diff(want: &[u8], got: &[u8]) -> String {
 #[test]
 fn program_output_matches_erl() {
     let names = programs();
-    assert!(names.len() >= 8, "at least 8 output programs");
+    let subset = std::env::var("BEAMJIT_PROGRAMS").is_ok_and(|s| !s.trim().is_empty());
+    assert!(subset || names.len() >= 8, "at least 8 output programs");
     let dir = compile(&names);
     let mut vm = Vm::new(Options::with_otp(vec![dir.clone()])).unwrap();
     let mut failures = Vec::new();

@@ -10,6 +10,9 @@ use num_traits::Num as _;
 use crate::bifs::{error, heap_err, int_term, small, Bif, BifCx, Raise};
 use crate::rt_bits::{bits_of, put_int, BitBuf};
 
+#[path = "bifs_bin_search.rs"]
+mod search;
+
 fn badarg() -> Raise {
     error("badarg")
 }
@@ -462,5 +465,55 @@ pub static BINARY: &[Bif] = &[
         name: "encode_unsigned",
         arity: 2,
         f: encode_unsigned,
+    },
+    Bif {
+        name: "match",
+        arity: 2,
+        f: search::match_,
+    },
+    Bif {
+        name: "match",
+        arity: 3,
+        f: search::match_,
+    },
+    Bif {
+        name: "matches",
+        arity: 2,
+        f: search::matches,
+    },
+    Bif {
+        name: "matches",
+        arity: 3,
+        f: search::matches,
+    },
+    Bif {
+        name: "split",
+        arity: 2,
+        f: search::split,
+    },
+    Bif {
+        name: "split",
+        arity: 3,
+        f: search::split,
+    },
+    Bif {
+        name: "compile_pattern",
+        arity: 1,
+        f: search::compile_pattern,
+    },
+    Bif {
+        name: "longest_common_prefix",
+        arity: 1,
+        f: search::longest_common_prefix,
+    },
+    Bif {
+        name: "longest_common_suffix",
+        arity: 1,
+        f: search::longest_common_suffix,
+    },
+    Bif {
+        name: "referenced_byte_size",
+        arity: 1,
+        f: search::referenced_byte_size,
     },
 ];

@@ -167,7 +167,7 @@ fn constants(
                     cases.iter().for_each(|(v, _)| see(v));
                 }
                 Op::SetTupleElement { value, .. } => see(value),
-                Op::Badmatch(v) | Op::CaseEnd(v) | Op::TryCaseEnd(v) => see(v),
+                Op::Badmatch(v) | Op::CaseEnd(v) | Op::TryCaseEnd(v) | Op::Badrecord(v) => see(v),
                 _ => {}
             }
         }

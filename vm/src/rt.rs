@@ -341,6 +341,8 @@ fn raise(s: u32, kind: u32, value: Term) -> Result<(), RtStop> {
         k if k == RaiseKind::TryClause as u32 => tagged("try_clause", cx)?,
         k if k == RaiseKind::FunctionClause as u32 => atom("function_clause"),
         k if k == RaiseKind::Badarg as u32 => atom("badarg"),
+        k if k == RaiseKind::Badarith as u32 => atom("badarith"),
+        k if k == RaiseKind::Badrecord as u32 => tagged("badrecord", cx)?,
         _ => tagged("not_implemented", cx)?,
     };
     pend_error(s, reason);

@@ -234,10 +234,18 @@ impl Lower<'_, '_> {
                 self.fail_if_zero(r, *fail);
             }
             Op::BsGetTail { ctx, dst, live } => {
+                // `bs_get_tail` leaves the position where it is: the compiler may go on
+                // to pass the context itself to a function that resumes matching there
+                // (unicode's do_i_utf8 hands it to cbv/2 after a failed utf8 field).
+                let c = self.src(ctx);
+                let off = self.b.ins().load(I32, flags(), c, CTX_OFFSET);
                 let d = bs_desc(BsOp::Binary, 1, false, false);
                 let r = self.bs_get(ctx, None, d, *live);
                 // The rest of a context always exists.
                 self.fail_or_pending_badarg(r);
+                // Re-read: a collection during the call may have moved the context.
+                let c = self.src(ctx);
+                self.b.ins().store(flags(), off, c, CTX_OFFSET);
                 self.dst(*dst, r);
             }
             Op::BsGetPosition { ctx, dst } => {

@@ -16,6 +16,8 @@ use super::{Env, Labels, SegStart, SegTable};
 
 #[path = "bits.rs"]
 mod bits;
+#[path = "floats.rs"]
+mod floats;
 use crate::machine::{self, segment_signature};
 use crate::rtcall::{
     RaiseKind, RtFn, TypeKind, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME, NS_SEGMENT,
@@ -33,6 +35,8 @@ pub enum LowerError {
     Import(u32),
     #[error("lambda {0} is out of range")]
     Lambda(u32),
+    #[error("a float operation without its operands")]
+    FloatOperands,
     #[error("{segment}: {inner}")]
     In {
         segment: String,
@@ -70,8 +74,10 @@ struct Lower<'a, 'b> {
     e: Variable,
     fcalls: Variable,
     cp: Variable,
-    /// X register `i` is variable `X_BASE + i`; x0..x(nx-1) are declared so far.
-    nx: u32,
+    /// The variables of X registers x0..x(len-1), declared so far (see `xvar`).
+    xs: Vec<Variable>,
+    /// The `f64` variables of the float registers declared so far (see `floats::frvar`).
+    frs: HashMap<u32, Variable>,
     blocks: HashMap<u32, Block>,
     todo: Vec<u32>,
     done: HashSet<u32>,
@@ -136,7 +142,8 @@ pub(super) fn lower_segment(
         e,
         fcalls,
         cp,
-        nx,
+        xs: (0..nx).map(|i| Variable::from_u32(X_BASE + i)).collect(),
+        frs: HashMap::new(),
         blocks: HashMap::new(),
         todo: Vec::new(),
         done: HashSet::new(),
@@ -172,12 +179,13 @@ impl Lower<'_, '_> {
     /// registers an instruction mentions (rather than precomputing a maximum per
     /// function) means no instruction can ever share a variable between two registers.
     fn xvar(&mut self, i: u32) -> Variable {
-        while self.nx <= i {
+        // Float register variables are declared on demand too, so X variables are not
+        // necessarily consecutive: keep their numbers.
+        while self.xs.len() <= i as usize {
             let var = self.b.declare_var(I32);
-            debug_assert_eq!(var, Variable::from_u32(X_BASE + self.nx));
-            self.nx += 1;
+            self.xs.push(var);
         }
-        Variable::from_u32(X_BASE + i)
+        self.xs[i as usize]
     }
 
     fn x(&mut self, i: u32) -> Value {
@@ -927,6 +935,12 @@ impl Lower<'_, '_> {
             | Op::BsGetTail { .. }
             | Op::BsGetPosition { .. }
             | Op::BsSetPosition { .. } => return self.bits_op(op),
+            Op::FloatMove { .. }
+            | Op::FloatConv { .. }
+            | Op::FloatStore { .. }
+            | Op::FloatArith { .. }
+            | Op::RawRaise
+            | Op::Badrecord(_) => return self.float_op(op),
             Op::Unsupported(ins) => {
                 let n = self.iconst(tags::small_const(i64::from(ins.op.number)).unwrap_or(0));
                 self.raise(RaiseKind::NotImplemented, n);
