@@ -372,7 +372,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 11] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 14] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -385,6 +385,9 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 11] {
         ("io_lib", crate::bifs_io::IO_LIB),
         ("erlang", crate::bifs_bin::ERLANG),
         ("binary", crate::bifs_bin::BINARY),
+        ("ets", crate::bifs_ets::ETS),
+        ("ets", crate::bifs_ets_select::ETS),
+        ("erlang", crate::bifs_ets_select::ERLANG),
     ]
 }
 

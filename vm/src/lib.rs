@@ -13,6 +13,9 @@
 
 pub mod bifs;
 mod bifs_bin;
+mod bifs_ets;
+mod bifs_ets_ms;
+mod bifs_ets_select;
 pub mod bifs_io;
 mod bifs_more;
 mod bifs_proc;
