@@ -16,6 +16,7 @@ mod bifs_bin;
 mod bifs_ets;
 mod bifs_ets_ms;
 mod bifs_ets_select;
+mod bifs_globals;
 pub mod bifs_io;
 mod bifs_more;
 mod bifs_proc;

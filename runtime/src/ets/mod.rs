@@ -3,6 +3,7 @@
 //! [`table::Objects`], copied out of process heaps, so a table survives any collection
 //! and its owner's exit (until the owner's exit deletes it or gives it to the heir).
 
+pub mod globals;
 pub mod table;
 
 use std::cell::RefCell;
@@ -119,10 +120,11 @@ pub fn with<R>(f: impl FnOnce(&mut Tables) -> R) -> R {
     TABLES.with(|t| f(&mut t.borrow_mut()))
 }
 
-/// Forgets every table (a new scheduler: the previous one's processes are gone).
+/// Forgets every table, persistent term and atomics array (a new scheduler: the previous one's processes are gone).
 pub fn reset() {
     let old = TABLES.with(|t| std::mem::take(&mut *t.borrow_mut()));
     drop(old);
+    globals::reset();
 }
 
 /// The owner `pid` has exited: each table it owns goes to its heir (if alive, with the
