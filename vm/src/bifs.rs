@@ -372,7 +372,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 17] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 19] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -391,6 +391,8 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 17] {
         ("persistent_term", crate::bifs_globals::PERSISTENT_TERM),
         ("atomics", crate::bifs_globals::ATOMICS),
         ("counters", crate::bifs_globals::COUNTERS),
+        ("erlang", crate::bifs_misc::ERLANG),
+        ("os", crate::bifs_misc::OS),
     ]
 }
 

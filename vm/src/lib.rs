@@ -18,6 +18,7 @@ mod bifs_ets_ms;
 mod bifs_ets_select;
 mod bifs_globals;
 pub mod bifs_io;
+mod bifs_misc;
 mod bifs_more;
 mod bifs_proc;
 pub mod fragments;
