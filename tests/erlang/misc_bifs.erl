@@ -49,7 +49,10 @@ checksums() ->
     [erlang:crc32(<<>>), C1, erlang:crc32(C1, B2), erlang:crc32_combine(C1, C2, 5),
      erlang:adler32(<<>>), A1, erlang:adler32(A1, B2), erlang:adler32_combine(A1, A2, 5),
      erlang:crc32(lists:seq(0, 255)), erlang:adler32(binary:copy(<<"x">>, 10000)),
-     e(fun() -> erlang:crc32(atom) end), e(fun() -> erlang:adler32(-1, <<>>) end)].
+     e(fun() -> erlang:crc32(atom) end), e(fun() -> erlang:adler32(-1, <<>>) end),
+     erlang:md5(<<>>), erlang:md5([B1, B2]),
+     erlang:md5_final(erlang:md5_update(erlang:md5_update(erlang:md5_init(), B1), B2)),
+     e(fun() -> erlang:md5(x) end), e(fun() -> erlang:md5_final(<<"bad">>) end)].
 
 units() ->
     Units = [second, millisecond, microsecond, nanosecond, native, perf_counter, 1, 7, 1000],

@@ -15,6 +15,26 @@ use crate::bifs_more::{chars, iolist, string};
 
 pub static ERLANG: &[Bif] = &[
     Bif {
+        name: "md5",
+        arity: 1,
+        f: md5,
+    },
+    Bif {
+        name: "md5_init",
+        arity: 0,
+        f: |c, _| binary(c, MD5_TAG),
+    },
+    Bif {
+        name: "md5_update",
+        arity: 2,
+        f: md5_update,
+    },
+    Bif {
+        name: "md5_final",
+        arity: 1,
+        f: md5_final,
+    },
+    Bif {
         name: "crc32",
         arity: 1,
         f: |c, a| crc32(c, 0, a[0]),
@@ -197,6 +217,44 @@ fn adler32_combine(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         s2 -= BASE;
     }
     uint(c, s1 | (s2 << 16))
+}
+
+// --- md5 (RustCrypto's md-5) ---
+
+/// An `md5_init/0` context here is a binary: this tag, then the data so far (erl's is
+/// the 92-byte C state; only `md5_update`/`md5_final` read it).
+const MD5_TAG: &[u8] = b"MD5\0";
+
+fn binary(c: &mut BifCx<'_>, bytes: &[u8]) -> Result<Term, Raise> {
+    view::make_bits(&mut c.heap, bytes, bytes.len() as u64 * 8).map_err(heap_err)
+}
+
+fn digest(data: &[u8]) -> [u8; 16] {
+    use md5::Digest;
+    md5::Md5::digest(data).into()
+}
+
+fn md5(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    binary(c, &digest(&bytes_of(a[0])?))
+}
+
+fn md5_context(t: Term) -> Result<Vec<u8>, Raise> {
+    let b = view::bits(t).map_err(|_| bad())?;
+    if b.bits % 8 != 0 || !b.bytes.starts_with(MD5_TAG) {
+        return Err(bad());
+    }
+    Ok(b.bytes)
+}
+
+fn md5_update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let mut ctx = md5_context(a[0])?;
+    ctx.extend(bytes_of(a[1])?);
+    binary(c, &ctx)
+}
+
+fn md5_final(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let ctx = md5_context(a[0])?;
+    binary(c, &digest(&ctx[MD5_TAG.len()..]))
 }
 
 // --- float_to_list/2, float_to_binary/2 ---
