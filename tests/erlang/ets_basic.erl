@@ -8,7 +8,28 @@ e(F) -> try F() catch C:R -> {C, R} end.
 
 main() ->
     [e(F) || F <- [fun errors/0, fun access/0, fun named/0, fun heir/0, fun give_away/0,
-                   fun counters/0, fun continuations/0, fun specs/0, fun misc/0]].
+                   fun counters/0, fun continuations/0, fun specs/0, fun misc/0,
+                   fun survives/0]].
+
+%% Objects live outside the inserting process's heap: they survive its collections and
+%% its exit (the table's owner is another process); big binaries are shared.
+survives() ->
+    Self = self(),
+    T = ets:new(surv, [public, bag]),
+    P = spawn(fun() ->
+                      [ets:insert(T, {I rem 7, lists:seq(1, I), <<I:8000>>, {I, [a | I]}})
+                       || I <- lists:seq(1, 300)],
+                      erlang:garbage_collect(),
+                      Self ! done
+              end),
+    receive done -> ok end,
+    Ref = monitor(process, P),
+    receive {'DOWN', Ref, _, _, _} -> ok end,
+    _ = [lists:seq(1, 100) || _ <- lists:seq(1, 2000)],
+    erlang:garbage_collect(),
+    L = ets:lookup(T, 3),
+    {length(L), lists:sum([length(S) || {_, S, _, _} <- L]),
+     lists:sum([byte_size(B) || {_, _, B, _} <- L]), lists:last(L), ets:info(T, size)}.
 
 errors() ->
     T = ets:new(t, []),
@@ -160,7 +181,13 @@ misc() ->
     ets:insert(O, [{1, int}, {1.0, float}, {2, two}]),
     S = ets:new(ss, [set]),
     ets:insert(S, [{1, int}, {1.0, float}]),
-    [ets:lookup(T, a), ets:lookup_element(T, a, 2), ets:delete_object(T, {a, 1}), ets:lookup(T, a),
+    W = ets:new(w, [bag]),
+    ets:insert(W, [{1, a}, {1, b}, {1, c}]),
+    ets:insert(W, [{2, a}, {2, b}, {1, d}, {1, a}]),
+    DW = ets:new(dw, [duplicate_bag]),
+    ets:insert(DW, [{1, a}, {1, b}, {1, a}]),
+    [ets:lookup(W, 1), ets:lookup(W, 2), ets:lookup(DW, 1),
+     ets:lookup(T, a), ets:lookup_element(T, a, 2), ets:delete_object(T, {a, 1}), ets:lookup(T, a),
      ets:lookup(D, k), ets:delete_object(D, {y, k, 1}), ets:lookup(D, k),
      ets:tab2list(O), ets:lookup(O, 1.0), ets:first(O), ets:last(O), ets:next(O, 1), ets:prev(O, 2),
      ets:next(O, 1.5), ets:next(O, 2), ets:slot(O, 0), ets:slot(O, 2), e(fun() -> ets:slot(O, 3) end),

@@ -1,7 +1,8 @@
 %% Randomized ETS workload: the same pseudo-random operation sequence (an LCG, so both
 %% VMs draw the same numbers) on each table type, run here and in erl; the results of
 %% every operation are compared. Results whose order OTP leaves to the hash (set/bag
-%% traversals, select on them) are sorted first.
+%% traversals, select on them) are sorted first. BEAMJIT_ETS_OPS sets the number of
+%% operations per table (400 by default; both VMs read it).
 -module(ets_random).
 -export([main/0]).
 
@@ -26,11 +27,13 @@ run(Type, Seed) ->
     {Rs, _} = lists:foldl(fun(_, {Acc, S}) ->
                                   {R, S1} = op(T, Type, S),
                                   {[R | Acc], S1}
-                          end, {[], Seed}, lists:seq(1, 400)),
+                          end, {[], Seed}, lists:seq(1, ops())),
     Final = norm(Type, ets:tab2list(T)),
     Size = ets:info(T, size),
     ets:delete(T),
     {Type, Seed, erlang:phash2(lists:reverse(Rs)), Size, Final}.
+
+ops() -> list_to_integer(os:getenv("BEAMJIT_ETS_OPS", "400")).
 
 norm(ordered_set, L) -> L;
 norm(_, L) -> lists:sort(fun le/2, L).

@@ -313,7 +313,15 @@ fn insert(c: &mut BifCx<'_>, a: &[Term], only_new: bool) -> Result<Term, Raise> 
                 return Ok(boolean(false));
             }
         }
-        for o in objs {
+        // A bag takes a list's objects last to first (erl: `insert(T, [{1,a},{1,b}])`
+        // then `lookup(T, 1)` gives `[{1,b},{1,a}]`); other types in list order.
+        let bag = tb.objects.kind == Kind::Bag;
+        let ordered: Box<dyn Iterator<Item = Term>> = if bag {
+            Box::new(objs.into_iter().rev())
+        } else {
+            Box::new(objs.into_iter())
+        };
+        for o in ordered {
             tb.objects.insert(o).map_err(heap_err)?;
         }
         Ok(boolean(true))
