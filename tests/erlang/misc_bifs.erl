@@ -71,7 +71,9 @@ env() ->
     true = os:unsetenv("BEAMJIT_TEST_VAR"),
     [R1, os:getenv("BEAMJIT_TEST_VAR"), os:getenv("BEAMJIT_TEST_VAR", dflt),
      lists:member("BEAMJIT_TEST_VAR=v1", os:getenv()), is_list(os:getenv()),
-     e(fun() -> os:getenv(foo) end)].
+     e(fun() -> os:getenv(foo) end), os:type(),
+     e(fun() -> {T, ok} = timer:tc(fun() -> ok end), is_integer(T) end),
+     is_integer(os:perf_counter(millisecond))].
 
 maps() ->
     M = #{a => 1, b => 2},

@@ -98,6 +98,11 @@ pub static ERLANG: &[Bif] = &[
 
 pub static OS: &[Bif] = &[
     Bif {
+        name: "type",
+        arity: 0,
+        f: os_type,
+    },
+    Bif {
         name: "getenv",
         arity: 0,
         f: getenv_all,
@@ -496,6 +501,19 @@ fn unsetenv(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let k = env_name(a[0])?;
     ENV.with(|e| e.borrow_mut().insert(k, None));
     Ok(boolean(true))
+}
+
+/// `os:type/0` (Erlang in os.erl, over `erlang:system_info(os_type)`; answered here
+/// from the host the VM was built for).
+fn os_type(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
+    let (family, name) = if cfg!(windows) {
+        ("win32", "nt")
+    } else if cfg!(target_os = "macos") {
+        ("unix", "darwin")
+    } else {
+        ("unix", std::env::consts::OS)
+    };
+    construct::tuple(&mut c.heap, &[atom(family), atom(name)]).map_err(heap_err)
 }
 
 fn os_system_time(c: &mut BifCx<'_>, unit: Term) -> Result<Term, Raise> {
