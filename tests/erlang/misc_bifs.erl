@@ -81,4 +81,5 @@ maps() ->
      maps:take(a, M), maps:take(z, M), e(fun() -> maps:take(a, [x]) end),
      maps:from_keys([x, y, x], 0), maps:from_keys([], 0), e(fun() -> maps:from_keys(x, 0) end),
      maps:size(maps:from_keys(lists:seq(1, 100), v)),
-     list_to_existing_atom("maps"), e(fun() -> list_to_existing_atom("no_such_atom_xyzzy_42") end)].
+     list_to_existing_atom("maps"), binary_to_existing_atom(<<"maps">>),
+     e(fun() -> binary_to_existing_atom(<<"no_such_atom_xyzzy_43">>) end), e(fun() -> list_to_existing_atom("no_such_atom_xyzzy_42") end)].

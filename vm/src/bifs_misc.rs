@@ -15,6 +15,11 @@ use crate::bifs_more::{chars, iolist, string};
 
 pub static ERLANG: &[Bif] = &[
     Bif {
+        name: "binary_to_existing_atom",
+        arity: 1,
+        f: binary_to_existing_atom,
+    },
+    Bif {
         name: "md5",
         arity: 1,
         f: md5,
@@ -369,6 +374,16 @@ fn float_text(c: &mut BifCx<'_>, a: &[Term], binary: bool) -> Result<Term, Raise
     } else {
         string(c, &s)
     }
+}
+
+/// `binary_to_existing_atom/1` (UTF-8): `badarg` unless the atom exists.
+fn binary_to_existing_atom(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let b = view::bits(a[0]).map_err(|_| bad())?;
+    if b.bits % 8 != 0 {
+        return Err(bad());
+    }
+    let s = String::from_utf8(b.bytes).map_err(|_| bad())?;
+    atoms::lookup(&s).ok_or_else(bad)
 }
 
 fn list_to_existing_atom(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
