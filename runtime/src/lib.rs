@@ -21,6 +21,7 @@ pub mod construct;
 pub mod copy;
 pub mod ctx;
 pub mod dict;
+pub mod ets;
 pub mod gc;
 pub mod heap;
 pub mod layout;

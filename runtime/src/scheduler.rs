@@ -176,6 +176,8 @@ impl Scheduler {
     }
 
     fn with_clock(clock: Clock) -> Result<Scheduler, HeapError> {
+        // ETS tables belong to the previous scheduler's processes.
+        crate::ets::reset();
         Ok(Scheduler {
             sys: System {
                 table: ProcTable::default(),

@@ -141,6 +141,9 @@ impl System {
                 t.monitored_by.retain(|x| x.reference != m.reference);
             }
         }
+        for (heir, m) in crate::ets::owner_exited(pid, |h| self.table.is_alive(h)) {
+            self.deliver(heir, m);
+        }
         self.stats.exits += 1;
         self.table.free(pid);
         drop(p);

@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 14] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 22] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -401,6 +401,14 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 14] {
         ("unicode", crate::bifs_unicode::UNICODE),
         ("string", crate::bifs_string::STRING),
         ("re", crate::bifs_re::RE),
+        ("ets", crate::bifs_ets::ETS),
+        ("ets", crate::bifs_ets_select::ETS),
+        ("erlang", crate::bifs_ets_select::ERLANG),
+        ("persistent_term", crate::bifs_globals::PERSISTENT_TERM),
+        ("atomics", crate::bifs_globals::ATOMICS),
+        ("counters", crate::bifs_globals::COUNTERS),
+        ("erlang", crate::bifs_misc::ERLANG),
+        ("os", crate::bifs_misc::OS),
     ]
 }
 

@@ -251,6 +251,21 @@ pub static MAPS: &[Bif] = &[
         f: find,
     },
     Bif {
+        name: "update",
+        arity: 3,
+        f: maps_update,
+    },
+    Bif {
+        name: "take",
+        arity: 2,
+        f: maps_take,
+    },
+    Bif {
+        name: "from_keys",
+        arity: 2,
+        f: from_keys,
+    },
+    Bif {
         name: "is_key",
         arity: 2,
         f: |_, a| is_key(a[0], a[1]),
@@ -542,7 +557,7 @@ fn binary_to_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 /// An explicit stack, not recursion: an improper tail or an atom element must give badarg
 /// (it recursed forever and overflowed the host stack, issue 12 item 3), and deep or long
 /// iolists must not use the Rust stack.
-fn iolist(t: Term, out: &mut Vec<u8>) -> Result<(), Raise> {
+pub(crate) fn iolist(t: Term, out: &mut Vec<u8>) -> Result<(), Raise> {
     let mut todo = vec![t];
     while let Some(t) = todo.pop() {
         if t == Term::NIL {
@@ -623,6 +638,31 @@ fn find(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         Some(v) => construct::tuple(&mut c.heap, &[atom("ok"), v]).map_err(heap_err),
         None => Ok(atom("error")),
     }
+}
+
+/// `maps:update/3`: `{badkey, K}` when `K` is not there.
+fn maps_update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    maps_get(a[2], a[0])?;
+    update(c, a[2], &[(a[0], a[1])], None)
+}
+
+/// `maps:take/2`: `{Value, MapWithoutKey}` or `error`.
+fn maps_take(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    check_map(a[1])?;
+    match rt::map_get(a[1], a[0]) {
+        Some(v) => {
+            let m = update(c, a[1], &[], Some(a[0]))?;
+            construct::tuple(&mut c.heap, &[v, m]).map_err(heap_err)
+        }
+        None => Ok(atom("error")),
+    }
+}
+
+/// `maps:from_keys/2`: every key of the list mapped to the value.
+fn from_keys(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let keys = proper_list(a[0]).map_err(|_| error("badarg"))?;
+    let pairs: Vec<(Term, Term)> = keys.into_iter().map(|k| (k, a[1])).collect();
+    map::from_pairs(&mut c.heap, &pairs).map_err(map_err)
 }
 
 /// `m` with the pairs of `set` put in order, or without the key `remove` (path copies:
@@ -817,5 +857,16 @@ mod tests {
             }
         }
         assert!(seen.len() > 150, "only {} BIFs", seen.len());
+    }
+
+    #[test]
+    fn bifs_take_at_most_three_arguments() {
+        // Compiled code hands `rt::bif` three argument words: a BIF of arity 4
+        // (ets:update_counter/4, atomics:compare_exchange/4) must wait until it takes more.
+        for (m, table) in crate::bifs::tables() {
+            for b in table {
+                assert!(b.arity <= 3, "{m}:{}/{}", b.name, b.arity);
+            }
+        }
     }
 }

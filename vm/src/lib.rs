@@ -13,7 +13,12 @@
 
 pub mod bifs;
 mod bifs_bin;
+mod bifs_ets;
+mod bifs_ets_ms;
+mod bifs_ets_select;
+mod bifs_globals;
 pub mod bifs_io;
+mod bifs_misc;
 mod bifs_more;
 mod bifs_proc;
 mod bifs_re;
