@@ -194,6 +194,12 @@ impl<'a> Ctx<'a> {
     /// `monitor(process, Pid)`: returns the reference numbers. A dead target gets an
     /// immediate `{'DOWN', Ref, process, Pid, noproc}`.
     pub fn monitor(&mut self, target: Pid) -> Result<[u32; 3], ProcError> {
+        self.monitor_named(target, Term::NIL)
+    }
+
+    /// `monitor(process, Name)` (`name` an atom; `target` the pid registered under it,
+    /// or a dead pid when none is): the `'DOWN'` message names `{Name, Node}`.
+    pub fn monitor_named(&mut self, target: Pid, name: Term) -> Result<[u32; 3], ProcError> {
         let reference = self.sys.make_ref();
         let me = self.p.pid;
         if target == me {
@@ -205,16 +211,19 @@ impl<'a> Ctx<'a> {
                 t.monitored_by.push(Monitor {
                     reference,
                     other: me,
+                    name,
                 });
                 self.p.monitors.push(Monitor {
                     reference,
                     other: target,
+                    name,
                 });
             }
             None => {
                 let m = Monitor {
                     reference,
                     other: me,
+                    name,
                 };
                 let msg = signals::down_message(m, target, crate::atom::NOPROC)?;
                 self.p.mailbox.push(msg);

@@ -62,6 +62,9 @@ pub enum Step {
 /// The code a process runs: one call per time slice (see the module documentation).
 pub trait ProcessBody: Send {
     fn run(&mut self, cx: &mut Ctx<'_>) -> Result<Step, ProcError>;
+    /// The process ended with `reason` (however it ended: its own exit, or an exit
+    /// signal that killed it between slices), just before its links are told.
+    fn exited(&mut self, _reason: Term) {}
 }
 
 impl<F> ProcessBody for F

@@ -483,12 +483,10 @@ fn monitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     }
     let cx = proc(c)?;
     let numbers = if a[1].is_atom() {
-        match registered_pid(cx, a[1]) {
-            Some(pid) => cx.monitor(pid),
-            // A name nobody has: a monitor that fires at once with `noproc`; OTP's DOWN
-            // message then names `{Name, Node}`, which this runtime's messages cannot.
-            None => return Err(error("badarg")),
-        }
+        // A name nobody has: a monitor that fires at once with `noproc` (the dead pid
+        // stands for no process); the DOWN message names `{Name, Node}` either way.
+        let pid = registered_pid(cx, a[1]).unwrap_or_else(Pid::dead);
+        cx.monitor_named(pid, a[1])
     } else {
         cx.monitor(pid_arg(a[1])?)
     }

@@ -16,6 +16,7 @@ mod bifs_bin;
 pub mod bifs_io;
 mod bifs_more;
 mod bifs_proc;
+mod exc;
 pub mod fragments;
 mod host;
 mod lazy;

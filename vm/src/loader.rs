@@ -629,16 +629,13 @@ impl Loader {
     fn install_stubs(&mut self) -> Result<(), LoadError> {
         let undef = self.cells.undef;
         let queued = std::mem::take(&mut self.cells.unstubbed);
-        let (cells, modules) = (&self.cells, &self.modules);
-        let pending: Vec<u32> =
-            queued
-                .into_iter()
-                .filter(|c| {
-                    cells.mfa.get(c).is_some_and(|(m, _, _)| {
-                        !modules.contains_key(m) && !cells.missing.contains(m)
-                    }) && beam_runtime::mem::read(*c) == Some(undef)
-                })
-                .collect();
+        let cells = &self.cells;
+        let pending: Vec<u32> = queued
+            .into_iter()
+            // Cells of missing functions too (still at `undef`): their stub has the
+            // runtime name the function in `undef`.
+            .filter(|c| cells.mfa.contains_key(c) && beam_runtime::mem::read(*c) == Some(undef))
+            .collect();
         if pending.is_empty() {
             return Ok(());
         }
@@ -797,14 +794,13 @@ fn cell_for(
     let bif = key.0 == "erlang" || bifs::lookup(&key.0, &key.1, key.2).is_some();
     let (init, wants_stub) = match modules.get(&key.0) {
         _ if bif => (cells.undef, false),
-        Some(m) => (
-            m.exports
-                .get(&(key.1.clone(), key.2))
-                .copied()
-                .unwrap_or(cells.undef),
-            false,
-        ),
-        None => (cells.undef, cells.lazy && !cells.missing.contains(&key.0)),
+        // A function or module that does not exist gets a lazy stub too: its calls reach
+        // the runtime, which raises `undef` naming the function (rt.rs, `RtFn::Load`).
+        Some(m) => match m.exports.get(&(key.1.clone(), key.2)) {
+            Some(&addr) => (addr, false),
+            None => (cells.undef, cells.lazy),
+        },
+        None => (cells.undef, cells.lazy),
     };
     let block = arena::alloc(8).map_err(|e| e.to_string())?;
     let (addr, _) = block.into_raw();
