@@ -275,6 +275,60 @@ impl<'a> Ctx<'a> {
         self.p.pending_exit.is_some()
     }
 
+    /// Starts a message timer: in `ms` milliseconds `msg` (copied now) goes to `to`, or
+    /// with `timeout_tuple` `{timeout, Ref, Msg}` as `start_timer` sends. Returns the
+    /// timer's reference numbers.
+    pub fn start_msg_timer(
+        &mut self,
+        ms: u64,
+        to: Pid,
+        msg: Term,
+        timeout_tuple: bool,
+    ) -> Result<[u32; 3], ProcError> {
+        let reference = self.sys.make_ref();
+        let msg = if timeout_tuple {
+            let mut scratch = crate::heap::Fragment::new(crate::construct::REF_WORDS)?;
+            let r = crate::construct::make_ref(&mut scratch, reference)?;
+            let timeout = crate::atom::intern("timeout").map_err(|_| ProcError::Badarg("atom"))?;
+            Message::tuple(&[timeout, r, msg])?
+        } else {
+            Message::copy_of(msg)?
+        };
+        let at = self.sys.clock.now_ms().saturating_add(ms);
+        let id = self.sys.timers.start(to, at);
+        self.sys
+            .msg_timers
+            .insert(id, crate::scheduler::MsgTimer { at, reference, msg });
+        Ok(reference)
+    }
+
+    /// Milliseconds left on message timer `reference`, if it is still running; `cancel`
+    /// stops it.
+    pub fn msg_timer_left(&mut self, reference: [u32; 3], cancel: bool) -> Option<u64> {
+        let id = self
+            .sys
+            .msg_timers
+            .iter()
+            .find(|(_, t)| t.reference == reference)
+            .map(|(&id, _)| id)?;
+        let left = self.sys.msg_timers[&id]
+            .at
+            .saturating_sub(self.sys.clock.now_ms());
+        if cancel {
+            self.sys.msg_timers.remove(&id);
+        }
+        Some(left)
+    }
+
+    /// A live process, this one included (for `process_info`).
+    pub fn process(&self, pid: Pid) -> Option<&Process> {
+        if pid == self.p.pid {
+            Some(&*self.p)
+        } else {
+            self.sys.table.get(pid)
+        }
+    }
+
     pub fn is_alive(&self, pid: Pid) -> bool {
         pid == self.p.pid || self.sys.table.is_alive(pid)
     }

@@ -94,6 +94,9 @@ pub struct System {
     pub(crate) table: ProcTable,
     pub(crate) runq: VecDeque<Pid>,
     pub(crate) timers: Timers,
+    /// Message timers (`erlang:send_after`, `start_timer`) by timer id: they share
+    /// `timers` with the receive timeouts.
+    pub(crate) msg_timers: std::collections::HashMap<u64, MsgTimer>,
     pub(crate) clock: Clock,
     pub(crate) next_ref: u64,
     pub(crate) stats: SchedStats,
@@ -148,6 +151,14 @@ impl System {
     }
 }
 
+/// A message that a timer sends when it fires.
+#[derive(Debug)]
+pub(crate) struct MsgTimer {
+    pub(crate) at: u64,
+    pub(crate) reference: [u32; 3],
+    pub(crate) msg: crate::mailbox::Message,
+}
+
 /// Why [`Scheduler::run`] returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idle {
@@ -184,6 +195,7 @@ impl Scheduler {
                 table: ProcTable::default(),
                 runq: VecDeque::new(),
                 timers: Timers::default(),
+                msg_timers: Default::default(),
                 clock,
                 next_ref: 0,
                 stats: SchedStats::default(),
@@ -247,6 +259,11 @@ impl Scheduler {
     fn fire_timers(&mut self) {
         let now = self.sys.clock.now_ms();
         while let Some((id, pid)) = self.sys.timers.pop_due(now) {
+            if let Some(t) = self.sys.msg_timers.remove(&id) {
+                // A timer to a dead process is a no-op (deliver drops the message).
+                self.sys.deliver(pid, t.msg);
+                continue;
+            }
             let Some(p) = self.sys.table.get_mut(pid) else {
                 continue;
             };
@@ -264,7 +281,9 @@ impl Scheduler {
     /// front of it are dropped, so an idle scheduler never waits for a dead timer.
     fn next_live_deadline(&mut self) -> Option<u64> {
         while let Some((deadline, id, pid)) = self.sys.timers.peek() {
-            if self.sys.table.get(pid).is_some_and(|p| p.timer == Some(id)) {
+            if self.sys.msg_timers.contains_key(&id)
+                || self.sys.table.get(pid).is_some_and(|p| p.timer == Some(id))
+            {
                 return Some(deadline);
             }
             self.sys.timers.pop();

@@ -372,7 +372,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 11] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 15] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -385,6 +385,10 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 11] {
         ("io_lib", crate::bifs_io::IO_LIB),
         ("erlang", crate::bifs_bin::ERLANG),
         ("binary", crate::bifs_bin::BINARY),
+        ("erlang", crate::bifs_spawn::ERLANG),
+        ("erlang", crate::bifs_info::ERLANG),
+        ("erlang", crate::bifs_spawn::ALIAS),
+        ("erlang", crate::bifs_timer::ERLANG),
     ]
 }
 

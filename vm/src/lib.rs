@@ -13,9 +13,12 @@
 
 pub mod bifs;
 mod bifs_bin;
+mod bifs_info;
 pub mod bifs_io;
 mod bifs_more;
 mod bifs_proc;
+mod bifs_spawn;
+mod bifs_timer;
 mod exc;
 pub mod fragments;
 mod host;

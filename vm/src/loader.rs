@@ -443,7 +443,9 @@ impl Loader {
             self.cells.missing.insert(m.to_string());
             let undef = self.cells.undef;
             for (key, &cell) in &self.cells.map {
-                if key.0 == m {
+                // A lazy stub stays: its calls raise `undef` naming the function.
+                let stub = beam_runtime::mem::read(cell).is_some_and(|w| self.is_stub(w));
+                if key.0 == m && !stub {
                     write_word(cell, undef);
                 }
             }
@@ -572,8 +574,10 @@ impl Loader {
             if *cm != name || bifs::lookup(cm, f, *a).is_some() {
                 continue;
             }
-            let addr = exports.get(&(f.clone(), *a)).copied().unwrap_or(undef);
-            write_word(cell, addr);
+            // A missing function's cell keeps its lazy stub: `undef` then names it.
+            let keep = beam_runtime::mem::read(cell).filter(|&w| self.is_stub(w));
+            let addr = exports.get(&(f.clone(), *a)).copied();
+            write_word(cell, addr.or(keep).unwrap_or(undef));
         }
         self.bif_trampolines(&name, bif_funs)?;
         self.stats.modules += 1;
@@ -791,9 +795,11 @@ fn cell_for(
     if let Some(&c) = cells.map.get(&key) {
         return Ok(c);
     }
-    let bif = key.0 == "erlang" || bifs::lookup(&key.0, &key.1, key.2).is_some();
+    let is_bif = bifs::lookup(&key.0, &key.1, key.2).is_some();
+    let bif = key.0 == "erlang" || is_bif;
     let (init, wants_stub) = match modules.get(&key.0) {
-        _ if bif => (cells.undef, false),
+        // An `erlang` function that is no BIF here gets a stub, so `undef` names it.
+        _ if bif => (cells.undef, cells.lazy && !is_bif),
         // A function or module that does not exist gets a lazy stub too: its calls reach
         // the runtime, which raises `undef` naming the function (rt.rs, `RtFn::Load`).
         Some(m) => match m.exports.get(&(key.1.clone(), key.2)) {

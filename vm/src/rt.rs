@@ -278,7 +278,14 @@ fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
     if let Some(cell) = construct::export_entry(fun) {
         let (addr, cell_arity) = (mem::read(cell), mem::read(cell + 4));
         return match (addr, cell_arity) {
-            (Some(addr), Some(a)) if a == arity => Ok(addr),
+            (Some(addr), Some(a)) if a == arity => {
+                if addr == undef() {
+                    if let Some((m, f, _)) = cell_mfa(cell) {
+                        trace_undef(s, m, f, arity)?;
+                    }
+                }
+                Ok(addr)
+            }
             (Some(_), Some(_)) => {
                 let reason = badarity(cx, fun, arity)?;
                 pend_error(s, reason);
@@ -354,7 +361,17 @@ fn tagged_reason(cx: &mut Ctx<'_>, tag: &str, value: Term) -> Result<Term, RtSto
 fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     let b = bifs::get(id).ok_or_else(|| RtStop::Fatal(format!("unknown BIF number {id}")))?;
-    let terms: Vec<Term> = args[..b.arity as usize].iter().map(|&w| Term(w)).collect();
+    // Arguments past the third are in the X array: compiled code spills x0..x(arity-1)
+    // before a BIF call, a trampoline is entered with x1... there, and `apply` reads them
+    // from it.
+    let mut terms: Vec<Term> = args
+        .iter()
+        .take(b.arity as usize)
+        .map(|&w| Term(w))
+        .collect();
+    for i in 3..b.arity as usize {
+        terms.push(cx.x(i).map_err(|e| RtStop::Fatal(e.to_string()))?);
+    }
     // The BIF may spawn or send, which reads the heap: let it see the code's HTOP/E.
     sync_heap_in(cx, s)?;
     let mut bcx = BifCx {
@@ -537,7 +554,7 @@ fn apply(s: u32, arity: u32) -> Result<u32, RtStop> {
     );
     match bifs::lookup(&mn, &fname, arity) {
         // A BIF: called here; `return_x0` hands its value to CP.
-        Some(id) if arity <= 3 => {
+        Some(id) => {
             let mut args = [0u32; 3];
             for (i, a) in args.iter_mut().enumerate().take(arity as usize) {
                 *a = x(i as u32)?.0;
