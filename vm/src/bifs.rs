@@ -372,7 +372,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 15] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 17] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -389,6 +389,8 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 15] {
         ("erlang", crate::bifs_info::ERLANG),
         ("erlang", crate::bifs_spawn::ALIAS),
         ("erlang", crate::bifs_timer::ERLANG),
+        ("lists", crate::bifs_info::LISTS),
+        ("maps", crate::bifs_info::MAPS),
     ]
 }
 

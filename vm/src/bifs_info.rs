@@ -249,3 +249,75 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
     };
     construct::tuple(h, &[it, v]).map_err(heap_err)
 }
+
+/// `lists:keysearch/3` (a BIF in OTP whose lists.beam stub raises `undef`): the first
+/// tuple whose `N`th element `==` `Key`, as `{value, Tuple}`, or `false`.
+pub(crate) static LISTS: &[Bif] = &[Bif {
+    name: "keysearch",
+    arity: 3,
+    f: keysearch,
+}];
+
+fn keysearch(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let n = a[1]
+        .small_value()
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| error("badarg"))? as u32;
+    let (elems, tail) = construct::list_elements(a[2]).ok_or_else(|| error("badarg"))?;
+    for e in elems {
+        if let Some(k) = construct::tuple_get(e, n - 1)
+            .filter(|_| construct::tuple_arity(e).is_some_and(|ar| ar >= n))
+        {
+            let eq = beam_runtime::ops::compare::arith_eq(k, a[0]).map_err(|_| error("badarg"))?;
+            if eq {
+                return construct::tuple(&mut c.heap, &[atom("value"), e]).map_err(heap_err);
+            }
+        }
+    }
+    if tail != Term::NIL {
+        return Err(error("badarg"));
+    }
+    Ok(atom("false"))
+}
+
+/// `maps:take/2` (a BIF in OTP whose maps.beam stub raises `undef`): `{Value, Map
+/// without Key}` or `error`; `{badmap, M}` for a non-map.
+pub(crate) static MAPS: &[Bif] = &[
+    Bif {
+        name: "take",
+        arity: 2,
+        f: take,
+    },
+    Bif {
+        name: "update",
+        arity: 3,
+        f: update,
+    },
+];
+
+/// `maps:update/3`: `{badkey, K}` when `K` is not in the map.
+fn update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let (key, value, m) = (a[0], a[1], a[2]);
+    if beam_runtime::map::size(m).is_none() {
+        return Err(Raise::Tagged(atom("badmap"), m));
+    }
+    if beam_runtime::map::get(m, key)
+        .map_err(|_| error("badarg"))?
+        .is_none()
+    {
+        return Err(Raise::Tagged(atom("badkey"), key));
+    }
+    beam_runtime::map::put(&mut c.heap, m, key, value).map_err(|_| error("badarg"))
+}
+
+fn take(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let (key, m) = (a[0], a[1]);
+    if beam_runtime::map::size(m).is_none() {
+        return Err(Raise::Tagged(atom("badmap"), m));
+    }
+    let Some(v) = beam_runtime::map::get(m, key).map_err(|_| error("badarg"))? else {
+        return Ok(atom("error"));
+    };
+    let rest = beam_runtime::map::remove(&mut c.heap, m, key).map_err(|_| error("badarg"))?;
+    construct::tuple(&mut c.heap, &[v, rest]).map_err(heap_err)
+}
