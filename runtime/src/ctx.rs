@@ -320,6 +320,16 @@ impl<'a> Ctx<'a> {
         Some(left)
     }
 
+    /// Every live process's pid, this one included, in table order (`processes/0`).
+    pub fn pids(&self) -> Vec<Pid> {
+        let mut v: Vec<Pid> = self.sys.table.iter().map(|p| p.pid()).collect();
+        if !v.contains(&self.p.pid) {
+            v.push(self.p.pid);
+        }
+        v.sort_by_key(|p| p.number());
+        v
+    }
+
     /// A live process, this one included (for `process_info`).
     pub fn process(&self, pid: Pid) -> Option<&Process> {
         if pid == self.p.pid {

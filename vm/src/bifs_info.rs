@@ -21,6 +21,20 @@ pub(crate) static ERLANG: &[Bif] = &[
         f: process_info2,
     },
     Bif {
+        name: "system_info",
+        arity: 1,
+        f: system_info,
+    },
+    Bif {
+        name: "processes",
+        arity: 0,
+        f: |c, _| {
+            let cx = c.proc.as_deref().ok_or_else(|| error("badarg"))?;
+            let pids: Vec<Term> = cx.pids().into_iter().map(Pid::term).collect();
+            construct::list(&mut c.heap, &pids).map_err(heap_err)
+        },
+    },
+    Bif {
         name: "group_leader",
         arity: 0,
         f: |c, _| group_leader(c),
@@ -320,4 +334,52 @@ fn take(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     };
     let rest = beam_runtime::map::remove(&mut c.heap, m, key).map_err(|_| error("badarg"))?;
     construct::tuple(&mut c.heap, &[v, rest]).map_err(heap_err)
+}
+
+/// `erlang:system_info/1`, the items programs ask for. The release and version are
+/// OTP 25's (erts 13.1.5, the erl this project checks against); the word size is the
+/// target's (4: 32-bit ARM); one scheduler runs the processes.
+fn system_info(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let cx = c.proc.as_deref().ok_or_else(|| error("badarg"))?;
+    let n = |v: i64| Ok(small(v));
+    let s = |c: &mut BifCx<'_>, text: &str| {
+        let chars: Vec<Term> = text.chars().map(|ch| small(i64::from(ch as u32))).collect();
+        construct::list(&mut c.heap, &chars).map_err(heap_err)
+    };
+    match atoms::name(a[0]).as_deref() {
+        Some("process_count") => n(cx.pids().len() as i64),
+        Some("process_limit") => n(beam_runtime::process::MAX_PROCESSES as i64),
+        Some(
+            "schedulers"
+            | "schedulers_online"
+            | "logical_processors"
+            | "logical_processors_available"
+            | "logical_processors_online"
+            | "dirty_cpu_schedulers"
+            | "dirty_cpu_schedulers_online"
+            | "thread_pool_size",
+        ) => n(1),
+        Some("dirty_io_schedulers") => n(10),
+        Some("wordsize") => n(4),
+        Some("atom_count") => n(atoms::count() as i64),
+        Some("atom_limit") => n(1_048_576),
+        Some("port_limit") => n(65_536),
+        Some("ets_limit") => n(8192),
+        Some("port_count") => n(0),
+        Some("otp_release") => s(c, "25"),
+        Some("version") => s(c, "13.1.5"),
+        Some("machine") => s(c, "BEAM"),
+        Some("system_version") => s(
+            c,
+            "Erlang/OTP 25 [erts-13.1.5] [source] [32-bit] [smp:1:1] [ds:1:1:10] \
+             [async-threads:1] [jit]\n",
+        ),
+        Some("emu_flavor") => Ok(atom("jit")),
+        Some("emu_type") => Ok(atom("opt")),
+        Some("smp_support" | "threads") => Ok(atom("true")),
+        Some("debug_compiled" | "kernel_poll") => Ok(atom("false")),
+        Some("hipe_architecture") => Ok(atom("undefined")),
+        Some("start_time") => n(0),
+        _ => Err(error("badarg")),
+    }
 }
