@@ -197,10 +197,20 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
             ExitCode::SUCCESS
         }
+        // erl ends quietly when the first process exits with `normal` or
+        // `{shutdown, _}` (as a supervisor's child would).
+        RunOutcome::Error { class, reason }
+            if class == "exit" && (reason == "normal" || reason.starts_with("{shutdown,")) =>
+        {
+            ExitCode::SUCCESS
+        }
+        // The process's exit reason: `{Reason, Stack}` for an error, `{{nocatch, V},
+        // Stack}` for a throw.
         RunOutcome::Error { class, reason } => {
-            eprintln!("Error in process <0.1.0> with exit value:\n{{{reason},[]}}");
-            if class != "error" {
-                eprintln!("(class {class})");
+            let exit = vm.exit_reason().unwrap_or(reason);
+            eprintln!("Error in process <0.1.0> with exit value:\n{exit}");
+            if class == "exit" {
+                eprintln!("(class exit)");
             }
             ExitCode::from(1)
         }

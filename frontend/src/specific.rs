@@ -869,8 +869,9 @@ impl Cx<'_> {
             "try_case" => Op::TryCase(self.y(0)?),
             "catch_end" => Op::CatchEnd(self.y(0)?),
             // Stack traces are not recorded: the raw trace in x0 becomes `[]`.
+            // x0 holds the trace the runtime's `handle` recorded, already a list.
             "build_stacktrace" => Op::Move {
-                src: Src::Nil,
+                src: Src::Reg(Reg::X(0), Known::default()),
                 dst: Dst::X(0),
             },
             "loop_rec" => Op::LoopRec {

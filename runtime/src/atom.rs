@@ -178,6 +178,11 @@ fn global() -> &'static RwLock<AtomTable> {
 }
 
 /// The atom for `name` in the global table, adding it if new.
+/// Atoms that exist (`erlang:system_info(atom_count)`).
+pub fn count() -> usize {
+    global().read().map_or(0, |t| t.len())
+}
+
 pub fn intern(name: &str) -> Result<Term, AtomError> {
     if let Some(t) = lookup(name) {
         return Ok(t);

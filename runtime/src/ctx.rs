@@ -194,6 +194,12 @@ impl<'a> Ctx<'a> {
     /// `monitor(process, Pid)`: returns the reference numbers. A dead target gets an
     /// immediate `{'DOWN', Ref, process, Pid, noproc}`.
     pub fn monitor(&mut self, target: Pid) -> Result<[u32; 3], ProcError> {
+        self.monitor_named(target, Term::NIL)
+    }
+
+    /// `monitor(process, Name)` (`name` an atom; `target` the pid registered under it,
+    /// or a dead pid when none is): the `'DOWN'` message names `{Name, Node}`.
+    pub fn monitor_named(&mut self, target: Pid, name: Term) -> Result<[u32; 3], ProcError> {
         let reference = self.sys.make_ref();
         let me = self.p.pid;
         if target == me {
@@ -205,16 +211,19 @@ impl<'a> Ctx<'a> {
                 t.monitored_by.push(Monitor {
                     reference,
                     other: me,
+                    name,
                 });
                 self.p.monitors.push(Monitor {
                     reference,
                     other: target,
+                    name,
                 });
             }
             None => {
                 let m = Monitor {
                     reference,
                     other: me,
+                    name,
                 };
                 let msg = signals::down_message(m, target, crate::atom::NOPROC)?;
                 self.p.mailbox.push(msg);
@@ -264,6 +273,70 @@ impl<'a> Ctx<'a> {
     /// Whether an exit signal has doomed this process (it ends when the slice returns).
     pub fn exiting(&self) -> bool {
         self.p.pending_exit.is_some()
+    }
+
+    /// Starts a message timer: in `ms` milliseconds `msg` (copied now) goes to `to`, or
+    /// with `timeout_tuple` `{timeout, Ref, Msg}` as `start_timer` sends. Returns the
+    /// timer's reference numbers.
+    pub fn start_msg_timer(
+        &mut self,
+        ms: u64,
+        to: Pid,
+        msg: Term,
+        timeout_tuple: bool,
+    ) -> Result<[u32; 3], ProcError> {
+        let reference = self.sys.make_ref();
+        let msg = if timeout_tuple {
+            let mut scratch = crate::heap::Fragment::new(crate::construct::REF_WORDS)?;
+            let r = crate::construct::make_ref(&mut scratch, reference)?;
+            let timeout = crate::atom::intern("timeout").map_err(|_| ProcError::Badarg("atom"))?;
+            Message::tuple(&[timeout, r, msg])?
+        } else {
+            Message::copy_of(msg)?
+        };
+        let at = self.sys.clock.now_ms().saturating_add(ms);
+        let id = self.sys.timers.start(to, at);
+        self.sys
+            .msg_timers
+            .insert(id, crate::scheduler::MsgTimer { at, reference, msg });
+        Ok(reference)
+    }
+
+    /// Milliseconds left on message timer `reference`, if it is still running; `cancel`
+    /// stops it.
+    pub fn msg_timer_left(&mut self, reference: [u32; 3], cancel: bool) -> Option<u64> {
+        let id = self
+            .sys
+            .msg_timers
+            .iter()
+            .find(|(_, t)| t.reference == reference)
+            .map(|(&id, _)| id)?;
+        let left = self.sys.msg_timers[&id]
+            .at
+            .saturating_sub(self.sys.clock.now_ms());
+        if cancel {
+            self.sys.msg_timers.remove(&id);
+        }
+        Some(left)
+    }
+
+    /// Every live process's pid, this one included, in table order (`processes/0`).
+    pub fn pids(&self) -> Vec<Pid> {
+        let mut v: Vec<Pid> = self.sys.table.iter().map(|p| p.pid()).collect();
+        if !v.contains(&self.p.pid) {
+            v.push(self.p.pid);
+        }
+        v.sort_by_key(|p| p.number());
+        v
+    }
+
+    /// A live process, this one included (for `process_info`).
+    pub fn process(&self, pid: Pid) -> Option<&Process> {
+        if pid == self.p.pid {
+            Some(&*self.p)
+        } else {
+            self.sys.table.get(pid)
+        }
     }
 
     pub fn is_alive(&self, pid: Pid) -> bool {

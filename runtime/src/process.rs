@@ -10,7 +10,7 @@ use crate::gc::{self, GcKind};
 use crate::heap::{Heap, HeapError};
 use crate::mailbox::{Mailbox, Message};
 use crate::scheduler::ProcessBody;
-use crate::term::{Term, PID_DATA_SIZE, PID_NUM_SIZE};
+use crate::term::{Term, PID_DATA_SIZE};
 use std::collections::BTreeSet;
 
 /// BEAM's `MAX_REG`: X registers a function may use.
@@ -19,10 +19,16 @@ pub const MAX_X_REGS: usize = 1024;
 /// BEAM's `CONTEXT_REDS`: reductions per time slice.
 pub const CONTEXT_REDS: i32 = 4000;
 
-/// Processes that can exist at once: a pid's number field (15 bits on 32-bit BEAM).
-pub const MAX_PROCESSES: usize = 1 << PID_NUM_SIZE;
+/// Bits of a pid's data that index the process table: 18, so 262,144 processes can
+/// exist at once, erl's default process limit (`+P`). As in OTP's erl_ptab.c the table
+/// index is the low bits of the pid data; how a pid prints (`<0.N.S>`, N the low 15
+/// bits, `PID_NUM_SIZE`) is independent of it.
+const INDEX_BITS: u32 = 18;
 
-const SERIAL_MASK: u32 = (1 << (PID_DATA_SIZE - PID_NUM_SIZE)) - 1;
+/// Processes that can exist at once.
+pub const MAX_PROCESSES: usize = 1 << INDEX_BITS;
+
+const SERIAL_MASK: u32 = (1 << (PID_DATA_SIZE - INDEX_BITS)) - 1;
 
 /// A local process identifier: the 28 pid data bits of the term (number = table index in
 /// the low 15 bits, serial above, as `<0.Number.Serial>`). The serial changes each time
@@ -32,7 +38,12 @@ pub struct Pid(u32);
 
 impl Pid {
     pub(crate) fn new(index: u32, serial: u32) -> Pid {
-        Pid((index & (MAX_PROCESSES as u32 - 1)) | ((serial & SERIAL_MASK) << PID_NUM_SIZE))
+        Pid((index & (MAX_PROCESSES as u32 - 1)) | ((serial & SERIAL_MASK) << INDEX_BITS))
+    }
+    /// A pid no process has (the last slot with the last serial, which the table
+    /// never hands out together): what a monitor of an unregistered name watches.
+    pub fn dead() -> Pid {
+        Pid::new(MAX_PROCESSES as u32 - 1, SERIAL_MASK)
     }
     /// The pid a term denotes, if it is a local pid.
     pub fn from_term(t: Term) -> Option<Pid> {
@@ -41,13 +52,13 @@ impl Pid {
     pub fn term(self) -> Term {
         Term::pid(self.0)
     }
-    /// The number field (`<0.N.S>`'s N): the process table index.
+    /// The process table index (the low bits of the pid data).
     pub fn number(self) -> u32 {
         self.0 & (MAX_PROCESSES as u32 - 1)
     }
-    /// The serial field (`<0.N.S>`'s S).
+    /// The slot's reuse count.
     pub fn serial(self) -> u32 {
-        self.0 >> PID_NUM_SIZE
+        self.0 >> INDEX_BITS
     }
     pub(crate) fn next_serial(serial: u32) -> u32 {
         (serial + 1) & SERIAL_MASK
@@ -71,6 +82,9 @@ pub enum Status {
 pub struct Monitor {
     pub reference: [u32; 3],
     pub other: Pid,
+    /// The registered name the monitor was made with (an atom), or `Term::NIL`: the
+    /// `'DOWN'` message then names `{Name, Node}` instead of the pid, as OTP's does.
+    pub name: Term,
 }
 
 /// Runtime failures of process operations.

@@ -62,6 +62,9 @@ pub enum Step {
 /// The code a process runs: one call per time slice (see the module documentation).
 pub trait ProcessBody: Send {
     fn run(&mut self, cx: &mut Ctx<'_>) -> Result<Step, ProcError>;
+    /// The process ended with `reason` (however it ended: its own exit, or an exit
+    /// signal that killed it between slices), just before its links are told.
+    fn exited(&mut self, _reason: Term) {}
 }
 
 impl<F> ProcessBody for F
@@ -91,6 +94,9 @@ pub struct System {
     pub(crate) table: ProcTable,
     pub(crate) runq: VecDeque<Pid>,
     pub(crate) timers: Timers,
+    /// Message timers (`erlang:send_after`, `start_timer`) by timer id: they share
+    /// `timers` with the receive timeouts.
+    pub(crate) msg_timers: std::collections::HashMap<u64, MsgTimer>,
     pub(crate) clock: Clock,
     pub(crate) next_ref: u64,
     pub(crate) stats: SchedStats,
@@ -145,6 +151,14 @@ impl System {
     }
 }
 
+/// A message that a timer sends when it fires.
+#[derive(Debug)]
+pub(crate) struct MsgTimer {
+    pub(crate) at: u64,
+    pub(crate) reference: [u32; 3],
+    pub(crate) msg: crate::mailbox::Message,
+}
+
 /// Why [`Scheduler::run`] returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idle {
@@ -183,6 +197,7 @@ impl Scheduler {
                 table: ProcTable::default(),
                 runq: VecDeque::new(),
                 timers: Timers::default(),
+                msg_timers: Default::default(),
                 clock,
                 next_ref: 0,
                 stats: SchedStats::default(),
@@ -246,6 +261,11 @@ impl Scheduler {
     fn fire_timers(&mut self) {
         let now = self.sys.clock.now_ms();
         while let Some((id, pid)) = self.sys.timers.pop_due(now) {
+            if let Some(t) = self.sys.msg_timers.remove(&id) {
+                // A timer to a dead process is a no-op (deliver drops the message).
+                self.sys.deliver(pid, t.msg);
+                continue;
+            }
             let Some(p) = self.sys.table.get_mut(pid) else {
                 continue;
             };
@@ -263,7 +283,9 @@ impl Scheduler {
     /// front of it are dropped, so an idle scheduler never waits for a dead timer.
     fn next_live_deadline(&mut self) -> Option<u64> {
         while let Some((deadline, id, pid)) = self.sys.timers.peek() {
-            if self.sys.table.get(pid).is_some_and(|p| p.timer == Some(id)) {
+            if self.sys.msg_timers.contains_key(&id)
+                || self.sys.table.get(pid).is_some_and(|p| p.timer == Some(id))
+            {
                 return Some(deadline);
             }
             self.sys.timers.pop();

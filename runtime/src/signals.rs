@@ -116,6 +116,9 @@ impl System {
     /// reported after every other peer has been told.
     pub(crate) fn terminate(&mut self, mut p: Box<Process>, reason: Term) -> Result<(), ProcError> {
         let pid = p.pid;
+        if let Some(body) = p.body.as_mut() {
+            body.exited(reason);
+        }
         let mut first_err = None;
         for other in std::mem::take(&mut p.links) {
             if let Some(o) = self.table.get_mut(other) {
@@ -154,13 +157,20 @@ impl System {
 /// `{'DOWN', Ref, process, Pid, Reason}` for monitor `m` of the dying `pid`.
 pub(crate) fn down_message(m: Monitor, pid: Pid, reason: Term) -> Result<Message, ProcError> {
     // The ref is built in a scratch fragment and copied with the rest.
-    let mut scratch = crate::heap::Fragment::new(crate::construct::REF_WORDS)?;
+    let mut scratch = crate::heap::Fragment::new(crate::construct::REF_WORDS + 3)?;
     let r = crate::construct::make_ref(&mut scratch, m.reference)?;
+    // `{Name, Node}` for a monitor made by name, built in the scratch fragment too.
+    let who = if m.name.is_atom() {
+        let node = atom::intern("nonode@nohost").map_err(|_| ProcError::Badarg("atom"))?;
+        crate::construct::tuple(&mut scratch, &[m.name, node])?
+    } else {
+        pid.term()
+    };
     Ok(Message::tuple(&[
         atom::DOWN,
         r,
         atom::PROCESS,
-        pid.term(),
+        who,
         reason,
     ])?)
 }

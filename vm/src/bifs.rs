@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 22] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 28] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -409,6 +409,12 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 22] {
         ("counters", crate::bifs_globals::COUNTERS),
         ("erlang", crate::bifs_misc::ERLANG),
         ("os", crate::bifs_misc::OS),
+        ("erlang", crate::bifs_spawn::ERLANG),
+        ("erlang", crate::bifs_info::ERLANG),
+        ("erlang", crate::bifs_spawn::ALIAS),
+        ("erlang", crate::bifs_timer::ERLANG),
+        ("lists", crate::bifs_info::LISTS),
+        ("maps", crate::bifs_info::MAPS),
     ]
 }
 

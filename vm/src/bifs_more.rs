@@ -820,7 +820,11 @@ pub(crate) fn spawn_mfa(
     if !a[0].is_atom() || !a[1].is_atom() {
         return Err(error("badarg"));
     }
-    let addr = rt::export_addr(a[0], a[1], args.len() as u32).unwrap_or(rt::undef());
+    // Loaded now if need be, as `apply` does (a function nothing imports has no cell).
+    let n = args.len() as u32;
+    let addr = rt::export_addr(a[0], a[1], n)
+        .or_else(|| crate::lazy::resolve(a[0], a[1], n))
+        .unwrap_or(rt::undef());
     start(c, addr, &args, opts)
 }
 

@@ -390,6 +390,16 @@ pub(crate) fn reset_registry() {
 
 /// The live process registered as `name`; a dead one's entry is dropped (OTP
 /// unregisters a name when its process exits).
+/// The name `pid` is registered under, if any.
+pub(crate) fn name_of(pid: Pid) -> Option<Term> {
+    REGISTRY.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(_, &p)| p == pid)
+            .map(|(&n, _)| Term(n))
+    })
+}
+
 pub(crate) fn registered_pid(cx: &Ctx<'_>, name: Term) -> Option<Pid> {
     let pid = REGISTRY.with(|r| r.borrow().get(&name.0).copied())?;
     if cx.is_alive(pid) {
@@ -449,7 +459,37 @@ pub(crate) fn resolve(cx: &Ctx<'_>, to: Term) -> Result<Pid, Raise> {
     if to.is_atom() {
         return registered_pid(cx, to).ok_or_else(|| error("badarg"));
     }
+    if let Some(n) = construct::ref_numbers(to) {
+        // A process alias (OTP 24+): its owner while active; a message to an inactive
+        // alias (or any other reference) is dropped, as erl drops it.
+        let owner = ALIASES.with(|al| al.borrow().get(&n).copied());
+        return Ok(owner.unwrap_or_else(Pid::dead));
+    }
     pid_arg(to)
+}
+
+thread_local! {
+    /// Active process aliases (`monitor/3`'s `{alias, _}`, `alias/0,1`): reference
+    /// numbers → the process messages sent to the reference go to.
+    static ALIASES: RefCell<HashMap<[u32; 3], Pid>> = RefCell::new(HashMap::new());
+}
+
+/// Makes reference `n` an alias of `pid`.
+pub(crate) fn add_alias(n: [u32; 3], pid: Pid) {
+    ALIASES.with(|al| al.borrow_mut().insert(n, pid));
+}
+
+/// Deactivates alias `n` if `pid` owns it; whether it was active.
+pub(crate) fn remove_alias(n: [u32; 3], pid: Pid) -> bool {
+    ALIASES.with(|al| {
+        let mut al = al.borrow_mut();
+        if al.get(&n) == Some(&pid) {
+            al.remove(&n);
+            true
+        } else {
+            false
+        }
+    })
 }
 
 // --- links, monitors, exit signals ---
@@ -476,6 +516,10 @@ fn with_ref(
     construct::tuple(&mut c.heap, &[pid, r]).map_err(heap_err)
 }
 
+pub(crate) fn monitor2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    monitor(c, a)
+}
+
 /// `monitor(process, Pid | Name)`.
 fn monitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     if a[0] != atom("process") {
@@ -483,12 +527,10 @@ fn monitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     }
     let cx = proc(c)?;
     let numbers = if a[1].is_atom() {
-        match registered_pid(cx, a[1]) {
-            Some(pid) => cx.monitor(pid),
-            // A name nobody has: a monitor that fires at once with `noproc`; OTP's DOWN
-            // message then names `{Name, Node}`, which this runtime's messages cannot.
-            None => return Err(error("badarg")),
-        }
+        // A name nobody has: a monitor that fires at once with `noproc` (the dead pid
+        // stands for no process); the DOWN message names `{Name, Node}` either way.
+        let pid = registered_pid(cx, a[1]).unwrap_or_else(Pid::dead);
+        cx.monitor_named(pid, a[1])
     } else {
         cx.monitor(pid_arg(a[1])?)
     }
@@ -500,6 +542,9 @@ fn monitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 /// for `Ref` already in the queue; `info` returns whether the monitor was active).
 fn demonitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let numbers = construct::ref_numbers(a[0]).ok_or_else(|| error("badarg"))?;
+    // `{alias, demonitor}`: demonitoring also deactivates the alias.
+    let me = proc(c)?.self_pid();
+    remove_alias(numbers, me);
     let opts = match a.get(1) {
         Some(&o) => proper_list(o)?,
         None => Vec::new(),
@@ -772,6 +817,11 @@ fn in_unit(c: &mut BifCx<'_>, nanos: u128, unit: Option<Term>) -> Result<Term, R
     };
     let v = nanos * per_sec / 1_000_000_000;
     int_term(c, &BigInt::from(v))
+}
+
+/// `erlang:monotonic_time(millisecond)` (for absolute timers).
+pub(crate) fn monotonic_ms(_: &Ctx<'_>) -> i64 {
+    START.with(|s| s.elapsed().as_millis()) as i64
 }
 
 fn monotonic_time(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {

@@ -106,6 +106,9 @@ thread_local! {
     };
     /// A runtime function's result held across a RESYNC stop.
     static STASH: Cell<Option<u32>> = const { Cell::new(None) };
+    /// The exit reason of the first process an exception ended, as `~w`
+    /// (`{Reason, Stack}`, `{{nocatch, V}, Stack}`, or an exit's reason).
+    static MAIN_EXIT: RefCell<Option<String>> = const { RefCell::new(None) };
     /// How the first process (or a halt) ended the run.
     static OUTCOME: RefCell<Option<RunOutcome>> = const { RefCell::new(None) };
 }
@@ -207,6 +210,15 @@ fn flush_dirty(e: &mut SimExec) {
 
 pub(crate) fn peek_outcome() -> Option<RunOutcome> {
     OUTCOME.with(|o| o.borrow().clone())
+}
+
+impl crate::Vm {
+    /// The exit reason of the last run's first process if an uncaught exception ended
+    /// it, as erl reports it (`~w`): `{Reason, Stack}`, `{{nocatch, Value}, Stack}`, or
+    /// an exit's reason. `RunOutcome::Error` holds the exception's own reason.
+    pub fn exit_reason(&self) -> Option<String> {
+        MAIN_EXIT.with(|m| m.borrow().clone())
+    }
 }
 
 pub(crate) fn take_outcome() -> Option<RunOutcome> {
@@ -422,6 +434,9 @@ pub(crate) struct JitBody {
 
 impl JitBody {
     pub fn new(resume: u32, cp: u32, main: bool) -> JitBody {
+        if main {
+            MAIN_EXIT.with(|m| m.borrow_mut().take());
+        }
         JitBody {
             resume,
             cp,
@@ -440,6 +455,17 @@ impl JitBody {
 }
 
 impl ProcessBody for JitBody {
+    fn exited(&mut self, reason: Term) {
+        // The first process killed by an exit signal (a linked process's crash): the run
+        // ends with that reason, as erl's would.
+        if self.main && peek_outcome().is_none() {
+            set_outcome(RunOutcome::Error {
+                class: "exit".into(),
+                reason: show(reason),
+            });
+        }
+    }
+
     fn run(&mut self, cx: &mut Ctx<'_>) -> Result<Step, ProcError> {
         let s = cx.x_base();
         let budget = cx.reductions_left();
@@ -527,13 +553,30 @@ impl ProcessBody for JitBody {
             StepCode::Error => {
                 let class = Term(rt::field(s, Field::ExcReason));
                 let reason = Term(rt::field(s, Field::ExcValue));
+                // erl's exit reason: `{{nocatch, V}, Stack}` for a throw, `{V, Stack}`
+                // for an error, `V` for an exit; built in a fragment of the heap, which
+                // lives until the process's signals are sent.
+                let trace = crate::exc::trace(reason, true);
+                let mut h = crate::bifs::BifHeap::default();
+                let exit = match crate::exc::exit_reason(&mut h, class, reason, trace) {
+                    Ok(t) => t,
+                    Err(e) => return fatal(&e),
+                };
+                for f in h.frags {
+                    cx.heap().attach(f);
+                }
+                if !self.main && class != atom("exit") {
+                    // What erl's logger prints for a process an error or throw ended.
+                    crate::exc::error_report(cx.self_pid().term(), exit);
+                }
+                if self.main {
+                    MAIN_EXIT.with(|m| *m.borrow_mut() = Some(show(exit)));
+                }
                 self.outcome(RunOutcome::Error {
                     class: show(class),
                     reason: show(reason),
                 });
-                // erl's exit reason: `{nocatch, V}` for a throw, `{V, Stack}` for an
-                // error, `V` for an exit.
-                Step::Exit(reason)
+                Step::Exit(exit)
             }
         })
     }

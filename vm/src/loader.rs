@@ -469,7 +469,9 @@ impl Loader {
             self.cells.missing.insert(m.to_string());
             let undef = self.cells.undef;
             for (key, &cell) in &self.cells.map {
-                if key.0 == m {
+                // A lazy stub stays: its calls raise `undef` naming the function.
+                let stub = beam_runtime::mem::read(cell).is_some_and(|w| self.is_stub(w));
+                if key.0 == m && !stub {
                     write_word(cell, undef);
                 }
             }
@@ -605,8 +607,10 @@ impl Loader {
             if *cm != name || bifs::lookup(cm, f, *a).is_some() {
                 continue;
             }
-            let addr = exports.get(&(f.clone(), *a)).copied().unwrap_or(undef);
-            write_word(cell, addr);
+            // A missing function's cell keeps its lazy stub: `undef` then names it.
+            let keep = beam_runtime::mem::read(cell).filter(|&w| self.is_stub(w));
+            let addr = exports.get(&(f.clone(), *a)).copied();
+            write_word(cell, addr.or(keep).unwrap_or(undef));
         }
         self.bif_trampolines(&name, bif_funs)?;
         self.stats.modules += 1;
@@ -662,16 +666,13 @@ impl Loader {
     fn install_stubs(&mut self) -> Result<(), LoadError> {
         let undef = self.cells.undef;
         let queued = std::mem::take(&mut self.cells.unstubbed);
-        let (cells, modules) = (&self.cells, &self.modules);
-        let pending: Vec<u32> =
-            queued
-                .into_iter()
-                .filter(|c| {
-                    cells.mfa.get(c).is_some_and(|(m, _, _)| {
-                        !modules.contains_key(m) && !cells.missing.contains(m)
-                    }) && beam_runtime::mem::read(*c) == Some(undef)
-                })
-                .collect();
+        let cells = &self.cells;
+        let pending: Vec<u32> = queued
+            .into_iter()
+            // Cells of missing functions too (still at `undef`): their stub has the
+            // runtime name the function in `undef`.
+            .filter(|c| cells.mfa.contains_key(c) && beam_runtime::mem::read(*c) == Some(undef))
+            .collect();
         if pending.is_empty() {
             return Ok(());
         }
@@ -827,17 +828,18 @@ fn cell_for(
     if let Some(&c) = cells.map.get(&key) {
         return Ok(c);
     }
-    let bif = key.0 == "erlang" || bifs::lookup(&key.0, &key.1, key.2).is_some();
+    let is_bif = bifs::lookup(&key.0, &key.1, key.2).is_some();
+    let bif = key.0 == "erlang" || is_bif;
     let (init, wants_stub) = match modules.get(&key.0) {
-        _ if bif => (cells.undef, false),
-        Some(m) => (
-            m.exports
-                .get(&(key.1.clone(), key.2))
-                .copied()
-                .unwrap_or(cells.undef),
-            false,
-        ),
-        None => (cells.undef, cells.lazy && !cells.missing.contains(&key.0)),
+        // An `erlang` function that is no BIF here gets a stub, so `undef` names it.
+        _ if bif => (cells.undef, cells.lazy && !is_bif),
+        // A function or module that does not exist gets a lazy stub too: its calls reach
+        // the runtime, which raises `undef` naming the function (rt.rs, `RtFn::Load`).
+        Some(m) => match m.exports.get(&(key.1.clone(), key.2)) {
+            Some(&addr) => (addr, false),
+            None => (cells.undef, cells.lazy),
+        },
+        None => (cells.undef, cells.lazy),
     };
     let block = arena::alloc(8).map_err(|e| e.to_string())?;
     let (addr, _) = block.into_raw();

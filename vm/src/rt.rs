@@ -154,6 +154,7 @@ pub(crate) fn atom(name: &str) -> Term {
 
 /// Makes an `error` exception with `reason` pending in the block.
 pub(crate) fn pend_error(s: u32, reason: Term) {
+    crate::exc::clear();
     set_field(s, Field::ExcReason, atom("error").0);
     set_field(s, Field::ExcValue, reason.0);
     set_field(s, Field::Pending, StepCode::Error as u32);
@@ -228,7 +229,22 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
         RtFn::MapPut => Some(map_put(a(0), Term(a(1)), a(2), a(3))?),
         RtFn::Load => {
             block(a(0))?;
-            Some(crate::lazy::load_cell(a(1))?)
+            let stub = mem::read(a(1));
+            let addr = crate::lazy::load_cell(a(1))?;
+            if addr == undef() {
+                if let Some((m, f, arity)) = cell_mfa(a(1)) {
+                    trace_undef(a(0), m, f, arity)?;
+                }
+                // The function does not exist: the cell keeps its lazy stub, so that
+                // every call comes here and `undef` names the function (load_cell
+                // answers `undef` for a stub left in a loaded module's cell).
+                if let Some(stub) = stub.filter(|&w| crate::lazy::is_stub(w)) {
+                    // SAFETY: `a(1)` is an export cell (`cell_mfa` found it): a word of an
+                    // arena block the loader allocated and never frees.
+                    unsafe { mem::raw_write(a(1), stub) };
+                }
+            }
+            Some(addr)
         }
         RtFn::BsCreate => Some(crate::rt_bits::bs_create(a(0), a(1), a(2), a(3), a(4))?),
         RtFn::BsStartMatch => Some(crate::rt_bits::bs_start_match(a(0), Term(a(1)), a(2))?),
@@ -249,7 +265,7 @@ fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     if let Some((entry, fun_arity, _, env)) = construct::fun_parts(fun) {
         if fun_arity != arity {
-            let reason = tagged_reason(cx, "badarity", fun)?;
+            let reason = badarity(cx, fun, arity)?;
             pend_error(s, reason);
             return Ok(0);
         }
@@ -262,9 +278,16 @@ fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
     if let Some(cell) = construct::export_entry(fun) {
         let (addr, cell_arity) = (mem::read(cell), mem::read(cell + 4));
         return match (addr, cell_arity) {
-            (Some(addr), Some(a)) if a == arity => Ok(addr),
+            (Some(addr), Some(a)) if a == arity => {
+                if addr == undef() {
+                    if let Some((m, f, _)) = cell_mfa(cell) {
+                        trace_undef(s, m, f, arity)?;
+                    }
+                }
+                Ok(addr)
+            }
             (Some(_), Some(_)) => {
-                let reason = tagged_reason(cx, "badarity", fun)?;
+                let reason = badarity(cx, fun, arity)?;
                 pend_error(s, reason);
                 Ok(0)
             }
@@ -276,6 +299,52 @@ fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
     let reason = tagged_reason(cx, "badfun", fun)?;
     pend_error(s, reason);
     Ok(0)
+}
+
+/// `{badarity, {Fun, Args}}` with the arguments in x0..x(arity-1), as erl reports it.
+fn badarity(cx: &mut Ctx<'_>, fun: Term, arity: u32) -> Result<Term, RtStop> {
+    let args = x_args(cx, arity)?;
+    let mut h = BifHeap::default();
+    let fatal = |e: beam_runtime::heap::HeapError| RtStop::Fatal(e.to_string());
+    let list = construct::list(&mut h, &args).map_err(fatal)?;
+    let pair = construct::tuple(&mut h, &[fun, list]).map_err(fatal)?;
+    let t = construct::tuple(&mut h, &[atom("badarity"), pair]).map_err(fatal)?;
+    for f in h.frags {
+        cx.heap().attach(f);
+    }
+    Ok(t)
+}
+
+/// x0..x(n-1).
+fn x_args(cx: &mut Ctx<'_>, n: u32) -> Result<Vec<Term>, RtStop> {
+    (0..n as usize)
+        .map(|i| cx.x(i).map_err(|e| RtStop::Fatal(e.to_string())))
+        .collect()
+}
+
+/// Records erl's first frame for `undef`, `{M, F, Args, []}`, for the call of `M:F/arity`
+/// about to go to the `undef` fragment.
+pub(crate) fn trace_undef(s: u32, m: Term, f: Term, arity: u32) -> Result<(), RtStop> {
+    let (cx, _) = block(s)?;
+    let args = x_args(cx, arity)?;
+    let mut h = BifHeap::default();
+    let t = crate::exc::top_frame(&mut h, m, f, &args, false)
+        .map_err(|e| RtStop::Fatal(e.to_string()))?;
+    for fr in h.frags {
+        cx.heap().attach(fr);
+    }
+    crate::exc::set(atom("undef"), t);
+    Ok(())
+}
+
+/// The `{M, F, A}` of an export cell.
+fn cell_mfa(cell: u32) -> Option<(Term, Term, u32)> {
+    EXPORTS.with(|e| {
+        e.borrow()
+            .iter()
+            .find(|(_, &c)| c == cell)
+            .map(|(&(m, f, a), _)| (Term(m), Term(f), a))
+    })
 }
 
 /// `{Tag, Value}` built in a fragment of the running process's heap.
@@ -292,8 +361,17 @@ fn tagged_reason(cx: &mut Ctx<'_>, tag: &str, value: Term) -> Result<Term, RtSto
 fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     let b = bifs::get(id).ok_or_else(|| RtStop::Fatal(format!("unknown BIF number {id}")))?;
-    let all = args.map(Term);
-    let terms = &all[..(b.arity as usize).min(3)];
+    // Arguments past the third are in the X array: compiled code spills x0..x(arity-1)
+    // before a BIF call, a trampoline is entered with x1... there, and `apply` reads them
+    // from it. Inline for up to four, so a BIF call allocates nothing of its own.
+    let mut terms: smallvec::SmallVec<[Term; 4]> = args
+        .iter()
+        .take(b.arity as usize)
+        .map(|&w| Term(w))
+        .collect();
+    for i in 3..b.arity as usize {
+        terms.push(cx.x(i).map_err(|e| RtStop::Fatal(e.to_string()))?);
+    }
     // The BIF may spawn or send, which reads the heap: let it see the code's HTOP/E.
     sync_heap_in(cx, s)?;
     let mut bcx = BifCx {
@@ -301,26 +379,44 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
         self_pid: cx.self_pid().term(),
         proc: Some(cx),
     };
-    let r = (b.f)(&mut bcx, terms);
+    let r = (b.f)(&mut bcx, &terms);
     let BifCx { heap, proc, .. } = bcx;
     let cx = proc.expect("the context is put back");
     for frag in heap.frags {
         cx.heap().attach(frag);
     }
+    // erl's first frame of a BIF's error: the BIF with its arguments and error_info.
+    let bif_trace = |cx: &mut Ctx<'_>, reason: Term| -> Result<(), RtStop> {
+        let mut h = BifHeap::default();
+        let (m, f) = (atom(crate::exc::bif_module(id)), atom(b.name));
+        let t = crate::exc::top_frame(&mut h, m, f, &terms, true)
+            .map_err(|e| RtStop::Fatal(e.to_string()))?;
+        for fr in h.frags {
+            cx.heap().attach(fr);
+        }
+        crate::exc::set(reason, t);
+        Ok(())
+    };
     Ok(match r {
         Ok(t) => t.0,
         Err(Raise::Error(reason)) => {
             pend_error(s, reason);
+            bif_trace(cx, reason)?;
             0
         }
         Err(Raise::Tagged(tag, value)) => {
             let tag = atom::name(tag).unwrap_or_default();
             let reason = tagged_reason(cx, &tag, value)?;
             pend_error(s, reason);
+            bif_trace(cx, reason)?;
             0
         }
         Err(Raise::Exception { class, reason }) => {
             pend(s, class, reason);
+            // erlang:raise/3 keeps the stack trace it is given (also raw_raise's path).
+            if b.name == "raise" && b.arity == 3 && crate::exc::bif_module(id) == "erlang" {
+                crate::exc::set(reason, terms[2]);
+            }
             0
         }
         Err(Raise::Halt(status)) => {
@@ -372,6 +468,7 @@ fn is_type(t: Term, kind: u32) -> bool {
 
 /// Makes an exception of `class` with `reason` pending in the block.
 pub(crate) fn pend(s: u32, class: Term, reason: Term) {
+    crate::exc::clear();
     set_field(s, Field::ExcReason, class.0);
     set_field(s, Field::ExcValue, reason.0);
     set_field(s, Field::Pending, StepCode::Error as u32);
@@ -403,7 +500,7 @@ fn handle(s: u32) -> Result<u32, RtStop> {
             };
             set(cx, 1, class)?;
             set(cx, 2, reason)?;
-            set(cx, 3, class)?;
+            set(cx, 3, crate::exc::trace(Term(reason), true).0)?;
             set_field(s, Field::Pending, 0);
             return Ok(handler);
         }
@@ -424,7 +521,13 @@ fn catch_value(s: u32, class: Term, reason: Term) -> Result<u32, RtStop> {
     let mut h = BifHeap::default();
     let fatal = |e: beam_runtime::heap::HeapError| RtStop::Fatal(e.to_string());
     let inner = if class == atom("error") {
-        construct::tuple(&mut h, &[reason, Term::NIL]).map_err(fatal)?
+        // x3 holds the trace `handle` put there.
+        let trace = cx
+            .x(3)
+            .ok()
+            .filter(|t| t.is_list() || *t == Term::NIL)
+            .unwrap_or(Term::NIL);
+        construct::tuple(&mut h, &[reason, trace]).map_err(fatal)?
     } else {
         reason
     };
@@ -453,7 +556,7 @@ fn apply(s: u32, arity: u32) -> Result<u32, RtStop> {
     );
     match bifs::lookup(&mn, &fname, arity) {
         // A BIF: called here; `return_x0` hands its value to CP.
-        Some(id) if arity <= 3 => {
+        Some(id) => {
             let mut args = [0u32; 3];
             for (i, a) in args.iter_mut().enumerate().take(arity as usize) {
                 *a = x(i as u32)?.0;
@@ -469,7 +572,13 @@ fn apply(s: u32, arity: u32) -> Result<u32, RtStop> {
         }
         // An Erlang function, its module loaded now if need be; one that does not exist
         // goes to `undef`, which raises as BEAM does.
-        _ => Ok(crate::lazy::resolve(m, f, arity).unwrap_or_else(undef)),
+        _ => match crate::lazy::resolve(m, f, arity) {
+            Some(addr) => Ok(addr),
+            None => {
+                trace_undef(s, m, f, arity)?;
+                Ok(undef())
+            }
+        },
     }
 }
 

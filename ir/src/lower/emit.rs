@@ -908,6 +908,11 @@ impl Lower<'_, '_> {
             Op::CallFun { arity, fun } => {
                 let f = self.src(fun);
                 let n = self.iconst(*arity as i64);
+                // The arguments in the X array too: `badarity` reports them.
+                for i in 0..*arity {
+                    let v = self.x(i);
+                    machine::store_x(&mut self.b, self.s, i, v);
+                }
                 let addr = self
                     .call_rt(RtFn::CallFun, &[self.s, f, n])
                     .expect("rt_call_fun returns an address");

@@ -1,0 +1,114 @@
+//! `beam run`'s exit statuses and reports for a first process that ends by an exception,
+//! by `exit/1`, or killed through a link, and the report of a crashed spawned process,
+//! checked against `erl -noshell` on the same .beam where erl's output is comparable
+//! (erl's stack frames carry file/line and the launcher's frames, ours do not yet).
+
+#![cfg(not(target_arch = "arm"))]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SRC: &str = r#"
+-module(run_exit).
+-export([t/1]).
+t(throw) -> throw(my_ball);
+t(error) -> 1 = id(2);
+t(exit_normal) -> exit(normal);
+t(exit_shutdown) -> exit({shutdown, x});
+t(undef) -> lists:no_such_fun(id(1)), ok;
+t(badarg) -> atom_to_list(id(1)), ok;
+t(killed) ->
+    spawn_link(fun() -> exit(boom) end),
+    receive after 1000 -> ok end;
+t(spawned) ->
+    spawn(fun() -> 1 = id(2) end),
+    receive after 100 -> ok end.
+id(X) -> X.
+"#;
+
+fn compile(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let src = dir.join("run_exit.erl");
+    std::fs::write(&src, SRC).unwrap();
+    let ok = Command::new("erlc")
+        .arg("-o")
+        .arg(dir)
+        .arg(&src)
+        .status()
+        .expect("erlc is installed by scripts/setup")
+        .success();
+    assert!(ok, "erlc failed");
+    dir.join("run_exit.beam")
+}
+
+fn beam(beam_file: &Path, case: &str) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_beam"))
+        .args(["run", beam_file.to_str().unwrap(), "t", case])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn exit_statuses_and_reports() {
+    let dir = std::env::temp_dir().join(format!("beam-run-exit-{}", std::process::id()));
+    let f = compile(&dir);
+    // exit(normal) and exit({shutdown, _}) end quietly with status 0, as erl does.
+    for case in ["exit_normal", "exit_shutdown"] {
+        let (code, _, err) = beam(&f, case);
+        assert_eq!((code, err.as_str()), (0, ""), "{case}");
+    }
+    // Uncaught errors: status 1 and erl's exit reason.
+    let cases = [
+        ("throw", "{{nocatch,my_ball},"),
+        ("error", "{{badmatch,2},"),
+        ("undef", "{undef,[{lists,no_such_fun,[1],[]}"),
+        (
+            "badarg",
+            "{badarg,[{erlang,atom_to_list,[1],[{error_info,#{module => erl_erts_errors}}]}",
+        ),
+        ("killed", "boom"),
+    ];
+    for (case, want) in cases {
+        let (code, _, err) = beam(&f, case);
+        assert_eq!(code, 1, "{case}: {err}");
+        let reason = err.lines().nth(1).unwrap_or("");
+        assert!(reason.starts_with(want), "{case}: {err}");
+    }
+    // A spawned process's crash: erl's report on stdout, its header's time aside.
+    let erl = Command::new("erl")
+        .args(["-noshell", "-pa", dir.to_str().unwrap()])
+        .args(["-eval", "run_exit:t(spawned), halt()."])
+        .output()
+        .unwrap();
+    let erl_out = String::from_utf8_lossy(&erl.stdout).into_owned();
+    let (code, out, _) = beam(&f, "spawned");
+    assert_eq!(code, 0);
+    // The reason's first line, before the stack trace (erl's has frames ours lacks).
+    let shape = |s: &str| -> Vec<String> {
+        s.lines()
+            .take(3)
+            .map(|l| {
+                if l.starts_with("=ERROR REPORT==== ") {
+                    "=ERROR REPORT==== TIME ===".to_string()
+                } else if let Some(rest) = l.strip_prefix("Error in process <0.") {
+                    // Pid numbers differ (erl's boot starts many processes).
+                    format!("Error in process <0.N{}", &rest[rest.find('.').unwrap()..])
+                } else {
+                    let l = l.find(",[").map_or(l, |i| &l[..i]);
+                    l.trim_end_matches(',').to_string()
+                }
+            })
+            .collect()
+    };
+    assert_eq!(
+        shape(&out),
+        shape(&erl_out),
+        "erl:\n{erl_out}\nbeam:\n{out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
