@@ -16,6 +16,10 @@ mod bifs_bin;
 pub mod bifs_io;
 mod bifs_more;
 mod bifs_proc;
+pub mod cache;
+mod cache_load;
+mod cache_md5;
+mod cache_reloc;
 pub mod fragments;
 mod host;
 mod lazy;
@@ -61,6 +65,9 @@ pub struct Options {
     pub eager: bool,
     /// How modules are compiled: the IR pipeline or templates (docs/template.md).
     pub jit: Jit,
+    /// The native-code cache's directory (docs/cache.md); `None` compiles every module.
+    /// Off in [`Options::with_otp`]; `beam run` turns it on.
+    pub cache: Option<PathBuf>,
 }
 
 /// The code generator a module goes through (docs/template.md). Both share one calling
@@ -110,6 +117,7 @@ impl Options {
             native: cfg!(target_arch = "arm"),
             eager: false,
             jit: Jit::Ir,
+            cache: None,
         }
     }
 }
@@ -153,6 +161,17 @@ pub struct LoadStats {
     /// through the IR pipeline instead (an instruction the templates do not cover).
     pub template_functions: u32,
     pub template_fallbacks: u32,
+    /// Functions compiled (by either code generator; none for a module from the cache).
+    pub functions_compiled: u32,
+    /// Native-code cache: modules taken from it, not found, found but unusable
+    /// (corrupt, stale, or not fitting this VM), stored, and compiled but not cacheable.
+    pub cache_hits: u32,
+    pub cache_misses: u32,
+    pub cache_rejected: u32,
+    pub cache_stored: u32,
+    pub cache_unfit: u32,
+    /// Time of the second compilations that find the per-VM values of cached code.
+    pub cache_verify: Duration,
 }
 
 impl LoadStats {
@@ -180,6 +199,15 @@ impl LoadStats {
             template_fallbacks: self
                 .template_fallbacks
                 .saturating_sub(earlier.template_fallbacks),
+            functions_compiled: self
+                .functions_compiled
+                .saturating_sub(earlier.functions_compiled),
+            cache_hits: self.cache_hits.saturating_sub(earlier.cache_hits),
+            cache_misses: self.cache_misses.saturating_sub(earlier.cache_misses),
+            cache_rejected: self.cache_rejected.saturating_sub(earlier.cache_rejected),
+            cache_stored: self.cache_stored.saturating_sub(earlier.cache_stored),
+            cache_unfit: self.cache_unfit.saturating_sub(earlier.cache_unfit),
+            cache_verify: self.cache_verify.saturating_sub(earlier.cache_verify),
         }
     }
 }
