@@ -177,5 +177,8 @@ pub(crate) fn install_image(
         })
         .collect();
     rt::add_catches(&handlers);
+    // Whatever maps code addresses back to the module (a code index for stack traces)
+    // registers here: this runs for compiled and cached modules alike, and
+    // `im.piece_function[p]` is the function of the piece at `entries[p]`.
     Ok((entries, im.pieces.len()))
 }
