@@ -108,25 +108,67 @@ impl Env for RecordingEnv<'_> {
     }
 }
 
-/// The module's environment with every per-VM value moved: atom of rank `r` (in value
-/// order) by `(r + 1) * 64` (order kept, spacing changed), literals by [`LIT_SHIFT`],
-/// catch numbers by [`CATCH_SHIFT`].
+/// The module's environment with every per-VM value moved: the module's atoms keep
+/// their order and change their spacing, within three groups that must not change the
+/// shape of the code: atoms below 0x100 (modified immediates for `MOV`/`CMP`) stay put;
+/// atoms up to 0xFFFF (one MOVW) move up by `(r + 1) * 64` for the `r`-th of them, or down
+/// by `(n - r) * 64` when up would leave 16 bits; atoms above move up. Literals move by
+/// [`LIT_SHIFT`], catch numbers by [`CATCH_SHIFT`].
 pub(crate) struct ShiftedEnv<'a> {
     env: &'a ModEnv,
     /// Sorted distinct atom values of the module.
     ranked: Vec<u32>,
+    /// How far each of them moves.
+    shift: Vec<u32>,
 }
+
+/// Atom values below this stay put (see [`ShiftedEnv`]) and must be the same wherever the
+/// code is used.
+const PINNED: u32 = 0x100;
 
 impl<'a> ShiftedEnv<'a> {
     pub fn new(env: &'a ModEnv) -> Self {
         let mut ranked: Vec<u32> = env.atoms.iter().map(|t| t.0).collect();
         ranked.sort_unstable();
         ranked.dedup();
-        ShiftedEnv { env, ranked }
+        let low: Vec<u32> = ranked
+            .iter()
+            .copied()
+            .filter(|&v| (PINNED..=0xffff).contains(&v))
+            .collect();
+        let n = low.len() as u32;
+        let up = low
+            .last()
+            .is_none_or(|&hi| hi + ((n + 1) << IMMED2_SIZE) <= 0xffff);
+        let down_fits = low
+            .iter()
+            .enumerate()
+            .all(|(r, &v)| (v >> IMMED2_SIZE) >= n - r as u32 + 4);
+        let (mut r_low, mut r_high) = (0u32, 0u32);
+        let shift = ranked
+            .iter()
+            .map(|&v| {
+                if v < PINNED {
+                    0
+                } else if v <= 0xffff {
+                    r_low += 1;
+                    if up || !down_fits {
+                        r_low << IMMED2_SIZE
+                    } else {
+                        0u32.wrapping_sub((n - r_low + 1) << IMMED2_SIZE)
+                    }
+                } else {
+                    r_high += 1;
+                    r_high << IMMED2_SIZE
+                }
+            })
+            .collect();
+        ShiftedEnv { env, ranked, shift }
     }
+    /// How far the atom `v` moves (0 for a value that is no atom of the module).
     fn atom_shift(&self, v: u32) -> u32 {
         match self.ranked.binary_search(&v) {
-            Ok(r) => ((r as u32) + 1) << IMMED2_SIZE,
+            Ok(r) => self.shift[r],
             Err(_) => 0,
         }
     }
@@ -283,8 +325,8 @@ fn write_site(b: &mut [u8], s: &Site, v: u32) -> Option<()> {
     Some(())
 }
 
-/// What a value that moved from `v1` to `v2` is, given the module's atoms `ranked`.
-fn classify(v1: u32, v2: u32, ranked: &[u32]) -> Option<What> {
+/// What a value that moved from `v1` to `v2` is, given how `sh` moved values.
+fn classify(v1: u32, v2: u32, sh: &ShiftedEnv) -> Option<What> {
     let d = v2.wrapping_sub(v1);
     if d == LIT_SHIFT {
         return Some(What::Literal);
@@ -292,13 +334,10 @@ fn classify(v1: u32, v2: u32, ranked: &[u32]) -> Option<What> {
     if d == CATCH_SHIFT << IMMED2_SIZE && v1 & 0x3f == IMMED2_CATCH {
         return Some(What::Catch);
     }
-    if d.is_multiple_of(64) && d >= 64 {
-        let r = d / 64 - 1;
-        if ranked.get(r as usize) == Some(&v1) {
-            return Some(What::Atom(r));
-        }
+    match sh.ranked.binary_search(&v1) {
+        Ok(r) if d != 0 && sh.atom_shift(v1) == d => Some(What::Atom(r as u32)),
+        _ => None,
     }
-    None
 }
 
 /// The shift this VM needs for each kind of value, or why the code does not fit it.
@@ -339,6 +378,9 @@ fn shifts(old: &Snapshot, now: &Snapshot) -> Result<(Vec<u32>, u32, u32), String
     for (k, &(o, n)) in pairs.iter().enumerate() {
         if k > 0 && (pairs[k - 1].0 == o || pairs[k - 1].1 >= n) {
             return Err("atoms in another order".into());
+        }
+        if o < PINNED && n != o {
+            return Err("a pinned atom has another number".into());
         }
         atom_shift.push(n.wrapping_sub(o));
     }
@@ -391,9 +433,24 @@ pub(crate) fn derive(a: &Image, b: &Image, rec: &RecordingEnv) -> Result<Relocs,
                 && ca.symbols == cb.symbols
         });
     if !same_shape {
-        return Err("the two compilations differ in shape".into());
+        let at = a
+            .pieces
+            .iter()
+            .zip(&b.pieces)
+            .position(|(x, y)| x.1.code.bytes.len() != y.1.code.bytes.len());
+        let first = at.and_then(|p| {
+            let (x, y) = (&a.pieces[p].1.code.bytes, &b.pieces[p].1.code.bytes);
+            (0..x.len().min(y.len()) / 4)
+                .find(|&i| word(x, i) != word(y, i))
+                .map(|i| (i, format!("{:#010x} vs {:#010x}", word(x, i), word(y, i))))
+        });
+        return Err(format!(
+            "the two compilations differ in shape (pieces {} and {}, first of another length: {at:?} {first:?})",
+            a.pieces.len(),
+            b.pieces.len()
+        ));
     }
-    let ranked = ShiftedEnv::new(rec.env).ranked;
+    let sh = ShiftedEnv::new(rec.env);
     let mut sites = Vec::new();
     for (p, ((_, ca), (_, cb))) in a.pieces.iter().zip(&b.pieces).enumerate() {
         let (x, y) = (&ca.code.bytes, &cb.code.bytes);
@@ -414,7 +471,7 @@ pub(crate) fn derive(a: &Image, b: &Image, rec: &RecordingEnv) -> Result<Relocs,
                 (Kind::Word, wx, wy, 1)
             };
             if v1 != v2 {
-                let what = classify(v1, v2, &ranked)
+                let what = classify(v1, v2, &sh)
                     .ok_or_else(|| format!("piece {p} word {i}: {v1:#x} -> {v2:#x}"))?;
                 sites.push(Site {
                     piece: p as u32,
@@ -429,7 +486,6 @@ pub(crate) fn derive(a: &Image, b: &Image, rec: &RecordingEnv) -> Result<Relocs,
     // Check: the first image patched with the second's values is the second.
     let snap = rec.snapshot();
     let mut moved = snap.clone();
-    let sh = ShiftedEnv::new(rec.env);
     moved.atoms = rec
         .env
         .atoms
