@@ -109,10 +109,10 @@ impl Env for RecordingEnv<'_> {
 }
 
 /// The module's environment with every per-VM value moved: the module's atoms keep
-/// their order and change their spacing, within three groups that must not change the
-/// shape of the code: atoms below 0x100 (modified immediates for `MOV`/`CMP`) stay put;
-/// atoms up to 0xFFFF (one MOVW) move up by `(r + 1) * 64` for the `r`-th of them, or down
-/// by `(n - r) * 64` when up would leave 16 bits; atoms above move up. Literals move by
+/// their order and change their spacing (at the quartiles of each group, by one to four
+/// atoms), within three groups that must not change the shape of the code: atoms below
+/// 0x100 (modified immediates for `MOV`/`CMP`) stay put; atoms up to 0xFFFF (one MOVW)
+/// move up, or down when up would leave 16 bits; atoms above move up. Literals move by
 /// [`LIT_SHIFT`], catch numbers by [`CATCH_SHIFT`].
 pub(crate) struct ShiftedEnv<'a> {
     env: &'a ModEnv,
@@ -136,14 +136,13 @@ impl<'a> ShiftedEnv<'a> {
             .copied()
             .filter(|&v| (PINNED..=0xffff).contains(&v))
             .collect();
-        let n = low.len() as u32;
+        let n_low = low.len() as u32;
+        let n_high = ranked.iter().filter(|&&v| v > 0xffff).count() as u32;
+        // Quartile steps: the spacing changes at three places, by at most 4 atoms.
+        let step = |r: u32, n: u32| (1 + 4 * r / n.max(1)) << IMMED2_SIZE;
         let up = low
             .last()
-            .is_none_or(|&hi| hi + ((n + 1) << IMMED2_SIZE) <= 0xffff);
-        let down_fits = low
-            .iter()
-            .enumerate()
-            .all(|(r, &v)| (v >> IMMED2_SIZE) >= n - r as u32 + 4);
+            .is_none_or(|&hi| hi + step(n_low, n_low) <= 0xffff);
         let (mut r_low, mut r_high) = (0u32, 0u32);
         let shift = ranked
             .iter()
@@ -152,14 +151,16 @@ impl<'a> ShiftedEnv<'a> {
                     0
                 } else if v <= 0xffff {
                     r_low += 1;
-                    if up || !down_fits {
-                        r_low << IMMED2_SIZE
+                    if up {
+                        step(r_low - 1, n_low)
                     } else {
-                        0u32.wrapping_sub((n - r_low + 1) << IMMED2_SIZE)
+                        // Down: a value that would leave 0x100..=0xFFFF makes the two
+                        // compilations differ in shape, so the module is not cached.
+                        0u32.wrapping_sub(step(n_low - r_low, n_low))
                     }
                 } else {
                     r_high += 1;
-                    r_high << IMMED2_SIZE
+                    step(r_high - 1, n_high)
                 }
             })
             .collect();
@@ -180,7 +181,10 @@ impl Env for ShiftedEnv<'_> {
         v.wrapping_add(self.atom_shift(v))
     }
     fn atom_named(&self, name: &str) -> u32 {
-        self.env.atom_named(name)
+        // The same atom moves the same way however the code names it (a pool entry
+        // shared by both must stay shared).
+        let v = self.env.atom_named(name);
+        v.wrapping_add(self.atom_shift(v))
     }
     fn literal(&self, l: u32) -> u32 {
         self.env.literal(l).wrapping_add(LIT_SHIFT)
@@ -441,7 +445,7 @@ pub(crate) fn derive(a: &Image, b: &Image, rec: &RecordingEnv) -> Result<Relocs,
         let first = at.and_then(|p| {
             let (x, y) = (&a.pieces[p].1.code.bytes, &b.pieces[p].1.code.bytes);
             (0..x.len().min(y.len()) / 4)
-                .find(|&i| word(x, i) != word(y, i))
+                .find(|&i| word(x, i) != word(y, i) && word(x, i) & 0x0e00_0000 != 0x0a00_0000)
                 .map(|i| (i, format!("{:#010x} vs {:#010x}", word(x, i), word(y, i))))
         });
         return Err(format!(
