@@ -8,8 +8,7 @@
 //! are then checked: patching the first image with the second's values must give the
 //! second image exactly; a module for which anything does not fit is simply not cached.
 //! Loading from the cache patches the sites with this VM's values, after checking what
-//! the code may rely on: atoms in the same order (sorted `select_val` tables), the
-//! module's literals at the same distances from each other, the same named atoms and BIF
+//! the code may rely on: the module's literals at the same distances from each other, the same named atoms and BIF
 //! numbers, and a MOVW's value still fitting 16 bits; otherwise the module is compiled.
 
 use std::cell::RefCell;
@@ -108,11 +107,11 @@ impl Env for RecordingEnv<'_> {
     }
 }
 
-/// The module's environment with every per-VM value moved: the module's atoms keep
-/// their order and change their spacing (at the quartiles of each group, by one to four
-/// atoms), within three groups that must not change the shape of the code: atoms below
-/// 0x100 (modified immediates for `MOV`/`CMP`) stay put; atoms up to 0xFFFF (one MOVW)
-/// move up, or down when up would leave 16 bits; atoms above move up. Literals move by
+/// The module's environment with every per-VM value moved: the module's atoms are
+/// permuted within three groups that must not change the shape of the code — atoms below
+/// 0x100 (modified immediates for `MOV`/`CMP`) stay put, atoms up to 0xFFFF (one MOVW) and
+/// atoms above are permuted among themselves — so code that depends on the atoms' order
+/// or spacing (a sorted or dense table) shows up as a difference that is no site. Literals move by
 /// [`LIT_SHIFT`], catch numbers by [`CATCH_SHIFT`].
 pub(crate) struct ShiftedEnv<'a> {
     env: &'a ModEnv,
@@ -131,39 +130,36 @@ impl<'a> ShiftedEnv<'a> {
         let mut ranked: Vec<u32> = env.atoms.iter().map(|t| t.0).collect();
         ranked.sort_unstable();
         ranked.dedup();
-        let low: Vec<u32> = ranked
-            .iter()
-            .copied()
-            .filter(|&v| (PINNED..=0xffff).contains(&v))
-            .collect();
-        let n_low = low.len() as u32;
-        let n_high = ranked.iter().filter(|&&v| v > 0xffff).count() as u32;
-        // Quartile steps: the spacing changes at three places, by at most 4 atoms.
-        let step = |r: u32, n: u32| (1 + 4 * r / n.max(1)) << IMMED2_SIZE;
-        let up = low
-            .last()
-            .is_none_or(|&hi| hi + step(n_low, n_low) <= 0xffff);
-        let (mut r_low, mut r_high) = (0u32, 0u32);
-        let shift = ranked
-            .iter()
-            .map(|&v| {
-                if v < PINNED {
-                    0
-                } else if v <= 0xffff {
-                    r_low += 1;
-                    if up {
-                        step(r_low - 1, n_low)
-                    } else {
-                        // Down: a value that would leave 0x100..=0xFFFF makes the two
-                        // compilations differ in shape, so the module is not cached.
-                        0u32.wrapping_sub(step(n_low - r_low, n_low))
-                    }
-                } else {
-                    r_high += 1;
-                    step(r_high - 1, n_high)
+        // Each group's values are permuted among themselves: neighbours in value order
+        // swap (the last three of an odd group rotate), so every atom gets another value,
+        // the order changes and no value leaves its group; a group of one moves up by one
+        // atom.
+        let mut shift = vec![0u32; ranked.len()];
+        let groups = [(PINNED, 0xffff), (0x1_0000, u32::MAX)];
+        for (lo, hi) in groups {
+            let idx: Vec<usize> = (0..ranked.len())
+                .filter(|&i| (lo..=hi).contains(&ranked[i]))
+                .collect();
+            let n = idx.len();
+            let mut to: Vec<usize> = (0..n).collect();
+            let mut k = 0;
+            while k + 1 < n {
+                if n - k == 3 {
+                    (to[k], to[k + 1], to[k + 2]) = (k + 1, k + 2, k);
+                    break;
                 }
-            })
-            .collect();
+                to.swap(k, k + 1);
+                k += 2;
+            }
+            for j in 0..n {
+                let v = ranked[idx[j]];
+                shift[idx[j]] = if n == 1 {
+                    1 << IMMED2_SIZE
+                } else {
+                    ranked[idx[to[j]]].wrapping_sub(v)
+                };
+            }
+        }
         ShiftedEnv { env, ranked, shift }
     }
     /// How far the atom `v` moves (0 for a value that is no atom of the module).
@@ -380,8 +376,8 @@ fn shifts(old: &Snapshot, now: &Snapshot) -> Result<(Vec<u32>, u32, u32), String
     pairs.dedup();
     let mut atom_shift = Vec::with_capacity(pairs.len());
     for (k, &(o, n)) in pairs.iter().enumerate() {
-        if k > 0 && (pairs[k - 1].0 == o || pairs[k - 1].1 >= n) {
-            return Err("atoms in another order".into());
+        if k > 0 && pairs[k - 1].0 == o {
+            return Err("one atom, two values".into());
         }
         if o < PINNED && n != o {
             return Err("a pinned atom has another number".into());
