@@ -107,3 +107,35 @@ fn damaged_entries_are_recompiled_never_run() {
     std::fs::remove_dir_all(&code).ok();
     std::fs::remove_dir_all(&cache).ok();
 }
+
+/// An entry written by one VM serves another that numbered the atoms differently: `lists`
+/// is compiled alone (as `beam aot` does), then a program that interns its own atoms
+/// first (some of them `lists`'s too) takes `lists` from the cache and gives erl's
+/// result.
+#[test]
+fn entries_fit_a_vm_with_other_atom_numbers() {
+    let code = tmp("code2");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang");
+    let ok = Command::new("erlc")
+        .arg("-o")
+        .arg(&code)
+        .args(PROGRAMS.iter().map(|p| src.join(format!("{p}.erl"))))
+        .status()
+        .expect("erlc is installed by scripts/setup");
+    assert!(ok.success());
+    let (want, _) = results(&code, None);
+    let cache = tmp("cache2");
+    for jit in [Jit::Ir, Jit::Template] {
+        let mut o = Options::with_otp(vec![code.clone()]);
+        o.jit = jit;
+        o.cache = Some(cache.clone());
+        let mut vm = Vm::new(o).unwrap();
+        vm.load("lists").unwrap();
+        assert_eq!(vm.load_stats().cache_stored, 1, "{jit:?}");
+    }
+    let (got, st) = results(&code, Some(&cache));
+    assert_eq!(got, want);
+    assert_eq!(st.cache_hits, 1, "lists from the cache: {st:?}");
+    std::fs::remove_dir_all(&code).ok();
+    std::fs::remove_dir_all(&cache).ok();
+}
