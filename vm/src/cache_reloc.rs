@@ -22,9 +22,12 @@ use num_bigint::BigInt;
 use crate::cache::{put_bytes, put_u32, Image, Reader};
 use crate::loader::ModEnv;
 
-/// How far the second compilation moves each literal (a multiple of 8, keeping the
-/// tag bits, and not of 64, so it is never an atom's or a catch's shift).
-const LIT_SHIFT: u32 = 0x0135_7908;
+/// How far the second compilation moves each literal: a multiple of 4, keeping the
+/// primary tag, that changes every bit above it up to bit 3 (literals are word-aligned, so
+/// bits 2 and up differ between VMs: code that folded them into a constant, such as
+/// `and r0, r1, #10` from a tag test against a literal, is found and not cached), and
+/// not a multiple of 64, so it is never an atom's or a catch's shift.
+const LIT_SHIFT: u32 = 0x0135_790c;
 /// How many catch numbers the second compilation adds.
 const CATCH_SHIFT: u32 = 5;
 
@@ -471,8 +474,12 @@ pub(crate) fn derive(a: &Image, b: &Image, rec: &RecordingEnv) -> Result<Relocs,
                 (Kind::Word, wx, wy, 1)
             };
             if v1 != v2 {
-                let what = classify(v1, v2, &sh)
-                    .ok_or_else(|| format!("piece {p} word {i}: {v1:#x} -> {v2:#x}"))?;
+                let what = classify(v1, v2, &sh).ok_or_else(|| {
+                    let near: Vec<String> = (i.saturating_sub(2)..(i + 2).min(n))
+                        .map(|j| backend_arm32::asm::disassemble(word(x, j), 4 * j as u32))
+                        .collect();
+                    format!("piece {p} word {i}: {v1:#x} -> {v2:#x} (near: {near:?})")
+                })?;
                 sites.push(Site {
                     piece: p as u32,
                     offset: 4 * i as u32,
