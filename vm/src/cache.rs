@@ -173,11 +173,14 @@ pub(crate) fn write(key: &Key, sections: &[(u32, u32, Vec<u8>)]) -> std::io::Res
     out.extend_from_slice(&payload);
     let dir = key.file.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
+    // Unique per writer: process, a counter for threads of this process, and the time.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     let tmp = dir.join(format!(
-        ".tmp-{}-{nonce}-{}",
+        ".tmp-{}-{n}-{nonce}-{}",
         std::process::id(),
         key.file
             .file_name()
@@ -429,6 +432,41 @@ mod tests {
                 let _ = decode_image(&b);
             }
         }
+    }
+
+    /// Writers racing on one entry (threads here; processes rename the same way) leave
+    /// one whole entry, and readers meanwhile see a whole entry or none.
+    #[test]
+    fn concurrent_writers_leave_a_whole_entry() {
+        let dir = std::env::temp_dir().join(format!("beamjit-cache-race-{}", std::process::id()));
+        let k = key(&dir, "m", &[9; 16], "ir sim");
+        let payloads: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 20_000 + usize::from(i)]).collect();
+        std::thread::scope(|s| {
+            for p in &payloads {
+                let k = &k;
+                s.spawn(move || {
+                    for _ in 0..10 {
+                        write(k, &[(SEC_IMAGE, 1, p.clone())]).unwrap();
+                    }
+                });
+            }
+            s.spawn(|| {
+                for _ in 0..50 {
+                    match read(&k) {
+                        Lookup::Found(s) => assert!(payloads.contains(&s[0].2)),
+                        Lookup::Missing => {}
+                        Lookup::Rejected(e) => panic!("a reader saw a torn entry: {e}"),
+                    }
+                }
+            });
+        });
+        match read(&k) {
+            Lookup::Found(s) => assert!(payloads.contains(&s[0].2)),
+            _ => panic!("no whole entry after the race"),
+        }
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(left.len(), 1, "temporary files left behind");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
