@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use cli_args::erl_style;
 
+mod aot;
 mod cli_args;
 mod clif;
 mod disasm;
@@ -32,6 +33,8 @@ enum Command {
     ClifRun(clif::RunArgs),
     /// Run MODULE:FUNCTION(ARG...) on the ARM32 JIT (FILE.erl, FILE.beam or a module).
     Run(run::Args),
+    /// Precompile every .beam in directories into the native-code cache.
+    Aot(aot::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::ClifCompile(args) => clif::compile_files(&args).map_err(Into::into),
         Command::ClifRun(args) => clif::run_files(&args).map_err(Into::into),
         Command::Run(args) => run::run(&args),
+        Command::Aot(args) => aot::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -72,6 +72,11 @@ pub struct Args {
     /// Target a CPU with SDIV/UDIV (Cortex-A7/A15).
     #[arg(long)]
     pub hw_div: bool,
+    /// Compile every module instead of using the native-code cache ($BEAM_CACHE_DIR,
+    /// else $XDG_CACHE_HOME/beam-arm32-jit/code, else ~/.cache/beam-arm32-jit/code;
+    /// docs/cache.md).
+    #[arg(long)]
+    pub no_cache: bool,
     /// FILE.erl, FILE.beam or a module name.
     pub module: String,
     /// The function to call.
@@ -130,6 +135,9 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         args.module.clone()
     };
     let mut opts = Options::with_otp(dirs);
+    if !args.no_cache {
+        opts.cache = beam_vm::cache::default_dir();
+    }
     opts.optimize = !args.no_opt;
     opts.native = native;
     opts.flags.has_hw_div = args.hw_div;
@@ -187,6 +195,17 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             st.lower.as_secs_f64() * 1e3,
             st.optimize.as_secs_f64() * 1e3,
             st.codegen.as_secs_f64() * 1e3,
+        );
+        eprintln!(
+            "compiled: {} functions; cache: {} hits, {} misses, {} rejected, {} stored, {} \
+             not cacheable (second compilations {:.1} ms)",
+            st.functions_compiled,
+            st.cache_hits,
+            st.cache_misses,
+            st.cache_rejected,
+            st.cache_stored,
+            st.cache_unfit,
+            st.cache_verify.as_secs_f64() * 1e3,
         );
     }
     Ok(match outcome {

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use beam_vm::{Jit, Options, RunOutcome, Vm};
+use beam_vm::{Jit, LoadStats, Options, RunOutcome, Vm};
 
 fn programs() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang");
@@ -118,16 +118,46 @@ fn programs_agree_with_erl_in_mixed_mode() {
     agree_with_erl(Jit::Mixed);
 }
 
+/// The programs twice with the native-code cache (docs/cache.md) in a fresh directory:
+/// the first pass compiles and stores every module, the second must compile nothing and
+/// give the same (erl's) results. Mixed mode, so both code generators' images are cached.
+#[test]
+fn programs_agree_with_erl_with_cache_cold_then_warm() {
+    let cache = std::env::temp_dir().join(format!("beamjit-cache-{}", std::process::id()));
+    std::fs::remove_dir_all(&cache).ok();
+    let cold = run_programs(Jit::Mixed, Some(cache.clone()));
+    assert!(cold.cache_stored > 0, "nothing stored: {cold:?}");
+    let warm = run_programs(Jit::Mixed, Some(cache.clone()));
+    std::fs::remove_dir_all(&cache).ok();
+    assert_eq!(
+        warm.functions_compiled, 0,
+        "the warm run compiled functions: {warm:?}"
+    );
+    assert_eq!(warm.cache_misses + warm.cache_rejected, 0, "{warm:?}");
+    assert!(
+        warm.cache_hits >= cold.cache_stored,
+        "{cold:?} then {warm:?}"
+    );
+}
+
 fn agree_with_erl(jit: Jit) {
+    run_programs(jit, None);
+}
+
+/// Runs every program and compares with erl; returns what loading cost, summed over the
+/// VMs used.
+fn run_programs(jit: Jit, cache: Option<PathBuf>) -> LoadStats {
     let names = programs();
     assert!(!names.is_empty());
     let dir = compile(&names);
     let expected = oracle(&dir, &names);
     assert_eq!(expected.len(), names.len(), "erl printed {expected:?}");
     let mut failures = Vec::new();
+    let mut total = LoadStats::default();
     let fresh = || {
         let mut o = Options::with_otp(vec![dir.clone()]);
         o.jit = jit;
+        o.cache = cache.clone();
         Vm::new(o).unwrap()
     };
     let mut vm = fresh();
@@ -140,6 +170,7 @@ fn agree_with_erl(jit: Jit) {
         };
         let all = t0.elapsed();
         let st = vm.load_stats().since(&stats0);
+        add(&mut total, &st);
         let n = vm.instructions().unwrap_or(0) - insns0;
         println!(
             "{name:22} {n:>11} insns  {:>2} modules {:>4} segs {:>3} stubs  load {:>6.0} ms \
@@ -174,4 +205,15 @@ fn agree_with_erl(jit: Jit) {
         names.len(),
         failures.join("\n")
     );
+    total
+}
+
+fn add(total: &mut LoadStats, st: &LoadStats) {
+    total.functions_compiled += st.functions_compiled;
+    total.cache_hits += st.cache_hits;
+    total.cache_misses += st.cache_misses;
+    total.cache_rejected += st.cache_rejected;
+    total.cache_stored += st.cache_stored;
+    total.cache_unfit += st.cache_unfit;
+    total.modules += st.modules;
 }

@@ -23,10 +23,14 @@ mod bifs_misc;
 mod bifs_more;
 mod bifs_proc;
 mod bifs_re;
-mod bifs_string;
-mod bifs_unicode;
 mod bifs_spawn;
+mod bifs_string;
 mod bifs_timer;
+mod bifs_unicode;
+pub mod cache;
+mod cache_load;
+mod cache_md5;
+mod cache_reloc;
 mod exc;
 pub mod fragments;
 mod host;
@@ -78,6 +82,9 @@ pub struct Options {
     /// collector cannot see (a missing root, a stale pointer kept across a call) breaks at
     /// once instead of when a heap happens to fill. `BEAMJIT_GC_STRESS=1` turns it on.
     pub gc_stress: bool,
+    /// The native-code cache's directory (docs/cache.md); `None` compiles every module.
+    /// Off in [`Options::with_otp`]; `beam run` turns it on.
+    pub cache: Option<PathBuf>,
 }
 
 /// The code generator a module goes through (docs/template.md). Both share one calling
@@ -128,6 +135,7 @@ impl Options {
             eager: false,
             jit: Jit::Ir,
             gc_stress: std::env::var_os("BEAMJIT_GC_STRESS").is_some_and(|v| v != "0"),
+            cache: None,
         }
     }
 }
@@ -171,6 +179,17 @@ pub struct LoadStats {
     /// through the IR pipeline instead (an instruction the templates do not cover).
     pub template_functions: u32,
     pub template_fallbacks: u32,
+    /// Functions compiled (by either code generator; none for a module from the cache).
+    pub functions_compiled: u32,
+    /// Native-code cache: modules taken from it, not found, found but unusable
+    /// (corrupt, stale, or not fitting this VM), stored, and compiled but not cacheable.
+    pub cache_hits: u32,
+    pub cache_misses: u32,
+    pub cache_rejected: u32,
+    pub cache_stored: u32,
+    pub cache_unfit: u32,
+    /// Time of the second compilations that find the per-VM values of cached code.
+    pub cache_verify: Duration,
 }
 
 impl LoadStats {
@@ -198,6 +217,15 @@ impl LoadStats {
             template_fallbacks: self
                 .template_fallbacks
                 .saturating_sub(earlier.template_fallbacks),
+            functions_compiled: self
+                .functions_compiled
+                .saturating_sub(earlier.functions_compiled),
+            cache_hits: self.cache_hits.saturating_sub(earlier.cache_hits),
+            cache_misses: self.cache_misses.saturating_sub(earlier.cache_misses),
+            cache_rejected: self.cache_rejected.saturating_sub(earlier.cache_rejected),
+            cache_stored: self.cache_stored.saturating_sub(earlier.cache_stored),
+            cache_unfit: self.cache_unfit.saturating_sub(earlier.cache_unfit),
+            cache_verify: self.cache_verify.saturating_sub(earlier.cache_verify),
         }
     }
 }

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use backend_arm32::codegen::{self, link, CompiledCode, SymbolName};
 use beam_frontend::{specific, AtomIndex, Module};
-use beam_ir::lower::{lower_module, Env};
+use beam_ir::lower::Env;
 use beam_ir::mid_end::{optimize, OptLevel};
 use beam_ir::rtcall::{RtFn, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME};
 use beam_runtime::heap::LiteralArea;
@@ -81,15 +81,15 @@ pub enum LoadError {
 
 /// The lowering's view of one module: its atoms, literals and the big-integer and float
 /// constants of its code as runtime terms (built in the literal area before lowering).
-struct ModEnv {
-    atoms: Vec<Term>,
-    literals: Vec<Term>,
-    bigs: HashMap<BigInt, Term>,
-    floats: HashMap<u64, Term>,
+pub(crate) struct ModEnv {
+    pub atoms: Vec<Term>,
+    pub literals: Vec<Term>,
+    pub bigs: HashMap<BigInt, Term>,
+    pub floats: HashMap<u64, Term>,
     /// Runtime number of the module's catch number 0.
-    catch_base: u32,
+    pub catch_base: u32,
     /// [`Options::gc_stress`].
-    gc_stress: bool,
+    pub gc_stress: bool,
 }
 
 impl Env for ModEnv {
@@ -451,7 +451,12 @@ impl Loader {
             source,
         })?;
         self.stats.decode += t0.elapsed();
-        self.load_module(&module)
+        let md5 = self
+            .opts
+            .cache
+            .is_some()
+            .then(|| crate::cache_md5::md5(&bytes));
+        self.load_module_md5(&module, md5)
     }
 
     /// Makes sure a call into `m` can go ahead: loads it if it is on the code path and not
@@ -487,6 +492,12 @@ impl Loader {
 
     /// Compiles and installs a decoded module.
     pub fn load_module(&mut self, m: &Module) -> Result<(), LoadError> {
+        self.load_module_md5(m, None)
+    }
+
+    /// Compiles (or takes from the native-code cache, keyed by `md5` of its `.beam` file
+    /// when given) and installs a decoded module.
+    fn load_module_md5(&mut self, m: &Module, md5: Option<[u8; 16]>) -> Result<(), LoadError> {
         let t0 = Instant::now();
         let name = m.name().to_string();
         let atoms = m
@@ -573,25 +584,9 @@ impl Loader {
                 .push(cell_for(&mut self.cells, &self.modules, key).map_err(LoadError::Runtime)?);
         }
         self.stats.beam_ops += fs.iter().map(|f| f.code.len() as u64).sum::<u64>();
-        let (entries, pieces) = if self.opts.jit.template_for(self.stats.modules) {
-            crate::template::install_module(self, m, &fs, &env, &import_cells, t0)?
-        } else {
-            let lowered = lower_module(m, &fs, &env).map_err(|source| LoadError::Lower {
-                module: name.clone(),
-                source,
-            })?;
-            self.stats.lower += t0.elapsed();
-            let funcs: Vec<Function> = lowered.segments.into_iter().map(|s| s.func).collect();
-            let entries = self.install(&name, &funcs, &|sym| import_cell(&import_cells, sym))?;
-            rt::add_catches(
-                &lowered
-                    .catches
-                    .iter()
-                    .map(|&seg| entries[seg as usize])
-                    .collect::<Vec<_>>(),
-            );
-            (entries, funcs.len())
-        };
+        let template = self.opts.jit.template_for(self.stats.modules);
+        let (entries, pieces) =
+            crate::cache_load::load_code(self, m, &fs, &env, &import_cells, template, t0, md5)?;
         let mut exports = HashMap::new();
         for e in &m.exports {
             let Some(fi) = m.functions.iter().position(|f| f.entry == e.label) else {

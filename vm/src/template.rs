@@ -19,20 +19,20 @@ use beam_frontend::Module;
 use beam_ir::lower::{lower_module, Env};
 use beam_ir::rtcall::NS_SEGMENT;
 
-use crate::loader::{import_cell, LoadError, Loader};
-use crate::rt;
+use crate::cache::Image;
+use crate::loader::{LoadError, Loader};
 
-/// Compiles and installs `m` by templates; returns the entry address of every function
-/// (module order) and the number of pieces of code installed. `t0` is when loading the
-/// module started (literals and specific instructions count as lowering).
-pub(crate) fn install_module(
+/// Compiles `m` by templates (the functions they do not cover through IR) into an image
+/// to link: function `i` is piece `i`, the IR return points follow; catch numbers
+/// `0..n_try` are the IR lowering's, `n_try..2 * n_try` the templates'. `t0` is when
+/// loading the module started (literals and specific instructions count as lowering).
+pub(crate) fn compile_image(
     l: &mut Loader,
     m: &Module,
     fs: &[SpecificFunction],
     env: &dyn Env,
-    import_cells: &[u32],
     t0: Instant,
-) -> Result<(Vec<u32>, usize), LoadError> {
+) -> Result<Image, LoadError> {
     let name = m.name().to_string();
     l.stats.lower += t0.elapsed();
     let n_try = backend_template::count_catches(fs);
@@ -41,12 +41,11 @@ pub(crate) fn install_module(
     l.stats.codegen += t1.elapsed();
     let nf = fs.len();
     let fallback: HashSet<usize> = (0..nf).filter(|&i| tm.functions[i].is_err()).collect();
-    l.stats.template_functions += (nf - fallback.len()) as u32;
-    l.stats.template_fallbacks += fallback.len() as u32;
     // The IR pipeline for the functions the templates do not cover.
     let mut ir_code: Vec<Option<CompiledCode>> = Vec::new();
     let mut ir_catches = Vec::new();
     let mut ir_names = Vec::new();
+    let mut ir_funcs = Vec::new();
     if !fallback.is_empty() {
         let t2 = Instant::now();
         let lowered = lower_module(m, fs, env).map_err(|source| LoadError::Lower {
@@ -57,6 +56,7 @@ pub(crate) fn install_module(
         for seg in &lowered.segments {
             let wanted = fallback.contains(&seg.start.func);
             ir_names.push(SymbolName::of_function(&seg.func));
+            ir_funcs.push(seg.start.func as u32);
             ir_code.push(if wanted {
                 Some(l.compile(&name, &seg.func)?)
             } else {
@@ -66,7 +66,12 @@ pub(crate) fn install_module(
         ir_catches = lowered.catches;
     }
     // Function i at position i, then the IR return points.
-    let mut pieces: Vec<(SymbolName, CompiledCode)> = Vec::new();
+    let mut im = Image {
+        template_functions: (nf - fallback.len()) as u32,
+        template_fallbacks: fallback.len() as u32,
+        functions_compiled: nf as u32,
+        ..Image::default()
+    };
     let mut piece_of_segment = vec![None; ir_code.len()];
     for (i, t) in tm.functions.into_iter().enumerate() {
         let code = match t {
@@ -82,38 +87,37 @@ pub(crate) fn install_module(
             }
         };
         if i < piece_of_segment.len() {
-            piece_of_segment[i] = Some(pieces.len());
+            piece_of_segment[i] = Some(im.pieces.len() as u32);
         }
-        pieces.push((
+        im.pieces.push((
             SymbolName::User {
                 namespace: NS_SEGMENT,
                 index: i as u32,
             },
             code,
         ));
+        im.piece_function.push(i as u32);
     }
     for (s, code) in ir_code.into_iter().enumerate().skip(nf) {
         if let Some(code) = code {
-            piece_of_segment[s] = Some(pieces.len());
-            pieces.push((ir_names[s].clone(), code));
+            piece_of_segment[s] = Some(im.pieces.len() as u32);
+            im.pieces.push((ir_names[s].clone(), code));
+            im.piece_function.push(ir_funcs[s]);
         }
     }
-    let entries = l.install_compiled(&name, &pieces, &|sym| import_cell(import_cells, sym))?;
     // The catch table: IR numbers 0..n_try, then the templates' n_try..2*n_try.
-    let undef = l.cells.undef;
-    let mut handlers = vec![undef; 2 * n_try as usize];
+    im.catches = vec![None; 2 * n_try as usize];
     for (k, &seg) in ir_catches.iter().enumerate() {
-        if let (Some(Some(p)), Some(h)) = (piece_of_segment.get(seg as usize), handlers.get_mut(k))
+        if let (Some(Some(p)), Some(h)) =
+            (piece_of_segment.get(seg as usize), im.catches.get_mut(k))
         {
-            *h = entries[*p];
+            *h = Some((*p, 0));
         }
     }
     for (k, c) in tm.catches.iter().enumerate() {
-        if let Some((fi, off)) = c {
-            handlers[n_try as usize + k] = entries[*fi] + off;
+        if let (Some((fi, off)), Some(h)) = (c, im.catches.get_mut(n_try as usize + k)) {
+            *h = Some((*fi as u32, *off));
         }
     }
-    rt::add_catches(&handlers);
-    let count = pieces.len();
-    Ok((entries, count))
+    Ok(im)
 }

@@ -1,0 +1,188 @@
+//! The loader's path through the native-code cache (docs/cache.md): compile a module
+//! into an [`Image`] (IR or templates), or take the image from the cache and fit it to
+//! this VM; then link and install it ([`install_image`], the one place a module's code
+//! is installed, whichever way it came).
+
+use std::time::Instant;
+
+use backend_arm32::codegen::SymbolName;
+use beam_frontend::specific::SpecificFunction;
+use beam_frontend::Module;
+use beam_ir::lower::{lower_module, Env};
+
+use crate::cache::{self, Image, Lookup, SEC_IMAGE, SEC_RELOC};
+use crate::cache_reloc::{self, RecordingEnv, Relocs, ShiftedEnv};
+use crate::loader::{import_cell, LoadError, Loader, ModEnv};
+use crate::rt;
+
+/// Compiles `m` through the IR pipeline into an image: segment `i` is piece `i`.
+fn compile_ir(
+    l: &mut Loader,
+    m: &Module,
+    fs: &[SpecificFunction],
+    env: &dyn Env,
+    t0: Instant,
+) -> Result<Image, LoadError> {
+    let name = m.name().to_string();
+    let lowered = lower_module(m, fs, env).map_err(|source| LoadError::Lower {
+        module: name.clone(),
+        source,
+    })?;
+    l.stats.lower += t0.elapsed();
+    let mut im = Image {
+        functions_compiled: fs.len() as u32,
+        ..Image::default()
+    };
+    for seg in &lowered.segments {
+        let c = l.compile(&name, &seg.func)?;
+        im.pieces.push((SymbolName::of_function(&seg.func), c));
+        im.piece_function.push(seg.start.func as u32);
+    }
+    im.catches = lowered.catches.iter().map(|&s| Some((s, 0))).collect();
+    Ok(im)
+}
+
+fn compile(
+    l: &mut Loader,
+    m: &Module,
+    fs: &[SpecificFunction],
+    env: &dyn Env,
+    template: bool,
+    t0: Instant,
+) -> Result<Image, LoadError> {
+    if template {
+        crate::template::compile_image(l, m, fs, env, t0)
+    } else {
+        compile_ir(l, m, fs, env, t0)
+    }
+}
+
+/// The target part of a cache key: code generator, optimiser, where the code runs, ISA.
+fn target(l: &Loader, template: bool) -> String {
+    format!(
+        "{} opt={} {} armv7-a32 hwdiv={} gcstress={}",
+        if template { "template" } else { "ir" },
+        l.opts.optimize,
+        if l.opts.native { "native" } else { "sim" },
+        l.opts.flags.has_hw_div,
+        l.opts.gc_stress,
+    )
+}
+
+/// Compiles `m` or takes it from the cache, then installs it; returns the address of
+/// each piece (function `i` at `i`) and the number of pieces.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn load_code(
+    l: &mut Loader,
+    m: &Module,
+    fs: &[SpecificFunction],
+    env: &ModEnv,
+    import_cells: &[u32],
+    template: bool,
+    t0: Instant,
+    md5: Option<[u8; 16]>,
+) -> Result<(Vec<u32>, usize), LoadError> {
+    let name = m.name().to_string();
+    let dir = l.opts.cache.clone();
+    let (Some(dir), Some(md5), None) = (dir, md5, l.opts.emit) else {
+        let im = compile(l, m, fs, env, template, t0)?;
+        return install_image(l, &name, im, import_cells);
+    };
+    let key = cache::key(&dir, &name, &md5, &target(l, template));
+    let verbose = std::env::var_os("BEAM_CACHE_VERBOSE").is_some();
+    let say = |what: &str| {
+        if verbose {
+            eprintln!("beam cache: {name}: {what}");
+        }
+    };
+    match cache::read(&key) {
+        Lookup::Found(sections) => match from_sections(&sections, env) {
+            Ok(im) => {
+                l.stats.cache_hits += 1;
+                l.stats.lower += t0.elapsed();
+                return install_image(l, &name, im, import_cells);
+            }
+            Err(e) => {
+                say(&format!("entry not usable here: {e}"));
+                l.stats.cache_rejected += 1
+            }
+        },
+        Lookup::Rejected(e) => {
+            say(&format!("entry rejected: {e}"));
+            l.stats.cache_rejected += 1
+        }
+        Lookup::Missing => l.stats.cache_misses += 1,
+    }
+    let rec = RecordingEnv::new(env);
+    let im = compile(l, m, fs, &rec, template, t0)?;
+    // The second compilation finds the per-VM values (cache_reloc); it is not counted as
+    // compiled functions, only its time is, apart from the stages' times.
+    let before = l.stats;
+    let tv = Instant::now();
+    let moved = compile(l, m, fs, &ShiftedEnv::new(env), template, tv);
+    (l.stats.lower, l.stats.optimize, l.stats.codegen) =
+        (before.lower, before.optimize, before.codegen);
+    l.stats.functions_compiled = before.functions_compiled;
+    l.stats.cache_verify += tv.elapsed();
+    let derived = moved
+        .map_err(|e| e.to_string())
+        .and_then(|b| cache_reloc::derive(&im, &b, &rec));
+    if let Err(e) = &derived {
+        say(&format!("not cacheable: {e}"));
+    }
+    if let Ok(relocs) = derived {
+        let sections = vec![
+            (SEC_IMAGE, 1, cache::encode_image(&im)),
+            (SEC_RELOC, 1, cache_reloc::encode(&relocs)),
+        ];
+        if cache::write(&key, &sections).is_ok() {
+            l.stats.cache_stored += 1;
+        }
+    } else {
+        l.stats.cache_unfit += 1;
+    }
+    install_image(l, &name, im, import_cells)
+}
+
+/// The image of a cache entry, fitted to `env`.
+fn from_sections(sections: &[(u32, u32, Vec<u8>)], env: &ModEnv) -> Result<Image, String> {
+    let find = |tag: u32| -> Result<&[u8], String> {
+        match sections.iter().find(|s| s.0 == tag) {
+            Some((_, 1, data)) => Ok(data),
+            Some((_, v, _)) => Err(format!("section {tag} of version {v}")),
+            None => Err(format!("no section {tag}")),
+        }
+    };
+    let mut im = cache::decode_image(find(SEC_IMAGE)?)?;
+    let relocs: Relocs = cache_reloc::decode(find(SEC_RELOC)?)?;
+    cache_reloc::fit(&mut im, &relocs, env)?;
+    Ok(im)
+}
+
+/// Links and installs a module's image and its catch handlers; returns the address of
+/// each piece and the number of pieces.
+pub(crate) fn install_image(
+    l: &mut Loader,
+    name: &str,
+    im: Image,
+    import_cells: &[u32],
+) -> Result<(Vec<u32>, usize), LoadError> {
+    l.stats.functions_compiled += im.functions_compiled;
+    l.stats.template_functions += im.template_functions;
+    l.stats.template_fallbacks += im.template_fallbacks;
+    let entries = l.install_compiled(name, &im.pieces, &|sym| import_cell(import_cells, sym))?;
+    let undef = l.cells.undef;
+    let handlers: Vec<u32> = im
+        .catches
+        .iter()
+        .map(|c| match c {
+            Some((p, off)) => entries.get(*p as usize).map_or(undef, |&e| e + off),
+            None => undef,
+        })
+        .collect();
+    rt::add_catches(&handlers);
+    // Whatever maps code addresses back to the module (a code index for stack traces)
+    // registers here: this runs for compiled and cached modules alike, and
+    // `im.piece_function[p]` is the function of the piece at `entries[p]`.
+    Ok((entries, im.pieces.len()))
+}
