@@ -226,7 +226,7 @@ mod tests {
         }
         edges.extend([0, 7, -7, i64::MIN as i128, i64::MAX as i128]);
         let mut heap = Fragment::new(1 << 16).unwrap();
-        let mut term = |v: i128, h: &mut Fragment| integer(h, &BigInt::from(v)).unwrap();
+        let term = |v: i128, h: &mut Fragment| integer(h, &BigInt::from(v)).unwrap();
         for &x in &edges {
             for &y in &edges {
                 let (tx, ty) = (term(x, &mut heap), term(y, &mut heap));
