@@ -129,11 +129,17 @@ fn programs_agree_with_erl_with_cache_cold_then_warm() {
     assert!(cold.cache_stored > 0, "nothing stored: {cold:?}");
     let warm = run_programs(Jit::Mixed, Some(cache.clone()));
     std::fs::remove_dir_all(&cache).ok();
+    // Only modules found not cacheable (code that folded bits of a literal's address
+    // into an instruction, docs/cache.md) compile again; nothing is rejected.
+    assert_eq!(warm.cache_rejected, 0, "{warm:?}");
     assert_eq!(
-        warm.functions_compiled, 0,
-        "the warm run compiled functions: {warm:?}"
+        warm.cache_misses, warm.cache_unfit,
+        "a warm miss other than an uncacheable module: {warm:?}"
     );
-    assert_eq!(warm.cache_misses + warm.cache_rejected, 0, "{warm:?}");
+    assert!(
+        warm.cache_unfit * 10 <= warm.modules,
+        "most modules must come from the cache: {warm:?}"
+    );
     assert!(
         warm.cache_hits >= cold.cache_stored,
         "{cold:?} then {warm:?}"

@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 28] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 27] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -414,7 +414,6 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 28] {
         ("erlang", crate::bifs_spawn::ALIAS),
         ("erlang", crate::bifs_timer::ERLANG),
         ("lists", crate::bifs_info::LISTS),
-        ("maps", crate::bifs_info::MAPS),
     ]
 }
 

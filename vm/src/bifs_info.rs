@@ -294,48 +294,6 @@ fn keysearch(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     Ok(atom("false"))
 }
 
-/// `maps:take/2` (a BIF in OTP whose maps.beam stub raises `undef`): `{Value, Map
-/// without Key}` or `error`; `{badmap, M}` for a non-map.
-pub(crate) static MAPS: &[Bif] = &[
-    Bif {
-        name: "take",
-        arity: 2,
-        f: take,
-    },
-    Bif {
-        name: "update",
-        arity: 3,
-        f: update,
-    },
-];
-
-/// `maps:update/3`: `{badkey, K}` when `K` is not in the map.
-fn update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let (key, value, m) = (a[0], a[1], a[2]);
-    if beam_runtime::map::size(m).is_none() {
-        return Err(Raise::Tagged(atom("badmap"), m));
-    }
-    if beam_runtime::map::get(m, key)
-        .map_err(|_| error("badarg"))?
-        .is_none()
-    {
-        return Err(Raise::Tagged(atom("badkey"), key));
-    }
-    beam_runtime::map::put(&mut c.heap, m, key, value).map_err(|_| error("badarg"))
-}
-
-fn take(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let (key, m) = (a[0], a[1]);
-    if beam_runtime::map::size(m).is_none() {
-        return Err(Raise::Tagged(atom("badmap"), m));
-    }
-    let Some(v) = beam_runtime::map::get(m, key).map_err(|_| error("badarg"))? else {
-        return Ok(atom("error"));
-    };
-    let rest = beam_runtime::map::remove(&mut c.heap, m, key).map_err(|_| error("badarg"))?;
-    construct::tuple(&mut c.heap, &[v, rest]).map_err(heap_err)
-}
-
 /// `erlang:system_info/1`, the items programs ask for. The release and version are
 /// OTP 25's (erts 13.1.5, the erl this project checks against); the word size is the
 /// target's (4: 32-bit ARM); one scheduler runs the processes.

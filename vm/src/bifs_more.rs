@@ -862,15 +862,4 @@ mod tests {
         }
         assert!(seen.len() > 150, "only {} BIFs", seen.len());
     }
-
-    #[test]
-    fn bifs_take_at_most_three_arguments() {
-        // Compiled code hands `rt::bif` three argument words: a BIF of arity 4
-        // (ets:update_counter/4, atomics:compare_exchange/4) must wait until it takes more.
-        for (m, table) in crate::bifs::tables() {
-            for b in table {
-                assert!(b.arity <= 3, "{m}:{}/{}", b.name, b.arity);
-            }
-        }
-    }
 }
