@@ -61,3 +61,12 @@ pub fn main_values(dir: &Path, modules: &[String]) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// A JIT run's outcome printed as [`main_values`] prints erl's.
+pub fn outcome_text(outcome: beam_vm::RunOutcome) -> String {
+    match outcome {
+        beam_vm::RunOutcome::Exited { value, .. } => value,
+        beam_vm::RunOutcome::Error { class, reason } => format!("{class}:{reason}"),
+        beam_vm::RunOutcome::Halt(n) => format!("halt:{n}"),
+    }
+}

@@ -19,10 +19,10 @@
 //! runs, ...); they are not run here and move up as the gaps close.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use beam_vm::{Jit, LoadStats, Options, RunOutcome, Vm};
+use beam_tests::erl;
+use beam_vm::{Jit, LoadStats, Options, Vm};
 
 fn programs() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang");
@@ -43,57 +43,8 @@ fn programs() -> Vec<String> {
 /// Compiles every program into a fresh directory with one erlc run.
 fn compile(names: &[String]) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang");
-    // One directory per test (they run in parallel in one process).
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let out = std::env::temp_dir().join(format!("beamjit-programs-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
-    let status = Command::new("erlc")
-        .arg("-o")
-        .arg(&out)
-        .args(names.iter().map(|n| src.join(format!("{n}.erl"))))
-        .status()
-        .expect("erlc is installed by scripts/setup");
-    assert!(status.success(), "erlc failed");
-    out
-}
-
-/// What real OTP gives for each program: `name value` lines.
-fn oracle(dir: &Path, names: &[String]) -> Vec<(String, String)> {
-    let mods = names.join(",");
-    let eval = format!(
-        "[io:format(\"~s ~s~n\", [M, try M:main() of V -> io_lib:format(\"~w\", [V]) \
-         catch C:R -> io_lib:format(\"~w:~w\", [C, R]) end]) || M <- [{mods}]], halt()."
-    );
-    let out = Command::new("erl")
-        .arg("-noshell")
-        .arg("-pa")
-        .arg(dir)
-        .arg("-eval")
-        .arg(&eval)
-        .output()
-        .expect("erl is installed by scripts/setup");
-    assert!(
-        out.status.success(),
-        "erl: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let (m, v) = l.split_once(' ').unwrap();
-            (m.to_string(), v.to_string())
-        })
-        .collect()
-}
-
-fn ours(outcome: RunOutcome) -> String {
-    match outcome {
-        RunOutcome::Exited { value, .. } => value,
-        RunOutcome::Error { class, reason } => format!("{class}:{reason}"),
-        RunOutcome::Halt(n) => format!("halt:{n}"),
-    }
+    let sources: Vec<PathBuf> = names.iter().map(|n| src.join(format!("{n}.erl"))).collect();
+    erl::compile("programs", &sources).unwrap_or_else(|e| panic!("erlc failed:\n{e}"))
 }
 
 fn ms(d: Duration) -> f64 {
@@ -156,7 +107,7 @@ fn run_programs(jit: Jit, cache: Option<PathBuf>) -> LoadStats {
     let names = programs();
     assert!(!names.is_empty());
     let dir = compile(&names);
-    let expected = oracle(&dir, &names);
+    let expected = erl::main_values(&dir, &names);
     assert_eq!(expected.len(), names.len(), "erl printed {expected:?}");
     let mut failures = Vec::new();
     let mut total = LoadStats::default();
@@ -171,7 +122,7 @@ fn run_programs(jit: Jit, cache: Option<PathBuf>) -> LoadStats {
         let (stats0, insns0) = (vm.load_stats(), vm.instructions().unwrap_or(0));
         let t0 = Instant::now();
         let got = match vm.run(name, "main", &[]) {
-            Ok(o) => ours(o),
+            Ok(o) => erl::outcome_text(o),
             Err(e) => format!("<load error: {e}>"),
         };
         let all = t0.elapsed();

@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 
 use beam_tests::{erl, progfuzz::Gen};
-use beam_vm::{Jit, Options, RunOutcome, Vm};
+use beam_vm::{Jit, Options, Vm};
 
 fn env_u64(name: &str) -> Option<u64> {
     let v = std::env::var(name).ok()?;
@@ -22,14 +22,6 @@ fn env_u64(name: &str) -> Option<u64> {
         return Some(t.as_nanos() as u64);
     }
     v.parse().ok()
-}
-
-fn ours(outcome: RunOutcome) -> String {
-    match outcome {
-        RunOutcome::Exited { value, .. } => value,
-        RunOutcome::Error { class, reason } => format!("{class}:{reason}"),
-        RunOutcome::Halt(n) => format!("halt:{n}"),
-    }
 }
 
 /// Generates `count` modules from `seed`, runs them both ways, returns the disagreements.
@@ -71,7 +63,7 @@ fn fuzz(jit: Jit, seed: u64, count: usize, tag: &str) -> Vec<String> {
             println!("{tag}: running {name}");
         }
         let got = match vm.run(name, "main", &[]) {
-            Ok(o) => ours(o),
+            Ok(o) => erl::outcome_text(o),
             Err(e) => format!("<load error: {e}>"),
         };
         if got.starts_with("<load error") || got.starts_with("internal:") {
