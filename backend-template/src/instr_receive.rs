@@ -16,11 +16,23 @@ impl Fx<'_> {
     pub(crate) fn receive_op(&mut self, op: &Op) -> Result<bool, TemplateError> {
         match op {
             Op::LoopRec { fail } => {
+                // Message RecvIdx straight from the mailbox view while it is in range
+                // (runtime/src/mailbox.rs); past its end the runtime looks.
+                let (slow, got) = (self.a.label(), self.a.label());
+                self.a.ld_field(Reg::R0, Field::RecvIdx)?;
+                self.a.ld_field(Reg::R1, Field::RecvLen)?;
+                self.a.cmp(Reg::R0, Reg::R1)?;
+                self.a.b(Cond::Hs, slow)?;
+                self.a.ld_field(Reg::R1, Field::RecvBase)?;
+                self.a.ldr_word_index(Reg::R0, Reg::R1, Reg::R0)?;
+                self.a.b(Cond::Al, got)?;
+                self.a.bind(slow)?;
                 self.a.mov(Reg::R0, S)?;
                 self.a.call_rt(RtFn::RecvPeek, None)?;
                 self.a.cmp_imm(Cond::Al, Reg::R0, 0)?;
                 let none = self.beam_label(*fail);
                 self.a.b(Cond::Eq, none)?;
+                self.a.bind(got)?;
                 self.store_x(Reg::R0, 0)?;
                 Ok(false)
             }

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use backend_arm32::asm::{Addr, Code, CodeBuffer, Cond, DpOp, Inst, Label, MemOp, Operand2, Reg};
+use backend_arm32::asm::{
+    Addr, Code, CodeBuffer, Cond, DpOp, Index, Inst, Label, MemOffset, MemOp, Operand2, Reg, Shift,
+};
 use backend_arm32::codegen::SymbolName;
 use beam_ir::rtcall::{RtFn, NS_RUNTIME};
 use beam_runtime::sched_regs::Field;
@@ -170,6 +172,25 @@ impl Masm {
             op,
             rt,
             addr: Addr::imm(base, off),
+        })
+    }
+
+    /// `ldr rt, [base, index, lsl #2]`: word `index` of an array.
+    pub fn ldr_word_index(&mut self, rt: Reg, base: Reg, index: Reg) -> R {
+        self.emit(Inst::Mem {
+            cond: Cond::Al,
+            op: MemOp::Ldr,
+            rt,
+            addr: Addr {
+                base,
+                offset: MemOffset::ScaledReg {
+                    neg: false,
+                    rm: index,
+                    shift: Shift::Lsl,
+                    amount: 2,
+                },
+                index: Index::Offset,
+            },
         })
     }
 

@@ -125,6 +125,15 @@ impl<'a> Ctx<'a> {
     pub fn message(&self, i: usize) -> Option<Term> {
         self.p.mailbox.get(i)
     }
+    /// Publishes the mailbox's message view to the scheduler block at `x0` for the
+    /// coming slice (compiled `loop_rec` reads it); [`Ctx::detach_mailbox`] ends it.
+    pub fn attach_mailbox(&mut self, x0: u32) {
+        self.p.mailbox.attach(x0);
+    }
+    /// Ends [`Ctx::attach_mailbox`]: the block may run another process next.
+    pub fn detach_mailbox(&mut self) {
+        self.p.mailbox.detach();
+    }
     /// Removes the `i`-th message (`remove_message`): its term now belongs to the heap
     /// (keep it in an X register before the next allocation), and the receive timer is
     /// cancelled.

@@ -9,9 +9,12 @@
 //! (`remove_message`) its fragment is attached to the receiver's heap and the next
 //! collection copies the live part in.
 
+use crate::arena::{self, Block};
 use crate::construct;
 use crate::copy;
 use crate::heap::{Fragment, Heap, HeapError};
+use crate::mem;
+use crate::sched_regs::Field;
 use crate::term::Term;
 use std::collections::VecDeque;
 
@@ -90,6 +93,139 @@ pub struct Mailbox {
     q: VecDeque<Message>,
     /// Messages ever delivered: lets the scheduler see that one arrived during a slice.
     received: u64,
+    /// The queued terms again, in guest memory, for compiled code's `loop_rec`.
+    view: View,
+}
+
+/// The queue's terms in guest memory, oldest first, so that compiled code's `loop_rec`
+/// reads message `i` with one load from [`Field::RecvBase`] instead of a runtime call per
+/// message looked at (OTP's JIT likewise walks the message list itself). While the owner
+/// runs, the view is *published*: every change writes the base address and length into
+/// the fields of the running scheduler block, which compiled code reloads at each
+/// `loop_rec`. The fast path is only taken for `i < RecvLen`; anything else asks the
+/// runtime (`rt_recv_peek`), which reads the queue itself, so a view that could not grow
+/// (out of guest memory) only costs speed: it publishes length 0.
+#[derive(Debug, Default)]
+struct View {
+    block: Option<Block>,
+    /// Index of the oldest message's slot (front removals just move it).
+    head: u32,
+    /// Slots in `block`.
+    cap: u32,
+    /// x0 of the scheduler block the view is published to, or 0 while the owner is not
+    /// running.
+    publish: u32,
+    /// The view is out of date (an allocation failed): publish length 0 until rebuilt.
+    broken: bool,
+}
+
+impl View {
+    fn slot(&self, i: u32) -> u32 {
+        self.block
+            .as_ref()
+            .map_or(0, |b| b.addr() + 4 * (self.head + i))
+    }
+
+    /// Writes the base and length fields, if published.
+    fn publish(&self, len: usize) {
+        if self.publish == 0 {
+            return;
+        }
+        let (base, len) = match &self.block {
+            Some(b) if !self.broken => (b.addr() + 4 * self.head, len as u32),
+            _ => (0, 0),
+        };
+        // SAFETY: `publish` is the x0 of the live scheduler block the owner runs on
+        // (set by `attach`, cleared by `detach` before the block is used for another
+        // process); both fields lie in its header.
+        unsafe {
+            mem::raw_write(publish_addr(self.publish, Field::RecvBase), base);
+            mem::raw_write(publish_addr(self.publish, Field::RecvLen), len);
+        }
+    }
+
+    /// Rebuilds the whole view from `q` (after a failed allocation or a collection).
+    fn rebuild(&mut self, q: &VecDeque<Message>) {
+        let need = (q.len() as u32).max(8);
+        if self.cap < need || self.block.is_none() {
+            match arena::alloc(4 * need.next_power_of_two() as usize) {
+                Ok(b) => {
+                    self.cap = b.len() / 4;
+                    self.block = Some(b);
+                }
+                Err(_) => {
+                    self.broken = true;
+                    return;
+                }
+            }
+        }
+        self.head = 0;
+        for (i, m) in q.iter().enumerate() {
+            // SAFETY: slot `i` < q.len() <= cap lies in our block.
+            unsafe { mem::raw_write(self.slot(i as u32), m.term.0) };
+        }
+        self.broken = false;
+    }
+
+    /// Appends `t`; `len` is the number of terms before it.
+    fn push(&mut self, q: &VecDeque<Message>, len: u32, t: Term) {
+        if self.broken {
+            return;
+        }
+        if self.block.is_none() || self.head + len >= self.cap {
+            if self.head > 0 && len < self.cap / 2 {
+                // Room at the front: slide the terms down instead of growing.
+                let b = self.block.as_ref().map_or(0, Block::addr);
+                // SAFETY: both ranges lie in our block; `ptr::copy` allows overlap.
+                unsafe {
+                    std::ptr::copy(
+                        (b + 4 * self.head) as usize as *const u32,
+                        b as usize as *mut u32,
+                        len as usize,
+                    )
+                };
+                self.head = 0;
+            } else {
+                // `q` already holds the new message: rebuild writes it too.
+                self.cap = 0;
+                self.rebuild(q);
+                return;
+            }
+        }
+        // SAFETY: head + len < cap: the slot lies in our block.
+        unsafe { mem::raw_write(self.slot(len), t.0) };
+    }
+
+    /// Removes slot `i` of `len`, moving the shorter side.
+    fn remove(&mut self, i: u32, len: u32) {
+        if self.broken || self.block.is_none() {
+            return;
+        }
+        let (from, to, n) = if i < len / 2 {
+            // Shift the older messages up by one and drop the front slot.
+            let r = (self.slot(0), self.slot(1), i);
+            self.head += 1;
+            r
+        } else {
+            (self.slot(i + 1), self.slot(i), len - i - 1)
+        };
+        // SAFETY: both ranges lie inside the view's `len` slots of our block; `ptr::copy`
+        // allows the overlap.
+        unsafe {
+            std::ptr::copy(
+                from as usize as *const u32,
+                to as usize as *mut u32,
+                n as usize,
+            )
+        };
+        if len == 1 {
+            self.head = 0;
+        }
+    }
+}
+
+fn publish_addr(x0: u32, f: Field) -> u32 {
+    x0.wrapping_add_signed(f.offset())
 }
 
 impl Mailbox {
@@ -109,13 +245,98 @@ impl Mailbox {
     }
     pub(crate) fn push(&mut self, m: Message) {
         self.received += 1;
+        let (len, t) = (self.q.len() as u32, m.term);
         self.q.push_back(m);
+        self.view.push(&self.q, len, t);
+        self.view.publish(self.q.len());
     }
     pub(crate) fn remove(&mut self, i: usize) -> Option<Message> {
-        self.q.remove(i)
+        let len = self.q.len() as u32;
+        let m = self.q.remove(i)?;
+        self.view.remove(i as u32, len);
+        self.view.publish(self.q.len());
+        Some(m)
     }
-    /// Every queued term, for the collector's root set.
-    pub(crate) fn roots_mut(&mut self) -> impl Iterator<Item = &mut Term> {
-        self.q.iter_mut().map(|m| &mut m.term)
+    /// Publishes the view to the scheduler block whose x0 is `x0` while the owner runs
+    /// there; [`Mailbox::detach`] must follow before the block runs anything else.
+    pub fn attach(&mut self, x0: u32) {
+        self.view.publish = x0;
+        if self.view.broken {
+            self.view.rebuild(&self.q);
+        }
+        self.view.publish(self.q.len());
+    }
+    /// Stops publishing (the owner leaves the scheduler block).
+    pub fn detach(&mut self) {
+        self.view.publish = 0;
+    }
+    /// Visits every queued term as a collector root; the view follows moved terms.
+    pub(crate) fn visit_roots(&mut self, f: &mut dyn FnMut(&mut Term)) {
+        let mut moved = false;
+        for m in self.q.iter_mut() {
+            let before = m.term;
+            f(&mut m.term);
+            moved |= m.term != before;
+        }
+        if moved {
+            self.view.rebuild(&self.q);
+            self.view.publish(self.q.len());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sched_regs::HEADER_BYTES;
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+
+    /// The published view (base and length fields of a fake scheduler block).
+    fn published(x0: u32) -> Vec<u32> {
+        // SAFETY: `x0` is inside the test's own block, past its header.
+        unsafe {
+            let base = mem::raw_read(publish_addr(x0, Field::RecvBase));
+            let len = mem::raw_read(publish_addr(x0, Field::RecvLen));
+            (0..len).map(|i| mem::raw_read(base + 4 * i)).collect()
+        }
+    }
+
+    #[test]
+    fn the_published_view_follows_every_push_and_removal() {
+        let block = arena::alloc(HEADER_BYTES as usize + 16).expect("block");
+        let x0 = block.addr() + HEADER_BYTES;
+        let mut rng = StdRng::seed_from_u64(20261206);
+        let mut mb = Mailbox::default();
+        mb.attach(x0);
+        let mut next = 0u32;
+        for step in 0..20_000 {
+            // Bursts of sends and drains, removals at the front, the back and between.
+            let grow = (step / 700) % 2 == 0;
+            if mb.is_empty() || rng.gen_bool(if grow { 0.7 } else { 0.3 }) {
+                next += 1;
+                mb.push(Message {
+                    term: Term::small(i64::from(next)).expect("small"),
+                    frag: None,
+                });
+            } else {
+                let n = mb.len();
+                let i = match rng.gen_range(0..4) {
+                    0 => 0,
+                    1 => n - 1,
+                    _ => rng.gen_range(0..n),
+                };
+                mb.remove(i).expect("in range");
+            }
+            let want: Vec<u32> = (0..mb.len()).map(|i| mb.get(i).unwrap().0).collect();
+            assert_eq!(published(x0), want, "after step {step}");
+        }
+        mb.detach();
+        // Detached: changes no longer touch the block.
+        let before = published(x0);
+        mb.push(Message {
+            term: Term::small(-1).expect("small"),
+            frag: None,
+        });
+        assert_eq!(published(x0), before);
     }
 }

@@ -231,7 +231,7 @@ impl Process {
             &mut |f: &mut dyn FnMut(&mut Term)| {
                 x.iter_mut().for_each(&mut *f);
                 saved_x.iter_mut().for_each(&mut *f);
-                mailbox.roots_mut().for_each(&mut *f);
+                mailbox.visit_roots(&mut *f);
                 dict.roots_mut().for_each(&mut *f);
                 if let Some(m) = pending_exit {
                     f(&mut m.term);

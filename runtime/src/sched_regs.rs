@@ -46,11 +46,16 @@ pub enum Field {
     /// Where a `receive ... after` continues when its timeout fires (with `Resume` the
     /// address for a new message).
     TimeoutResume = -60,
+    /// Guest address of the running process's queued message terms, oldest first
+    /// (`mailbox::View`): `loop_rec` loads message `RecvIdx` from here...
+    RecvBase = -72,
+    /// ...when `RecvIdx < RecvLen`; otherwise it asks the runtime.
+    RecvLen = -76,
 }
 
 impl Field {
     /// Every field, for layout checks.
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 17] = [
         Field::Htop,
         Field::E,
         Field::Fcalls,
@@ -66,6 +71,8 @@ impl Field {
         Field::SelfPid,
         Field::RecvIdx,
         Field::TimeoutResume,
+        Field::RecvBase,
+        Field::RecvLen,
     ];
 
     /// Byte offset from x0.
@@ -75,7 +82,7 @@ impl Field {
 }
 
 /// Bytes of header below x0 (a multiple of 8 so x0 keeps the block's alignment).
-pub const HEADER_BYTES: u32 = 64;
+pub const HEADER_BYTES: u32 = 80;
 
 /// Bytes of the whole block.
 pub const BLOCK_BYTES: u32 = HEADER_BYTES + 4 * MAX_X_REGS as u32;

@@ -485,7 +485,9 @@ impl ProcessBody for JitBody {
         rt::set_field(s, Field::Result, Term::NIL.0);
         rt::set_field(s, Field::SelfPid, cx.self_pid().term().0);
         rt::set_field(s, Field::RecvIdx, self.recv_idx);
+        cx.attach_mailbox(s);
         let step = rt::with_slice(cx, || enter(s));
+        cx.detach_mailbox();
         self.recv_idx = rt::field(s, Field::RecvIdx);
         let fatal = |e: &dyn std::fmt::Display| {
             set_outcome(RunOutcome::Error {

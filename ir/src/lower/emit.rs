@@ -669,13 +669,33 @@ impl Lower<'_, '_> {
                 self.set_x(0, v);
             }
             Op::LoopRec { fail } => {
+                // Message RecvIdx straight from the mailbox view while it is in range
+                // (runtime/src/mailbox.rs); past its end the runtime looks.
+                let i = machine::load_field(&mut self.b, self.s, Field::RecvIdx);
+                let n = machine::load_field(&mut self.b, self.s, Field::RecvLen);
+                let (fast, slow, ok) = (
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                );
+                self.b.append_block_param(ok, I32);
+                let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
+                self.b.ins().brif(inside, fast, &[], slow, &[]);
+                self.b.switch_to_block(fast);
+                let base = machine::load_field(&mut self.b, self.s, Field::RecvBase);
+                let off = self.b.ins().ishl_imm_u(i, 2);
+                let addr = self.b.ins().iadd(base, off);
+                let m = self.b.ins().load(I32, flags(), addr, 0);
+                self.b.ins().jump(ok, &[m.into()]);
+                self.b.switch_to_block(slow);
+                self.b.set_cold_block(slow);
                 let m = self
                     .call_rt(RtFn::RecvPeek, &[self.s])
                     .expect("rt_recv_peek returns a term");
-                let ok = self.b.create_block();
                 let none = self.target(*fail);
-                self.b.ins().brif(m, ok, &[], none, &[]);
+                self.b.ins().brif(m, ok, &[m.into()], none, &[]);
                 self.b.switch_to_block(ok);
+                let m = self.b.block_params(ok)[0];
                 self.set_x(0, m);
             }
             Op::LoopRecEnd(l) => {
