@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 27] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 33] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -414,6 +414,12 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 27] {
         ("erlang", crate::bifs_spawn::ALIAS),
         ("erlang", crate::bifs_timer::ERLANG),
         ("lists", crate::bifs_info::LISTS),
+        ("crypto", crate::bifs_crypto::CRYPTO),
+        ("erlang", crate::bifs_proc_extra::ERLANG),
+        ("prim_file", crate::bifs_file::PRIM_FILE),
+        ("file", crate::bifs_file::FILE),
+        ("logger", crate::bifs_logger::LOGGER),
+        ("logger", crate::bifs_logger::LOGGER_LEVELS),
     ]
 }
 
