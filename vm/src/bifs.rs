@@ -350,12 +350,12 @@ pub static BIFS: &[Bif] = &[
     Bif {
         name: "get_module_info",
         arity: 1,
-        f: |_, _| Err(error("undef")),
+        f: crate::bifs_modinfo::get_module_info1,
     },
     Bif {
         name: "get_module_info",
         arity: 2,
-        f: |_, _| Err(error("undef")),
+        f: crate::bifs_modinfo::get_module_info2,
     },
 ];
 
@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 33] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 35] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -420,6 +420,8 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 33] {
         ("file", crate::bifs_file::FILE),
         ("logger", crate::bifs_logger::LOGGER),
         ("logger", crate::bifs_logger::LOGGER_LEVELS),
+        ("net_kernel", crate::bifs_modinfo::NET_KERNEL),
+        ("init", crate::bifs_modinfo::INIT),
     ]
 }
 

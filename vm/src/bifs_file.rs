@@ -118,7 +118,11 @@ pub static PRIM_FILE: &[Bif] = &[
     Bif {
         name: "del_dir",
         arity: 1,
-        f: |c, a| unit(c, std::fs::remove_dir(path(a[0])?)),
+        // rmdir's ENOTEMPTY is `eexist` in erl (efile's translation).
+        f: |c, a| match std::fs::remove_dir(path(a[0])?) {
+            Err(e) if e.raw_os_error() == Some(39) => posix_error(c, "eexist"),
+            r => unit(c, r),
+        },
     },
     Bif {
         name: "make_link",
@@ -762,19 +766,45 @@ fn pwrite(c: &mut BifCx<'_>, fd: Term, at: Term, data: Term) -> Result<Term, Rai
 
 // --- the file server, started on first use ---
 
+thread_local! {
+    /// The file server started and not yet registered (it registers itself when it
+    /// first runs): a second `whereis` meanwhile gets the same process.
+    static STARTING: std::cell::Cell<Option<Term>> = const { std::cell::Cell::new(None) };
+}
+
 /// Starts the kernel service registered as `name` if this VM provides it on demand
 /// (only `file_server_2`), returning its pid; `None` otherwise. Called by `whereis/1`
-/// when nothing has the name.
+/// when nothing has the name. The process runs OTP's own start sequence,
+/// `proc_lib:init_p(self, [], gen, init_it, [gen_server, Starter, self,
+/// {local, file_server_2}, file_server, [], []])`: it registers the name, runs
+/// `file_server:init/1` (trap_exit, its table) and acknowledges to a `Starter` that
+/// no longer exists, since the caller already has the pid; its request waits in the
+/// new server's queue.
 pub(crate) fn start_service(c: &mut BifCx<'_>, name: Term) -> Result<Option<Term>, Raise> {
-    if name != atom("file_server_2") || c.proc.is_none() {
+    if name != atom("file_server_2") {
         return Ok(None);
     }
-    // proc_lib:init_p(Parent, [], gen_server, enter_loop,
-    //                 [file_server, [], undefined, {local, file_server_2}])
+    let Some(cx) = c.proc.as_deref() else {
+        return Ok(None);
+    };
+    if let Some(p) = STARTING.with(|s| s.get()) {
+        if beam_runtime::process::Pid::from_term(p).is_some_and(|p| cx.is_alive(p)) {
+            return Ok(Some(p));
+        }
+    }
     let local = construct::tuple(&mut c.heap, &[atom("local"), name]).map_err(heap_err)?;
-    let loop_args = construct::list(
+    let starter = beam_runtime::process::Pid::dead().term();
+    let init_args = construct::list(
         &mut c.heap,
-        &[atom("file_server"), Term::NIL, atom("undefined"), local],
+        &[
+            atom("gen_server"),
+            starter,
+            atom("self"),
+            local,
+            atom("file_server"),
+            Term::NIL,
+            Term::NIL,
+        ],
     )
     .map_err(heap_err)?;
     let args = construct::list(
@@ -782,9 +812,9 @@ pub(crate) fn start_service(c: &mut BifCx<'_>, name: Term) -> Result<Option<Term
         &[
             c.self_pid,
             Term::NIL,
-            atom("gen_server"),
-            atom("enter_loop"),
-            loop_args,
+            atom("gen"),
+            atom("init_it"),
+            init_args,
         ],
     )
     .map_err(heap_err)?;
@@ -793,11 +823,6 @@ pub(crate) fn start_service(c: &mut BifCx<'_>, name: Term) -> Result<Option<Term
         &[atom("proc_lib"), atom("init_p"), args],
         SpawnOpts::default(),
     )?;
-    let register = crate::bifs::lookup("erlang", "register", 2).and_then(crate::bifs::get);
-    (register.ok_or_else(bad)?.f)(c, &[name, pid])?;
-    // The table file_server:init/1 makes, owned by the server.
-    let opts = construct::list(&mut c.heap, &[atom("named_table")]).map_err(heap_err)?;
-    let owner = beam_runtime::process::Pid::from_term(pid).ok_or_else(bad)?;
-    crate::bifs_ets::new_owned(c, &[atom("file_io_servers"), opts], Some(owner))?;
+    STARTING.with(|s| s.set(Some(pid)));
     Ok(Some(pid))
 }

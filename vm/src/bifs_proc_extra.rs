@@ -81,6 +81,46 @@ pub static ERLANG: &[Bif] = &[
         arity: 1,
         f: list_to_port,
     },
+    // DTrace/SystemTap tags (file.erl calls these): an emulator built without dynamic
+    // tracing answers so.
+    Bif {
+        name: "dt_spread_tag",
+        arity: 1,
+        f: |_, a| truth(a[0]).map(|_| atom("true")),
+    },
+    Bif {
+        name: "dt_restore_tag",
+        arity: 1,
+        f: |_, a| match a[0] == atom("true") {
+            true => Ok(atom("true")),
+            false => Err(bad()),
+        },
+    },
+    Bif {
+        name: "dt_get_tag",
+        arity: 0,
+        f: |_, _| Ok(atom("undefined")),
+    },
+    Bif {
+        name: "dt_get_tag_data",
+        arity: 0,
+        f: |_, _| Ok(atom("undefined")),
+    },
+    Bif {
+        name: "dt_put_tag",
+        arity: 1,
+        f: |_, _| Ok(atom("undefined")),
+    },
+    Bif {
+        name: "dt_prepend_vm_tag_data",
+        arity: 1,
+        f: |_, a| Ok(a[0]),
+    },
+    Bif {
+        name: "dt_append_vm_tag_data",
+        arity: 1,
+        f: |_, a| Ok(a[0]),
+    },
 ];
 
 fn bad() -> Raise {

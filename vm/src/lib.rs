@@ -23,6 +23,7 @@ mod bifs_info;
 pub mod bifs_io;
 mod bifs_logger;
 mod bifs_misc;
+mod bifs_modinfo;
 mod bifs_more;
 mod bifs_proc;
 mod bifs_proc_extra;
