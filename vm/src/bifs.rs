@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 35] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 39] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -422,6 +422,10 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 35] {
         ("logger", crate::bifs_logger::LOGGER_LEVELS),
         ("net_kernel", crate::bifs_modinfo::NET_KERNEL),
         ("init", crate::bifs_modinfo::INIT),
+        ("math", crate::bifs_erlang_extra::MATH),
+        ("math", crate::bifs_erlang_extra::MATH2),
+        ("erlang", crate::bifs_erlang_extra::ERLANG),
+        ("erts_debug", crate::bifs_erlang_extra::ERTS_DEBUG),
     ]
 }
 

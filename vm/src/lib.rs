@@ -14,6 +14,7 @@
 pub mod bifs;
 mod bifs_bin;
 mod bifs_crypto;
+mod bifs_erlang_extra;
 mod bifs_ets;
 mod bifs_ets_ms;
 mod bifs_ets_select;
