@@ -141,10 +141,15 @@ fn log(
     if rank >= PRIMARY.with(|p| p.get()) {
         return Ok(atom("ok"));
     }
+    // The terms built to format the message are scratch: they go in a heap of their
+    // own, dropped here, not in fragments attached to the caller's heap.
+    let saved = std::mem::take(&mut c.heap);
     let text = match args {
-        Some(a) => format_chars(msg, a).unwrap_or_else(|| bad_format(msg, a)),
-        None => message(c, msg)?,
+        Some(a) => Ok(format_chars(msg, a).unwrap_or_else(|| bad_format(msg, a))),
+        None => message(c, msg),
     };
+    drop(std::mem::replace(&mut c.heap, saved));
+    let text = text?;
     let title = map_get(meta, "logger_formatter")
         .and_then(|f| map_get(f, "title"))
         .and_then(crate::bifs_more::chars)
@@ -358,10 +363,7 @@ fn crash_report(c: &mut BifCx<'_>, msg: Term) -> Result<Vec<u32>, Raise> {
         .unwrap_or_default();
     let (mut f, mut args) = (String::from("  crasher:~n"), Vec::new());
     for it in info {
-        let Some([k, v]) = construct::tuple_elements(it)
-            .as_deref()
-            .map(|s| [s[0], s[1]])
-        else {
+        let Some(&[k, v]) = construct::tuple_elements(it).as_deref() else {
             continue;
         };
         let key = atoms::name(k).unwrap_or_default();
@@ -387,16 +389,7 @@ fn crash_report(c: &mut BifCx<'_>, msg: Term) -> Result<Vec<u32>, Raise> {
                         .map(|(v, _)| v)
                         .unwrap_or_default()
                     {
-                        if let Some([m, fun, a, _]) =
-                            construct::tuple_elements(fr).as_deref().map(|s| {
-                                [
-                                    s[0],
-                                    s[1],
-                                    s.get(2).copied().unwrap_or(Term::NIL),
-                                    Term::NIL,
-                                ]
-                            })
-                        {
+                        if let Some(&[m, fun, a, ..]) = construct::tuple_elements(fr).as_deref() {
                             let n = construct::list_elements(a)
                                 .map_or(a.small_value().unwrap_or(0) as usize, |(v, _)| v.len());
                             f.push_str(if std::mem::take(&mut first) {
