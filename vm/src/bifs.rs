@@ -350,12 +350,12 @@ pub static BIFS: &[Bif] = &[
     Bif {
         name: "get_module_info",
         arity: 1,
-        f: |_, _| Err(error("undef")),
+        f: crate::bifs_modinfo::get_module_info1,
     },
     Bif {
         name: "get_module_info",
         arity: 2,
-        f: |_, _| Err(error("undef")),
+        f: crate::bifs_modinfo::get_module_info2,
     },
 ];
 
@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 27] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 39] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -414,6 +414,18 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 27] {
         ("erlang", crate::bifs_spawn::ALIAS),
         ("erlang", crate::bifs_timer::ERLANG),
         ("lists", crate::bifs_info::LISTS),
+        ("crypto", crate::bifs_crypto::CRYPTO),
+        ("erlang", crate::bifs_proc_extra::ERLANG),
+        ("prim_file", crate::bifs_file::PRIM_FILE),
+        ("file", crate::bifs_file::FILE),
+        ("logger", crate::bifs_logger::LOGGER),
+        ("logger", crate::bifs_logger::LOGGER_LEVELS),
+        ("net_kernel", crate::bifs_modinfo::NET_KERNEL),
+        ("init", crate::bifs_modinfo::INIT),
+        ("math", crate::bifs_erlang_extra::MATH),
+        ("math", crate::bifs_erlang_extra::MATH2),
+        ("erlang", crate::bifs_erlang_extra::ERLANG),
+        ("erts_debug", crate::bifs_erlang_extra::ERTS_DEBUG),
     ]
 }
 

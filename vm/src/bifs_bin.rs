@@ -152,7 +152,11 @@ fn term_to_binary(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 fn binary_to_term(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let b = bytes(a[0])?;
-    ops::etf::decode(&b, &mut c.heap).map_err(|_| badarg())
+    // Compressed terms too (bifs_erlang_extra.rs); the whole binary must be one term.
+    match crate::bifs_erlang_extra::decode(c, &b)? {
+        (t, n) if n == b.len() => Ok(t),
+        _ => Err(badarg()),
+    }
 }
 
 fn radix(t: Term) -> Result<u32, Raise> {

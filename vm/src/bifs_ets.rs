@@ -81,6 +81,11 @@ pub static ETS: &[Bif] = &[
         f: |c, a| update_counter(c, a, None),
     },
     Bif {
+        name: "update_counter",
+        arity: 4,
+        f: |c, a| update_counter(c, a, Some(a[3])),
+    },
+    Bif {
         name: "update_element",
         arity: 3,
         f: update_element,
@@ -167,6 +172,9 @@ pub(crate) fn with_table<R>(
     write: bool,
     f: impl FnOnce(&mut Table) -> Result<R, Raise>,
 ) -> Result<R, Raise> {
+    if t == atom("ac_tab") && ets::with(|tabs| tabs.get(t).is_none()) {
+        boot_ac_tab()?;
+    }
     ets::with(|tabs| {
         let tb = tabs.get_mut(t).ok_or_else(bad)?;
         if !tb.allows(pid, write) {
@@ -174,6 +182,38 @@ pub(crate) fn with_table<R>(
         }
         f(tb)
     })
+}
+
+/// application_controller's table, which the boot makes: without the boot,
+/// `application:get_env/2,3` (which OTP's own modules call, e.g. proc_lib's crash report)
+/// reads it directly and would crash. Made when first used, owned by no process (so it
+/// stays), with the kernel environment erl starts with (no applications loaded).
+fn boot_ac_tab() -> Result<(), Raise> {
+    let mut cx = BifCx {
+        heap: BifHeap::default(),
+        self_pid: Pid::dead().term(),
+        proc: None,
+    };
+    let h = &mut cx.heap;
+    let opts = construct::list(h, &[atom("set"), atom("public"), atom("named_table")])
+        .map_err(heap_err)?;
+    new_owned(&mut cx, &[atom("ac_tab"), opts], Some(Pid::dead()))?;
+    let env: [(&str, Term); 7] = [
+        ("connect_all", atom("true")),
+        ("shell_docs_ansi", atom("auto")),
+        ("prevent_overlapping_partitions", atom("true")),
+        ("logger_sasl_compatible", atom("false")),
+        ("net_tickintensity", Term::small(4).ok_or_else(bad)?),
+        ("net_ticktime", Term::small(60).ok_or_else(bad)?),
+        ("logger_level", atom("notice")),
+    ];
+    for (k, v) in env {
+        let h = &mut cx.heap;
+        let key = construct::tuple(h, &[atom("env"), atom("kernel"), atom(k)]).map_err(heap_err)?;
+        let obj = construct::tuple(h, &[key, v]).map_err(heap_err)?;
+        insert(&mut cx, &[atom("ac_tab"), obj], false)?;
+    }
+    Ok(())
 }
 
 /// A copy of table term `t` on the caller's heap.
@@ -221,6 +261,11 @@ fn heir_arg(parts: &[Term]) -> Result<Option<(Pid, Stored)>, Raise> {
 }
 
 fn new(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    new_owned(c, a, None)
+}
+
+/// `ets:new/2` for a table owned by `owner` (default: the caller).
+pub(crate) fn new_owned(c: &mut BifCx<'_>, a: &[Term], owner: Option<Pid>) -> Result<Term, Raise> {
     let name = a[0];
     if !name.is_atom() {
         return Err(bad());
@@ -259,9 +304,13 @@ fn new(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
             }
         }
     }
-    let cx = c.proc.as_mut().ok_or_else(bad)?;
-    let id = cx.new_ref();
-    let owner = cx.self_pid();
+    let (id, owner) = match (c.proc.as_mut(), owner) {
+        (Some(cx), o) => (cx.new_ref(), o.unwrap_or_else(|| cx.self_pid())),
+        // A table the boot would make, outside any process (`boot_ac_tab`): a
+        // reference number no `make_ref` gives.
+        (None, Some(o)) => ([u32::MAX, u32::MAX, u32::MAX], o),
+        (None, None) => return Err(bad()),
+    };
     ets::with(|tabs| {
         if named && tabs.names.contains_key(&name.0) {
             return Err(bad());
@@ -430,10 +479,8 @@ fn current_or_default(tb: &Table, key: Term, default: Option<Term>) -> Result<Ve
 }
 
 /// `update_counter/3,4`: `Incr`, `{Pos, Incr}`, `{Pos, Incr, Threshold, SetValue}` or a
-/// list of those (`erl_db.c`'s `do_update_counter`, restated).
-///
-/// `update_counter/4` (with a default object) is implemented here but not yet in the
-/// table: compiled code passes a BIF at most three arguments (`rt::bif`).
+/// list of those (`erl_db.c`'s `do_update_counter`, restated); `/4` inserts the default
+/// object when the key is missing.
 fn update_counter(c: &mut BifCx<'_>, a: &[Term], default: Option<Term>) -> Result<Term, Raise> {
     let heap = &mut c.heap;
     with_table(me_of(c.self_pid)?, a[0], true, |tb| {

@@ -1,8 +1,5 @@
 //! Modules `persistent_term`, `atomics` and `counters` (preloaded in erl, so every
 //! export is a BIF here). Storage: `beam_runtime::ets::globals`.
-//!
-//! `atomics:compare_exchange/4` is left out: compiled code passes a BIF at most three
-//! arguments (`rt::bif`).
 
 use beam_runtime::ets::globals::{self, Atomics};
 use beam_runtime::term::Term;
@@ -87,6 +84,11 @@ pub static ATOMICS: &[Bif] = &[
         name: "exchange",
         arity: 3,
         f: |c, a| update(c, a, Op::Exchange),
+    },
+    Bif {
+        name: "compare_exchange",
+        arity: 4,
+        f: compare_exchange,
     },
     Bif {
         name: "info",
@@ -245,6 +247,33 @@ fn update(c: &mut BifCx<'_>, a: &[Term], op: Op) -> Result<Term, Raise> {
             Op::Exchange => Some(read(arr, cell)),
             _ => None,
         })
+    })
+    .ok_or_else(bad)??;
+    match r {
+        Some(v) => int_out(&mut c.heap, v),
+        None => Ok(atom("ok")),
+    }
+}
+
+/// `compare_exchange(Ref, Ix, Expected, Desired)`: `ok` if the cell held `Expected` (now
+/// `Desired`), else the value it holds.
+fn compare_exchange(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let id = array_id(a[0])?;
+    let ix = a[1].small_value().filter(|&i| i >= 1).ok_or_else(bad)? as usize;
+    let (expected, desired) = (int_of(a[2])?, int_of(a[3])?);
+    let r = globals::with_atomics(id, |arr| -> Result<Option<i128>, Raise> {
+        let (lo, hi) = range(arr.signed);
+        let cell = *arr.cells.get(ix - 1).ok_or_else(bad)?;
+        if !(lo..=hi).contains(&expected) || !(lo..=hi).contains(&desired) {
+            return Err(bad());
+        }
+        let now = read(arr, cell);
+        if now == expected {
+            arr.cells[ix - 1] = desired as u64;
+            Ok(None)
+        } else {
+            Ok(Some(now))
+        }
     })
     .ok_or_else(bad)??;
     match r {

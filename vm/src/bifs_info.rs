@@ -208,15 +208,20 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
         }
         "monitors" | "monitored_by" => Term::NIL,
         "dictionary" => {
-            if me {
-                let mut v = Vec::new();
-                for &(k, val) in p.dictionary().entries() {
-                    v.push(construct::tuple(h, &[k, val]).map_err(heap_err)?);
+            // Another process's terms are copied from its heap (it is not running).
+            let cp = |t: Term, h: &mut BifHeap| -> Result<Term, Raise> {
+                if me {
+                    Ok(t)
+                } else {
+                    beam_runtime::copy::copy_term(t, h).map_err(heap_err)
                 }
-                pids(h, v)?
-            } else {
-                Term::NIL
+            };
+            let mut v = Vec::new();
+            for &(k, val) in p.dictionary().entries() {
+                let (k, val) = (cp(k, h)?, cp(val, h)?);
+                v.push(construct::tuple(h, &[k, val]).map_err(heap_err)?);
             }
+            pids(h, v)?
         }
         "trap_exit" => atom(if p.trap_exit() { "true" } else { "false" }),
         "error_handler" => atom("error_handler"),

@@ -128,6 +128,24 @@ pub static OS: &[Bif] = &[
         f: unsetenv,
     },
     Bif {
+        name: "env",
+        arity: 0,
+        f: env_pairs,
+    },
+    Bif {
+        name: "set_signal",
+        arity: 2,
+        // Signal handling belongs to the boot's erl_signal_server; accepted (as erl
+        // does for the signals it knows) and ignored.
+        f: |_, a| match (
+            a[0].is_atom(),
+            atom_in(a[1], &["default", "handle", "ignore"]),
+        ) {
+            (true, true) => Ok(atom("ok")),
+            _ => Err(bad()),
+        },
+    },
+    Bif {
         name: "getpid",
         arity: 0,
         f: |c, _| string(c, &std::process::id().to_string()),
@@ -500,6 +518,29 @@ fn getenv_all(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
         .iter()
         .map(|(k, v)| string(c, &format!("{k}={v}")))
         .collect::<Result<Vec<_>, _>>()?;
+    construct::list(&mut c.heap, &items).map_err(heap_err)
+}
+
+fn atom_in(t: Term, names: &[&str]) -> bool {
+    atoms::name(t).is_some_and(|n| names.contains(&n.as_str()))
+}
+
+/// `os:env/0`: `[{Name, Value}]`.
+fn env_pairs(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
+    let mut vars: HashMap<String, String> = std::env::vars().collect();
+    ENV.with(|e| {
+        for (k, v) in e.borrow().iter() {
+            match v {
+                Some(v) => vars.insert(k.clone(), v.clone()),
+                None => vars.remove(k),
+            };
+        }
+    });
+    let mut items = Vec::with_capacity(vars.len());
+    for (k, v) in &vars {
+        let (k, v) = (string(c, k)?, string(c, v)?);
+        items.push(construct::tuple(&mut c.heap, &[k, v]).map_err(heap_err)?);
+    }
     construct::list(&mut c.heap, &items).map_err(heap_err)
 }
 

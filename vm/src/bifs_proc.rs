@@ -440,7 +440,11 @@ fn whereis(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         return Err(error("badarg"));
     }
     let cx = proc(c)?;
-    Ok(registered_pid(cx, a[0]).map_or_else(|| atom("undefined"), Pid::term))
+    match registered_pid(cx, a[0]) {
+        Some(p) => Ok(p.term()),
+        // A kernel service the boot would have started (bifs_file.rs).
+        None => Ok(crate::bifs_file::start_service(c, a[0])?.unwrap_or(atom("undefined"))),
+    }
 }
 
 fn registered(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
@@ -589,10 +593,8 @@ fn process_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
             };
             Ok(boolean(cx.set_trap_exit(on)))
         }
-        // Accepted and ignored: one scheduler, no priorities or heap tuning here.
-        Some("priority") => Ok(atom("normal")),
-        Some("min_heap_size" | "min_bin_vheap_size" | "fullsweep_after") => Ok(small(0)),
-        _ => Err(error("badarg")),
+        // The other flags: validated and remembered (bifs_proc_extra.rs).
+        _ => crate::bifs_proc_extra::process_flag(c, a),
     }
 }
 

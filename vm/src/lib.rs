@@ -13,15 +13,21 @@
 
 pub mod bifs;
 mod bifs_bin;
+mod bifs_crypto;
+mod bifs_erlang_extra;
 mod bifs_ets;
 mod bifs_ets_ms;
 mod bifs_ets_select;
+mod bifs_file;
 mod bifs_globals;
 mod bifs_info;
 pub mod bifs_io;
+mod bifs_logger;
 mod bifs_misc;
+mod bifs_modinfo;
 mod bifs_more;
 mod bifs_proc;
+mod bifs_proc_extra;
 mod bifs_re;
 mod bifs_spawn;
 mod bifs_string;

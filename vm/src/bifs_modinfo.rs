@@ -1,0 +1,120 @@
+//! `erlang:get_module_info/1,2` (what every module's `module_info/0,1` calls) from the
+//! loader's table of loaded modules, and `net_kernel`'s BIF.
+
+use beam_runtime::construct;
+use beam_runtime::term::Term;
+
+use crate::bifs::{atom, error, heap_err, small, Bif, BifCx, Raise};
+
+pub static NET_KERNEL: &[Bif] = &[Bif {
+    name: "dflag_unicode_io",
+    arity: 1,
+    // Whether the node of an io server's pid takes unicode io requests: this node's do.
+    f: |_, a| match a[0].is_pid() {
+        true => Ok(atom("true")),
+        false => Err(error("badarg")),
+    },
+}];
+
+/// The exports of loaded module `m` (sorted; erl lists them in its export table's
+/// order), or `None` when it is not loaded.
+fn exports(m: &str) -> Option<Vec<(String, u32)>> {
+    crate::loader::with_loader(|l| {
+        Ok(l.modules.get(m).map(|lm| {
+            let mut v: Vec<(String, u32)> = lm.exports.keys().cloned().collect();
+            v.sort();
+            v
+        }))
+    })
+    .ok()
+    .flatten()
+}
+
+fn info(c: &mut BifCx<'_>, module: Term, key: &str) -> Result<Term, Raise> {
+    let name = beam_runtime::atom::name(module).ok_or_else(|| error("badarg"))?;
+    match key {
+        "module" => Ok(module),
+        "exports" | "functions" => {
+            let ex = exports(&name).ok_or_else(|| error("badarg"))?;
+            let mut items = Vec::with_capacity(ex.len());
+            for (f, a) in ex {
+                let fa = beam_runtime::atom::intern(&f).map_err(|_| error("system_limit"))?;
+                items.push(
+                    construct::tuple(&mut c.heap, &[fa, small(i64::from(a))]).map_err(heap_err)?,
+                );
+            }
+            construct::list(&mut c.heap, &items).map_err(heap_err)
+        }
+        // The loader keeps neither the Attr nor the CInf chunk.
+        "attributes" | "compile" | "nifs" => Ok(Term::NIL),
+        "native" => Ok(atom("false")),
+        "md5" => Ok(atom("undefined")),
+        _ => Err(error("badarg")),
+    }
+}
+
+/// `get_module_info(Module)`: `[{module, M}, {exports, ...}, {attributes, ...},
+/// {compile, ...}, {md5, ...}]`.
+pub(crate) fn get_module_info1(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let mut items = Vec::new();
+    for k in ["module", "exports", "attributes", "compile", "md5"] {
+        let v = info(c, a[0], k)?;
+        items.push(construct::tuple(&mut c.heap, &[atom(k), v]).map_err(heap_err)?);
+    }
+    construct::list(&mut c.heap, &items).map_err(heap_err)
+}
+
+pub(crate) fn get_module_info2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let key = beam_runtime::atom::name(a[1]).ok_or_else(|| error("badarg"))?;
+    info(c, a[0], &key)
+}
+
+/// `init`'s argument queries, which OTP code asks the `init` process (erl_features via
+/// erl_scan, file_server): without the boot there is no `init` process, so they are
+/// answered here as `erl -noshell` would (`root`, `progname`, `home`; no plain
+/// arguments).
+pub static INIT: &[Bif] = &[
+    Bif {
+        name: "get_arguments",
+        arity: 0,
+        f: |c, _| {
+            let mut items = Vec::new();
+            for (k, v) in arguments() {
+                let vs = crate::bifs_more::string(c, &v)?;
+                let l = construct::list(&mut c.heap, &[vs]).map_err(heap_err)?;
+                items.push(construct::tuple(&mut c.heap, &[atom(k), l]).map_err(heap_err)?);
+            }
+            construct::list(&mut c.heap, &items).map_err(heap_err)
+        },
+    },
+    Bif {
+        name: "get_argument",
+        arity: 1,
+        f: |c, a| {
+            let key = beam_runtime::atom::name(a[0]).ok_or_else(|| error("badarg"))?;
+            match arguments().into_iter().find(|(k, _)| *k == key) {
+                Some((_, v)) => {
+                    let vs = crate::bifs_more::string(c, &v)?;
+                    let inner = construct::list(&mut c.heap, &[vs]).map_err(heap_err)?;
+                    let outer = construct::list(&mut c.heap, &[inner]).map_err(heap_err)?;
+                    construct::tuple(&mut c.heap, &[atom("ok"), outer]).map_err(heap_err)
+                }
+                None => Ok(atom("error")),
+            }
+        },
+    },
+    Bif {
+        name: "get_plain_arguments",
+        arity: 0,
+        f: |_, _| Ok(Term::NIL),
+    },
+];
+
+fn arguments() -> Vec<(&'static str, String)> {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/".into());
+    vec![
+        ("root", "/usr/lib/erlang".into()),
+        ("progname", "erl".into()),
+        ("home", home),
+    ]
+}
