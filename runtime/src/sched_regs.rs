@@ -46,11 +46,20 @@ pub enum Field {
     /// Where a `receive ... after` continues when its timeout fires (with `Resume` the
     /// address for a new message).
     TimeoutResume = -60,
+    /// Where the pending exception was raised, for its stack trace: the address of the
+    /// failing IR segment (written by its failure path), or in template code the return
+    /// address of the last runtime call (written after every call). The runtime clears it
+    /// when it makes an exception pending.
+    ExcCode = -64,
+    /// The BEAM instruction (its index in the function) that raised, written with
+    /// `ExcCode` by IR failure paths; `u32::MAX` when not known (template code: the
+    /// address says which instruction).
+    ExcPos = -68,
 }
 
 impl Field {
     /// Every field, for layout checks.
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 17] = [
         Field::Htop,
         Field::E,
         Field::Fcalls,
@@ -66,6 +75,8 @@ impl Field {
         Field::SelfPid,
         Field::RecvIdx,
         Field::TimeoutResume,
+        Field::ExcCode,
+        Field::ExcPos,
     ];
 
     /// Byte offset from x0.
@@ -75,7 +86,7 @@ impl Field {
 }
 
 /// Bytes of header below x0 (a multiple of 8 so x0 keeps the block's alignment).
-pub const HEADER_BYTES: u32 = 64;
+pub const HEADER_BYTES: u32 = 72;
 
 /// Bytes of the whole block.
 pub const BLOCK_BYTES: u32 = HEADER_BYTES + 4 * MAX_X_REGS as u32;

@@ -41,6 +41,7 @@ mod loader;
 mod native;
 pub mod rt;
 mod rt_bits;
+mod stacktrace;
 mod template;
 
 use std::collections::HashMap;
