@@ -59,6 +59,10 @@ struct Func {
     /// Indexes of its `X + Int`, `Int + X`, `X - Int` instructions: OTP's loader makes
     /// them `i_increment`, whose `badarith` has no `erlang:'+'/2` frame.
     increments: Vec<u32>,
+    /// Calls followed by `deallocate; return` (and the instruction after each): OTP's
+    /// loader makes them tail calls (`i_call_fun_last`, `apply_last`, ...), so their
+    /// return addresses never show.
+    tail_returns: Vec<u32>,
 }
 
 struct ModInfo {
@@ -125,7 +129,23 @@ pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction]) {
             let mut lines = Vec::new();
             let mut func_info = Vec::new();
             let mut increments = Vec::new();
+            let mut tail_returns = Vec::new();
             for (pos, op) in f.code.iter().enumerate() {
+                let call = matches!(
+                    op,
+                    Op::Call { tail: false, .. }
+                        | Op::CallExt { tail: false, .. }
+                        | Op::Apply { tail: false, .. }
+                        | Op::CallFun { .. }
+                );
+                if call
+                    && matches!(
+                        f.code.get(pos + 1..pos + 3),
+                        Some([Op::Deallocate(_), Op::Return])
+                    )
+                {
+                    tail_returns.extend([pos as u32, pos as u32 + 1]);
+                }
                 match op {
                     Op::Bif { import, args, .. } if is_increment(m, *import, args) => {
                         increments.push(pos as u32)
@@ -143,6 +163,7 @@ pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction]) {
                 lines,
                 func_info,
                 increments,
+                tail_returns,
             }
         })
         .collect();
@@ -172,6 +193,14 @@ pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction]) {
         lambdas,
     };
     INDEX.with(|ix| ix.borrow_mut().modules.insert(m.name().to_string(), info));
+}
+
+/// Whether the return address at `p` is one OTP's loader would have made a tail call.
+fn is_tail_return(ix: &Index, p: &Place) -> bool {
+    ix.modules
+        .get(&p.module)
+        .and_then(|m| m.funcs.get(p.func as usize))
+        .is_some_and(|f| f.tail_returns.contains(&p.pos))
 }
 
 /// Whether `erlang:'+'/2` or `erlang:'-'/2` (import `import`) with `args` is what OTP's
@@ -387,6 +416,10 @@ fn build_in(h: &mut BifHeap, ix: &Index, r: &Raised<'_>) -> Result<Term, HeapErr
     let room = depth.saturating_sub(counted);
     let mut cps: Vec<u32> = Vec::new();
     let add = |cps: &mut Vec<u32>, c: u32| {
+        // A return point OTP has no frame for (a call its loader made a tail call).
+        if locate(ix, c).is_some_and(|p| is_tail_return(ix, &p)) {
+            return;
+        }
         if cps.last() != Some(&c) {
             cps.push(c);
         }

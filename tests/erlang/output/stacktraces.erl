@@ -3,7 +3,7 @@
 %% erl's own launcher frames (`init`) are left out: they are below `main/0` and not part
 %% of the program.
 -module(stacktraces).
--export([main/0, exported/1]).
+-export([main/0, exported/1, fc/2]).
 
 id(X) -> X.
 
@@ -64,6 +64,8 @@ main() ->
     t(fun() -> {deep(3)} end),
     t(fun() -> {deep(30)} end),
     t(fun() -> {mutual(12, a)} end),
+    t(fun() -> {via_fun(fun leaf/1, x)} end),
+    t(fun() -> {via_apply(id(stacktraces), x)} end),
     c(fun() -> {a(1)} end),
     c(fun() -> {deep(5)} end),
     c(fun() -> atom_to_list(id(1)) end),
@@ -108,3 +110,14 @@ mutual(N, b) -> 2 + mutual(N - 1, a).
 fc(a, X) -> X.
 
 exported(a) -> ok.
+
+%% A fun called last with a frame to drop (`call_fun; deallocate; return`, which OTP's
+%% loader makes a tail call) and apply/3 the same way.
+via_fun(F, X) ->
+    Y = id(X),
+    G = id(F),
+    G(Y).
+
+via_apply(M, X) ->
+    Y = id(X),
+    apply(M, fc, [Y, b]).
