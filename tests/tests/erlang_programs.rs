@@ -97,13 +97,29 @@ fn programs_agree_with_erl_with_cache_cold_then_warm() {
     );
 }
 
+/// GC stress mode (issue 12): every heap check and runtime allocation collects, so a term
+/// the collector cannot see breaks at once. The whole corpus, in IR and template mode.
+#[test]
+fn programs_agree_with_erl_under_gc_stress() {
+    run_with(Jit::Ir, None, true);
+}
+
+#[test]
+fn programs_agree_with_erl_under_gc_stress_in_template_mode() {
+    run_with(Jit::Template, None, true);
+}
+
 fn agree_with_erl(jit: Jit) {
     run_programs(jit, None);
 }
 
+fn run_programs(jit: Jit, cache: Option<PathBuf>) -> LoadStats {
+    run_with(jit, cache, false)
+}
+
 /// Runs every program and compares with erl; returns what loading cost, summed over the
 /// VMs used.
-fn run_programs(jit: Jit, cache: Option<PathBuf>) -> LoadStats {
+fn run_with(jit: Jit, cache: Option<PathBuf>, gc_stress: bool) -> LoadStats {
     let names = programs();
     assert!(!names.is_empty());
     let dir = compile(&names);
@@ -115,6 +131,7 @@ fn run_programs(jit: Jit, cache: Option<PathBuf>) -> LoadStats {
         let mut o = Options::with_otp(vec![dir.clone()]);
         o.jit = jit;
         o.cache = cache.clone();
+        o.gc_stress |= gc_stress;
         Vm::new(o).unwrap()
     };
     let mut vm = fresh();
