@@ -179,3 +179,49 @@ fn normalized(s: &str) -> String {
     }
     out
 }
+
+/// `+P N` limits the processes as erl's does: N rounded up to a power of two, a spawn past
+/// it raises `system_limit` when that many exist (erl's boot processes count too).
+#[test]
+fn plus_p_limits_processes() {
+    const PLIM: &str = r#"
+-module(plim).
+-export([t/0]).
+t() -> io:format("~p ~p~n", [erlang:system_info(process_limit), spawn_many(0)]).
+spawn_many(N) ->
+    try spawn(fun() -> receive stop -> ok end end) of
+        _ -> spawn_many(N + 1)
+    catch error:E when N > 0 -> {length(processes()), E}
+    end.
+"#;
+    let dir = std::env::temp_dir().join(format!("beam-plim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("plim.erl");
+    std::fs::write(&src, PLIM).unwrap();
+    let ok = Command::new("erlc")
+        .arg("-o")
+        .arg(&dir)
+        .arg(&src)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let erl = Command::new("erl")
+        .args(["+P", "2000", "-noshell", "-pa", dir.to_str().unwrap()])
+        .args(["-eval", "plim:t(), halt()."])
+        .output()
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_beam"))
+        .args(["run", "+P", "2000"])
+        .arg(dir.join("plim.beam"))
+        .arg("t")
+        .output()
+        .unwrap();
+    let (want, got) = (
+        String::from_utf8_lossy(&erl.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    );
+    assert_eq!(got, want);
+    assert_eq!(got, "2048 {2048,system_limit}\n");
+    std::fs::remove_dir_all(&dir).ok();
+}

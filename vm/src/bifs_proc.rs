@@ -312,10 +312,12 @@ pub static ERLANG: &[Bif] = &[
 const LINK: SpawnOpts = SpawnOpts {
     link: true,
     monitor: false,
+    max_heap: None,
 };
 const MONITOR: SpawnOpts = SpawnOpts {
     link: false,
     monitor: true,
+    max_heap: None,
 };
 
 fn proc<'c, 'a>(c: &'c mut BifCx<'a>) -> Result<&'c mut Ctx<'static>, Raise> {

@@ -178,7 +178,7 @@ pub(crate) fn error_report(pid: Term, exit: Term) {
 
 /// The time as logger prints it in report headers: `5-Dec-2026::23:57:25.588680` (UTC
 /// here; erl uses local time, which is UTC on the machines this runs on).
-fn timestamp() -> String {
+pub(crate) fn timestamp() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

@@ -33,6 +33,7 @@ mod cache_md5;
 mod cache_reloc;
 mod exc;
 pub mod fragments;
+mod heap_limit;
 mod host;
 mod lazy;
 pub mod literals;

@@ -194,6 +194,7 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
             cx.garbage_collect(a(1), a(2), GcKind::Auto)
                 .map_err(|e| RtStop::Fatal(format!("garbage collection failed: {e}")))?;
             sync_heap_out(cx, s);
+            crate::heap_limit::check(cx, s);
             None
         }
         RtFn::Compare => {
