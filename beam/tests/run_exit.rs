@@ -25,7 +25,7 @@ t(spawned) ->
     receive after 100 -> ok end;
 t(down) ->
     % Each crash's report is printed before its DOWN (erl's logger prints it within the
-    % pause).
+    % pause, also on a loaded machine).
     down(fun() -> {a(2)} end),
     down(fun() -> {a(1)} end),
     down(fun() -> throw(ball) end),
@@ -35,14 +35,14 @@ t(down) ->
     wait(P, M),
     process_flag(trap_exit, true),
     L = spawn_link(fun() -> {a(2)} end),
-    receive {'EXIT', L, E} -> receive after 100 -> ok end, io:format("EXIT ~p~n", [E]) end.
+    receive {'EXIT', L, E} -> receive after 500 -> ok end, io:format("EXIT ~p~n", [E]) end.
 down(F) ->
     {P, M} = spawn_monitor(F),
     wait(P, M).
 wait(P, M) ->
     receive
         {'DOWN', M, process, P, D} ->
-            receive after 100 -> ok end,
+            receive after 500 -> ok end,
             io:format("DOWN ~p~n", [D])
     end.
 a(N) -> R = b(N), {R}.
