@@ -473,7 +473,8 @@ mod tests {
         assert_eq!(at(0x1100), None);
         assert_eq!(at(0xfff), None);
         // An entry's prologue, before the first instruction's code: that instruction.
-        ix.code.get_mut(&0x1000).unwrap().positions[0].0 = 8;
+        ix.code.get_mut(&0x1000).unwrap().positions = vec![(8, 3), (16, 7)];
         assert_eq!(locate(&ix, 0x1000).map(|p| p.pos), Some(3));
+        assert_eq!(locate(&ix, 0x1008).map(|p| p.pos), Some(3));
     }
 }
