@@ -32,7 +32,8 @@ impl Fx<'_> {
                 Ok(false)
             }
             Op::Return => {
-                self.a.mov(Reg::R0, CP)?;
+                // CP 0 at the return point: its function's frame holds its CP.
+                self.a.mov_imm(Cond::Al, Reg::R0, 0)?;
                 self.load_x(Reg::R1, 0)?;
                 self.a.bx(CP)?;
                 Ok(true)
@@ -151,7 +152,7 @@ impl Fx<'_> {
                 if let Some(n) = dealloc {
                     self.deallocate(n)?;
                 }
-                self.a.mov(Reg::R0, CP)?;
+                self.a.mov_imm(Cond::Al, Reg::R0, 0)?;
                 self.load_x(Reg::R1, 0)?;
                 self.a.bx(CP)?;
             }

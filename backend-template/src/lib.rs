@@ -77,6 +77,10 @@ pub struct TemplateModule {
     /// the function and the byte offset of its handler's entry point, or `None` when that
     /// function was not compiled here.
     pub catches: Vec<Option<(usize, u32)>>,
+    /// For each function compiled here: `(code offset, instruction index)` where each
+    /// instruction's code starts, in code order (the stack-trace index maps return
+    /// addresses back to instructions and lines with it).
+    pub positions: Vec<Positions>,
 }
 
 /// The number of `try`/`catch` instructions of the module: template catch numbers are
@@ -97,6 +101,7 @@ pub fn compile_module(
 ) -> TemplateModule {
     let mut functions = Vec::with_capacity(fs.len());
     let mut catches = Vec::new();
+    let mut positions = Vec::with_capacity(fs.len());
     let mut next_catch = first_catch;
     for fi in 0..fs.len() {
         let n = fs[fi]
@@ -105,19 +110,28 @@ pub fn compile_module(
             .filter(|op| matches!(op, Op::Try { .. }))
             .count();
         match compile_function(m, fs, env, fi, next_catch) {
-            Ok((code, offsets)) => {
+            Ok((code, offsets, at)) => {
                 catches.extend(offsets.into_iter().map(|o| Some((fi, o))));
                 functions.push(Ok(code));
+                positions.push(at);
             }
             Err(e) => {
                 catches.extend((0..n).map(|_| None));
                 functions.push(Err(e));
+                positions.push(Vec::new());
             }
         }
         next_catch += n as u32;
     }
-    TemplateModule { functions, catches }
+    TemplateModule {
+        functions,
+        catches,
+        positions,
+    }
 }
+
+/// `(code offset, instruction index)` of each instruction of a function.
+type Positions = Vec<(u32, u32)>;
 
 /// Out-of-line code, emitted after the function's body so the common path runs straight.
 enum Cold {
@@ -153,6 +167,8 @@ pub(crate) struct Fx<'a> {
     cold: Vec<Cold>,
     next_catch: u32,
     catch_stubs: Vec<Label>,
+    /// `(code offset, instruction index)` of each instruction emitted.
+    positions: Vec<(u32, u32)>,
 }
 
 fn compile_function(
@@ -161,7 +177,7 @@ fn compile_function(
     env: &dyn Env,
     fi: usize,
     first_catch: u32,
-) -> Result<(CompiledCode, Vec<u32>), TemplateError> {
+) -> Result<(CompiledCode, Vec<u32>, Positions), TemplateError> {
     let f = &fs[fi];
     let entry_pos = f
         .code
@@ -185,6 +201,7 @@ fn compile_function(
         cold: Vec::new(),
         next_catch: first_catch,
         catch_stubs: Vec::new(),
+        positions: Vec::new(),
     };
     // The entry first (offset 0 is the function's address), then the code before it
     // (the `func_info` block, reached only by branches).
@@ -193,6 +210,8 @@ fn compile_function(
     fx.run(&f.code, 0, entry_pos)?;
     fx.emit_cold()?;
     let catch_stubs = std::mem::take(&mut fx.catch_stubs);
+    let mut positions = std::mem::take(&mut fx.positions);
+    positions.sort_unstable();
     let (code, symbols, offsets) = fx.a.finish()?;
     let catches = catch_stubs
         .iter()
@@ -211,6 +230,7 @@ fn compile_function(
             vcode_alloc_text: String::new(),
         },
         catches,
+        positions,
     ))
 }
 
@@ -219,6 +239,7 @@ impl Fx<'_> {
     fn run(&mut self, code: &[Op], from: usize, to: usize) -> Result<(), TemplateError> {
         let mut ended = true;
         for (pos, op) in code.iter().enumerate().take(to).skip(from) {
+            self.positions.push((self.a.buf.offset(), pos as u32));
             ended = self.op(op, pos)?;
         }
         if !ended && from < to {

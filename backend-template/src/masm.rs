@@ -261,6 +261,9 @@ impl Masm {
             cond: Cond::Al,
             rm: IP,
         })?;
+        // The call's return address says where an exception it raised came from (the
+        // stack trace's first frame, vm/src/stacktrace.rs).
+        self.st_field(Reg::LR, Field::ExcCode)?;
         self.mov(Reg::LR, SAVED_LR)?;
         if stack_arg.is_some() {
             self.add_imm(false, Reg::SP, Reg::SP, 8)?;

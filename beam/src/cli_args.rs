@@ -1,14 +1,15 @@
 //! `erl`-style spellings accepted on the command line before clap parses it.
 //!
-//! `erl` users write `-pa DIR`; clap only knows multi-letter options with two dashes
-//! (`--pa DIR`). `beam run -pa DIR m` is rewritten to `beam run --pa DIR m`, but only
-//! among the options before MODULE: after it every word is an argument of the called
-//! function (an atom), so `beam run m main -pa` passes the atom '-pa'.
+//! `erl` users write `-pa DIR` and `+P N`; clap only knows multi-letter options with two
+//! dashes. `beam run -pa DIR +P N m` is rewritten to `beam run --pa DIR
+//! --max-processes N m`, but only among the options before MODULE: after it every word
+//! is an argument of the called function (an atom), so `beam run m main -pa` passes the
+//! atom '-pa'.
 
 use std::ffi::OsString;
 
 /// Options of `beam run` that take a value (the word after them is not MODULE).
-const VALUED: [&str; 3] = ["--pa", "--emit", "--mode"];
+const VALUED: [&str; 4] = ["--pa", "--emit", "--mode", "--max-processes"];
 
 /// `args` with `run`'s `-pa` options spelled `--pa`.
 pub fn erl_style(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
@@ -24,8 +25,12 @@ pub fn erl_style(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
         }
         if value_next {
             value_next = false;
-        } else if s == "-pa" {
-            out.push(OsString::from("--pa"));
+        } else if s == "-pa" || s == "+P" {
+            out.push(OsString::from(if s == "+P" {
+                "--max-processes"
+            } else {
+                "--pa"
+            }));
             value_next = true;
             continue;
         } else if VALUED.contains(&s) {
@@ -54,6 +59,14 @@ mod tests {
         assert_eq!(
             words("beam run -pa d1 --emit asm -pa d2 m main"),
             words("beam run --pa d1 --emit asm --pa d2 m main")
+        );
+    }
+
+    #[test]
+    fn plus_p_becomes_max_processes() {
+        assert_eq!(
+            words("beam run +P 5000 -pa d m main +P"),
+            words("beam run --max-processes 5000 --pa d m main +P")
         );
     }
 

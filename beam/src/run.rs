@@ -72,6 +72,11 @@ pub struct Args {
     /// Target a CPU with SDIV/UDIV (Cortex-A7/A15).
     #[arg(long)]
     pub hw_div: bool,
+    /// The most processes that may exist at once (erl's `+P N`, also accepted as `+P N`):
+    /// rounded up to a power of two from 1,024 to 262,144 (the default). A spawn past it
+    /// raises `system_limit`.
+    #[arg(long, value_name = "N")]
+    pub max_processes: Option<usize>,
     /// Compile every module instead of using the native-code cache ($BEAM_CACHE_DIR,
     /// else $XDG_CACHE_HOME/beam-arm32-jit/code, else ~/.cache/beam-arm32-jit/code;
     /// docs/cache.md).
@@ -151,6 +156,9 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         EmitArg::Vcode => Emit::Vcode,
         EmitArg::Asm => Emit::Asm,
     });
+    if let Some(n) = args.max_processes {
+        beam_runtime::process::set_process_limit(n);
+    }
     let mut vm = Vm::new(opts)?;
     if let Err(e) = vm.load(&module) {
         return fail(e);

@@ -10,7 +10,7 @@ use std::process::Command;
 
 const SRC: &str = r#"
 -module(run_exit).
--export([t/1]).
+-export([t/1, f/1]).
 t(throw) -> throw(my_ball);
 t(error) -> 1 = id(2);
 t(exit_normal) -> exit(normal);
@@ -22,7 +22,34 @@ t(killed) ->
     receive after 1000 -> ok end;
 t(spawned) ->
     spawn(fun() -> 1 = id(2) end),
-    receive after 100 -> ok end.
+    receive after 100 -> ok end;
+t(down) ->
+    % Each crash's report is printed before its DOWN (erl's logger prints it within the
+    % pause, also on a loaded machine).
+    down(fun() -> {a(2)} end),
+    down(fun() -> {a(1)} end),
+    down(fun() -> throw(ball) end),
+    down(fun() -> atom_to_list(id(1)) end),
+    down(fun() -> lists:no_such_fun(id(1)) end),
+    {P, M} = spawn_monitor(run_exit, f, [zz]),
+    wait(P, M),
+    process_flag(trap_exit, true),
+    L = spawn_link(fun() -> {a(2)} end),
+    receive {'EXIT', L, E} -> receive after 500 -> ok end, io:format("EXIT ~p~n", [E]) end.
+down(F) ->
+    {P, M} = spawn_monitor(F),
+    wait(P, M).
+wait(P, M) ->
+    receive
+        {'DOWN', M, process, P, D} ->
+            receive after 500 -> ok end,
+            io:format("DOWN ~p~n", [D])
+    end.
+a(N) -> R = b(N), {R}.
+b(N) -> R = c(N), [R].
+c(1) -> erlang:error(id(foo));
+c(2) -> 1 + id(a).
+f(a) -> ok.
 id(X) -> X.
 "#;
 
@@ -110,5 +137,91 @@ fn exit_statuses_and_reports() {
         shape(&erl_out),
         "erl:\n{erl_out}\nbeam:\n{out}"
     );
+    // Whole reports and exit reasons with their stack traces, for crashes of every kind
+    // (times and pid numbers aside).
+    let erl = Command::new("erl")
+        .args(["-noshell", "-pa", dir.to_str().unwrap()])
+        .args(["-eval", "run_exit:t(down), halt()."])
+        .output()
+        .unwrap();
+    let erl_out = String::from_utf8_lossy(&erl.stdout).into_owned();
+    let (code, out, err) = beam(&f, "down");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        normalized(&out),
+        normalized(&erl_out),
+        "erl:\n{erl_out}\nbeam:\n{out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Report headers without their time, pids without their numbers.
+fn normalized(s: &str) -> String {
+    let mut out = String::new();
+    for l in s.lines() {
+        let l = if l.starts_with("=ERROR REPORT==== ") {
+            "=ERROR REPORT==== TIME ===".to_string()
+        } else {
+            let mut t = String::new();
+            let mut rest = l;
+            while let Some(i) = rest.find("<0.") {
+                t.push_str(&rest[..i]);
+                let tail = &rest[i + 3..];
+                let j = tail.find('>').map_or(tail.len(), |j| j + 1);
+                t.push_str("<PID>");
+                rest = &tail[j..];
+            }
+            t.push_str(rest);
+            t
+        };
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+/// `+P N` limits the processes as erl's does: N rounded up to a power of two, a spawn past
+/// it raises `system_limit` when that many exist (erl's boot processes count too).
+#[test]
+fn plus_p_limits_processes() {
+    const PLIM: &str = r#"
+-module(plim).
+-export([t/0]).
+t() -> io:format("~p ~p~n", [erlang:system_info(process_limit), spawn_many(0)]).
+spawn_many(N) ->
+    try spawn(fun() -> receive stop -> ok end end) of
+        _ -> spawn_many(N + 1)
+    catch error:E when N > 0 -> {length(processes()), E}
+    end.
+"#;
+    let dir = std::env::temp_dir().join(format!("beam-plim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("plim.erl");
+    std::fs::write(&src, PLIM).unwrap();
+    let ok = Command::new("erlc")
+        .arg("-o")
+        .arg(&dir)
+        .arg(&src)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let erl = Command::new("erl")
+        .args(["+P", "2000", "-noshell", "-pa", dir.to_str().unwrap()])
+        .args(["-eval", "plim:t(), halt()."])
+        .output()
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_beam"))
+        .args(["run", "+P", "2000"])
+        .arg(dir.join("plim.beam"))
+        .arg("t")
+        .output()
+        .unwrap();
+    let (want, got) = (
+        String::from_utf8_lossy(&erl.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    );
+    assert_eq!(got, want);
+    assert_eq!(got, "2048 {2048,system_limit}\n");
     std::fs::remove_dir_all(&dir).ok();
 }

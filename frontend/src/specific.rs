@@ -868,10 +868,11 @@ impl Cx<'_> {
             "try_end" => Op::TryEnd(self.y(0)?),
             "try_case" => Op::TryCase(self.y(0)?),
             "catch_end" => Op::CatchEnd(self.y(0)?),
-            // Stack traces are not recorded: the raw trace in x0 becomes `[]`.
-            // x0 holds the trace the runtime's `handle` recorded, already a list.
-            "build_stacktrace" => Op::Move {
+            // The raw trace in x0 is the runtime's `{'$raw_stacktrace', Class, Trace}`
+            // (vm/src/exc.rs): the trace is its third element.
+            "build_stacktrace" => Op::GetTupleElement {
                 src: Src::Reg(Reg::X(0), Known::default()),
+                index: 2,
                 dst: Dst::X(0),
             },
             "loop_rec" => Op::LoopRec {

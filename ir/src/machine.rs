@@ -197,6 +197,9 @@ pub fn handle_exception() -> Function {
                 fcalls: p[3],
             };
             save_pinned(b, &pinned);
+            // The CP at the raise, for the stack trace (the caller's return address when
+            // the raising function has no frame; 0 when its frame holds it).
+            store_field(b, p[0], Field::Cp, p[4]);
             let sig = b.import_signature(RtFn::Handle.signature());
             let name = b.func.declare_imported_user_function(UserExternalName::new(
                 NS_RUNTIME,
@@ -222,10 +225,18 @@ pub fn handle_exception() -> Function {
             b.seal_block(caught);
             let seg = b.import_signature(segment_signature());
             let non_value = b.ins().iconst(I32, 0);
+            // The handler's function has a frame (its catch tag is in a Y slot): CP 0.
             b.ins().return_call_indirect(
                 seg,
                 addr,
-                &[after.s, after.htop, after.e, after.fcalls, p[4], non_value],
+                &[
+                    after.s,
+                    after.htop,
+                    after.e,
+                    after.fcalls,
+                    non_value,
+                    non_value,
+                ],
             );
         },
     )

@@ -18,6 +18,8 @@ use crate::xregs::XRegs;
 pub struct SpawnOpts {
     pub link: bool,
     pub monitor: bool,
+    /// `{max_heap_size, ...}`.
+    pub max_heap: Option<crate::process::MaxHeap>,
 }
 
 /// The running process and the runtime around it, for one time slice.
@@ -159,6 +161,9 @@ impl<'a> Ctx<'a> {
         opts: SpawnOpts,
     ) -> Result<(Pid, Option<[u32; 3]>), ProcError> {
         let child = self.sys.spawn(Box::new(body), args)?;
+        if let (Some(m), Some(c)) = (opts.max_heap, self.sys.table.get_mut(child)) {
+            c.max_heap = m;
+        }
         if opts.link {
             self.p.links.insert(child);
             if let Some(c) = self.sys.table.get_mut(child) {
@@ -277,6 +282,16 @@ impl<'a> Ctx<'a> {
         } else {
             self.sys.exit_signal(me, to, reason, ExitKind::Explicit)
         }
+    }
+
+    /// This process's `max_heap_size`.
+    pub fn max_heap(&self) -> crate::process::MaxHeap {
+        self.p.max_heap
+    }
+
+    /// Sets `max_heap_size` (`process_flag/2`); returns the old setting.
+    pub fn set_max_heap(&mut self, m: crate::process::MaxHeap) -> crate::process::MaxHeap {
+        std::mem::replace(&mut self.p.max_heap, m)
     }
 
     /// Whether an exit signal has doomed this process (it ends when the slice returns).

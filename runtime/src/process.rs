@@ -28,6 +28,25 @@ const INDEX_BITS: u32 = 18;
 /// Processes that can exist at once.
 pub const MAX_PROCESSES: usize = 1 << INDEX_BITS;
 
+thread_local! {
+    /// This thread's process limit (`+P`, [`set_process_limit`]).
+    static LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(MAX_PROCESSES) };
+}
+
+/// Sets the limit on processes existing at once for VMs on this thread (erl's `+P N`):
+/// as erl, at least 1,024 and rounded up to a power of two; at most [`MAX_PROCESSES`]
+/// (the pid layout here holds no more). Returns the limit set.
+pub fn set_process_limit(n: usize) -> usize {
+    let n = n.max(1024).next_power_of_two().min(MAX_PROCESSES);
+    LIMIT.with(|l| l.set(n));
+    n
+}
+
+/// The limit on processes existing at once (`erlang:system_info(process_limit)`).
+pub fn process_limit() -> usize {
+    LIMIT.with(std::cell::Cell::get)
+}
+
 const SERIAL_MASK: u32 = (1 << (PID_DATA_SIZE - INDEX_BITS)) - 1;
 
 /// A local process identifier: the 28 pid data bits of the term (number = table index in
@@ -144,6 +163,28 @@ pub struct Process {
     pub(crate) timed_out: bool,
     /// The code; taken out while it runs so it can borrow the process.
     pub(crate) body: Option<Box<dyn ProcessBody>>,
+    /// `max_heap_size` (spawn_opt, process_flag).
+    pub(crate) max_heap: MaxHeap,
+}
+
+/// A process's `max_heap_size` as OTP keeps it: `size` in words (0: none set, the VM's
+/// default limit applies), whether reaching it kills the process and whether it is
+/// reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaxHeap {
+    pub size: u32,
+    pub kill: bool,
+    pub error_logger: bool,
+}
+
+impl Default for MaxHeap {
+    fn default() -> MaxHeap {
+        MaxHeap {
+            size: 0,
+            kill: true,
+            error_logger: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for Process {
@@ -177,6 +218,7 @@ impl Process {
             timer: None,
             timed_out: false,
             body: Some(body),
+            max_heap: MaxHeap::default(),
         }
     }
 

@@ -37,6 +37,10 @@ impl ProcTable {
     pub fn reserve(&mut self) -> Result<Pid, ProcError> {
         // Reuse the oldest freed slot last (FIFO would need a deque): reuse the most
         // recently freed one, whose serial was bumped at free time.
+        let limit = crate::process::process_limit();
+        if self.live >= limit {
+            return Err(ProcError::TooManyProcesses(limit));
+        }
         let index = match self.free.pop() {
             Some(i) => i,
             None => {

@@ -46,6 +46,15 @@ pub enum Field {
     /// Where a `receive ... after` continues when its timeout fires (with `Resume` the
     /// address for a new message).
     TimeoutResume = -60,
+    /// Where the pending exception was raised, for its stack trace: the address of the
+    /// failing IR segment (written by its failure path), or in template code the return
+    /// address of the last runtime call (written after every call). The runtime clears it
+    /// when it makes an exception pending.
+    ExcCode = -64,
+    /// The BEAM instruction (its index in the function) that raised, written with
+    /// `ExcCode` by IR failure paths; `u32::MAX` when not known (template code: the
+    /// address says which instruction).
+    ExcPos = -68,
     /// Guest address of the running process's queued message terms, oldest first
     /// (`mailbox::View`): `loop_rec` loads message `RecvIdx` from here...
     RecvBase = -72,
@@ -55,7 +64,7 @@ pub enum Field {
 
 impl Field {
     /// Every field, for layout checks.
-    pub const ALL: [Field; 17] = [
+    pub const ALL: [Field; 19] = [
         Field::Htop,
         Field::E,
         Field::Fcalls,
@@ -71,6 +80,8 @@ impl Field {
         Field::SelfPid,
         Field::RecvIdx,
         Field::TimeoutResume,
+        Field::ExcCode,
+        Field::ExcPos,
         Field::RecvBase,
         Field::RecvLen,
     ];

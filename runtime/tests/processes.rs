@@ -461,7 +461,7 @@ fn spawn_link_and_errors_become_exit_reasons() {
                     &[],
                     SpawnOpts {
                         link: true,
-                        monitor: false,
+                        ..SpawnOpts::default()
                     },
                 )?;
                 child = Some(c);

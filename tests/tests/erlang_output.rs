@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use beam_vm::{bifs_io, Options, RunOutcome, Vm};
+use beam_vm::{bifs_io, Jit, Options, RunOutcome, Vm};
 
 fn src_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang/output")
@@ -35,8 +35,8 @@ fn programs() -> Vec<String> {
     v
 }
 
-fn compile(names: &[String]) -> PathBuf {
-    let out = std::env::temp_dir().join(format!("beamjit-output-{}", std::process::id()));
+fn compile(names: &[String], tag: &str) -> PathBuf {
+    let out = std::env::temp_dir().join(format!("beamjit-output-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
     let status = Command::new("erlc")
         .arg("-o")
@@ -84,10 +84,31 @@ fn program_output_matches_erl() {
     let names = programs();
     let subset = std::env::var("BEAMJIT_PROGRAMS").is_ok_and(|s| !s.trim().is_empty());
     assert!(subset || names.len() >= 8, "at least 8 output programs");
-    let dir = compile(&names);
-    let mut vm = Vm::new(Options::with_otp(vec![dir.clone()])).unwrap();
+    run_and_compare(&names, Jit::Ir);
+}
+
+/// The programs about errors and stack traces again with every module compiled by
+/// templates: the traces come from the other code generator's return addresses.
+#[test]
+fn error_output_matches_erl_in_template_mode() {
+    let wanted = ["stacktraces", "proc_errors", "fun_names"];
+    let names: Vec<String> = programs()
+        .into_iter()
+        .filter(|n| wanted.contains(&n.as_str()))
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    run_and_compare(&names, Jit::Template);
+}
+
+fn run_and_compare(names: &[String], jit: Jit) {
+    let dir = compile(names, &format!("{jit:?}"));
+    let mut opts = Options::with_otp(vec![dir.clone()]);
+    opts.jit = jit;
+    let mut vm = Vm::new(opts).unwrap();
     let mut failures = Vec::new();
-    for name in &names {
+    for name in names {
         let want = erl_stdout(&dir, name);
         bifs_io::capture_output();
         let run = vm.run(name, "main", &[]);
@@ -98,6 +119,12 @@ fn program_output_matches_erl() {
             Err(e) => format!("<load error: {e}>"),
         };
         println!("{name:12} {:>6} bytes, main returned {outcome}", got.len());
+        if let Some(d) = std::env::var_os("BEAMJIT_OUTPUT_DUMP") {
+            // Both outputs, for a diff by hand.
+            let d = PathBuf::from(d);
+            std::fs::write(d.join(format!("{name}.{jit:?}.erl.txt")), &want).ok();
+            std::fs::write(d.join(format!("{name}.{jit:?}.jit.txt")), &got).ok();
+        }
         if outcome != "ok" {
             failures.push(format!("{name}: main/0 gave {outcome}"));
         } else if got != want {

@@ -311,7 +311,7 @@ fn system_info(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     };
     match atoms::name(a[0]).as_deref() {
         Some("process_count") => n(cx.pids().len() as i64),
-        Some("process_limit") => n(beam_runtime::process::MAX_PROCESSES as i64),
+        Some("process_limit") => n(beam_runtime::process::process_limit() as i64),
         Some(
             "schedulers"
             | "schedulers_online"

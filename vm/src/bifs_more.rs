@@ -372,9 +372,14 @@ fn raise(class: &str, reason: Term) -> Result<Term, Raise> {
 }
 
 fn raise3(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    match atoms::name(a[0]).as_deref() {
+    // The `raise` instruction (a rethrow) passes a raw stack trace (crate::exc::raw).
+    let class = match crate::exc::raw_parts(a[0]) {
+        Some((class, _)) if a[2] == Term::NIL => class,
+        _ => a[0],
+    };
+    match atoms::name(class).as_deref() {
         Some("throw" | "error" | "exit") => Err(Raise::Exception {
-            class: a[0],
+            class,
             reason: a[1],
         }),
         _ => Err(error("badarg")),

@@ -148,6 +148,16 @@ pub static ERLANG: &[Bif] = &[
         f: pid_to_list,
     },
     Bif {
+        name: "fun_to_list",
+        arity: 1,
+        f: fun_to_list,
+    },
+    Bif {
+        name: "system_flag",
+        arity: 2,
+        f: system_flag,
+    },
+    Bif {
         name: "phash",
         arity: 2,
         f: phash,
@@ -302,10 +312,12 @@ pub static ERLANG: &[Bif] = &[
 const LINK: SpawnOpts = SpawnOpts {
     link: true,
     monitor: false,
+    max_heap: None,
 };
 const MONITOR: SpawnOpts = SpawnOpts {
     link: false,
     monitor: true,
+    max_heap: None,
 };
 
 fn proc<'c, 'a>(c: &'c mut BifCx<'a>) -> Result<&'c mut Ctx<'static>, Raise> {
@@ -612,6 +624,31 @@ fn is_process_alive(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 fn pid_to_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     pid_arg(a[0])?;
+    let text = ops::print::write(a[0]).map_err(|_| error("badarg"))?;
+    string(c, &text)
+}
+
+/// `erlang:system_flag(backtrace_depth, N)` (the old depth back; OTP caps it at 10,000);
+/// other flags are not supported (`badarg`).
+fn system_flag(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    match (ops::print::write(a[0]).as_deref(), a[1].small_value()) {
+        (Ok("backtrace_depth"), Some(n)) if n >= 0 => {
+            let old = crate::stacktrace::set_depth((n as u32).min(10_000));
+            Ok(Term::small(i64::from(old)).unwrap_or(Term::NIL))
+        }
+        _ => Err(error("badarg")),
+    }
+}
+
+/// `#Fun<M.I.U>` or `fun M:F/A`, as the printer writes funs.
+fn fun_to_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let is_fun = matches!(
+        ops::view::class(a[0]),
+        Ok(ops::view::Class::Fun | ops::view::Class::Export)
+    );
+    if !is_fun {
+        return Err(error("badarg"));
+    }
     let text = ops::print::write(a[0]).map_err(|_| error("badarg"))?;
     string(c, &text)
 }

@@ -1,8 +1,9 @@
 //! `erlang:spawn_opt/2,3,4,5` (OTP's erlang.erl and erl_bif_info/erts `spawn_opt`
-//! documentation): `link`, `monitor` and `{monitor, Opts}` act; `{priority, P}`,
-//! `{min_heap_size, N}`, `{min_bin_vheap_size, N}`, `{max_heap_size, M}`,
-//! `{fullsweep_after, N}` and `{message_queue_data, D}` are checked as erl checks them
-//! and accepted (this runtime has one priority and sizes its heaps itself). A node
+//! documentation): `link`, `monitor`, `{monitor, Opts}` and `{max_heap_size, M}`
+//! (vm/src/heap_limit.rs) act; `{priority, P}`, `{min_heap_size, N}`,
+//! `{min_bin_vheap_size, N}`, `{fullsweep_after, N}` and `{message_queue_data, D}` are
+//! checked as erl checks them and accepted (this runtime has one priority and sizes its
+//! heaps itself). A node
 //! argument must be this node (`nonode@nohost`). With `monitor` the result is
 //! `{Pid, Ref}`, else the pid.
 
@@ -84,7 +85,13 @@ fn options(opts: Term) -> Result<SpawnOpts, Raise> {
                 Some("low" | "normal" | "high" | "max")
             ),
             Some("min_heap_size" | "min_bin_vheap_size" | "fullsweep_after") => nonneg(v),
-            Some("max_heap_size") => nonneg(v) || beam_runtime::map::size(v).is_some(),
+            Some("max_heap_size") => match crate::heap_limit::parse(v) {
+                Some(m) => {
+                    o.max_heap = Some(m);
+                    true
+                }
+                None => false,
+            },
             Some("message_queue_data") => {
                 matches!(atoms::name(v).as_deref(), Some("off_heap" | "on_heap"))
             }

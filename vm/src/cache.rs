@@ -28,7 +28,8 @@ use backend_arm32::codegen::{CompiledCode, SymbolName};
 use crate::cache_md5::{hex, md5};
 
 const MAGIC: &[u8; 8] = b"BJITCACH";
-const FORMAT: u32 = 1;
+/// 2: images carry each piece's instruction positions (the stack-trace index).
+const FORMAT: u32 = 2;
 
 /// Section tags.
 pub(crate) const SEC_IMAGE: u32 = 1;
@@ -63,6 +64,10 @@ pub(crate) struct Image {
     pub pieces: Vec<(SymbolName, CompiledCode)>,
     /// The module's function (index) each piece belongs to.
     pub piece_function: Vec<u32>,
+    /// Per piece, `(code offset, instruction index)` in code order: where the code of
+    /// the function's instructions starts (one entry for an IR segment: its first
+    /// instruction at offset 0). The stack-trace index (vm/src/stacktrace.rs).
+    pub piece_positions: Vec<Vec<(u32, u32)>>,
     /// Module catch number → handler `(piece, byte offset)`, `None` for `undef`.
     pub catches: Vec<Option<(u32, u32)>>,
     pub template_functions: u32,
@@ -226,6 +231,14 @@ pub(crate) fn encode_image(im: &Image) -> Vec<u8> {
     }
     put_u32(&mut o, im.template_functions);
     put_u32(&mut o, im.template_fallbacks);
+    for p in 0..im.pieces.len() {
+        let at = im.piece_positions.get(p).map_or(&[][..], |v| v.as_slice());
+        put_u32(&mut o, at.len() as u32);
+        for &(off, pos) in at {
+            put_u32(&mut o, off);
+            put_u32(&mut o, pos);
+        }
+    }
     o
 }
 
@@ -296,6 +309,14 @@ pub(crate) fn decode_image(b: &[u8]) -> Result<Image, String> {
     }
     im.template_functions = r.u32()?;
     im.template_fallbacks = r.u32()?;
+    for _ in 0..im.pieces.len() {
+        let n = r.count(8)?;
+        let mut at = Vec::with_capacity(n);
+        for _ in 0..n {
+            at.push((r.u32()?, r.u32()?));
+        }
+        im.piece_positions.push(at);
+    }
     if !r.rest().is_empty() {
         return Err("trailing bytes in image".into());
     }
@@ -409,6 +430,7 @@ mod tests {
                 code,
             )],
             piece_function: vec![0],
+            piece_positions: vec![vec![(0, 3), (8, 5)]],
             catches: vec![None, Some((0, 12))],
             template_functions: 1,
             ..Image::default()

@@ -37,6 +37,7 @@ fn compile_ir(
         let c = l.compile(&name, &seg.func)?;
         im.pieces.push((SymbolName::of_function(&seg.func), c));
         im.piece_function.push(seg.start.func as u32);
+        im.piece_positions.push(vec![(0, seg.start.pos as u32)]);
     }
     im.catches = lowered.catches.iter().map(|&s| Some((s, 0))).collect();
     Ok(im)
@@ -181,8 +182,21 @@ pub(crate) fn install_image(
         })
         .collect();
     rt::add_catches(&handlers);
-    // Whatever maps code addresses back to the module (a code index for stack traces)
-    // registers here: this runs for compiled and cached modules alike, and
+    // The stack-trace index: this runs for compiled and cached modules alike, and
     // `im.piece_function[p]` is the function of the piece at `entries[p]`.
-    Ok((entries, im.pieces.len()))
+    let pieces = im.pieces.len();
+    let code: Vec<crate::stacktrace::Piece> = im
+        .pieces
+        .iter()
+        .zip(entries.iter())
+        .enumerate()
+        .map(|(p, ((_, c), &addr))| crate::stacktrace::Piece {
+            addr,
+            len: c.code.bytes.len() as u32,
+            func: im.piece_function.get(p).copied().unwrap_or(0),
+            positions: im.piece_positions.get(p).cloned().unwrap_or_default(),
+        })
+        .collect();
+    crate::stacktrace::add_code(name, code);
+    Ok((entries, pieces))
 }

@@ -1,12 +1,13 @@
-//! Exceptions as erl reports them: the stack trace that goes with a pending exception,
-//! the frames the runtime knows itself (the BIF that raised, with its `error_info`; the
-//! function `undef` names), and the exit reason of a process an exception ended.
+//! Exceptions as erl reports them: what the runtime records about a pending exception
+//! (the BIF that raised, with its `error_info`; the function `undef` names; the arguments
+//! of `error/2`; a trace given to `erlang:raise/3`), the raw stack trace a catch handler
+//! gets, and the exit reason of a process an exception ended.
 //!
-//! A trace is recorded next to the pending exception it belongs to (the reason word is
-//! kept with it: a trace whose reason is not the pending one is stale and ignored) and
-//! taken by whoever ends the exception: `handle` when a catch takes it (it becomes x3,
-//! the "raw" stack trace BEAM's `build_stacktrace` turns into a list — here it already
-//! is one), or the process's exit when nothing catches it.
+//! What is recorded is kept next to the pending exception it belongs to (the reason word
+//! is kept with it: a record whose reason is not the pending one is stale and ignored).
+//! `handle` (rt.rs) builds the whole trace (vm/src/stacktrace.rs) and records it as
+//! given: a catch gets it in x3 as a raw trace ([`raw`]), the process's exit takes it
+//! when nothing catches.
 
 use std::cell::Cell;
 
@@ -17,38 +18,84 @@ use beam_runtime::term::Term;
 
 use crate::bifs::BifHeap;
 
+/// What the runtime recorded about the exception it made pending, beyond class and
+/// reason: what the stack trace starts with (vm/src/stacktrace.rs builds the rest).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Recorded {
+    /// A BIF raised: its frame `{M, F, Args, [{error_info, ...}]}`, then the caller.
+    Bif(Term),
+    /// An undefined function was called: `{M, F, Args, []}`, then the callers.
+    Undef(Term),
+    /// `erlang:error/2,3`: the raising function's frame shows these arguments (and the
+    /// `{error_info, Map}` of error/3's options).
+    Args(Term, Option<Term>),
+    /// The whole trace, given (`erlang:raise/3`, a rethrow) or already built.
+    Given(Term),
+}
+
 thread_local! {
-    /// `(reason, trace)` of the exception made pending last, if it came with a trace.
-    static TRACE: Cell<Option<(u32, u32)>> = const { Cell::new(None) };
+    /// `(reason, what)` of the exception made pending last, if the runtime recorded more.
+    static TRACE: Cell<Option<(u32, Recorded)>> = const { Cell::new(None) };
 }
 
 fn atom(name: &str) -> Term {
     atom::intern(name).expect("short atom")
 }
 
-/// Forgets any recorded trace (a new exception without one is being made pending).
+/// Forgets anything recorded (a new exception is being made pending).
 pub(crate) fn clear() {
     TRACE.with(|t| t.set(None));
 }
 
-/// Records `trace` for the exception with `reason` now pending.
-pub(crate) fn set(reason: Term, trace: Term) {
-    TRACE.with(|t| t.set(Some((reason.0, trace.0))));
+/// Records `what` for the exception with `reason` now pending.
+pub(crate) fn record(reason: Term, what: Recorded) {
+    TRACE.with(|t| t.set(Some((reason.0, what))));
 }
 
-/// The trace of the pending exception with `reason` (`[]` when none was recorded);
-/// `take` forgets it.
-pub(crate) fn trace(reason: Term, take: bool) -> Term {
+/// Records the whole `trace` of the exception with `reason` now pending.
+pub(crate) fn set(reason: Term, trace: Term) {
+    record(reason, Recorded::Given(trace));
+}
+
+/// What was recorded for the pending exception with `reason`; `take` forgets it.
+pub(crate) fn recorded(reason: Term, take: bool) -> Option<Recorded> {
     TRACE.with(|t| {
         let v = t.get();
         if take {
             t.set(None);
         }
         match v {
-            Some((r, tr)) if r == reason.0 => Term(tr),
-            _ => Term::NIL,
+            Some((r, what)) if r == reason.0 => Some(what),
+            _ => None,
         }
     })
+}
+
+/// The trace of the pending exception with `reason` (`[]` when none was built);
+/// `take` forgets it.
+pub(crate) fn trace(reason: Term, take: bool) -> Term {
+    match recorded(reason, take) {
+        Some(Recorded::Given(t)) => t,
+        _ => Term::NIL,
+    }
+}
+
+/// The "raw" stack trace a catch handler gets in x3 (BEAM keeps class and trace in one
+/// internal term): `{'$raw_stacktrace', Class, Trace}`. `build_stacktrace` takes its
+/// third element; the `raise` instruction (a rethrow) is `erlang:raise(Raw, Value, [])`,
+/// which [`raw_parts`] recognises. (A program that builds this tuple itself and passes it
+/// to `erlang:raise/3` with `[]` rethrows instead of getting `badarg`.)
+pub(crate) fn raw(h: &mut BifHeap, class: Term, trace: Term) -> Result<Term, HeapError> {
+    construct::tuple(h, &[atom("$raw_stacktrace"), class, trace])
+}
+
+/// `(class, trace)` of a raw stack trace.
+pub(crate) fn raw_parts(t: Term) -> Option<(Term, Term)> {
+    let e = construct::tuple_elements(t)?;
+    match e.as_slice() {
+        [tag, class, trace] if *tag == atom("$raw_stacktrace") => Some((*class, *trace)),
+        _ => None,
+    }
 }
 
 /// OTP's `error_info` module for a BIF of `module` (erl: `erl_erts_errors` for the
@@ -60,7 +107,7 @@ fn error_info_module(module: &str) -> Term {
     }
 }
 
-/// `[{M, F, Args, Info}]`: the frame of a BIF (`error_info` set) or of an undefined
+/// `{M, F, Args, Info}`: the frame of a BIF (`error_info` set) or of an undefined
 /// function (`Info = []`), the first frame of erl's trace for those errors.
 pub(crate) fn top_frame(
     h: &mut BifHeap,
@@ -78,8 +125,7 @@ pub(crate) fn top_frame(
     } else {
         Term::NIL
     };
-    let frame = construct::tuple(h, &[m, f, args, info])?;
-    construct::list(h, &[frame])
+    construct::tuple(h, &[m, f, args, info])
 }
 
 /// The exit reason of a process that `class:reason` (with `trace`) ended, as erl makes
@@ -132,7 +178,7 @@ pub(crate) fn error_report(pid: Term, exit: Term) {
 
 /// The time as logger prints it in report headers: `5-Dec-2026::23:57:25.588680` (UTC
 /// here; erl uses local time, which is UTC on the machines this runs on).
-fn timestamp() -> String {
+pub(crate) fn timestamp() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

@@ -85,10 +85,12 @@ pub fn bif_trampoline(index: u32, id: u32, arity: u32) -> Function {
         b.switch_to_block(ok);
         b.seal_block(ok);
         let seg = b.import_signature(segment_signature());
+        // A return: the return point's function has a frame holding its CP (CP 0).
+        let zero = b.ins().iconst(I32, 0);
         b.ins().return_call_indirect(
             seg,
             cp,
-            &[after.s, after.htop, after.e, after.fcalls, cp, r],
+            &[after.s, after.htop, after.e, after.fcalls, zero, r],
         );
         b.switch_to_block(bad);
         b.seal_block(bad);
@@ -107,8 +109,10 @@ pub fn return_x0() -> Function {
     machine::build_segment(UserFuncName::user(NS_FRAGMENT, RETURN_X0), |b, p| {
         let x0 = machine::load_x(b, p[0], 0);
         let seg = b.import_signature(segment_signature());
+        // A return: CP 0 at the return point (see `bif_trampoline`).
+        let zero = b.ins().iconst(I32, 0);
         b.ins()
-            .return_call_indirect(seg, p[4], &[p[0], p[1], p[2], p[3], p[4], x0]);
+            .return_call_indirect(seg, p[4], &[p[0], p[1], p[2], p[3], zero, x0]);
     })
 }
 

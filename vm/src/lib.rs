@@ -39,6 +39,7 @@ mod cache_md5;
 mod cache_reloc;
 mod exc;
 pub mod fragments;
+mod heap_limit;
 mod host;
 mod lazy;
 pub mod literals;
@@ -47,6 +48,7 @@ mod loader;
 mod native;
 pub mod rt;
 mod rt_bits;
+mod stacktrace;
 mod template;
 
 use std::collections::HashMap;

@@ -231,6 +231,9 @@ impl Vm {
     pub fn new(opts: Options) -> Result<Vm, LoadError> {
         // Registered names belong to the previous VM's processes.
         crate::bifs_proc::reset_registry();
+        // Stack traces and fun names come from this VM's code.
+        crate::stacktrace::reset();
+        beam_runtime::ops::set_code_info(Box::new(crate::stacktrace::VmCodeInfo));
         let host = SimHost::new(opts.native)?;
         let lazy = !opts.eager;
         let loader = Loader {
@@ -587,6 +590,8 @@ impl Loader {
         let template = self.opts.jit.template_for(self.stats.modules);
         let (entries, pieces) =
             crate::cache_load::load_code(self, m, &fs, &env, &import_cells, template, t0, md5)?;
+        // Functions and lines for stack traces (the code's addresses are in already).
+        crate::stacktrace::add_module(m, &fs);
         let mut exports = HashMap::new();
         for e in &m.exports {
             let Some(fi) = m.functions.iter().position(|f| f.entry == e.label) else {

@@ -154,10 +154,19 @@ pub(crate) fn atom(name: &str) -> Term {
 
 /// Makes an `error` exception with `reason` pending in the block.
 pub(crate) fn pend_error(s: u32, reason: Term) {
-    crate::exc::clear();
+    clear_site(s);
     set_field(s, Field::ExcReason, atom("error").0);
     set_field(s, Field::ExcValue, reason.0);
     set_field(s, Field::Pending, StepCode::Error as u32);
+}
+
+/// Forgets what was recorded about an earlier exception and where it was raised: the
+/// code that raised writes the place after the runtime call returns (IR) or the call
+/// itself wrote it (templates); code that raises without a runtime call leaves none.
+fn clear_site(s: u32) {
+    crate::exc::clear();
+    set_field(s, Field::ExcCode, 0);
+    set_field(s, Field::ExcPos, u32::MAX);
 }
 
 /// Moves the HTOP/E compiled code saved in the block into the process heap, so the
@@ -185,6 +194,7 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
             cx.garbage_collect(a(1), a(2), GcKind::Auto)
                 .map_err(|e| RtStop::Fatal(format!("garbage collection failed: {e}")))?;
             sync_heap_out(cx, s);
+            crate::heap_limit::check(cx, s);
             None
         }
         RtFn::Compare => {
@@ -333,12 +343,17 @@ pub(crate) fn trace_undef(s: u32, m: Term, f: Term, arity: u32) -> Result<(), Rt
     for fr in h.frags {
         cx.heap().attach(fr);
     }
-    crate::exc::set(atom("undef"), t);
+    crate::exc::record(atom("undef"), crate::exc::Recorded::Undef(t));
     Ok(())
 }
 
+/// The export cell of `M:F/A`, if one was made.
+pub(crate) fn export_cell(m: Term, f: Term, arity: u32) -> Option<u32> {
+    EXPORTS.with(|e| e.borrow().get(&(m.0, f.0, arity)).copied())
+}
+
 /// The `{M, F, A}` of an export cell.
-fn cell_mfa(cell: u32) -> Option<(Term, Term, u32)> {
+pub(crate) fn cell_mfa(cell: u32) -> Option<(Term, Term, u32)> {
     EXPORTS.with(|e| {
         e.borrow()
             .iter()
@@ -394,7 +409,7 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
         for fr in h.frags {
             cx.heap().attach(fr);
         }
-        crate::exc::set(reason, t);
+        crate::exc::record(reason, crate::exc::Recorded::Bif(t));
         Ok(())
     };
     Ok(match r {
@@ -413,9 +428,23 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
         }
         Err(Raise::Exception { class, reason }) => {
             pend(s, class, reason);
-            // erlang:raise/3 keeps the stack trace it is given (also raw_raise's path).
-            if b.name == "raise" && b.arity == 3 && crate::exc::bif_module(id) == "erlang" {
-                crate::exc::set(reason, terms[2]);
+            if crate::exc::bif_module(id) == "erlang" {
+                match (b.name, b.arity) {
+                    // erlang:raise/3 keeps the stack trace it is given (also raw_raise's
+                    // path); a rethrow passes a raw trace (exc::raw).
+                    ("raise", 3) => {
+                        let trace = crate::exc::raw_parts(terms[0]).map_or(terms[2], |r| r.1);
+                        crate::exc::set(reason, trace);
+                    }
+                    // error/2,3: the raising function's frame shows the arguments (OTP
+                    // 25: unless they are `none`), error/3 adds its error_info.
+                    ("error", 2 | 3) if terms[1] != atom("none") => {
+                        let info = terms.get(2).and_then(|&o| error_info_option(cx, o));
+                        let what = crate::exc::Recorded::Args(terms[1], info);
+                        crate::exc::record(reason, what);
+                    }
+                    _ => {}
+                }
             }
             0
         }
@@ -468,7 +497,7 @@ fn is_type(t: Term, kind: u32) -> bool {
 
 /// Makes an exception of `class` with `reason` pending in the block.
 pub(crate) fn pend(s: u32, class: Term, reason: Term) {
-    crate::exc::clear();
+    clear_site(s);
     set_field(s, Field::ExcReason, class.0);
     set_field(s, Field::ExcValue, reason.0);
     set_field(s, Field::Pending, StepCode::Error as u32);
@@ -477,30 +506,56 @@ pub(crate) fn pend(s: u32, class: Term, reason: Term) {
 /// The innermost catch for the pending exception (BEAM's `next_catch`): the first catch
 /// tag on the Erlang stack from `E` up; `E` becomes the frame holding it (the last
 /// continuation pointer below the tag, or `E` itself when the tag is in the current
-/// frame), x1..x3 get class, reason and the raw stack trace (the class: traces are not
-/// recorded), and the handler's address is returned. 0 when nothing catches.
+/// frame), x1..x3 get class, reason and the raw stack trace (`exc::raw`), and the
+/// handler's address is returned. 0 when nothing catches.
 fn handle(s: u32) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     if field(s, Field::Pending) != StepCode::Error as u32 {
         return Ok(0);
     }
+    let (class, reason) = (field(s, Field::ExcReason), field(s, Field::ExcValue));
     let end = cx.heap().end();
-    let mut at = field(s, Field::E);
+    let e = field(s, Field::E);
+    // The stack trace, built now (the stack is about to be cut back to the handler's
+    // frame) and recorded as the pending exception's, for the exit when nothing catches.
+    let fatal = |e: beam_runtime::heap::HeapError| RtStop::Fatal(e.to_string());
+    let mut h = BifHeap::default();
+    let trace = {
+        let recorded = crate::exc::recorded(Term(reason), true);
+        let xs: Vec<Term> = (0..256).map(|i| cx.x(i).unwrap_or(Term::NIL)).collect();
+        let x = |i: u32| cx_x(&xs, i);
+        let raised = crate::stacktrace::Raised {
+            s,
+            recorded,
+            x: &x,
+            e,
+            stack_end: end,
+        };
+        crate::stacktrace::build(&mut h, &raised).map_err(fatal)?
+    };
+    set_field(s, Field::ExcCode, 0);
+    set_field(s, Field::ExcPos, u32::MAX);
+    crate::exc::set(Term(reason), trace);
+    let mut at = e;
     let mut frame = at;
     while at < end {
         let w = Term(mem::read(at).ok_or_else(|| RtStop::Fatal(format!("stack word {at:#x}")))?);
         if let Some(i) = w.catch_index() {
             let handler = CATCHES.with(|c| c.borrow().get(i as usize).copied());
             let handler = handler.ok_or_else(|| RtStop::Fatal(format!("unknown catch tag {i}")))?;
-            let (class, reason) = (field(s, Field::ExcReason), field(s, Field::ExcValue));
             set_field(s, Field::E, frame);
+            let raw = crate::exc::raw(&mut h, Term(class), trace).map_err(fatal)?;
+            for f in std::mem::take(&mut h.frags) {
+                cx.heap().attach(f);
+            }
+            crate::exc::clear();
             let set = |cx: &mut Ctx<'_>, i: usize, v: u32| {
                 cx.set_x(i, Term(v))
                     .map_err(|e| RtStop::Fatal(e.to_string()))
             };
             set(cx, 1, class)?;
             set(cx, 2, reason)?;
-            set(cx, 3, crate::exc::trace(Term(reason), true).0)?;
+            set(cx, 3, raw.0)?;
             set_field(s, Field::Pending, 0);
             return Ok(handler);
         }
@@ -509,7 +564,26 @@ fn handle(s: u32) -> Result<u32, RtStop> {
         }
         at += 4;
     }
+    for f in h.frags {
+        cx.heap().attach(f);
+    }
     Ok(0)
+}
+
+/// x`i` of the registers read before building a trace (the arguments of a
+/// `function_clause`; a function has at most 255).
+fn cx_x(xs: &[Term], i: u32) -> Term {
+    xs.get(i as usize).copied().unwrap_or(Term::NIL)
+}
+
+/// `{error_info, Map}` from error/3's options `[{error_info, Map}]`, built on the heap.
+fn error_info_option(cx: &mut Ctx<'_>, opts: Term) -> Option<Term> {
+    let (items, _) = construct::list_elements(opts)?;
+    let map = items.iter().find_map(|&i| {
+        let e = construct::tuple_elements(i)?;
+        (e.len() == 2 && e[0] == atom("error_info")).then_some(e[1])
+    })?;
+    tagged_reason(cx, "error_info", map).ok()
 }
 
 /// The value of `catch Expr` when `Expr` raised `class:reason`.
@@ -525,8 +599,8 @@ fn catch_value(s: u32, class: Term, reason: Term) -> Result<u32, RtStop> {
         let trace = cx
             .x(3)
             .ok()
-            .filter(|t| t.is_list() || *t == Term::NIL)
-            .unwrap_or(Term::NIL);
+            .and_then(crate::exc::raw_parts)
+            .map_or(Term::NIL, |r| r.1);
         construct::tuple(&mut h, &[reason, trace]).map_err(fatal)?
     } else {
         reason

@@ -46,6 +46,7 @@ pub(crate) fn compile_image(
     let mut ir_catches = Vec::new();
     let mut ir_names = Vec::new();
     let mut ir_funcs = Vec::new();
+    let mut ir_pos = Vec::new();
     if !fallback.is_empty() {
         let t2 = Instant::now();
         let lowered = lower_module(m, fs, env).map_err(|source| LoadError::Lower {
@@ -57,6 +58,7 @@ pub(crate) fn compile_image(
             let wanted = fallback.contains(&seg.start.func);
             ir_names.push(SymbolName::of_function(&seg.func));
             ir_funcs.push(seg.start.func as u32);
+            ir_pos.push(vec![(0, seg.start.pos as u32)]);
             ir_code.push(if wanted {
                 Some(l.compile(&name, &seg.func)?)
             } else {
@@ -73,18 +75,20 @@ pub(crate) fn compile_image(
         ..Image::default()
     };
     let mut piece_of_segment = vec![None; ir_code.len()];
+    let mut t_pos = tm.positions;
     for (i, t) in tm.functions.into_iter().enumerate() {
-        let code = match t {
-            Ok(c) => c,
-            Err(_) => {
+        let (code, at) = match t {
+            Ok(c) => (c, std::mem::take(&mut t_pos[i])),
+            Err(_) => (
                 ir_code
                     .get_mut(i)
                     .and_then(Option::take)
                     .ok_or_else(|| LoadError::Compile {
                         module: name.clone(),
                         what: format!("function {i}: neither template nor IR code"),
-                    })?
-            }
+                    })?,
+                ir_pos.get(i).cloned().unwrap_or_default(),
+            ),
         };
         if i < piece_of_segment.len() {
             piece_of_segment[i] = Some(im.pieces.len() as u32);
@@ -97,12 +101,14 @@ pub(crate) fn compile_image(
             code,
         ));
         im.piece_function.push(i as u32);
+        im.piece_positions.push(at);
     }
     for (s, code) in ir_code.into_iter().enumerate().skip(nf) {
         if let Some(code) = code {
             piece_of_segment[s] = Some(im.pieces.len() as u32);
             im.pieces.push((ir_names[s].clone(), code));
             im.piece_function.push(ir_funcs[s]);
+            im.piece_positions.push(ir_pos[s].clone());
         }
     }
     // The catch table: IR numbers 0..n_try, then the templates' n_try..2*n_try.

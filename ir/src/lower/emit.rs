@@ -86,6 +86,8 @@ struct Lower<'a, 'b> {
     rt_refs: HashMap<RtFn, FuncRef>,
     seg_sig: SigRef,
     this_segment: u32,
+    /// The instruction being lowered (where a failure path says it raised).
+    pos: usize,
 }
 
 const X_BASE: u32 = 4;
@@ -152,6 +154,7 @@ pub(super) fn lower_segment(
         rt_refs: HashMap::new(),
         seg_sig,
         this_segment: seg,
+        pos: start.pos,
     };
     lw.set_x(0, p[5]);
     for i in 1..start.live {
@@ -353,6 +356,13 @@ impl Lower<'_, '_> {
     /// `handle` fragment, which tail-calls the innermost catch's handler or leaves to the
     /// scheduler (docs/beam-machine.md §4).
     fn leave_pending(&mut self) {
+        // Where it raised, for the stack trace (vm/src/stacktrace.rs): this segment and
+        // the instruction.
+        let me = self.seg_ref(self.this_segment);
+        let here = self.b.ins().func_addr(I32, me);
+        machine::store_field(&mut self.b, self.s, Field::ExcCode, here);
+        let pos = self.iconst(self.pos as i64);
+        machine::store_field(&mut self.b, self.s, Field::ExcPos, pos);
         let r = self.frag_ref(machine::FRAGMENT_HANDLE);
         let p = self.pinned();
         let cp = self.b.use_var(self.cp);
@@ -436,6 +446,14 @@ impl Lower<'_, '_> {
         }
     }
 
+    /// Returns x0 to `cp`. The return point gets CP = 0: its function has a frame, which
+    /// holds the CP (a stack trace takes CP as the caller's return address only when it
+    /// is not 0, docs/stacktraces.md).
+    fn return_to(&mut self, cp: Value) {
+        let zero = self.iconst(0);
+        self.transfer(Err(cp), zero, 1);
+    }
+
     /// The address of the segment that continues after the instruction at `pos`.
     fn continuation(&mut self, pos: usize) -> Value {
         let seg = self.table.intern(SegStart {
@@ -510,6 +528,7 @@ impl Lower<'_, '_> {
                 pos += 1;
                 continue;
             }
+            self.pos = pos;
             if self.op(op, pos)? {
                 return Ok(());
             }
@@ -521,7 +540,9 @@ impl Lower<'_, '_> {
     fn op(&mut self, op: &Op, pos: usize) -> Result<bool, LowerError> {
         match op {
             Op::Label(_) | Op::Line(_) => {}
-            Op::FuncInfo { .. } => {
+            Op::FuncInfo { arity, .. } => {
+                // The arguments go to the X array: the stack trace shows them.
+                self.spill(*arity);
                 let at = self.iconst(pos as i64);
                 self.raise(RaiseKind::FunctionClause, at);
                 return Ok(true);
@@ -569,7 +590,7 @@ impl Lower<'_, '_> {
             Op::TestHeap { words, live } => self.heap_check(*words, *live),
             Op::Return => {
                 let cp = self.b.use_var(self.cp);
-                self.transfer(Err(cp), cp, 1);
+                self.return_to(cp);
                 return Ok(true);
             }
             Op::Call {
@@ -1085,7 +1106,7 @@ impl Lower<'_, '_> {
                     self.deallocate(n);
                 }
                 let cp = self.b.use_var(self.cp);
-                self.transfer(Err(cp), cp, 1);
+                self.return_to(cp);
                 return Ok(true);
             }
             return Ok(false);
