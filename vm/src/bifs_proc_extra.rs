@@ -52,11 +52,6 @@ pub static ERLANG: &[Bif] = &[
         f: fun_info_mfa,
     },
     Bif {
-        name: "fun_to_list",
-        arity: 1,
-        f: |c, a| to_list(c, a[0], is_fun(a[0])),
-    },
-    Bif {
         name: "ref_to_list",
         arity: 1,
         f: |c, a| to_list(c, a[0], construct::ref_numbers(a[0]).is_some()),
@@ -555,6 +550,18 @@ pub(crate) fn process_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise>
             small(std::mem::replace(&mut f.save_calls, n))
         }
         "error_handler" if v.is_atom() => std::mem::replace(&mut f.error_handler, v),
+        "max_heap_size" => {
+            // Enforced by the collector (vm/src/heap_limit.rs); the old setting comes back
+            // in the map form OTP 25 returns.
+            let m = crate::heap_limit::parse(v).ok_or_else(bad)?;
+            let old = c.proc.as_mut().ok_or_else(bad)?.set_max_heap(m);
+            let pairs = [
+                (atom("error_logger"), boolean(old.error_logger)),
+                (atom("kill"), boolean(old.kill)),
+                (atom("size"), small(i64::from(old.size))),
+            ];
+            beam_runtime::map::from_pairs(&mut c.heap, &pairs).map_err(|_| bad())?
+        }
         _ => return Err(bad()),
     };
     FLAGS.with(|m| m.borrow_mut().insert(me, f));
