@@ -605,7 +605,7 @@ fn t32_encodings_match_gnu_as_and_objdump() {
         let Ok(addr) = usize::from_str_radix(addr.trim(), 16) else {
             continue;
         };
-        let text = rest.splitn(2, '\t').nth(1).unwrap_or("").to_string();
+        let text = rest.split_once('\t').map(|x| x.1).unwrap_or("").to_string();
         lines.insert(addr, text);
     }
     let mut failures = Vec::new();

@@ -417,7 +417,21 @@ fn decode_wide(w: u32, addr: u32) -> (u8, Op) {
                 if bit(w, 28) {
                     al(UNSUP)
                 } else {
-                    al(decode::decode(w).op)
+                    // VLDR/VSTR from pc use Align(PC, 4), like LDR (literal).
+                    match decode::decode(w).op {
+                        Op::Vldr {
+                            double,
+                            reg,
+                            rn: 15,
+                            off,
+                        } => al(Op::Vldr {
+                            double,
+                            reg,
+                            rn: 15,
+                            off: off - (addr & 2) as i32,
+                        }),
+                        op => al(op),
+                    }
                 }
             }
         }

@@ -188,7 +188,7 @@ fn dp_narrow(op: DpOp, s: bool, rd: Reg, rn: Reg, op2: Operand2, in_it: bool) ->
         (DpOp::Cmn, Operand2::Reg(rm)) if lo(rn) && lo(rm) => h(0x42c0 | rm.num() << 3 | n),
         (DpOp::Tst, Operand2::Reg(rm)) if lo(rn) && lo(rm) => h(0x4200 | rm.num() << 3 | n),
         // MOV/ADD of high registers never set flags.
-        (DpOp::Mov, Operand2::Reg(rm)) if !s && !(rd == Reg::PC && in_it) => {
+        (DpOp::Mov, Operand2::Reg(rm)) if !(s || rd == Reg::PC && in_it) => {
             h(0x4600 | (d >> 3) << 7 | rm.num() << 3 | (d & 7))
         }
         (DpOp::Mov, Operand2::Reg(rm)) if s && !in_it && lo(rd) && lo(rm) => h(rm.num() << 3 | d),

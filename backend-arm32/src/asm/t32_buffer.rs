@@ -133,7 +133,20 @@ impl T32Buffer {
     }
 
     /// Encodes and appends one instruction, with an IT in front when it is conditional.
+    /// A32 forms without a T32 encoding that have an exact T32 equivalent are rewritten:
+    /// `rsc rd, rn, #0` (no flags) as `sbc rd, rn, rn, lsl #1`, and MOV/MVN of an A32-only
+    /// immediate (no flags) as MOVW/MOVT.
     pub fn emit(&mut self, inst: &Inst) -> Result<(), AsmError> {
+        if let Some(seq) = rewrite(inst) {
+            for i in &seq {
+                self.emit_one(i)?;
+            }
+            return Ok(());
+        }
+        self.emit_one(inst)
+    }
+
+    fn emit_one(&mut self, inst: &Inst) -> Result<(), AsmError> {
         let c = inst_cond(inst);
         let branch = matches!(inst, Inst::B { link: false, .. });
         let in_it = c != Cond::Al && !branch;
@@ -305,7 +318,7 @@ impl T32Buffer {
         if branch_around {
             self.put(T32::Wide(0)); // patched below
         }
-        if self.offset() % 4 != 0 {
+        if !self.offset().is_multiple_of(4) {
             self.put(T32::Narrow(0xbf00)); // nop
         }
         let layout = self.layout();
@@ -357,7 +370,7 @@ impl T32Buffer {
         if let Some(&(_, l, _, _)) = self.fixups.first() {
             return Err(AsmError::UnboundLabel(l.0));
         }
-        if self.bytes.len() % 4 != 0 {
+        if !self.bytes.len().is_multiple_of(4) {
             self.put(T32::Narrow(0xbf00));
         }
         Ok(Code {
@@ -365,5 +378,59 @@ impl T32Buffer {
             relocs: self.relocs,
             labels: self.labels,
         })
+    }
+}
+
+/// The T32 replacement of an A32 instruction that has no T32 encoding, if it has one.
+fn rewrite(inst: &Inst) -> Option<Vec<Inst>> {
+    use super::{DpOp, Operand2, Shift};
+    match *inst {
+        Inst::Dp {
+            cond,
+            op: DpOp::Rsc,
+            s: false,
+            rd,
+            rn,
+            op2: Operand2::Imm(i),
+        } if i.value() == 0 => Some(vec![Inst::Dp {
+            cond,
+            op: DpOp::Sbc,
+            s: false,
+            rd,
+            rn,
+            op2: Operand2::RegShiftImm {
+                rm: rn,
+                shift: Shift::Lsl,
+                amount: 1,
+            },
+        }]),
+        Inst::Dp {
+            cond,
+            op: op @ (DpOp::Mov | DpOp::Mvn),
+            s: false,
+            rd,
+            op2: Operand2::Imm(i),
+            ..
+        } if super::thumb_expand_imm(i.value()).is_none() => {
+            let v = if op == DpOp::Mvn {
+                !i.value()
+            } else {
+                i.value()
+            };
+            let mut seq = vec![Inst::Movw {
+                cond,
+                rd,
+                imm: v as u16,
+            }];
+            if v >> 16 != 0 {
+                seq.push(Inst::Movt {
+                    cond,
+                    rd,
+                    imm: (v >> 16) as u16,
+                });
+            }
+            Some(seq)
+        }
+        _ => None,
     }
 }
