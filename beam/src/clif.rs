@@ -196,6 +196,7 @@ pub fn run_files(args: &RunArgs) -> Result<std::process::ExitCode, ClifError> {
         has_hw_div: args.hw_div,
     };
     let (mut lines, mut host_lines, mut failures) = (0usize, 0usize, Vec::new());
+    let mut retired = 0u64;
     for path in &args.files {
         let p = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|err| ClifError::Read {
@@ -282,6 +283,7 @@ pub fn run_files(args: &RunArgs) -> Result<std::process::ExitCode, ClifError> {
             }
         }
         lines += n;
+        retired += runner.sim.counters.instructions;
         let status = if failures.len() == before {
             "ok"
         } else {
@@ -299,7 +301,8 @@ pub fn run_files(args: &RunArgs) -> Result<std::process::ExitCode, ClifError> {
         eprintln!("FAIL {f}");
     }
     println!(
-        "{} files, {lines} run lines in the simulator, {host_lines} on the host, {} failures",
+        "{} files, {lines} run lines in the simulator ({retired} instructions retired), \
+         {host_lines} on the host, {} failures",
         args.files.len(),
         failures.len()
     );
