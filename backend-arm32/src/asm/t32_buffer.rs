@@ -1,8 +1,8 @@
 //! The T32 code buffer: the same interface as the A32 [`CodeBuffer`](super::CodeBuffer),
 //! so that the emitter can write either. Differences:
 //! - A conditional instruction other than a branch gets an `IT` of its own.
-//! - Branches to labels are always 32-bit (B<c>.W: ±1 MiB, B.W: ±16 MiB), patched when the
-//!   label is bound.
+//! - Forward branches to labels are 32-bit (B<c>.W: ±1 MiB, B.W: ±16 MiB), patched when
+//!   the label is bound; backward ones are 16-bit when they reach.
 //! - Literal loads are LDR.W / VLDR from a word-aligned pool (a NOP pads to a word); the
 //!   PC they are relative to is `Align(address + 4, 4)`.
 //! - Calls to symbols are `BL` with a [`RelocKind::ThumbCall`] relocation: the linker turns
@@ -173,6 +173,22 @@ impl T32Buffer {
             .ok_or(AsmError::ForeignLabel(label.0))?;
         self.maybe_flush_pool(0);
         let at = self.offset();
+        // A backward branch whose target is known takes the 16-bit form when it reaches.
+        if let (Some(t), false) = (target, link) {
+            let off = i64::from(t) - i64::from(at) - 4;
+            let lim = if cond == Cond::Al { 2048 } else { 256 };
+            if (-lim..lim).contains(&off) {
+                let b = Inst::B {
+                    cond,
+                    link: false,
+                    offset: off as i32,
+                };
+                if let T32::Narrow(h) = encode_t32(&b, false)? {
+                    self.put(T32::Narrow(h));
+                    return Ok(());
+                }
+            }
+        }
         self.put(T32::Wide(branch_wide(cond, link, 0)?));
         match target {
             Some(t) => self.patch_branch(at, t, cond, link),
