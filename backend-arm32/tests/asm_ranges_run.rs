@@ -409,6 +409,7 @@ fn random_functions_past_every_literal_reach_run_correctly() {
                     assert_eq!(r.symbol, HELPER_SYM);
                     patch_branch(w, base + r.offset, base + helper_off as u32)
                 }
+                RelocKind::ThumbCall => unreachable!("A32 code has no T32 calls"),
             };
             image[r.offset as usize..r.offset as usize + 4].copy_from_slice(&patched.to_le_bytes());
         }

@@ -2,12 +2,13 @@
 //! prints the VCode (virtual registers, before allocation) and/or the A32 assembly.
 //! `beam clif-run`: runs the `; run:` lines of CLIF files in the simulator, optionally
 //! cross-checked with Cranelift's own backend for the host (`--host`).
+//! Both take `--isa a32|t32` (A32 by default; T32 is Thumb-2 from the same VCode).
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use backend_arm32::asm::disassemble;
-use backend_arm32::codegen::{compile, compile_with_dumps, CodegenError, Flags};
+use backend_arm32::codegen::{compile_isa, CodegenError, Flags, Isa};
 use beam_ir::mid_end::{optimize, OptLevel};
 
 /// What to print.
@@ -17,8 +18,27 @@ pub enum Emit {
     Vcode,
     /// The VCode after register allocation (allocations and inserted moves).
     VcodeAlloc,
-    /// The annotated A32 assembly.
+    /// The annotated assembly (A32 with text; T32 as instructions in hex).
     Asm,
+}
+
+/// The instruction set (`--isa`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum IsaArg {
+    /// ARM (A32).
+    #[default]
+    A32,
+    /// Thumb-2 (T32).
+    T32,
+}
+
+impl IsaArg {
+    fn isa(self) -> Isa {
+        match self {
+            IsaArg::A32 => Isa::A32,
+            IsaArg::T32 => Isa::T32,
+        }
+    }
 }
 
 /// Arguments of `beam clif-compile`.
@@ -36,6 +56,9 @@ pub struct CompileArgs {
     /// Target has SDIV/UDIV (Cortex-A7/A15).
     #[arg(long)]
     hw_div: bool,
+    /// Instruction set to emit.
+    #[arg(long, value_enum, default_value_t = IsaArg::A32)]
+    isa: IsaArg,
 }
 
 /// Everything `beam clif-compile` can fail on.
@@ -73,15 +96,20 @@ pub fn compile_files(args: &CompileArgs) -> Result<std::process::ExitCode, ClifE
                     err: e.to_string(),
                 })?;
             }
-            let code = compile_with_dumps(&func, &flags).map_err(|err| ClifError::Codegen {
-                path: p.clone(),
-                err,
+            let code = compile_isa(&func, &flags, args.isa.isa(), true).map_err(|err| {
+                ClifError::Codegen {
+                    path: p.clone(),
+                    err,
+                }
             })?;
             let mut out = format!("function {}:\n", func.name);
             for e in &args.emit {
                 match e {
                     Emit::Vcode => out.push_str(&code.vcode_text),
                     Emit::VcodeAlloc => out.push_str(&code.vcode_alloc_text),
+                    Emit::Asm if args.isa == IsaArg::T32 => {
+                        out.push_str(&t32_listing(&code.code.bytes));
+                    }
                     Emit::Asm => {
                         for (i, w) in code.code.bytes.chunks(4).enumerate() {
                             let word = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
@@ -94,6 +122,7 @@ pub fn compile_files(args: &CompileArgs) -> Result<std::process::ExitCode, ClifE
                     }
                 }
             }
+            out.push_str(&format!("; {} bytes\n", code.code.bytes.len()));
             // A closed pipe (e.g. `| head`) just ends the output.
             if std::io::stdout().write_all(out.as_bytes()).is_err() {
                 return Ok(std::process::ExitCode::SUCCESS);
@@ -101,6 +130,25 @@ pub fn compile_files(args: &CompileArgs) -> Result<std::process::ExitCode, ClifE
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// T32 code as one instruction per line (address and halfwords; literal pools show as
+/// instructions too, since their position is not recorded).
+fn t32_listing(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    let hw = |i: usize| u16::from_le_bytes([bytes[i], bytes.get(i + 1).copied().unwrap_or(0)]);
+    while i + 1 < bytes.len() {
+        let h1 = hw(i);
+        if h1 >> 11 >= 0b11101 && i + 3 < bytes.len() {
+            out.push_str(&format!("{i:8x}:\t{h1:04x} {:04x}\n", hw(i + 2)));
+            i += 4;
+        } else {
+            out.push_str(&format!("{i:8x}:\t{h1:04x}\n"));
+            i += 2;
+        }
+    }
+    out
 }
 
 // ---- beam clif-run ---------------------------------------------------------------------
@@ -137,6 +185,9 @@ pub struct RunArgs {
     /// Target has SDIV/UDIV (Cortex-A7/A15); otherwise division calls the EABI helpers.
     #[arg(long)]
     hw_div: bool,
+    /// Instruction set to compile to (T32 code is entered and left by interworking).
+    #[arg(long, value_enum, default_value_t = IsaArg::A32)]
+    isa: IsaArg,
 }
 
 /// Runs `beam clif-run`: prints one line per file, then a summary; fails if any line did.
@@ -145,6 +196,7 @@ pub fn run_files(args: &RunArgs) -> Result<std::process::ExitCode, ClifError> {
         has_hw_div: args.hw_div,
     };
     let (mut lines, mut host_lines, mut failures) = (0usize, 0usize, Vec::new());
+    let mut retired = 0u64;
     for path in &args.files {
         let p = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|err| ClifError::Read {
@@ -169,7 +221,10 @@ pub fn run_files(args: &RunArgs) -> Result<std::process::ExitCode, ClifError> {
         // A function the backend rejects fails the file (and the run), not the command.
         let program: Result<Vec<_>, _> = funcs
             .iter()
-            .map(|f| compile(f, &flags).map(|c| (SymbolName::of_function(f), c)))
+            .map(|f| {
+                compile_isa(f, &flags, args.isa.isa(), false)
+                    .map(|c| (SymbolName::of_function(f), c))
+            })
             .collect();
         let program = match program {
             Ok(p) => p,
@@ -179,10 +234,11 @@ pub fn run_files(args: &RunArgs) -> Result<std::process::ExitCode, ClifError> {
                 continue;
             }
         };
-        let mut runner = SimRunner::new(&program).map_err(|err| ClifError::Parse {
-            path: p.clone(),
-            err,
-        })?;
+        let mut runner =
+            SimRunner::new(&program, args.isa == IsaArg::T32).map_err(|err| ClifError::Parse {
+                path: p.clone(),
+                err,
+            })?;
         let host_skip = text.lines().any(|l| l.starts_with("; host-skip:"));
         let mut host = match (args.host, host_skip) {
             (true, false) => {
@@ -227,6 +283,7 @@ pub fn run_files(args: &RunArgs) -> Result<std::process::ExitCode, ClifError> {
             }
         }
         lines += n;
+        retired += runner.sim.counters.instructions;
         let status = if failures.len() == before {
             "ok"
         } else {
@@ -244,7 +301,8 @@ pub fn run_files(args: &RunArgs) -> Result<std::process::ExitCode, ClifError> {
         eprintln!("FAIL {f}");
     }
     println!(
-        "{} files, {lines} run lines in the simulator, {host_lines} on the host, {} failures",
+        "{} files, {lines} run lines in the simulator ({retired} instructions retired), \
+         {host_lines} on the host, {} failures",
         args.files.len(),
         failures.len()
     );
@@ -377,7 +435,7 @@ const STACK: u32 = 1 << 20;
 const HOST_BASE: u32 = 0x1000;
 
 impl SimRunner {
-    fn new(program: &[(SymbolName, CompiledCode)]) -> Result<SimRunner, String> {
+    fn new(program: &[(SymbolName, CompiledCode)], thumb: bool) -> Result<SimRunner, String> {
         let redirects = redirects();
         let resolve = |s: &SymbolName| -> Option<u32> {
             let SymbolName::Named(n) = s else { return None };
@@ -392,7 +450,7 @@ impl SimRunner {
         let code_len = (size as u32).next_multiple_of(4096).max(4096);
         let mut map = LowMapping::new((code_len + STACK) as usize).map_err(|e| e.to_string())?;
         let base = map.addr();
-        let image = link::link(&funcs, base, &resolve).map_err(|e| e.to_string())?;
+        let image = link::link_isa(&funcs, base, &resolve, thumb).map_err(|e| e.to_string())?;
         map.as_mut_slice()[..image.bytes.len()].copy_from_slice(&image.bytes);
         let mut sim = Sim::new();
         // SAFETY: both regions lie inside `map`, which lives as long as `sim` (both are
@@ -407,8 +465,12 @@ impl SimRunner {
             sim.add_redirect(HOST_BASE + 16 * i as u32, f);
         }
         sim.set_step_limit(Some(1 << 28));
-        let entries = offsets.iter().map(|&o| base + o).collect();
-        Ok(SimRunner { sim, map, entries })
+        let _ = offsets;
+        Ok(SimRunner {
+            sim,
+            map,
+            entries: image.entries,
+        })
     }
 
     /// Calls function `index` with `args` placed by its calling convention; returns the
@@ -438,9 +500,27 @@ impl SimRunner {
             Ok(_) => {}
             Err(f) => {
                 return Err(match f.kind {
-                    FaultKind::Undefined { word } if word & 0x0ff0_00f0 == 0x07f0_00f0 => {
+                    FaultKind::Undefined { word }
+                        if word >> 28 == 0xe && word & 0x0ff0_00f0 == 0x07f0_00f0 =>
+                    {
                         // The UDF immediate is the raw Cranelift trap code.
                         let code = ((word >> 4) & 0xfff0) | (word & 0xf);
+                        let name = u8::try_from(code)
+                            .ok()
+                            .and_then(std::num::NonZeroU8::new)
+                            .map(|c| cranelift_codegen::ir::TrapCode::from_raw(c).to_string())
+                            .unwrap_or_default();
+                        format!("trapped (udf #{code}: {name}) at {:#x}", f.pc)
+                    }
+                    // T32: udf #imm8 (de..) or udf.w #imm16 (f7f. a...).
+                    FaultKind::Undefined { word }
+                        if word & 0xffff_ff00 == 0xde00 || word & 0xfff0_f000 == 0xf7f0_a000 =>
+                    {
+                        let code = if word < 0x1_0000 {
+                            word & 0xff
+                        } else {
+                            ((word >> 4) & 0xf000) | (word & 0xfff)
+                        };
                         let name = u8::try_from(code)
                             .ok()
                             .and_then(std::num::NonZeroU8::new)
@@ -668,6 +748,7 @@ mod tests {
             host: cfg!(target_arch = "x86_64"),
             no_opt: false,
             hw_div: false,
+            isa: IsaArg::A32,
         }
     }
 
@@ -685,6 +766,31 @@ mod tests {
         .collect();
         let code = run_files(&args(files)).expect("files compile");
         assert_eq!(code, std::process::ExitCode::SUCCESS);
+    }
+
+    /// Every file of tests/clif compiled to T32 (and the runtime helpers reached by BLX)
+    /// passes in the simulator, with and without hardware divide.
+    #[test]
+    fn clif_run_passes_every_suite_file_in_t32() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/clif");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("tests/clif")
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "clif"))
+            .collect();
+        files.sort();
+        assert!(files.len() > 50, "only {} files", files.len());
+        for hw_div in [false, true] {
+            let a = RunArgs {
+                files: files.clone(),
+                host: false,
+                no_opt: false,
+                hw_div,
+                isa: IsaArg::T32,
+            };
+            let code = run_files(&a).expect("files compile");
+            assert_eq!(code, std::process::ExitCode::SUCCESS, "hw_div {hw_div}");
+        }
     }
 
     #[test]

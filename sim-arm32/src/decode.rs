@@ -355,6 +355,35 @@ pub(crate) enum Op {
     Vmsr {
         rt: u8,
     },
+    /// A32 BLX (immediate): to Thumb at pc + 8 + off, LR = pc + 4.
+    BlxImm {
+        off: i32,
+    },
+    /// T32 IT: starts an IT block (ITSTATE = firstcond:mask).
+    It {
+        firstcond: u8,
+        mask: u8,
+    },
+    /// T32 B/BL: target = pc + 4 + off (Thumb); BL sets LR = next instruction | 1.
+    TBranch {
+        off: i32,
+        link: bool,
+    },
+    /// T32 BLX (immediate) to A32: target = pc + 4 + off (Align(PC, 4) folded into off).
+    TBlxImm {
+        off: i32,
+    },
+    /// T32 BX/BLX register (BLX sets LR = next instruction | 1).
+    TBx {
+        rm: u8,
+        link: bool,
+    },
+    /// T32 CBZ/CBNZ: branch to pc + 4 + off when rn is zero (CBNZ: nonzero).
+    Cbz {
+        rn: u8,
+        off: i32,
+        nonzero: bool,
+    },
 }
 
 /// `FaultKind` is not `Copy`; the decoded form keeps only the copyable reasons.
@@ -364,7 +393,6 @@ pub(crate) enum FaultKind2 {
     Unsupported,
     Unpredictable,
     Breakpoint(u16),
-    Thumb,
 }
 
 impl FaultKind2 {
@@ -374,7 +402,6 @@ impl FaultKind2 {
             FaultKind2::Unsupported => FaultKind::Unsupported { word },
             FaultKind2::Unpredictable => FaultKind::Unpredictable { word },
             FaultKind2::Breakpoint(imm) => FaultKind::Breakpoint { imm },
-            FaultKind2::Thumb => FaultKind::ThumbNotSupported,
         }
     }
 }
@@ -442,8 +469,9 @@ pub(crate) fn decode(word: u32) -> Decoded {
 
 fn decode_unconditional(w: u32) -> Op {
     if bits(w, 27, 25) == 5 {
-        // BLX (immediate) always switches to Thumb state.
-        return Op::Fault(FaultKind2::Thumb);
+        // BLX (immediate) always switches to Thumb state (A8.8.25 A2): H is offset bit 1.
+        let off = (((bits(w, 23, 0) << 8) as i32) >> 6) | (bits(w, 24, 24) << 1) as i32;
+        return Op::BlxImm { off };
     }
     // DSB/DMB/ISB (A8.8.43/44/53): ordering only; the simulator is sequential.
     if w & 0xFFFF_FF00 == 0xF57F_F000 && matches!(bits(w, 7, 4), 4..=6) {

@@ -1,4 +1,4 @@
-//! An in-process ARMv7-A simulator (A32 and VFPv3-D16).
+//! An in-process ARMv7-A simulator (A32, T32 and VFPv3-D16).
 //!
 //! Guest addresses are host addresses: everything guest code may touch lives in host
 //! memory mapped below 4 GiB ([`host_mem`]), so a 32-bit guest pointer can be
@@ -12,13 +12,16 @@
 //! with a [`Fault`] (pc, address, [`FaultKind`]) instead of touching host memory.
 //!
 //! Semantics follow the ARM Architecture Reference Manual ARMv7-A/R (DDI 0406C), user
-//! mode, ARM state only (Thumb is reported as [`FaultKind::ThumbNotSupported`]).
+//! mode, ARM and Thumb state: T32 (Thumb-2) code runs when control reaches an odd address
+//! (BX/BLX/POP {pc}/LDR pc, BLX immediate, or [`Sim::call`] with an odd entry), see
+//! `sim_thumb.rs`.
 //! Instructions the ARM ARM calls UNPREDICTABLE fault with [`FaultKind::Unpredictable`]
 //! where the decoder recognises them (PC operands of multiplies, writeback to the
 //! loaded register, ...), instead of guessing a behaviour.
 
 mod cpu;
 mod decode;
+mod decode_t32;
 mod decode_vfp;
 mod exec_dp;
 mod exec_mem;
@@ -27,6 +30,7 @@ pub mod host_mem;
 mod memory;
 mod redirect;
 mod sim;
+mod sim_thumb;
 mod vfp;
 
 pub use cpu::{

@@ -66,9 +66,9 @@ pub(crate) enum Flow {
 /// No cache page yet (see `CodeRegion::pages`).
 const NO_PAGE: u32 = u32::MAX;
 
-struct CodeRegion {
-    base: u32,
-    len: u32,
+pub(crate) struct CodeRegion {
+    pub(crate) base: u32,
+    pub(crate) len: u32,
     /// Per 4 KiB page, the index in `Sim::cache` of its first slot, or `NO_PAGE` until the
     /// page is first executed.
     pages: Vec<u32>,
@@ -82,7 +82,7 @@ pub struct Sim {
     pub mem: Memory,
     /// Event counters (reset them by assigning `Counters::default()`).
     pub counters: Counters,
-    code: Vec<CodeRegion>,
+    pub(crate) code: Vec<CodeRegion>,
     /// Decoded instructions of every executed code page, `PAGE_SLOTS` per page, in one
     /// array so that the fast fetch path is a single indexed load. The first page is a
     /// dummy that stays undecoded: `hot_start` points at it when there is no hot page, so
@@ -93,12 +93,14 @@ pub struct Sim {
     hot_start: usize,
     /// Cache pages of removed regions, free for reuse.
     free_pages: Vec<u32>,
-    redirects: HashMap<u32, usize>,
+    pub(crate) redirects: HashMap<u32, usize>,
     host_fns: Vec<HostFn>,
-    trace: Option<TraceFn>,
-    step_limit: Option<u64>,
+    pub(crate) trace: Option<TraceFn>,
+    pub(crate) step_limit: Option<u64>,
     /// Address of the instruction being executed (for faults).
     pub(crate) cur_pc: u32,
+    /// Decoded T32 instructions by address (see `sim_thumb.rs`).
+    pub(crate) tcache: HashMap<u32, crate::decode_t32::TDecoded>,
 }
 
 impl Default for Sim {
@@ -124,6 +126,7 @@ impl Sim {
             trace: None,
             step_limit: None,
             cur_pc: 0,
+            tcache: HashMap::new(),
         }
     }
 
@@ -175,6 +178,10 @@ impl Sim {
             self.free_pages
                 .extend(c.pages.iter().copied().filter(|&p| p != NO_PAGE));
         }
+        if let Some(c) = self.code.iter().find(|c| c.base == base) {
+            let (lo, hi) = (c.base as u64, c.base as u64 + c.len as u64);
+            self.tcache.retain(|&a, _| !(lo..hi).contains(&(a as u64)));
+        }
         self.code.retain(|c| c.base != base);
         self.hot_start = 0;
         self.mem.remove_region(base).is_some()
@@ -185,6 +192,11 @@ impl Sim {
     /// regions do not invalidate by themselves.
     pub fn invalidate(&mut self, addr: u32, len: u32) {
         let end = addr as u64 + len as u64;
+        if !self.tcache.is_empty() {
+            // A T32 instruction may start up to 2 bytes before the range.
+            let lo = (addr as u64).saturating_sub(2);
+            self.tcache.retain(|&a, _| !(lo..end).contains(&(a as u64)));
+        }
         for c in &mut self.code {
             let cend = c.base as u64 + c.len as u64;
             let lo = (addr as u64).max(c.base as u64);
@@ -290,15 +302,23 @@ impl Sim {
     /// ([`crate::RETURN_MAGIC`]), a host function stops, or a fault.
     /// On a fault, `cpu.regs[15]` is the faulting instruction's address.
     pub fn run(&mut self) -> Result<Outcome, Fault> {
-        // Two copies of the loop, so that the common untraced one has no trace test.
-        if self.trace.is_some() {
-            self.run_loop::<true>()
-        } else {
-            self.run_loop::<false>()
+        // Two copies of each loop, so that the common untraced one has no trace test. A
+        // loop returns `None` when control changes instruction set (an odd pc is Thumb).
+        loop {
+            let thumb = self.cpu.regs[15] & 1 != 0 && self.cpu.regs[15] != RETURN_MAGIC;
+            let r = match (thumb, self.trace.is_some()) {
+                (false, true) => self.run_loop::<true>()?,
+                (false, false) => self.run_loop::<false>()?,
+                (true, true) => self.run_thumb::<true>()?,
+                (true, false) => self.run_thumb::<false>()?,
+            };
+            if let Some(o) = r {
+                return Ok(o);
+            }
         }
     }
 
-    fn run_loop<const TRACE: bool>(&mut self) -> Result<Outcome, Fault> {
+    fn run_loop<const TRACE: bool>(&mut self) -> Result<Option<Outcome>, Fault> {
         let limit = self.step_limit.unwrap_or(u64::MAX);
         // The pc lives in a local between instructions (a store and reload of regs[15]
         // per instruction lengthened the loop's dependency chain); regs[15] is written
@@ -314,7 +334,10 @@ impl Sim {
                 None => {
                     self.cpu.regs[15] = pc;
                     if pc == RETURN_MAGIC {
-                        return Ok(self.outcome(None));
+                        return Ok(Some(self.outcome(None)));
+                    }
+                    if pc & 1 != 0 {
+                        return Ok(None);
                     }
                     let d = self.fetch_slow(pc)?;
                     (d.cond, d.op, d.word)
@@ -348,7 +371,7 @@ impl Sim {
                     self.counters.branches_taken += 1;
                 }
                 // A stopping host function has set regs[15] (to LR).
-                Ok(Flow::Stop(code)) => return Ok(self.outcome(Some(code))),
+                Ok(Flow::Stop(code)) => return Ok(Some(self.outcome(Some(code)))),
                 Err(f) => {
                     self.cpu.regs[15] = pc;
                     return Err(f);
@@ -357,7 +380,7 @@ impl Sim {
         }
     }
 
-    fn outcome(&self, stopped: Option<u32>) -> Outcome {
+    pub(crate) fn outcome(&self, stopped: Option<u32>) -> Outcome {
         Outcome {
             r0: self.cpu.regs[0],
             r1: self.cpu.regs[1],
@@ -473,7 +496,8 @@ impl Sim {
     /// BXWritePC (ARM ARM A2.3.2): also used for ALUWritePC and LoadWritePC in ARMv7.
     pub(crate) fn bx_write_pc(&self, target: u32) -> Result<Flow, Fault> {
         if target & 1 != 0 {
-            Err(self.fault(target, FaultKind::ThumbNotSupported))
+            // Interworking to Thumb: the run loop switches on the odd address.
+            Ok(Flow::Jump(target))
         } else if target & 2 != 0 {
             Err(self.fault(target, FaultKind::MisalignedBranch))
         } else {
@@ -482,7 +506,7 @@ impl Sim {
     }
 
     #[inline(always)]
-    fn exec(&mut self, op: Op, word: u32) -> Result<Flow, Fault> {
+    pub(crate) fn exec(&mut self, op: Op, word: u32) -> Result<Flow, Fault> {
         match op {
             Op::Dp { op, s, rd, rn, op2 } => self.exec_dp(op, s, rd, rn, op2),
             Op::Movw { rd, imm } => {
@@ -500,6 +524,11 @@ impl Sim {
                     self.cpu.regs[14] = pc.wrapping_add(4);
                 }
                 Ok(Flow::Jump(pc.wrapping_add(8).wrapping_add(off as u32)))
+            }
+            Op::BlxImm { off } => {
+                let pc = self.cur_pc;
+                self.cpu.regs[14] = pc.wrapping_add(4);
+                Ok(Flow::Jump(pc.wrapping_add(8).wrapping_add(off as u32) | 1))
             }
             Op::Bx { rm, link } => {
                 let t = self.r(rm);

@@ -204,9 +204,9 @@ fn faults_never_crash_the_host() {
     assert_eq!(f.kind, FaultKind::Undefined { word: 0xe7f000f0 });
     let f = e.run(&[0xe1200070], &[]).unwrap_err();
     assert_eq!(f.kind, FaultKind::Breakpoint { imm: 0 });
-    // blx r3 to an odd address: Thumb is not supported.
-    let f = e.run(&[0xe12fff33], &[0, 0, 0, code + 9]).unwrap_err();
-    assert_eq!(f.kind, FaultKind::ThumbNotSupported);
+    // blx r3 to an odd address outside code: Thumb state, reported at the halfword.
+    let f = e.run(&[0xe12fff33], &[0, 0, 0, 0x1001]).unwrap_err();
+    assert_eq!((f.pc, f.kind), (0x1000, FaultKind::JumpOutsideCode));
     // bx r3 to unmapped memory: jump outside code (reported at the target).
     let f = e.run(&[0xe12fff13], &[0, 0, 0, 0x1000]).unwrap_err();
     assert_eq!(f.kind, FaultKind::JumpOutsideCode);
@@ -261,11 +261,78 @@ fn pc_reads_as_plus_8_and_ldm_pc_interworks() {
     // mov r0, pc ; bx lr -> address of the mov + 8
     let out = e.run(&[0xe1a0000f, BX_LR], &[]).unwrap();
     assert_eq!(out.r0, e.code + 8);
-    // ldm r1, {pc} with an odd address: Thumb is not supported.
+    // ldm r1, {pc} with an odd address continues in Thumb state: movs r0, #42 ; bx lr.
     let d = e.data;
-    e.set_data_u32(0, e.code + 1);
-    let f = e.run(&[0xe8918000], &[0, d]).unwrap_err();
-    assert_eq!(f.kind, FaultKind::ThumbNotSupported);
+    e.set_data_u32(0, e.code + 5);
+    let out = e.run(&[0xe8918000, 0x4770_202a], &[0, d]).unwrap();
+    assert_eq!(out.r0, 42);
+}
+
+/// Every interworking branch reaches T32 code at an odd address, and T32 code returns to
+/// A32 code with `bx lr` (hand-assembled with `arm-linux-gnueabihf-as -mthumb`).
+#[test]
+fn interworking_runs_thumb_code() {
+    let mut e = Env::new();
+    let code = e.code;
+    const NOP: u32 = 0xe320f000;
+    // T32 at word 3 (code + 12): movs r0, #42 ; bx lr.
+    const THUMB: u32 = 0x4770_202a;
+    let t = code + 13;
+    e.sim
+        .set_step_limit(Some(e.sim.counters.instructions + 100_000));
+    // bx r3 / mov pc, r3: returns straight to the caller.
+    for word in [0xe12fff13, 0xe1a0f003] {
+        let out = e.run(&[NOP, word, BX_LR, THUMB], &[0, 0, 0, t]).unwrap();
+        assert_eq!(out.r0, 42, "{word:#010x}");
+    }
+    // push {lr} ; blx r3 ; pop {pc}: the T32 code returns to the pop.
+    const PUSH_LR: u32 = 0xe52de004;
+    const POP_PC: u32 = 0xe49df004;
+    let out = e
+        .run(&[PUSH_LR, 0xe12fff33, POP_PC, THUMB], &[0, 0, 0, t])
+        .unwrap();
+    assert_eq!(out.r0, 42);
+    // ldr pc, [r1]
+    e.set_data_u32(0, t);
+    let out = e
+        .run(&[NOP, 0xe591f000, BX_LR, THUMB], &[0, e.data])
+        .unwrap();
+    assert_eq!(out.r0, 42);
+    // blx #0 from code + 4 goes to code + 12 in Thumb state, returns to the pop at code + 8.
+    let out = e.run(&[PUSH_LR, 0xfa000000, POP_PC, THUMB], &[]).unwrap();
+    assert_eq!(out.r0, 42);
+    assert_eq!(e.sim.cpu.regs[14], code + 8);
+    // Sim::call at an odd address starts in Thumb state.
+    e.load(12, &[THUMB]);
+    assert_eq!(e.sim.call(t, &[]).unwrap().r0, 42);
+    // A T32 function calling an A32 one: push {lr} ; blx r1 ; adds r0, #1 ; pop {pc}
+    // (b500 4788 3001 bd00) and the A32 callee mov r0, #7 ; bx lr.
+    e.load(0x40, &[0x4788_b500, 0xbd00_3001]);
+    e.load(0x80, &[0xe3a00007, BX_LR]);
+    let out = e.sim.call(code + 0x41, &[0, code + 0x80]).unwrap();
+    assert_eq!(out.r0, 8);
+}
+
+/// IT blocks: the condition per slot, narrow instructions without flags inside.
+#[test]
+fn thumb_it_blocks_and_flags() {
+    let mut e = Env::new();
+    // cmp r0, r1 ; ite eq ; moveq r0, #1 ; movne r0, #2 ; adds r0, #0 ; bx lr
+    // 4288 bf0c 2001 2002 3000 4770
+    e.load(0, &[0xbf0c_4288, 0x2002_2001, 0x4770_3000]);
+    let entry = e.code + 1;
+    assert_eq!(e.sim.call(entry, &[5, 5]).unwrap().r0, 1);
+    assert_eq!(e.sim.call(entry, &[5, 6]).unwrap().r0, 2);
+    // Inside the block `movs` (2001) does not set flags: after cmp 5,5 Z stays set until
+    // adds r0, #0 sets them from r0 = 1.
+    assert_eq!(e.sim.cpu.nzcv & Z, 0);
+    // itt ne ; addne r0, r0, r1 ; addne r0, r0, r1 (1840 1840), then bx lr: flags unchanged.
+    e.load(0x20, &[0x1840_bf1c, 0x4770_1840]);
+    e.sim.cpu.nzcv = 0;
+    assert_eq!(e.sim.call(e.code + 0x21, &[1, 2]).unwrap().r0, 5);
+    assert_eq!(e.sim.cpu.nzcv, 0);
+    e.sim.cpu.nzcv = Z;
+    assert_eq!(e.sim.call(e.code + 0x21, &[1, 2]).unwrap().r0, 1);
 }
 
 /// Every fault kind the issue lists comes back as a `Fault` with the faulting
@@ -365,30 +432,8 @@ fn faults_report_pc_address_and_kind() {
         0x1234_5678,
         "stm stored before faulting"
     );
-    // Interworking: bx/blx/mov pc/ldr pc/pop {pc} to an odd address is Thumb; to
-    // an address with bits [1:0] = 0b10 it is a misaligned branch.
-    let thumb = FaultKind::ThumbNotSupported;
-    check(
-        &mut e,
-        0xe12fff13,
-        &[0, 0, 0, code + 9],
-        code + 9,
-        thumb.clone(),
-    ); // bx r3
-    check(
-        &mut e,
-        0xe12fff33,
-        &[0, 0, 0, code + 9],
-        code + 9,
-        thumb.clone(),
-    ); // blx r3
-    check(
-        &mut e,
-        0xe1a0f003,
-        &[0, 0, 0, code + 9],
-        code + 9,
-        thumb.clone(),
-    ); // mov pc, r3
+    // A branch to an address with bits [1:0] = 0b10 is a misaligned branch (odd
+    // addresses are Thumb code: see `interworking_runs_thumb_code`).
     check(
         &mut e,
         0xe12fff13,
@@ -396,10 +441,6 @@ fn faults_report_pc_address_and_kind() {
         code + 6,
         FaultKind::MisalignedBranch,
     );
-    e.set_data_u32(0, code + 13);
-    check(&mut e, 0xe591f000, &[0, d], code + 13, thumb.clone()); // ldr pc, [r1]
-                                                                  // blx #imm always switches to Thumb.
-    check(&mut e, 0xfa000000, &[], code + 4, thumb);
     // Undefined (udf) and unsupported words.
     check(
         &mut e,
@@ -413,7 +454,7 @@ fn faults_report_pc_address_and_kind() {
     assert_eq!((f.pc, f.addr, f.kind), (d, d, FaultKind::JumpOutsideCode));
     // Entering at an odd address or outside code faults before anything executes,
     // also right after the simulator ran code (its fetch fast path is warm).
-    for entry in [1, 0, code + 1, code + 2, d] {
+    for entry in [0, code + 2, d] {
         let f = e.sim.call(entry, &[]).unwrap_err();
         assert_eq!(f.pc, entry);
         assert!(
@@ -424,6 +465,9 @@ fn faults_report_pc_address_and_kind() {
             "{entry:#x}: {f:?}"
         );
     }
+    // Entering Thumb state outside code: reported at the halfword address.
+    let f = e.sim.call(1, &[]).unwrap_err();
+    assert_eq!((f.pc, f.kind), (0, FaultKind::JumpOutsideCode));
     // Division by zero is not a fault: the result is 0 (sdiv r0, r1, r2; udiv).
     assert_eq!(e.run(&[0xe710f211, BX_LR], &[9, 5, 0]).unwrap().r0, 0);
     assert_eq!(e.run(&[0xe730f211, BX_LR], &[9, 5, 0]).unwrap().r0, 0);

@@ -7,7 +7,7 @@ use super::{encode, Addr, AsmError, Cond, DReg, Index, MemOffset, Reg};
 
 /// A position in the code, bound once with [`CodeBuffer::bind`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Label(u32);
+pub struct Label(pub(crate) u32);
 
 /// What kind of field a fixup patches, with its reach (ARM ARM A8.8.18, A8.8.64, A8.8.333).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +45,9 @@ pub enum RelocKind {
     /// The BL (a call) or B (a tail call) at `offset` must reach `symbol` (patch imm24,
     /// keeping the condition and opcode bits, or route through a veneer).
     Call,
+    /// The T32 `BL` (a call) or `B.W` (a tail call) at `offset` must reach `symbol`: BL
+    /// becomes BLX when the target is A32 code (an even address); see `asm::t32_buffer`.
+    ThumbCall,
 }
 
 /// A relocation: patch at byte `offset` for the embedder-defined `symbol`.

@@ -6,6 +6,7 @@
 //! - [`encode`](fn@encode): one [`Inst`] to its 32-bit word, with typed range errors.
 //! - [`buffer`]: [`CodeBuffer`] with labels, fixups, literal pools and relocations.
 //! - [`disasm`]: text for the words we emit, close to GNU objdump's.
+//! - [`t32`]: the same [`Inst`] encoded as T32 (Thumb-2), narrow where a 16-bit form fits.
 
 pub mod buffer;
 pub mod decode;
@@ -14,6 +15,9 @@ pub mod encode;
 pub mod inst;
 pub mod operand;
 pub mod regs;
+pub mod t32;
+pub mod t32_buffer;
+mod t32_mem;
 
 pub use buffer::{Code, CodeBuffer, Label, Reloc, RelocKind};
 pub use decode::decode;
@@ -22,6 +26,8 @@ pub use encode::encode;
 pub use inst::{BlockMode, DpOp, Inst, LongMulOp, MemOp, VArithOp, VUnaryOp, VcvtOp};
 pub use operand::{encode_imm, Addr, ImmRot, Index, MemOffset, Operand2, Shift};
 pub use regs::{Cond, DReg, Reg, RegList, SReg};
+pub use t32::{assemble_t32, encode_it, encode_t32, thumb_expand_imm, T32};
+pub use t32_buffer::T32Buffer;
 
 /// Everything the assembler can reject.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

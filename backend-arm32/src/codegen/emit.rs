@@ -23,11 +23,13 @@ use crate::asm::{
     self, Addr, BlockMode, Cond, DpOp, Inst, Label, MemOp, Operand2 as AOp2, Reg, RegList, Shift,
 };
 
+#[path = "emit_t32.rs"]
+mod emit_t32;
 #[path = "float_emit.rs"]
 mod float_emit;
 
 struct Emitter<'a> {
-    buf: asm::CodeBuffer,
+    buf: super::isa::Buf,
     func: &'a str,
     labels: Vec<Label>,
     /// Callee-saved registers pushed in the prologue, plus lr.
@@ -417,6 +419,9 @@ impl Emitter<'_> {
     ) -> Result<(), CodegenError> {
         // No literal pool may land inside the table.
         self.buf.flush_pool(true);
+        if self.buf.isa() == super::isa::Isa::T32 {
+            return self.br_table_t32(idx, default, targets);
+        }
         let n = targets.len() as u32;
         if n > 0 {
             match AOp2::imm(n) {
@@ -1156,6 +1161,16 @@ impl Emitter<'_> {
 
 /// Emits `vcode` with the allocation `ra`.
 pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, CodegenError> {
+    emit_isa(vcode, ra, func, super::isa::Isa::A32)
+}
+
+/// [`emit`] for instruction set `isa`.
+pub fn emit_isa(
+    vcode: &VCode,
+    ra: &Output,
+    func: &str,
+    isa: super::isa::Isa,
+) -> Result<asm::Code, CodegenError> {
     // Which callee-saved registers does the allocation touch?
     let mut used: u16 = 0;
     let mut note = |a: Allocation| {
@@ -1200,7 +1215,7 @@ pub fn emit(vcode: &VCode, ra: &Output, func: &str) -> Result<asm::Code, Codegen
     let frame = (pushed + slots_base + vcode.stack_slots_size).next_multiple_of(8) - pushed;
 
     let mut e = Emitter {
-        buf: asm::CodeBuffer::new(),
+        buf: super::isa::Buf::new(isa),
         func,
         labels: Vec::new(),
         saved: RegList(saved_mask),

@@ -60,11 +60,25 @@ pub fn link(
     base: u32,
     resolve: &dyn Fn(&SymbolName) -> Option<u32>,
 ) -> Result<Image, LinkError> {
+    link_isa(funcs, base, resolve, false)
+}
+
+/// [`link`] for code of either instruction set: with `thumb`, the functions are T32 and
+/// their entry addresses (in [`Image::entries`] and as call targets) have bit 0 set.
+pub fn link_isa(
+    funcs: &[(SymbolName, &CompiledCode)],
+    base: u32,
+    resolve: &dyn Fn(&SymbolName) -> Option<u32>,
+    thumb: bool,
+) -> Result<Image, LinkError> {
     let (offsets, size) = layout(funcs);
     if base as u64 + size as u64 > u32::MAX as u64 {
         return Err(LinkError::TooLarge { base, bytes: size });
     }
-    let entries: Vec<u32> = offsets.iter().map(|o| base + o).collect();
+    let entries: Vec<u32> = offsets
+        .iter()
+        .map(|o| (base + o) | u32::from(thumb))
+        .collect();
     let mut bytes = vec![0u8; size];
     for ((name, code), &off) in funcs.iter().zip(&offsets) {
         let func = name.to_string();
@@ -105,6 +119,16 @@ pub fn link(
                     }
                     (old & 0xff00_0000) | ((delta >> 2) as u32 & 0x00ff_ffff)
                 }
+                RelocKind::ThumbCall => {
+                    let pc = base + off + r.offset;
+                    let link = (old >> 16) & 0x4000 != 0; // hw2 (high half in memory order)
+                    thumb_call(pc, target, link).ok_or_else(|| LinkError::CallOutOfRange {
+                        func: func.clone(),
+                        symbol: sym.to_string(),
+                        at: pc,
+                        target,
+                    })?
+                }
             };
             word.copy_from_slice(&new.to_le_bytes());
         }
@@ -114,4 +138,32 @@ pub fn link(
         bytes,
         entries,
     })
+}
+
+/// The patched bytes (as a little-endian word) of a T32 BL/B.W at `pc` to `target`: BL/B.W
+/// to T32 code (odd target), BLX to A32 code (even target; a tail call cannot switch).
+fn thumb_call(pc: u32, target: u32, link: bool) -> Option<u32> {
+    use crate::asm::{encode_t32, t32::branch_wide, Cond, Inst, T32};
+    let w = if target & 1 != 0 {
+        let off = i64::from(target & !1) - i64::from(pc) - 4;
+        branch_wide(Cond::Al, link, i32::try_from(off).ok()?).ok()?
+    } else {
+        if !link || target & 3 != 0 {
+            return None;
+        }
+        let off = i64::from(target) - i64::from((pc + 4) & !3);
+        match encode_t32(
+            &Inst::BlxImm {
+                offset: i32::try_from(off).ok()?,
+            },
+            false,
+        )
+        .ok()?
+        {
+            T32::Wide(w) => w,
+            T32::Narrow(_) => return None,
+        }
+    };
+    // Memory order: first halfword, then second.
+    Some(w.rotate_left(16))
 }

@@ -8,6 +8,7 @@
 pub mod abi;
 pub mod emit;
 pub mod float;
+pub mod isa;
 pub mod isle;
 pub mod link;
 pub mod lower;
@@ -15,6 +16,7 @@ pub mod regalloc;
 pub mod vcode;
 
 use cranelift_codegen::ir::{ExternalName, Function, UserFuncName};
+pub use isa::Isa;
 
 /// Everything the code generator can reject.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,10 +133,30 @@ pub fn compile_with_dumps(func: &Function, flags: &Flags) -> Result<CompiledCode
     compile_inner(func, flags, true)
 }
 
+/// [`compile`] (with dumps when `dumps`) for instruction set `isa`: the same VCode and
+/// register allocation, emitted as A32 or T32.
+pub fn compile_isa(
+    func: &Function,
+    flags: &Flags,
+    isa: Isa,
+    dumps: bool,
+) -> Result<CompiledCode, CodegenError> {
+    compile_inner_isa(func, flags, dumps, isa)
+}
+
 fn compile_inner(
     func: &Function,
     flags: &Flags,
     dumps: bool,
+) -> Result<CompiledCode, CodegenError> {
+    compile_inner_isa(func, flags, dumps, Isa::A32)
+}
+
+fn compile_inner_isa(
+    func: &Function,
+    flags: &Flags,
+    dumps: bool,
+    isa: Isa,
 ) -> Result<CompiledCode, CodegenError> {
     let vcode = lower::lower(func, flags)?;
     let vcode_text = if dumps {
@@ -147,7 +169,7 @@ fn compile_inner(
         func: name.clone(),
         why,
     })?;
-    let code = emit::emit(&vcode, &ra, &name)?;
+    let code = emit::emit_isa(&vcode, &ra, &name, isa)?;
     Ok(CompiledCode {
         code,
         symbols: vcode.symbols.clone(),
