@@ -31,6 +31,9 @@ mod instr_receive;
 mod instr_stack;
 mod instr_tests;
 mod masm;
+mod tier;
+
+pub use tier::{NS_TIER_CELL, TIER_CELL_BYTES};
 
 use std::collections::HashMap;
 
@@ -88,12 +91,15 @@ pub fn count_catches(fs: &[SpecificFunction]) -> u32 {
         .count() as u32
 }
 
-/// Compiles every function of `m` (already in specific instructions) by templates.
+/// Compiles every function of `m` (already in specific instructions) by templates; with
+/// `counters`, each function's entry counts its calls in its tier cell (tiered mode,
+/// [`NS_TIER_CELL`]).
 pub fn compile_module(
     m: &Module,
     fs: &[SpecificFunction],
     env: &dyn Env,
     first_catch: u32,
+    counters: bool,
 ) -> TemplateModule {
     let mut functions = Vec::with_capacity(fs.len());
     let mut catches = Vec::new();
@@ -104,7 +110,7 @@ pub fn compile_module(
             .iter()
             .filter(|op| matches!(op, Op::Try { .. }))
             .count();
-        match compile_function(m, fs, env, fi, next_catch) {
+        match compile_function(m, fs, env, fi, next_catch, counters) {
             Ok((code, offsets)) => {
                 catches.extend(offsets.into_iter().map(|o| Some((fi, o))));
                 functions.push(Ok(code));
@@ -138,6 +144,8 @@ enum Cold {
     /// An entry point (segment convention) for a label reached from outside: a catch
     /// handler or a `receive` resume point.
     Entry { at: Label, target: Label },
+    /// The call counter ran out ([`tier`]): recompile or enter the recompiled code.
+    Tier { at: Label, back: Label },
 }
 
 /// The compiler of one function.
@@ -161,6 +169,7 @@ fn compile_function(
     env: &dyn Env,
     fi: usize,
     first_catch: u32,
+    counters: bool,
 ) -> Result<(CompiledCode, Vec<u32>), TemplateError> {
     let f = &fs[fi];
     let entry_pos = f
@@ -189,6 +198,9 @@ fn compile_function(
     // The entry first (offset 0 is the function's address), then the code before it
     // (the `func_info` block, reached only by branches).
     fx.prologue()?;
+    if counters {
+        fx.tier_check(fi as u32)?;
+    }
     fx.run(&f.code, entry_pos, f.code.len())?;
     fx.run(&f.code, 0, entry_pos)?;
     fx.emit_cold()?;
@@ -452,6 +464,7 @@ impl Fx<'_> {
                     self.prologue()?;
                     self.a.b(backend_arm32::asm::Cond::Al, target)?;
                 }
+                Cold::Tier { at, back } => self.emit_tier_cold(at, back)?,
             }
         }
         // The pending exception: tail-call `handle` with CP and x0 = the non-value.
@@ -477,6 +490,10 @@ impl Fx<'_> {
             live,
         });
         (at, back)
+    }
+
+    pub(crate) fn cold_tier(&mut self, at: Label, back: Label) {
+        self.cold.push(Cold::Tier { at, back });
     }
 
     pub fn cold_yield(&mut self, test: Label, live: u32) -> Label {
