@@ -179,12 +179,7 @@ fn tier_cell(l: &mut Loader, cell: u32) -> Result<u32, String> {
 }
 
 /// Recompiles function `f` of `tm` through the IR pipeline and repoints its entries.
-fn tier_function(
-    l: &mut Loader,
-    tm: &mut TierModule,
-    name: &str,
-    f: usize,
-) -> Result<u32, String> {
+fn tier_function(l: &mut Loader, tm: &mut TierModule, name: &str, f: usize) -> Result<u32, String> {
     if tm.tiered[f] {
         return Ok(tm.entries[f]);
     }
