@@ -165,7 +165,7 @@ fn tier_cell(l: &mut Loader, cell: u32) -> Result<u32, String> {
         .ok_or_else(|| format!("module {name} is not tiered"))?;
     let off = cell - base;
     let f = (off / TIER_CELL_BYTES) as usize;
-    let r = if off % TIER_CELL_BYTES != 0 || f >= tm.entries.len() {
+    let r = if !off.is_multiple_of(TIER_CELL_BYTES) || f >= tm.entries.len() {
         Err(format!("{cell:#x} is no tier cell of {name}"))
     } else {
         let r = tier_function(l, &mut tm, &name, f);
