@@ -31,6 +31,9 @@ mod instr_receive;
 mod instr_stack;
 mod instr_tests;
 mod masm;
+mod tier;
+
+pub use tier::{NS_TIER_CELL, TIER_CELL_BYTES};
 
 use std::collections::HashMap;
 
@@ -92,12 +95,15 @@ pub fn count_catches(fs: &[SpecificFunction]) -> u32 {
         .count() as u32
 }
 
-/// Compiles every function of `m` (already in specific instructions) by templates.
+/// Compiles every function of `m` (already in specific instructions) by templates; with
+/// `counters`, each function's entry counts its calls in its tier cell (tiered mode,
+/// [`NS_TIER_CELL`]).
 pub fn compile_module(
     m: &Module,
     fs: &[SpecificFunction],
     env: &dyn Env,
     first_catch: u32,
+    counters: bool,
 ) -> TemplateModule {
     let mut functions = Vec::with_capacity(fs.len());
     let mut catches = Vec::new();
@@ -109,7 +115,7 @@ pub fn compile_module(
             .iter()
             .filter(|op| matches!(op, Op::Try { .. }))
             .count();
-        match compile_function(m, fs, env, fi, next_catch) {
+        match compile_function(m, fs, env, fi, next_catch, counters) {
             Ok((code, offsets, at)) => {
                 catches.extend(offsets.into_iter().map(|o| Some((fi, o))));
                 functions.push(Ok(code));
@@ -152,6 +158,8 @@ enum Cold {
     /// An entry point (segment convention) for a label reached from outside: a catch
     /// handler or a `receive` resume point.
     Entry { at: Label, target: Label },
+    /// The call counter ran out ([`tier`]): recompile or enter the recompiled code.
+    Tier { at: Label, back: Label },
 }
 
 /// The compiler of one function.
@@ -177,6 +185,7 @@ fn compile_function(
     env: &dyn Env,
     fi: usize,
     first_catch: u32,
+    counters: bool,
 ) -> Result<(CompiledCode, Vec<u32>, Positions), TemplateError> {
     let f = &fs[fi];
     let entry_pos = f
@@ -206,6 +215,9 @@ fn compile_function(
     // The entry first (offset 0 is the function's address), then the code before it
     // (the `func_info` block, reached only by branches).
     fx.prologue()?;
+    if counters {
+        fx.tier_check(fi as u32)?;
+    }
     fx.run(&f.code, entry_pos, f.code.len())?;
     fx.run(&f.code, 0, entry_pos)?;
     fx.emit_cold()?;
@@ -473,6 +485,7 @@ impl Fx<'_> {
                     self.prologue()?;
                     self.a.b(backend_arm32::asm::Cond::Al, target)?;
                 }
+                Cold::Tier { at, back } => self.emit_tier_cold(at, back)?,
             }
         }
         // The pending exception: tail-call `handle` with CP and x0 = the non-value.
@@ -498,6 +511,10 @@ impl Fx<'_> {
             live,
         });
         (at, back)
+    }
+
+    pub(crate) fn cold_tier(&mut self, at: Label, back: Label) {
+        self.cold.push(Cold::Tier { at, back });
     }
 
     pub fn cold_yield(&mut self, test: Label, live: u32) -> Label {

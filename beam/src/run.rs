@@ -31,6 +31,8 @@ pub enum JitArg {
     Template,
     /// Modules alternate between the two in load order.
     Mixed,
+    /// Templates at load, hot functions recompiled through IR (docs/tiered.md).
+    Tiered,
 }
 
 /// Runs MODULE:FUNCTION(ARG...) with the arguments as atoms, like `erl -s`.
@@ -66,6 +68,10 @@ pub struct Args {
     /// The code generator (default ir).
     #[arg(long, value_enum, default_value = "ir")]
     pub jit: JitArg,
+    /// Tiered mode: calls of a function before it is recompiled through IR (default
+    /// $BEAM_TIER_THRESHOLD, else 1000).
+    #[arg(long)]
+    pub tier_threshold: Option<u32>,
     /// Skip Cranelift's mid-end optimiser.
     #[arg(long)]
     pub no_opt: bool,
@@ -150,7 +156,11 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         JitArg::Ir => Jit::Ir,
         JitArg::Template => Jit::Template,
         JitArg::Mixed => Jit::Mixed,
+        JitArg::Tiered => Jit::Tiered,
     };
+    if let Some(n) = args.tier_threshold {
+        opts.tier_threshold = n;
+    }
     opts.emit = args.emit.map(|e| match e {
         EmitArg::Clif => Emit::Clif,
         EmitArg::Vcode => Emit::Vcode,
@@ -205,9 +215,10 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             st.codegen.as_secs_f64() * 1e3,
         );
         eprintln!(
-            "compiled: {} functions; cache: {} hits, {} misses, {} rejected, {} stored, {} \
+            "compiled: {} functions ({} tiered up); cache: {} hits, {} misses, {} rejected, {} stored, {} \
              not cacheable (second compilations {:.1} ms)",
             st.functions_compiled,
+            st.tiered_functions,
             st.cache_hits,
             st.cache_misses,
             st.cache_rejected,

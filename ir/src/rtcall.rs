@@ -88,6 +88,11 @@ pub enum RtFn {
     /// (`size` a term or 0); 0 when it does not match; for the ops without a value, `[]`
     /// when it matches.
     BsGet = 19,
+    /// `(S, cell) -> code address`: tiered mode (docs/tiered.md): a template function's
+    /// call counter (tier cell `cell`) ran out; recompiles the function through the IR
+    /// pipeline and returns its new entry, or 0 to go on in the template code. x0 is in
+    /// the X array; nothing on the heap moves.
+    TierUp = 20,
 }
 
 /// A bit-syntax operation of [`RtFn::BsCreate`] segments and [`RtFn::BsGet`].
@@ -146,7 +151,7 @@ pub fn bs_desc_parts(desc: u32) -> Option<(BsOp, u32, bool, bool)> {
 }
 
 impl RtFn {
-    pub const ALL: [RtFn; 20] = [
+    pub const ALL: [RtFn; 21] = [
         RtFn::Bif,
         RtFn::Gc,
         RtFn::Compare,
@@ -167,6 +172,7 @@ impl RtFn {
         RtFn::BsCreate,
         RtFn::BsStartMatch,
         RtFn::BsGet,
+        RtFn::TierUp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -191,6 +197,7 @@ impl RtFn {
             RtFn::BsCreate => "rt_bs_create",
             RtFn::BsStartMatch => "rt_bs_start_match",
             RtFn::BsGet => "rt_bs_get",
+            RtFn::TierUp => "rt_tier_up",
         }
     }
 
@@ -208,7 +215,7 @@ impl RtFn {
             RtFn::RecvRemove => (1, 0),
             RtFn::ApplyList | RtFn::MapGet => (2, 1),
             RtFn::MapPut => (4, 1),
-            RtFn::Load => (2, 1),
+            RtFn::Load | RtFn::TierUp => (2, 1),
             RtFn::BsStartMatch => (3, 1),
             RtFn::BsGet | RtFn::BsCreate => (5, 1),
         }

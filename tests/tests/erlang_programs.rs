@@ -69,6 +69,15 @@ fn programs_agree_with_erl_in_mixed_mode() {
     agree_with_erl(Jit::Mixed);
 }
 
+/// Tiered mode (docs/tiered.md) with a threshold of 3 calls, so most functions that run
+/// at all are recompiled through IR in the middle of a run while template continuations
+/// are on the stack.
+#[test]
+fn programs_agree_with_erl_in_tiered_mode() {
+    let st = run_programs(Jit::Tiered, None);
+    assert!(st.tiered_functions > 50, "too little tiering: {st:?}");
+}
+
 /// The programs twice with the native-code cache (docs/cache.md) in a fresh directory:
 /// the first pass compiles and stores every module, the second must compile nothing and
 /// give the same (erl's) results. Mixed mode, so both code generators' images are cached.
@@ -170,6 +179,7 @@ fn run_with(jit: Jit, cache: Option<PathBuf>, gc_stress: bool) -> LoadStats {
     let fresh = || {
         let mut o = Options::with_otp(vec![dir.clone()]);
         o.jit = jit;
+        o.tier_threshold = 3;
         o.cache = cache.clone();
         o.gc_stress |= gc_stress;
         Vm::new(o).unwrap()
@@ -224,6 +234,7 @@ fn run_with(jit: Jit, cache: Option<PathBuf>, gc_stress: bool) -> LoadStats {
 
 fn add(total: &mut LoadStats, st: &LoadStats) {
     total.functions_compiled += st.functions_compiled;
+    total.tiered_functions += st.tiered_functions;
     total.cache_hits += st.cache_hits;
     total.cache_misses += st.cache_misses;
     total.cache_rejected += st.cache_rejected;

@@ -62,7 +62,11 @@ fn compile(
 fn target(l: &Loader, template: bool) -> String {
     format!(
         "{} opt={} {} armv7-a32 hwdiv={} gcstress={}",
-        if template { "template" } else { "ir" },
+        match (template, l.opts.jit) {
+            (true, crate::Jit::Tiered) => "tiered",
+            (true, _) => "template",
+            _ => "ir",
+        },
         l.opts.optimize,
         if l.opts.native { "native" } else { "sim" },
         l.opts.flags.has_hw_div,
@@ -171,7 +175,10 @@ pub(crate) fn install_image(
     l.stats.functions_compiled += im.functions_compiled;
     l.stats.template_functions += im.template_functions;
     l.stats.template_fallbacks += im.template_fallbacks;
-    let entries = l.install_compiled(name, &im.pieces, &|sym| import_cell(import_cells, sym))?;
+    let tier = l.tier.installing;
+    let entries = l.install_compiled(name, &im.pieces, &|sym| {
+        import_cell(import_cells, sym).or_else(|| crate::tier::cell_of(tier, sym))
+    })?;
     let undef = l.cells.undef;
     let handlers: Vec<u32> = im
         .catches

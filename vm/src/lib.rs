@@ -50,6 +50,7 @@ pub mod rt;
 mod rt_bits;
 mod stacktrace;
 mod template;
+mod tier;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -93,7 +94,14 @@ pub struct Options {
     /// The native-code cache's directory (docs/cache.md); `None` compiles every module.
     /// Off in [`Options::with_otp`]; `beam run` turns it on.
     pub cache: Option<PathBuf>,
+    /// Tiered mode (docs/tiered.md): calls of a template function before it is
+    /// recompiled through the IR pipeline. `BEAM_TIER_THRESHOLD` sets it; default
+    /// [`DEFAULT_TIER_THRESHOLD`].
+    pub tier_threshold: u32,
 }
+
+/// Calls of a function before tiered mode recompiles it through the IR pipeline.
+pub const DEFAULT_TIER_THRESHOLD: u32 = 1000;
 
 /// The code generator a module goes through (docs/template.md). Both share one calling
 /// convention, so code of either kind calls the other.
@@ -109,6 +117,10 @@ pub enum Jit {
     /// Alternating per module, in load order: the first module loaded by templates, the
     /// second through IR, and so on (a test of the shared convention).
     Mixed,
+    /// Templates at load; a function whose call counter passes
+    /// [`Options::tier_threshold`] is recompiled through the IR pipeline and its entry
+    /// points repointed (docs/tiered.md).
+    Tiered,
 }
 
 impl Jit {
@@ -116,7 +128,7 @@ impl Jit {
     pub fn template_for(self, n: u32) -> bool {
         match self {
             Jit::Ir => false,
-            Jit::Template => true,
+            Jit::Template | Jit::Tiered => true,
             Jit::Mixed => n.is_multiple_of(2),
         }
     }
@@ -144,6 +156,10 @@ impl Options {
             jit: Jit::Ir,
             gc_stress: std::env::var_os("BEAMJIT_GC_STRESS").is_some_and(|v| v != "0"),
             cache: None,
+            tier_threshold: std::env::var("BEAM_TIER_THRESHOLD")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(DEFAULT_TIER_THRESHOLD),
         }
     }
 }
@@ -189,6 +205,9 @@ pub struct LoadStats {
     pub template_fallbacks: u32,
     /// Functions compiled (by either code generator; none for a module from the cache).
     pub functions_compiled: u32,
+    /// Tiered mode: functions recompiled through the IR pipeline after their call
+    /// counter ran out (also counted in `functions_compiled`).
+    pub tiered_functions: u32,
     /// Native-code cache: modules taken from it, not found, found but unusable
     /// (corrupt, stale, or not fitting this VM), stored, and compiled but not cacheable.
     pub cache_hits: u32,
@@ -228,6 +247,9 @@ impl LoadStats {
             functions_compiled: self
                 .functions_compiled
                 .saturating_sub(earlier.functions_compiled),
+            tiered_functions: self
+                .tiered_functions
+                .saturating_sub(earlier.tiered_functions),
             cache_hits: self.cache_hits.saturating_sub(earlier.cache_hits),
             cache_misses: self.cache_misses.saturating_sub(earlier.cache_misses),
             cache_rejected: self.cache_rejected.saturating_sub(earlier.cache_rejected),

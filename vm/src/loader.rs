@@ -207,6 +207,8 @@ pub(crate) struct Loader {
     /// `(base, bytes)` of every block of installed stubs.
     stub_ranges: Vec<(u32, u32)>,
     pub stats: LoadStats,
+    /// Tiered mode's modules and tier cells (docs/tiered.md).
+    pub tier: crate::tier::TierState,
     /// The VM this state belongs to ([`SimHost::id`]).
     owner: u64,
 }
@@ -252,6 +254,7 @@ impl Vm {
             stub: None,
             stub_ranges: Vec::new(),
             stats: LoadStats::default(),
+            tier: Default::default(),
             owner: host.id(),
         };
         LOADER.with(|l| {
@@ -588,8 +591,11 @@ impl Loader {
         }
         self.stats.beam_ops += fs.iter().map(|f| f.code.len() as u64).sum::<u64>();
         let template = self.opts.jit.template_for(self.stats.modules);
-        let (entries, pieces) =
-            crate::cache_load::load_code(self, m, &fs, &env, &import_cells, template, t0, md5)?;
+        self.tier.installing = crate::tier::cells_for(self, template, fs.len())?;
+        let loaded =
+            crate::cache_load::load_code(self, m, &fs, &env, &import_cells, template, t0, md5);
+        let tier_cells = self.tier.installing.take();
+        let (entries, pieces) = loaded?;
         // Functions and lines for stack traces (the code's addresses are in already).
         crate::stacktrace::add_module(m, &fs);
         let mut exports = HashMap::new();
@@ -613,6 +619,10 @@ impl Loader {
             write_word(cell, addr.or(keep).unwrap_or(undef));
         }
         self.bif_trampolines(&name, bif_funs)?;
+        if let Some(cells) = tier_cells {
+            let t = crate::tier::TierModule::new(m, fs, env, import_cells, &entries, cells);
+            self.tier.add(&name, t);
+        }
         self.stats.modules += 1;
         self.stats.segments += pieces as u32;
         self.modules.insert(

@@ -124,6 +124,9 @@ extern "C" fn rt_bs_start_match(s: u32, src: u32, live: u32) -> u32 {
 extern "C" fn rt_bs_get(s: u32, ctx: u32, size: u32, desc: u32, live: u32) -> u32 {
     call(RtFn::BsGet, &[s, ctx, size, desc, live])
 }
+extern "C" fn rt_tier_up(s: u32, cell: u32) -> u32 {
+    call(RtFn::TierUp, &[s, cell])
+}
 
 /// The address of runtime function `f`.
 pub(crate) fn rt_addr(f: RtFn) -> u32 {
@@ -148,6 +151,7 @@ pub(crate) fn rt_addr(f: RtFn) -> u32 {
         RtFn::BsCreate => rt_bs_create as usize,
         RtFn::BsStartMatch => rt_bs_start_match as usize,
         RtFn::BsGet => rt_bs_get as usize,
+        RtFn::TierUp => rt_tier_up as usize,
     };
     p as u32
 }

@@ -110,6 +110,16 @@ pub fn add_catches(handlers: &[u32]) {
     CATCHES.with(|c| c.borrow_mut().extend_from_slice(handlers));
 }
 
+/// Points catch number `n` (registered before) at `handler` (tiered mode: the catches of
+/// a module's IR code are reserved at its first tier-up and filled per function).
+pub fn set_catch(n: u32, handler: u32) {
+    CATCHES.with(|c| {
+        if let Some(h) = c.borrow_mut().get_mut(n as usize) {
+            *h = handler;
+        }
+    });
+}
+
 /// Records the export cell of `{M, F, A}` (for `apply` and `spawn/3`).
 pub fn add_export(m: Term, f: Term, arity: u32, cell: u32) {
     EXPORTS.with(|e| e.borrow_mut().insert((m.0, f.0, arity), cell));
@@ -255,6 +265,10 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
                 }
             }
             Some(addr)
+        }
+        RtFn::TierUp => {
+            block(a(0))?;
+            Some(crate::tier::tier_up(a(1)))
         }
         RtFn::BsCreate => Some(crate::rt_bits::bs_create(a(0), a(1), a(2), a(3), a(4))?),
         RtFn::BsStartMatch => Some(crate::rt_bits::bs_start_match(a(0), Term(a(1)), a(2))?),

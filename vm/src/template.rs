@@ -37,7 +37,8 @@ pub(crate) fn compile_image(
     l.stats.lower += t0.elapsed();
     let n_try = backend_template::count_catches(fs);
     let t1 = Instant::now();
-    let tm = backend_template::compile_module(m, fs, env, n_try);
+    let counters = l.opts.jit == crate::Jit::Tiered;
+    let tm = backend_template::compile_module(m, fs, env, n_try, counters);
     l.stats.codegen += t1.elapsed();
     let nf = fs.len();
     let fallback: HashSet<usize> = (0..nf).filter(|&i| tm.functions[i].is_err()).collect();

@@ -41,6 +41,13 @@ struct Emitter<'a> {
     slot_offsets: Vec<u32>,
     /// No prologue/epilogue: return with `bx lr`.
     leaf: bool,
+    /// A tail-convention function without a frame (no spills, no stack slots) that makes
+    /// calls: no prologue either; each call saves lr around itself (`str lr, [sp, #-8]!`
+    /// before its stack arguments, `ldr lr, [sp], #8` after it), so the paths without a
+    /// call (in BEAM segments: everything but the cold paths) pay nothing.
+    wrap_calls: bool,
+    /// Inside a wrapped call's sequence: lr saved and the outgoing area reserved.
+    call_open: bool,
     /// Bytes of outgoing stack arguments at the bottom of the frame (spills sit above).
     outgoing: u32,
     /// Per block, where a branch to it really goes: blocks that are only a jump (edge
@@ -358,6 +365,64 @@ impl Emitter<'_> {
         Ok(())
     }
 
+    /// The outgoing-argument area of a wrapped call, rounded so sp stays 8-byte aligned.
+    fn wrapped_area(&self) -> u32 {
+        self.outgoing.next_multiple_of(8)
+    }
+
+    /// Before a wrapped call (or its first stack argument): save lr, reserve the area.
+    fn open_call(&mut self) -> Result<(), CodegenError> {
+        if !self.wrap_calls || self.call_open {
+            return Ok(());
+        }
+        self.call_open = true;
+        self.inst(Inst::Mem {
+            cond: Cond::Al,
+            op: MemOp::Str,
+            rt: Reg::LR,
+            addr: Addr {
+                base: Reg::SP,
+                offset: asm::MemOffset::Imm { neg: true, imm: 8 },
+                index: asm::Index::PreWriteback,
+            },
+        })?;
+        let area = self.wrapped_area();
+        if area > 0 {
+            let op2 = AOp2::imm(area).ok_or_else(|| CodegenError::FrameTooLarge {
+                func: self.func.to_string(),
+                bytes: area,
+            })?;
+            self.dp(DpOp::Sub, false, Reg::SP, Reg::SP, op2)?;
+        }
+        Ok(())
+    }
+
+    /// After a wrapped call: drop the area, restore lr.
+    fn close_call(&mut self) -> Result<(), CodegenError> {
+        if !self.wrap_calls {
+            return Ok(());
+        }
+        self.call_open = false;
+        let area = self.wrapped_area();
+        if area > 0 {
+            let op2 = AOp2::imm(area).ok_or_else(|| CodegenError::FrameTooLarge {
+                func: self.func.to_string(),
+                bytes: area,
+            })?;
+            self.dp(DpOp::Add, false, Reg::SP, Reg::SP, op2)?;
+        }
+        self.inst(Inst::Mem {
+            cond: Cond::Al,
+            op: MemOp::Ldr,
+            rt: Reg::LR,
+            addr: Addr {
+                base: Reg::SP,
+                offset: asm::MemOffset::Imm { neg: false, imm: 8 },
+                index: asm::Index::Post,
+            },
+        })
+    }
+
     /// Removes the frame and restores the saved registers and lr (before a tail call).
     fn teardown(&mut self) -> Result<(), CodegenError> {
         if self.leaf {
@@ -401,6 +466,7 @@ impl Emitter<'_> {
                 ip
             }
             CallDest::Reg(_) => self.r(allocs, 0)?,
+            CallDest::InArg(p) => Reg::new(p.hw_enc() as u32).map_err(|e| self.asm_err(e))?,
         };
         self.inst(if link {
             Inst::BlxReg { cond: Cond::Al, rm }
@@ -957,12 +1023,17 @@ impl Emitter<'_> {
                     self.dp(DpOp::Add, false, rd, Reg::SP, AOp2::Reg(ip))
                 }
             }
-            MInst::Call { dest, .. } => self.transfer(*dest, true, allocs),
+            MInst::Call { dest, .. } => {
+                self.open_call()?;
+                self.transfer(*dest, true, allocs)?;
+                self.close_call()
+            }
             MInst::TailCall { dest, .. } => {
                 self.teardown()?;
                 self.transfer(*dest, false, allocs)
             }
             MInst::StoreArg { off, .. } => {
+                self.open_call()?;
                 if let Some(d) = float_emit::dreg_of(allocs[0]) {
                     return self.float_stack_arg(d, *off, true);
                 }
@@ -1207,11 +1278,11 @@ pub fn emit_isa(
     let slots_base = (outgoing + spill).next_multiple_of(8);
     // A function that saves nothing, has no frame and makes no calls keeps its return
     // address in lr and needs neither prologue nor epilogue.
-    let leaf = saved_mask == 1 << 14
-        && spill == 0
-        && vcode.stack_slots_size == 0
-        && !vcode.has_calls
-        && outgoing == 0;
+    let frameless = saved_mask == 1 << 14 && spill == 0 && vcode.stack_slots_size == 0;
+    let leaf = frameless && !vcode.has_calls && outgoing == 0;
+    // Tail functions save lr around each call instead (`wrap_calls`).
+    let wrap_calls = frameless && vcode.tail_conv && vcode.has_calls;
+    let leaf = leaf || wrap_calls;
     let frame = (pushed + slots_base + vcode.stack_slots_size).next_multiple_of(8) - pushed;
 
     let mut e = Emitter {
@@ -1223,6 +1294,8 @@ pub fn emit_isa(
         slots_base,
         slot_offsets: vcode.stack_slot_offsets.clone(),
         leaf,
+        wrap_calls,
+        call_open: false,
         outgoing,
         forward: forwarding(vcode, ra),
     };

@@ -536,6 +536,16 @@ impl generated::Context for LowerCtx<'_> {
                 return Some((base, x, k));
             }
         }
+        // base + constant: the address is (or will be) in a register of its own, and an
+        // index register would cost a MOV/MVN of the constant for nothing.
+        let is_const = |v: Value| {
+            dfg.value_def(dfg.resolve_aliases(v))
+                .inst()
+                .is_some_and(|d| dfg.insts[d].opcode() == Opcode::Iconst)
+        };
+        if is_const(b) || is_const(i) {
+            return None;
+        }
         Some((b, i, 0))
     }
     fn load_idx(&mut self, arg0: &MemKind, arg1: Reg, arg2: Reg, arg3: u8) -> Reg {

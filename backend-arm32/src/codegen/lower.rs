@@ -429,6 +429,16 @@ impl<'f> LowerCtx<'f> {
             Err(why) => return self.fail(self.signature_error(why)),
         };
         let args = self.in_regs(args, locs);
+        let dest = match dest {
+            CallDest::Reg(r) => match args
+                .iter()
+                .find(|&&(v, p)| v == r && p.class() == regalloc2::RegClass::Int)
+            {
+                Some(&(_, p)) => CallDest::InArg(p),
+                None => dest,
+            },
+            other => other,
+        };
         self.push(MInst::TailCall { dest, args });
     }
 

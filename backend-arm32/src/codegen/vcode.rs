@@ -105,6 +105,10 @@ pub enum CallDest {
     Symbol { sym: u32, colocated: bool },
     /// An address in a register (`call_indirect`).
     Reg(VReg),
+    /// A tail call to an address that is also one of its arguments (BEAM's `return`:
+    /// `CP` is both the target and the CP argument): `bx` the argument's fixed register,
+    /// with no operand (and no copy) of its own.
+    InArg(regalloc2::PReg),
 }
 
 /// The i32 overflow-checking operations; each sets the flags so that

@@ -1033,7 +1033,12 @@ impl Lower<'_, '_> {
 
     fn test_yield(&mut self, live: u32) {
         let f = self.b.use_var(self.fcalls);
-        let f2 = self.b.ins().iadd_imm_s(f, -1);
+        // Not `iadd f, -1`: the mid-end rematerialises an add of a constant in every block
+        // that uses it, which keeps the old FCALLS alive in a second register and repeats
+        // the subtraction before each exit. The overflow form is one SUBS and stays put
+        // (FCALLS never gets near i32::MIN: it starts at the reduction budget).
+        let one = self.iconst(1);
+        let (f2, _) = self.b.ins().ssub_overflow(f, one);
         self.b.def_var(self.fcalls, f2);
         let out = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, f2, 0);
         let yield_blk = self.b.create_block();
@@ -1252,10 +1257,58 @@ impl Lower<'_, '_> {
     /// A test: continues when it holds, jumps to `fail` when not.
     fn test(&mut self, test: Test, fail: u32, args: &[Src]) {
         let vals: Vec<Value> = args.iter().map(|s| self.src(s)).collect();
+        if matches!(test, Test::IsLt | Test::IsGe) {
+            return self.compare_branch(test, fail, &vals, args);
+        }
         let holds = self.test_value(test, &vals, args);
         let ok = self.b.create_block();
         let blk = self.target(fail);
         self.b.ins().brif(holds, ok, &[], blk, &[]);
+        self.b.switch_to_block(ok);
+    }
+
+    /// `is_lt`/`is_ge` as branches: the small-integer compare branches straight to the
+    /// next instruction or the fail label (a compare-and-branch, no truth value), and the
+    /// runtime's term order decides on a cold path. Operands known to be small integers
+    /// (types, constants) skip the tag test.
+    fn compare_branch(&mut self, test: Test, fail: u32, v: &[Value], args: &[Src]) {
+        let cc = if test == Test::IsLt {
+            IntCC::SignedLessThan
+        } else {
+            IntCC::SignedGreaterThanOrEqual
+        };
+        let known_small = |s: &Src| match s {
+            Src::Reg(_, k) => k.small_int(),
+            Src::Int(n) => tags::small_const(*n).is_some(),
+            _ => false,
+        };
+        let ok = self.b.create_block();
+        let blk = self.target(fail);
+        let fast = self.b.create_block();
+        match (known_small(&args[0]), known_small(&args[1])) {
+            (true, true) => {
+                self.b.ins().jump(fast, &[]);
+            }
+            (a_small, _) => {
+                let slow = self.b.create_block();
+                let both = if a_small {
+                    tags::is_small(&mut self.b, v[1])
+                } else if known_small(&args[1]) {
+                    tags::is_small(&mut self.b, v[0])
+                } else {
+                    tags::both_small(&mut self.b, v[0], v[1])
+                };
+                self.b.ins().brif(both, fast, &[], slow, &[]);
+                self.b.switch_to_block(slow);
+                self.b.set_cold_block(slow);
+                let c = self.call_rt(RtFn::Compare, &[v[0], v[1]]).expect("i32");
+                let r = self.b.ins().icmp_imm_s(cc, c, 0);
+                self.b.ins().brif(r, ok, &[], blk, &[]);
+            }
+        }
+        self.b.switch_to_block(fast);
+        let r = tags::cmp_smalls(&mut self.b, cc, v[0], v[1]);
+        self.b.ins().brif(r, ok, &[], blk, &[]);
         self.b.switch_to_block(ok);
     }
 
