@@ -122,10 +122,6 @@ fn bad() -> Raise {
     error("badarg")
 }
 
-fn is_fun(t: Term) -> bool {
-    construct::fun_parts(t).is_some() || construct::export_entry(t).is_some()
-}
-
 fn to_list(c: &mut BifCx<'_>, t: Term, ok: bool) -> Result<Term, Raise> {
     if !ok {
         return Err(bad());
