@@ -145,6 +145,11 @@ impl<'a> Ctx<'a> {
         self.p.timed_out = false;
         Some(m.into_heap(&mut self.p.heap))
     }
+    /// Whether a `receive ... after` timer of this process is running (set by a
+    /// `wait_timeout`, cleared when it fires or a message is taken).
+    pub fn receive_timer_running(&self) -> bool {
+        self.p.timer.is_some()
+    }
     /// Whether the receive timer fired (reading clears it): run the `after` branch.
     pub fn timed_out(&mut self) -> bool {
         std::mem::take(&mut self.p.timed_out)

@@ -521,6 +521,12 @@ impl ProcessBody for JitBody {
                 self.cp = rt::field(s, Field::Cp);
                 let timeout = Term(rt::field(s, Field::StepArg));
                 let after = match timeout.small_value() {
+                    // Woken by a message that did not match, the process is back at its
+                    // `wait_timeout` while the receive timer runs: as in ERTS, the timeout
+                    // operand is not looked at again (no X register is live at a wait,
+                    // so an `x0` operand now holds whatever ran last; timer:sleep/1 is
+                    // `wait_timeout` on x0). The running timer stays.
+                    _ if cx.receive_timer_running() => Some(u64::MAX),
                     Some(ms) if ms >= 0 => Some(ms as u64),
                     _ if timeout == atom("infinity") => None,
                     // A bad timeout: erl raises `timeout_value`; end the process so.
