@@ -505,7 +505,7 @@ pub(crate) fn big(n: &Num) -> Option<BigInt> {
 pub(crate) fn float_of(n: &Num) -> f64 {
     match n {
         Num::Int(i) => *i as f64,
-        Num::Big(b) => b.to_f64().unwrap_or(f64::INFINITY),
+        Num::Big(b) => beam_runtime::bignum::to_f64_as_otp(b),
         Num::Float(f) => *f,
     }
 }

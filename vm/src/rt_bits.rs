@@ -401,7 +401,7 @@ fn put_segment(buf: &mut BitBuf, desc: u32, value: Term, size: Term) -> Result<(
             let n = sized(unit)?;
             let f = match construct::float_value(value) {
                 Some(f) => f,
-                None => int_value(value).ok_or(Bad)?.to_f64().ok_or(Bad)?,
+                None => beam_runtime::bignum::to_f64_as_otp(&int_value(value).ok_or(Bad)?),
             };
             if !f.is_finite() || !put_float(buf, f, n, little) {
                 return Err(Bad);
