@@ -381,11 +381,33 @@ pub struct LiteralArea {
     top: u32,
     end: u32,
     off_heap: Vec<u32>,
+    /// Words handed out so far.
+    allocated: u64,
 }
 
 impl LiteralArea {
     pub fn new() -> LiteralArea {
         LiteralArea::default()
+    }
+    /// Words handed out so far (a scratch area measures what a module's literals need).
+    pub fn allocated_words(&self) -> u64 {
+        self.allocated
+    }
+    /// Makes the next `words` words one contiguous piece: a module's literals laid out
+    /// together move by one offset between VMs, which the native-code cache relies on
+    /// (vm/src/cache_reloc.rs) — otherwise they may straddle two blocks in one VM only.
+    pub fn reserve(&mut self, words: u32) -> Result<(), HeapError> {
+        if self.end - self.top < words.saturating_mul(4) {
+            self.new_block(words)?;
+        }
+        Ok(())
+    }
+    fn new_block(&mut self, words: u32) -> Result<(), HeapError> {
+        let b = arena::alloc((words as usize * 4).max(16 << 10))?;
+        self.top = b.addr();
+        self.end = b.end();
+        self.blocks.push(b);
+        Ok(())
     }
     /// Whether `addr` points into this area.
     pub fn contains(&self, addr: u32) -> bool {
@@ -398,13 +420,11 @@ impl LiteralArea {
 impl Alloc for LiteralArea {
     fn alloc(&mut self, words: u32) -> Result<u32, HeapError> {
         if self.end - self.top < words * 4 {
-            let b = arena::alloc((words as usize * 4).max(16 << 10))?;
-            self.top = b.addr();
-            self.end = b.end();
-            self.blocks.push(b);
+            self.new_block(words)?;
         }
         let p = self.top;
         self.top += words * 4;
+        self.allocated += u64::from(words);
         Ok(p)
     }
     fn add_off_heap(&mut self, procbin: u32) {

@@ -522,6 +522,31 @@ impl Loader {
             cell_for(cells, modules, (m.to_string(), f.to_string(), a))
                 .map_err(literals::LiteralError::Cell)
         };
+        let fs = specific::transform(m).map_err(|source| LoadError::Shape {
+            module: name.clone(),
+            source,
+        })?;
+        let (big_consts, float_consts) = constants(m, &fs);
+        // The module's literals and constants in one contiguous piece of the literal area
+        // (LiteralArea::reserve): measured by building them once in a scratch area.
+        {
+            let mut scratch = LiteralArea::new();
+            let mut no_cell = |_: &str, _: &str, _: u32| Ok(0);
+            let ints = big_consts
+                .iter()
+                .map(|n| beam_frontend::etf::int_term(n.clone()));
+            let reals = float_consts
+                .iter()
+                .map(|&f| beam_frontend::ExtTerm::Float(f));
+            for t in m.literals.iter().cloned().chain(ints).chain(reals) {
+                // An error shows in the real pass below, with its place.
+                let _ = literals::build(&mut scratch, &t, &mut no_cell);
+            }
+            let words = u32::try_from(scratch.allocated_words()).unwrap_or(u32::MAX);
+            self.literals
+                .reserve(words)
+                .map_err(|e| LoadError::Runtime(e.to_string()))?;
+        }
         let mut lits = Vec::with_capacity(m.literals.len());
         for (index, l) in m.literals.iter().enumerate() {
             lits.push(
@@ -534,15 +559,10 @@ impl Loader {
                 })?,
             );
         }
-        let fs = specific::transform(m).map_err(|source| LoadError::Shape {
-            module: name.clone(),
-            source,
-        })?;
         let const_err = |source| LoadError::Constant {
             module: name.clone(),
             source,
         };
-        let (big_consts, float_consts) = constants(m, &fs);
         let mut bigs = HashMap::new();
         for n in big_consts {
             if bigs.contains_key(&n) {
