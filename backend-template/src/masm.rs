@@ -262,8 +262,11 @@ impl Masm {
             rm: IP,
         })?;
         // The call's return address says where an exception it raised came from (the
-        // stack trace's first frame, vm/src/stacktrace.rs).
-        self.st_field(Reg::LR, Field::ExcCode)?;
+        // stack trace's first frame, vm/src/stacktrace.rs). Not LR: natively the callee
+        // is real code, and LR after its return is whatever it left there. Here the PC
+        // reads as this instruction + 8, so PC - 8 is this instruction: the return address.
+        self.add_imm(false, IP, Reg::PC, -8)?;
+        self.st_field(IP, Field::ExcCode)?;
         self.mov(Reg::LR, SAVED_LR)?;
         if stack_arg.is_some() {
             self.add_imm(false, Reg::SP, Reg::SP, 8)?;

@@ -217,10 +217,14 @@ spawn_many(N) ->
         .arg("t")
         .output()
         .unwrap();
-    let (want, got) = (
-        String::from_utf8_lossy(&erl.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    );
+    // erl's logger reports "Too many processes" asynchronously: whether the report is
+    // printed before halt() depends on timing, so it is not part of the comparison.
+    let erl_out = String::from_utf8_lossy(&erl.stdout).into_owned();
+    let want = match erl_out.find("=ERROR REPORT====") {
+        Some(at) if erl_out[at..].contains("Too many processes") => erl_out[..at].to_string(),
+        _ => erl_out,
+    };
+    let got = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(got, want);
     assert_eq!(got, "2048 {2048,system_limit}\n");
     std::fs::remove_dir_all(&dir).ok();
