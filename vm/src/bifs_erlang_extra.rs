@@ -494,16 +494,13 @@ fn datetime(t: Term) -> Result<i64, Raise> {
 
 fn posixtime_to_universaltime(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let secs = beam_runtime::bignum::to_i64(a[0]).ok_or_else(bad)?;
+    datetime_term(c, secs)
+}
+
+/// `{{Y, M, D}, {H, Mi, S}}` (UTC) of a POSIX time in seconds.
+pub(crate) fn datetime_term(c: &mut BifCx<'_>, secs: i64) -> Result<Term, Raise> {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = crate::exc::civil_from_days(days);
     let date = construct::tuple(&mut c.heap, &[small(y), small(m), small(d)]).map_err(heap_err)?;
     let time = construct::tuple(
         &mut c.heap,

@@ -432,24 +432,7 @@ fn time_term(c: &mut BifCx<'_>, secs: i64, kind: &TimeKind) -> Result<Term, Rais
     if let TimeKind::Posix = kind {
         return crate::bifs::int_term(c, &secs.into());
     }
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let date = construct::tuple(&mut c.heap, &[small(y), small(m), small(d)]).map_err(heap_err)?;
-    let time = construct::tuple(
-        &mut c.heap,
-        &[small(rem / 3600), small(rem / 60 % 60), small(rem % 60)],
-    )
-    .map_err(heap_err)?;
-    construct::tuple(&mut c.heap, &[date, time]).map_err(heap_err)
+    crate::bifs_erlang_extra::datetime_term(c, secs)
 }
 
 fn file_info(c: &mut BifCx<'_>, name: Term, opts: Term, follow: bool) -> Result<Term, Raise> {

@@ -167,7 +167,7 @@ fn log(
             };
             format!("{kind} REPORT")
         });
-    let mut out = format!("={title}==== {} ===\n", timestamp()).into_bytes();
+    let mut out = format!("={title}==== {} ===\n", crate::exc::timestamp()).into_bytes();
     out.extend(encode(&text));
     out.push(b'\n');
     crate::bifs_io::emit_stdout(&out);
@@ -415,34 +415,4 @@ fn crash_report(c: &mut BifCx<'_>, msg: Term) -> Result<Vec<u32>, Raise> {
     }
     f.push_str("  neighbours:~n");
     fmt(c, &f, &args)
-}
-
-/// The time as logger prints it in report headers: `6-Dec-2026::02:43:23.451991`
-/// (UTC; erl uses local time, which is UTC where this runs).
-fn timestamp() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{d}-{}-{y}::{:02}:{:02}:{:02}.{:06}",
-        MONTHS[(m - 1) as usize],
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60,
-        now.subsec_micros()
-    )
 }

@@ -176,16 +176,10 @@ pub(crate) fn error_report(pid: Term, exit: Term) {
     crate::bifs_io::emit_stdout(text.as_bytes());
 }
 
-/// The time as logger prints it in report headers: `5-Dec-2026::23:57:25.588680` (UTC
-/// here; erl uses local time, which is UTC on the machines this runs on).
-pub(crate) fn timestamp() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    let z = days as i64 + 719_468;
+/// The civil date `(year, month, day)` of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`), for report timestamps and calendar BIFs.
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -193,7 +187,18 @@ pub(crate) fn timestamp() -> String {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// The time as logger prints it in report headers: `5-Dec-2026::23:57:25.588680` (UTC
+/// here; erl uses local time, which is UTC on the machines this runs on).
+pub(crate) fn timestamp() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
