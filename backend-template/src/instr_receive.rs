@@ -3,9 +3,9 @@
 //! point (the process-entry fragment calls it with CP and x0, as any segment).
 
 use backend_arm32::asm::{Cond, Reg};
-use beam_frontend::specific::{Dst, Known, Op, Src};
+use beam_frontend::specific::{Dst, Known, Op, RecvMarker, Src};
 use beam_frontend::Reg as BReg;
-use beam_ir::rtcall::RtFn;
+use beam_ir::rtcall::{MarkerOp, RtFn};
 use beam_runtime::sched_regs::{Field, StepCode};
 
 use crate::masm::{CP, R, S};
@@ -49,6 +49,31 @@ impl Fx<'_> {
                 self.a.mov(Reg::R0, S)?;
                 self.a.call_rt(RtFn::RecvRemove, None)?;
                 self.a.reload_pinned()?;
+                Ok(false)
+            }
+            Op::RecvMarker(m) => {
+                // rt_recv_marker(S, kind, a, b); only `Reserve` has a result. Nothing
+                // on the heap moves, so the pinned registers stay valid.
+                let (kind, a, b, dst) = match m {
+                    RecvMarker::Reserve(d) => (MarkerOp::Reserve, None, None, Some(*d)),
+                    RecvMarker::Bind { marker, reference } => {
+                        (MarkerOp::Bind, Some(marker), Some(reference), None)
+                    }
+                    RecvMarker::Clear(r) => (MarkerOp::Clear, Some(r), None, None),
+                    RecvMarker::Use(r) => (MarkerOp::Use, Some(r), None, None),
+                };
+                if let Some(a) = a {
+                    self.load(Reg::R2, a)?;
+                }
+                if let Some(b) = b {
+                    self.load(Reg::R3, b)?;
+                }
+                self.a.mov_imm(Cond::Al, Reg::R1, kind as u32)?;
+                self.a.mov(Reg::R0, S)?;
+                self.a.call_rt(RtFn::RecvMarker, None)?;
+                if let Some(d) = dst {
+                    self.store(Reg::R0, d)?;
+                }
                 Ok(false)
             }
             Op::Wait(l) => {

@@ -315,6 +315,7 @@ impl Fx<'_> {
             Op::LoopRec { .. }
             | Op::LoopRecEnd(_)
             | Op::RemoveMessage
+            | Op::RecvMarker(_)
             | Op::Wait(_)
             | Op::WaitTimeout { .. }
             | Op::Timeout

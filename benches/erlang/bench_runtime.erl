@@ -4,7 +4,7 @@
 %% selective receive, messages to self, bignum products, big heaps. Each export returns a
 %% small term that must be the same on every VM (the script checks it against erl).
 -export([empty/0, ring/0, sort/0, maps1k/0, maps10k/0, bin100k/0, bin1m/0, selrecv/0,
-         selfmail/0, bigmul/0, bigheap/0]).
+         refcall/0, selfmail/0, bigmul/0, bigheap/0]).
 -export([relay/1]).
 
 empty() -> ok.
@@ -67,6 +67,23 @@ selrecv() ->
     sel(10000, 0).
 sel(0, S) -> S;
 sel(I, S) -> receive {m, I} -> sel(I - 1, S + I) end.
+
+%% 2,000 gen_server-style calls (make_ref, send, receive {Ref, Reply}) made while 10,000
+%% unrelated messages wait in the caller's queue: with receive markers each reply is found
+%% without scanning the queue (OTP 24+), without them each call scans all 10,000.
+refcall() ->
+    [self() ! {junk, I} || I <- lists:seq(1, 10000)],
+    Server = spawn(fun echo/0),
+    S = calls(2000, Server, 0),
+    Server ! stop,
+    S + drain(0).
+calls(0, _, S) -> S;
+calls(N, Server, S) ->
+    Ref = make_ref(),
+    Server ! {self(), Ref, N},
+    receive {Ref, R} -> calls(N - 1, Server, S + R) end.
+echo() ->
+    receive {From, Ref, N} -> From ! {Ref, N}, echo(); stop -> ok end.
 
 %% 160,000 messages to self, drained in order.
 selfmail() ->

@@ -294,6 +294,10 @@ pub enum Op {
     LoopRecEnd(u32),
     /// `remove_message`: take the current message out of the queue.
     RemoveMessage,
+    /// `recv_marker_reserve`/`_bind`/`_clear`/`_use` (OTP 24+): a marker at the end of
+    /// the queue, bound to a reference made right after it, lets the receive that waits
+    /// for that reference start past every message queued before (runtime/src/mailbox.rs).
+    RecvMarker(RecvMarker),
     /// `wait`: suspend until a message arrives, then continue at `label`.
     Wait(u32),
     /// `wait_timeout`: as `wait`, and continue after this instruction when `timeout`
@@ -441,6 +445,20 @@ pub enum Op {
         ctx: Src,
         pos: Src,
     },
+}
+
+/// The four receive-marker instructions. They only make receives faster: a marker the
+/// runtime no longer has (too many reserved, say) makes `Use` do nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecvMarker {
+    /// A new marker at the end of the queue, into `Dst` (a small integer).
+    Reserve(Dst),
+    /// Binds the marker to the reference made after it.
+    Bind { marker: Src, reference: Src },
+    /// Forgets the marker bound to this reference.
+    Clear(Src),
+    /// Starts the coming receive at the marker bound to this reference.
+    Use(Src),
 }
 
 /// What a bit-syntax segment or match field is.
@@ -891,12 +909,13 @@ impl Cx<'_> {
                 value: self.src(1)?,
             },
             "send" => Op::Send,
-            // Receive markers only make matching a fresh reference faster: no effect here.
-            "recv_marker_reserve" => Op::Move {
-                src: Src::Nil,
-                dst: self.dst(0)?,
-            },
-            "recv_marker_bind" | "recv_marker_clear" | "recv_marker_use" => Op::Line(0),
+            "recv_marker_reserve" => Op::RecvMarker(RecvMarker::Reserve(self.dst(0)?)),
+            "recv_marker_bind" => Op::RecvMarker(RecvMarker::Bind {
+                marker: self.src(0)?,
+                reference: self.src(1)?,
+            }),
+            "recv_marker_clear" => Op::RecvMarker(RecvMarker::Clear(self.src(0)?)),
+            "recv_marker_use" => Op::RecvMarker(RecvMarker::Use(self.src(0)?)),
             // Markers for the loader only (OTP's ops.tab drops both): `nif_start` opens a
             // function that `erlang:load_nif/2` may replace, `on_load` names the function
             // to run when the module loads. Running that function at load time is the

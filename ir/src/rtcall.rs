@@ -93,6 +93,35 @@ pub enum RtFn {
     /// pipeline and returns its new entry, or 0 to go on in the template code. x0 is in
     /// the X array; nothing on the heap moves.
     TierUp = 20,
+    /// `(S, kind, a, b) -> term`: a receive-marker instruction ([`MarkerOp`]): `Reserve`
+    /// returns the new marker; the others return 0. Nothing on the heap moves.
+    RecvMarker = 21,
+}
+
+/// Which receive-marker instruction [`RtFn::RecvMarker`] carries out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum MarkerOp {
+    Reserve = 0,
+    /// `a` = the marker, `b` = the reference.
+    Bind = 1,
+    /// `a` = the reference.
+    Clear = 2,
+    /// `a` = the reference.
+    Use = 3,
+}
+
+impl MarkerOp {
+    pub fn from_u32(k: u32) -> Option<MarkerOp> {
+        [
+            MarkerOp::Reserve,
+            MarkerOp::Bind,
+            MarkerOp::Clear,
+            MarkerOp::Use,
+        ]
+        .get(k as usize)
+        .copied()
+    }
 }
 
 /// A bit-syntax operation of [`RtFn::BsCreate`] segments and [`RtFn::BsGet`].
@@ -151,7 +180,7 @@ pub fn bs_desc_parts(desc: u32) -> Option<(BsOp, u32, bool, bool)> {
 }
 
 impl RtFn {
-    pub const ALL: [RtFn; 21] = [
+    pub const ALL: [RtFn; 22] = [
         RtFn::Bif,
         RtFn::Gc,
         RtFn::Compare,
@@ -173,6 +202,7 @@ impl RtFn {
         RtFn::BsStartMatch,
         RtFn::BsGet,
         RtFn::TierUp,
+        RtFn::RecvMarker,
     ];
 
     pub fn name(self) -> &'static str {
@@ -198,6 +228,7 @@ impl RtFn {
             RtFn::BsStartMatch => "rt_bs_start_match",
             RtFn::BsGet => "rt_bs_get",
             RtFn::TierUp => "rt_tier_up",
+            RtFn::RecvMarker => "rt_recv_marker",
         }
     }
 
@@ -218,6 +249,7 @@ impl RtFn {
             RtFn::Load | RtFn::TierUp => (2, 1),
             RtFn::BsStartMatch => (3, 1),
             RtFn::BsGet | RtFn::BsCreate => (5, 1),
+            RtFn::RecvMarker => (4, 1),
         }
     }
 

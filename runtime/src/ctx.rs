@@ -127,6 +127,10 @@ impl<'a> Ctx<'a> {
     pub fn message(&self, i: usize) -> Option<Term> {
         self.p.mailbox.get(i)
     }
+    /// The process's mailbox, for the receive-marker instructions.
+    pub fn mailbox_mut(&mut self) -> &mut crate::mailbox::Mailbox {
+        &mut self.p.mailbox
+    }
     /// Publishes the mailbox's message view to the scheduler block at `x0` for the
     /// coming slice (compiled `loop_rec` reads it); [`Ctx::detach_mailbox`] ends it.
     pub fn attach_mailbox(&mut self, x0: u32) {

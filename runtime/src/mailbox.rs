@@ -95,6 +95,25 @@ pub struct Mailbox {
     received: u64,
     /// The queued terms again, in guest memory, for compiled code's `loop_rec`.
     view: View,
+    /// Each queued message's delivery number (`received` before it arrived), oldest
+    /// first, so a receive marker finds its place after removals in front of it.
+    seqs: VecDeque<u64>,
+    /// Receive markers (OTP 24+'s `recv_marker_*`), reused round-robin.
+    markers: [Option<Marker>; MARKERS],
+    next_marker: usize,
+}
+
+/// How many receive markers a process keeps at once. OTP keeps a small fixed block too
+/// (`ERTS_RECV_MARKER_BLOCK_SIZE`); a marker pushed out only costs the receive that
+/// would have used it a scan from the front, never a wrong answer.
+const MARKERS: usize = 8;
+
+/// A receive marker: the end of the queue when it was reserved, and the reference
+/// (`make_ref/0`'s numbers) made right after it.
+#[derive(Debug, Clone, Copy)]
+struct Marker {
+    seq: u64,
+    reference: Option<[u32; 3]>,
 }
 
 /// The queue's terms in guest memory, oldest first, so that compiled code's `loop_rec`
@@ -244,6 +263,7 @@ impl Mailbox {
         self.received
     }
     pub(crate) fn push(&mut self, m: Message) {
+        self.seqs.push_back(self.received);
         self.received += 1;
         let (len, t) = (self.q.len() as u32, m.term);
         self.q.push_back(m);
@@ -253,9 +273,47 @@ impl Mailbox {
     pub(crate) fn remove(&mut self, i: usize) -> Option<Message> {
         let len = self.q.len() as u32;
         let m = self.q.remove(i)?;
+        self.seqs.remove(i);
         self.view.remove(i as u32, len);
         self.view.publish(self.q.len());
         Some(m)
+    }
+    /// `recv_marker_reserve`: a marker at the current end of the queue; returns its
+    /// number for [`Mailbox::bind_marker`].
+    pub fn reserve_marker(&mut self) -> u32 {
+        let i = self.next_marker;
+        self.next_marker = (i + 1) % MARKERS;
+        self.markers[i] = Some(Marker {
+            seq: self.received,
+            reference: None,
+        });
+        i as u32
+    }
+    /// `recv_marker_bind`: marker `i` belongs to the reference with `numbers`. A marker
+    /// number that is not a live marker (reused since, or not one at all) is ignored.
+    pub fn bind_marker(&mut self, i: u32, numbers: [u32; 3]) {
+        if let Some(Some(m)) = self.markers.get_mut(i as usize) {
+            m.reference = Some(numbers);
+        }
+    }
+    /// `recv_marker_clear`: forgets the marker bound to the reference.
+    pub fn clear_marker(&mut self, numbers: [u32; 3]) {
+        for slot in self.markers.iter_mut() {
+            if slot.is_some_and(|m| m.reference == Some(numbers)) {
+                *slot = None;
+            }
+        }
+    }
+    /// `recv_marker_use`: the queue position where the receive for the reference can
+    /// start: every message before it was queued before the reference existed. `None`
+    /// when no marker is bound to it.
+    pub fn marker_position(&self, numbers: [u32; 3]) -> Option<usize> {
+        let m = self
+            .markers
+            .iter()
+            .flatten()
+            .find(|m| m.reference == Some(numbers))?;
+        Some(self.seqs.partition_point(|&s| s < m.seq))
     }
     /// Publishes the view to the scheduler block whose x0 is `x0` while the owner runs
     /// there; [`Mailbox::detach`] must follow before the block runs anything else.
@@ -338,5 +396,53 @@ mod tests {
             frag: None,
         });
         assert_eq!(published(x0), before);
+    }
+
+    #[test]
+    fn a_marker_finds_the_first_message_queued_after_it() {
+        // Against a model: the messages are numbered in delivery order; a marker reserved
+        // when `n` had been delivered must point at the first queued message numbered
+        // `n` or more, whatever was removed before or after it since.
+        let mut rng = StdRng::seed_from_u64(24);
+        let mut mb = Mailbox::default();
+        let mut next = 0i64;
+        let mut live: Vec<(u32, [u32; 3], i64)> = Vec::new();
+        for step in 0..20_000u32 {
+            match rng.gen_range(0..10) {
+                0..=4 => {
+                    mb.push(Message {
+                        term: Term::small(next).expect("small"),
+                        frag: None,
+                    });
+                    next += 1;
+                }
+                5..=7 if !mb.is_empty() => {
+                    let i = rng.gen_range(0..mb.len());
+                    mb.remove(i).expect("in range");
+                }
+                8 => {
+                    let m = mb.reserve_marker();
+                    let r = [step, 1, 2];
+                    mb.bind_marker(m, r);
+                    // A reused slot forgets its old marker.
+                    live.retain(|&(old, _, _)| old != m);
+                    live.push((m, r, next));
+                }
+                _ => {
+                    if let Some(k) = (!live.is_empty()).then(|| rng.gen_range(0..live.len())) {
+                        let (_, r, _) = live.swap_remove(k);
+                        mb.clear_marker(r);
+                        assert_eq!(mb.marker_position(r), None);
+                    }
+                }
+            }
+            for &(_, r, first) in &live {
+                let want = (0..mb.len())
+                    .position(|i| mb.get(i).unwrap().small_value().unwrap() as i64 >= first)
+                    .unwrap_or(mb.len());
+                assert_eq!(mb.marker_position(r), Some(want), "step {step}");
+            }
+        }
+        assert_eq!(mb.marker_position([u32::MAX, 0, 0]), None);
     }
 }

@@ -127,6 +127,9 @@ extern "C" fn rt_bs_get(s: u32, ctx: u32, size: u32, desc: u32, live: u32) -> u3
 extern "C" fn rt_tier_up(s: u32, cell: u32) -> u32 {
     call(RtFn::TierUp, &[s, cell])
 }
+extern "C" fn rt_recv_marker(s: u32, kind: u32, a: u32, b: u32) -> u32 {
+    call(RtFn::RecvMarker, &[s, kind, a, b])
+}
 
 /// The address of runtime function `f`.
 pub(crate) fn rt_addr(f: RtFn) -> u32 {
@@ -152,6 +155,7 @@ pub(crate) fn rt_addr(f: RtFn) -> u32 {
         RtFn::BsStartMatch => rt_bs_start_match as usize,
         RtFn::BsGet => rt_bs_get as usize,
         RtFn::TierUp => rt_tier_up as usize,
+        RtFn::RecvMarker => rt_recv_marker as usize,
     };
     p as u32
 }

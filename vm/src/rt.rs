@@ -8,7 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use beam_ir::rtcall::{RaiseKind, RtFn, TypeKind};
+use beam_ir::rtcall::{MarkerOp, RaiseKind, RtFn, TypeKind};
 use beam_runtime::gc::GcKind;
 use beam_runtime::ops::{self, view::Class};
 use beam_runtime::sched_regs::{Field, StepCode};
@@ -244,6 +244,7 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
             sync_heap_out(cx, s);
             None
         }
+        RtFn::RecvMarker => Some(recv_marker(a(0), a(1), a(2), a(3))?),
         RtFn::ApplyList => Some(apply_list(a(0), a(1))?),
         RtFn::MapGet => Some(map_get(Term(a(0)), Term(a(1))).map_or(0, |t| t.0)),
         RtFn::MapPut => Some(map_put(a(0), Term(a(1)), a(2), a(3))?),
@@ -752,4 +753,38 @@ fn map_put(s: u32, m: Term, first: u32, n: u32) -> Result<u32, RtStop> {
         cx.heap().attach(f);
     }
     Ok(t.0)
+}
+
+/// The receive-marker instructions (OTP 24+): `make_ref()` followed by a receive that
+/// matches that reference skips every message queued before the reference existed, so
+/// a `gen_server:call` made with a long queue costs no scan of it.
+fn recv_marker(s: u32, kind: u32, a: u32, b: u32) -> Result<u32, RtStop> {
+    let (cx, s) = block(s)?;
+    let op = MarkerOp::from_u32(kind)
+        .ok_or_else(|| RtStop::Fatal(format!("recv_marker: unknown operation {kind}")))?;
+    let mb = cx.mailbox_mut();
+    match op {
+        MarkerOp::Reserve => {
+            let i = mb.reserve_marker();
+            return Ok(Term::small(i64::from(i))
+                .expect("a marker number is small")
+                .0);
+        }
+        MarkerOp::Bind => {
+            if let (Some(i), Some(r)) = (Term(a).small_value(), construct::ref_numbers(Term(b))) {
+                mb.bind_marker(i as u32, r);
+            }
+        }
+        MarkerOp::Clear => {
+            if let Some(r) = construct::ref_numbers(Term(a)) {
+                mb.clear_marker(r);
+            }
+        }
+        MarkerOp::Use => {
+            if let Some(pos) = construct::ref_numbers(Term(a)).and_then(|r| mb.marker_position(r)) {
+                set_field(s, Field::RecvIdx, pos as u32);
+            }
+        }
+    }
+    Ok(0)
 }

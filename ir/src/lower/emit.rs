@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use beam_frontend::specific::{Dst, Known, Op, SpecificFunction, Src, Test};
+use beam_frontend::specific::{Dst, Known, Op, RecvMarker, SpecificFunction, Src, Test};
 use beam_frontend::{Module, Reg};
 use beam_runtime::sched_regs::{Field, StepCode};
 use beam_runtime::term;
@@ -20,7 +20,7 @@ mod bits;
 mod floats;
 use crate::machine::{self, segment_signature};
 use crate::rtcall::{
-    RaiseKind, RtFn, TypeKind, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME, NS_SEGMENT,
+    MarkerOp, RaiseKind, RtFn, TypeKind, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME, NS_SEGMENT,
 };
 use crate::tags;
 
@@ -731,6 +731,24 @@ impl Lower<'_, '_> {
                 self.spill(0);
                 self.call_rt(RtFn::RecvRemove, &[self.s]);
                 self.unspill(0);
+            }
+            Op::RecvMarker(m) => {
+                let zero = self.iconst(0);
+                let (kind, a, b, dst) = match m {
+                    RecvMarker::Reserve(d) => (MarkerOp::Reserve, zero, zero, Some(*d)),
+                    RecvMarker::Bind { marker, reference } => {
+                        (MarkerOp::Bind, self.src(marker), self.src(reference), None)
+                    }
+                    RecvMarker::Clear(r) => (MarkerOp::Clear, self.src(r), zero, None),
+                    RecvMarker::Use(r) => (MarkerOp::Use, self.src(r), zero, None),
+                };
+                let k = self.iconst(kind as u32 as i64);
+                let v = self
+                    .call_rt(RtFn::RecvMarker, &[self.s, k, a, b])
+                    .expect("rt_recv_marker returns a word");
+                if let Some(d) = dst {
+                    self.dst(d, v);
+                }
             }
             Op::Wait(l) => {
                 let resume = self.label_segment(*l, 0)?;
