@@ -4,7 +4,7 @@
 %% selective receive, messages to self, bignum products, big heaps. Each export returns a
 %% small term that must be the same on every VM (the script checks it against erl).
 -export([empty/0, ring/0, sort/0, maps1k/0, maps10k/0, bin100k/0, bin1m/0, selrecv/0,
-         refcall/0, selfmail/0, bigmul/0, bigheap/0]).
+         refcall/0, selfmail/0, bigmul/0, bigheap/0, ets100k/0]).
 -export([relay/1]).
 
 empty() -> ok.
@@ -99,6 +99,22 @@ bigmul() ->
     {S rem 999983, S band 1023}.
 dot([], [], Acc) -> Acc;
 dot([X | Xs], [Y | Ys], Acc) -> dot(Xs, Ys, Acc + X * Y).
+
+%% An ETS set of 100,000 integer keys: inserted, each looked up, one counter updated per key,
+%% then folded over with ets:foldl (the table is the caller's and deleted at the end).
+ets100k() ->
+    T = ets:new(bench, [set]),
+    ets_put(100000, T),
+    L = ets_get(100000, T, 0),
+    [ets:update_counter(T, K, {2, 1}) || K <- lists:seq(1, 100000, 7)],
+    F = ets:foldl(fun({_, V}, A) -> (A + V) rem 999983 end, 0, T),
+    Size = ets:info(T, size),
+    true = ets:delete(T),
+    {Size, L, F}.
+ets_put(0, _) -> ok;
+ets_put(N, T) -> ets:insert(T, {N, N rem 1009}), ets_put(N - 1, T).
+ets_get(0, _, S) -> S;
+ets_get(N, T, S) -> [{_, V}] = ets:lookup(T, N), ets_get(N - 1, T, S + V).
 
 %% A process heap past 20 MB: 2,000,000-deep recursion and a 2,000,000-element list.
 bigheap() ->
