@@ -15,7 +15,11 @@
 //!   untagged, for multiplication.
 
 use beam_runtime::term;
-use cranelift_codegen::ir::{condcodes::IntCC, types::I32, InstBuilder, Value};
+use cranelift_codegen::ir::{
+    condcodes::IntCC,
+    types::{F64, I32},
+    InstBuilder, Value,
+};
 use cranelift_frontend::FunctionBuilder;
 
 /// The tag bits of a small integer (`_TAG_IMMED1_SMALL`).
@@ -105,6 +109,43 @@ pub fn mul_smalls(b: &mut FunctionBuilder, a: Value, c: Value) -> (Value, Value)
     let (product, overflow) = b.ins().smul_overflow(a_value, c_untagged);
     let tagged = b.ins().bor_imm_u(product, SMALL_TAG);
     (tagged, overflow)
+}
+
+/// Tagged `a OP c` for two small integers where the result is always a small: `band`
+/// and `bor` of two tagged words keep the all-ones tag; `bxor` clears it, so it is or-ed
+/// back; `rem` and `div` work on the values (the caller has excluded a zero divisor, and
+/// -1 for `div`, so the quotient's magnitude is at most the dividend's and the
+/// remainder's below the divisor's). Erlang's `div` and `rem` truncate toward zero, as
+/// SDIV and its remainder do.
+pub fn exact_smalls(b: &mut FunctionBuilder, op: &str, a: Value, c: Value) -> Value {
+    match op {
+        "band" => b.ins().band(a, c),
+        "bor" => b.ins().bor(a, c),
+        "bxor" => {
+            let x = b.ins().bxor(a, c);
+            b.ins().bor_imm_u(x, SMALL_TAG)
+        }
+        "div" | "rem" => {
+            // In VFP doubles, not SDIV: Cortex-A8/A9 have no integer divide but every
+            // VFPv3 core has VDIV.F64, and no call leaves the segment a leaf. Exact for
+            // 28-bit operands: the double quotient is off by at most |a/c|*2^-53 <
+            // 2^-26/|c|, less than the 1/|c| that separates a non-integral a/c from the
+            // next integer, so truncating it gives a div c; rem is a - (a div c)*c.
+            let (va, vc) = (small_value(b, a), small_value(b, c));
+            let fa = b.ins().fcvt_from_sint(F64, va);
+            let fc = b.ins().fcvt_from_sint(F64, vc);
+            let fq = b.ins().fdiv(fa, fc);
+            let q = b.ins().fcvt_to_sint_sat(I32, fq);
+            let r = if op == "div" {
+                q
+            } else {
+                let qc = b.ins().imul(q, vc);
+                b.ins().isub(va, qc)
+            };
+            make_small(b, r)
+        }
+        _ => unreachable!("exact_smalls of {op}"),
+    }
 }
 
 /// Signed comparison of two tagged small integers: the tag bits are equal, so the order

@@ -1174,7 +1174,13 @@ impl Lower<'_, '_> {
     ) -> Result<(), LowerError> {
         let (module, function, a) = self.import_name(import)?;
         let (module, function) = (module.to_string(), function.to_string());
-        if module == "erlang" && args.len() == 2 && matches!(function.as_str(), "+" | "-") {
+        if module == "erlang"
+            && args.len() == 2
+            && matches!(
+                function.as_str(),
+                "+" | "-" | "*" | "band" | "bor" | "bxor" | "div" | "rem"
+            )
+        {
             return {
                 self.arith(&function, fail, live, import, args, dst);
                 Ok(())
@@ -1192,8 +1198,10 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
-    /// `+`/`-` with the small-integer fast path inline (tag test, ADDS/SUBS, branch on
-    /// overflow) and the BIF for everything else.
+    /// `+ - * band bor bxor div rem` with the small-integer fast path inline (tag test,
+    /// the operation on the tagged words, a branch on overflow) and the BIF for everything
+    /// else: bignums, floats, errors (`div`/`rem` by zero take the BIF, which raises
+    /// `badarith`; so does `div` by -1, whose one overflowing case is MIN_SMALL div -1).
     fn arith(
         &mut self,
         op: &str,
@@ -1212,18 +1220,44 @@ impl Lower<'_, '_> {
         let slow = self.b.create_block();
         let done = self.b.create_block();
         self.b.append_block_param(done, I32);
+        let mut fast_if = None;
         if !(known_small(&args[0]) && known_small(&args[1])) {
-            let both = tags::both_small(&mut self.b, a, c);
+            fast_if = Some(tags::both_small(&mut self.b, a, c));
+        }
+        // The divisors the fast path cannot take (a constant divisor folds these away).
+        let excluded: &[i64] = match op {
+            "rem" => &[0],
+            "div" => &[0, -1],
+            _ => &[],
+        };
+        for &n in excluded {
+            let tagged = tags::small_const(n).expect("small");
+            let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, c, tagged);
+            fast_if = Some(match fast_if {
+                Some(f) => self.b.ins().band(f, ok),
+                None => ok,
+            });
+        }
+        if let Some(cond) = fast_if {
             let fast = self.b.create_block();
-            self.b.ins().brif(both, fast, &[], slow, &[]);
+            self.b.ins().brif(cond, fast, &[], slow, &[]);
             self.b.switch_to_block(fast);
         }
-        let (r, ovf) = if op == "+" {
-            tags::add_smalls(&mut self.b, a, c)
-        } else {
-            tags::sub_smalls(&mut self.b, a, c)
+        let with_ovf = |(r, o): (Value, Value)| (r, Some(o));
+        let (r, ovf) = match op {
+            "+" => with_ovf(tags::add_smalls(&mut self.b, a, c)),
+            "-" => with_ovf(tags::sub_smalls(&mut self.b, a, c)),
+            "*" => with_ovf(tags::mul_smalls(&mut self.b, a, c)),
+            _ => (tags::exact_smalls(&mut self.b, op, a, c), None),
         };
-        self.b.ins().brif(ovf, slow, &[], done, &[r.into()]);
+        match ovf {
+            Some(ovf) => {
+                self.b.ins().brif(ovf, slow, &[], done, &[r.into()]);
+            }
+            None => {
+                self.b.ins().jump(done, &[r.into()]);
+            }
+        }
         self.b.switch_to_block(slow);
         self.b.set_cold_block(slow);
         let (module, function, arity) = self
