@@ -45,6 +45,8 @@ pub unsafe fn raw_copy(from: u32, to: u32, words: u32) {
 }
 
 /// The word at `addr`, if it is aligned and inside a registered guest region.
+/// (`#[inline]`: the runtime's hot paths in other crates call it per term they look at.)
+#[inline]
 pub fn read(addr: u32) -> Option<u32> {
     if !addr.is_multiple_of(4) || !arena::contains(addr, 4) {
         return None;
@@ -52,6 +54,21 @@ pub fn read(addr: u32) -> Option<u32> {
     // SAFETY: checked aligned and inside a registered (mapped) region just above. Regions
     // are unmapped only when their block is freed, which the owner of a live term prevents.
     Some(unsafe { raw_read(addr) })
+}
+
+/// The `len` (at most 8) bytes at `addr` as a big-endian unsigned number, if inside a
+/// registered guest region: a bit-syntax field without a `Vec` per field.
+#[inline]
+pub fn read_be(addr: u32, len: u32) -> Option<u64> {
+    if len > 8 || !arena::contains(addr, len) {
+        return None;
+    }
+    let mut v = 0u64;
+    for i in 0..len {
+        // SAFETY: `addr + i` lies in the range checked just above.
+        v = v << 8 | u64::from(unsafe { *((addr + i) as usize as *const u8) });
+    }
+    Some(v)
 }
 
 /// `len` bytes at `addr`, if inside a registered guest region.

@@ -17,6 +17,7 @@ use beam_runtime::term::{BoxedKind, Term};
 use beam_runtime::{bignum, binary, construct, mem};
 use num_bigint::{BigInt, Sign};
 use num_traits::{ToPrimitive, Zero};
+use smallvec::SmallVec;
 
 use crate::bifs::BifHeap;
 use crate::rt::{self, RtStop};
@@ -27,10 +28,12 @@ fn fatal(e: impl std::fmt::Display) -> RtStop {
 
 // --- bit buffers ---
 
-/// A bitstring being built: `bits` bits, most significant bit of `bytes[0]` first.
+/// A bitstring being built: `bits` bits, most significant bit of `bytes[0]` first. The
+/// bytes are inline up to 32 (no allocation for the usual few-field `<<...>>`, built once
+/// per appended byte in a loop).
 #[derive(Default)]
 pub(crate) struct BitBuf {
-    pub bytes: Vec<u8>,
+    pub bytes: SmallVec<[u8; 32]>,
     pub bits: u64,
 }
 
@@ -87,7 +90,7 @@ fn byte_at(src: &[u8], at: u64) -> u8 {
 fn extract(src: &[u8], start: u64, n: u64) -> Vec<u8> {
     let mut b = BitBuf::default();
     b.push_bits(src, start, n);
-    b.bytes
+    b.bytes.into_vec()
 }
 
 // --- integers and floats as bits ---
@@ -111,7 +114,21 @@ pub(crate) fn put_int(buf: &mut BitBuf, v: &BigInt, n: u64, little: bool) {
         return;
     }
     let k = n.div_ceil(8) as usize;
-    let le = int_le_bytes(v, k);
+    put_le_fields(buf, &int_le_bytes(v, k), n, little);
+}
+
+/// [`put_int`] of a small integer's value (`n` at most 64): no bignum, no allocation.
+fn put_small_int(buf: &mut BitBuf, v: i64, n: u64, little: bool) {
+    if n > 0 {
+        // The sign-extended two's complement, so the low `k` bytes are the field's.
+        put_le_fields(buf, &v.to_le_bytes()[..n.div_ceil(8) as usize], n, little);
+    }
+}
+
+/// Appends the `n`-bit field whose value's two's complement bytes, least significant
+/// first, are `le` (`n.div_ceil(8)` of them).
+fn put_le_fields(buf: &mut BitBuf, le: &[u8], n: u64, little: bool) {
+    let k = le.len();
     let r = (n - 8 * (k as u64 - 1)) as u32; // bits in the most significant field
     if little {
         for &b in &le[..k - 1] {
@@ -394,8 +411,10 @@ fn put_segment(buf: &mut BitBuf, desc: u32, value: Term, size: Term) -> Result<(
     match op {
         BsOp::Integer => {
             let n = sized(unit)?;
-            let v = int_value(value).ok_or(Bad)?;
-            put_int(buf, &v, n, little);
+            match value.small_value() {
+                Some(v) if n <= 64 => put_small_int(buf, i64::from(v), n, little),
+                _ => put_int(buf, &int_value(value).ok_or(Bad)?, n, little),
+            }
         }
         BsOp::Float => {
             let n = sized(unit)?;
@@ -565,6 +584,10 @@ pub(crate) fn bs_get(s: u32, ctx: Term, size: Term, desc: u32, live: u32) -> Res
     match op {
         BsOp::Integer => {
             let Some(n) = sized() else { return Ok(0) };
+            if let Some(t) = small_field(&c, n, little, signed) {
+                set_offset(&c, c.offset + n);
+                return Ok(t.0);
+            }
             let bits = read_bits(c.base, c.offset, n).ok_or_else(|| fatal("context bytes"))?;
             let v = get_int(&bits, n, little, signed);
             set_offset(&c, c.offset + n);
@@ -677,6 +700,29 @@ pub(crate) fn bs_get(s: u32, ctx: Term, size: Term, desc: u32, live: u32) -> Res
     }
 }
 
+/// The common integer field: 1 to 32 bits, big-endian or whole little-endian bytes, whose
+/// value is a small integer, read straight from the binary (no `Vec`, no bignum); `None`
+/// sends every other field to the general path.
+fn small_field(c: &MatchCtx, n: u64, little: bool, signed: bool) -> Option<Term> {
+    if n == 0 || n > 32 || (little && !n.is_multiple_of(8)) {
+        return None;
+    }
+    let first = c.base.checked_add(u32::try_from(c.offset / 8).ok()?)?;
+    let sh = c.offset % 8;
+    let len = (sh + n).div_ceil(8); // at most 5 bytes
+    let word = mem::read_be(first, len as u32)?;
+    let mut v = (word >> (8 * len - sh - n)) & ((1u64 << n) - 1);
+    if little {
+        v = v.swap_bytes() >> (64 - n);
+    }
+    let v = if signed && v >> (n - 1) & 1 == 1 {
+        v as i64 - (1i64 << n)
+    } else {
+        v as i64
+    };
+    Term::small(v)
+}
+
 fn small(c: u32) -> u32 {
     Term::small(i64::from(c)).map_or(0, |t| t.0)
 }
@@ -728,7 +774,30 @@ mod tests {
     fn put(v: i64, n: u64, little: bool) -> (Vec<u8>, u64) {
         let mut b = BitBuf::default();
         put_int(&mut b, &BigInt::from(v), n, little);
-        (b.bytes, b.bits)
+        (b.bytes.to_vec(), b.bits)
+    }
+
+    #[test]
+    fn the_small_integer_field_writer_agrees_with_the_bignum_one() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for i in 0..20_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = (x as i64) >> (x % 64);
+            let (n, little) = (1 + i % 64, i % 3 == 0);
+            let mut b = BitBuf::default();
+            b.push8(0xA0, (i % 8) as u32); // every starting bit offset
+            put_small_int(&mut b, v, n, little);
+            let mut want = BitBuf::default();
+            want.push8(0xA0, (i % 8) as u32);
+            put_int(&mut want, &BigInt::from(v), n, little);
+            assert_eq!(
+                (b.bytes.to_vec(), b.bits),
+                (want.bytes.to_vec(), want.bits),
+                "{v} {n}"
+            );
+        }
     }
 
     #[test]
@@ -770,7 +839,7 @@ mod tests {
         let mut b = BitBuf::default();
         b.push_bits(&[0b1010_0000], 0, 3);
         b.push_bits(&[0xFF, 0x00], 4, 8);
-        assert_eq!((b.bytes.clone(), b.bits), (vec![0b1011_1110, 0], 11));
+        assert_eq!((b.bytes.to_vec(), b.bits), (vec![0b1011_1110, 0], 11));
         assert_eq!(extract(&b.bytes, 3, 8), vec![0xF0]);
     }
 }
