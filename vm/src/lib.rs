@@ -13,6 +13,7 @@
 
 pub mod bifs;
 mod bifs_bin;
+mod bifs_code;
 mod bifs_crypto;
 mod bifs_erlang_extra;
 mod bifs_ets;
@@ -21,11 +22,14 @@ mod bifs_ets_select;
 mod bifs_file;
 mod bifs_globals;
 mod bifs_info;
+pub mod bifs_init;
 pub mod bifs_io;
+mod bifs_io_input;
 mod bifs_logger;
 mod bifs_misc;
 mod bifs_modinfo;
 mod bifs_more;
+mod bifs_os_cmd;
 mod bifs_proc;
 mod bifs_proc_extra;
 mod bifs_re;
