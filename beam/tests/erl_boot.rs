@@ -226,3 +226,100 @@ fn erl_command_line_matches_erl() {
     std::fs::remove_dir_all(&dir).ok();
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+/// A generated module of about 500 lines using most of the language (records, maps,
+/// binaries, funs, comprehensions, try, receive, floats, strings, guards), so the OTP
+/// compiler's passes all have work on it.
+fn big_module() -> String {
+    let mut s = String::from(
+        "-module(big_mod).\n-export([run/0]).\n-record(st, {a = 0, b = [], c = <<>>}).\n\n",
+    );
+    let mut calls = Vec::new();
+    for i in 0..22 {
+        s.push_str(&format!(
+            r#"f{i}(X) when is_integer(X), X > {i} ->
+    R = #st{{a = X * {i}, b = [X, {i}.5, "s{i}"]}},
+    M = #{{k{i} => X, <<"b{i}">> => [a{i}, {{t, {i}}}]}},
+    case maps:get(k{i}, M) of
+        {i} -> {{exact, R#st.a}};
+        V when V rem 2 =:= 0 -> {{even, V, [Y * 2 || Y <- lists:seq(1, V rem 7)]}};
+        V -> {{odd, V, << <<B:8>> || B <- [V rem 256, {i}] >>}}
+    end;
+f{i}(X) when is_binary(X) ->
+    <<H:8, T/binary>> = <<X/binary, {i}>>,
+    try binary_to_atom(T, utf8) of
+        A -> {{H, A, byte_size(T)}}
+    catch
+        error:E -> {{error, E}}
+    end;
+f{i}(X) when is_list(X) ->
+    F = fun(E, Acc) -> [{{E, {i}}} | Acc] end,
+    lists:foldl(F, [], X) ++ [math:sqrt({i}.0 + length(X))];
+f{i}(X) when is_float(X) ->
+    receive
+        {{msg{i}, Y}} -> X + Y
+    after 0 ->
+        X * {i}.25 / ({i} + 1)
+    end;
+f{i}(X) ->
+    io_lib:format("~p-{i}", [X]).
+
+"#
+        ));
+        calls.push(format!(
+            "f{i}({n}), f{i}(<<\"z{i}\">>), f{i}([{i}, b]), f{i}({i}.5), f{i}(atom)",
+            n = i + 3
+        ));
+    }
+    s.push_str("run() ->\n    [");
+    s.push_str(&calls.join(",\n     "));
+    s.push_str("].\n");
+    s
+}
+
+/// The OTP compiler on the JIT: `compile:file/2` of a ~500-line module writes the .beam
+/// erlc writes, byte for byte (with erlc's `{cwd, Dir}` option, which it records in the
+/// debug-info chunk).
+#[test]
+fn compile_file_matches_erlc() {
+    let dir = std::env::temp_dir().join(format!("beam-erl-compile-{}", std::process::id()));
+    let (ours, theirs) = (dir.join("beam"), dir.join("erlc"));
+    std::fs::create_dir_all(&ours).unwrap();
+    std::fs::create_dir_all(&theirs).unwrap();
+    let src = big_module();
+    assert!(src.lines().count() >= 450, "{} lines", src.lines().count());
+    std::fs::write(dir.join("big_mod.erl"), &src).unwrap();
+    let ok = Command::new("erlc")
+        .current_dir(&dir)
+        .args(["-o", "erlc", "big_mod.erl"])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "erlc failed");
+    let eval = format!(
+        "io:format(\"~p~n\", [compile:file(\"big_mod.erl\", [{{outdir, \"beam\"}}, \
+         {{cwd, \"{}\"}}])]), halt().",
+        dir.display()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_beam"))
+        .current_dir(&dir)
+        .args(["--mode", "sim", "-noshell", "-eval", &eval])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        (stdout.as_ref(), out.status.code()),
+        ("{ok,big_mod}\n", Some(0)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = std::fs::read(ours.join("big_mod.beam")).unwrap();
+    let b = std::fs::read(theirs.join("big_mod.beam")).unwrap();
+    assert!(
+        a == b,
+        "the .beam files differ ({} and {} bytes)",
+        a.len(),
+        b.len()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -37,6 +37,7 @@ mod bifs_spawn;
 mod bifs_string;
 mod bifs_timer;
 mod bifs_unicode;
+mod bifs_zlib;
 pub mod cache;
 mod cache_load;
 mod cache_md5;
