@@ -137,6 +137,14 @@ fn cases(dir: &Path) -> Vec<Case> {
             "",
         ),
         case(
+            "application:which_applications",
+            &[
+                "-eval",
+                "io:format(\"~p~n\", [application:which_applications()]), halt().",
+            ],
+            "",
+        ),
+        case(
             "io:get_line on standard input",
             &[
                 "-eval",

@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 44] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 45] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -431,6 +431,7 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 44] {
         ("os", crate::bifs_os_cmd::OS),
         ("io", crate::bifs_io_input::IO),
         ("zlib", crate::bifs_zlib::ZLIB),
+        ("application", crate::bifs_application::APPLICATION),
     ]
 }
 

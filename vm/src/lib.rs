@@ -12,6 +12,7 @@
 //! (docs/beam-machine.md §5). [`Options::eager`] loads everything reachable up front.
 
 pub mod bifs;
+mod bifs_application;
 mod bifs_bin;
 mod bifs_code;
 mod bifs_crypto;
