@@ -72,6 +72,7 @@ loop(Boot, Status) ->
         {'EXIT', _, _} ->
             loop(Boot, Status);
         {stop, How} ->
+            finish_boot(Boot, Status),
             stop(How);
         {From, Request} when is_pid(From) ->
             From ! {init, answer(Request, Status)},
@@ -91,6 +92,17 @@ answer({notify_when_started, _}, started) -> started;
 answer({notify_when_started, _}, _) -> ok;
 answer({make_permanent, _, _}, _) -> {error, not_supported};
 answer(_, _) -> undefined.
+
+%% erl's init takes a while to stop the applications before it kills the boot
+%% process, so items after `-s init stop` (quick ones) still run: here the boot
+%% process gets up to 100 ms to finish.
+finish_boot(Boot, starting) ->
+    receive
+        {'EXIT', Boot, _} -> ok
+    after 100 -> ok
+    end;
+finish_boot(_, _) ->
+    ok.
 
 %% init:stop/0,1 (restart and reboot stop too: there is no boot to run again).
 stop({stop, Status}) when is_integer(Status) -> halt(Status);

@@ -85,15 +85,29 @@ fn format_chars(fmt: Term) -> R<Vec<u32>> {
             }
             Ok(b.bytes.iter().map(|&c| c as u32).collect())
         }
-        Class::Nil | Class::List => list_elems(fmt)?
-            .into_iter()
-            .map(|c| {
-                c.small_value()
-                    .filter(|&c| c >= 0)
-                    .map(|c| c as u32)
-                    .ok_or(FormatError)
-            })
-            .collect(),
+        // A deep list of characters too (`-run io format Word` passes `["Word"]`): OTP's
+        // collect/2 copies a nested list to the output as it is. Here it is flattened,
+        // so a `~` inside a nested list would start a control sequence (OTP: literal).
+        Class::Nil | Class::List => {
+            let mut out = Vec::new();
+            let mut todo = list_elems(fmt)?;
+            todo.reverse();
+            while let Some(c) = todo.pop() {
+                if c.is_list() || c.is_nil() {
+                    let mut inner = list_elems(c)?;
+                    inner.reverse();
+                    todo.extend(inner);
+                    continue;
+                }
+                out.push(
+                    c.small_value()
+                        .filter(|&c| c >= 0)
+                        .map(|c| c as u32)
+                        .ok_or(FormatError)?,
+                );
+            }
+            Ok(out)
+        }
         _ => Err(FormatError),
     }
 }
