@@ -10,12 +10,20 @@ mod aot;
 mod cli_args;
 mod clif;
 mod disasm;
+mod erl_cli;
 mod run;
 
 /// An IR-based JIT compiler for the Erlang BEAM with a 32-bit ARM backend.
 ///
 /// Generated ARM32 code runs natively on an ARMv7 host and in the built-in simulator
 /// elsewhere.
+///
+/// Without a subcommand, beam takes erl's command line (`beam [erl flags]`, or `beam erl
+/// [erl flags]`): `-noshell`, `-eval E`, `-s M [F [Args]]`, `-run M [F [Args]]`,
+/// `-pa`/`-pz DIR...`, `+P N`, `-extra`, `-root`, `-boot`, `-config` and user flags, and
+/// it runs as `erl -noshell` until `init:stop()` or `halt()` (docs/boot.md). `beam run M
+/// F Args` is the quick way to call one function: no `init` process, no command-line
+/// flags for `init:get_argument/1`, and it ends when that function returns.
 #[derive(Parser)]
 #[command(name = "beam", version, about, long_about)]
 struct Cli {
@@ -38,6 +46,17 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `beam -noshell -eval E ...` / `beam erl ...`: erl's command line (erl_cli.rs).
+    let words: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if erl_cli::is_erl_command_line(&words) {
+        return erl_cli::main(&words).unwrap_or_else(|err| {
+            eprintln!("beam: {err}");
+            ExitCode::from(2)
+        });
+    }
     let cli = Cli::parse_from(erl_style(std::env::args_os()));
     let result = match cli.command {
         Command::Disasm(args) => disasm::run(&args),

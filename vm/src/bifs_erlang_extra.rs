@@ -520,6 +520,8 @@ fn external_size(t: Term) -> Result<Term, Raise> {
 /// (zlib, kept only when smaller).
 fn term_to_binary2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let mut level = 0u32;
+    // Minor version 2 writes every atom as UTF-8 (OTP 25's default is 1).
+    let mut minor2 = false;
     for o in proper_list(a[1])? {
         if o == atom("compressed") {
             level = 6;
@@ -533,15 +535,22 @@ fn term_to_binary2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
                         .ok_or_else(bad)? as u32
                 }
                 Some([k, v]) if *k == atom("minor_version") => {
-                    v.small_value()
+                    minor2 = v
+                        .small_value()
                         .filter(|n| (0..=2).contains(n))
-                        .ok_or_else(bad)?;
+                        .ok_or_else(bad)?
+                        == 2;
                 }
                 _ => return Err(bad()),
             }
         }
     }
-    let plain = ops::etf::encode(a[0]).map_err(|_| bad())?;
+    let plain = if minor2 {
+        ops::etf::encode_minor2(a[0])
+    } else {
+        ops::etf::encode(a[0])
+    }
+    .map_err(|_| bad())?;
     let mut out = plain.clone();
     if level > 0 {
         let body = &plain[1..];

@@ -70,19 +70,18 @@ pub(crate) fn get_module_info2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Ra
 }
 
 /// `init`'s argument queries, which OTP code asks the `init` process (erl_features via
-/// erl_scan, file_server): without the boot there is no `init` process, so they are
-/// answered here as `erl -noshell` would (`root`, `progname`, `home`; no plain
-/// arguments).
+/// erl_scan, file_server): answered here from the command line (bifs_init), so they work
+/// without an `init` process too, as `erl -noshell` would answer them.
 pub static INIT: &[Bif] = &[
     Bif {
         name: "get_arguments",
         arity: 0,
         f: |c, _| {
             let mut items = Vec::new();
-            for (k, v) in arguments() {
-                let vs = crate::bifs_more::string(c, &v)?;
-                let l = construct::list(&mut c.heap, &[vs]).map_err(heap_err)?;
-                items.push(construct::tuple(&mut c.heap, &[atom(k), l]).map_err(heap_err)?);
+            for (k, vs) in crate::bifs_init::arguments() {
+                let l = strings(c, &vs)?;
+                let k = beam_runtime::atom::intern(&k).map_err(|_| error("system_limit"))?;
+                items.push(construct::tuple(&mut c.heap, &[k, l]).map_err(heap_err)?);
             }
             construct::list(&mut c.heap, &items).map_err(heap_err)
         },
@@ -92,29 +91,32 @@ pub static INIT: &[Bif] = &[
         arity: 1,
         f: |c, a| {
             let key = beam_runtime::atom::name(a[0]).ok_or_else(|| error("badarg"))?;
-            match arguments().into_iter().find(|(k, _)| *k == key) {
-                Some((_, v)) => {
-                    let vs = crate::bifs_more::string(c, &v)?;
-                    let inner = construct::list(&mut c.heap, &[vs]).map_err(heap_err)?;
-                    let outer = construct::list(&mut c.heap, &[inner]).map_err(heap_err)?;
-                    construct::tuple(&mut c.heap, &[atom("ok"), outer]).map_err(heap_err)
+            // One list of values per occurrence of the flag.
+            let mut found = Vec::new();
+            for (k, vs) in crate::bifs_init::arguments() {
+                if k == key {
+                    found.push(strings(c, &vs)?);
                 }
-                None => Ok(atom("error")),
             }
+            if found.is_empty() {
+                return Ok(atom("error"));
+            }
+            let outer = construct::list(&mut c.heap, &found).map_err(heap_err)?;
+            construct::tuple(&mut c.heap, &[atom("ok"), outer]).map_err(heap_err)
         },
     },
     Bif {
         name: "get_plain_arguments",
         arity: 0,
-        f: |_, _| Ok(Term::NIL),
+        f: |c, _| strings(c, &crate::bifs_init::plain_arguments()),
     },
 ];
 
-fn arguments() -> Vec<(&'static str, String)> {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/".into());
-    vec![
-        ("root", "/usr/lib/erlang".into()),
-        ("progname", "erl".into()),
-        ("home", home),
-    ]
+/// A list of strings.
+fn strings(c: &mut BifCx<'_>, vs: &[String]) -> Result<Term, Raise> {
+    let mut items = Vec::with_capacity(vs.len());
+    for v in vs {
+        items.push(crate::bifs_more::string(c, v)?);
+    }
+    construct::list(&mut c.heap, &items).map_err(heap_err)
 }

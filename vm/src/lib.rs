@@ -12,7 +12,9 @@
 //! (docs/beam-machine.md §5). [`Options::eager`] loads everything reachable up front.
 
 pub mod bifs;
+mod bifs_application;
 mod bifs_bin;
+mod bifs_code;
 mod bifs_crypto;
 mod bifs_erlang_extra;
 mod bifs_ets;
@@ -21,11 +23,14 @@ mod bifs_ets_select;
 mod bifs_file;
 mod bifs_globals;
 mod bifs_info;
+pub mod bifs_init;
 pub mod bifs_io;
+mod bifs_io_input;
 mod bifs_logger;
 mod bifs_misc;
 mod bifs_modinfo;
 mod bifs_more;
+mod bifs_os_cmd;
 mod bifs_proc;
 mod bifs_proc_extra;
 mod bifs_re;
@@ -33,6 +38,7 @@ mod bifs_spawn;
 mod bifs_string;
 mod bifs_timer;
 mod bifs_unicode;
+mod bifs_zlib;
 pub mod cache;
 mod cache_load;
 mod cache_md5;

@@ -99,8 +99,22 @@ pub fn encode(t: Term) -> Result<Vec<u8>, EtfError> {
     Ok(out)
 }
 
+/// `term_to_binary(t, [{minor_version, 2}])`: every atom as UTF-8
+/// (`SMALL_ATOM_UTF8_EXT`), as the compiler's literal table has them (beam_asm asks for
+/// minor version 2, so a .beam written on the JIT is erlc's byte for byte).
+pub fn encode_minor2(t: Term) -> Result<Vec<u8>, EtfError> {
+    let mut out = vec![VERSION];
+    encode_with(t, &mut out, true)?;
+    Ok(out)
+}
+
 /// Appends the encoding of `t` (without the version byte) to `out`.
 pub fn encode_into(t: Term, out: &mut Vec<u8>) -> Result<(), EtfError> {
+    encode_with(t, out, false)
+}
+
+/// [`encode_into`]; `utf8` encodes every atom as UTF-8 (minor version 2).
+fn encode_with(t: Term, out: &mut Vec<u8>, utf8: bool) -> Result<(), EtfError> {
     let mut stack = vec![t];
     while let Some(t) = stack.pop() {
         match class(t)? {
@@ -112,7 +126,7 @@ pub fn encode_into(t: Term, out: &mut Vec<u8>) -> Result<(), EtfError> {
                     out.extend_from_slice(&f.to_bits().to_be_bytes());
                 }
             },
-            Class::Atom => encode_atom(&view::atom_text(t)?, out),
+            Class::Atom => encode_atom(&view::atom_text(t)?, out, utf8),
             Class::Nil => out.push(NIL_EXT),
             Class::Tuple => {
                 let e = elements(t)?;
@@ -181,14 +195,14 @@ pub fn encode_into(t: Term, out: &mut Vec<u8>) -> Result<(), EtfError> {
             Class::Pid => {
                 let d = t.pid_data().unwrap_or(0);
                 out.push(NEW_PID_EXT);
-                encode_atom("nonode@nohost", out);
+                encode_atom("nonode@nohost", out, utf8);
                 for w in [d & 0x7FFF, d >> 15, 0] {
                     out.extend_from_slice(&w.to_be_bytes());
                 }
             }
             Class::Port => {
                 out.push(NEW_PORT_EXT);
-                encode_atom("nonode@nohost", out);
+                encode_atom("nonode@nohost", out, utf8);
                 for w in [t.port_data().unwrap_or(0), 0] {
                     out.extend_from_slice(&w.to_be_bytes());
                 }
@@ -202,13 +216,13 @@ pub fn encode_into(t: Term, out: &mut Vec<u8>) -> Result<(), EtfError> {
                 };
                 out.push(NEWER_REFERENCE_EXT);
                 out.extend_from_slice(&3u16.to_be_bytes());
-                encode_atom("nonode@nohost", out);
+                encode_atom("nonode@nohost", out, utf8);
                 out.extend_from_slice(&0u32.to_be_bytes());
                 for w in n {
                     out.extend_from_slice(&w.to_be_bytes());
                 }
             }
-            Class::ExtPid | Class::ExtPort | Class::ExtRef => encode_external(t, out)?,
+            Class::ExtPid | Class::ExtPort | Class::ExtRef => encode_external(t, out, utf8)?,
             Class::Export => {
                 let mfa = construct::export_entry(t)
                     .and_then(|e| super::code_info().and_then(|c| c.export_mfa(e)));
@@ -219,8 +233,8 @@ pub fn encode_into(t: Term, out: &mut Vec<u8>) -> Result<(), EtfError> {
                     });
                 };
                 out.push(EXPORT_EXT);
-                encode_atom(&view::atom_text(m)?, out);
-                encode_atom(&view::atom_text(f)?, out);
+                encode_atom(&view::atom_text(m)?, out, utf8);
+                encode_atom(&view::atom_text(f)?, out, utf8);
                 encode_int(&BigInt::from(a), out);
             }
             Class::Fun => {
@@ -253,19 +267,19 @@ fn encode_int(v: &BigInt, out: &mut Vec<u8>) {
     }
 }
 
-fn encode_atom(name: &str, out: &mut Vec<u8>) {
+fn encode_atom(name: &str, out: &mut Vec<u8>, utf8: bool) {
     let latin1: Option<Vec<u8>> = name.chars().map(|c| u8::try_from(c as u32).ok()).collect();
     match latin1 {
-        Some(b) => {
+        Some(b) if !utf8 => {
             out.push(ATOM_EXT);
             out.extend_from_slice(&(b.len() as u16).to_be_bytes());
             out.extend_from_slice(&b);
         }
-        None if name.len() < 256 => {
+        _ if name.len() < 256 => {
             out.extend_from_slice(&[SMALL_ATOM_UTF8_EXT, name.len() as u8]);
             out.extend_from_slice(name.as_bytes());
         }
-        None => {
+        _ => {
             out.push(ATOM_UTF8_EXT);
             out.extend_from_slice(&(name.len() as u16).to_be_bytes());
             out.extend_from_slice(name.as_bytes());
@@ -274,7 +288,7 @@ fn encode_atom(name: &str, out: &mut Vec<u8>) {
 }
 
 /// External pids/ports/refs: data words are creation, then the identifier words.
-fn encode_external(t: Term, out: &mut Vec<u8>) -> Result<(), EtfError> {
+fn encode_external(t: Term, out: &mut Vec<u8>, utf8: bool) -> Result<(), EtfError> {
     let Some((kind, node, data)) = construct::external_parts(t) else {
         return Err(EtfError::Unencodable {
             term: t,
@@ -288,19 +302,19 @@ fn encode_external(t: Term, out: &mut Vec<u8>) -> Result<(), EtfError> {
     match kind {
         BoxedKind::ExternalPid => {
             out.push(NEW_PID_EXT);
-            encode_atom(&node, out);
+            encode_atom(&node, out, utf8);
             out.extend_from_slice(&word(0));
             out.extend_from_slice(&word(1));
         }
         BoxedKind::ExternalPort => {
             out.push(NEW_PORT_EXT);
-            encode_atom(&node, out);
+            encode_atom(&node, out, utf8);
             out.extend_from_slice(&word(0));
         }
         _ => {
             out.push(NEWER_REFERENCE_EXT);
             out.extend_from_slice(&(ids.len() as u16).to_be_bytes());
-            encode_atom(&node, out);
+            encode_atom(&node, out, utf8);
             out.extend_from_slice(&creation.to_be_bytes());
             for w in ids {
                 out.extend_from_slice(&w.to_be_bytes());

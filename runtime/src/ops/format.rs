@@ -85,15 +85,33 @@ fn format_chars(fmt: Term) -> R<Vec<u32>> {
             }
             Ok(b.bytes.iter().map(|&c| c as u32).collect())
         }
-        Class::Nil | Class::List => list_elems(fmt)?
-            .into_iter()
-            .map(|c| {
-                c.small_value()
+        // A deep list of characters too (`-run io format Word` passes `["Word"]`): OTP's
+        // collect/2 copies a nested list to the output as it is, so a `~` in one is
+        // literal (written here as `~~`).
+        Class::Nil | Class::List => {
+            let mut out = Vec::new();
+            let mut todo: Vec<(Term, bool)> = list_elems(fmt)?
+                .into_iter()
+                .rev()
+                .map(|t| (t, false))
+                .collect();
+            while let Some((c, nested)) = todo.pop() {
+                if c.is_list() || c.is_nil() {
+                    todo.extend(list_elems(c)?.into_iter().rev().map(|t| (t, true)));
+                    continue;
+                }
+                let ch = c
+                    .small_value()
                     .filter(|&c| c >= 0)
                     .map(|c| c as u32)
-                    .ok_or(FormatError)
-            })
-            .collect(),
+                    .ok_or(FormatError)?;
+                if nested && ch == u32::from(b'~') {
+                    out.push(ch);
+                }
+                out.push(ch);
+            }
+            Ok(out)
+        }
         _ => Err(FormatError),
     }
 }

@@ -1,0 +1,295 @@
+//! `beam [erl flags]` (also `beam erl [flags]`): erl's command line (docs/boot.md).
+//!
+//! The words are split as erl's start script and `init` split them: `+P N` and other
+//! emulator flags; `-eval E`, `-s M [F [Args]]` and `-run M [F [Args]]` start items, run
+//! in order by beam/erl/beam_init.erl (the `init` stand-in, the first process);
+//! `-pa`/`-pz` directories around the installed OTP's code path; `-extra` ends the flags
+//! and the rest are plain arguments; every other `-flag [values]` (`-noshell`, `-boot`,
+//! `-config`, `-root`, user flags) is recorded for `init:get_argument/1`. A flag's
+//! values are the words after it up to the next word starting with `-` or `+`.
+//!
+//! Like `erl -noshell`, beam keeps running after the items until `init:stop/0,1` or
+//! `halt/0,1`; exits with the status given to them, and with 1 after a crash of an item
+//! (erl's `{"init terminating in do_boot", Reason}` line on stdout). Unlike erl, it
+//! also ends (status 0, with a note on stderr) when no process can ever run again.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use beam_vm::bifs_init::{set_boot_args, BootArgs, StartItem};
+use beam_vm::{Jit, Options, RunOutcome, Vm};
+
+/// The `init` stand-in, compiled by build.rs.
+static BEAM_INIT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/beam_init.beam"));
+
+/// erl's command line, parsed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ErlCommand {
+    pub boot: BootArgs,
+    pub pa: Vec<PathBuf>,
+    pub pz: Vec<PathBuf>,
+    pub max_processes: Option<usize>,
+    pub noshell: bool,
+    /// beam's own options (`--mode sim|native`, `--jit ...`, `--no-cache`, `--stats`).
+    pub native: Option<bool>,
+    pub jit: Option<Jit>,
+    pub no_cache: bool,
+    pub stats: bool,
+}
+
+/// A command line erl would not take (or beam cannot follow).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ErlCliError {
+    #[error("{flag} needs a value")]
+    MissingValue { flag: String },
+    #[error("{flag}: bad value {value:?}")]
+    BadValue { flag: String, value: String },
+    #[error("-eval takes one expression (erl crashes on {extra:?} after it); quote it")]
+    EvalWords { extra: Vec<String> },
+}
+
+/// Whether `args` (without the program name) are erl's command line rather than one of
+/// beam's subcommands.
+pub fn is_erl_command_line(args: &[String]) -> bool {
+    const SUBCOMMANDS: [&str; 6] = ["disasm", "clif-compile", "clif-run", "run", "aot", "help"];
+    match args.first().map(String::as_str) {
+        None => false,
+        Some("erl") => true,
+        Some(a) if SUBCOMMANDS.contains(&a) => false,
+        Some("-h" | "-V") => false,
+        // beam's own options of the erl command line.
+        Some("--mode" | "--jit" | "--no-cache" | "--stats") => true,
+        Some(a) => !a.starts_with("--"),
+    }
+}
+
+fn is_flag(w: &str) -> bool {
+    w.starts_with('-') || w.starts_with('+')
+}
+
+/// Parses erl's flags (`args` without the program name and without a leading `erl`).
+pub fn parse(args: &[String]) -> Result<ErlCommand, ErlCliError> {
+    let mut cmd = ErlCommand::default();
+    let mut i = 0;
+    // The values after a flag: the words up to the next flag.
+    let values = |i: &mut usize| -> Vec<String> {
+        let start = *i;
+        while *i < args.len() && !is_flag(&args[*i]) {
+            *i += 1;
+        }
+        args[start..*i].to_vec()
+    };
+    while i < args.len() {
+        let w = args[i].clone();
+        i += 1;
+        match w.as_str() {
+            "-extra" => {
+                cmd.boot.plain.extend(args[i..].iter().cloned());
+                break;
+            }
+            "+P" => {
+                let v = args.get(i).ok_or_else(|| missing(&w))?;
+                i += 1;
+                let n = v.parse().map_err(|_| ErlCliError::BadValue {
+                    flag: w.clone(),
+                    value: v.clone(),
+                })?;
+                cmd.max_processes = Some(n);
+            }
+            "-eval" => {
+                let mut vs = values(&mut i);
+                if vs.is_empty() {
+                    return Err(missing(&w));
+                }
+                let e = vs.remove(0);
+                if !vs.is_empty() {
+                    return Err(ErlCliError::EvalWords { extra: vs });
+                }
+                cmd.boot.items.push(StartItem::Eval(e));
+            }
+            "-s" | "-run" => {
+                let vs = values(&mut i);
+                if vs.is_empty() {
+                    return Err(missing(&w));
+                }
+                cmd.boot.items.push(if w == "-s" {
+                    StartItem::S(vs)
+                } else {
+                    StartItem::Run(vs)
+                });
+            }
+            "--mode" | "--jit" => {
+                let v = args.get(i).ok_or_else(|| missing(&w))?.clone();
+                i += 1;
+                let bad = || ErlCliError::BadValue {
+                    flag: w.clone(),
+                    value: v.clone(),
+                };
+                match (w.as_str(), v.as_str()) {
+                    ("--mode", "sim") => cmd.native = Some(false),
+                    ("--mode", "native") => cmd.native = Some(true),
+                    ("--jit", "ir") => cmd.jit = Some(Jit::Ir),
+                    ("--jit", "template") => cmd.jit = Some(Jit::Template),
+                    ("--jit", "mixed") => cmd.jit = Some(Jit::Mixed),
+                    ("--jit", "tiered") => cmd.jit = Some(Jit::Tiered),
+                    _ => return Err(bad()),
+                }
+            }
+            "--no-cache" => cmd.no_cache = true,
+            "--stats" => cmd.stats = true,
+            _ if w.starts_with('+') => {
+                // Other emulator flags (+A, +S, +K ...) change nothing here; their value
+                // (if any) goes with them.
+                values(&mut i);
+            }
+            _ if w.len() > 1 && w.starts_with('-') => {
+                let name = w[1..].to_string();
+                let vs = values(&mut i);
+                match name.as_str() {
+                    "pa" => cmd.pa.extend(vs.iter().map(PathBuf::from)),
+                    "pz" => cmd.pz.extend(vs.iter().map(PathBuf::from)),
+                    "noshell" | "noinput" => cmd.noshell = true,
+                    "root" => {
+                        cmd.boot.root = Some(vs.first().cloned().ok_or_else(|| missing(&w))?);
+                        continue;
+                    }
+                    _ => {}
+                }
+                cmd.boot.flags.push((name, vs));
+            }
+            // A word before any flag.
+            _ => cmd.boot.plain.push(w),
+        }
+    }
+    Ok(cmd)
+}
+
+fn missing(flag: &str) -> ErlCliError {
+    ErlCliError::MissingValue {
+        flag: flag.to_string(),
+    }
+}
+
+/// Runs erl's command line `args` (without the program name).
+pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let args = match args.first().map(String::as_str) {
+        Some("erl") => &args[1..],
+        _ => args,
+    };
+    let cmd = parse(args)?;
+    if !cmd.noshell {
+        eprintln!("beam: there is no interactive shell; running as with -noshell");
+    }
+    let native_host = cfg!(target_arch = "arm");
+    let native = cmd.native.unwrap_or(native_host);
+    if native && !native_host {
+        return Err("--mode native needs an ARMv7 host (or qemu-arm); use --mode sim".into());
+    }
+    let mut opts = Options::with_otp(cmd.pa.clone());
+    opts.code_path.extend(cmd.pz.iter().cloned());
+    if !cmd.no_cache {
+        opts.cache = beam_vm::cache::default_dir();
+    }
+    opts.native = native;
+    if let Some(jit) = cmd.jit {
+        opts.jit = jit;
+    }
+    if let Some(n) = cmd.max_processes {
+        beam_runtime::process::set_process_limit(n);
+    }
+    let mut vm = Vm::new(opts)?;
+    let init = beam_frontend::decode(BEAM_INIT)?;
+    vm.load_module(&init)?;
+    set_boot_args(cmd.boot.clone());
+    let outcome = vm.run("beam_init", "start", &[])?;
+    if cmd.stats {
+        if let Some(n) = vm.instructions() {
+            eprintln!("instructions retired: {n}");
+        }
+        let st = vm.load_stats();
+        eprintln!(
+            "loaded: {} modules ({} compiled functions, cache {} hits, {} misses); loading \
+             took {:.1} ms",
+            st.modules,
+            st.functions_compiled,
+            st.cache_hits,
+            st.cache_misses,
+            st.total().as_secs_f64() * 1e3
+        );
+    }
+    Ok(match outcome {
+        RunOutcome::Halt(n) => ExitCode::from(n.min(255) as u8),
+        RunOutcome::Exited { .. } => {
+            eprintln!(
+                "beam: no process can run any more (erl would wait for init:stop/0); exiting"
+            );
+            ExitCode::SUCCESS
+        }
+        RunOutcome::Error { reason, .. } => {
+            let exit = vm.exit_reason().unwrap_or(reason);
+            eprintln!("beam: the init process crashed: {exit}");
+            ExitCode::from(1)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn items_flags_and_plain_arguments() {
+        let c = parse(&words(
+            "-noshell -pa /a /b -eval E1 -s m f x y -run m2 -myflag v -pz /z +P 4096 \
+             -eval E2 -extra p -q",
+        ))
+        .unwrap();
+        assert_eq!(
+            c.boot.items,
+            vec![
+                StartItem::Eval("E1".into()),
+                StartItem::S(words("m f x y")),
+                StartItem::Run(words("m2")),
+                StartItem::Eval("E2".into()),
+            ]
+        );
+        assert_eq!(c.pa, vec![PathBuf::from("/a"), PathBuf::from("/b")]);
+        assert_eq!(c.pz, vec![PathBuf::from("/z")]);
+        assert_eq!(c.max_processes, Some(4096));
+        assert!(c.noshell);
+        let flags: Vec<&str> = c.boot.flags.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(flags, ["noshell", "pa", "myflag", "pz"]);
+        assert_eq!(c.boot.plain, words("p -q"));
+    }
+
+    #[test]
+    fn bad_command_lines() {
+        assert!(matches!(
+            parse(&words("-eval")),
+            Err(ErlCliError::MissingValue { .. })
+        ));
+        assert!(matches!(
+            parse(&words("-eval a b")),
+            Err(ErlCliError::EvalWords { .. })
+        ));
+        assert!(matches!(
+            parse(&words("+P many")),
+            Err(ErlCliError::BadValue { .. })
+        ));
+    }
+
+    #[test]
+    fn which_command_lines_are_erl_s() {
+        let is = |s: &str| is_erl_command_line(&words(s));
+        assert!(is("-noshell -eval x"));
+        assert!(is("erl -noshell"));
+        assert!(!is("run m f"));
+        assert!(!is("--help"));
+        assert!(is("--mode sim -noshell"));
+        assert!(!is("disasm x.beam"));
+    }
+}

@@ -1,0 +1,352 @@
+//! `beam [erl flags]` against `erl -noshell` with the same flags: standard output and
+//! exit status, for the start items (-eval, -s, -run), init's arguments, crashes during
+//! the boot, `+P`, module `code`, `os:cmd`, `io:get_line` on piped standard input, and
+//! `compile:forms/2` + `code:load_binary/3` (docs/boot.md).
+
+#![cfg(not(target_arch = "arm"))]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BOOT_T: &str = r#"
+-module(boot_t).
+-export([start/0, hello/0, hello/1, crash/1]).
+start() -> io:format("start~n").
+hello() -> io:format("hello/0~n").
+hello(Args) -> io:format("hello ~p~n", [Args]).
+crash(_) -> exit(bye).
+"#;
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("beam-erl-boot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("boot_t.erl");
+    std::fs::write(&src, BOOT_T).unwrap();
+    let ok = Command::new("erlc")
+        .arg("-o")
+        .arg(&dir)
+        .arg(&src)
+        .status()
+        .expect("erlc is installed by scripts/setup")
+        .success();
+    assert!(ok, "erlc failed");
+    dir
+}
+
+/// Standard output and exit status of `program args`, with `stdin` piped in.
+fn run(program: &str, args: &[String], stdin: &str) -> (String, i32) {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// A case: erl's flags (after `-noshell`) and standard input.
+struct Case {
+    name: &'static str,
+    args: Vec<String>,
+    stdin: &'static str,
+}
+
+fn case(name: &'static str, args: &[&str], stdin: &'static str) -> Case {
+    let mut v = vec!["-noshell".to_string()];
+    v.extend(args.iter().map(|s| s.to_string()));
+    Case {
+        name,
+        args: v,
+        stdin,
+    }
+}
+
+fn cases(dir: &Path) -> Vec<Case> {
+    let d = dir.to_str().unwrap();
+    let pa = |rest: &[&str]| -> Vec<String> {
+        let mut v = vec!["-noshell".to_string(), "-pa".to_string(), d.to_string()];
+        v.extend(rest.iter().map(|s| s.to_string()));
+        v
+    };
+    let mut cs = vec![
+        case(
+            "evals in order, halt status",
+            &[
+                "-eval",
+                "io:format(\"a~n\")",
+                "-eval",
+                "io:format(\"b~p~n\", [1+1]), halt(3).",
+            ],
+            "",
+        ),
+        case(
+            "init arguments",
+            &[
+                "-myflag",
+                "a",
+                "b",
+                "-other",
+                "-boot",
+                "start_clean",
+                "-eval",
+                "io:format(\"~p~n~p~n~p~n~p~n\", [init:get_arguments(), \
+                 init:get_argument(myflag), init:get_argument(nosuch), \
+                 init:get_plain_arguments()]), init:stop(4).",
+                "-extra",
+                "x",
+                "-y",
+            ],
+            "",
+        ),
+        case(
+            "script_id and init:stop/0",
+            &[
+                "-eval",
+                "io:format(\"~p~n\", [init:script_id()]), init:stop().",
+            ],
+            "",
+        ),
+        case("crash in -s", &["-s", "nomod", "nofun", "a", "b"], ""),
+        case("parse error in -eval", &["-eval", "foo("], ""),
+        case("throw in -eval", &["-eval", "throw(x)"], ""),
+        case(
+            "items after -s init stop",
+            &[
+                "-s",
+                "init",
+                "stop",
+                "-eval",
+                "io:format(\"A~n\")",
+                "-run",
+                "io",
+                "format",
+                "B",
+            ],
+            "",
+        ),
+        case(
+            "+P",
+            &[
+                "+P",
+                "5000",
+                "-eval",
+                "io:format(\"~p~n\", [erlang:system_info(process_limit)]), halt().",
+            ],
+            "",
+        ),
+        case(
+            "os:cmd",
+            &[
+                "-eval",
+                "io:format(\"~p~n~p~n\", [os:cmd(\"echo hi; echo err >&2; exit 3\"), \
+                 os:cmd('true')]), halt().",
+            ],
+            "",
+        ),
+        case(
+            "application:which_applications",
+            &[
+                "-eval",
+                "io:format(\"~p~n\", [application:which_applications()]), halt().",
+            ],
+            "",
+        ),
+        case(
+            "io:get_line on standard input",
+            &[
+                "-eval",
+                "io:format(\"~p~n\", [io:get_line(\"P> \")]), \
+                 io:format(\"~p~n\", [io:get_line(standard_io, '')]), \
+                 io:format(\"~p~n\", [io:get_line(\"\")]), halt().",
+            ],
+            "hi\nthere",
+        ),
+    ];
+    let mut more = vec![
+        Case {
+            name: "-s and -run items, -s init stop",
+            args: pa(&[
+                "-s", "boot_t", "hello", "a", "b", "-run", "boot_t", "hello", "x", "y", "-s",
+                "boot_t", "-run", "boot_t", "hello", "-s", "init", "stop",
+            ]),
+            stdin: "",
+        },
+        Case {
+            name: "exit in -s",
+            args: pa(&["-s", "boot_t", "crash", "x"]),
+            stdin: "",
+        },
+        Case {
+            name: "code",
+            args: pa(&[
+                "-eval",
+                "P = fun(X) -> io:format(\"~p~n\", [X]) end, \
+                 P(code:which(boot_t)), P(code:is_loaded(boot_t)), \
+                 P(code:ensure_loaded(boot_t)), P(code:is_loaded(boot_t)), \
+                 P(code:which(lists)), P(code:which(nosuch)), P(code:is_loaded(nosuch)), \
+                 P(code:ensure_loaded(nosuch)), P(code:add_patha(\"/nonexistent\")), \
+                 P(hd(code:get_path())), P(code:add_pathz(\"/tmp\")), \
+                 P(lists:last(code:get_path())), halt().",
+            ]),
+            stdin: "",
+        },
+        Case {
+            name: "compile:forms and code:load_binary",
+            args: pa(&[
+                "-eval",
+                "Forms = [{attribute,1,module,dyn}, {attribute,2,export,[{f,1}]}, \
+                 {function,3,f,1,[{clause,3,[{var,3,'X'}],[], \
+                 [{op,3,'*',{var,3,'X'},{integer,3,2}}]}]}], \
+                 {ok, dyn, Bin} = compile:forms(Forms, []), \
+                 io:format(\"~p~n\", [code:load_binary(dyn, \"dyn.beam\", Bin)]), \
+                 io:format(\"~p ~p~n\", [dyn:f(21), code:which(dyn)]), halt().",
+            ]),
+            stdin: "",
+        },
+    ];
+    cs.append(&mut more);
+    cs
+}
+
+#[test]
+fn erl_command_line_matches_erl() {
+    let dir = scratch();
+    let beam = env!("CARGO_BIN_EXE_beam");
+    let cases = cases(&dir);
+    let both = |c: &Case| {
+        let erl = run("erl", &c.args, c.stdin);
+        let mut beam_args = vec!["--mode".to_string(), "sim".to_string()];
+        beam_args.extend(c.args.iter().cloned());
+        let ours = run(beam, &beam_args, c.stdin);
+        (c.name, erl, ours)
+    };
+    // The first case alone: it fills the native-code cache with erl_scan, erl_parse and
+    // erl_eval, which every other case then takes from it instead of compiling them
+    // at once in a dozen processes. Then every case in its own thread: most of the
+    // time goes to starting erl.
+    let mut results = vec![both(&cases[0])];
+    std::thread::scope(|s| {
+        let handles: Vec<_> = cases[1..]
+            .iter()
+            .map(|c| s.spawn(move || both(c)))
+            .collect();
+        results.extend(handles.into_iter().map(|h| h.join().unwrap()));
+    });
+    let mut failed = Vec::new();
+    for (name, erl, ours) in &results {
+        if erl != ours {
+            failed.push(format!(
+                "{name}:\n erl (status {}):\n{}\n beam (status {}):\n{}",
+                erl.1, erl.0, ours.1, ours.0
+            ));
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// A generated module of about 500 lines using most of the language (records, maps,
+/// binaries, funs, comprehensions, try, receive, floats, strings, guards), so the OTP
+/// compiler's passes all have work on it.
+fn big_module() -> String {
+    let mut s = String::from(
+        "-module(big_mod).\n-export([run/0]).\n-record(st, {a = 0, b = [], c = <<>>}).\n\n",
+    );
+    let mut calls = Vec::new();
+    for i in 0..22 {
+        s.push_str(&format!(
+            r#"f{i}(X) when is_integer(X), X > {i} ->
+    R = #st{{a = X * {i}, b = [X, {i}.5, "s{i}"]}},
+    M = #{{k{i} => X, <<"b{i}">> => [a{i}, {{t, {i}}}]}},
+    case maps:get(k{i}, M) of
+        {i} -> {{exact, R#st.a}};
+        V when V rem 2 =:= 0 -> {{even, V, [Y * 2 || Y <- lists:seq(1, V rem 7)]}};
+        V -> {{odd, V, << <<B:8>> || B <- [V rem 256, {i}] >>}}
+    end;
+f{i}(X) when is_binary(X) ->
+    <<H:8, T/binary>> = <<X/binary, {i}>>,
+    try binary_to_atom(T, utf8) of
+        A -> {{H, A, byte_size(T)}}
+    catch
+        error:E -> {{error, E}}
+    end;
+f{i}(X) when is_list(X) ->
+    F = fun(E, Acc) -> [{{E, {i}}} | Acc] end,
+    lists:foldl(F, [], X) ++ [math:sqrt({i}.0 + length(X))];
+f{i}(X) when is_float(X) ->
+    receive
+        {{msg{i}, Y}} -> X + Y
+    after 0 ->
+        X * {i}.25 / ({i} + 1)
+    end;
+f{i}(X) ->
+    io_lib:format("~p-{i}", [X]).
+
+"#
+        ));
+        calls.push(format!(
+            "f{i}({n}), f{i}(<<\"z{i}\">>), f{i}([{i}, b]), f{i}({i}.5), f{i}(atom)",
+            n = i + 3
+        ));
+    }
+    s.push_str("run() ->\n    [");
+    s.push_str(&calls.join(",\n     "));
+    s.push_str("].\n");
+    s
+}
+
+/// The OTP compiler on the JIT: `compile:file/2` of a ~500-line module writes the .beam
+/// erlc writes, byte for byte (with erlc's `{cwd, Dir}` option, which it records in the
+/// debug-info chunk).
+#[test]
+fn compile_file_matches_erlc() {
+    let dir = std::env::temp_dir().join(format!("beam-erl-compile-{}", std::process::id()));
+    let (ours, theirs) = (dir.join("beam"), dir.join("erlc"));
+    std::fs::create_dir_all(&ours).unwrap();
+    std::fs::create_dir_all(&theirs).unwrap();
+    let src = big_module();
+    assert!(src.lines().count() >= 450, "{} lines", src.lines().count());
+    std::fs::write(dir.join("big_mod.erl"), &src).unwrap();
+    let ok = Command::new("erlc")
+        .current_dir(&dir)
+        .args(["-o", "erlc", "big_mod.erl"])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "erlc failed");
+    let eval = format!(
+        "io:format(\"~p~n\", [compile:file(\"big_mod.erl\", [{{outdir, \"beam\"}}, \
+         {{cwd, \"{}\"}}])]), halt().",
+        dir.display()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_beam"))
+        .current_dir(&dir)
+        .args(["--mode", "sim", "-noshell", "-eval", &eval])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        (stdout.as_ref(), out.status.code()),
+        ("{ok,big_mod}\n", Some(0)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = std::fs::read(ours.join("big_mod.beam")).unwrap();
+    let b = std::fs::read(theirs.join("big_mod.beam")).unwrap();
+    assert!(
+        a == b,
+        "the .beam files differ ({} and {} bytes)",
+        a.len(),
+        b.len()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
