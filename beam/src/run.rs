@@ -179,6 +179,10 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(n) = args.max_processes {
         beam_runtime::process::set_process_limit(n);
     }
+    if args.isa == Isa::T32 && args.jit != JitArg::Ir {
+        // The templates (and so mixed and tiered mode) emit A32 only.
+        return fail("--isa t32 needs --jit ir: the template code generator emits A32 only");
+    }
     let mut vm = Vm::new(opts)?;
     if let Err(e) = vm.load(&module) {
         return fail(e);

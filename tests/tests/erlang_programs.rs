@@ -172,6 +172,23 @@ fn programs_agree_with_erl_in_t32() {
 
 /// Runs every program and compares with erl; returns what loading cost, summed over the
 /// VMs used.
+/// Template code is A32 only: asking for T32 with it is a load error, not A32 code.
+#[test]
+fn t32_needs_ir_mode() {
+    for jit in [Jit::Template, Jit::Mixed, Jit::Tiered] {
+        let mut o = Options::with_otp(vec![]);
+        o.jit = jit;
+        o.isa = Isa::T32;
+        let err = Vm::new(o)
+            .err()
+            .expect("T32 with templates must be refused");
+        assert!(
+            err.to_string().contains("--isa t32 needs --jit ir"),
+            "{err}"
+        );
+    }
+}
+
 fn run_with(jit: Jit, cache: Option<PathBuf>, gc_stress: bool, isa: Isa) -> LoadStats {
     let mut names = programs();
     let all = std::env::var("BEAMJIT_GC_STRESS_ALL").is_ok_and(|v| v == "1")
