@@ -30,13 +30,17 @@ pub enum IsaArg {
     A32,
     /// Thumb-2 (T32).
     T32,
+    /// Thumb-2 for ARMv7-M (Cortex-M): T32 without A-profile-only instructions and
+    /// without A32 state (`clif-run` links with `link_target(.., m_profile)` and runs in
+    /// the simulator's M-profile mode).
+    T32m,
 }
 
 impl IsaArg {
     fn isa(self) -> Isa {
         match self {
             IsaArg::A32 => Isa::A32,
-            IsaArg::T32 => Isa::T32,
+            IsaArg::T32 | IsaArg::T32m => Isa::T32,
         }
     }
 }
@@ -107,7 +111,7 @@ pub fn compile_files(args: &CompileArgs) -> Result<std::process::ExitCode, ClifE
                 match e {
                     Emit::Vcode => out.push_str(&code.vcode_text),
                     Emit::VcodeAlloc => out.push_str(&code.vcode_alloc_text),
-                    Emit::Asm if args.isa == IsaArg::T32 => {
+                    Emit::Asm if args.isa != IsaArg::A32 => {
                         out.push_str(&t32_listing(&code.code.bytes));
                     }
                     Emit::Asm => {
@@ -234,11 +238,10 @@ pub fn run_files(args: &RunArgs) -> Result<std::process::ExitCode, ClifError> {
                 continue;
             }
         };
-        let mut runner =
-            SimRunner::new(&program, args.isa == IsaArg::T32).map_err(|err| ClifError::Parse {
-                path: p.clone(),
-                err,
-            })?;
+        let mut runner = SimRunner::new(&program, args.isa).map_err(|err| ClifError::Parse {
+            path: p.clone(),
+            err,
+        })?;
         let host_skip = text.lines().any(|l| l.starts_with("; host-skip:"));
         let mut host = match (args.host, host_skip) {
             (true, false) => {
@@ -429,20 +432,25 @@ struct SimRunner {
     map: LowMapping,
     /// Each function's address, in file order.
     entries: Vec<u32>,
+    /// Runs as an ARMv7-M core (`--isa t32m`).
+    m_profile: bool,
 }
 
 const STACK: u32 = 1 << 20;
 const HOST_BASE: u32 = 0x1000;
 
 impl SimRunner {
-    fn new(program: &[(SymbolName, CompiledCode)], thumb: bool) -> Result<SimRunner, String> {
+    fn new(program: &[(SymbolName, CompiledCode)], isa: IsaArg) -> Result<SimRunner, String> {
+        let thumb = isa != IsaArg::A32;
+        let m_profile = isa == IsaArg::T32m;
         let redirects = redirects();
+        // On an M core every function address is odd (Thumb): so are the host functions'.
         let resolve = |s: &SymbolName| -> Option<u32> {
             let SymbolName::Named(n) = s else { return None };
             redirects
                 .iter()
                 .position(|(h, _)| h == n)
-                .map(|i| HOST_BASE + 16 * i as u32)
+                .map(|i| (HOST_BASE + 16 * i as u32) | u32::from(m_profile))
         };
         let funcs: Vec<(SymbolName, &CompiledCode)> =
             program.iter().map(|(n, c)| (n.clone(), c)).collect();
@@ -450,7 +458,8 @@ impl SimRunner {
         let code_len = (size as u32).next_multiple_of(4096).max(4096);
         let mut map = LowMapping::new((code_len + STACK) as usize).map_err(|e| e.to_string())?;
         let base = map.addr();
-        let image = link::link_isa(&funcs, base, &resolve, thumb).map_err(|e| e.to_string())?;
+        let image = link::link_target(&funcs, base, &resolve, thumb, m_profile)
+            .map_err(|e| e.to_string())?;
         map.as_mut_slice()[..image.bytes.len()].copy_from_slice(&image.bytes);
         let mut sim = Sim::new();
         // SAFETY: both regions lie inside `map`, which lives as long as `sim` (both are
@@ -465,11 +474,13 @@ impl SimRunner {
             sim.add_redirect(HOST_BASE + 16 * i as u32, f);
         }
         sim.set_step_limit(Some(1 << 28));
+        sim.set_m_profile(m_profile);
         let _ = offsets;
         Ok(SimRunner {
             sim,
             map,
             entries: image.entries,
+            m_profile,
         })
     }
 
@@ -494,7 +505,8 @@ impl SimRunner {
         }
         let top = self.map.addr() + self.map.len() as u32;
         self.sim.cpu.regs[13] = top;
-        self.sim.cpu.regs[14] = RETURN_MAGIC;
+        // An M core returns to an odd address (Thumb state is all it has).
+        self.sim.cpu.regs[14] = RETURN_MAGIC | u32::from(self.m_profile);
         self.sim.cpu.regs[15] = self.entries[index];
         match self.sim.run() {
             Ok(_) => {}
@@ -780,16 +792,27 @@ mod tests {
             .collect();
         files.sort();
         assert!(files.len() > 50, "only {} files", files.len());
-        for hw_div in [false, true] {
+        for (isa, hw_div) in [
+            (IsaArg::T32, false),
+            (IsaArg::T32, true),
+            // ARMv7-M: no A32 state, no BLX imm (the simulator faults on both); every
+            // v7-M core has SDIV/UDIV, but the EABI helpers are checked too.
+            (IsaArg::T32m, false),
+            (IsaArg::T32m, true),
+        ] {
             let a = RunArgs {
                 files: files.clone(),
                 host: false,
                 no_opt: false,
                 hw_div,
-                isa: IsaArg::T32,
+                isa,
             };
             let code = run_files(&a).expect("files compile");
-            assert_eq!(code, std::process::ExitCode::SUCCESS, "hw_div {hw_div}");
+            assert_eq!(
+                code,
+                std::process::ExitCode::SUCCESS,
+                "{isa:?} hw_div {hw_div}"
+            );
         }
     }
 

@@ -3,7 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use backend_arm32::codegen::Isa;
 use beam_vm::{Emit, Jit, Options, RunOutcome, Vm};
+
+fn parse_isa(s: &str) -> Result<Isa, String> {
+    Isa::parse(s).ok_or_else(|| format!("unknown instruction set {s:?} (a32 or t32)"))
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EmitArg {
@@ -78,6 +83,10 @@ pub struct Args {
     /// Target a CPU with SDIV/UDIV (Cortex-A7/A15).
     #[arg(long)]
     pub hw_div: bool,
+    /// The instruction set of the IR pipeline's code: a32, or t32 (Thumb-2; needs
+    /// `--jit ir`, docs/thumb2.md).
+    #[arg(long, default_value = "a32", value_parser = parse_isa)]
+    pub isa: Isa,
     /// The most processes that may exist at once (erl's `+P N`, also accepted as `+P N`):
     /// rounded up to a power of two from 1,024 to 262,144 (the default). A spawn past it
     /// raises `system_limit`.
@@ -152,6 +161,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     opts.optimize = !args.no_opt;
     opts.native = native;
     opts.flags.has_hw_div = args.hw_div;
+    opts.isa = args.isa;
     opts.jit = match args.jit {
         JitArg::Ir => Jit::Ir,
         JitArg::Template => Jit::Template,
@@ -168,6 +178,10 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     });
     if let Some(n) = args.max_processes {
         beam_runtime::process::set_process_limit(n);
+    }
+    if args.isa == Isa::T32 && args.jit != JitArg::Ir {
+        // The templates (and so mixed and tiered mode) emit A32 only.
+        return fail("--isa t32 needs --jit ir: the template code generator emits A32 only");
     }
     let mut vm = Vm::new(opts)?;
     if let Err(e) = vm.load(&module) {
@@ -200,6 +214,12 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             Some(n) => eprintln!("instructions retired: {n}"),
             None => eprintln!("instructions retired: not counted when running natively"),
         }
+        let sizes: Vec<String> = vm
+            .module_sizes()
+            .iter()
+            .map(|(m, b)| format!("{m} {b}"))
+            .collect();
+        eprintln!("code bytes by module: {}", sizes.join(", "));
         let st = vm.load_stats();
         eprintln!(
             "loaded: {} modules, {} BEAM instructions, {} code bytes; {} functions by \

@@ -34,6 +34,11 @@ pub enum FaultKind {
     /// An interworking branch to an odd address: Thumb state is not simulated.
     #[error("branch to Thumb state (odd address) is not supported")]
     ThumbNotSupported,
+    /// M-profile mode ([`crate::Sim::set_m_profile`]): a branch to an even address (A32
+    /// state, which ARMv7-M does not have: an INVSTATE UsageFault there), or an
+    /// A-profile-only instruction (`BLX imm`).
+    #[error("A-profile only (ARMv7-M has no A32 state): {what}")]
+    NotMProfile { what: &'static str },
     /// An interworking branch to an address with bits [1:0] = 0b10 (UNPREDICTABLE).
     #[error("branch to a misaligned ARM address")]
     MisalignedBranch,

@@ -101,6 +101,8 @@ pub struct Sim {
     pub(crate) cur_pc: u32,
     /// Decoded T32 instructions by address (see `sim_thumb.rs`).
     pub(crate) tcache: HashMap<u32, crate::decode_t32::TDecoded>,
+    /// ARMv7-M mode ([`Sim::set_m_profile`]).
+    pub(crate) m_profile: bool,
 }
 
 impl Default for Sim {
@@ -127,7 +129,18 @@ impl Sim {
             step_limit: None,
             cur_pc: 0,
             tcache: HashMap::new(),
+            m_profile: false,
         }
+    }
+
+    /// ARMv7-M (Cortex-M) mode, for checking code generated for M-profile cores: only
+    /// Thumb state exists, so a branch to an even address faults (`NotMProfile`, where an
+    /// M core takes an INVSTATE UsageFault) and so does `BLX imm`; [`Sim::call`] enters
+    /// at an odd address with LR = [`crate::RETURN_MAGIC`] | 1. Redirects (host
+    /// functions) and the magic return address are reached with bit 0 set, as an M core
+    /// reaches any function; the simulator then runs them as usual.
+    pub fn set_m_profile(&mut self, on: bool) {
+        self.m_profile = on;
     }
 
     /// Registers `[base, base + len)` of host memory with `perms`. With
@@ -289,8 +302,17 @@ impl Sim {
             }
         }
         self.cpu.regs[13] = sp;
-        self.cpu.regs[14] = RETURN_MAGIC;
+        self.cpu.regs[14] = RETURN_MAGIC | u32::from(self.m_profile);
         self.cpu.regs[15] = entry;
+        if self.m_profile && entry & 1 == 0 {
+            return Err(Fault {
+                pc: entry,
+                addr: entry,
+                kind: FaultKind::NotMProfile {
+                    what: "call of an even (A32) address",
+                },
+            });
+        }
         let r = self.run();
         if matches!(r, Ok(Outcome { stopped: None, .. })) {
             self.cpu.regs[13] = old_sp;
@@ -306,6 +328,14 @@ impl Sim {
         // loop returns `None` when control changes instruction set (an odd pc is Thumb).
         loop {
             let thumb = self.cpu.regs[15] & 1 != 0 && self.cpu.regs[15] != RETURN_MAGIC;
+            let pc = self.cpu.regs[15];
+            if self.m_profile && !thumb && pc != RETURN_MAGIC && !self.redirects.contains_key(&pc) {
+                return Err(Fault {
+                    pc,
+                    addr: pc,
+                    kind: FaultKind::NotMProfile { what: "A32 code" },
+                });
+            }
             let r = match (thumb, self.trace.is_some()) {
                 (false, true) => self.run_loop::<true>()?,
                 (false, false) => self.run_loop::<false>()?,

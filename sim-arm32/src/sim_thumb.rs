@@ -145,6 +145,12 @@ impl Sim {
                     }
                     Ok(Flow::Jump(pc.wrapping_add(4).wrapping_add(off as u32) | 1))
                 }
+                Op::TBlxImm { .. } if self.m_profile => Err(self.fault(
+                    pc,
+                    FaultKind::NotMProfile {
+                        what: "BLX (immediate)",
+                    },
+                )),
                 Op::TBlxImm { off } => {
                     self.cpu.regs[14] = next | 1;
                     Ok(Flow::Jump(pc.wrapping_add(4).wrapping_add(off as u32)))
@@ -173,6 +179,24 @@ impl Sim {
                 Ok(Flow::Jump(t)) => {
                     self.counters.branches_taken += 1;
                     itstate = 0;
+                    if self.m_profile {
+                        // No A32 state: an even target faults; an odd one that is a host
+                        // function or the magic return address leaves to `run`.
+                        if t & 1 == 0 {
+                            self.cpu.regs[15] = pc | 1;
+                            return Err(self.fault(
+                                pc,
+                                FaultKind::NotMProfile {
+                                    what: "branch to an even (A32) address",
+                                },
+                            ));
+                        }
+                        let host = t & !1;
+                        if host == crate::RETURN_MAGIC || self.redirects.contains_key(&host) {
+                            self.cpu.regs[15] = host;
+                            return Ok(None);
+                        }
+                    }
                     if t & 1 != 0 {
                         pc = t & !1;
                     } else {

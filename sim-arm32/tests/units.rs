@@ -313,6 +313,31 @@ fn interworking_runs_thumb_code() {
     assert_eq!(out.r0, 8);
 }
 
+/// M-profile mode: Thumb code runs and returns as before; reaching A32 state (an even
+/// branch target, `Sim::call` at an even address) or `BLX imm` faults.
+#[test]
+fn m_profile_refuses_a32_state_and_blx_imm() {
+    let mut e = Env::new();
+    let code = e.code;
+    e.sim.set_m_profile(true);
+    // movs r0, #42 ; bx lr
+    e.load(0, &[0x4770_202a]);
+    assert_eq!(e.sim.call(code + 1, &[]).unwrap().r0, 42);
+    let not_m = |r: Result<sim_arm32::Outcome, sim_arm32::Fault>| matches!(r, Err(f) if matches!(f.kind, FaultKind::NotMProfile { .. }));
+    assert!(not_m(e.sim.call(code, &[])));
+    // push {lr} ; blx r1 ; adds r0, #1 ; pop {pc} calling an odd T32 function works, an
+    // even one (A32) faults.
+    e.load(0x40, &[0x4788_b500, 0xbd00_3001]);
+    assert_eq!(e.sim.call(code + 0x41, &[0, code + 1]).unwrap().r0, 43);
+    e.load(0x80, &[0xe3a00007, BX_LR]);
+    assert!(not_m(e.sim.call(code + 0x41, &[0, code + 0x80])));
+    // blx 0x80 at code + 0xc0 (f7ff efde, GNU as): BLX imm is not in ARMv7-M.
+    e.load(0xc0, &[0xefde_f7ff, 0x4770_4770]);
+    assert!(not_m(e.sim.call(code + 0xc1, &[])));
+    e.sim.set_m_profile(false);
+    assert_eq!(e.sim.call(code + 0x41, &[0, code + 0x80]).unwrap().r0, 8);
+}
+
 /// IT blocks: the condition per slot, narrow instructions without flags inside.
 #[test]
 fn thumb_it_blocks_and_flags() {

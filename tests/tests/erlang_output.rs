@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use backend_arm32::codegen::Isa;
 use beam_vm::{bifs_io, Jit, Options, RunOutcome, Vm};
 
 fn src_dir() -> PathBuf {
@@ -84,7 +85,15 @@ fn program_output_matches_erl() {
     let names = programs();
     let subset = std::env::var("BEAMJIT_PROGRAMS").is_ok_and(|s| !s.trim().is_empty());
     assert!(subset || names.len() >= 8, "at least 8 output programs");
-    run_and_compare(&names, Jit::Ir);
+    run_and_compare(&names, Jit::Ir, Isa::A32);
+}
+
+/// Every output program with the IR pipeline's code in T32 (docs/thumb2.md): stack traces,
+/// fun names and error reports come from Thumb code addresses (odd in registers and
+/// funs, even on the Erlang stack).
+#[test]
+fn program_output_matches_erl_in_t32() {
+    run_and_compare(&programs(), Jit::Ir, Isa::T32);
 }
 
 /// The programs about errors and stack traces again with every module compiled by
@@ -99,13 +108,14 @@ fn error_output_matches_erl_in_template_mode() {
     if names.is_empty() {
         return;
     }
-    run_and_compare(&names, Jit::Template);
+    run_and_compare(&names, Jit::Template, Isa::A32);
 }
 
-fn run_and_compare(names: &[String], jit: Jit) {
-    let dir = compile(names, &format!("{jit:?}"));
+fn run_and_compare(names: &[String], jit: Jit, isa: Isa) {
+    let dir = compile(names, &format!("{jit:?}-{}", isa.name()));
     let mut opts = Options::with_otp(vec![dir.clone()]);
     opts.jit = jit;
+    opts.isa = isa;
     let mut vm = Vm::new(opts).unwrap();
     let mut failures = Vec::new();
     for name in names {

@@ -21,6 +21,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use backend_arm32::codegen::Isa;
 use beam_tests::erl;
 use beam_vm::{Jit, LoadStats, Options, Vm};
 
@@ -145,12 +146,12 @@ const GC_STRESS_SET: &[&str] = &[
 
 #[test]
 fn programs_agree_with_erl_under_gc_stress() {
-    run_with(Jit::Ir, None, true);
+    run_with(Jit::Ir, None, true, Isa::A32);
 }
 
 #[test]
 fn programs_agree_with_erl_under_gc_stress_in_template_mode() {
-    run_with(Jit::Template, None, true);
+    run_with(Jit::Template, None, true, Isa::A32);
 }
 
 fn agree_with_erl(jit: Jit) {
@@ -158,12 +159,37 @@ fn agree_with_erl(jit: Jit) {
 }
 
 fn run_programs(jit: Jit, cache: Option<PathBuf>) -> LoadStats {
-    run_with(jit, cache, false)
+    run_with(jit, cache, false, Isa::A32)
+}
+
+/// IR mode emitted as Thumb-2 (docs/thumb2.md): every segment, fragment and stub is T32,
+/// entered from the runtime and the simulator at odd addresses, CPs on the Erlang stack
+/// stored without the Thumb bit.
+#[test]
+fn programs_agree_with_erl_in_t32() {
+    run_with(Jit::Ir, None, false, Isa::T32);
 }
 
 /// Runs every program and compares with erl; returns what loading cost, summed over the
 /// VMs used.
-fn run_with(jit: Jit, cache: Option<PathBuf>, gc_stress: bool) -> LoadStats {
+/// Template code is A32 only: asking for T32 with it is a load error, not A32 code.
+#[test]
+fn t32_needs_ir_mode() {
+    for jit in [Jit::Template, Jit::Mixed, Jit::Tiered] {
+        let mut o = Options::with_otp(vec![]);
+        o.jit = jit;
+        o.isa = Isa::T32;
+        let err = Vm::new(o)
+            .err()
+            .expect("T32 with templates must be refused");
+        assert!(
+            err.to_string().contains("--isa t32 needs --jit ir"),
+            "{err}"
+        );
+    }
+}
+
+fn run_with(jit: Jit, cache: Option<PathBuf>, gc_stress: bool, isa: Isa) -> LoadStats {
     let mut names = programs();
     let all = std::env::var("BEAMJIT_GC_STRESS_ALL").is_ok_and(|v| v == "1")
         || std::env::var("BEAMJIT_PROGRAMS").is_ok_and(|s| !s.trim().is_empty());
@@ -182,6 +208,7 @@ fn run_with(jit: Jit, cache: Option<PathBuf>, gc_stress: bool) -> LoadStats {
         o.tier_threshold = 3;
         o.cache = cache.clone();
         o.gc_stress |= gc_stress;
+        o.isa = isa;
         Vm::new(o).unwrap()
     };
     let mut vm = fresh();

@@ -61,7 +61,7 @@ fn compile(
 /// The target part of a cache key: code generator, optimiser, where the code runs, ISA.
 fn target(l: &Loader, template: bool) -> String {
     format!(
-        "{} opt={} {} armv7-a32 hwdiv={} gcstress={}",
+        "{} opt={} {} armv7-{} hwdiv={} gcstress={}",
         match (template, l.opts.jit) {
             (true, crate::Jit::Tiered) => "tiered",
             (true, _) => "template",
@@ -69,6 +69,7 @@ fn target(l: &Loader, template: bool) -> String {
         },
         l.opts.optimize,
         if l.opts.native { "native" } else { "sim" },
+        l.opts.isa.name(),
         l.opts.flags.has_hw_div,
         l.opts.gc_stress,
     )
@@ -89,7 +90,12 @@ pub(crate) fn load_code(
 ) -> Result<(Vec<u32>, usize), LoadError> {
     let name = m.name().to_string();
     let dir = l.opts.cache.clone();
-    let (Some(dir), Some(md5), None) = (dir, md5, l.opts.emit) else {
+    // T32 code is not cached: the entry format records only A32 relocation kinds (a
+    // `ThumbCall` would come back as `Abs32`), and the per-VM sites (cache_reloc) are
+    // found by A32 instruction patterns (MOVW/MOVT, modified immediates), which T32's
+    // halfword-ordered encodings do not match.
+    let cacheable = !l.thumb();
+    let (Some(dir), Some(md5), None, true) = (dir, md5, l.opts.emit, cacheable) else {
         let im = compile(l, m, fs, env, template, t0)?;
         return install_image(l, &name, im, import_cells);
     };
@@ -205,5 +211,6 @@ pub(crate) fn install_image(
         })
         .collect();
     crate::stacktrace::add_code(name, code);
+    l.last_image_bytes = im.pieces.iter().map(|(_, c)| c.code.bytes.len()).sum();
     Ok((entries, pieces))
 }

@@ -108,6 +108,9 @@ impl Env for RecordingEnv<'_> {
     fn catch_tag(&self, local: u32) -> u32 {
         self.env.catch_tag(local)
     }
+    fn code_addr_bit(&self) -> u32 {
+        self.env.code_addr_bit
+    }
 }
 
 /// The module's environment with every per-VM value moved: the module's atoms are
@@ -199,6 +202,9 @@ impl Env for ShiftedEnv<'_> {
     }
     fn catch_tag(&self, local: u32) -> u32 {
         Term::catch(self.env.catch_base + CATCH_SHIFT + local).0
+    }
+    fn code_addr_bit(&self) -> u32 {
+        self.env.code_addr_bit
     }
 }
 

@@ -62,7 +62,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use backend_arm32::codegen::Flags;
+use backend_arm32::codegen::{Flags, Isa};
 
 pub use host::{RunError, RunOutcome};
 pub use loader::LoadError;
@@ -104,6 +104,9 @@ pub struct Options {
     /// recompiled through the IR pipeline. `BEAM_TIER_THRESHOLD` sets it; default
     /// [`DEFAULT_TIER_THRESHOLD`].
     pub tier_threshold: u32,
+    /// The instruction set of the IR pipeline's code (`--isa`): A32, or T32 (Thumb-2,
+    /// docs/thumb2.md; IR mode only, the templates are A32).
+    pub isa: Isa,
 }
 
 /// Calls of a function before tiered mode recompiles it through the IR pipeline.
@@ -166,6 +169,7 @@ impl Options {
                 .ok()
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(DEFAULT_TIER_THRESHOLD),
+            isa: Isa::A32,
         }
     }
 }
@@ -179,6 +183,9 @@ pub struct LoadedModule {
     /// Bytes of machine code installed in the VM when the module was loaded.
     pub code_bytes: usize,
     pub segments: usize,
+    /// Bytes of the module's own code (its segments or template functions, literal
+    /// pools included; not the lazy stubs of its imports).
+    pub own_bytes: usize,
 }
 
 /// What loading has cost so far (for profiling: `Vm::load_stats`).

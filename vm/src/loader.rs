@@ -75,6 +75,9 @@ pub enum LoadError {
     Run(#[from] RunError),
     #[error("runtime: {0}")]
     Runtime(String),
+    /// An option combination this VM cannot run.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("the loader is busy (loading from inside a load) or there is no VM on this thread")]
     Busy,
 }
@@ -90,6 +93,8 @@ pub(crate) struct ModEnv {
     pub catch_base: u32,
     /// [`Options::gc_stress`].
     pub gc_stress: bool,
+    /// Bit 0 of every code address: 1 for T32 code ([`Env::code_addr_bit`]).
+    pub code_addr_bit: u32,
 }
 
 impl Env for ModEnv {
@@ -115,6 +120,9 @@ impl Env for ModEnv {
     }
     fn catch_tag(&self, local: u32) -> u32 {
         Term::catch(self.catch_base + local).0
+    }
+    fn code_addr_bit(&self) -> u32 {
+        self.code_addr_bit
     }
     fn gc_stress(&self) -> bool {
         self.gc_stress
@@ -211,6 +219,8 @@ pub(crate) struct Loader {
     pub tier: crate::tier::TierState,
     /// The VM this state belongs to ([`SimHost::id`]).
     owner: u64,
+    /// Code bytes of the module image installed last ([`LoadedModule::own_bytes`]).
+    pub last_image_bytes: usize,
 }
 
 thread_local! {
@@ -236,6 +246,12 @@ impl Vm {
         // Stack traces and fun names come from this VM's code.
         crate::stacktrace::reset();
         beam_runtime::ops::set_code_info(Box::new(crate::stacktrace::VmCodeInfo));
+        if opts.isa == codegen::Isa::T32 && opts.jit != crate::Jit::Ir {
+            return Err(LoadError::Unsupported(format!(
+                "--isa t32 needs --jit ir (the {:?} code generator emits A32 only)",
+                opts.jit
+            )));
+        }
         let host = SimHost::new(opts.native)?;
         let lazy = !opts.eager;
         let loader = Loader {
@@ -256,6 +272,7 @@ impl Vm {
             stats: LoadStats::default(),
             tier: Default::default(),
             owner: host.id(),
+            last_image_bytes: 0,
         };
         LOADER.with(|l| {
             *l.try_borrow_mut().map_err(|_| LoadError::Busy)? = Some(loader);
@@ -299,6 +316,20 @@ impl Vm {
     /// Compiles and installs a decoded module.
     pub fn load_module(&mut self, m: &Module) -> Result<(), LoadError> {
         with_loader(|l| l.load_module(m))
+    }
+
+    /// Every loaded module's name and own code bytes ([`LoadedModule::own_bytes`]),
+    /// sorted by name.
+    pub fn module_sizes(&self) -> Vec<(String, usize)> {
+        let mut v: Vec<(String, usize)> = with_loader(|l| {
+            Ok(l.modules
+                .values()
+                .map(|m| (m.name.clone(), m.own_bytes))
+                .collect())
+        })
+        .unwrap_or_default();
+        v.sort();
+        v
     }
 
     /// What loading has cost so far.
@@ -596,6 +627,7 @@ impl Loader {
             floats,
             catch_base: rt::next_catch(),
             gc_stress: self.opts.gc_stress,
+            code_addr_bit: u32::from(self.thumb()),
         };
         // Export cells of the module's remote imports, created now (pointing at their
         // code, at `undef`, or waiting for a lazy stub).
@@ -652,6 +684,7 @@ impl Loader {
                 exports,
                 code_bytes: host::code_bytes(),
                 segments: pieces,
+                own_bytes: self.last_image_bytes,
             },
         );
         self.install_stubs()
@@ -713,17 +746,23 @@ impl Loader {
         };
         let one = [(SymbolName::of_function(&fragments::lazy_stub()), &stub)];
         let stride = link::layout(&one).1.next_multiple_of(8);
+        let thumb = self.thumb();
         let base = host::code_base(stride * pending.len())?;
         let mut bytes = Vec::with_capacity(stride * pending.len());
         for (k, &cell) in pending.iter().enumerate() {
             let at = base + (k * stride) as u32;
-            let image = link::link(&one, at, &|sym| match sym {
-                SymbolName::User {
-                    namespace: NS_EXPORT_CELL,
-                    index: 0,
-                } => Some(cell),
-                other => self.resolve_shared(other),
-            })
+            let image = link::link_isa(
+                &one,
+                at,
+                &|sym| match sym {
+                    SymbolName::User {
+                        namespace: NS_EXPORT_CELL,
+                        index: 0,
+                    } => Some(cell),
+                    other => self.resolve_shared(other),
+                },
+                thumb,
+            )
             .map_err(|e| LoadError::Compile {
                 module: "lazy stub".into(),
                 what: e.to_string(),
@@ -735,7 +774,7 @@ impl Loader {
         self.stub = Some(stub);
         self.stub_ranges.push((base, bytes.len() as u32));
         for (k, &cell) in pending.iter().enumerate() {
-            write_word(cell, base + (k * stride) as u32);
+            write_word(cell, (base + (k * stride) as u32) | u32::from(thumb));
         }
         self.stats.stubs += pending.len() as u32;
         self.stats.link += t0.elapsed();
@@ -759,16 +798,30 @@ impl Loader {
             self.stats.optimize += t0.elapsed();
         }
         let t0 = Instant::now();
-        let c = if self.opts.emit == Some(Emit::Vcode) {
-            codegen::compile_with_dumps(&f, &self.opts.flags)
-        } else {
-            codegen::compile(&f, &self.opts.flags)
-        }
-        .map_err(|e| err(format!("{}: {e}", f.name)))?;
+        let dumps = self.opts.emit == Some(Emit::Vcode);
+        let c = codegen::compile_isa(&f, &self.opts.flags, self.opts.isa, dumps)
+            .map_err(|e| err(format!("{}: {e}", f.name)))?;
         self.stats.codegen += t0.elapsed();
         match self.opts.emit {
             Some(Emit::Clif) => println!("{}", f.display()),
             Some(Emit::Vcode) => println!("{}", c.vcode_text),
+            Some(Emit::Asm) if self.thumb() => {
+                println!("; {module} {} (T32)", f.name);
+                // No T32 disassembler here: one line per instruction's halfwords (a
+                // first halfword 0b11101/0b11110/0b11111... starts a 32-bit one).
+                let b = &c.code.bytes;
+                let hw = |i: usize| u16::from_le_bytes([b[i], b.get(i + 1).copied().unwrap_or(0)]);
+                let mut i = 0;
+                while i + 1 < b.len() {
+                    if hw(i) >> 11 >= 0b11101 && i + 3 < b.len() {
+                        println!("    {i:6x}:  {:04x} {:04x}", hw(i), hw(i + 2));
+                        i += 4;
+                    } else {
+                        println!("    {i:6x}:  {:04x}", hw(i));
+                        i += 2;
+                    }
+                }
+            }
             Some(Emit::Asm) => {
                 println!("; {module} {}", f.name);
                 for (i, w) in c.code.bytes.chunks_exact(4).enumerate() {
@@ -781,6 +834,11 @@ impl Loader {
             None => {}
         }
         Ok(c)
+    }
+
+    /// Whether the code is T32 (`--isa t32`): its addresses have bit 0 set.
+    pub(crate) fn thumb(&self) -> bool {
+        self.opts.isa == codegen::Isa::T32
     }
 
     /// The address of a runtime function or shared fragment a relocation names.
@@ -831,9 +889,12 @@ impl Loader {
             compiled.iter().map(|(n, c)| (n.clone(), c)).collect();
         let size = link::layout(&refs).1;
         let base = host::code_base(size)?;
-        let image = link::link(&refs, base, &|sym| {
-            self.resolve_shared(sym).or_else(|| resolve(sym))
-        })
+        let image = link::link_isa(
+            &refs,
+            base,
+            &|sym| self.resolve_shared(sym).or_else(|| resolve(sym)),
+            self.thumb(),
+        )
         .map_err(|e| LoadError::Compile {
             module: module.to_string(),
             what: e.to_string(),

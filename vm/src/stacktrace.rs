@@ -107,11 +107,13 @@ pub(crate) fn add_code(module: &str, pieces: Vec<Piece>) {
     INDEX.with(|ix| {
         let mut ix = ix.borrow_mut();
         for p in pieces {
-            // Code memory is never reused, so a range never overlaps an older one.
+            // Code memory is never reused, so a range never overlaps an older one. Keyed
+            // without the Thumb bit (see `locate`).
+            let start = p.addr & !1;
             ix.code.insert(
-                p.addr,
+                start,
                 Range {
-                    end: p.addr.saturating_add(p.len),
+                    end: start.saturating_add(p.len),
                     module: module.to_string(),
                     func: p.func,
                     positions: p.positions,
@@ -230,7 +232,12 @@ struct Place {
 }
 
 /// The place of code address `addr`: the instruction whose code holds it.
+///
+/// T32 code addresses have bit 0 set in registers, export cells and funs, and clear on the
+/// Erlang stack (a CP there needs primary tag 00); both name the same byte, so the bit is
+/// dropped here (A32 addresses are word-aligned: no change).
 fn locate(ix: &Index, addr: u32) -> Option<Place> {
+    let addr = addr & !1;
     let (&start, r) = ix.code.range(..=addr).next_back()?;
     if addr >= r.end {
         return None;
@@ -420,6 +427,9 @@ fn build_in(h: &mut BifHeap, ix: &Index, r: &Raised<'_>) -> Result<Term, HeapErr
         if locate(ix, c).is_some_and(|p| is_tail_return(ix, &p)) {
             return;
         }
+        // The Thumb bit (see `locate`): a CP from the block and the same one from the
+        // stack are one frame.
+        let c = c & !1;
         if cps.last() != Some(&c) {
             cps.push(c);
         }

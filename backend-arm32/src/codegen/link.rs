@@ -25,6 +25,16 @@ pub enum LinkError {
     /// position outside its code (a bug in code generation).
     #[error("function {func}: malformed relocation at {offset:#x}")]
     BadReloc { func: String, offset: u32 },
+    /// M-profile code (`link_target` with `m_profile`) calls an even (A32) address:
+    /// ARMv7-M has no A32 state, and no `BLX imm` to get there.
+    #[error(
+        "function {func}: {symbol} at {target:#x} is A32 code, which an M-profile core cannot run"
+    )]
+    NoArmState {
+        func: String,
+        symbol: String,
+        target: u32,
+    },
     /// The image would not fit below 4 GiB.
     #[error("image of {bytes} bytes does not fit at {base:#x}")]
     TooLarge { base: u32, bytes: usize },
@@ -70,6 +80,20 @@ pub fn link_isa(
     base: u32,
     resolve: &dyn Fn(&SymbolName) -> Option<u32>,
     thumb: bool,
+) -> Result<Image, LinkError> {
+    link_target(funcs, base, resolve, thumb, false)
+}
+
+/// [`link_isa`], for an M-profile core with `m_profile` (T32 only): a call to an even
+/// address (which would become `BLX imm`, an A-profile-only instruction, into A32 state,
+/// which M cores lack) is a [`LinkError::NoArmState`]; resolve host functions to odd
+/// addresses for it.
+pub fn link_target(
+    funcs: &[(SymbolName, &CompiledCode)],
+    base: u32,
+    resolve: &dyn Fn(&SymbolName) -> Option<u32>,
+    thumb: bool,
+    m_profile: bool,
 ) -> Result<Image, LinkError> {
     let (offsets, size) = layout(funcs);
     if base as u64 + size as u64 > u32::MAX as u64 {
@@ -118,6 +142,13 @@ pub fn link_isa(
                         });
                     }
                     (old & 0xff00_0000) | ((delta >> 2) as u32 & 0x00ff_ffff)
+                }
+                RelocKind::ThumbCall if m_profile && target & 1 == 0 => {
+                    return Err(LinkError::NoArmState {
+                        func,
+                        symbol: sym.to_string(),
+                        target,
+                    });
                 }
                 RelocKind::ThumbCall => {
                     let pc = base + off + r.offset;

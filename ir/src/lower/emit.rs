@@ -465,9 +465,33 @@ impl Lower<'_, '_> {
         self.b.ins().func_addr(I32, r)
     }
 
+    /// A CP as the Erlang stack holds it: without the Thumb bit (see
+    /// [`Env::code_addr_bit`]); unchanged for A32.
+    fn cp_to_stack(&mut self, cp: Value) -> Value {
+        match self.env.code_addr_bit() {
+            0 => cp,
+            bit => {
+                let mask = self.iconst(!bit as i32 as i64);
+                self.b.ins().band(cp, mask)
+            }
+        }
+    }
+
+    /// A CP read from the Erlang stack, with the Thumb bit back.
+    fn cp_from_stack(&mut self, cp: Value) -> Value {
+        match self.env.code_addr_bit() {
+            0 => cp,
+            bit => {
+                let bit = self.iconst(bit as i64);
+                self.b.ins().bor(cp, bit)
+            }
+        }
+    }
+
     fn deallocate(&mut self, n: u32) {
         let e = self.b.use_var(self.e);
         let cp = self.b.ins().load(I32, flags(), e, 0);
+        let cp = self.cp_from_stack(cp);
         self.b.def_var(self.cp, cp);
         let e2 = self.b.ins().iadd_imm_s(e, 4 * (n as i64 + 1));
         self.b.def_var(self.e, e2);
@@ -566,6 +590,7 @@ impl Lower<'_, '_> {
                 let e2 = self.b.ins().iadd_imm_s(e, -4 * (*stack as i64 + 1));
                 self.b.def_var(self.e, e2);
                 let cp = self.b.use_var(self.cp);
+                let cp = self.cp_to_stack(cp);
                 self.b.ins().store(flags(), cp, e2, 0);
                 // Y slots always start as []: the collector scans the whole frame.
                 let nil = self.iconst(term::IMMED2_NIL as i64);

@@ -44,6 +44,13 @@ pub trait Env {
     fn gc_stress(&self) -> bool {
         false
     }
+    /// The bit every code address carries (1 when the code is Thumb-2, whose addresses
+    /// have bit 0 set; 0 for A32). A CP goes on the Erlang stack with it cleared: the
+    /// collector and the stack walkers tell a CP from a term by its primary tag 00
+    /// (`Term::is_cp`), and an odd CP would read as a list pointer.
+    fn code_addr_bit(&self) -> u32 {
+        0
+    }
 }
 
 /// Where a segment starts: a function's entry, or the instruction after a call.
