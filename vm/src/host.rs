@@ -430,6 +430,9 @@ pub(crate) struct JitBody {
     recv_idx: u32,
     /// Where to go instead of `resume` when the receive timer fires (0: no timer).
     timeout_resume: u32,
+    /// A `wait_timeout` with a bad timeout: the address after it. The next slice raises
+    /// `error:timeout_value` there (see [`JitBody::bad_timeout`]).
+    raise_timeout_at: Option<u32>,
 }
 
 impl JitBody {
@@ -443,6 +446,7 @@ impl JitBody {
             main,
             recv_idx: 0,
             timeout_resume: 0,
+            raise_timeout_at: None,
         }
     }
 
@@ -450,6 +454,38 @@ impl JitBody {
     fn outcome(&self, o: RunOutcome) {
         if self.main || matches!(o, RunOutcome::Halt(_)) {
             set_outcome(o);
+        }
+    }
+}
+
+impl JitBody {
+    /// A `wait_timeout` whose timeout is neither `infinity` nor a non-negative integer:
+    /// erl raises `error:timeout_value` there, which a `catch` or `try` around the
+    /// receive catches. The process yields and resumes in the `handle` fragment with the
+    /// exception pending, its site the instruction after the wait (so the stack trace
+    /// names the receiving function as erl's does). No X register is live at a wait.
+    fn bad_timeout(&mut self, s: u32) -> Step {
+        let handle = crate::loader::with_loader(|l| {
+            Ok(l.fragments.get(crate::fragments::HANDLE as usize).copied())
+        });
+        match handle {
+            Ok(Some(h)) => {
+                self.resume = h;
+                self.raise_timeout_at = Some(rt::field(s, Field::TimeoutResume));
+                // The next receive scans from the oldest message again, as after
+                // `timeout` (erl's next receive sees the messages this one skipped).
+                self.recv_idx = 0;
+                Step::Yield { live: 0 }
+            }
+            // No `handle` fragment to go to (the loader is busy): end the process with
+            // the error instead of raising it.
+            _ => {
+                self.outcome(RunOutcome::Error {
+                    class: "error".into(),
+                    reason: "timeout_value".into(),
+                });
+                Step::Exit(atom("timeout_value"))
+            }
         }
     }
 }
@@ -485,6 +521,14 @@ impl ProcessBody for JitBody {
         rt::set_field(s, Field::Result, Term::NIL.0);
         rt::set_field(s, Field::SelfPid, cx.self_pid().term().0);
         rt::set_field(s, Field::RecvIdx, self.recv_idx);
+        if let Some(at) = self.raise_timeout_at.take() {
+            // `resume` is the `handle` fragment: it finds the innermost catch for this.
+            rt::pend_error(s, atom("timeout_value"));
+            if let Some(pos) = crate::stacktrace::position_of(at) {
+                rt::set_field(s, Field::ExcCode, at);
+                rt::set_field(s, Field::ExcPos, pos);
+            }
+        }
         cx.attach_mailbox(s);
         let step = rt::with_slice(cx, || enter(s));
         cx.detach_mailbox();
@@ -529,14 +573,8 @@ impl ProcessBody for JitBody {
                     _ if cx.receive_timer_running() => Some(u64::MAX),
                     Some(ms) if ms >= 0 => Some(ms as u64),
                     _ if timeout == atom("infinity") => None,
-                    // A bad timeout: erl raises `timeout_value`; end the process so.
-                    _ => {
-                        self.outcome(RunOutcome::Error {
-                            class: "error".into(),
-                            reason: "timeout_value".into(),
-                        });
-                        return Ok(Step::Exit(atom("timeout_value")));
-                    }
+                    // A bad timeout: erl raises `error:timeout_value` at the wait.
+                    _ => return Ok(self.bad_timeout(s)),
                 };
                 if after.is_some() {
                     self.timeout_resume = rt::field(s, Field::TimeoutResume);
