@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 39] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 40] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -426,6 +426,7 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 39] {
         ("math", crate::bifs_erlang_extra::MATH2),
         ("erlang", crate::bifs_erlang_extra::ERLANG),
         ("erts_debug", crate::bifs_erlang_extra::ERTS_DEBUG),
+        ("erlang", crate::hibernate::ERLANG),
     ]
 }
 

@@ -40,6 +40,7 @@ mod cache_reloc;
 mod exc;
 pub mod fragments;
 mod heap_limit;
+mod hibernate;
 mod host;
 mod lazy;
 pub mod literals;
