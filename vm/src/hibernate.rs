@@ -1,3 +1,6 @@
+//! BIFs that need more than a BIF can do alone: `erlang:make_fun/3` (the loader, for an
+//! export cell) and `erlang:hibernate/3`.
+//!
 //! `erlang:hibernate/3`: the process drops its stack, waits for a message and then calls
 //! `M:F(Args)`, never returning to its caller (when `M:F` returns, the process ends
 //! with reason `normal`, as in erl).
@@ -26,11 +29,18 @@ use beam_runtime::term::Term;
 use crate::bifs::{atom, error, Bif, BifCx, Raise};
 use crate::rt::{self, RtStop};
 
-pub static ERLANG: &[Bif] = &[Bif {
-    name: "hibernate",
-    arity: 3,
-    f: check,
-}];
+pub static ERLANG: &[Bif] = &[
+    Bif {
+        name: "hibernate",
+        arity: 3,
+        f: check,
+    },
+    Bif {
+        name: "make_fun",
+        arity: 3,
+        f: make_fun,
+    },
+];
 
 thread_local! {
     /// Set between [`enter`] and the `handle` fragment's runtime call.
@@ -88,4 +98,21 @@ pub(crate) fn on_handle(s: u32, stack_end: u32) {
         rt::set_field(s, Field::E, stack_end);
         rt::set_field(s, Field::Cp, rt::normal_exit());
     }
+}
+
+/// `erlang:make_fun(M, F, A)`: the external fun `fun M:F/A` (the function need not
+/// exist; calling it then raises `undef`). Here because it, too, needs the loader from
+/// inside a BIF.
+fn make_fun(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let arity = a[2].small_value().filter(|n| (0..=255).contains(n));
+    let (Some(m), Some(f), Some(arity)) = (
+        beam_runtime::atom::name(a[0]),
+        beam_runtime::atom::name(a[1]),
+        arity,
+    ) else {
+        return Err(error("badarg"));
+    };
+    let cell = crate::loader::with_loader(|l| l.fun_cell(&m, &f, arity as u32))
+        .map_err(|_| error("system_limit"))?;
+    construct::export(&mut c.heap, cell).map_err(crate::bifs::heap_err)
 }
