@@ -433,6 +433,8 @@ pub(crate) struct JitBody {
     /// A `wait_timeout` with a bad timeout: the address after it. The next slice raises
     /// `error:timeout_value` there (see [`JitBody::bad_timeout`]).
     raise_timeout_at: Option<u32>,
+    /// The process's pid term (known from its first slice on), for [`ProcessBody::exited`].
+    pid: Option<Term>,
 }
 
 impl JitBody {
@@ -447,6 +449,7 @@ impl JitBody {
             recv_idx: 0,
             timeout_resume: 0,
             raise_timeout_at: None,
+            pid: None,
         }
     }
 
@@ -492,6 +495,10 @@ impl JitBody {
 
 impl ProcessBody for JitBody {
     fn exited(&mut self, reason: Term) {
+        // The files the process opened are closed with it (prim_file's owner rule).
+        if let Some(pid) = self.pid {
+            crate::bifs_file_owners::owner_exited(pid);
+        }
         // The first process killed by an exit signal (a linked process's crash): the run
         // ends with that reason, as erl's would.
         if self.main && peek_outcome().is_none() {
@@ -505,6 +512,7 @@ impl ProcessBody for JitBody {
     fn run(&mut self, cx: &mut Ctx<'_>) -> Result<Step, ProcError> {
         let s = cx.x_base();
         let budget = cx.reductions_left();
+        self.pid.get_or_insert_with(|| cx.self_pid().term());
         if self.timeout_resume != 0 {
             // Woken from a `receive ... after`: by the timer, or by a message.
             if cx.timed_out() {

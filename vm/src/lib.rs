@@ -19,6 +19,7 @@ mod bifs_ets;
 mod bifs_ets_ms;
 mod bifs_ets_select;
 mod bifs_file;
+mod bifs_file_owners;
 mod bifs_globals;
 mod bifs_info;
 pub mod bifs_io;
