@@ -145,7 +145,7 @@ pub static BIFS: &[Bif] = &[
     Bif {
         name: "-",
         arity: 1,
-        f: |c, a| arith(c, '-', Term::small(0).expect("0"), a[0]),
+        f: neg,
     },
     Bif {
         name: "+",
@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 45] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 46] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -432,6 +432,7 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 45] {
         ("io", crate::bifs_io_input::IO),
         ("zlib", crate::bifs_zlib::ZLIB),
         ("application", crate::bifs_application::APPLICATION),
+        ("erlang", crate::hibernate::ERLANG),
     ]
 }
 
@@ -550,9 +551,22 @@ fn int_arith(c: &mut BifCx<'_>, op: IntOp, x: Term, y: Term) -> Result<Term, Rai
     bignum::arith(&mut c.heap, op, x, y).map_err(|_| error("badarith"))
 }
 
+/// `-X`: erl negates a float (so -(0.0) is -0.0 and -(-0.0) is 0.0, where `0 - X`
+/// would give 0.0 for both) and subtracts an integer from 0.
+fn neg(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    match number(a[0])? {
+        Num::Float(f) => construct::float(&mut c.heap, -f).map_err(heap_err),
+        _ => arith(c, '-', Term::small(0).expect("0"), a[0]),
+    }
+}
+
 fn abs(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     match ops::view::number(a[0]).map_err(|_| error("badarg"))? {
-        Num::Float(f) => construct::float(&mut c.heap, f.abs()).map_err(heap_err),
+        // erl negates only values below zero, so abs(-0.0) stays -0.0 (f64::abs clears the sign).
+        Num::Float(f) => {
+            let r = if f < 0.0 { -f } else { f };
+            construct::float(&mut c.heap, r).map_err(heap_err)
+        }
         n => int_term(c, &big(&n).expect("integer").abs()),
     }
 }

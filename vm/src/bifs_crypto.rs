@@ -110,15 +110,24 @@ enum Alg {
     Sha256,
     Sha384,
     Sha512,
+    Sha3_224,
+    Sha3_256,
+    Sha3_384,
+    Sha3_512,
 }
 
-const ALGS: [(&str, Alg); 6] = [
+/// A hash or HMAC state's first byte is the algorithm's index here: new ones go last.
+const ALGS: [(&str, Alg); 10] = [
     ("md5", Alg::Md5),
     ("sha", Alg::Sha),
     ("sha224", Alg::Sha224),
     ("sha256", Alg::Sha256),
     ("sha384", Alg::Sha384),
     ("sha512", Alg::Sha512),
+    ("sha3_224", Alg::Sha3_224),
+    ("sha3_256", Alg::Sha3_256),
+    ("sha3_384", Alg::Sha3_384),
+    ("sha3_512", Alg::Sha3_512),
 ];
 
 fn alg(t: Term) -> Option<Alg> {
@@ -138,6 +147,10 @@ fn digest(a: Alg, data: &[u8]) -> Vec<u8> {
         Alg::Sha256 => sha2::Sha256::digest(data).to_vec(),
         Alg::Sha384 => sha2::Sha384::digest(data).to_vec(),
         Alg::Sha512 => sha2::Sha512::digest(data).to_vec(),
+        Alg::Sha3_224 => sha3::Sha3_224::digest(data).to_vec(),
+        Alg::Sha3_256 => sha3::Sha3_256::digest(data).to_vec(),
+        Alg::Sha3_384 => sha3::Sha3_384::digest(data).to_vec(),
+        Alg::Sha3_512 => sha3::Sha3_512::digest(data).to_vec(),
     }
 }
 
@@ -159,6 +172,10 @@ fn hmac_of(a: Alg, key: &[u8], data: &[u8]) -> Vec<u8> {
         Alg::Sha256 => run::<hmac::Hmac<sha2::Sha256>>(key, data),
         Alg::Sha384 => run::<hmac::Hmac<sha2::Sha384>>(key, data),
         Alg::Sha512 => run::<hmac::Hmac<sha2::Sha512>>(key, data),
+        Alg::Sha3_224 => run::<hmac::Hmac<sha3::Sha3_224>>(key, data),
+        Alg::Sha3_256 => run::<hmac::Hmac<sha3::Sha3_256>>(key, data),
+        Alg::Sha3_384 => run::<hmac::Hmac<sha3::Sha3_384>>(key, data),
+        Alg::Sha3_512 => run::<hmac::Hmac<sha3::Sha3_512>>(key, data),
     }
 }
 

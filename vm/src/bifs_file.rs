@@ -517,6 +517,11 @@ thread_local! {
     static FILES: RefCell<HashMap<[u32; 3], File>> = RefCell::new(HashMap::new());
 }
 
+/// Runs `f` on the table of open files (for vm/src/bifs_file_owners.rs).
+pub(crate) fn with_files<R>(f: impl FnOnce(&mut HashMap<[u32; 3], File>) -> R) -> R {
+    FILES.with(|m| f(&mut m.borrow_mut()))
+}
+
 /// The handle reference's numbers of a `#file_descriptor{}`.
 fn handle(fd: Term) -> Option<[u32; 3]> {
     let v = construct::tuple_elements(fd)?;
@@ -598,6 +603,7 @@ fn open(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let cx = c.proc.as_deref_mut().ok_or_else(bad)?;
     let (h, buf) = (cx.new_ref(), cx.new_ref());
     FILES.with(|m| m.borrow_mut().insert(h, file));
+    crate::bifs_file_owners::opened(h, c.self_pid);
     let href = construct::make_ref(&mut c.heap, h).map_err(heap_err)?;
     let bref = construct::make_ref(&mut c.heap, buf).map_err(heap_err)?;
     let data = map::from_pairs(
@@ -620,6 +626,7 @@ fn open(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 fn close(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let h = handle(a[0]).ok_or_else(bad)?;
+    crate::bifs_file_owners::closed(h);
     match FILES.with(|m| m.borrow_mut().remove(&h)) {
         Some(_) => Ok(atom("ok")),
         None => posix_error(c, "einval"),

@@ -8,6 +8,7 @@
 //! included); tests can collect it instead ([`capture_output`], [`take_output`]).
 //!
 //! Devices: `standard_io`, `user` and any pid (taken as the group leader) are stdout,
+//! except the io server of a file opened with `file:open/2`, whose file is written,
 //! `standard_error` is stderr; anything else raises `badarg`, as OTP does for a name
 //! that is not registered, and the caller's own pid raises `calling_self`. The device
 //! encoding is latin-1, as `erl -noshell` has it: characters up to 255 are written as one
@@ -107,6 +108,9 @@ fn encode(chars: &[u32]) -> Vec<u8> {
 enum Device {
     Stdout,
     Stderr,
+    /// A pid: the io server of a file opened with `file:open/2` (its output goes to the
+    /// file, vm/src/bifs_file.rs), or else taken as the group leader (stdout).
+    Pid(Term),
 }
 
 /// The device named `d` for a call from `self_pid`: writing to oneself is OTP's
@@ -119,7 +123,9 @@ fn device_of(self_pid: Term, d: Term) -> Result<Device, Raise> {
 }
 
 fn device(d: Term) -> Result<Device, Raise> {
-    if d.is_pid() || d == atom("standard_io") || d == atom("user") {
+    if d.is_pid() {
+        Ok(Device::Pid(d))
+    } else if d == atom("standard_io") || d == atom("user") {
         Ok(Device::Stdout)
     } else if d == atom("standard_error") {
         Ok(Device::Stderr)
@@ -131,6 +137,11 @@ fn device(d: Term) -> Result<Device, Raise> {
 fn put(dev: Device, chars: &[u32]) -> Result<Term, Raise> {
     let bytes = encode(chars);
     match dev {
+        Device::Pid(p) => match crate::bifs_file_owners::write_owned(p, &bytes) {
+            Some(Ok(())) => {}
+            Some(Err(_)) => return Err(error("terminated")),
+            None => emit_stdout(&bytes),
+        },
         Device::Stdout => emit_stdout(&bytes),
         Device::Stderr => {
             flush();

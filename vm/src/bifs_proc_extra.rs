@@ -478,7 +478,7 @@ thread_local! {
 }
 
 /// OTP's heap sizes (a Fibonacci-like series from 233): `min_heap_size` rounds up to one.
-fn next_heap_size(n: i64) -> i64 {
+pub(crate) fn next_heap_size(n: i64) -> i64 {
     let (mut a, mut b) = (233i64, 376i64);
     while a < n {
         (a, b) = (b, a + b + 1);
@@ -549,12 +549,15 @@ pub(crate) fn process_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise>
         "max_heap_size" => {
             // Enforced by the collector (vm/src/heap_limit.rs); the old setting comes back
             // in the map form OTP 25 returns.
-            let m = crate::heap_limit::parse(v).ok_or_else(bad)?;
+            let m = crate::heap_limit::parse(v, f.min_heap_size).ok_or_else(bad)?;
             let old = c.proc.as_mut().ok_or_else(bad)?.set_max_heap(m);
+            // (A size past 2^27 words is not a small integer here.)
+            let size = beam_runtime::bignum::from_i64(&mut c.heap, i64::from(old.size))
+                .map_err(heap_err)?;
             let pairs = [
                 (atom("error_logger"), boolean(old.error_logger)),
                 (atom("kill"), boolean(old.kill)),
-                (atom("size"), small(i64::from(old.size))),
+                (atom("size"), size),
             ];
             beam_runtime::map::from_pairs(&mut c.heap, &pairs).map_err(|_| bad())?
         }

@@ -59,6 +59,8 @@ fn local_node(n: Term) -> Result<(), Raise> {
 fn options(opts: Term) -> Result<SpawnOpts, Raise> {
     let list = proper_list(opts)?;
     let mut o = SpawnOpts::default();
+    let mut max_heap = None;
+    let mut min_heap = 233;
     for opt in list {
         if opt == atom("link") {
             o.link = true;
@@ -84,14 +86,16 @@ fn options(opts: Term) -> Result<SpawnOpts, Raise> {
                 atoms::name(v).as_deref(),
                 Some("low" | "normal" | "high" | "max")
             ),
-            Some("min_heap_size" | "min_bin_vheap_size" | "fullsweep_after") => nonneg(v),
-            Some("max_heap_size") => match crate::heap_limit::parse(v) {
-                Some(m) => {
-                    o.max_heap = Some(m);
-                    true
-                }
-                None => false,
-            },
+            Some("min_heap_size") if nonneg(v) => {
+                min_heap = v.small_value().map_or(233, i64::from);
+                true
+            }
+            Some("min_bin_vheap_size" | "fullsweep_after") => nonneg(v),
+            // Checked against `min_heap_size` once every option is read.
+            Some("max_heap_size") => {
+                max_heap = Some(v);
+                true
+            }
             Some("message_queue_data") => {
                 matches!(atoms::name(v).as_deref(), Some("off_heap" | "on_heap"))
             }
@@ -100,6 +104,11 @@ fn options(opts: Term) -> Result<SpawnOpts, Raise> {
         if !ok {
             return Err(error("badarg"));
         }
+    }
+    if let Some(v) = max_heap {
+        // erl refuses a limit below the minimum heap size (rounded up to a heap size).
+        let min = crate::bifs_proc_extra::next_heap_size(min_heap);
+        o.max_heap = Some(crate::heap_limit::parse(v, min).ok_or_else(|| error("badarg"))?);
     }
     Ok(o)
 }

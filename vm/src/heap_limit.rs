@@ -24,10 +24,19 @@ fn atom(name: &str) -> Term {
     beam_runtime::atom::intern(name).expect("short atom")
 }
 
-/// A `max_heap_size` value: a size in words, or `#{size => N, kill => B,
-/// error_logger => B}` (keys optional, as erl accepts). `None` is `badarg`.
-pub(crate) fn parse(v: Term) -> Option<MaxHeap> {
-    let words = |t: Term| t.small_value().filter(|&n| n >= 0).map(|n| n as u32);
+/// A `max_heap_size` value as OTP 25 checks it (`erts_max_heap_size` in erl_process.c):
+/// a size in words, or a map with a `size` key and optional `kill` and `error_logger`
+/// booleans (other keys are ignored, as erl does). The size is
+/// 0 (no limit) or at least `min_heap` (the process's minimum heap size, already rounded
+/// to one of OTP's heap sizes), and below 2^59 (a small integer on 64-bit erl, which the
+/// project follows). `None` is `badarg`. A size past what a 32-bit VM can hold is kept
+/// as `u32::MAX` words.
+pub(crate) fn parse(v: Term, min_heap: i64) -> Option<MaxHeap> {
+    let words = |t: Term| {
+        let n = beam_runtime::bignum::to_i64(t)?;
+        let ok = n == 0 || (n >= min_heap && n < 1 << 59);
+        ok.then(|| u32::try_from(n).unwrap_or(u32::MAX))
+    };
     if let Some(n) = words(v) {
         return Some(MaxHeap {
             size: n,
@@ -36,6 +45,7 @@ pub(crate) fn parse(v: Term) -> Option<MaxHeap> {
     }
     map::size(v)?;
     let mut m = MaxHeap::default();
+    let mut sized = false;
     for (k, val) in map::entries(v)? {
         let flag = |t: Term| match t {
             t if t == atom("true") => Some(true),
@@ -43,16 +53,17 @@ pub(crate) fn parse(v: Term) -> Option<MaxHeap> {
             _ => None,
         };
         match beam_runtime::atom::name(k).as_deref() {
-            Some("size") => m.size = words(val)?,
+            Some("size") => {
+                m.size = words(val)?;
+                sized = true;
+            }
             Some("kill") => m.kill = flag(val)?,
             Some("error_logger") => m.error_logger = flag(val)?,
-            Some("include_shared_binaries") => {
-                flag(val)?;
-            }
-            _ => return None,
+            // OTP 25 does not know `include_shared_binaries` (OTP 26 does): ignored.
+            _ => {}
         }
     }
-    Some(m)
+    sized.then_some(m)
 }
 
 /// Checks the running process (block `s`) after a collection: past its limit, the report

@@ -430,6 +430,11 @@ pub(crate) struct JitBody {
     recv_idx: u32,
     /// Where to go instead of `resume` when the receive timer fires (0: no timer).
     timeout_resume: u32,
+    /// A `wait_timeout` with a bad timeout: the address after it. The next slice raises
+    /// `error:timeout_value` there (see [`JitBody::bad_timeout`]).
+    raise_timeout_at: Option<u32>,
+    /// The process's pid term (known from its first slice on), for [`ProcessBody::exited`].
+    pid: Option<Term>,
 }
 
 impl JitBody {
@@ -443,6 +448,8 @@ impl JitBody {
             main,
             recv_idx: 0,
             timeout_resume: 0,
+            raise_timeout_at: None,
+            pid: None,
         }
     }
 
@@ -454,8 +461,44 @@ impl JitBody {
     }
 }
 
+impl JitBody {
+    /// A `wait_timeout` whose timeout is neither `infinity` nor a non-negative integer:
+    /// erl raises `error:timeout_value` there, which a `catch` or `try` around the
+    /// receive catches. The process yields and resumes in the `handle` fragment with the
+    /// exception pending, its site the instruction after the wait (so the stack trace
+    /// names the receiving function as erl's does). No X register is live at a wait.
+    fn bad_timeout(&mut self, s: u32) -> Step {
+        let handle = crate::loader::with_loader(|l| {
+            Ok(l.fragments.get(crate::fragments::HANDLE as usize).copied())
+        });
+        match handle {
+            Ok(Some(h)) => {
+                self.resume = h;
+                self.raise_timeout_at = Some(rt::field(s, Field::TimeoutResume));
+                // The next receive scans from the oldest message again, as after
+                // `timeout` (erl's next receive sees the messages this one skipped).
+                self.recv_idx = 0;
+                Step::Yield { live: 0 }
+            }
+            // No `handle` fragment to go to (the loader is busy): end the process with
+            // the error instead of raising it.
+            _ => {
+                self.outcome(RunOutcome::Error {
+                    class: "error".into(),
+                    reason: "timeout_value".into(),
+                });
+                Step::Exit(atom("timeout_value"))
+            }
+        }
+    }
+}
+
 impl ProcessBody for JitBody {
     fn exited(&mut self, reason: Term) {
+        // The files the process opened are closed with it (prim_file's owner rule).
+        if let Some(pid) = self.pid {
+            crate::bifs_file_owners::owner_exited(pid);
+        }
         // The first process killed by an exit signal (a linked process's crash): the run
         // ends with that reason, as erl's would.
         if self.main && peek_outcome().is_none() {
@@ -469,6 +512,7 @@ impl ProcessBody for JitBody {
     fn run(&mut self, cx: &mut Ctx<'_>) -> Result<Step, ProcError> {
         let s = cx.x_base();
         let budget = cx.reductions_left();
+        self.pid.get_or_insert_with(|| cx.self_pid().term());
         if self.timeout_resume != 0 {
             // Woken from a `receive ... after`: by the timer, or by a message.
             if cx.timed_out() {
@@ -485,6 +529,14 @@ impl ProcessBody for JitBody {
         rt::set_field(s, Field::Result, Term::NIL.0);
         rt::set_field(s, Field::SelfPid, cx.self_pid().term().0);
         rt::set_field(s, Field::RecvIdx, self.recv_idx);
+        if let Some(at) = self.raise_timeout_at.take() {
+            // `resume` is the `handle` fragment: it finds the innermost catch for this.
+            rt::pend_error(s, atom("timeout_value"));
+            if let Some(pos) = crate::stacktrace::position_of(at) {
+                rt::set_field(s, Field::ExcCode, at);
+                rt::set_field(s, Field::ExcPos, pos);
+            }
+        }
         cx.attach_mailbox(s);
         let step = rt::with_slice(cx, || enter(s));
         cx.detach_mailbox();
@@ -529,14 +581,8 @@ impl ProcessBody for JitBody {
                     _ if cx.receive_timer_running() => Some(u64::MAX),
                     Some(ms) if ms >= 0 => Some(ms as u64),
                     _ if timeout == atom("infinity") => None,
-                    // A bad timeout: erl raises `timeout_value`; end the process so.
-                    _ => {
-                        self.outcome(RunOutcome::Error {
-                            class: "error".into(),
-                            reason: "timeout_value".into(),
-                        });
-                        return Ok(Step::Exit(atom("timeout_value")));
-                    }
+                    // A bad timeout: erl raises `error:timeout_value` at the wait.
+                    _ => return Ok(self.bad_timeout(s)),
                 };
                 if after.is_some() {
                     self.timeout_resume = rt::field(s, Field::TimeoutResume);

@@ -690,6 +690,19 @@ impl Loader {
         self.install_stubs()
     }
 
+    /// The export cell of `M:F/A` for a fun made at run time (`erlang:make_fun/3`, which
+    /// `fun M:F/A` with variable parts compiles to): created as for a module's imports,
+    /// with a BIF's trampoline or a lazy stub installed when it needs one.
+    pub(crate) fn fun_cell(&mut self, m: &str, f: &str, a: u32) -> Result<u32, LoadError> {
+        let key = (m.to_string(), f.to_string(), a);
+        let cell = cell_for(&mut self.cells, &self.modules, key).map_err(LoadError::Runtime)?;
+        if let Some(id) = bifs::lookup(m, f, a) {
+            self.bif_trampolines(m, vec![(m.to_string(), f.to_string(), a, id)])?;
+        }
+        self.install_stubs()?;
+        Ok(cell)
+    }
+
     /// Points the export cells of BIFs used as funs (`fun erlang:abs/1`) at trampolines
     /// that call them (compiled once per BIF; `apply` of a BIF needs none, the runtime
     /// calls it directly).

@@ -428,6 +428,10 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
         Ok(())
     };
     Ok(match r {
+        // hibernate/3 leaves the running code (vm/src/hibernate.rs).
+        Ok(_) if b.name == "hibernate" && b.arity == 3 && id == hibernate_id() => {
+            crate::hibernate::enter(cx, s, &terms)?
+        }
         Ok(t) => t.0,
         Err(Raise::Error(reason)) => {
             pend_error(s, reason);
@@ -469,6 +473,14 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
             0
         }
     })
+}
+
+/// The runtime number of `erlang:hibernate/3`.
+fn hibernate_id() -> u32 {
+    thread_local! {
+        static ID: u32 = bifs::lookup("erlang", "hibernate", 3).unwrap_or(u32::MAX);
+    }
+    ID.with(|i| *i)
 }
 
 fn raise(s: u32, kind: u32, value: Term) -> Result<(), RtStop> {
@@ -526,6 +538,7 @@ pub(crate) fn pend(s: u32, class: Term, reason: Term) {
 fn handle(s: u32) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     if field(s, Field::Pending) != StepCode::Error as u32 {
+        crate::hibernate::on_handle(s, cx.heap().end());
         return Ok(0);
     }
     let (class, reason) = (field(s, Field::ExcReason), field(s, Field::ExcValue));

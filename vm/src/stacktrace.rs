@@ -47,6 +47,8 @@ struct Range {
     module: String,
     func: u32,
     positions: Vec<(u32, u32)>,
+    /// IR code a function tiered up to (its template code is a separate range).
+    tiered: bool,
 }
 
 struct Func {
@@ -104,6 +106,15 @@ pub(crate) fn reset() {
 
 /// Registers the installed code of `module`.
 pub(crate) fn add_code(module: &str, pieces: Vec<Piece>) {
+    add_pieces(module, pieces, false);
+}
+
+/// Registers the IR code of functions of `module` that tiered up.
+pub(crate) fn add_tiered_code(module: &str, pieces: Vec<Piece>) {
+    add_pieces(module, pieces, true);
+}
+
+fn add_pieces(module: &str, pieces: Vec<Piece>, tiered: bool) {
     INDEX.with(|ix| {
         let mut ix = ix.borrow_mut();
         for p in pieces {
@@ -117,6 +128,7 @@ pub(crate) fn add_code(module: &str, pieces: Vec<Piece>) {
                     module: module.to_string(),
                     func: p.func,
                     positions: p.positions,
+                    tiered,
                 },
             );
         }
@@ -231,6 +243,28 @@ struct Place {
     pos: u32,
 }
 
+/// Whether return addresses `a` and `b` are one call site in a function's template code
+/// and its tiered-up IR code (OTP, with one copy of the code, sees one return address and
+/// folds the frames). A template call's return address lies in the call instruction's
+/// code; an IR continuation segment starts at the instruction after the call.
+fn same_site_across_tiers(ix: &Index, a: u32, b: u32) -> bool {
+    let at = |x: u32| {
+        let tiered = ix.code.range(..=x).next_back()?.1.tiered;
+        Some((locate(ix, x)?, tiered))
+    };
+    let (Some((p, pt)), Some((q, qt))) = (at(a), at(b)) else {
+        return false;
+    };
+    let (ir, template) = match (pt, qt) {
+        (true, false) => (p, q),
+        (false, true) => (q, p),
+        _ => return false,
+    };
+    ir.module == template.module
+        && ir.func == template.func
+        && (ir.pos == template.pos || ir.pos == template.pos + 1)
+}
+
 /// The place of code address `addr`: the instruction whose code holds it.
 ///
 /// T32 code addresses have bit 0 set in registers, export cells and funs, and clear on the
@@ -251,6 +285,12 @@ fn locate(ix: &Index, addr: u32) -> Option<Place> {
         func: r.func,
         pos,
     })
+}
+
+/// The instruction (its index in its function) whose code holds `addr`: the `ExcPos`
+/// of an exception the runtime raises at a code address it knows.
+pub(crate) fn position_of(addr: u32) -> Option<u32> {
+    INDEX.with(|ix| locate(&ix.borrow(), addr).map(|p| p.pos))
 }
 
 /// `(module, index, old_uniq)` of the fun whose code starts at `entry`: what OTP prints
@@ -430,7 +470,10 @@ fn build_in(h: &mut BifHeap, ix: &Index, r: &Raised<'_>) -> Result<Term, HeapErr
         // The Thumb bit (see `locate`): a CP from the block and the same one from the
         // stack are one frame.
         let c = c & !1;
-        if cps.last() != Some(&c) {
+        let same = cps
+            .last()
+            .is_some_and(|&l| l == c || same_site_across_tiers(ix, l, c));
+        if !same {
             cps.push(c);
         }
     };
@@ -467,6 +510,7 @@ mod tests {
                 module: "m".into(),
                 func: 2,
                 positions: vec![(0, 3), (0, 4), (16, 7), (40, 9)],
+                tiered: false,
             },
         );
         ix

@@ -237,7 +237,7 @@ fn tier_function(l: &mut Loader, tm: &mut TierModule, name: &str, f: usize) -> R
             positions: vec![(0, lowered.segments[s].start.pos as u32)],
         })
         .collect();
-    crate::stacktrace::add_code(name, traced);
+    crate::stacktrace::add_tiered_code(name, traced);
     for (k, &seg) in lowered.catches.iter().enumerate() {
         if let Some(p) = segs.iter().position(|&s| s == seg as usize) {
             rt::set_catch(tm.env.catch_base + k as u32, addrs[p]);
