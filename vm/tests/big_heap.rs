@@ -5,10 +5,11 @@
 //! 1,140,000-element list, a 500,000-element list built five times or 1,200,000-deep
 //! recursion died with a guest fault or an overlapping-region error.
 //!
-//! The default sizes are past those limits and take seconds; `BEAMJIT_HEAVY=1` runs the
-//! sizes erl is known to run (10,000,000-deep recursion, a 5,000,000-element list built
-//! ten times, a 100 MB binary), which take tens of seconds in the simulator. Expected
-//! values are what `erl` returns for the same calls.
+//! The sizes are the ones the issue asks for and erl runs: 10,000,000-deep recursion, a
+//! 5,000,000-element list (40 MB of cells here, 80 MB on a 64-bit erl) built ten times, a
+//! 100 MB binary; about 26 s hosted. `BEAMJIT_LIGHT=1` runs smaller sizes that are still
+//! past the old limits, for quick iterations. Expected values are what `erl` returns for
+//! the same calls.
 
 #![cfg(not(target_arch = "arm"))]
 
@@ -52,7 +53,7 @@ alive(N) ->
 "#;
 
 fn heavy() -> bool {
-    std::env::var("BEAMJIT_HEAVY").is_ok_and(|v| v == "1")
+    !std::env::var("BEAMJIT_LIGHT").is_ok_and(|v| v == "1")
 }
 
 fn value(s: String) -> RunOutcome {
@@ -118,7 +119,8 @@ fn a_runaway_process_is_killed_at_its_limit() {
         &SRC.replace("big_heap", "big_heap_runaway"),
     );
     let mut vm = Vm::new(Options::with_otp(vec![dir.clone()])).unwrap();
-    let max = if heavy() { 0 } else { 1_000_000 };
+    let default_limit = std::env::var("BEAMJIT_HEAVY").is_ok_and(|v| v == "1");
+    let max = if default_limit { 0 } else { 1_000_000 };
     assert_eq!(
         vm.run("big_heap_runaway", "runaway", &[int(max)]).unwrap(),
         value("{killed,pong}".into())
