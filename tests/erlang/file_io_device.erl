@@ -4,7 +4,9 @@
 %% that file (the device is the file's io server), interleaved with file:write on the
 %% same and on another file, in write and append modes; read back as erl writes them.
 main() ->
-    Dir = "/tmp/beamjit-file-io-" ++ os:getpid(),
+    %% Unique per run: the test suite runs several VMs in one OS process at once.
+    Dir = "/tmp/beamjit-file-io-" ++ os:getpid() ++ "-" ++ integer_to_list(erlang:system_time(nanosecond))
+        ++ "-" ++ integer_to_list(rand:uniform(1 bsl 30)),
     ok = filelib:ensure_dir(Dir ++ "/"),
     A = Dir ++ "/a.txt", B = Dir ++ "/b.txt",
     {ok, Fa} = file:open(A, [write]),

@@ -5,7 +5,9 @@
 %% prim_file does): the VM's count of open descriptors (/proc/self/fd) is back where it
 %% was (descriptors on this test's files in /proc/self/fd).
 main() ->
-    Dir = "/tmp/beamjit-owner-" ++ os:getpid(),
+    %% Unique per run: the test suite runs several VMs in one OS process at once.
+    Dir = "/tmp/beamjit-owner-" ++ os:getpid() ++ "-" ++ integer_to_list(erlang:system_time(nanosecond))
+        ++ "-" ++ integer_to_list(rand:uniform(1 bsl 30)),
     ok = filelib:ensure_dir(Dir ++ "/"),
     Before = fds(Dir),
     Me = self(),
@@ -49,6 +51,6 @@ reason(R) -> R.
 fds(Dir) ->
     {ok, L} = file:list_dir("/proc/self/fd"),
     length([N || N <- L, case file:read_link("/proc/self/fd/" ++ N) of
-                             {ok, T} -> lists:prefix(Dir, T);
+                             {ok, T} -> lists:prefix(Dir ++ "/", T);
                              _ -> false
                          end]).
