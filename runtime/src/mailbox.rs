@@ -328,18 +328,15 @@ impl Mailbox {
     pub fn detach(&mut self) {
         self.view.publish = 0;
     }
-    /// Visits every queued term as a collector root; the view follows moved terms.
-    pub(crate) fn visit_roots(&mut self, f: &mut dyn FnMut(&mut Term)) {
-        let mut moved = false;
-        for m in self.q.iter_mut() {
-            let before = m.term;
-            f(&mut m.term);
-            moved |= m.term != before;
-        }
-        if moved {
-            self.view.rebuild(&self.q);
-            self.view.publish(self.q.len());
-        }
+    /// Whether some queued message points into `heap`'s young or old generation (it
+    /// never should: messages are copies in fragments of their own, which is why a
+    /// collection does not visit the queue). For debug assertions.
+    pub(crate) fn points_into(&self, heap: &crate::heap::Heap) -> bool {
+        let young = heap.start()..heap.top();
+        let old = heap.old_heap().map_or(0..0, |o| o.block.addr()..o.top);
+        self.q.iter().any(|m| {
+            m.term.is_pointer() && (young.contains(&m.term.ptr()) || old.contains(&m.term.ptr()))
+        })
     }
 }
 

@@ -252,8 +252,14 @@ impl Process {
     }
 
     /// Collects this process's heap. The roots are `x` (the live X registers), the saved
-    /// X registers, the message queue, the dictionary and the pending exit reason (the
-    /// Erlang stack is scanned by the collector itself).
+    /// X registers, the dictionary and the pending exit reason (the Erlang stack is
+    /// scanned by the collector itself).
+    ///
+    /// The message queue is not a root: every queued message is an immediate or a copy
+    /// in a fragment of its own (`Message::copy_of`/`Message::tuple`), so it never points
+    /// into this heap and a collection has nothing to move in it. Visiting it cost a
+    /// from-space test per queued message per collection: 10,000 queued messages made
+    /// each minor collection of a small heap about 400,000 instructions.
     pub(crate) fn collect(
         &mut self,
         x: &mut [Term],
@@ -263,17 +269,20 @@ impl Process {
         let Process {
             heap,
             saved_x,
-            mailbox,
             dict,
             pending_exit,
+            mailbox,
             ..
         } = self;
+        debug_assert!(
+            !mailbox.points_into(heap),
+            "a queued message points into the heap"
+        );
         gc::collect(
             heap,
             &mut |f: &mut dyn FnMut(&mut Term)| {
                 x.iter_mut().for_each(&mut *f);
                 saved_x.iter_mut().for_each(&mut *f);
-                mailbox.visit_roots(&mut *f);
                 dict.roots_mut().for_each(&mut *f);
                 if let Some(m) = pending_exit {
                     f(&mut m.term);
