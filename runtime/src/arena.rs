@@ -19,7 +19,7 @@
 
 use sim_arm32::host_mem::{LowMapping, MapError};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
 
 const CHUNK: usize = 4 << 20;
@@ -103,11 +103,12 @@ fn region_table() -> &'static RwLock<BTreeMap<u32, u32>> {
 
 /// Pages of the address space the bitmap tracks (4 KiB each).
 const PAGE_SHIFT: u32 = 12;
-const BITMAP_WORDS: usize = 1 << (32 - PAGE_SHIFT - 6);
+const BITMAP_WORDS: usize = 1 << (32 - PAGE_SHIFT - 5);
 
 /// One bit per registered page; set before a region is published, cleared after it is
-/// withdrawn.
-static PAGES: [AtomicU64; BITMAP_WORDS] = [const { AtomicU64::new(0) }; BITMAP_WORDS];
+/// withdrawn. 32-bit words: on ARMv7 a 64-bit atomic load is `ldrexd`/`clrex`, and this
+/// bitmap is read by every checked runtime read of guest memory.
+static PAGES: [AtomicU32; BITMAP_WORDS] = [const { AtomicU32::new(0) }; BITMAP_WORDS];
 
 /// Bumped at every registration and withdrawal.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -116,7 +117,7 @@ fn mark_pages(addr: u32, len: u32, on: bool) {
     let first = addr >> PAGE_SHIFT;
     let last = (addr + (len - 1)) >> PAGE_SHIFT;
     for page in first..=last {
-        let (w, bit) = ((page >> 6) as usize, 1u64 << (page & 63));
+        let (w, bit) = ((page >> 5) as usize, 1u32 << (page & 31));
         if on {
             PAGES[w].fetch_or(bit, Ordering::Release);
         } else {
@@ -127,7 +128,11 @@ fn mark_pages(addr: u32, len: u32, on: bool) {
 
 #[inline]
 fn page_registered(page: u32) -> bool {
-    PAGES[(page >> 6) as usize].load(Ordering::Acquire) & (1 << (page & 63)) != 0
+    // Relaxed: an address reaches a reader through the term that holds it, and whatever
+    // handed that term over (the same thread, a lock, a message) ordered the registration
+    // before it; a racing reader can at worst see a page as not yet registered and get
+    // `None`, never touch unmapped memory (pages are withdrawn before they are unmapped).
+    PAGES[(page >> 5) as usize].load(Ordering::Relaxed) & (1 << (page & 31)) != 0
 }
 
 fn register(addr: u32, len: u32) {
@@ -256,7 +261,18 @@ pub fn contains(addr: u32, len: u32) -> bool {
     let Some(last) = addr.checked_add(len.saturating_sub(1)) else {
         return false;
     };
-    (addr >> PAGE_SHIFT..=last >> PAGE_SHIFT).all(page_registered)
+    let (first, last) = (addr >> PAGE_SHIFT, last >> PAGE_SHIFT);
+    if first == last {
+        return page_registered(first);
+    }
+    (first..=last).all(page_registered)
+}
+
+/// Whether the aligned word at `addr` is registered guest memory: one bitmap load (a
+/// word never straddles a page).
+#[inline]
+pub fn contains_word(addr: u32) -> bool {
+    page_registered(addr >> PAGE_SHIFT)
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub unsafe fn raw_copy(from: u32, to: u32, words: u32) {
 /// (`#[inline]`: the runtime's hot paths in other crates call it per term they look at.)
 #[inline]
 pub fn read(addr: u32) -> Option<u32> {
-    if !addr.is_multiple_of(4) || !arena::contains(addr, 4) {
+    if !addr.is_multiple_of(4) || !arena::contains_word(addr) {
         return None;
     }
     // SAFETY: checked aligned and inside a registered (mapped) region just above. Regions

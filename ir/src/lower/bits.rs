@@ -157,13 +157,7 @@ impl Lower<'_, '_> {
                 src,
                 dst,
             } => {
-                let v = self.src(src);
-                self.spill(*live);
-                let l = self.iconst(*live as i64);
-                let r = self
-                    .call_rt(RtFn::BsStartMatch, &[self.s, v, l])
-                    .expect("returns a term");
-                self.unspill(*live);
+                let r = self.start_match(src, *live);
                 if *fail == 0 {
                     self.fail_or_pending_badarg(r);
                 } else {
@@ -223,6 +217,19 @@ impl Lower<'_, '_> {
                 let size = self.b.ins().load(I32, flags(), c, CTX_SIZE);
                 let rest = self.b.ins().isub(size, off);
                 let hit = self.b.ins().icmp_imm_s(IntCC::Equal, rest, *bits as i64);
+                let ok = self.b.create_block();
+                let blk = self.target(*fail);
+                self.b.ins().brif(hit, ok, &[], blk, &[]);
+                self.b.switch_to_block(ok);
+            }
+            Op::BsTestUnit { fail, ctx, unit } if unit.is_power_of_two() => {
+                // The bits left are a multiple of a power-of-two unit: a mask test.
+                let c = self.src(ctx);
+                let off = self.b.ins().load(I32, flags(), c, CTX_OFFSET);
+                let size = self.b.ins().load(I32, flags(), c, CTX_SIZE);
+                let rest = self.b.ins().isub(size, off);
+                let low = self.b.ins().band_imm_u(rest, (*unit - 1) as i64);
+                let hit = self.b.ins().icmp_imm_s(IntCC::Equal, low, 0);
                 let ok = self.b.create_block();
                 let blk = self.target(*fail);
                 self.b.ins().brif(hit, ok, &[], blk, &[]);
@@ -314,6 +321,44 @@ impl Lower<'_, '_> {
         self.b.set_cold_block(slow);
         let size = f.size.clone();
         let r = self.bs_get(ctx, size.as_ref(), desc(f), live);
+        self.b.ins().jump(done, &[r.into()]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
+    }
+
+    /// `bs_start_match`: a match context is its own result (the compiler passes one to a
+    /// function that goes on matching, once per step of a loop over a binary), checked
+    /// inline; anything else goes to the runtime, which makes a context or returns 0.
+    fn start_match(&mut self, src: &Src, live: u32) -> Value {
+        let v = self.src(src);
+        let (test, slow, done) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.append_block_param(done, I32);
+        let boxed = tags::is_boxed(&mut self.b, v);
+        self.b.ins().brif(boxed, test, &[], slow, &[]);
+        self.b.switch_to_block(test);
+        let h = self
+            .b
+            .ins()
+            .load(I32, flags(), v, -(term::PRIMARY_BOXED as i32));
+        let sub = self.b.ins().band_imm_u(h, term::HEADER_TAG_MASK as i64);
+        let is_ctx = self.b.ins().icmp_imm_s(
+            IntCC::Equal,
+            sub,
+            term::BIN_MATCHSTATE_SUBTAG as i64 | term::PRIMARY_HEADER as i64,
+        );
+        self.b.ins().brif(is_ctx, done, &[v.into()], slow, &[]);
+        self.b.switch_to_block(slow);
+        let v = self.src(src);
+        self.spill(live);
+        let l = self.iconst(live as i64);
+        let r = self
+            .call_rt(RtFn::BsStartMatch, &[self.s, v, l])
+            .expect("returns a term");
+        self.unspill(live);
         self.b.ins().jump(done, &[r.into()]);
         self.b.switch_to_block(done);
         self.b.block_params(done)[0]
