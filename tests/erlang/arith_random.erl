@@ -15,12 +15,15 @@ main() ->
 pairs([X | Xs], [Y | Ys]) -> [{X, Y} | pairs(Xs, Ys)];
 pairs([], []) -> [].
 
-%% A linear congruential generator: operands near 0, near +/-2^27 and +/-2^59, and random.
+%% A linear congruential generator: operands near 0, near +/-2^27, +/-2^32, +/-2^59,
+%% +/-2^63 and +/-2^64 (the edges of the runtime's 64-bit fast path), and random.
 values(0, _, Acc) -> Acc;
 values(N, S, Acc) ->
     S1 = (S * 1103515245 + 12345) rem 2147483648,
     Near = [0, 1, 134217727, 134217728, -134217728, -134217729, 576460752303423487,
-            -576460752303423488, 3, 16],
+            -576460752303423488, 3, 16, 9223372036854775807, -9223372036854775808,
+            18446744073709551615, -18446744073709551616, 4294967296, -4294967296,
+            3037000499, -3037000500],
     V = case S1 rem 4 of
             0 -> lists:nth(S1 div 4 rem length(Near) + 1, Near) + (S1 div 64 rem 5) - 2;
             1 -> (S1 rem 201) - 100;

@@ -55,6 +55,7 @@ mod loader;
 #[cfg(target_arch = "arm")]
 mod native;
 pub mod rt;
+mod rt_arith;
 mod rt_bits;
 mod stacktrace;
 mod template;

@@ -390,6 +390,9 @@ fn tagged_reason(cx: &mut Ctx<'_>, tag: &str, value: Term) -> Result<Term, RtSto
 
 fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
+    if let Some(t) = crate::rt_arith::try_int_arith(cx, id, args[0], args[1]) {
+        return Ok(t);
+    }
     let b = bifs::get(id).ok_or_else(|| RtStop::Fatal(format!("unknown BIF number {id}")))?;
     // Arguments past the third are in the X array: compiled code spills x0..x(arity-1)
     // before a BIF call, a trampoline is entered with x1... there, and `apply` reads them

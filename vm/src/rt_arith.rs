@@ -1,0 +1,58 @@
+//! The fast path of `erlang:'+'/2`, `'-'/2` and `'*'/2` called from compiled code when
+//! inline small arithmetic overflowed or an operand is a bignum: operands and result that
+//! fit in 64 bits (smalls and bignums of one or two digits) are computed in place and the
+//! result written into the process's open heap fragment, skipping the general BIF path
+//! (table lookup, argument vector, heap synchronisation, error bookkeeping), which cost
+//! about 600 instructions per operation natively. Everything else — bigger numbers,
+//! floats, errors — returns `None` and takes the general path, which decides it.
+
+use beam_runtime::bignum;
+use beam_runtime::heap::Fragment;
+use beam_runtime::scheduler::Ctx;
+use beam_runtime::term::Term;
+
+use crate::bifs;
+
+#[derive(Clone, Copy)]
+enum Op {
+    Add,
+    Sub,
+    Mul,
+}
+
+/// The BIF numbers of erlang:'+'/2, '-'/2 and '*'/2 (looked up once per thread).
+fn op_of(id: u32) -> Option<Op> {
+    thread_local! {
+        static IDS: [u32; 3] = ["+", "-", "*"]
+            .map(|f| bifs::lookup("erlang", f, 2).unwrap_or(u32::MAX));
+    }
+    IDS.with(|ids| match ids.iter().position(|&i| i == id)? {
+        0 => Some(Op::Add),
+        1 => Some(Op::Sub),
+        _ => Some(Op::Mul),
+    })
+}
+
+/// `Some(result term)` when BIF `id` is integer `+`, `-` or `*` and the operation fits in
+/// 64 bits; `None` for the general path.
+pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, id: u32, a: u32, b: u32) -> Option<u32> {
+    let op = op_of(id)?;
+    let (x, y) = (bignum::to_i64(Term(a))?, bignum::to_i64(Term(b))?);
+    let r = match op {
+        Op::Add => x.checked_add(y)?,
+        Op::Sub => x.checked_sub(y)?,
+        Op::Mul => x.checked_mul(y)?,
+    };
+    if let Some(t) = Term::small(r) {
+        return Some(t.0);
+    }
+    // A 64-bit magnitude is at most two digits: three words with the header.
+    let heap = cx.heap();
+    let mut frag = match heap.take_open_fragment(3) {
+        Some(f) => f,
+        None => Fragment::new(256).ok()?,
+    };
+    let t = bignum::from_i128(&mut frag, i128::from(r));
+    heap.attach(frag);
+    t.ok().map(|t| t.0)
+}
