@@ -5,7 +5,7 @@
 //! predefined atoms below have fixed indices of our own so generated code can embed them.
 
 use crate::term::Term;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::{OnceLock, RwLock};
 
 /// Atoms longer than this many characters are refused (OTP: MAX_ATOM_CHARACTERS = 255).
@@ -108,7 +108,7 @@ predefined! {
 #[derive(Debug, Clone)]
 pub struct AtomTable {
     names: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    index: FxHashMap<Box<str>, u32>,
     limit: usize,
 }
 
@@ -126,7 +126,7 @@ impl AtomTable {
     pub fn new() -> Self {
         let mut t = AtomTable {
             names: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             limit: Self::DEFAULT_LIMIT,
         };
         for name in PREDEFINED {

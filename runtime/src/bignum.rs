@@ -42,9 +42,29 @@ pub fn integer(a: &mut dyn Alloc, v: &BigInt) -> Result<Term, HeapError> {
     Ok(Term::boxed(p))
 }
 
-/// An integer term from an i64.
+/// An integer term from an i64: small when it fits, else a bignum of one or two digits
+/// written in place (no num-bigint value on the way).
 pub fn from_i64(a: &mut dyn Alloc, v: i64) -> Result<Term, HeapError> {
-    integer(a, &BigInt::from(v))
+    if let Some(t) = Term::small(v) {
+        return Ok(t);
+    }
+    let mag = v.unsigned_abs();
+    let n = if mag >> 32 == 0 { 1 } else { 2 };
+    let p = a.alloc(1 + n)?;
+    let subtag = if v < 0 {
+        NEG_BIG_SUBTAG
+    } else {
+        POS_BIG_SUBTAG
+    };
+    // SAFETY: fresh allocation of 1 + n words.
+    unsafe {
+        mem::raw_write(p, Term::header(n, subtag).0);
+        mem::raw_write(p + 4, mag as u32);
+        if n == 2 {
+            mem::raw_write(p + 8, (mag >> 32) as u32);
+        }
+    }
+    Ok(Term::boxed(p))
 }
 
 /// The double erl gives for an integer: OTP's `big_to_double` (erts/emulator/beam/big.c)
@@ -168,7 +188,7 @@ fn arith_i64(a: &mut dyn Alloc, op: IntOp, x: Term, y: Term) -> Option<Result<Te
         _ => None,
     };
     if let Some(r) = fast {
-        return Some(from_i128(a, r as i128));
+        return Some(from_i64(a, r));
     }
     let (x, y) = (x as i128, y as i128);
     let r = match op {
@@ -270,6 +290,34 @@ mod tests {
                 if heap.used_words() > (1 << 16) - 4096 {
                     heap = Fragment::new(1 << 16).unwrap();
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn from_i64_builds_what_num_bigint_builds() {
+        let mut wide: Vec<i128> = vec![0, 1, -1];
+        for k in [27, 28, 31, 32, 33, 62, 63] {
+            let p = 1i128 << k;
+            wide.extend([p - 1, p, p + 1, -p - 1, -p, -p + 1]);
+        }
+        let edges: Vec<i64> = wide
+            .into_iter()
+            .filter_map(|v| i64::try_from(v).ok())
+            .collect();
+        let mut h = Fragment::new(1 << 12).unwrap();
+        for v in edges {
+            let t = from_i64(&mut h, v).unwrap();
+            assert_eq!(value(t), Some(BigInt::from(v)), "{v}");
+            assert_eq!(to_i64(t), Some(v));
+            let words = integer_words(&BigInt::from(v));
+            let want = integer(&mut h, &BigInt::from(v)).unwrap();
+            assert_eq!(t.is_boxed(), want.is_boxed(), "{v}: small or boxed");
+            if t.is_boxed() {
+                // Same header (arity and sign) as the general builder writes.
+                // SAFETY: both are boxed terms just built in `h`.
+                let hd = |t: Term| unsafe { mem::raw_read(t.ptr()) };
+                assert_eq!(hd(t), hd(want), "{v}: header ({words} words)");
             }
         }
     }

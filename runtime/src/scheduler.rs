@@ -339,8 +339,13 @@ impl Scheduler {
             return self.sys.terminate(p, crate::atom::NORMAL);
         };
         self.sys.stats.slices += 1;
-        let saved = std::mem::take(&mut p.saved_x);
-        self.x.live_mut(saved.len())?.copy_from_slice(&saved);
+        // Copied out and cleared, not taken: the vector keeps its capacity for the next
+        // deschedule (a fresh `to_vec` per wait was a malloc and a free per message in a
+        // ring of processes).
+        self.x
+            .live_mut(p.saved_x.len())?
+            .copy_from_slice(&p.saved_x);
+        p.saved_x.clear();
         p.status = Status::Running;
         let received = p.mailbox.received();
         let (result, used) = {
@@ -404,7 +409,8 @@ impl Scheduler {
         if frag > 0 && frag >= p.heap.free_words() {
             p.collect(x, 0, GcKind::Auto)?;
         }
-        p.saved_x = x.to_vec();
+        p.saved_x.clear();
+        p.saved_x.extend_from_slice(x);
         Ok(())
     }
 }

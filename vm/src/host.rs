@@ -580,7 +580,7 @@ impl ProcessBody for JitBody {
                     // `wait_timeout` on x0). The running timer stays.
                     _ if cx.receive_timer_running() => Some(u64::MAX),
                     Some(ms) if ms >= 0 => Some(ms as u64),
-                    _ if timeout == atom("infinity") => None,
+                    _ if timeout == beam_runtime::atom::INFINITY => None,
                     // A bad timeout: erl raises `error:timeout_value` at the wait.
                     _ => return Ok(self.bad_timeout(s)),
                 };

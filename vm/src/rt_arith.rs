@@ -6,6 +6,8 @@
 //! about 600 instructions per operation natively. Everything else — bigger numbers,
 //! floats, errors — returns `None` and takes the general path, which decides it.
 
+use std::sync::OnceLock;
+
 use beam_runtime::bignum;
 use beam_runtime::heap::Fragment;
 use beam_runtime::scheduler::Ctx;
@@ -20,17 +22,20 @@ enum Op {
     Mul,
 }
 
-/// The BIF numbers of erlang:'+'/2, '-'/2 and '*'/2 (looked up once per thread).
+/// The BIF numbers of erlang:'+'/2, '-'/2 and '*'/2 (looked up once).
 fn op_of(id: u32) -> Option<Op> {
-    thread_local! {
-        static IDS: [u32; 3] = ["+", "-", "*"]
-            .map(|f| bifs::lookup("erlang", f, 2).unwrap_or(u32::MAX));
+    static IDS: OnceLock<[u32; 3]> = OnceLock::new();
+    let ids = IDS
+        .get_or_init(|| ["+", "-", "*"].map(|f| bifs::lookup("erlang", f, 2).unwrap_or(u32::MAX)));
+    if id == ids[0] {
+        Some(Op::Add)
+    } else if id == ids[1] {
+        Some(Op::Sub)
+    } else if id == ids[2] {
+        Some(Op::Mul)
+    } else {
+        None
     }
-    IDS.with(|ids| match ids.iter().position(|&i| i == id)? {
-        0 => Some(Op::Add),
-        1 => Some(Op::Sub),
-        _ => Some(Op::Mul),
-    })
 }
 
 /// `Some(result term)` when BIF `id` is integer `+`, `-` or `*` and the operation fits in
@@ -52,7 +57,7 @@ pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, id: u32, a: u32, b: u32) -> Option
         Some(f) => f,
         None => Fragment::new(256).ok()?,
     };
-    let t = bignum::from_i128(&mut frag, i128::from(r));
+    let t = bignum::from_i64(&mut frag, r);
     heap.attach(frag);
     t.ok().map(|t| t.0)
 }
