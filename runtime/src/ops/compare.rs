@@ -88,7 +88,14 @@ fn compare_with(a: Term, b: Term, exact: bool) -> Result<Ordering, TermError> {
         return Ok(x.cmp(&y));
     }
     let mut stack = Stack(SmallVec::new());
-    stack.pair(a, b, exact);
+    match tuples_prefix(a, b) {
+        // Two tuples settled by their sizes or a leading pair of smalls (sort keys such
+        // as `{Key, Index}`, records, ETS objects), without the stack.
+        Some(Prefix::Settled(o)) => return Ok(o),
+        // Equal up to element `i`: the rest as the general walk does it.
+        Some(Prefix::From(i, n)) => stack.push(Todo::Elems { a, b, i, n, exact }),
+        None => stack.pair(a, b, exact),
+    }
     while let Some(todo) = stack.pop() {
         let o = match todo {
             Todo::Pair(a, b, exact) => step(a, b, exact, &mut stack)?,
@@ -102,7 +109,8 @@ fn compare_with(a: Term, b: Term, exact: bool) -> Result<Ordering, TermError> {
                         exact,
                     });
                 }
-                match (construct::tuple_get(a, i), construct::tuple_get(b, i)) {
+                // `i < n`, the arity both headers gave when the entry was pushed.
+                match (elem(a, i), elem(b, i)) {
                     (Some(x), Some(y)) => step(x, y, exact, &mut stack)?,
                     _ => return bad(a, "tuple element outside guest memory"),
                 }
@@ -113,6 +121,41 @@ fn compare_with(a: Term, b: Term, exact: bool) -> Result<Ordering, TermError> {
         }
     }
     Ok(Ordering::Equal)
+}
+
+/// How far [`tuples_prefix`] got.
+enum Prefix {
+    Settled(Ordering),
+    /// Elements `0..i` of the two `n`-tuples are identical words.
+    From(u32, u32),
+}
+
+/// Element `i` of a tuple known to have more than `i` elements.
+#[inline]
+fn elem(t: Term, i: u32) -> Option<Term> {
+    crate::mem::read(t.ptr() + 4 + 4 * i).map(Term)
+}
+
+/// When `a` and `b` are both tuples: their order if their sizes or their first pair of
+/// differing elements (both small integers) settle it, else where the walk must go on.
+/// Identical words are equal under both equalities; two smalls compare by value under
+/// both.
+fn tuples_prefix(a: Term, b: Term) -> Option<Prefix> {
+    let (na, nb) = (construct::tuple_arity(a)?, construct::tuple_arity(b)?);
+    if na != nb {
+        return Some(Prefix::Settled(na.cmp(&nb)));
+    }
+    for i in 0..na {
+        let (x, y) = (elem(a, i)?, elem(b, i)?);
+        if x == y {
+            continue;
+        }
+        return Some(match (x.small_value(), y.small_value()) {
+            (Some(p), Some(q)) => Prefix::Settled(p.cmp(&q)),
+            _ => Prefix::From(i, na),
+        });
+    }
+    Some(Prefix::Settled(Ordering::Equal))
 }
 
 /// Compares what can be compared at the top of `a` and `b`; pushes the pairs of subterms
