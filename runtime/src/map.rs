@@ -204,10 +204,21 @@ fn read_node(t: Term) -> Option<Node> {
         2
     };
     let bitmap = h.map_val();
-    let children = (0..bitmap.count_ones())
-        .map(|i| mem::read(p + 4 * (first + i)).map(Term))
-        .collect::<Option<Children>>()?;
-    Some(Node { bitmap, children })
+    let n = bitmap.count_ones();
+    let at = p + 4 * first;
+    // One range check and one copy: collecting `n` checked reads through an iterator of
+    // options cost about 30 instructions a child natively (a fifth of a 10,000-key
+    // maps:put workload).
+    if !crate::arena::contains(at, 4 * n) {
+        return None;
+    }
+    // SAFETY: `n` aligned words at `at` lie in registered guest memory (checked just
+    // above); `Term` is a transparent `u32`.
+    let words = unsafe { std::slice::from_raw_parts(at as usize as *const Term, n as usize) };
+    Some(Node {
+        bitmap,
+        children: Children::from_slice(words),
+    })
 }
 
 /// The `i`-th child of a HAMT node without reading the others.

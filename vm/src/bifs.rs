@@ -93,7 +93,11 @@ pub(crate) fn error(reason: &str) -> Raise {
 }
 
 pub(crate) fn boolean(b: bool) -> Term {
-    atom(if b { "true" } else { "false" })
+    if b {
+        beam_runtime::atom::TRUE
+    } else {
+        beam_runtime::atom::FALSE
+    }
 }
 
 pub(crate) fn heap_err(_: HeapError) -> Raise {
@@ -374,7 +378,7 @@ pub static LISTS_BIFS: &[Bif] = &[
     Bif {
         name: "keyfind",
         arity: 3,
-        f: |_, a| keyfind(a).map(|t| t.unwrap_or(atom("false"))),
+        f: |_, a| keyfind(a).map(|t| t.unwrap_or(beam_runtime::atom::FALSE)),
     },
     Bif {
         name: "keymember",

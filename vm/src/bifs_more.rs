@@ -629,7 +629,7 @@ fn map_err(e: map::MapError) -> Raise {
 
 fn maps_get(m: Term, k: Term) -> Result<Term, Raise> {
     check_map(m)?;
-    rt::map_get(m, k).ok_or(Raise::Tagged(atom("badkey"), k))
+    rt::map_get(m, k).ok_or_else(|| Raise::Tagged(atom("badkey"), k))
 }
 
 fn is_key(k: Term, m: Term) -> Result<Term, Raise> {
@@ -640,8 +640,8 @@ fn is_key(k: Term, m: Term) -> Result<Term, Raise> {
 fn find(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     check_map(a[1])?;
     match rt::map_get(a[1], a[0]) {
-        Some(v) => construct::tuple(&mut c.heap, &[atom("ok"), v]).map_err(heap_err),
-        None => Ok(atom("error")),
+        Some(v) => construct::tuple(&mut c.heap, &[beam_runtime::atom::OK, v]).map_err(heap_err),
+        None => Ok(beam_runtime::atom::ERROR),
     }
 }
 
