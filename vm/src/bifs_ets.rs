@@ -172,7 +172,9 @@ pub(crate) fn with_table<R>(
     write: bool,
     f: impl FnOnce(&mut Table) -> Result<R, Raise>,
 ) -> Result<R, Raise> {
-    if t == atom("ac_tab") && ets::with(|tabs| tabs.get(t).is_none()) {
+    // Only an atom can name ac_tab: a tid skips interning the name (a global lock and a
+    // SipHash per ETS operation).
+    if t.is_atom() && t == atom("ac_tab") && ets::with(|tabs| tabs.get(t).is_none()) {
         boot_ac_tab()?;
     }
     ets::with(|tabs| {
@@ -325,7 +327,7 @@ pub(crate) fn new_owned(c: &mut BifCx<'_>, a: &[Term], owner: Option<Pid>) -> Re
             read_concurrency: rc,
             write_concurrency: wc,
             compressed,
-            objects: Objects::new(kind, keypos),
+            objects: Objects::new(kind, keypos, wc),
         });
         Ok(())
     })?;
@@ -584,17 +586,9 @@ fn step(c: &mut BifCx<'_>, t: Term, from: Option<Term>, back: bool) -> Result<Te
         let k = match (from, back) {
             (None, false) => o.first(),
             (None, true) => o.last(),
-            (Some(k), _) => {
-                // A hash table's next/prev needs a key that is there (erl: badarg).
-                if o.kind != Kind::OrderedSet && !o.contains(k) {
-                    return Err(bad());
-                }
-                if back {
-                    o.prev(k)
-                } else {
-                    o.next(k)
-                }
-            }
+            // A hash table's next/prev needs a key that is there (erl: badarg).
+            (Some(k), false) => o.next(k).map_err(|_| bad())?,
+            (Some(k), true) => o.prev(k).map_err(|_| bad())?,
         };
         k.map_or(Ok(end_of_table()), |k| out(heap, k))
     })
@@ -606,16 +600,9 @@ fn slot(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let heap = &mut c.heap;
     with_table(me_of(c.self_pid)?, a[0], false, |tb| {
         let o = &tb.objects;
-        if o.kind == Kind::OrderedSet {
-            return match o.iter().nth(i) {
-                Some(obj) => out_list(heap, std::iter::once(obj)),
-                None if i == o.len() => Ok(end_of_table()),
-                None => Err(bad()),
-            };
-        }
         match o.slot(i) {
-            Some(objs) => out_list(heap, objs.iter().map(Stored::term)),
-            None if i == o.key_count() => Ok(end_of_table()),
+            Some(objs) => out_list(heap, objs.into_iter()),
+            None if i == o.slot_end() => Ok(end_of_table()),
             None => Err(bad()),
         }
     })
@@ -798,9 +785,13 @@ fn all(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
     })
 }
 
-/// Fixing only matters for concurrent traversal; a B-tree's next/prev are stable under
-/// insertion and deletion here, so this checks its arguments and succeeds.
+/// A fixed hash table neither grows nor shrinks and keeps keys deleted meanwhile for
+/// next/2 (so a traversal that deletes, as ets:foldl's fun may, goes on as in erl); the
+/// fixations are counted per table, not per process as erl does.
 fn safe_fixtable(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    bool_arg(a[1])?;
-    with_table(me(c)?, a[0], false, |_| Ok(boolean(true)))
+    let on = bool_arg(a[1])?;
+    with_table(me(c)?, a[0], false, |tb| {
+        tb.objects.fix(on);
+        Ok(boolean(true))
+    })
 }

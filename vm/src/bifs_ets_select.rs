@@ -170,7 +170,10 @@ fn run(
     let mut next: Pos = None;
     let mut err = None;
     let (from, skip) = pos.map_or((None, 0), |(k, s)| (Some(k), s));
+    // Where each key's results start, to put a hash table's keys in erl's order below.
+    let mut groups = Vec::new();
     tb.objects.walk(from, reverse, |key, objs| {
+        groups.push(results.len());
         let first = from.is_some_and(|f| {
             beam_runtime::ets::table::key_cmp(f, key, tb.objects.kind != Kind::OrderedSet).is_eq()
         });
@@ -194,6 +197,18 @@ fn run(
     });
     if let Some(e) = err {
         return Err(e);
+    }
+    if limit.is_none() && tb.objects.is_hash() {
+        // erl conses the matches up as it walks a hash table's chains, where a key's
+        // objects are newest first: its result has the keys in reverse traversal order
+        // and each key's objects oldest first.
+        let mut ordered = Vec::with_capacity(results.len());
+        let mut end = results.len();
+        for &start in groups.iter().rev() {
+            ordered.extend_from_slice(&results[start..end]);
+            end = start;
+        }
+        results = ordered;
     }
     let next = match next {
         Some((k, i)) => Some((out(heap, k)?, i)),

@@ -4,6 +4,7 @@
 //! and its owner's exit (until the owner's exit deletes it or gives it to the heir).
 
 pub mod globals;
+pub mod hash;
 pub mod table;
 
 use std::cell::RefCell;
