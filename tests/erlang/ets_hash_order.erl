@@ -12,7 +12,7 @@
 main() ->
     rand:seed(exsss, {1, 2, 3}),
     Main = [run(Type) || Type <- [set, bag, duplicate_bag]],
-    {Main, small(), fine_locked(), keypos(), fixed(), slots(), misc()}.
+    {Main, small(), fine_locked(), keypos(), fixed(), slots(), misc(), chunks()}.
 
 %% A key of each kind, by number.
 key(I) ->
@@ -166,3 +166,21 @@ misc() ->
     N = (catch ets:next(T, nokey)),
     ets:delete(T),
     {A, B, element(1, N)}.
+
+%% select/3, match/3, match_object/3 and their continuations: erl matches whole buckets
+%% and keeps what exceeds the chunk for the next call.
+chunks() ->
+    [begin
+         T = ets:new(c, [Type]),
+         [ets:insert(T, {key(I), I rem 3}) || I <- lists:seq(1, N)],
+         [ets:insert(T, {key(I), 7}) || I <- lists:seq(1, N, 5)],
+         S = all_chunks(ets:select(T, [{{'$1', '$2'}, [{'=/=', '$2', 0}], ['$_']}], L)),
+         M = all_chunks(ets:match(T, {'$1', 1}, L)),
+         O = all_chunks(ets:match_object(T, {'_', 7}, L)),
+         E = ets:select(T, [{{'$1', nomatch}, [], ['$1']}], L),
+         ets:delete(T),
+         {Type, N, L, [{length(X), erlang:phash2(X), lists:sublist(X, 2)} || X <- [S, M, O]], E}
+     end || Type <- [set, bag, duplicate_bag], {N, L} <- [{10, 3}, {700, 7}, {3000, 100}]].
+
+all_chunks('$end_of_table') -> [];
+all_chunks({R, C}) -> [R | all_chunks(ets:select(C))].

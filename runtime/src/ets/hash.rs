@@ -488,7 +488,7 @@ impl Hash {
     }
 
     /// OTP's `next_slot`: the bucket visited after `ix`, None at the end.
-    fn next_slot(&self, ix: u32) -> Option<u32> {
+    pub fn next_slot(&self, ix: u32) -> Option<u32> {
         let ix = ix + self.step;
         if (ix as usize) < self.buckets.len() {
             return Some(ix);
@@ -580,6 +580,19 @@ impl Hash {
         }
         out.reverse();
         Some(out)
+    }
+
+    /// Calls `f` with the objects (oldest first) of each live key in bucket `ix`, in
+    /// chain order; nothing past the last bucket.
+    pub fn bucket(&self, ix: usize, mut f: impl FnMut(&[Stored])) {
+        let mut cur = self.buckets.get(ix).copied().unwrap_or(END);
+        while cur != END {
+            let e = &self.entries[cur as usize];
+            if !e.dead {
+                f(&e.objs);
+            }
+            cur = e.next;
+        }
     }
 
     /// Active buckets (`slot/2`'s end).

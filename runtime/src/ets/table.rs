@@ -317,6 +317,14 @@ impl Objects {
         }
     }
 
+    /// The hash table of a set, bag or duplicate_bag.
+    pub fn hash(&self) -> Option<&Hash> {
+        match &self.store {
+            Store::Hash(h) => Some(h),
+            Store::Tree(..) => None,
+        }
+    }
+
     /// Is this a hash table (set, bag, duplicate_bag)?
     pub fn is_hash(&self) -> bool {
         matches!(self.store, Store::Hash(_))
