@@ -93,7 +93,12 @@ pub(crate) fn error(reason: &str) -> Raise {
 }
 
 pub(crate) fn boolean(b: bool) -> Term {
-    atom(if b { "true" } else { "false" })
+    // Predefined atoms: no interning (a global lock and a SipHash) per BIF result.
+    if b {
+        atom::TRUE
+    } else {
+        atom::FALSE
+    }
 }
 
 pub(crate) fn heap_err(_: HeapError) -> Raise {

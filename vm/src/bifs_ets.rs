@@ -174,7 +174,11 @@ pub(crate) fn with_table<R>(
 ) -> Result<R, Raise> {
     // Only an atom can name ac_tab: a tid skips interning the name (a global lock and a
     // SipHash per ETS operation).
-    if t.is_atom() && t == atom("ac_tab") && ets::with(|tabs| tabs.get(t).is_none()) {
+    static AC_TAB: std::sync::OnceLock<Term> = std::sync::OnceLock::new();
+    if t.is_atom()
+        && t == *AC_TAB.get_or_init(|| atom("ac_tab"))
+        && ets::with(|tabs| tabs.get(t).is_none())
+    {
         boot_ac_tab()?;
     }
     ets::with(|tabs| {
@@ -224,7 +228,9 @@ pub(crate) fn out(heap: &mut BifHeap, t: Term) -> Result<Term, Raise> {
 }
 
 pub(crate) fn out_list(heap: &mut BifHeap, ts: impl Iterator<Item = Term>) -> Result<Term, Raise> {
-    let v = ts.map(|t| out(heap, t)).collect::<Result<Vec<_>, _>>()?;
+    let v = ts
+        .map(|t| out(heap, t))
+        .collect::<Result<smallvec::SmallVec<[Term; 4]>, _>>()?;
     construct::list(heap, &v).map_err(heap_err)
 }
 
@@ -357,6 +363,19 @@ fn objects_arg(a: Term, keypos: u32) -> Result<Vec<Term>, Raise> {
 
 fn insert(c: &mut BifCx<'_>, a: &[Term], only_new: bool) -> Result<Term, Raise> {
     with_table(me(c)?, a[0], true, |tb| {
+        // One object: no list of objects to build.
+        if construct::tuple_arity(a[1]).is_some_and(|n| n >= tb.objects.keypos) {
+            if only_new
+                && tb
+                    .objects
+                    .key_of(a[1])
+                    .is_some_and(|k| tb.objects.contains(k))
+            {
+                return Ok(boolean(false));
+            }
+            tb.objects.insert(a[1]).map_err(heap_err)?;
+            return Ok(boolean(true));
+        }
         let objs = objects_arg(a[1], tb.objects.keypos)?;
         if only_new {
             let keys: Vec<Term> = objs.iter().filter_map(|&o| tb.objects.key_of(o)).collect();
@@ -513,22 +532,35 @@ fn update_counter(c: &mut BifCx<'_>, a: &[Term], default: Option<Term>) -> Resul
             }
             parsed.push((pos, incr, limit));
         }
+        let existed = !tb.objects.lookup(a[1]).is_empty();
         let mut elems = current_or_default(tb, a[1], default)?;
         let mut results = Vec::new();
         for (pos, incr, limit) in parsed {
             let slot = elems.get_mut(pos as usize - 1).ok_or_else(bad)?;
-            let mut v = int_of(*slot)? + &incr;
-            if let Some((threshold, set)) = limit {
-                let zero = BigInt::from(0);
-                if (incr >= zero && v > threshold) || (incr < zero && v < threshold) {
-                    v = set;
+            // Small + small without a threshold: no bignum arithmetic.
+            let fast = match (slot.small_value(), i64::try_from(&incr), &limit) {
+                (Some(x), Ok(d), None) => (x as i64).checked_add(d).and_then(Term::small),
+                _ => None,
+            };
+            *slot = match fast {
+                Some(t) => t,
+                None => {
+                    let mut v = int_of(*slot)? + &incr;
+                    if let Some((threshold, set)) = limit {
+                        let zero = BigInt::from(0);
+                        if (incr >= zero && v > threshold) || (incr < zero && v < threshold) {
+                            v = set;
+                        }
+                    }
+                    int_out(heap, &v)?
                 }
-            }
-            *slot = int_out(heap, &v)?;
+            };
             results.push(*slot);
         }
-        let obj = construct::tuple(heap, &elems).map_err(heap_err)?;
-        tb.objects.insert(obj).map_err(heap_err)?;
+        if !(existed && tb.objects.update_in_place(a[1], &elems)) {
+            let obj = construct::tuple(heap, &elems).map_err(heap_err)?;
+            tb.objects.insert(obj).map_err(heap_err)?;
+        }
         if single {
             Ok(results[0])
         } else {

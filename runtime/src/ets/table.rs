@@ -200,6 +200,39 @@ impl Objects {
         }
     }
 
+    /// Writes `elems` over the object of `key` where they differ, if it is the key's only
+    /// object, has as many elements, and each changed element is an immediate before and
+    /// after (update_counter on small integers: erl updates in place too, and a new copy
+    /// would cost a fragment per call); false, with nothing written, otherwise.
+    pub fn update_in_place(&mut self, key: Term, elems: &[Term]) -> bool {
+        let [s] = self.lookup(key) else {
+            return false;
+        };
+        let obj = s.term();
+        if crate::construct::tuple_arity(obj) != Some(elems.len() as u32) {
+            return false;
+        }
+        let mut changed: smallvec::SmallVec<[(u32, Term); 4]> = smallvec::SmallVec::new();
+        for (i, &e) in elems.iter().enumerate() {
+            let Some(old) = crate::construct::tuple_get(obj, i as u32) else {
+                return false;
+            };
+            if old != e {
+                if old.is_pointer() || e.is_pointer() {
+                    return false;
+                }
+                changed.push((i as u32, e));
+            }
+        }
+        for (i, e) in changed {
+            // SAFETY: element i of a tuple just read through checked reads, in a fragment
+            // this table owns (`&mut self`: nothing else reads or writes it meanwhile);
+            // both words are immediates, so no term is lost or shared.
+            unsafe { crate::mem::raw_write(obj.ptr() + 4 + 4 * i, e.0) };
+        }
+        true
+    }
+
     /// Replaces the single object of a set-type table under the key of `obj`.
     pub fn replace(&mut self, obj: Term) -> Result<(), HeapError> {
         self.insert(obj)
