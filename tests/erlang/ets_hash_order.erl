@@ -126,7 +126,7 @@ keypos() ->
 
 %% A fixed table neither grows nor shrinks, and next/2 goes on from a key deleted meanwhile.
 fixed() ->
-    T = ets:new(f, [set]),
+    T = ets:new(f, [set, public]),
     [ets:insert(T, {I}) || I <- lists:seq(1, 600)],
     Del = ets:foldl(fun({K}, N) when K rem 2 =:= 0 -> ets:delete(T, K), N + 1;
                        (_, N) -> N
@@ -138,7 +138,12 @@ fixed() ->
     Next = ets:next(T, K0),
     ets:safe_fixtable(T, false),
     [ets:insert(T, {I}) || I <- lists:seq(2000, 2010)],
-    R = {Del, K0, Next, erlang:phash2(ets:tab2list(T)), lists:sublist(chain(T), 10)},
+    %% A process that fixes the table and ends without unfixing it: its fixation goes.
+    {P, Ref} = spawn_monitor(fun() -> ets:safe_fixtable(T, true) end),
+    receive {'DOWN', Ref, process, P, _} -> ok end,
+    Fixed = ets:info(T, fixed),
+    [ets:insert(T, {I}) || I <- lists:seq(3000, 4000)],
+    R = {Del, K0, Next, Fixed, erlang:phash2(ets:tab2list(T)), lists:sublist(chain(T), 10)},
     ets:delete(T),
     R.
 

@@ -334,6 +334,7 @@ pub(crate) fn new_owned(c: &mut BifCx<'_>, a: &[Term], owner: Option<Pid>) -> Re
             write_concurrency: wc,
             compressed,
             objects: Objects::new(kind, keypos, wc),
+            fixers: Vec::new(),
         });
         Ok(())
     })?;
@@ -679,7 +680,8 @@ fn info_item(heap: &mut BifHeap, tb: &Table, item: &str) -> Result<Term, Raise> 
         "type" => atom(tb.objects.kind.name()),
         "keypos" => small(tb.objects.keypos as i64),
         "protection" => atom(tb.access.name()),
-        "fixed" | "safe_fixed" | "safe_fixed_monotonic_time" => boolean(false),
+        "fixed" => boolean(!tb.fixers.is_empty()),
+        "safe_fixed" | "safe_fixed_monotonic_time" => boolean(false),
         "stats" => atom("false"),
         _ => return Err(bad()),
     })
@@ -818,12 +820,13 @@ fn all(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
 }
 
 /// A fixed hash table neither grows nor shrinks and keeps keys deleted meanwhile for
-/// next/2 (so a traversal that deletes, as ets:foldl's fun may, goes on as in erl); the
-/// fixations are counted per table, not per process as erl does.
+/// next/2 (so a traversal that deletes, as ets:foldl's fun may, goes on as in erl);
+/// fixations are counted per process and released when it ends.
 fn safe_fixtable(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let on = bool_arg(a[1])?;
-    with_table(me(c)?, a[0], false, |tb| {
-        tb.objects.fix(on);
+    let pid = me(c)?;
+    with_table(pid, a[0], false, |tb| {
+        tb.fix(pid, on);
         Ok(boolean(true))
     })
 }
