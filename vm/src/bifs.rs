@@ -93,10 +93,11 @@ pub(crate) fn error(reason: &str) -> Raise {
 }
 
 pub(crate) fn boolean(b: bool) -> Term {
+    // Predefined atoms: no interning (a global lock and a SipHash) per BIF result.
     if b {
-        beam_runtime::atom::TRUE
+        atom::TRUE
     } else {
-        beam_runtime::atom::FALSE
+        atom::FALSE
     }
 }
 
@@ -254,12 +255,20 @@ pub static BIFS: &[Bif] = &[
     Bif {
         name: "tuple_size",
         arity: 1,
-        f: |_, a| tuple(a[0]).map(|v| small(v.len() as i64)),
+        f: |_, a| {
+            construct::tuple_arity(a[0])
+                .map(|n| small(n as i64))
+                .ok_or_else(|| error("badarg"))
+        },
     },
     Bif {
         name: "size",
         arity: 1,
-        f: |_, a| tuple(a[0]).map(|v| small(v.len() as i64)),
+        f: |_, a| {
+            construct::tuple_arity(a[0])
+                .map(|n| small(n as i64))
+                .ok_or_else(|| error("badarg"))
+        },
     },
     Bif {
         name: "hd",
@@ -650,9 +659,12 @@ fn index(t: Term, len: usize) -> Result<usize, Raise> {
     }
 }
 
+/// O(1): reads the one element (copying the tuple made `element(rand:uniform(N), T)` on a
+/// 20,000-element tuple cost 20,000 words per call).
 fn element(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let v = tuple(a[1])?;
-    Ok(v[index(a[0], v.len())?])
+    let n = construct::tuple_arity(a[1]).ok_or_else(|| error("badarg"))?;
+    let i = index(a[0], n as usize)?;
+    construct::tuple_get(a[1], i as u32).ok_or_else(|| error("badarg"))
 }
 
 fn setelement(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {

@@ -172,7 +172,13 @@ pub(crate) fn with_table<R>(
     write: bool,
     f: impl FnOnce(&mut Table) -> Result<R, Raise>,
 ) -> Result<R, Raise> {
-    if t == atom("ac_tab") && ets::with(|tabs| tabs.get(t).is_none()) {
+    // Only an atom can name ac_tab: a tid skips interning the name (a global lock and a
+    // SipHash per ETS operation).
+    static AC_TAB: std::sync::OnceLock<Term> = std::sync::OnceLock::new();
+    if t.is_atom()
+        && t == *AC_TAB.get_or_init(|| atom("ac_tab"))
+        && ets::with(|tabs| tabs.get(t).is_none())
+    {
         boot_ac_tab()?;
     }
     ets::with(|tabs| {
@@ -222,7 +228,9 @@ pub(crate) fn out(heap: &mut BifHeap, t: Term) -> Result<Term, Raise> {
 }
 
 pub(crate) fn out_list(heap: &mut BifHeap, ts: impl Iterator<Item = Term>) -> Result<Term, Raise> {
-    let v = ts.map(|t| out(heap, t)).collect::<Result<Vec<_>, _>>()?;
+    let v = ts
+        .map(|t| out(heap, t))
+        .collect::<Result<smallvec::SmallVec<[Term; 4]>, _>>()?;
     construct::list(heap, &v).map_err(heap_err)
 }
 
@@ -325,7 +333,8 @@ pub(crate) fn new_owned(c: &mut BifCx<'_>, a: &[Term], owner: Option<Pid>) -> Re
             read_concurrency: rc,
             write_concurrency: wc,
             compressed,
-            objects: Objects::new(kind, keypos),
+            objects: Objects::new(kind, keypos, wc),
+            fixers: Vec::new(),
         });
         Ok(())
     })?;
@@ -355,6 +364,19 @@ fn objects_arg(a: Term, keypos: u32) -> Result<Vec<Term>, Raise> {
 
 fn insert(c: &mut BifCx<'_>, a: &[Term], only_new: bool) -> Result<Term, Raise> {
     with_table(me(c)?, a[0], true, |tb| {
+        // One object: no list of objects to build.
+        if construct::tuple_arity(a[1]).is_some_and(|n| n >= tb.objects.keypos) {
+            if only_new
+                && tb
+                    .objects
+                    .key_of(a[1])
+                    .is_some_and(|k| tb.objects.contains(k))
+            {
+                return Ok(boolean(false));
+            }
+            tb.objects.insert(a[1]).map_err(heap_err)?;
+            return Ok(boolean(true));
+        }
         let objs = objects_arg(a[1], tb.objects.keypos)?;
         if only_new {
             let keys: Vec<Term> = objs.iter().filter_map(|&o| tb.objects.key_of(o)).collect();
@@ -511,22 +533,35 @@ fn update_counter(c: &mut BifCx<'_>, a: &[Term], default: Option<Term>) -> Resul
             }
             parsed.push((pos, incr, limit));
         }
+        let existed = !tb.objects.lookup(a[1]).is_empty();
         let mut elems = current_or_default(tb, a[1], default)?;
         let mut results = Vec::new();
         for (pos, incr, limit) in parsed {
             let slot = elems.get_mut(pos as usize - 1).ok_or_else(bad)?;
-            let mut v = int_of(*slot)? + &incr;
-            if let Some((threshold, set)) = limit {
-                let zero = BigInt::from(0);
-                if (incr >= zero && v > threshold) || (incr < zero && v < threshold) {
-                    v = set;
+            // Small + small without a threshold: no bignum arithmetic.
+            let fast = match (slot.small_value(), i64::try_from(&incr), &limit) {
+                (Some(x), Ok(d), None) => (x as i64).checked_add(d).and_then(Term::small),
+                _ => None,
+            };
+            *slot = match fast {
+                Some(t) => t,
+                None => {
+                    let mut v = int_of(*slot)? + &incr;
+                    if let Some((threshold, set)) = limit {
+                        let zero = BigInt::from(0);
+                        if (incr >= zero && v > threshold) || (incr < zero && v < threshold) {
+                            v = set;
+                        }
+                    }
+                    int_out(heap, &v)?
                 }
-            }
-            *slot = int_out(heap, &v)?;
+            };
             results.push(*slot);
         }
-        let obj = construct::tuple(heap, &elems).map_err(heap_err)?;
-        tb.objects.insert(obj).map_err(heap_err)?;
+        if !(existed && tb.objects.update_in_place(a[1], &elems)) {
+            let obj = construct::tuple(heap, &elems).map_err(heap_err)?;
+            tb.objects.insert(obj).map_err(heap_err)?;
+        }
         if single {
             Ok(results[0])
         } else {
@@ -584,17 +619,9 @@ fn step(c: &mut BifCx<'_>, t: Term, from: Option<Term>, back: bool) -> Result<Te
         let k = match (from, back) {
             (None, false) => o.first(),
             (None, true) => o.last(),
-            (Some(k), _) => {
-                // A hash table's next/prev needs a key that is there (erl: badarg).
-                if o.kind != Kind::OrderedSet && !o.contains(k) {
-                    return Err(bad());
-                }
-                if back {
-                    o.prev(k)
-                } else {
-                    o.next(k)
-                }
-            }
+            // A hash table's next/prev needs a key that is there (erl: badarg).
+            (Some(k), false) => o.next(k).map_err(|_| bad())?,
+            (Some(k), true) => o.prev(k).map_err(|_| bad())?,
         };
         k.map_or(Ok(end_of_table()), |k| out(heap, k))
     })
@@ -606,16 +633,9 @@ fn slot(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let heap = &mut c.heap;
     with_table(me_of(c.self_pid)?, a[0], false, |tb| {
         let o = &tb.objects;
-        if o.kind == Kind::OrderedSet {
-            return match o.iter().nth(i) {
-                Some(obj) => out_list(heap, std::iter::once(obj)),
-                None if i == o.len() => Ok(end_of_table()),
-                None => Err(bad()),
-            };
-        }
         match o.slot(i) {
-            Some(objs) => out_list(heap, objs.iter().map(Stored::term)),
-            None if i == o.key_count() => Ok(end_of_table()),
+            Some(objs) => out_list(heap, objs.into_iter()),
+            None if i == o.slot_end() => Ok(end_of_table()),
             None => Err(bad()),
         }
     })
@@ -660,7 +680,8 @@ fn info_item(heap: &mut BifHeap, tb: &Table, item: &str) -> Result<Term, Raise> 
         "type" => atom(tb.objects.kind.name()),
         "keypos" => small(tb.objects.keypos as i64),
         "protection" => atom(tb.access.name()),
-        "fixed" | "safe_fixed" | "safe_fixed_monotonic_time" => boolean(false),
+        "fixed" => boolean(!tb.fixers.is_empty()),
+        "safe_fixed" | "safe_fixed_monotonic_time" => boolean(false),
         "stats" => atom("false"),
         _ => return Err(bad()),
     })
@@ -798,9 +819,14 @@ fn all(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
     })
 }
 
-/// Fixing only matters for concurrent traversal; a B-tree's next/prev are stable under
-/// insertion and deletion here, so this checks its arguments and succeeds.
+/// A fixed hash table neither grows nor shrinks and keeps keys deleted meanwhile for
+/// next/2 (so a traversal that deletes, as ets:foldl's fun may, goes on as in erl);
+/// fixations are counted per process and released when it ends.
 fn safe_fixtable(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    bool_arg(a[1])?;
-    with_table(me(c)?, a[0], false, |_| Ok(boolean(true)))
+    let on = bool_arg(a[1])?;
+    let pid = me(c)?;
+    with_table(pid, a[0], false, |tb| {
+        tb.fix(pid, on);
+        Ok(boolean(true))
+    })
 }

@@ -170,7 +170,10 @@ fn run(
     let mut next: Pos = None;
     let mut err = None;
     let (from, skip) = pos.map_or((None, 0), |(k, s)| (Some(k), s));
+    // Where each key's results start, to put a hash table's keys in erl's order below.
+    let mut groups = Vec::new();
     tb.objects.walk(from, reverse, |key, objs| {
+        groups.push(results.len());
         let first = from.is_some_and(|f| {
             beam_runtime::ets::table::key_cmp(f, key, tb.objects.kind != Kind::OrderedSet).is_eq()
         });
@@ -194,6 +197,18 @@ fn run(
     });
     if let Some(e) = err {
         return Err(e);
+    }
+    if limit.is_none() && tb.objects.is_hash() {
+        // erl conses the matches up as it walks a hash table's chains, where a key's
+        // objects are newest first: its result has the keys in reverse traversal order
+        // and each key's objects oldest first.
+        let mut ordered = Vec::with_capacity(results.len());
+        let mut end = results.len();
+        for &start in groups.iter().rev() {
+            ordered.extend_from_slice(&results[start..end]);
+            end = start;
+        }
+        results = ordered;
     }
     let next = match next {
         Some((k, i)) => Some((out(heap, k)?, i)),
@@ -236,6 +251,13 @@ fn chunk(
     let self_pid = c.self_pid;
     let heap = &mut c.heap;
     with_table(me_pid(self_pid)?, t, false, |tb| {
+        if pos.is_none() && tb.objects.is_hash() {
+            let first = HashPos {
+                slot: Some(0),
+                carried: None,
+            };
+            return hash_chunk(heap, self_pid, tb, t, ms_term, &ms, limit, first);
+        }
         let (r, next) = run(heap, self_pid, tb, &ms, pos, Some(limit), reverse)?;
         if r.is_empty() {
             return Ok(atom("$end_of_table"));
@@ -284,6 +306,23 @@ fn resume(c: &mut BifCx<'_>, cont: Term) -> Result<Term, Raise> {
         return Ok(cont);
     }
     let p = construct::tuple_elements(cont).ok_or_else(bad)?;
+    if let [tag, t, slot, rest, limit, ms_term] = p[..] {
+        if tag != atom(CONT_HASH) {
+            return Err(bad());
+        }
+        let slot = slot.small_value().filter(|&n| n >= -1).ok_or_else(bad)?;
+        let limit = limit_arg(limit)?;
+        let ms = Ms::compile(ms_term)?;
+        let self_pid = c.self_pid;
+        let heap = &mut c.heap;
+        return with_table(me_pid(self_pid)?, t, false, |tb| {
+            let pos = HashPos {
+                slot: (slot >= 0).then_some(slot as usize),
+                carried: Some(rest),
+            };
+            hash_chunk(heap, self_pid, tb, t, ms_term, &ms, limit, pos)
+        });
+    }
     let [tag, t, key, skip, limit, ms, rev] = p[..] else {
         return Err(bad());
     };
@@ -420,4 +459,117 @@ fn ms_test(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         None => atom("false"),
     };
     construct::tuple(h, &[atom("ok"), r, Term::NIL, Term::NIL]).map_err(heap_err)
+}
+
+/// A continuation of a chunked select over a hash table.
+const CONT_HASH: &str = "$ets_hash_select_cont";
+
+/// Where a chunked select over a hash table goes on: the next bucket (None: none left) and
+/// the matches found beyond the last chunk (None: the first call).
+struct HashPos {
+    slot: Option<usize>,
+    carried: Option<Term>,
+}
+
+/// One chunk of select/3 (match/3, match_object/3) or select/1 over a hash table, as
+/// erl_db_hash.c gives it: whole buckets are matched, consing each match onto a list,
+/// until the list holds `limit` or the table ends; the oldest `limit` matches are the
+/// chunk and the newest are carried in the continuation (the first call keeps their order,
+/// a continued call reverses it, as erl does), so the chunks hold erl's objects in erl's
+/// order.
+#[allow(clippy::too_many_arguments)]
+fn hash_chunk(
+    heap: &mut BifHeap,
+    self_pid: Term,
+    tb: &Table,
+    t: Term,
+    ms_term: Term,
+    ms: &Ms,
+    limit: usize,
+    pos: HashPos,
+) -> Result<Term, Raise> {
+    let Some(h) = tb.objects.hash() else {
+        return Err(bad());
+    };
+    let carried = match pos.carried {
+        Some(l) => proper_list(l).map_err(|_| bad())?,
+        None => Vec::new(),
+    };
+    let mut got = carried.len();
+    let mut fresh = Vec::new();
+    let mut visited = 0usize;
+    let mut slot = pos.slot;
+    let mut scratch = BifHeap::default();
+    let mut err = None;
+    if let Some(mut ix) = slot.filter(|_| got < limit) {
+        if ix >= h.nactive() {
+            return Err(bad());
+        }
+        loop {
+            h.bucket(ix, |objs| {
+                // A chain holds a key's objects newest first.
+                for s in objs.iter().rev() {
+                    visited += 1;
+                    if err.is_some() {
+                        return;
+                    }
+                    if let Some(r) = ms.run(s.term(), self_pid, &mut scratch) {
+                        match out(heap, r) {
+                            Ok(r) => {
+                                fresh.push(r);
+                                got += 1;
+                            }
+                            Err(e) => err = Some(e),
+                        }
+                    }
+                }
+            });
+            if let Some(e) = err {
+                return Err(e);
+            }
+            match h.next_slot(ix as u32) {
+                None => {
+                    slot = None;
+                    break;
+                }
+                Some(n) => {
+                    ix = n as usize;
+                    if got >= limit {
+                        slot = Some(ix);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let first_call = pos.carried.is_none();
+    if first_call && visited == 0 {
+        return Ok(atom("$end_of_table"));
+    }
+    // erl's match list: the newest match first, then what was carried in.
+    let mut list: Vec<Term> = fresh.into_iter().rev().chain(carried).collect();
+    let mut rest = Vec::new();
+    if got > limit {
+        rest = list.drain(..got - limit).collect();
+        if !first_call {
+            rest.reverse();
+        }
+    }
+    let end = atom("$end_of_table");
+    if rest.is_empty() && slot.is_none() {
+        if list.is_empty() {
+            return Ok(end);
+        }
+        let l = construct::list(heap, &list).map_err(heap_err)?;
+        return construct::tuple(heap, &[l, end]).map_err(heap_err);
+    }
+    let l = construct::list(heap, &list).map_err(heap_err)?;
+    let r = construct::list(heap, &rest).map_err(heap_err)?;
+    let slot = small(slot.map_or(-1, |s| s as i64));
+    let cont = construct::tuple(
+        heap,
+        &[atom(CONT_HASH), t, slot, r, small(limit as i64), ms_term],
+    )
+    .map_err(heap_err)?;
+    construct::tuple(heap, &[l, cont]).map_err(heap_err)
 }

@@ -4,6 +4,7 @@
 //! and its owner's exit (until the owner's exit deletes it or gives it to the heir).
 
 pub mod globals;
+pub mod hash;
 pub mod table;
 
 use std::cell::RefCell;
@@ -49,9 +50,40 @@ pub struct Table {
     pub write_concurrency: bool,
     pub compressed: bool,
     pub objects: Objects,
+    /// `safe_fixtable(T, true)` calls not yet undone, per process (released when the
+    /// process ends, as erl does).
+    pub fixers: Vec<(Pid, u32)>,
 }
 
 impl Table {
+    /// `safe_fixtable(T, on)` by `pid`.
+    pub fn fix(&mut self, pid: Pid, on: bool) {
+        let i = self.fixers.iter().position(|&(p, _)| p == pid);
+        match (i, on) {
+            (Some(i), true) => self.fixers[i].1 += 1,
+            (None, true) => self.fixers.push((pid, 1)),
+            (Some(i), false) => {
+                self.fixers[i].1 -= 1;
+                if self.fixers[i].1 == 0 {
+                    self.fixers.swap_remove(i);
+                }
+            }
+            // Unfixing a table this process has not fixed does nothing (erl).
+            (None, false) => return,
+        }
+        self.objects.fix(on);
+    }
+
+    /// The process `pid` ended: its fixations go.
+    fn unfix_all(&mut self, pid: Pid) {
+        if let Some(i) = self.fixers.iter().position(|&(p, _)| p == pid) {
+            let (_, n) = self.fixers.swap_remove(i);
+            for _ in 0..n {
+                self.objects.fix(false);
+            }
+        }
+    }
+
     /// May `pid` read (`write == false`) or write this table?
     pub fn allows(&self, pid: Pid, write: bool) -> bool {
         match self.access {
@@ -132,6 +164,9 @@ pub fn reset() {
 /// `erts_db_process_exiting`). Returns the messages to deliver.
 pub fn owner_exited(pid: Pid, alive: impl Fn(Pid) -> bool) -> Vec<(Pid, Message)> {
     with(|tabs| {
+        for t in tabs.by_id.values_mut() {
+            t.unfix_all(pid);
+        }
         let owned: Vec<[u32; 3]> = tabs
             .order
             .iter()

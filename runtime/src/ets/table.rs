@@ -1,15 +1,15 @@
 //! One ETS table's objects, copied out of process heaps into table-owned fragments.
 //!
 //! OTP keeps set/bag tables in a linear hash (`erl_db_hash.c`) and ordered_set in an AVL
-//! tree (`erl_db_tree.c`). Here every table is a B-tree keyed by the object's key: an
-//! ordered_set compares keys with `==` term order (so `1` and `1.0` are one key), the
-//! other types with exact order (`=:=`), so lookups are O(log n) for every type. The
-//! iteration order of set/bag tables is therefore term order, where OTP's is its hash
-//! order (documented as unspecified).
+//! tree (`erl_db_tree.c`). Here an ordered_set is a B-tree keyed by the object's key,
+//! compared with `==` term order (so `1` and `1.0` are one key); set, bag and
+//! duplicate_bag are OTP's linear hash ([`super::hash`]), keys compared with `=:=`, so
+//! their iteration order is erl's.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use super::hash::{Hash, NotInTable};
 use crate::copy;
 use crate::heap::{Fragment, HeapError};
 use crate::ops::compare;
@@ -105,8 +105,14 @@ pub struct Objects {
     pub kind: Kind,
     /// 1-based key position.
     pub keypos: u32,
-    tree: BTreeMap<Key, Vec<Stored>>,
-    count: usize,
+    store: Store,
+}
+
+#[derive(Debug)]
+enum Store {
+    /// ordered_set, with its object count.
+    Tree(BTreeMap<Key, Vec<Stored>>, usize),
+    Hash(Hash),
 }
 
 fn exact_eq(a: Term, b: Term) -> bool {
@@ -114,25 +120,29 @@ fn exact_eq(a: Term, b: Term) -> bool {
 }
 
 impl Objects {
-    pub fn new(kind: Kind, keypos: u32) -> Objects {
+    /// A table of `kind`; `fine_locked` (write_concurrency) changes a hash table's
+    /// traversal order as it does in erl.
+    pub fn new(kind: Kind, keypos: u32, fine_locked: bool) -> Objects {
+        let store = match kind {
+            Kind::OrderedSet => Store::Tree(BTreeMap::new(), 0),
+            _ => Store::Hash(Hash::new(keypos, fine_locked)),
+        };
         Objects {
             kind,
             keypos,
-            tree: BTreeMap::new(),
-            count: 0,
+            store,
         }
-    }
-
-    fn exact(&self) -> bool {
-        self.kind != Kind::OrderedSet
     }
 
     /// Object count (`info(T, size)`).
     pub fn len(&self) -> usize {
-        self.count
+        match &self.store {
+            Store::Tree(_, n) => *n,
+            Store::Hash(h) => h.len(),
+        }
     }
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.len() == 0
     }
 
     /// The key of `obj`, a tuple of arity >= keypos (checked by the caller).
@@ -140,76 +150,87 @@ impl Objects {
         crate::construct::tuple_get(obj, self.keypos - 1)
     }
 
-    fn find(&self, key: Term) -> Option<(&Key, &Vec<Stored>)> {
-        self.tree.get_key_value(&self.probe_key(key).ok()?)
-    }
-
     /// A key that borrows the caller's term (no copy, no fragment), for one comparison.
-    fn probe_key(&self, key: Term) -> Result<Key, HeapError> {
-        Ok(Key {
+    fn probe_key(key: Term) -> Key {
+        Key {
             stored: Stored {
                 term: key,
                 _frag: None,
             },
-            exact: self.exact(),
-        })
+            exact: false,
+        }
     }
 
     /// The objects with `key` (in insertion order for bags).
     pub fn lookup(&self, key: Term) -> &[Stored] {
-        self.find(key).map_or(&[], |(_, v)| v.as_slice())
+        match &self.store {
+            Store::Tree(t, _) => t.get(&Self::probe_key(key)).map_or(&[], |v| v.as_slice()),
+            Store::Hash(h) => h.lookup(key),
+        }
     }
 
     pub fn contains(&self, key: Term) -> bool {
-        self.find(key).is_some()
+        match &self.store {
+            Store::Tree(t, _) => t.contains_key(&Self::probe_key(key)),
+            Store::Hash(h) => h.contains(key),
+        }
     }
 
     /// Inserts `obj`: replaces for sets, adds a new object for bags (an `=:=` duplicate
     /// is not added to a bag).
     pub fn insert(&mut self, obj: Term) -> Result<(), HeapError> {
         let key = self.key_of(obj).unwrap_or(Term::NIL);
-        let exact = self.exact();
         let kind = self.kind;
-        let probe = self.probe_key(key)?;
-        if kind == Kind::OrderedSet {
-            // The new object's key replaces the old one too (`1.0` after `1`: erl's
-            // first/1 then gives `1.0`).
-            let obj = Stored::copy_of(obj)?;
-            let k = Key {
-                stored: Stored::copy_of(key)?,
-                exact,
-            };
-            if self.tree.remove(&probe).is_none() {
-                self.count += 1;
+        match &mut self.store {
+            Store::Hash(h) => h.insert(kind, obj, key),
+            Store::Tree(tree, count) => {
+                // The new object's key replaces the old one too (`1.0` after `1`: erl's
+                // first/1 then gives `1.0`).
+                let obj = Stored::copy_of(obj)?;
+                let k = Key {
+                    stored: Stored::copy_of(key)?,
+                    exact: false,
+                };
+                if tree.remove(&Self::probe_key(key)).is_none() {
+                    *count += 1;
+                }
+                tree.insert(k, vec![obj]);
+                Ok(())
             }
-            self.tree.insert(k, vec![obj]);
-            return Ok(());
         }
-        if let Some(v) = self.tree.get_mut(&probe) {
-            match kind {
-                Kind::Set | Kind::OrderedSet => {
-                    v[0] = Stored::copy_of(obj)?;
-                }
-                Kind::Bag => {
-                    if !v.iter().any(|s| exact_eq(s.term, obj)) {
-                        v.push(Stored::copy_of(obj)?);
-                        self.count += 1;
-                    }
-                }
-                Kind::DuplicateBag => {
-                    v.push(Stored::copy_of(obj)?);
-                    self.count += 1;
-                }
-            }
-            return Ok(());
-        }
-        let k = Key {
-            stored: Stored::copy_of(key)?,
-            exact,
+    }
+
+    /// Writes `elems` over the object of `key` where they differ, if it is the key's only
+    /// object, has as many elements, and each changed element is an immediate before and
+    /// after (update_counter on small integers: erl updates in place too, and a new copy
+    /// would cost a fragment per call); false, with nothing written, otherwise.
+    pub fn update_in_place(&mut self, key: Term, elems: &[Term]) -> bool {
+        let [s] = self.lookup(key) else {
+            return false;
         };
-        self.tree.insert(k, vec![Stored::copy_of(obj)?]);
-        self.count += 1;
-        Ok(())
+        let obj = s.term();
+        if crate::construct::tuple_arity(obj) != Some(elems.len() as u32) {
+            return false;
+        }
+        let mut changed: smallvec::SmallVec<[(u32, Term); 4]> = smallvec::SmallVec::new();
+        for (i, &e) in elems.iter().enumerate() {
+            let Some(old) = crate::construct::tuple_get(obj, i as u32) else {
+                return false;
+            };
+            if old != e {
+                if old.is_pointer() || e.is_pointer() {
+                    return false;
+                }
+                changed.push((i as u32, e));
+            }
+        }
+        for (i, e) in changed {
+            // SAFETY: element i of a tuple just read through checked reads, in a fragment
+            // this table owns (`&mut self`: nothing else reads or writes it meanwhile);
+            // both words are immediates, so no term is lost or shared.
+            unsafe { crate::mem::raw_write(obj.ptr() + 4 + 4 * i, e.0) };
+        }
+        true
     }
 
     /// Replaces the single object of a set-type table under the key of `obj`.
@@ -219,89 +240,132 @@ impl Objects {
 
     /// Removes every object with `key`; how many there were.
     pub fn delete_key(&mut self, key: Term) -> usize {
-        let Ok(probe) = self.probe_key(key) else {
-            return 0;
-        };
-        let n = self.tree.remove(&probe).map_or(0, |v| v.len());
-        self.count -= n;
-        n
+        match &mut self.store {
+            Store::Hash(h) => h.delete_key(key),
+            Store::Tree(t, count) => {
+                let n = t.remove(&Self::probe_key(key)).map_or(0, |v| v.len());
+                *count -= n;
+                n
+            }
+        }
     }
 
     /// Removes the objects `=:=` to `obj` (all duplicates in a duplicate_bag).
     pub fn delete_object(&mut self, obj: Term) {
         let Some(key) = self.key_of(obj) else { return };
-        let Ok(probe) = self.probe_key(key) else {
-            return;
-        };
-        let mut empty = false;
-        if let Some(v) = self.tree.get_mut(&probe) {
-            let before = v.len();
-            v.retain(|s| !exact_eq(s.term, obj));
-            self.count -= before - v.len();
-            empty = v.is_empty();
-        }
-        if empty {
-            self.tree.remove(&probe);
+        let kind = self.kind;
+        match &mut self.store {
+            Store::Hash(h) => h.delete_object(kind, obj, key),
+            Store::Tree(t, count) => {
+                let probe = Self::probe_key(key);
+                if t.get(&probe).is_some_and(|v| exact_eq(v[0].term, obj)) {
+                    t.remove(&probe);
+                    *count -= 1;
+                }
+            }
         }
     }
 
     /// Removes the objects for which `pick` says true; how many.
     pub fn delete_where(&mut self, mut pick: impl FnMut(Term) -> bool) -> usize {
-        let mut n = 0;
-        self.tree.retain(|_, v| {
-            let before = v.len();
-            v.retain(|s| !pick(s.term));
-            n += before - v.len();
-            !v.is_empty()
-        });
-        self.count -= n;
-        n
+        match &mut self.store {
+            Store::Hash(h) => h.delete_where(pick),
+            Store::Tree(t, count) => {
+                let mut n = 0;
+                t.retain(|_, v| {
+                    let before = v.len();
+                    v.retain(|s| !pick(s.term));
+                    n += before - v.len();
+                    !v.is_empty()
+                });
+                *count -= n;
+                n
+            }
+        }
     }
 
     pub fn clear(&mut self) {
-        self.tree.clear();
-        self.count = 0;
+        match &mut self.store {
+            Store::Hash(h) => h.clear(),
+            Store::Tree(t, count) => {
+                t.clear();
+                *count = 0;
+            }
+        }
     }
 
-    /// Every object, in key order (insertion order within a key).
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Term> + '_ {
-        self.tree.values().flat_map(|v| v.iter().map(|s| s.term))
+    /// `safe_fixtable/2`: a fixed hash table neither grows nor shrinks and keeps deleted
+    /// keys for next/2 until unfixed (a B-tree needs nothing).
+    pub fn fix(&mut self, on: bool) {
+        if let Store::Hash(h) = &mut self.store {
+            h.fix(on);
+        }
     }
 
-    /// Every key, in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = Term> + '_ {
-        self.tree.keys().map(|k| k.stored.term)
+    /// Every object: in key order for an ordered_set, in traversal order for a hash
+    /// table (what first/next visit; select's result is the reverse).
+    pub fn iter(&self) -> Box<dyn Iterator<Item = Term> + '_> {
+        match &self.store {
+            Store::Tree(t, _) => Box::new(t.values().flat_map(|v| v.iter().map(|s| s.term))),
+            Store::Hash(h) => Box::new(h.iter()),
+        }
     }
 
     pub fn first(&self) -> Option<Term> {
-        self.tree.keys().next().map(|k| k.stored.term)
+        match &self.store {
+            Store::Tree(t, _) => t.keys().next().map(|k| k.stored.term),
+            Store::Hash(h) => h.first(),
+        }
     }
+    /// A hash table's last is its first (erl: `last == first`).
     pub fn last(&self) -> Option<Term> {
-        self.tree.keys().next_back().map(|k| k.stored.term)
+        match &self.store {
+            Store::Tree(t, _) => t.keys().next_back().map(|k| k.stored.term),
+            Store::Hash(h) => h.first(),
+        }
     }
 
-    /// The key after `key` (which need not be in the table).
-    pub fn next(&self, key: Term) -> Option<Term> {
+    /// The key after `key` (for an ordered_set it need not be in the table; for a hash
+    /// table it must: `Err` otherwise).
+    pub fn next(&self, key: Term) -> Result<Option<Term>, NotInTable> {
         use std::ops::Bound::{Excluded, Unbounded};
-        let probe = self.probe_key(key).ok()?;
-        self.tree
-            .range((Excluded(&probe), Unbounded))
-            .next()
-            .map(|(k, _)| k.stored.term)
+        match &self.store {
+            Store::Hash(h) => h.next(key),
+            Store::Tree(t, _) => Ok(t
+                .range((Excluded(&Self::probe_key(key)), Unbounded))
+                .next()
+                .map(|(k, _)| k.stored.term)),
+        }
     }
 
-    /// The key before `key`.
-    pub fn prev(&self, key: Term) -> Option<Term> {
+    /// The key before `key` (a hash table's prev is its next).
+    pub fn prev(&self, key: Term) -> Result<Option<Term>, NotInTable> {
         use std::ops::Bound::{Excluded, Unbounded};
-        let probe = self.probe_key(key).ok()?;
-        self.tree
-            .range((Unbounded, Excluded(&probe)))
-            .next_back()
-            .map(|(k, _)| k.stored.term)
+        match &self.store {
+            Store::Hash(h) => h.next(key),
+            Store::Tree(t, _) => Ok(t
+                .range((Unbounded, Excluded(&Self::probe_key(key))))
+                .next_back()
+                .map(|(k, _)| k.stored.term)),
+        }
     }
 
-    /// Calls `f` with each key and its objects, in key order (descending with
-    /// `reverse`), starting at `from` (inclusive) if given, until `f` returns false.
+    /// The hash table of a set, bag or duplicate_bag.
+    pub fn hash(&self) -> Option<&Hash> {
+        match &self.store {
+            Store::Hash(h) => Some(h),
+            Store::Tree(..) => None,
+        }
+    }
+
+    /// Is this a hash table (set, bag, duplicate_bag)?
+    pub fn is_hash(&self) -> bool {
+        matches!(self.store, Store::Hash(_))
+    }
+
+    /// Calls `f` with each key and its objects (oldest first): in key order for an
+    /// ordered_set (descending with `reverse`), in traversal order for a hash table;
+    /// starting at `from` (inclusive) if given, until `f` returns false.
     pub fn walk(
         &self,
         from: Option<Term>,
@@ -309,7 +373,11 @@ impl Objects {
         mut f: impl FnMut(Term, &[Stored]) -> bool,
     ) {
         use std::ops::Bound::{Included, Unbounded};
-        let probe = from.and_then(|k| self.probe_key(k).ok());
+        let tree = match &self.store {
+            Store::Hash(h) => return h.walk(from, f),
+            Store::Tree(t, _) => t,
+        };
+        let probe = from.map(Self::probe_key);
         let lo = match (&probe, reverse) {
             (Some(p), false) => Included(p),
             _ => Unbounded,
@@ -318,7 +386,7 @@ impl Objects {
             (Some(p), true) => Included(p),
             _ => Unbounded,
         };
-        let range = self.tree.range((lo, hi));
+        let range = tree.range((lo, hi));
         let mut step = |(k, v): (&Key, &Vec<Stored>)| f(k.stored.term, v);
         if reverse {
             for e in range.rev() {
@@ -335,14 +403,21 @@ impl Objects {
         }
     }
 
-    /// The objects of the `i`-th key (0-based), for `ets:slot/2`.
-    pub fn slot(&self, i: usize) -> Option<&[Stored]> {
-        self.tree.values().nth(i).map(|v| v.as_slice())
+    /// `slot(T, I)` of a hash table: bucket I's objects as erl lists them, None past
+    /// the last bucket (`slot_end`); an ordered_set's I-th object.
+    pub fn slot(&self, i: usize) -> Option<Vec<Term>> {
+        match &self.store {
+            Store::Hash(h) => h.slot(i),
+            Store::Tree(t, _) => t.values().flatten().nth(i).map(|s| vec![s.term]),
+        }
     }
 
-    /// Key count (for `slot/2`'s end).
-    pub fn key_count(&self) -> usize {
-        self.tree.len()
+    /// The one `slot/2` index that gives `'$end_of_table'`.
+    pub fn slot_end(&self) -> usize {
+        match &self.store {
+            Store::Hash(h) => h.nactive(),
+            Store::Tree(_, n) => *n,
+        }
     }
 
     /// Words of storage (for `info(T, memory)`).
