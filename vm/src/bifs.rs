@@ -27,6 +27,9 @@ pub enum Raise {
     /// An `error` exception with reason `{Tag, Value}` (`badmap`, `badkey`; the tuple is
     /// built by the caller, on the process heap).
     Tagged(Term, Term),
+    /// `erlang:hibernate/3` with good arguments: not an exception, but like `Halt` a way
+    /// out of the running code, which the caller takes (vm/src/hibernate.rs).
+    Hibernate,
 }
 
 /// Allocation for BIF results: fragments, attached to the process heap by the caller.

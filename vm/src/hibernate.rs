@@ -54,7 +54,7 @@ fn check(_c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         return Err(error("badarg"));
     }
     match construct::list_elements(a[2]) {
-        Some((_, tail)) if tail == Term::NIL => Ok(atom("true")),
+        Some((_, tail)) if tail == Term::NIL => Err(Raise::Hibernate),
         _ => Err(error("badarg")),
     }
 }

@@ -433,11 +433,9 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
         Ok(())
     };
     Ok(match r {
-        // hibernate/3 leaves the running code (vm/src/hibernate.rs).
-        Ok(_) if b.name == "hibernate" && b.arity == 3 && id == hibernate_id() => {
-            crate::hibernate::enter(cx, s, &terms)?
-        }
         Ok(t) => t.0,
+        // hibernate/3 leaves the running code (vm/src/hibernate.rs).
+        Err(Raise::Hibernate) => crate::hibernate::enter(cx, s, &terms)?,
         Err(Raise::Error(reason)) => {
             pend_error(s, reason);
             bif_trace(cx, reason)?;
@@ -478,14 +476,6 @@ fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
             0
         }
     })
-}
-
-/// The runtime number of `erlang:hibernate/3`.
-fn hibernate_id() -> u32 {
-    thread_local! {
-        static ID: u32 = bifs::lookup("erlang", "hibernate", 3).unwrap_or(u32::MAX);
-    }
-    ID.with(|i| *i)
 }
 
 fn raise(s: u32, kind: u32, value: Term) -> Result<(), RtStop> {
