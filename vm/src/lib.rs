@@ -60,6 +60,9 @@ mod stacktrace;
 mod template;
 mod tier;
 
+mod bifs_crypto_cipher;
+mod crypto_cipher_modes;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
