@@ -255,7 +255,13 @@ pub static BIFS: &[Bif] = &[
     Bif {
         name: "size",
         arity: 1,
-        f: |_, a| tuple(a[0]).map(|v| small(v.len() as i64)),
+        // A tuple's arity, or a bitstring's whole bytes (`size(<<1:9>>)` is 1).
+        f: |_, a| match construct::tuple_arity(a[0]) {
+            Some(n) => Ok(small(i64::from(n))),
+            None => beam_runtime::ops::view::bits(a[0])
+                .map(|b| small((b.bits / 8) as i64))
+                .map_err(|_| error("badarg")),
+        },
     },
     Bif {
         name: "hd",
