@@ -391,7 +391,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 47] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 48] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -440,6 +440,7 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 47] {
         ("application", crate::bifs_application::APPLICATION),
         ("erlang", crate::hibernate::ERLANG),
         ("crypto", crate::bifs_crypto_cipher::CRYPTO_CIPHER),
+        ("crypto", crate::bifs_crypto_mac::CRYPTO_MAC),
     ]
 }
 

@@ -274,9 +274,12 @@ fn truncate(mac: Vec<u8>, n: Option<Term>) -> Result<Vec<u8>, Raise> {
     }
 }
 
-/// `mac(hmac, SubType, Key, Data)` and `macN(..., N)`: HMAC only (cmac and poly1305 need
-/// ciphers this build does not have: `Unknown mac algorithm`).
+/// `mac(hmac, SubType, Key, Data)` and `macN(..., N)`: HMAC here, CMAC and Poly1305 in
+/// vm/src/bifs_crypto_mac.rs.
 fn mac(c: &mut BifCx<'_>, a: &[Term], n: Option<Term>) -> Result<Term, Raise> {
+    if a[0] == atom("cmac") || a[0] == atom("poly1305") {
+        return crate::bifs_crypto_mac::mac4(c, a, n);
+    }
     let key = bytes_of(a[2])?;
     let data = bytes_of(a[3])?;
     if a[0] != atom("hmac") {

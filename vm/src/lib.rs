@@ -61,6 +61,7 @@ mod template;
 mod tier;
 
 mod bifs_crypto_cipher;
+mod bifs_crypto_mac;
 mod crypto_cipher_modes;
 
 use std::collections::HashMap;
