@@ -15,8 +15,9 @@
 //! - a state is a reference, mutable: an update continues where the last one ended, and
 //!   the state may be updated again after `crypto_final/1`.
 //!
-//! States live in a table of this thread (the VM's), keyed by the reference, until the VM
-//! ends: erl frees them when the reference is garbage, which this VM cannot observe yet.
+//! States live in a table of this thread (the VM's), keyed by the reference, until the
+//! next VM starts on the thread: erl frees them when the reference is garbage, which
+//! this VM cannot observe yet.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -222,6 +223,11 @@ struct State {
 
 thread_local! {
     static STATES: RefCell<HashMap<[u32; 3], State>> = RefCell::new(HashMap::new());
+}
+
+/// Forgets every state (a new VM on this thread: its references start again).
+pub(crate) fn reset() {
+    STATES.with(|m| m.borrow_mut().clear());
 }
 
 /// The NIF's argument checks and the new state (`get_init_args` in api_ng.c).
