@@ -26,6 +26,16 @@ pub static CRYPTO_MAC: &[Bif] = &[
         f: |c, a| mac3(c, a[0], a[1], a[2], Some(a[3])),
     },
     Bif {
+        name: "mac_init",
+        arity: 2,
+        f: |c, a| {
+            if a[0] != atom("poly1305") {
+                return Err(error("function_clause"));
+            }
+            init(c, a[0], None, a[1])
+        },
+    },
+    Bif {
         name: "rand_uniform",
         arity: 2,
         f: rand_uniform,
@@ -81,10 +91,103 @@ fn poly1305_mac(c: &mut BifCx<'_>, key: &[u8], data: Term) -> Result<Vec<u8>, Ra
     let Some(data) = bytes(data) else {
         return Err(mac_error(c, 175, "Bad text"));
     };
-    let Ok(p) = poly1305::Poly1305::new_from_slice(key) else {
-        return Err(mac_error(c, 235, "Bad key length"));
+    poly1305_of(key, &data).ok_or_else(|| mac_error(c, 235, "Bad key length"))
+}
+
+fn poly1305_of(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    let p = poly1305::Poly1305::new_from_slice(key).ok()?;
+    Some(p.compute_unpadded(data).to_vec())
+}
+
+/// The key sizes a CMAC subtype takes (`None`: not a cipher CMAC runs on here).
+fn cmac_sizes(subtype: Term) -> Option<&'static [usize]> {
+    Some(match beam_runtime::atom::name(subtype)?.as_str() {
+        "aes_cbc" => &[16, 24, 32],
+        "aes_128_cbc" => &[16],
+        "aes_192_cbc" => &[24],
+        "aes_256_cbc" => &[32],
+        _ => return None,
+    })
+}
+
+fn cmac_of(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    match key.len() {
+        16 => cmac_with::<cmac::Cmac<Aes128>>(key, data),
+        24 => cmac_with::<cmac::Cmac<Aes192>>(key, data),
+        32 => cmac_with::<cmac::Cmac<Aes256>>(key, data),
+        _ => None,
+    }
+}
+
+/// A CMAC/Poly1305 state: a binary (tag, kind, key, data so far), as HMAC's in
+/// vm/src/bifs_crypto.rs.
+const STATE_TAG: &[u8] = b"\0crypto_mac2\0";
+
+fn state(c: &mut BifCx<'_>, poly: bool, key: &[u8], data: &[u8]) -> Result<Term, Raise> {
+    let mut s = STATE_TAG.to_vec();
+    s.push(u8::from(poly));
+    s.extend((key.len() as u32).to_be_bytes());
+    s.extend_from_slice(key);
+    s.extend_from_slice(data);
+    view::make_bits(&mut c.heap, &s, s.len() as u64 * 8).map_err(heap_err)
+}
+
+/// (Poly1305?, key, data) of a state.
+fn parse(t: Term) -> Option<(bool, Vec<u8>, Vec<u8>)> {
+    let b = view::bits(t).ok().filter(|b| b.bits % 8 == 0)?.bytes;
+    let rest = b.strip_prefix(STATE_TAG)?;
+    let (&kind, rest) = rest.split_first()?;
+    let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    let key = rest.get(4..4 + len)?.to_vec();
+    Some((kind == 1, key, rest.get(4 + len..)?.to_vec()))
+}
+
+/// `mac_init(cmac, SubType, Key)`, `mac_init(poly1305, Key)` (from vm/src/bifs_crypto.rs
+/// and `mac_init/2` here).
+pub(crate) fn init(
+    c: &mut BifCx<'_>,
+    kind: Term,
+    subtype: Option<Term>,
+    key: Term,
+) -> Result<Term, Raise> {
+    let key = bytes(key).ok_or_else(|| error("badarg"))?;
+    if kind == atom("poly1305") {
+        if key.len() != 32 {
+            return Err(mac_error(c, 589, "Bad key length"));
+        }
+        return state(c, true, &key, &[]);
+    }
+    let Some(sizes) = subtype.and_then(cmac_sizes) else {
+        return Err(mac_error(c, 658, "Unknown cipher"));
     };
-    Ok(p.compute_unpadded(&data).to_vec())
+    if !sizes.contains(&key.len()) {
+        return Err(mac_error(c, 661, "Bad key size"));
+    }
+    state(c, false, &key, &[])
+}
+
+/// `mac_update/2` of a CMAC/Poly1305 state; `None`: `st` is not one.
+pub(crate) fn update(c: &mut BifCx<'_>, st: Term, data: Term) -> Option<Result<Term, Raise>> {
+    let (poly, key, mut so_far) = parse(st)?;
+    let Some(more) = bytes(data) else {
+        return Some(Err(mac_error(c, 794, "Bad text")));
+    };
+    so_far.extend(more);
+    Some(state(c, poly, &key, &so_far))
+}
+
+/// `mac_final/1`, `mac_finalN/2` of a CMAC/Poly1305 state; `None`: `st` is not one.
+pub(crate) fn finish(c: &mut BifCx<'_>, st: Term, n: Option<Term>) -> Option<Result<Term, Raise>> {
+    let (poly, key, data) = parse(st)?;
+    let m = if poly {
+        poly1305_of(&key, &data)
+    } else {
+        cmac_of(&key, &data)
+    };
+    Some(match m {
+        Some(m) => truncated(c, &m, n),
+        None => Err(error("badarg")),
+    })
 }
 
 fn cmac_with<M: Mac + KeyInit>(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
@@ -106,23 +209,13 @@ pub(crate) fn mac4(c: &mut BifCx<'_>, a: &[Term], n: Option<Term>) -> Result<Ter
     let Some(data) = bytes(a[3]) else {
         return Err(mac_error(c, 175, "Bad text"));
     };
-    let name = beam_runtime::atom::name(a[1]).unwrap_or_default();
-    let sizes: &[usize] = match name.as_str() {
-        "aes_cbc" => &[16, 24, 32],
-        "aes_128_cbc" => &[16],
-        "aes_192_cbc" => &[24],
-        "aes_256_cbc" => &[32],
-        _ => return Err(mac_error(c, 313, "Unknown cipher")),
+    let Some(sizes) = cmac_sizes(a[1]) else {
+        return Err(mac_error(c, 313, "Unknown cipher"));
     };
     if !sizes.contains(&key.len()) {
         return Err(mac_error(c, 316, "Bad key size"));
     }
-    let m = match key.len() {
-        16 => cmac_with::<cmac::Cmac<Aes128>>(&key, &data),
-        24 => cmac_with::<cmac::Cmac<Aes192>>(&key, &data),
-        _ => cmac_with::<cmac::Cmac<Aes256>>(&key, &data),
-    }
-    .ok_or_else(|| error("badarg"))?;
+    let m = cmac_of(&key, &data).ok_or_else(|| error("badarg"))?;
     truncated(c, &m, n)
 }
 
