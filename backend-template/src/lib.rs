@@ -157,7 +157,11 @@ enum Cold {
     },
     /// An entry point (segment convention) for a label reached from outside: a catch
     /// handler or a `receive` resume point.
-    Entry { at: Label, target: Label },
+    Entry {
+        at: Label,
+        target: Label,
+        label: u32,
+    },
     /// The call counter ran out ([`tier`]): recompile or enter the recompiled code.
     Tier { at: Label, back: Label },
 }
@@ -177,6 +181,8 @@ pub(crate) struct Fx<'a> {
     catch_stubs: Vec<Label>,
     /// `(code offset, instruction index)` of each instruction emitted.
     positions: Vec<(u32, u32)>,
+    /// The instruction index of each BEAM label, for the entry stubs' positions.
+    label_pos: HashMap<u32, u32>,
 }
 
 fn compile_function(
@@ -211,6 +217,15 @@ fn compile_function(
         next_catch: first_catch,
         catch_stubs: Vec::new(),
         positions: Vec::new(),
+        label_pos: f
+            .code
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| match op {
+                Op::Label(l) => Some((*l, i as u32)),
+                _ => None,
+            })
+            .collect(),
     };
     // The entry first (offset 0 is the function's address), then the code before it
     // (the `func_info` block, reached only by branches).
@@ -364,7 +379,11 @@ impl Fx<'_> {
         }
         let at = self.a.label();
         let target = self.beam_label(l);
-        self.cold.push(Cold::Entry { at, target });
+        self.cold.push(Cold::Entry {
+            at,
+            target,
+            label: l,
+        });
         self.entry_stubs.insert(l, at);
         at
     }
@@ -481,10 +500,20 @@ impl Fx<'_> {
                     self.prologue()?;
                     self.a.b(backend_arm32::asm::Cond::Al, test)?;
                 }
-                Cold::Entry { at, target } => {
+                Cold::Entry { at, target, label } => {
+                    // The stub stands for its label (where a waiting process resumes:
+                    // `process_info(P, current_location)`); the cold code after it keeps
+                    // the position it had.
+                    let before = self.positions.last().map(|&(_, p)| p);
+                    if let Some(&p) = self.label_pos.get(&label) {
+                        self.positions.push((self.a.buf.offset(), p));
+                    }
                     self.a.bind(at)?;
                     self.prologue()?;
                     self.a.b(backend_arm32::asm::Cond::Al, target)?;
+                    if let Some(p) = before {
+                        self.positions.push((self.a.buf.offset(), p));
+                    }
                 }
                 Cold::Tier { at, back } => self.emit_tier_cold(at, back)?,
             }

@@ -246,6 +246,12 @@ impl Process {
     pub fn reductions(&self) -> u64 {
         self.reductions
     }
+    /// Where the process resumes and its continuation pointer, while it is not running
+    /// (see [`ProcessBody::code_position`](crate::scheduler::ProcessBody::code_position)).
+    pub fn code_position(&self) -> Option<(u32, u32)> {
+        self.body.as_ref()?.code_position()
+    }
+
     /// The X registers saved at the last deschedule.
     pub fn saved_x(&self) -> &[Term] {
         &self.saved_x

@@ -65,6 +65,11 @@ pub trait ProcessBody: Send {
     /// The process ended with `reason` (however it ended: its own exit, or an exit
     /// signal that killed it between slices), just before its links are told.
     fn exited(&mut self, _reason: Term) {}
+    /// Where the process resumes and the continuation pointer it resumes with, while it
+    /// is not running (`process_info(P, current_function)`); `None` if not known.
+    fn code_position(&self) -> Option<(u32, u32)> {
+        None
+    }
 }
 
 impl<F> ProcessBody for F

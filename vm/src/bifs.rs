@@ -267,10 +267,12 @@ pub static BIFS: &[Bif] = &[
     Bif {
         name: "size",
         arity: 1,
-        f: |_, a| {
-            construct::tuple_arity(a[0])
-                .map(|n| small(n as i64))
-                .ok_or_else(|| error("badarg"))
+        // A tuple's arity, or a bitstring's whole bytes (`size(<<1:9>>)` is 1).
+        f: |_, a| match construct::tuple_arity(a[0]) {
+            Some(n) => Ok(small(i64::from(n))),
+            None => beam_runtime::ops::view::bits(a[0])
+                .map(|b| small((b.bits / 8) as i64))
+                .map_err(|_| error("badarg")),
         },
     },
     Bif {
@@ -401,7 +403,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 46] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 48] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -449,6 +451,8 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 46] {
         ("zlib", crate::bifs_zlib::ZLIB),
         ("application", crate::bifs_application::APPLICATION),
         ("erlang", crate::hibernate::ERLANG),
+        ("crypto", crate::bifs_crypto_cipher::CRYPTO_CIPHER),
+        ("crypto", crate::bifs_crypto_mac::CRYPTO_MAC),
     ]
 }
 

@@ -274,9 +274,12 @@ fn truncate(mac: Vec<u8>, n: Option<Term>) -> Result<Vec<u8>, Raise> {
     }
 }
 
-/// `mac(hmac, SubType, Key, Data)` and `macN(..., N)`: HMAC only (cmac and poly1305 need
-/// ciphers this build does not have: `Unknown mac algorithm`).
+/// `mac(hmac, SubType, Key, Data)` and `macN(..., N)`: HMAC here, CMAC and Poly1305 in
+/// vm/src/bifs_crypto_mac.rs.
 fn mac(c: &mut BifCx<'_>, a: &[Term], n: Option<Term>) -> Result<Term, Raise> {
+    if a[0] == atom("cmac") || a[0] == atom("poly1305") {
+        return crate::bifs_crypto_mac::mac4(c, a, n);
+    }
     let key = bytes_of(a[2])?;
     let data = bytes_of(a[3])?;
     if a[0] != atom("hmac") {
@@ -290,6 +293,9 @@ fn mac(c: &mut BifCx<'_>, a: &[Term], n: Option<Term>) -> Result<Term, Raise> {
 }
 
 fn mac_init(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if a[0] == atom("cmac") || a[0] == atom("poly1305") {
+        return crate::bifs_crypto_mac::init(c, a[0], Some(a[1]), a[2]);
+    }
     let key = bytes_of(a[2])?;
     if a[0] != atom("hmac") {
         return Err(nif_error(c, "mac.c", 233, "Unknown mac algorithm"));
@@ -317,6 +323,9 @@ fn mac_state(t: Term) -> Option<(Alg, Vec<u8>, Vec<u8>)> {
 
 fn mac_update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let Some((alg, key, mut data)) = mac_state(a[0]) else {
+        if let Some(r) = crate::bifs_crypto_mac::update(c, a[0], a[1]) {
+            return r;
+        }
         return Err(nif_error(c, "mac.c", 817, "Bad ref"));
     };
     data.extend(bytes_of(a[1])?);
@@ -330,6 +339,9 @@ fn mac_update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 fn mac_final(c: &mut BifCx<'_>, st: Term, n: Option<Term>) -> Result<Term, Raise> {
     let Some((alg, key, data)) = mac_state(st) else {
+        if let Some(r) = crate::bifs_crypto_mac::finish(c, st, n) {
+            return r;
+        }
         return Err(nif_error(c, "mac.c", 847, "Bad ref"));
     };
     let m = truncate(hmac_of(alg, &key, &data), n)?;

@@ -522,14 +522,22 @@ pub(crate) fn with_files<R>(f: impl FnOnce(&mut HashMap<[u32; 3], File>) -> R) -
     FILES.with(|m| f(&mut m.borrow_mut()))
 }
 
-/// The handle reference's numbers of a `#file_descriptor{}`.
-fn handle(fd: Term) -> Option<[u32; 3]> {
-    let v = construct::tuple_elements(fd)?;
+/// The handle reference's numbers of a `#file_descriptor{}` used by process `me`
+/// (`badarg` for anything else). Only the process that opened a raw file may use it:
+/// erl's prim_file raises `error:not_on_controlling_process` for any other, before it
+/// looks at the file (a closed one included).
+fn handle(fd: Term, me: Term) -> Result<[u32; 3], Raise> {
+    let v = construct::tuple_elements(fd).ok_or_else(bad)?;
     if v.len() != 3 || v[0] != atom("file_descriptor") || v[1] != atom("prim_file") {
-        return None;
+        return Err(bad());
     }
-    let h = map::get(v[2], atom("handle")).ok()??;
-    construct::ref_numbers(h)
+    let field = |k: &str| map::get(v[2], atom(k)).ok().flatten();
+    if field("owner").is_some_and(|o| o != me) {
+        return Err(error("not_on_controlling_process"));
+    }
+    field("handle")
+        .and_then(construct::ref_numbers)
+        .ok_or_else(bad)
 }
 
 /// Runs `f` on the open file `fd`: `ok`, or `{error, Posix}` (`einval` for a closed
@@ -539,9 +547,7 @@ fn with_file(
     fd: Term,
     f: impl FnOnce(&mut File) -> std::io::Result<()>,
 ) -> Result<Term, Raise> {
-    let Some(h) = handle(fd) else {
-        return Err(bad());
-    };
+    let h = handle(fd, c.self_pid)?;
     let r = FILES.with(|m| m.borrow_mut().get_mut(&h).map(f));
     match r {
         None => posix_error(c, "einval"),
@@ -550,10 +556,11 @@ fn with_file(
 }
 
 fn file_op<T>(
+    c: &BifCx<'_>,
     fd: Term,
     f: impl FnOnce(&mut File) -> std::io::Result<T>,
 ) -> Result<Result<T, &'static str>, Raise> {
-    let h = handle(fd).ok_or_else(bad)?;
+    let h = handle(fd, c.self_pid)?;
     Ok(FILES.with(|m| match m.borrow_mut().get_mut(&h) {
         None => Err("einval"),
         Some(file) => f(file).map_err(|e| posix(&e)),
@@ -625,7 +632,7 @@ fn open(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 }
 
 fn close(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let h = handle(a[0]).ok_or_else(bad)?;
+    let h = handle(a[0], c.self_pid)?;
     crate::bifs_file_owners::closed(h);
     match FILES.with(|m| m.borrow_mut().remove(&h)) {
         Some(_) => Ok(atom("ok")),
@@ -664,12 +671,12 @@ fn data_or_eof(
 
 fn read(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let n = size_arg(a[1])?;
-    let r = file_op(a[0], |f| read_at(f, n))?;
+    let r = file_op(c, a[0], |f| read_at(f, n))?;
     data_or_eof(c, r, n)
 }
 
 fn read_line(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let r = file_op(a[0], |f| {
+    let r = file_op(c, a[0], |f| {
         let start = f.stream_position()?;
         let mut line = Vec::new();
         let mut chunk = [0u8; 256];
@@ -720,7 +727,7 @@ fn seek_of(t: Term) -> Result<SeekFrom, Raise> {
 
 fn position(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let to = seek_of(a[1])?;
-    match file_op(a[0], |f| f.seek(to))? {
+    match file_op(c, a[0], |f| f.seek(to))? {
         Ok(p) => {
             let n = crate::bifs::int_term(c, &p.into())?;
             ok(c, n)
@@ -732,7 +739,7 @@ fn position(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 fn pread(c: &mut BifCx<'_>, fd: Term, at: Term, n: Term) -> Result<Term, Raise> {
     let to = seek_of(at)?;
     let n = size_arg(n)?;
-    let r = file_op(fd, |f| {
+    let r = file_op(c, fd, |f| {
         let here = f.stream_position()?;
         f.seek(to)?;
         let d = read_at(f, n);

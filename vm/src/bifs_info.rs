@@ -231,7 +231,8 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
         "stack_size" => words(p.heap().stack_words()),
         "memory" => small(i64::from(p.heap().size_words()) * 4 + 1000),
         "reductions" => small(p.reductions().min(i64::MAX as u64 >> 4) as i64),
-        "current_function" | "initial_call" => {
+        "current_function" | "current_location" | "current_stacktrace" => current(h, p, me, &name)?,
+        "initial_call" => {
             let t = [atom("erlang"), atom("apply"), small(2)];
             construct::tuple(h, &t).map_err(heap_err)?
         }
@@ -263,10 +264,43 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
         }
         "sequential_trace_token" => Term::NIL,
         "parent" => atom("undefined"),
-        "current_location" | "current_stacktrace" => Term::NIL,
         _ => return Err(error("badarg")),
     };
     construct::tuple(h, &[it, v]).map_err(heap_err)
+}
+
+/// `current_function`, `current_location` or `current_stacktrace` of `p`: where it
+/// waits or will resume (another process), or the function calling this BIF (the
+/// caller, where the simulator recorded the call site). Where neither is known
+/// (natively, the caller's own call site is not recorded yet): `{erlang, apply, 2}` and
+/// `[]` as before.
+fn current(h: &mut BifHeap, p: &Process, me: bool, name: &str) -> Result<Term, Raise> {
+    use crate::stacktrace::Current;
+    let what = match name {
+        "current_function" => Current::Function,
+        "current_location" => Current::Location,
+        _ => Current::Stacktrace,
+    };
+    let at = if me {
+        crate::stacktrace::bif_site().map(|a| (a, true, 0))
+    } else {
+        p.code_position().map(|(resume, cp)| (resume, false, cp))
+    };
+    let stack = |cp| (cp, p.heap().stop(), p.heap().end());
+    let found = match at {
+        Some((a, call, cp)) => {
+            crate::stacktrace::current(h, what, a, call, stack(cp)).map_err(heap_err)?
+        }
+        None => None,
+    };
+    Ok(match (found, what) {
+        (Some(t), _) => t,
+        (None, Current::Function) => {
+            let t = [atom("erlang"), atom("apply"), small(2)];
+            construct::tuple(h, &t).map_err(heap_err)?
+        }
+        (None, _) => Term::NIL,
+    })
 }
 
 /// `lists:keysearch/3` (a BIF in OTP whose lists.beam stub raises `undef`): the first

@@ -333,7 +333,13 @@ fn redirect(hc: &mut HostCall<'_>, f: RtFn, nparams: usize) -> Result<HostRet, F
     for a in args.iter_mut().take(nparams) {
         *a = hc.arg_u32()?;
     }
-    match rt::call(f, &args[..nparams]) {
+    // A BIF's call site, for `process_info(self(), current_function)`.
+    let site = matches!(f, RtFn::Bif).then(|| crate::stacktrace::set_bif_site(hc.cpu.regs[14]));
+    let result = rt::call(f, &args[..nparams]);
+    if let Some(old) = site {
+        crate::stacktrace::set_bif_site(old);
+    }
+    match result {
         Ok(r) => {
             // New guest memory or new code (a module loaded by this call): the
             // simulator must learn of it before the code goes on.
@@ -494,6 +500,10 @@ impl JitBody {
 }
 
 impl ProcessBody for JitBody {
+    fn code_position(&self) -> Option<(u32, u32)> {
+        Some((self.resume, self.cp))
+    }
+
     fn exited(&mut self, reason: Term) {
         // The files the process opened are closed with it (prim_file's owner rule).
         if let Some(pid) = self.pid {

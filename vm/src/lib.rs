@@ -61,6 +61,10 @@ mod stacktrace;
 mod template;
 mod tier;
 
+mod bifs_crypto_cipher;
+mod bifs_crypto_mac;
+mod crypto_cipher_modes;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -245,6 +245,8 @@ impl Vm {
         crate::bifs_proc::reset_registry();
         // Stack traces and fun names come from this VM's code.
         crate::stacktrace::reset();
+        // crypto states belong to the previous VM's processes (their refs are reused).
+        crate::bifs_crypto_cipher::reset();
         beam_runtime::ops::set_code_info(Box::new(crate::stacktrace::VmCodeInfo));
         if opts.isa == codegen::Isa::T32 && opts.jit != crate::Jit::Ir {
             return Err(LoadError::Unsupported(format!(

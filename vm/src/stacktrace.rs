@@ -497,6 +497,99 @@ fn build_in(h: &mut BifHeap, ix: &Index, r: &Raised<'_>) -> Result<Term, HeapErr
     construct::list(h, &frames)
 }
 
+thread_local! {
+    /// The return address of the BIF call running now, where the simulator knows it
+    /// (its LR at the call); 0 elsewhere.
+    static BIF_SITE: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Records the return address of the BIF call about to run; returns the one before.
+pub(crate) fn set_bif_site(addr: u32) -> u32 {
+    BIF_SITE.with(|b| b.replace(addr))
+}
+
+/// The return address of the running BIF call, if known.
+pub(crate) fn bif_site() -> Option<u32> {
+    Some(BIF_SITE.with(Cell::get)).filter(|&a| a != 0)
+}
+
+/// Which of `process_info`'s code items.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Current {
+    /// `{M, F, A}`
+    Function,
+    /// `{M, F, A, Location}`
+    Location,
+    /// The frames from there up the stack.
+    Stacktrace,
+}
+
+/// Where a process is, for `process_info(P, current_function | current_location |
+/// current_stacktrace)`: `at` is the code address it runs or will resume at (`call`:
+/// `at` is the return address of the BIF call it is in, so the call is just before
+/// it); its callers come from `cp` (when not 0) and the continuation pointers on its
+/// stack from `e` up to `stack_end`, as in a stack trace. `None`: `at` is no code this
+/// VM loaded.
+pub(crate) fn current(
+    h: &mut BifHeap,
+    what: Current,
+    at: u32,
+    call: bool,
+    (cp, e, stack_end): (u32, u32, u32),
+) -> Result<Option<Term>, HeapError> {
+    INDEX.with(|ix| {
+        let ix = ix.borrow();
+        // (A call's return address, less 2, lies inside the call in A32 and T32 code.)
+        let addr = if call { (at & !1).wrapping_sub(2) } else { at };
+        let Some(place) = locate(&ix, addr) else {
+            return Ok(None);
+        };
+        let Some(top) = frame(h, &ix, &place, None, None)? else {
+            return Ok(None);
+        };
+        match what {
+            Current::Location => return Ok(Some(top)),
+            Current::Function => {
+                let v = construct::tuple_elements(top).unwrap_or_default();
+                return Ok(Some(construct::tuple(h, &v[..3.min(v.len())])?));
+            }
+            Current::Stacktrace => {}
+        }
+        let depth = depth() as usize;
+        let mut cps: Vec<u32> = Vec::new();
+        let add = |cps: &mut Vec<u32>, c: u32| {
+            if locate(&ix, c).is_some_and(|p| is_tail_return(&ix, &p)) {
+                return;
+            }
+            let c = c & !1;
+            if !cps
+                .last()
+                .is_some_and(|&l| l == c || same_site_across_tiers(&ix, l, c))
+            {
+                cps.push(c);
+            }
+        };
+        if cp != 0 {
+            add(&mut cps, cp);
+        }
+        let mut w = e;
+        while w < stack_end && cps.len() < depth {
+            let t = mem::read(w).unwrap_or(1);
+            if t != 0 && Term(t).is_cp() {
+                add(&mut cps, t);
+            }
+            w += 4;
+        }
+        let mut frames = vec![top];
+        for &c in cps.iter().take(depth.saturating_sub(1)) {
+            if let Some(p) = locate(&ix, c) {
+                frames.extend(frame(h, &ix, &p, None, None)?);
+            }
+        }
+        Ok(Some(construct::list(h, &frames)?))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,9 @@ main() ->
     ok.
 
 files() ->
-    Dir = "/tmp/beamjit-erts-file-test-" ++ os:getpid(),
+    %% Unique to the run: the suite runs several VMs in one OS process at once.
+    Dir = "/tmp/beamjit-erts-file-test-" ++ os:getpid() ++ "-" ++
+        binary_to_list(binary:encode_hex(crypto:strong_rand_bytes(6))),
     _ = file:del_dir_r(Dir),
     ok = file:make_dir(Dir),
     io:format("make_dir again ~p~n", [file:make_dir(Dir)]),
