@@ -385,7 +385,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 46] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 47] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -433,6 +433,7 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 46] {
         ("zlib", crate::bifs_zlib::ZLIB),
         ("application", crate::bifs_application::APPLICATION),
         ("erlang", crate::hibernate::ERLANG),
+        ("erlang", crate::bifs_port::ERLANG),
     ]
 }
 

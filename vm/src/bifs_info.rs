@@ -203,7 +203,12 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
             pids(h, msgs)?
         }
         "links" => {
-            let v = p.links().iter().map(|l| l.term()).collect();
+            let v = p
+                .links()
+                .iter()
+                .map(|l| l.term())
+                .chain(crate::ports::links_of(p.pid()).into_iter().map(Term::port))
+                .collect();
             pids(h, v)?
         }
         "monitors" | "monitored_by" => Term::NIL,
