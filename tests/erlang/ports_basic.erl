@@ -84,7 +84,7 @@ eof_option() ->
     B = collect(P2),
     port_close(P2),
     flush(),
-    {A, Open =:= {connected, self()}, After, B}.
+    {A, Open =:= {connected, self()}, normalize(P, After), B}.
 
 head() ->
     P = open_port({spawn, "head -c 5"}, [exit_status]),

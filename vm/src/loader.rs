@@ -379,11 +379,14 @@ impl Vm {
         // meanwhile: the code may call a module that is not loaded yet.
         loop {
             let idle = sched.step().map_err(rt_err)?;
-            if crate::ports::active() {
-                crate::ports::pump(&mut sched).map_err(rt_err)?;
-            }
+            // Port signals that came in meanwhile may have woken a process: then the
+            // idle state seen before them is stale.
+            let woke = crate::ports::active() && crate::ports::pump(&mut sched).map_err(rt_err)?;
             if host::peek_outcome().is_some() {
                 break;
+            }
+            if woke {
+                continue;
             }
             match idle {
                 None => {}
