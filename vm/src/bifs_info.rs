@@ -333,7 +333,7 @@ fn system_info(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         Some("atom_limit") => n(1_048_576),
         Some("port_limit") => n(65_536),
         Some("ets_limit") => n(8192),
-        Some("port_count") => n(0),
+        Some("port_count") => n(crate::ports::all().len() as i64),
         Some("otp_release") => s(c, "25"),
         Some("version") => s(c, "13.1.5"),
         Some("machine") => s(c, "BEAM"),
