@@ -11,7 +11,8 @@ main() ->
 
 body() ->
     process_flag(trap_exit, true),
-    [owner_normal(), owner_crash(), linked_other(), exits(), link_unlink(), not_trapping()].
+    [owner_normal(), owner_crash(), linked_other(), exits(), link_unlink(), not_trapping(),
+     monitors()].
 
 %% Unique per run: the test suite runs several VMs in one OS process at once.
 tmp(Tag) ->
@@ -121,3 +122,25 @@ not_trapping() ->
     A = receive {alive, I} -> I after 5000 -> timeout end,
     B = receive {'DOWN', Ref, process, Pid, Why} -> Why; not_killed -> not_killed after 5000 -> timeout end,
     {A, B}.
+
+%% monitor(port, P): 'DOWN' after the link's 'EXIT' when the port closes, noproc for a
+%% closed port, demonitor.
+monitors() ->
+    P = open_port({spawn, "echo hi"}, [exit_status]),
+    R = monitor(port, P),
+    Msgs = [receive M -> norm(P, R, M) after 5000 -> timeout end || _ <- [1, 2, 3, 4]],
+    R2 = monitor(port, P),
+    D2 = receive {'DOWN', R2, port, P, Why2} -> Why2 after 1000 -> timeout end,
+    P3 = open_port({spawn, "cat"}, []),
+    R3 = monitor(port, P3),
+    Info = erlang:port_info(P3, monitors),
+    Dm = demonitor(R3, [info]),
+    port_close(P3),
+    D3 = receive {'DOWN', R3, _, _, _} -> down after 100 -> none end,
+    receive {'EXIT', P3, _} -> ok after 1000 -> ok end,
+    {Msgs, D2, Info, Dm, D3}.
+
+norm(P, R, {'DOWN', R, port, P, Why}) -> {'DOWN', ref, port, port, Why};
+norm(P, _, {'EXIT', P, Why}) -> {'EXIT', port, Why};
+norm(P, _, {P, X}) -> {port, X};
+norm(_, _, X) -> X.

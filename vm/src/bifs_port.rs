@@ -382,6 +382,17 @@ pub(crate) fn send(c: &mut BifCx<'_>, port: Term, msg: Term) -> Result<(), Raise
     deliver(c)
 }
 
+/// `monitor(port, Port)`.
+pub(crate) fn monitor(c: &mut BifCx<'_>, port: Term) -> Result<Term, Raise> {
+    let n = port_arg(port)?;
+    let cx = proc(c)?;
+    let me = cx.self_pid();
+    let numbers = cx.new_ref();
+    ports::monitor(n, me, numbers);
+    deliver(c)?;
+    construct::make_ref(&mut c.heap, numbers).map_err(heap_err)
+}
+
 /// `link(Port)`.
 pub(crate) fn link(c: &mut BifCx<'_>, port: Term) -> Result<Term, Raise> {
     let n = port_arg(port)?;

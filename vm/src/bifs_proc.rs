@@ -544,6 +544,9 @@ pub(crate) fn monitor2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 /// `monitor(process, Pid | Name)`.
 fn monitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if a[0] == atom("port") {
+        return crate::bifs_port::monitor(c, a[1]);
+    }
     if a[0] != atom("process") {
         return Err(error("badarg"));
     }
@@ -580,7 +583,7 @@ fn demonitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         }
     }
     let cx = proc(c)?;
-    let active = cx.demonitor(numbers);
+    let active = cx.demonitor(numbers) || crate::ports::demonitor(numbers);
     if flush {
         let down = atom("DOWN");
         let is_ours = |m: Term| {

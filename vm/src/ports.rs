@@ -105,6 +105,8 @@ struct Port {
     name: Vec<u8>,
     owner: Pid,
     links: Vec<Pid>,
+    /// `monitor(port, P)`: who monitors it, with the reference numbers.
+    monitors: Vec<(Pid, [u32; 3])>,
     opts: Opts,
     input: u64,
     output: u64,
@@ -144,8 +146,42 @@ enum What {
 
 /// A signal from a port waiting to be delivered.
 enum Out {
-    Msg { to: Pid, port: u32, what: What },
-    Exit { to: Pid, port: u32, reason: Reason },
+    Msg {
+        to: Pid,
+        port: u32,
+        what: What,
+    },
+    Exit {
+        to: Pid,
+        port: u32,
+        reason: Reason,
+    },
+    /// `{'DOWN', Ref, port, Port, Reason}`.
+    Down {
+        to: Pid,
+        port: u32,
+        reference: [u32; 3],
+        reason: Reason,
+    },
+}
+
+impl Reason {
+    /// A copy for one more receiver.
+    fn copy(&self) -> Reason {
+        match self {
+            Reason::Atom(a) => Reason::Atom(a),
+            Reason::Term(m) => match Message::copy_of(m.term()) {
+                Ok(m) => Reason::Term(m),
+                Err(_) => Reason::Atom("system_limit"),
+            },
+        }
+    }
+    fn term(&self) -> Term {
+        match self {
+            Reason::Atom(a) => atom(a),
+            Reason::Term(m) => m.term(),
+        }
+    }
 }
 
 struct Table {
@@ -215,6 +251,7 @@ pub(crate) fn open(owner: Pid, s: Spawn) -> Result<u32, OpenError> {
         name: s.name,
         owner,
         links: vec![owner],
+        monitors: Vec::new(),
         opts: s.opts,
         input: 0,
         output: 0,
@@ -288,25 +325,21 @@ fn terminate(t: &mut Table, n: u32, reason: Reason, closed_to: Option<Pid>) {
         return;
     };
     p.closed.store(true, Ordering::Relaxed);
-    let mut reason = Some(reason);
-    let links = p.links.len();
-    for (i, &to) in p.links.iter().enumerate() {
-        // Each link gets its own copy of a term reason; the last takes the original.
-        let r = if i + 1 == links {
-            reason.take().expect("reason")
-        } else {
-            match reason.as_ref().expect("reason") {
-                Reason::Atom(a) => Reason::Atom(a),
-                Reason::Term(m) => match Message::copy_of(m.term()) {
-                    Ok(m) => Reason::Term(m),
-                    Err(_) => Reason::Atom("system_limit"),
-                },
-            }
-        };
+    // Links first, then monitors, as erl sends them; each gets its own copy of a term
+    // reason.
+    for &to in &p.links {
         t.outbox.push(Out::Exit {
             to,
             port: n,
-            reason: r,
+            reason: reason.copy(),
+        });
+    }
+    for &(to, reference) in &p.monitors {
+        t.outbox.push(Out::Down {
+            to,
+            port: n,
+            reference,
+            reason: reason.copy(),
         });
     }
     if let Some(to) = closed_to {
@@ -390,6 +423,33 @@ pub(crate) fn connect(n: u32, new: Pid, reply_to: Option<Pid>, link: bool) -> bo
             });
         }
         true
+    })
+}
+
+/// `monitor(port, Port)` by `pid`: a closed port sends `'DOWN'` with `noproc` at once.
+pub(crate) fn monitor(n: u32, pid: Pid, reference: [u32; 3]) {
+    with(|t| match t.ports.get_mut(&n) {
+        Some(p) => p.monitors.push((pid, reference)),
+        None => t.outbox.push(Out::Down {
+            to: pid,
+            port: n,
+            reference,
+            reason: Reason::Atom("noproc"),
+        }),
+    })
+}
+
+/// `demonitor(Ref)` of a port monitor: whether it was active.
+pub(crate) fn demonitor(reference: [u32; 3]) -> bool {
+    if !active() {
+        return false;
+    }
+    with(|t| {
+        t.ports.values_mut().any(|p| {
+            let before = p.monitors.len();
+            p.monitors.retain(|&(_, r)| r != reference);
+            p.monitors.len() != before
+        })
     })
 }
 
@@ -478,6 +538,7 @@ pub(crate) fn process_exited(pid: Term, reason: Term) {
             .filter_map(|(&n, p)| {
                 let linked = p.links.contains(&pid);
                 p.links.retain(|&l| l != pid);
+                p.monitors.retain(|&(m, _)| m != pid);
                 (p.owner == pid || (linked && !normal)).then_some(n)
             })
             .collect();
@@ -658,11 +719,27 @@ pub(crate) fn deliver(sink: &mut dyn Sink) -> Result<bool, ProcError> {
                 let m = build(&mut h, port, &what)?;
                 sink.send(to, m)?;
             }
+            Out::Down {
+                to,
+                port,
+                reference,
+                reason,
+            } => {
+                let r = construct::make_ref(&mut h, reference)?;
+                let m = construct::tuple(
+                    &mut h,
+                    &[
+                        atom("DOWN"),
+                        r,
+                        atom("port"),
+                        Term::port(port),
+                        reason.term(),
+                    ],
+                )?;
+                sink.send(to, m)?;
+            }
             Out::Exit { to, port, reason } => {
-                let r = match &reason {
-                    Reason::Atom(a) => atom(a),
-                    Reason::Term(m) => m.term(),
-                };
+                let r = reason.term();
                 if sink.traps_exits(to) {
                     let m = construct::tuple(&mut h, &[atom("EXIT"), Term::port(port), r])?;
                     sink.send(to, m)?;
