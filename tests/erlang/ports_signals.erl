@@ -6,8 +6,13 @@
 %% ending normally only unlinks; exit/2 to a port; link/unlink; process_info links.
 main() ->
     Me = self(),
-    P = spawn(fun() -> Me ! {self(), body()} end),
-    receive {P, R} -> R after 30000 -> timeout end.
+    {P, Ref} = spawn_monitor(fun() -> Me ! {self(), body()} end),
+    %% (No 'DOWN' may stay behind: erl runs the next program in this same process.)
+    receive
+        {P, R} -> demonitor(Ref, [flush]), R;
+        {'DOWN', Ref, process, P, Why} when Why =/= normal -> {failed, Why}
+    after 30000 -> timeout
+    end.
 
 body() ->
     process_flag(trap_exit, true),
@@ -32,20 +37,31 @@ owner_normal() ->
         Me ! {port, P},
         receive go -> ok end
     end),
-    P = receive {port, X} -> X end,
+    P = receive {port, X} -> X after 5000 -> exit(no_port_owner_normal) end,
     Before = erlang:port_info(P, connected) =:= {connected, Pid},
     Pid ! go,
-    receive {'DOWN', Ref, process, Pid, _} -> ok end,
+    receive {'DOWN', Ref, process, Pid, _} -> ok after 5000 -> exit(no_down_owner_normal) end,
     Content = wait_file(F, 200),
     After = erlang:port_info(P),
-    file:delete(F),
+    [] = os:cmd("rm -f " ++ F),
     {Before, Content, After}.
 
 wait_file(_, 0) -> timeout;
 wait_file(F, N) ->
-    case file:read_file(F) of
-        {ok, <<"written by the owner\ndone\n">> = B} -> B;
+    case cat(F) of
+        <<"written by the owner\ndone\n">> = B -> B;
         _ -> receive after 20 -> wait_file(F, N - 1) end
+    end.
+
+%% The file's contents, read through a port too.
+cat(F) ->
+    P = open_port({spawn_executable, "/bin/cat"}, [{args, [F]}, binary, exit_status, stderr_to_stdout]),
+    cat(P, <<>>).
+cat(P, Acc) ->
+    receive
+        {P, {data, D}} -> cat(P, <<Acc/binary, D/binary>>);
+        {P, {exit_status, _}} -> receive {'EXIT', P, _} -> Acc after 5000 -> Acc end
+    after 5000 -> timeout
     end.
 
 %% The owner crashes: a process linked to the port gets the owner's reason from it.
@@ -56,7 +72,7 @@ owner_crash() ->
         Me ! {port, P},
         receive crash -> exit(boom) end
     end),
-    P = receive {port, X} -> X end,
+    P = receive {port, X} -> X after 5000 -> exit(no_port_owner_crash) end,
     true = link(P),
     Links = erlang:port_info(P, links) =:= {links, [Pid, self()]},
     Pid ! crash,
@@ -68,14 +84,14 @@ linked_other() ->
     P = open_port({spawn, "cat"}, []),
     Me = self(),
     Pid = spawn(fun() -> link(P), Me ! linked, receive stop -> ok end end),
-    receive linked -> ok end,
+    receive linked -> ok after 5000 -> exit(not_linked_1) end,
     L1 = erlang:port_info(P, links) =:= {links, [self(), Pid]},
     Ref = monitor(process, Pid),
     Pid ! stop,
-    receive {'DOWN', Ref, _, _, _} -> ok end,
+    receive {'DOWN', Ref, _, _, _} -> ok after 5000 -> exit(no_down_linked) end,
     L2 = erlang:port_info(P, links) =:= {links, [self()]},
     Pid2 = spawn(fun() -> link(P), Me ! linked, receive stop -> exit(bad) end end),
-    receive linked -> ok end,
+    receive linked -> ok after 5000 -> exit(not_linked_2) end,
     Pid2 ! stop,
     R = receive {'EXIT', P, Why} -> Why after 5000 -> timeout end,
     {L1, L2, R, erlang:port_info(P, links)}.
