@@ -58,6 +58,7 @@ packets() ->
          port_command(P, ["io", [$l, <<"ist">>] | <<"!">>]),
          Got = [receive {P, {data, D}} -> D after 5000 -> timeout end || _ <- lists:seq(1, 5)],
          true = port_close(P),
+         receive {'EXIT', P, normal} -> ok after 5000 -> ok end,
          {N, Got =:= Msgs ++ [<<"iolist!">>], lists:last(Got)}
      end || N <- [1, 2, 4]] ++
     %% A program writing packets itself (4-byte big-endian lengths).
