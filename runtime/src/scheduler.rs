@@ -391,6 +391,13 @@ impl Scheduler {
                     // A message arrived during the slice (sent to itself), or `after 0`:
                     // look again / time out at once, without blocking.
                     p.timed_out |= after == Some(0);
+                    // The receive timer starts now all the same: the process comes back
+                    // to its `wait_timeout`, which reads no timeout operand while the
+                    // timer runs (its X registers are dead by then).
+                    if let (Some(ms), None) = (after.filter(|&ms| ms > 0), p.timer) {
+                        let at = self.sys.clock.now_ms().saturating_add(ms);
+                        p.timer = Some(self.sys.timers.start(pid, at));
+                    }
                     p.status = Status::Runnable;
                     self.sys.runq.push_back(pid);
                 } else {

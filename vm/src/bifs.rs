@@ -403,7 +403,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 48] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 49] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -453,6 +453,7 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 48] {
         ("erlang", crate::hibernate::ERLANG),
         ("crypto", crate::bifs_crypto_cipher::CRYPTO_CIPHER),
         ("crypto", crate::bifs_crypto_mac::CRYPTO_MAC),
+        ("erlang", crate::bifs_port::ERLANG),
     ]
 }
 

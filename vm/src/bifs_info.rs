@@ -203,7 +203,12 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
             pids(h, msgs)?
         }
         "links" => {
-            let v = p.links().iter().map(|l| l.term()).collect();
+            let v = p
+                .links()
+                .iter()
+                .map(|l| l.term())
+                .chain(crate::ports::links_of(p.pid()).into_iter().map(Term::port))
+                .collect();
             pids(h, v)?
         }
         "monitors" | "monitored_by" => Term::NIL,
@@ -362,7 +367,7 @@ fn system_info(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         Some("atom_limit") => n(1_048_576),
         Some("port_limit") => n(65_536),
         Some("ets_limit") => n(8192),
-        Some("port_count") => n(0),
+        Some("port_count") => n(crate::ports::all().len() as i64),
         Some("otp_release") => s(c, "25"),
         Some("version") => s(c, "13.1.5"),
         Some("machine") => s(c, "BEAM"),

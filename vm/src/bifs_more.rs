@@ -772,6 +772,10 @@ fn map_next(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 // --- processes ---
 
 fn send(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if a[0].is_port() {
+        crate::bifs_port::send(c, a[0], a[1])?;
+        return Ok(a[1]);
+    }
     let cx = c.proc.as_mut().ok_or_else(|| error("badarg"))?;
     let to = crate::bifs_proc::resolve(cx, a[0])?;
     cx.send_pid(to, a[1]).map_err(|_| error("badarg"))?;

@@ -511,12 +511,18 @@ pub(crate) fn remove_alias(n: [u32; 3], pid: Pid) -> bool {
 // --- links, monitors, exit signals ---
 
 fn link(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if a[0].is_port() {
+        return crate::bifs_port::link(c, a[0]);
+    }
     let pid = pid_arg(a[0])?;
     proc(c)?.link(pid).map_err(|_| error("badarg"))?;
     Ok(atom("true"))
 }
 
 fn unlink(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if a[0].is_port() {
+        return crate::bifs_port::unlink(c, a[0]);
+    }
     let pid = pid_arg(a[0])?;
     proc(c)?.unlink(pid);
     Ok(atom("true"))
@@ -538,6 +544,9 @@ pub(crate) fn monitor2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 /// `monitor(process, Pid | Name)`.
 fn monitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if a[0] == atom("port") {
+        return crate::bifs_port::monitor(c, a[1]);
+    }
     if a[0] != atom("process") {
         return Err(error("badarg"));
     }
@@ -574,7 +583,7 @@ fn demonitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         }
     }
     let cx = proc(c)?;
-    let active = cx.demonitor(numbers);
+    let active = cx.demonitor(numbers) || crate::ports::demonitor(numbers);
     if flush {
         let down = atom("DOWN");
         let is_ours = |m: Term| {
@@ -611,6 +620,9 @@ fn process_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 }
 
 fn exit2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if a[0].is_port() {
+        return crate::bifs_port::exit(c, a[0], a[1]);
+    }
     let cx = proc(c)?;
     let to = resolve(cx, a[0])?;
     cx.exit_signal(to, a[1]).map_err(|_| error("badarg"))?;

@@ -148,6 +148,10 @@ pub(crate) static ALIAS: &[Bif] = &[
         arity: 3,
         f: |c, a| {
             proper_list(a[2])?;
+            if a[0].is_port() {
+                crate::bifs_port::send(c, a[0], a[1])?;
+                return Ok(atom("ok"));
+            }
             let cx = c.proc.as_deref_mut().ok_or_else(|| error("badarg"))?;
             let to = crate::bifs_proc::resolve(cx, a[0])?;
             cx.send_pid(to, a[1]).map_err(|_| error("badarg"))?;

@@ -508,6 +508,8 @@ impl ProcessBody for JitBody {
         // The files the process opened are closed with it (prim_file's owner rule).
         if let Some(pid) = self.pid {
             crate::bifs_file_owners::owner_exited(pid);
+            // Its ports close or are unlinked (vm/src/ports.rs).
+            crate::ports::process_exited(pid, reason);
         }
         // The first process killed by an exit signal (a linked process's crash): the run
         // ends with that reason, as erl's would.

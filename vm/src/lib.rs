@@ -32,6 +32,7 @@ mod bifs_misc;
 mod bifs_modinfo;
 mod bifs_more;
 mod bifs_os_cmd;
+mod bifs_port;
 mod bifs_proc;
 mod bifs_proc_extra;
 mod bifs_re;
@@ -54,6 +55,9 @@ pub mod literals;
 mod loader;
 #[cfg(target_arch = "arm")]
 mod native;
+mod ports;
+mod ports_frame;
+mod ports_spawn;
 pub mod rt;
 mod rt_arith;
 mod rt_bits;

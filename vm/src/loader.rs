@@ -372,27 +372,42 @@ impl Vm {
             .spawn(body, args)
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
         host::take_outcome();
+        // Ports left by an earlier run belong to processes that are gone.
+        crate::ports::reset();
+        let rt_err = |e: beam_runtime::process::ProcError| LoadError::Runtime(e.to_string());
         // One time slice at a time, until the first process ends (or halts the VM) or
-        // nothing can run; an idle scheduler waits for its next timer. The loader is not
-        // borrowed meanwhile: the code may call a module that is not loaded yet.
+        // nothing can run; an idle scheduler waits for its next timer, or for a port
+        // event while a port is open (vm/src/ports.rs). The loader is not borrowed
+        // meanwhile: the code may call a module that is not loaded yet.
         loop {
-            let idle = sched
-                .step()
-                .map_err(|e| LoadError::Runtime(e.to_string()))?;
+            let idle = sched.step().map_err(rt_err)?;
+            // Port signals that came in meanwhile may have woken a process: then the
+            // idle state seen before them is stale.
+            let woke = crate::ports::active() && crate::ports::pump(&mut sched).map_err(rt_err)?;
             if host::peek_outcome().is_some() {
                 break;
+            }
+            if woke {
+                continue;
             }
             match idle {
                 None => {}
                 Some(Idle::Timer(at)) => {
                     let now = sched.now_ms();
-                    if at > now {
-                        std::thread::sleep(std::time::Duration::from_millis(at - now));
+                    let left = std::time::Duration::from_millis(at.saturating_sub(now));
+                    if crate::ports::active() {
+                        crate::ports::wait(&mut sched, Some(left)).map_err(rt_err)?;
+                    } else if at > now {
+                        std::thread::sleep(left);
                     }
+                }
+                Some(Idle::Blocked) if crate::ports::active() => {
+                    crate::ports::wait(&mut sched, None).map_err(rt_err)?;
                 }
                 Some(_) => break,
             }
         }
+        crate::ports::reset();
         Ok(host::take_outcome().unwrap_or(RunOutcome::Exited {
             reason: "normal".into(),
             value: "[]".into(),
