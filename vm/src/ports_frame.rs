@@ -92,12 +92,15 @@ pub(crate) fn frame_output(framing: Framing, data: Vec<u8>) -> Option<Vec<u8>> {
     match framing {
         Framing::Packet(n) => {
             let n = n as usize;
-            if n < 8 && data.len() >> (8 * n) != 0 {
+            // In u64: on a 32-bit host `usize >> 32` (the 4-byte header's check)
+            // overflows the shift.
+            let len = data.len() as u64;
+            if n < 8 && len >> (8 * n) != 0 {
                 return None; // too long for the header
             }
             let mut v = Vec::with_capacity(n + data.len());
             for i in (0..n).rev() {
-                v.push((data.len() >> (8 * i)) as u8);
+                v.push((len >> (8 * i)) as u8);
             }
             v.extend_from_slice(&data);
             Some(v)
@@ -122,6 +125,19 @@ mod tests {
 
     fn l(eol: bool, s: &str) -> Piece {
         Piece::Line(eol, s.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn packet_headers_are_big_endian_lengths_and_refuse_what_does_not_fit() {
+        // Run natively too: the 4-byte check shifted a 32-bit usize by 32 and panicked.
+        let out = |n: u8, len: usize| frame_output(Framing::Packet(n), vec![7; len]);
+        assert_eq!(out(4, 3).unwrap()[..4], [0, 0, 0, 3]);
+        assert_eq!(out(4, 70_000).unwrap()[..4], [0, 1, 0x11, 0x70]);
+        assert_eq!(out(2, 65_535).unwrap()[..2], [0xff, 0xff]);
+        assert_eq!(out(2, 65_536), None);
+        assert_eq!(out(1, 255).unwrap()[..1], [255]);
+        assert_eq!(out(1, 256), None);
+        assert_eq!(out(4, 0).unwrap(), [0, 0, 0, 0]);
     }
 
     #[test]
