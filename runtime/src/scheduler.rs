@@ -395,14 +395,14 @@ impl Scheduler {
                     // to its `wait_timeout`, which reads no timeout operand while the
                     // timer runs (its X registers are dead by then).
                     if let (Some(ms), None) = (after.filter(|&ms| ms > 0), p.timer) {
-                        let at = self.sys.clock.now_ms().saturating_add(ms);
+                        let at = self.sys.clock.deadline_ms(ms);
                         p.timer = Some(self.sys.timers.start(pid, at));
                     }
                     p.status = Status::Runnable;
                     self.sys.runq.push_back(pid);
                 } else {
                     if let (Some(ms), None) = (after, p.timer) {
-                        let at = self.sys.clock.now_ms().saturating_add(ms);
+                        let at = self.sys.clock.deadline_ms(ms);
                         p.timer = Some(self.sys.timers.start(pid, at));
                     }
                     p.status = Status::Waiting;

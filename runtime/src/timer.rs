@@ -35,6 +35,18 @@ impl Clock {
             Clock::Manual { now_ms } => *now_ms,
         }
     }
+    /// The tick at which a timeout of `ms` milliseconds started now has run out: the
+    /// first whole millisecond at or after the exact deadline, so a receive timeout never
+    /// ends early (`now_ms` truncates; `now_ms() + ms` fired up to a millisecond early).
+    pub fn deadline_ms(&self, ms: u64) -> u64 {
+        match self {
+            Clock::Monotonic { start } => {
+                let ns = start.elapsed().as_nanos() + u128::from(ms) * 1_000_000;
+                u64::try_from(ns.div_ceil(1_000_000)).unwrap_or(u64::MAX)
+            }
+            Clock::Manual { now_ms } => now_ms.saturating_add(ms),
+        }
+    }
     pub fn is_manual(&self) -> bool {
         matches!(self, Clock::Manual { .. })
     }
@@ -99,6 +111,23 @@ impl Timers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_monotonic_deadline_is_never_before_the_exact_one() {
+        let c = Clock::monotonic();
+        for ms in [0u64, 1, 7, 30] {
+            let t0 = Instant::now();
+            let at = c.deadline_ms(ms);
+            // Wait until the clock says the deadline has come, as the scheduler does.
+            while c.now_ms() < at {
+                std::hint::spin_loop();
+            }
+            assert!(t0.elapsed().as_micros() >= u128::from(ms) * 1000, "{ms} ms");
+        }
+        let mut m = Clock::manual();
+        m.advance(5);
+        assert_eq!(m.deadline_ms(10), 15);
+    }
 
     #[test]
     fn timers_fire_in_deadline_order() {
