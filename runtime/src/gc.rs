@@ -12,9 +12,9 @@
 //! Roots: the Erlang stack (Y slots and catch tags are scanned; continuation pointers,
 //! whose primary tag is 0, are skipped), plus whatever the caller's root visitor yields
 //! (for a process, `Process::collect` passes the live X registers, the saved X
-//! registers, the message queue, the dictionary and a pending exit reason). Queued
-//! messages sit in their own fragments until received, so they are outside the
-//! from-space and stay put; once received, their fragments are part of the heap and
+//! registers, the dictionary and a pending exit reason). The message queue is not a
+//! root: queued messages sit in their own fragments until received, outside the
+//! from-space, and never point into the heap; once received, their fragments are part of the heap and
 //! are copied in like any other fragment. Pointers outside the
 //! from-space — literals, the old heap in a minor — are left alone.
 //!

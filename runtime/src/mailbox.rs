@@ -3,9 +3,10 @@
 //! receiver's heap, which is what lets more scheduler threads be added later).
 //!
 //! While a message waits in the queue its term points into its own fragment, outside
-//! the receiver's heap, so a collection of the receiver leaves it alone; the collector
-//! still visits the queue as a root (harmless today, required once small messages are
-//! copied straight onto the receiver's heap). When the receiver takes a message out
+//! the receiver's heap, so a collection of the receiver leaves it alone and does not
+//! visit the queue at all (`Process::collect`; a debug assertion checks that no queued
+//! term points into the heap: copying small messages straight onto the receiver's heap
+//! would make the queue a root again). When the receiver takes a message out
 //! (`remove_message`) its fragment is attached to the receiver's heap and the next
 //! collection copies the live part in.
 
