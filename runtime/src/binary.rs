@@ -83,8 +83,15 @@ fn alloc_offheap_with(a: &[u8], b: &[u8], capacity: usize) -> Result<u32, HeapEr
 
 /// ProcBin flags (erl_binary.h): the block may grow in place / this ProcBin is the one
 /// allowed to grow it.
-const PB_IS_WRITABLE: u32 = 1;
-const PB_ACTIVE_WRITER: u32 = 2;
+pub const PB_IS_WRITABLE: u32 = 1;
+pub const PB_ACTIVE_WRITER: u32 = 2;
+
+/// Word 3 of the one sub binary that may be appended to in place (erl_binary.h's
+/// `is_writable`, above `bitsize | bitoffs << 8`).
+pub const SUB_WRITABLE: u32 = 1 << 16;
+
+/// Words [`append`] allocates at most: a ProcBin and the sub binary viewing it.
+pub const APPEND_WORDS: u32 = PROC_BIN_WORDS + SUB_BIN_WORDS;
 
 /// Whether [`append`] takes `b`: a heap or refc binary, or a sub binary without a bit
 /// offset or trailing bits.
@@ -92,69 +99,80 @@ pub fn appendable(b: Term) -> bool {
     b.is_boxed()
         && match mem::read(b.ptr()).map(|h| Term(h).boxed_kind()) {
             Some(BoxedKind::HeapBinary | BoxedKind::RefcBinary) => true,
-            Some(BoxedKind::SubBinary) => mem::read(b.ptr() + 12) == Some(0),
+            Some(BoxedKind::SubBinary) => mem::read(b.ptr() + 12).is_some_and(|w| w & 0xFFFF == 0),
             _ => false,
         }
 }
 
-/// `<<B/binary, Extra/binary>>` as erl_bits.c's `erts_bs_append` does it: when `b` is the
-/// active writer of a writable block with room, `extra` is written in place after it and a
-/// new ProcBin (the new active writer) views the longer contents; otherwise the contents go
-/// to a new writable block of twice the needed size (at least 256 bytes), so appending a
-/// byte at a time costs amortised O(1). `None` when `b` is not a byte-aligned binary this
-/// handles (the caller builds the result the general way). Allocates
-/// [`PROC_BIN_WORDS`] words.
+/// `<<B/binary, Extra/binary>>` as erl_bits.c's `erts_bs_append` does it. The result of an
+/// append is a writable sub binary viewing the whole written part of a ProcBin that is the
+/// active writer of a block with spare capacity. Appending to that sub binary again writes
+/// `extra` in place after the written part, grows the ProcBin's size, makes the old sub
+/// binary read-only and returns a new writable one (5 words: no reference count, no
+/// off-heap list entry); otherwise the contents go to a new writable block of twice the
+/// needed size (at least 256 bytes) with a new ProcBin and sub binary, so appending a byte
+/// at a time costs amortised O(1). IR code does the in-place case inline for small integer
+/// segments (ir/src/lower/bits.rs `append_inline`), with the same checks. `None` when `b` is
+/// not a byte-aligned binary this handles (the caller builds the result the general way).
+/// Allocates at most [`APPEND_WORDS`] words.
 pub fn append(a: &mut dyn Alloc, b: Term, extra: &[u8]) -> Result<Option<Term>, HeapError> {
     if !b.is_boxed() {
         return Ok(None);
     }
     let p = b.ptr();
-    let Some(h) = mem::read(p).map(Term) else {
-        return Ok(None);
-    };
-    let Some(size) = mem::read(p + 4) else {
+    let (Some(h), Some(size)) = (mem::read(p).map(Term), mem::read(p + 4)) else {
         return Ok(None);
     };
     let k = extra.len() as u32;
-    let is_refc = h.boxed_kind() == BoxedKind::RefcBinary;
-    if is_refc && mem::read(p + 20) == Some(PB_IS_WRITABLE | PB_ACTIVE_WRITER) {
-        let (bin, data) = (
-            mem::read(p + 12).unwrap_or(0),
-            mem::read(p + 16).unwrap_or(0),
-        );
-        let cap = mem::read(bin + 4).unwrap_or(0);
-        if size.checked_add(k).is_some_and(|n| n <= cap) {
-            let np = a.alloc(PROC_BIN_WORDS)?;
-            // SAFETY: the block has `cap` data bytes and no ProcBin views past `size` (this
-            // one is the active writer); np is a fresh 6-word allocation.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    extra.as_ptr(),
-                    (data + size) as usize as *mut u8,
-                    extra.len(),
-                );
-                mem::raw_write(p + 20, PB_IS_WRITABLE);
-                refcount(bin).fetch_add(1, Ordering::Relaxed);
-                write_procbin(np, bin, size + k, PB_IS_WRITABLE | PB_ACTIVE_WRITER);
+    if h.boxed_kind() == BoxedKind::SubBinary && mem::read(p + 12) == Some(SUB_WRITABLE) {
+        if let Some(orig) = mem::read(p + 16).map(Term) {
+            let pb = orig.ptr();
+            let writer = mem::read(pb + 20) == Some(PB_IS_WRITABLE | PB_ACTIVE_WRITER)
+                && mem::read(p + 8) == Some(0)
+                && mem::read(pb + 4) == Some(size);
+            let (bin, data) = (
+                mem::read(pb + 12).unwrap_or(0),
+                mem::read(pb + 16).unwrap_or(0),
+            );
+            let cap = mem::read(bin + 4).unwrap_or(0);
+            if writer && size.checked_add(k).is_some_and(|n| n <= cap) {
+                let np = a.alloc(SUB_BIN_WORDS)?;
+                // SAFETY: the block has `cap` data bytes and nothing views past `size` (the
+                // ProcBin is the active writer and this sub binary its writable view); np is
+                // a fresh 5-word allocation.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        extra.as_ptr(),
+                        (data + size) as usize as *mut u8,
+                        extra.len(),
+                    );
+                    mem::raw_write(pb + 4, size + k);
+                    mem::raw_write(p + 12, 0);
+                    write_sub(np, orig, 0, size + k, SUB_WRITABLE);
+                }
+                return Ok(Some(Term::boxed(np)));
             }
-            a.add_off_heap(np);
-            return Ok(Some(Term::boxed(np)));
         }
     }
     let old = match h.boxed_kind() {
         BoxedKind::HeapBinary | BoxedKind::RefcBinary => bytes(b),
         // A byte-aligned sub binary (no bit offset or trailing bits).
-        BoxedKind::SubBinary if mem::read(p + 12) == Some(0) => bytes(b),
+        BoxedKind::SubBinary if mem::read(p + 12).is_some_and(|w| w & 0xFFFF == 0) => bytes(b),
         _ => None,
     };
     let Some(old) = old else { return Ok(None) };
     let need = old.len() + extra.len();
-    let np = a.alloc(PROC_BIN_WORDS)?;
+    let np = a.alloc(APPEND_WORDS)?;
     let bin = alloc_offheap_with(&old, extra, (2 * need).max(256))?;
-    // SAFETY: np is a fresh 6-word allocation; bin a new block holding `need` bytes.
-    unsafe { write_procbin(np, bin, need as u32, PB_IS_WRITABLE | PB_ACTIVE_WRITER) };
+    let sub = np + 4 * PROC_BIN_WORDS;
+    // SAFETY: np is a fresh allocation of a ProcBin and a sub binary; bin a new block
+    // holding `need` bytes.
+    unsafe {
+        write_procbin(np, bin, need as u32, PB_IS_WRITABLE | PB_ACTIVE_WRITER);
+        write_sub(sub, Term::boxed(np), 0, need as u32, SUB_WRITABLE);
+    }
     a.add_off_heap(np);
-    Ok(Some(Term::boxed(np)))
+    Ok(Some(Term::boxed(sub)))
 }
 
 fn refcount(bin: u32) -> &'static AtomicU32 {
@@ -224,14 +242,23 @@ pub fn offheap_refcount(t: Term) -> Option<u32> {
 pub fn sub_binary(a: &mut dyn Alloc, orig: Term, offs: u32, size: u32) -> Result<Term, HeapError> {
     let p = a.alloc(SUB_BIN_WORDS)?;
     // SAFETY: p is freshly allocated (5 words).
+    unsafe { write_sub(p, orig, offs, size, 0) };
+    Ok(Term::boxed(p))
+}
+
+/// Writes a sub binary (word 3 = `w3`: bit size, bit offset, writable) at `p`.
+///
+/// # Safety
+/// `p` must be a fresh allocation of [`SUB_BIN_WORDS`] words.
+unsafe fn write_sub(p: u32, orig: Term, offs: u32, size: u32, w3: u32) {
+    // SAFETY: caller's guarantee.
     unsafe {
         mem::raw_write(p, Term::header(SUB_BIN_WORDS - 1, SUB_BINARY_SUBTAG).0);
         mem::raw_write(p + 4, size);
         mem::raw_write(p + 8, offs);
-        mem::raw_write(p + 12, 0);
+        mem::raw_write(p + 12, w3);
         mem::raw_write(p + 16, orig.0);
     }
-    Ok(Term::boxed(p))
 }
 
 /// Address of the first data byte of a heap binary or ProcBin object at `addr`.
@@ -264,10 +291,17 @@ pub fn bytes(t: Term) -> Option<Vec<u8>> {
                 mem::read(p + 8)?,
                 Term(mem::read(p + 16)?),
             );
-            let whole = bytes(orig)?;
-            whole
-                .get(offs as usize..(offs + size) as usize)
-                .map(<[u8]>::to_vec)
+            // Only the viewed bytes: the original may be a large block being appended to.
+            let kind = Term(mem::read(orig.ptr())?).boxed_kind();
+            if !orig.is_boxed() || !matches!(kind, BoxedKind::HeapBinary | BoxedKind::RefcBinary) {
+                return None;
+            }
+            if offs.checked_add(size)? > mem::read(orig.ptr() + 4)? {
+                return None;
+            }
+            // SAFETY: a live heap binary or ProcBin (kind checked above).
+            let base = unsafe { data_address(orig.ptr()) };
+            mem::read_bytes(base + offs, size)
         }
         _ => None,
     }

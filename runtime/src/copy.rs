@@ -72,6 +72,15 @@ pub fn copy_term(t: Term, a: &mut dyn Alloc) -> Result<Term, HeapError> {
                     let dst = a.alloc(n)?;
                     // SAFETY: dst is a fresh n-word allocation; the source has n words.
                     unsafe { mem::raw_copy(t.ptr(), dst, n) };
+                    if h.boxed_kind() == BoxedKind::SubBinary {
+                        // Only the writer's own process may append in place: a copy is a
+                        // read-only view (its ProcBin, made by share_offheap, is no writer).
+                        // SAFETY: word 3 of the fresh sub binary.
+                        unsafe {
+                            let w3 = mem::raw_read(dst + 12);
+                            mem::raw_write(dst + 12, w3 & !binary::SUB_WRITABLE);
+                        }
+                    }
                     work.extend(fields.map(|i| (dst + 4 * i) as usize));
                     Term::boxed(dst)
                 }

@@ -508,7 +508,7 @@ fn bs_append(s: u32, first: u32, n: u32, live: u32, alloc: u32) -> Result<Option
         return Ok(None);
     }
     let live = (live & (1 << 31) == 0).then_some(live);
-    let words = binary::PROC_BIN_WORDS + alloc;
+    let words = binary::APPEND_WORDS + alloc;
     let r = allocate(s, words, live, &mut [value], |a, keep| {
         binary::append(a, keep[0], &buf.bytes)
     })?;

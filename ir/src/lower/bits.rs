@@ -8,10 +8,10 @@
 //! fail label, a pending `badarg`. Positions (`bs_get_position`/`bs_set_position`) and
 //! `bs_test_tail2` read or write the match context's offset word inline.
 
-use beam_frontend::specific::{BsField, BsKind, Dst, Op, Src};
+use beam_frontend::specific::{BsField, BsKind, BsSeg, Dst, Op, Src};
 use beam_frontend::Reg;
-use beam_runtime::term;
-use cranelift_codegen::ir::{condcodes::IntCC, types::I32, InstBuilder, Value};
+use beam_runtime::{binary, term};
+use cranelift_codegen::ir::{condcodes::IntCC, types::I32, Block, InstBuilder, Value};
 
 use super::{flags, Lower, LowerError};
 use crate::machine;
@@ -114,6 +114,8 @@ impl Lower<'_, '_> {
                 dst,
                 segs,
             } => {
+                // `<<B/binary, Int:8/16/24/32>>` onto a writable binary: inline.
+                let fast = self.append_inline(segs, *alloc);
                 // Segment triples go to the X registers above the live ones (free by
                 // BEAM's rules; above every register the instruction names when there is
                 // no live count), where the runtime reads them.
@@ -140,9 +142,14 @@ impl Lower<'_, '_> {
                     self.iconst(live_word as i32 as i64),
                     self.iconst(*alloc as i64),
                 ];
-                let r = self.call_rt(RtFn::BsCreate, &args).expect("returns a term");
+                let mut r = self.call_rt(RtFn::BsCreate, &args).expect("returns a term");
                 self.unspill(l);
                 self.fail_or_pending(r, *fail);
+                if let Some(done) = fast {
+                    self.b.ins().jump(done, &[r.into()]);
+                    self.b.switch_to_block(done);
+                    r = self.b.block_params(done)[0];
+                }
                 self.dst(*dst, r);
             }
             Op::BsInit { .. } | Op::BsPut(_) => {
@@ -324,6 +331,118 @@ impl Lower<'_, '_> {
         self.b.ins().jump(done, &[r.into()]);
         self.b.switch_to_block(done);
         self.b.block_params(done)[0]
+    }
+
+    /// `<<B/binary, V:N>>` (N = 8, 16, 24 or 32 bits, V a small integer) when `B` is the
+    /// writable sub binary the last append made and its block has room: the bytes are
+    /// stored after the written part, the ProcBin's size grows, the old sub binary becomes
+    /// read-only and a new writable one (5 words) is the result, as the runtime's
+    /// `binary::append` does it (the same checks; its doc has the scheme). Emits the checks
+    /// and the fast path, leaves the builder in the cold block where the general runtime
+    /// call goes, and returns the block that takes the result; `None` (nothing emitted)
+    /// for other shapes and in GC stress mode (the runtime path collects there).
+    fn append_inline(&mut self, segs: &[BsSeg], alloc: u32) -> Option<Block> {
+        let [app, int] = segs else { return None };
+        let bits = match (&int.field.kind, &int.field.size) {
+            (BsKind::Integer, Some(Src::Int(n))) => {
+                u32::try_from(*n).ok()?.checked_mul(int.field.unit)?
+            }
+            _ => return None,
+        };
+        if !matches!(app.field.kind, BsKind::Append | BsKind::PrivateAppend)
+            || app.field.size.is_some()
+            || !matches!(app.field.unit, 1 | 8)
+            || !matches!(bits, 8 | 16 | 24 | 32)
+            || self.env.gc_stress()
+        {
+            return None;
+        }
+        let k = bits / 8;
+        let boxed = |off: u32| off as i32 - term::PRIMARY_BOXED as i32;
+        let (slow, done) = (self.b.create_block(), self.b.create_block());
+        self.b.append_block_param(done, I32);
+        self.b.set_cold_block(slow);
+        let v = self.src(&app.value);
+        let x = self.src(&int.value);
+        let guard = |me: &mut Self, ok: Value| {
+            let next = me.b.create_block();
+            me.b.ins().brif(ok, next, &[], slow, &[]);
+            me.b.switch_to_block(next);
+        };
+        let ok = tags::is_small(&mut self.b, x);
+        guard(self, ok);
+        let ok = tags::is_boxed(&mut self.b, v);
+        guard(self, ok);
+        let h = self.b.ins().load(I32, flags(), v, boxed(0));
+        let sub_header = term::Term::header(binary::SUB_BIN_WORDS - 1, term::SUB_BINARY_SUBTAG).0;
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, h, sub_header as i32 as i64);
+        guard(self, ok);
+        let w3 = self.b.ins().load(I32, flags(), v, boxed(12));
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, w3, binary::SUB_WRITABLE as i64);
+        guard(self, ok);
+        let orig = self.b.ins().load(I32, flags(), v, boxed(16));
+        let pbflags = self.b.ins().load(I32, flags(), orig, boxed(20));
+        let ok = self.b.ins().icmp_imm_s(
+            IntCC::Equal,
+            pbflags,
+            (binary::PB_IS_WRITABLE | binary::PB_ACTIVE_WRITER) as i64,
+        );
+        guard(self, ok);
+        let size = self.b.ins().load(I32, flags(), v, boxed(4));
+        let block = self.b.ins().load(I32, flags(), orig, boxed(12));
+        let cap = self.b.ins().load(I32, flags(), block, 4);
+        let room = self.b.ins().isub(cap, size);
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, k as i64);
+        guard(self, ok);
+        let words = binary::SUB_BIN_WORDS + alloc;
+        let htop = self.b.use_var(self.htop);
+        let e = self.b.use_var(self.e);
+        let need_top = self.b.ins().iadd_imm_s(htop, 4 * words as i64);
+        let ok = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, need_top, e);
+        guard(self, ok);
+        // The bytes, most significant first unless little-endian.
+        let data = self.b.ins().load(I32, flags(), orig, boxed(16));
+        let at = self.b.ins().iadd(data, size);
+        let n = tags::small_value(&mut self.b, x);
+        for i in 0..k {
+            let shift = if int.field.little {
+                8 * i
+            } else {
+                8 * (k - 1 - i)
+            };
+            let byte = if shift == 0 {
+                n
+            } else {
+                self.b.ins().ushr_imm_u(n, shift as i64)
+            };
+            self.b.ins().istore8(flags(), byte, at, i as i32);
+        }
+        let size2 = self.b.ins().iadd_imm_s(size, k as i64);
+        self.b.ins().store(flags(), size2, orig, boxed(4));
+        let zero = self.iconst(0);
+        self.b.ins().store(flags(), zero, v, boxed(12));
+        let p = self.heap_alloc(binary::SUB_BIN_WORDS);
+        let hdr = self.iconst(sub_header as i32 as i64);
+        let wr = self.iconst(binary::SUB_WRITABLE as i64);
+        for (i, w) in [hdr, size2, zero, wr, orig].into_iter().enumerate() {
+            self.b.ins().store(flags(), w, p, 4 * i as i32);
+        }
+        let t = self.b.ins().iadd_imm_s(p, term::PRIMARY_BOXED as i64);
+        self.b.ins().jump(done, &[t.into()]);
+        self.b.switch_to_block(slow);
+        Some(done)
     }
 
     /// `bs_start_match`: a match context is its own result (the compiler passes one to a
