@@ -96,6 +96,12 @@ pub enum RtFn {
     /// `(S, kind, a, b) -> term`: a receive-marker instruction ([`MarkerOp`]): `Reserve`
     /// returns the new marker; the others return 0. Nothing on the heap moves.
     RecvMarker = 21,
+    /// `(S, op, a, b) -> term`: integer `a + b` (op 0), `a - b` (1) or `a * b` (2) when
+    /// both are smalls or bignums of at most two digits and the result fits in 64 bits;
+    /// a bignum result is written at the block's HTOP when three words are free below E.
+    /// 0 otherwise (the caller then calls the BIF, which decides everything else).
+    /// Allocates nothing else, collects nothing, raises nothing.
+    IntArith = 22,
 }
 
 /// Which receive-marker instruction [`RtFn::RecvMarker`] carries out.
@@ -180,7 +186,7 @@ pub fn bs_desc_parts(desc: u32) -> Option<(BsOp, u32, bool, bool)> {
 }
 
 impl RtFn {
-    pub const ALL: [RtFn; 22] = [
+    pub const ALL: [RtFn; 23] = [
         RtFn::Bif,
         RtFn::Gc,
         RtFn::Compare,
@@ -203,6 +209,7 @@ impl RtFn {
         RtFn::BsGet,
         RtFn::TierUp,
         RtFn::RecvMarker,
+        RtFn::IntArith,
     ];
 
     pub fn name(self) -> &'static str {
@@ -229,6 +236,7 @@ impl RtFn {
             RtFn::BsGet => "rt_bs_get",
             RtFn::TierUp => "rt_tier_up",
             RtFn::RecvMarker => "rt_recv_marker",
+            RtFn::IntArith => "rt_int_arith",
         }
     }
 
@@ -249,7 +257,7 @@ impl RtFn {
             RtFn::Load | RtFn::TierUp => (2, 1),
             RtFn::BsStartMatch => (3, 1),
             RtFn::BsGet | RtFn::BsCreate => (5, 1),
-            RtFn::RecvMarker => (4, 1),
+            RtFn::RecvMarker | RtFn::IntArith => (4, 1),
         }
     }
 

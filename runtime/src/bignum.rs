@@ -48,15 +48,34 @@ pub fn from_i64(a: &mut dyn Alloc, v: i64) -> Result<Term, HeapError> {
     if let Some(t) = Term::small(v) {
         return Ok(t);
     }
+    let p = a.alloc(i64_big_words(v))?;
+    // SAFETY: a fresh allocation of the words the bignum takes.
+    Ok(unsafe { write_i64_big(p, v) })
+}
+
+/// Words of the bignum of `v` (a value outside the small range): header and one or two
+/// digits.
+pub fn i64_big_words(v: i64) -> u32 {
+    if v.unsigned_abs() >> 32 == 0 {
+        2
+    } else {
+        3
+    }
+}
+
+/// Writes `v` as a bignum at `p` and returns the term.
+///
+/// # Safety
+/// `p` must be the address of [`i64_big_words`]`(v)` free heap words.
+pub unsafe fn write_i64_big(p: u32, v: i64) -> Term {
     let mag = v.unsigned_abs();
-    let n = if mag >> 32 == 0 { 1 } else { 2 };
-    let p = a.alloc(1 + n)?;
+    let n = i64_big_words(v) - 1;
     let subtag = if v < 0 {
         NEG_BIG_SUBTAG
     } else {
         POS_BIG_SUBTAG
     };
-    // SAFETY: fresh allocation of 1 + n words.
+    // SAFETY: the caller's guarantee: 1 + n free words at p.
     unsafe {
         mem::raw_write(p, Term::header(n, subtag).0);
         mem::raw_write(p + 4, mag as u32);
@@ -64,7 +83,7 @@ pub fn from_i64(a: &mut dyn Alloc, v: i64) -> Result<Term, HeapError> {
             mem::raw_write(p + 8, (mag >> 32) as u32);
         }
     }
-    Ok(Term::boxed(p))
+    Term::boxed(p)
 }
 
 /// The double erl gives for an integer: OTP's `big_to_double` (erts/emulator/beam/big.c)

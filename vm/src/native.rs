@@ -130,6 +130,17 @@ extern "C" fn rt_tier_up(s: u32, cell: u32) -> u32 {
 extern "C" fn rt_recv_marker(s: u32, kind: u32, a: u32, b: u32) -> u32 {
     call(RtFn::RecvMarker, &[s, kind, a, b])
 }
+/// Straight to the function, not through `rt::call`'s dispatch: it runs once per
+/// overflowing integer operation (bignum loops).
+extern "C" fn rt_int_arith(s: u32, op: u32, a: u32, b: u32) -> u32 {
+    match crate::rt_arith::int_arith(s, op, a, b) {
+        Ok(r) => r,
+        Err(RtStop::Fatal(msg)) => {
+            eprintln!("beam: internal error in rt_int_arith: {msg}");
+            std::process::abort()
+        }
+    }
+}
 
 /// The address of runtime function `f`.
 pub(crate) fn rt_addr(f: RtFn) -> u32 {
@@ -156,6 +167,7 @@ pub(crate) fn rt_addr(f: RtFn) -> u32 {
         RtFn::BsGet => rt_bs_get as *const () as usize,
         RtFn::TierUp => rt_tier_up as *const () as usize,
         RtFn::RecvMarker => rt_recv_marker as *const () as usize,
+        RtFn::IntArith => rt_int_arith as *const () as usize,
     };
     p as u32
 }

@@ -245,6 +245,7 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
             None
         }
         RtFn::RecvMarker => Some(recv_marker(a(0), a(1), a(2), a(3))?),
+        RtFn::IntArith => Some(crate::rt_arith::int_arith(a(0), a(1), a(2), a(3))?),
         RtFn::ApplyList => Some(apply_list(a(0), a(1))?),
         RtFn::MapGet => Some(map_get(Term(a(0)), Term(a(1))).map_or(0, |t| t.0)),
         RtFn::MapPut => Some(map_put(a(0), Term(a(1)), a(2), a(3))?),

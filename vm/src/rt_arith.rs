@@ -14,6 +14,8 @@ use beam_runtime::scheduler::Ctx;
 use beam_runtime::term::Term;
 
 use crate::bifs;
+use crate::rt::{self, RtStop};
+use beam_runtime::sched_regs::Field;
 
 #[derive(Clone, Copy)]
 enum Op {
@@ -60,4 +62,36 @@ pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, id: u32, a: u32, b: u32) -> Option
     let t = bignum::from_i64(&mut frag, r);
     heap.attach(frag);
     t.ok().map(|t| t.0)
+}
+
+/// `RtFn::IntArith`: called by IR code when inline small arithmetic overflowed or an
+/// operand is not a small, before (and instead of) the BIF: `+`, `-`, `*` (op 0, 1, 2) of
+/// integers within 64 bits with a result within 64 bits; a bignum result goes straight
+/// to the heap at the block's HTOP when there is room below E (as inline allocation does).
+/// 0 sends the caller to the BIF, which handles bignums beyond 64 bits, floats, errors,
+/// and a full heap (it may collect; this function never does).
+pub(crate) fn int_arith(s: u32, op: u32, a: u32, b: u32) -> Result<u32, RtStop> {
+    let (Some(x), Some(y)) = (bignum::to_i64(Term(a)), bignum::to_i64(Term(b))) else {
+        return Ok(0);
+    };
+    let r = match op {
+        0 => x.checked_add(y),
+        1 => x.checked_sub(y),
+        _ => x.checked_mul(y),
+    };
+    let Some(r) = r else { return Ok(0) };
+    if let Some(t) = Term::small(r) {
+        return Ok(t.0);
+    }
+    rt::block(s)?;
+    let (top, stop) = (rt::field(s, Field::Htop), rt::field(s, Field::E));
+    let words = bignum::i64_big_words(r);
+    if stop.saturating_sub(top) < 4 * words {
+        return Ok(0);
+    }
+    // SAFETY: HTOP..E is the process's free heap (the block was checked to be the running
+    // process's); the words are taken by moving HTOP past them.
+    let t = unsafe { bignum::write_i64_big(top, r) };
+    rt::set_field(s, Field::Htop, top + 4 * words);
+    Ok(t.0)
 }
