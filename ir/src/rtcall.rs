@@ -97,10 +97,11 @@ pub enum RtFn {
     /// returns the new marker; the others return 0. Nothing on the heap moves.
     RecvMarker = 21,
     /// `(S, op, a, b) -> term`: integer `a + b` (op 0), `a - b` (1) or `a * b` (2) when
-    /// both are smalls or bignums of at most two digits and the result fits in 64 bits;
-    /// a bignum result is written at the block's HTOP when three words are free below E.
-    /// 0 otherwise (the caller then calls the BIF, which decides everything else).
-    /// Allocates nothing else, collects nothing, raises nothing.
+    /// both are smalls or bignums of at most two digits and the result fits in 64 bits
+    /// (a bignum result goes to the process's open heap fragment, as a BIF's result: the
+    /// words between HTOP and E may be reserved by the code's last heap test); 0
+    /// otherwise (the caller then calls the BIF, which decides everything else). Nothing
+    /// on the heap moves; raises nothing.
     IntArith = 22,
 }
 

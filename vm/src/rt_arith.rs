@@ -15,7 +15,8 @@ use beam_runtime::term::Term;
 
 use crate::bifs;
 use crate::rt::{self, RtStop};
-use beam_runtime::sched_regs::Field;
+use beam_runtime::mem;
+use beam_runtime::term::BoxedKind;
 
 #[derive(Clone, Copy)]
 enum Op {
@@ -44,7 +45,7 @@ fn op_of(id: u32) -> Option<Op> {
 /// 64 bits; `None` for the general path.
 pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, id: u32, a: u32, b: u32) -> Option<u32> {
     let op = op_of(id)?;
-    let (x, y) = (bignum::to_i64(Term(a))?, bignum::to_i64(Term(b))?);
+    let (x, y) = (int64(Term(a))?, int64(Term(b))?);
     let r = match op {
         Op::Add => x.checked_add(y)?,
         Op::Sub => x.checked_sub(y)?,
@@ -54,24 +55,17 @@ pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, id: u32, a: u32, b: u32) -> Option
         return Some(t.0);
     }
     // A 64-bit magnitude is at most two digits: three words with the header.
-    let heap = cx.heap();
-    let mut frag = match heap.take_open_fragment(3) {
-        Some(f) => f,
-        None => Fragment::new(256).ok()?,
-    };
-    let t = bignum::from_i64(&mut frag, r);
-    heap.attach(frag);
-    t.ok().map(|t| t.0)
+    in_fragment(cx, r)
 }
 
 /// `RtFn::IntArith`: called by IR code when inline small arithmetic overflowed or an
 /// operand is not a small, before (and instead of) the BIF: `+`, `-`, `*` (op 0, 1, 2) of
-/// integers within 64 bits with a result within 64 bits; a bignum result goes straight
-/// to the heap at the block's HTOP when there is room below E (as inline allocation does).
-/// 0 sends the caller to the BIF, which handles bignums beyond 64 bits, floats, errors,
-/// and a full heap (it may collect; this function never does).
+/// integers within 64 bits with a result within 64 bits. A bignum result goes to the
+/// open heap fragment as a BIF's does (not at HTOP: the code's last heap test may have
+/// reserved the words there for what it builds next). 0 sends the caller to the BIF,
+/// which handles bignums beyond 64 bits, floats and errors.
 pub(crate) fn int_arith(s: u32, op: u32, a: u32, b: u32) -> Result<u32, RtStop> {
-    let (Some(x), Some(y)) = (bignum::to_i64(Term(a)), bignum::to_i64(Term(b))) else {
+    let (Some(x), Some(y)) = (int64(Term(a)), int64(Term(b))) else {
         return Ok(0);
     };
     let r = match op {
@@ -83,15 +77,59 @@ pub(crate) fn int_arith(s: u32, op: u32, a: u32, b: u32) -> Result<u32, RtStop> 
     if let Some(t) = Term::small(r) {
         return Ok(t.0);
     }
-    rt::block(s)?;
-    let (top, stop) = (rt::field(s, Field::Htop), rt::field(s, Field::E));
-    let words = bignum::i64_big_words(r);
-    if stop.saturating_sub(top) < 4 * words {
-        return Ok(0);
+    let (cx, _) = rt::block(s)?;
+    Ok(in_fragment(cx, r).unwrap_or(0))
+}
+
+/// The bignum of `r` (outside the small range) in the process's open heap fragment.
+fn in_fragment(cx: &mut Ctx<'_>, r: i64) -> Option<u32> {
+    let heap = cx.heap();
+    let mut frag = match heap.take_open_fragment(3) {
+        Some(f) => f,
+        None => Fragment::new(256).ok()?,
+    };
+    let t = bignum::from_i64(&mut frag, r);
+    heap.attach(frag);
+    t.ok().map(|t| t.0)
+}
+
+/// An integer term's value when it is a small or a bignum of one or two digits that fits
+/// an i64 (as [`bignum::to_i64`], without its checked reads: the operands come from the
+/// running code's registers, so a boxed one points at a live heap object).
+fn int64(t: Term) -> Option<i64> {
+    if let Some(v) = t.small_value() {
+        return Some(v as i64);
     }
-    // SAFETY: HTOP..E is the process's free heap (the block was checked to be the running
-    // process's); the words are taken by moving HTOP past them.
-    let t = unsafe { bignum::write_i64_big(top, r) };
-    rt::set_field(s, Field::Htop, top + 4 * words);
-    Ok(t.0)
+    if !t.is_boxed() {
+        return None;
+    }
+    // SAFETY: a boxed term of the running process (see above): its header word is live.
+    let h = Term(unsafe { mem::raw_read(t.ptr()) });
+    let neg = match h.boxed_kind() {
+        BoxedKind::PosBig => false,
+        BoxedKind::NegBig => true,
+        _ => return None,
+    };
+    let n = h.header_arity();
+    if n == 0 || n > 2 {
+        return None;
+    }
+    // SAFETY: a bignum of n (1 or 2) digits after its header.
+    let (lo, hi) = unsafe {
+        let lo = mem::raw_read(t.ptr() + 4) as u64;
+        (
+            lo,
+            if n == 2 {
+                mem::raw_read(t.ptr() + 8) as u64
+            } else {
+                0
+            },
+        )
+    };
+    let mag = (hi << 32) | lo;
+    if neg {
+        0i64.checked_sub_unsigned(mag)
+    } else {
+        i64::try_from(mag).ok()
+    }
 }

@@ -1289,12 +1289,10 @@ impl Lower<'_, '_> {
         // it answers 0. Not under GC stress, where the BIF's allocation collects.
         let code = ["+", "-", "*"].iter().position(|o| *o == op);
         if let (Some(code), false) = (code, self.env.gc_stress()) {
-            self.spill(0);
             let k = self.iconst(code as i64);
             let r = self
                 .call_rt(RtFn::IntArith, &[self.s, k, a, c])
                 .expect("returns a term");
-            self.unspill(0);
             let general = self.b.create_block();
             self.b.set_cold_block(general);
             self.b.ins().brif(r, done, &[r.into()], general, &[]);
