@@ -215,6 +215,22 @@ impl Heap {
         self.frags.pop()
     }
 
+    /// `words` words in the last attached fragment, or in a new one (of at least 256
+    /// words) when it is full: [`Self::take_open_fragment`] and [`Self::attach`] without
+    /// moving the fragment out and back, for a runtime function's one small result
+    /// (a bignum of an overflowing operation) at the price of a pointer bump.
+    pub fn alloc_in_fragment(&mut self, words: u32) -> Result<u32, HeapError> {
+        if let Some(last) = self.frags.last_mut() {
+            if let Ok(p) = last.alloc(words) {
+                return Ok(p);
+            }
+        }
+        let mut f = Fragment::new(words.max(256))?;
+        let p = f.alloc(words)?;
+        self.frags.push(f);
+        Ok(p)
+    }
+
     // --- the Erlang stack ---
 
     /// Pushes one word (a term, CP or catch tag).

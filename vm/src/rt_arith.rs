@@ -9,7 +9,6 @@
 use std::sync::OnceLock;
 
 use beam_runtime::bignum;
-use beam_runtime::heap::Fragment;
 use beam_runtime::scheduler::Ctx;
 use beam_runtime::term::Term;
 
@@ -81,16 +80,11 @@ pub(crate) fn int_arith(s: u32, op: u32, a: u32, b: u32) -> Result<u32, RtStop> 
     Ok(in_fragment(cx, r).unwrap_or(0))
 }
 
-/// The bignum of `r` (outside the small range) in the process's open heap fragment.
+/// The bignum of `r` (outside the small range) in the process's last heap fragment.
 fn in_fragment(cx: &mut Ctx<'_>, r: i64) -> Option<u32> {
-    let heap = cx.heap();
-    let mut frag = match heap.take_open_fragment(3) {
-        Some(f) => f,
-        None => Fragment::new(256).ok()?,
-    };
-    let t = bignum::from_i64(&mut frag, r);
-    heap.attach(frag);
-    t.ok().map(|t| t.0)
+    let p = cx.heap().alloc_in_fragment(bignum::i64_big_words(r)).ok()?;
+    // SAFETY: p is a fresh allocation of the words the bignum takes.
+    Some(unsafe { bignum::write_i64_big(p, r) }.0)
 }
 
 /// An integer term's value when it is a small or a bignum of one or two digits that fits
