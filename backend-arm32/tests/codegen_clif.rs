@@ -4,12 +4,14 @@
 //! A file is one program: its functions are linked together, so `%caller` can call
 //! `%callee`; calls to the host functions of codegen_support.rs (`%rt_add3`, ...) run in
 //! sim-arm32 with redirects on x86-64 and as real calls natively. Files that divide are
-//! run a second time without the hardware-divide flag (EABI helper calls).
+//! run a second time without the hardware-divide flag (EABI helper calls). Everything runs
+//! twice more as T32 (Thumb-2): the same files, compiled with `compile_isa`, linked with
+//! `link_isa` (odd entries) and entered in Thumb state, natively and hosted.
 
 #[path = "codegen_support.rs"]
 mod support;
 
-use backend_arm32::codegen::{abi, compile, Flags, SymbolName};
+use backend_arm32::codegen::{abi, compile_isa, Flags, Isa, SymbolName};
 use cranelift_codegen::data_value::DataValue;
 use cranelift_codegen::ir::immediates::Ieee64;
 use cranelift_codegen::ir::types;
@@ -81,14 +83,14 @@ fn results(
     Ok(out)
 }
 
-fn run_file(path: &std::path::Path, flags: &Flags) -> Result<usize, String> {
+fn run_file(path: &std::path::Path, flags: &Flags, isa: Isa) -> Result<usize, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let file = parse_test(&text, ParseOptions::default()).map_err(|e| e.to_string())?;
     let program = file
         .functions
         .iter()
         .map(|(f, _)| {
-            compile(f, flags)
+            compile_isa(f, flags, isa, false)
                 .map(|c| (SymbolName::of_function(f), c))
                 .map_err(|e| e.to_string())
         })
@@ -110,7 +112,7 @@ fn run_file(path: &std::path::Path, flags: &Flags) -> Result<usize, String> {
             cmd.run(|_, args| {
                 let (a, d) = arg_regs(&func.signature, args)?;
                 let (r0, r1, d0) =
-                    support::run_program_checked_vfp(&program, index, &a, &d, float_ret)
+                    support::run_program_isa_checked_vfp(&program, index, &a, &d, float_ret, isa)
                         .map_err(|sig| format!("killed by signal {sig}"))?;
                 results(&func.signature, [r0, r1], d0)
             })
@@ -136,30 +138,37 @@ fn codegen_clif_run_files() {
     }
     assert!(!files.is_empty(), "no .clif files in {}", dir.display());
     let mut failures = Vec::new();
-    let mut total = 0;
     let no_div = Flags { has_hw_div: false };
-    let mut soft_div = 0;
-    for f in &files {
-        match run_file(f, &support::FLAGS) {
-            Ok(0) => failures.push(format!("{}: no run lines", f.display())),
-            Ok(n) => total += n,
-            Err(e) => failures.push(format!("{}: {e}", f.display())),
-        }
-        let text = std::fs::read_to_string(f).unwrap_or_default();
-        if ["udiv", "sdiv", "urem", "srem"]
-            .iter()
-            .any(|op| text.contains(op))
-        {
-            match run_file(f, &no_div) {
-                Ok(n) => soft_div += n,
-                Err(e) => failures.push(format!("{} (no hardware divide): {e}", f.display())),
+    for isa in [Isa::A32, Isa::T32] {
+        let name = isa.name();
+        let mut total = 0;
+        let mut soft_div = 0;
+        for f in &files {
+            match run_file(f, &support::FLAGS, isa) {
+                Ok(0) => failures.push(format!("{name} {}: no run lines", f.display())),
+                Ok(n) => total += n,
+                Err(e) => failures.push(format!("{name} {}: {e}", f.display())),
+            }
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            if ["udiv", "sdiv", "urem", "srem"]
+                .iter()
+                .any(|op| text.contains(op))
+            {
+                match run_file(f, &no_div, isa) {
+                    Ok(n) => soft_div += n,
+                    Err(e) => {
+                        failures.push(format!("{name} {} (no hardware divide): {e}", f.display()))
+                    }
+                }
             }
         }
+        eprintln!(
+            "{name}: {} files, {total} run lines, {soft_div} again without hardware divide",
+            files.len()
+        );
+        if std::env::var("BEAMJIT_CLIF_FILTER").is_err() {
+            assert!(soft_div > 0, "{name}: no division files ran in helper mode");
+        }
     }
-    eprintln!("{soft_div} run lines again without hardware divide");
-    if std::env::var("BEAMJIT_CLIF_FILTER").is_err() {
-        assert!(soft_div > 0, "no division files ran in helper mode");
-    }
-    eprintln!("{} files, {total} run lines", files.len());
     assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
 }

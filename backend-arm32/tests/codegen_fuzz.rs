@@ -8,6 +8,8 @@
 //! tail convention). A NaN may arise (0/0, inf-inf, sqrt of a negative); only its NaN-ness
 //! is observed (compares, saturating conversions), since IEEE 754 leaves the payload and
 //! sign of a generated NaN open and ARM and x86 differ there.
+//! Each program is compiled twice, as A32 and as T32 (Thumb-2), and both must agree with
+//! the host for every input.
 //! `BEAMJIT_FUZZ_ITERS` sets the number of programs (default: a small CI-sized count),
 //! `BEAMJIT_FUZZ_SECS` stops earlier after that many seconds, `BEAMJIT_FUZZ_SEED` the seed.
 
@@ -16,7 +18,7 @@
 #[path = "codegen_support.rs"]
 mod support;
 
-use backend_arm32::codegen::{compile, CompiledCode, SymbolName};
+use backend_arm32::codegen::{compile_isa, CompiledCode, Isa, SymbolName};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::Module;
@@ -371,6 +373,7 @@ fn codegen_fuzz_against_cranelift_host() {
     ));
     let mut done = 0;
     let mut runs = 0;
+    const ISAS: [Isa; 2] = [Isa::A32, Isa::T32];
     for i in 0..iters {
         if start.elapsed().as_secs() >= secs {
             break;
@@ -379,26 +382,31 @@ fn codegen_fuzz_against_cranelift_host() {
         let text = random_function(&mut rng, n);
         let funcs = cranelift_reader::parse_functions(&text)
             .unwrap_or_else(|e| panic!("iteration {i}: {e}\n{text}"));
-        let program: Vec<(SymbolName, CompiledCode)> = funcs
-            .iter()
-            .map(|f| {
-                let c = compile(f, &support::FLAGS)
-                    .unwrap_or_else(|e| panic!("iteration {i}: {e}\n{text}"));
-                (SymbolName::of_function(f), c)
-            })
-            .collect();
+        let programs = ISAS.map(|isa| {
+            funcs
+                .iter()
+                .map(|f| {
+                    let c = compile_isa(f, &support::FLAGS, isa, false)
+                        .unwrap_or_else(|e| panic!("iteration {i} ({}): {e}\n{text}", isa.name()));
+                    (SymbolName::of_function(f), c)
+                })
+                .collect::<Vec<(SymbolName, CompiledCode)>>()
+        });
         let host = host_compile(&mut module, &funcs[0], &funcs[1]);
         for _ in 0..3 {
             let args: [u32; 3] = [edge(&mut rng), edge(&mut rng), edge(&mut rng)];
             let want = host(args[0], args[1], args[2]);
-            let got = support::run_program_checked(&program, 1, &args)
-                .unwrap_or_else(|sig| panic!("iteration {i}: signal {sig}\n{text}"))
-                .0;
-            assert_eq!(
-                got, want,
-                "iteration {i}, seed {seed}, args {args:x?}, program:\n{text}"
-            );
-            runs += 1;
+            for (&isa, program) in ISAS.iter().zip(&programs) {
+                let name = isa.name();
+                let got = support::run_program_isa_checked_vfp(program, 1, &args, &[], false, isa)
+                    .unwrap_or_else(|sig| panic!("iteration {i} ({name}): signal {sig}\n{text}"))
+                    .0;
+                assert_eq!(
+                    got, want,
+                    "iteration {i} ({name}), seed {seed}, args {args:x?}, program:\n{text}"
+                );
+                runs += 1;
+            }
         }
         done += 1;
     }

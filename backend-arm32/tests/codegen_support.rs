@@ -8,7 +8,7 @@
 // The hosted harness assembles a tiny ARM executable around the code under test.
 #[cfg(not(target_arch = "arm"))]
 use backend_arm32::asm::{self, Cond, DReg, DpOp, Inst, Operand2, Reg, RegList};
-use backend_arm32::codegen::{compile, Flags};
+use backend_arm32::codegen::{compile, Flags, Isa};
 
 /// Parses a CLIF function from text.
 pub fn parse(text: &str) -> cranelift_codegen::ir::Function {
@@ -57,6 +57,19 @@ pub fn run_image_checked_vfp(
     fargs: &[u64],
     float_ret: bool,
 ) -> Result<(u32, u32, u64), i32> {
+    run_image_isa_checked_vfp(build, args, fargs, float_ret, Isa::A32)
+}
+
+/// [`run_image_checked_vfp`] for an image of instruction set `isa`: T32 code is called at
+/// its first byte's address with bit 0 set (a `BLX reg` into Thumb state).
+#[cfg(target_arch = "arm")]
+pub fn run_image_isa_checked_vfp(
+    build: &dyn Fn(u32) -> Vec<u8>,
+    args: &[u32],
+    fargs: &[u64],
+    float_ret: bool,
+    isa: Isa,
+) -> Result<(u32, u32, u64), i32> {
     let mut fds = [0i32; 2];
     // SAFETY: plain POSIX calls; the child only runs the code, writes 8 bytes and _exits.
     unsafe {
@@ -64,7 +77,7 @@ pub fn run_image_checked_vfp(
         let pid = libc::fork();
         assert!(pid >= 0, "fork");
         if pid == 0 {
-            let (a, b, d) = run_image_in_process(build, args, fargs, float_ret);
+            let (a, b, d) = run_image_in_process(build, args, fargs, float_ret, isa);
             let mut buf = [0u8; 16];
             buf[..4].copy_from_slice(&a.to_le_bytes());
             buf[4..8].copy_from_slice(&b.to_le_bytes());
@@ -93,6 +106,7 @@ fn run_image_in_process(
     args: &[u32],
     fargs: &[u64],
     float_ret: bool,
+    isa: Isa,
 ) -> (u32, u32, u64) {
     let mut a = [0u32; 4];
     a[..args.len()].copy_from_slice(args);
@@ -125,16 +139,18 @@ fn run_image_in_process(
             (p as *mut libc::c_char).add(bytes.len()),
         );
         type F = f64;
+        // A function pointer with bit 0 set is called by BLX reg in Thumb state.
+        let entry = p as usize | usize::from(isa == Isa::T32);
         let r = if float_ret {
             let f: extern "C" fn(u32, u32, u32, u32, F, F, F, F, F, F, F, F) -> f64 =
-                std::mem::transmute(p);
+                std::mem::transmute(entry);
             let d = f(
                 a[0], a[1], a[2], a[3], fa[0], fa[1], fa[2], fa[3], fa[4], fa[5], fa[6], fa[7],
             );
             (0, 0, d.to_bits())
         } else {
             let f: extern "C" fn(u32, u32, u32, u32, F, F, F, F, F, F, F, F) -> u64 =
-                std::mem::transmute(p);
+                std::mem::transmute(entry);
             let r = f(
                 a[0], a[1], a[2], a[3], fa[0], fa[1], fa[2], fa[3], fa[4], fa[5], fa[6], fa[7],
             );
@@ -179,7 +195,20 @@ pub fn run_image_checked_vfp(
     build: &dyn Fn(u32) -> Vec<u8>,
     args: &[u32],
     fargs: &[u64],
+    float_ret: bool,
+) -> Result<(u32, u32, u64), i32> {
+    run_image_isa_checked_vfp(build, args, fargs, float_ret, Isa::A32)
+}
+
+/// [`run_image_checked_vfp`] for an image of instruction set `isa` (T32: the A32 harness
+/// reaches it through `BX` to its address with bit 0 set).
+#[cfg(not(target_arch = "arm"))]
+pub fn run_image_isa_checked_vfp(
+    build: &dyn Fn(u32) -> Vec<u8>,
+    args: &[u32],
+    fargs: &[u64],
     _float_ret: bool,
+    isa: Isa,
 ) -> Result<(u32, u32, u64), i32> {
     const BASE: u32 = 0x10000;
     const HDR: u32 = 52 + 32;
@@ -265,6 +294,27 @@ pub fn run_image_checked_vfp(
     mov(&mut b, Reg::R7, imm(1));
     b.emit_word(0xef00_0000); // svc #0 (exit)
     b.bind(func).unwrap();
+    if isa == Isa::T32 {
+        // `add ip, pc, #1; bx ip`: PC reads 8 ahead, which is where the image starts; the
+        // T32 code returns to the harness's A32 LR with BX LR / POP {pc}.
+        let ip = Reg::new(12).unwrap();
+        b.emit(&Inst::Dp {
+            cond: Cond::Al,
+            op: DpOp::Add,
+            s: false,
+            rd: ip,
+            rn: Reg::PC,
+            op2: Operand2::imm(1).unwrap(),
+        })
+        .unwrap();
+        e(
+            &mut b,
+            Inst::Bx {
+                cond: Cond::Al,
+                rm: ip,
+            },
+        );
+    }
     let mut code = b.finish().expect("harness finishes").bytes;
     let bytes = build(BASE + HDR + code.len() as u32);
     code.extend_from_slice(&bytes);
@@ -331,7 +381,7 @@ static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new
 
 // ---- programs of several functions, host functions ----------------------------------
 
-use backend_arm32::codegen::link::link;
+use backend_arm32::codegen::link::link_isa;
 use backend_arm32::codegen::{CompiledCode, SymbolName};
 
 /// Host ("runtime") functions that CLIF test files may call by name. Position-sensitive
@@ -432,7 +482,21 @@ pub fn run_program_checked_vfp(
     fargs: &[u64],
     float_ret: bool,
 ) -> Result<(u32, u32, u64), i32> {
+    run_program_isa_checked_vfp(funcs, entry, args, fargs, float_ret, Isa::A32)
+}
+
+/// [`run_program_checked_vfp`] for functions compiled for instruction set `isa`: linked
+/// with [`link_isa`] (T32 entries and call targets odd) and entered in that state.
+pub fn run_program_isa_checked_vfp(
+    funcs: &[(SymbolName, CompiledCode)],
+    entry: usize,
+    args: &[u32],
+    fargs: &[u64],
+    float_ret: bool,
+    isa: Isa,
+) -> Result<(u32, u32, u64), i32> {
     let order = entry_first(funcs, entry);
+    let thumb = isa == Isa::T32;
     #[cfg(target_arch = "arm")]
     {
         extern "C" {
@@ -451,41 +515,45 @@ pub fn run_program_checked_vfp(
                 _ => return None,
             })
         };
-        run_image_checked_vfp(
+        run_image_isa_checked_vfp(
             &|base| {
-                link(&order, base, &resolve)
+                link_isa(&order, base, &resolve, thumb)
                     .unwrap_or_else(|e| panic!("link: {e}"))
                     .bytes
             },
             args,
             fargs,
             float_ret,
+            isa,
         )
     }
     #[cfg(not(target_arch = "arm"))]
     {
         if needs_host(funcs) {
-            return run_in_sim(&order, args, fargs);
+            return run_in_sim(&order, args, fargs, isa);
         }
-        run_image_checked_vfp(
+        run_image_isa_checked_vfp(
             &|base| {
-                link(&order, base, &|_| None)
+                link_isa(&order, base, &|_| None, thumb)
                     .unwrap_or_else(|e| panic!("link: {e}"))
                     .bytes
             },
             args,
             fargs,
             float_ret,
+            isa,
         )
     }
 }
 
-/// Runs the first of `funcs` in sim-arm32, host functions as redirects; f64 arguments
-/// (`fargs`, raw bits) in d0–d7. Returns (r0, r1, d0).
+/// Runs the first of `funcs` (code of instruction set `isa`) in sim-arm32, host functions
+/// as redirects (A32 addresses: T32 code reaches them with `BLX`); f64 arguments (`fargs`,
+/// raw bits) in d0–d7. Returns (r0, r1, d0).
 pub fn run_in_sim(
     funcs: &[(SymbolName, &CompiledCode)],
     args: &[u32],
     fargs: &[u64],
+    isa: Isa,
 ) -> Result<(u32, u32, u64), i32> {
     use sim_arm32::host_mem::LowMapping;
     use sim_arm32::{Arg, FaultKind, HostRet, Perms, Sim};
@@ -508,7 +576,8 @@ pub fn run_in_sim(
     let code_len = (size as u32).next_multiple_of(4096).max(4096);
     let mut map = LowMapping::new((code_len + STACK) as usize).expect("low mapping");
     let base = map.addr();
-    let image = link(funcs, base, &resolve).unwrap_or_else(|e| panic!("link: {e}"));
+    let image =
+        link_isa(funcs, base, &resolve, isa == Isa::T32).unwrap_or_else(|e| panic!("link: {e}"));
     map.as_mut_slice()[..image.bytes.len()].copy_from_slice(&image.bytes);
     let mut sim = Sim::new();
     // SAFETY: both ranges lie inside `map`, which outlives `sim` (dropped at the end of
@@ -544,7 +613,7 @@ pub fn run_in_sim(
     sim.set_step_limit(Some(1 << 28));
     let mut call_args: Vec<Arg> = args.iter().map(|&a| Arg::I32(a)).collect();
     call_args.extend(fargs.iter().map(|&d| Arg::F64(f64::from_bits(d))));
-    match sim.call_args(base, &call_args) {
+    match sim.call_args(image.entries[0], &call_args) {
         Ok(o) => Ok((o.r0, o.r1, o.d0)),
         Err(f) if matches!(f.kind, FaultKind::Undefined { .. }) => Err(4),
         Err(f) => panic!("simulator fault: {f}"),

@@ -27,8 +27,10 @@ pub enum Emit {
 pub enum IsaArg {
     /// ARM (A32).
     #[default]
+    #[value(alias = "arm")]
     A32,
     /// Thumb-2 (T32).
+    #[value(alias = "thumb", alias = "thumb2")]
     T32,
     /// Thumb-2 for ARMv7-M (Cortex-M): T32 without A-profile-only instructions and
     /// without A32 state (`clif-run` links with `link_target(.., m_profile)` and runs in
@@ -37,11 +39,17 @@ pub enum IsaArg {
 }
 
 impl IsaArg {
-    fn isa(self) -> Isa {
+    /// The instruction set the code is emitted in.
+    pub fn isa(self) -> Isa {
         match self {
             IsaArg::A32 => Isa::A32,
             IsaArg::T32 | IsaArg::T32m => Isa::T32,
         }
+    }
+
+    /// Whether the core is M-profile (no A32 state).
+    pub fn m_profile(self) -> bool {
+        self == IsaArg::T32m
     }
 }
 

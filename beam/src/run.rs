@@ -3,12 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use backend_arm32::codegen::Isa;
 use beam_vm::{Emit, Jit, Options, RunOutcome, Vm};
 
-fn parse_isa(s: &str) -> Result<Isa, String> {
-    Isa::parse(s).ok_or_else(|| format!("unknown instruction set {s:?} (a32 or t32)"))
-}
+use crate::clif::IsaArg;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EmitArg {
@@ -83,10 +80,10 @@ pub struct Args {
     /// Target a CPU with SDIV/UDIV (Cortex-A7/A15).
     #[arg(long)]
     pub hw_div: bool,
-    /// The instruction set of the IR pipeline's code: a32, or t32 (Thumb-2; needs
-    /// `--jit ir`, docs/thumb2.md).
-    #[arg(long, default_value = "a32", value_parser = parse_isa)]
-    pub isa: Isa,
+    /// The instruction set of the IR pipeline's code: a32, t32 (Thumb-2; needs `--jit ir`,
+    /// docs/thumb2.md), or t32m (Thumb-2 on an ARMv7-M core: also `--mode sim`).
+    #[arg(long, value_enum, default_value_t = IsaArg::A32)]
+    pub isa: IsaArg,
     /// The most processes that may exist at once (erl's `+P N`, also accepted as `+P N`):
     /// rounded up to a power of two from 1,024 to 262,144 (the default). A spawn past it
     /// raises `system_limit`.
@@ -122,6 +119,11 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Some(Mode::Sim) => false,
         None => native_host,
     };
+    if args.isa.m_profile() && native {
+        return fail(
+            "--isa t32m (ARMv7-M) needs --mode sim: there is no M-profile host to run it natively",
+        );
+    }
     let mut dirs = args.pa.clone();
     // The erlc output directory: removed as soon as the module is loaded (below), so a run
     // that aborts later (a host crash, a signal) leaves nothing in /tmp; the guard removes
@@ -161,7 +163,8 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     opts.optimize = !args.no_opt;
     opts.native = native;
     opts.flags.has_hw_div = args.hw_div;
-    opts.isa = args.isa;
+    opts.isa = args.isa.isa();
+    opts.m_profile = args.isa.m_profile();
     opts.jit = match args.jit {
         JitArg::Ir => Jit::Ir,
         JitArg::Template => Jit::Template,
@@ -179,7 +182,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(n) = args.max_processes {
         beam_runtime::process::set_process_limit(n);
     }
-    if args.isa == Isa::T32 && args.jit != JitArg::Ir {
+    if args.isa != IsaArg::A32 && args.jit != JitArg::Ir {
         // The templates (and so mixed and tiered mode) emit A32 only.
         return fail("--isa t32 needs --jit ir: the template code generator emits A32 only");
     }

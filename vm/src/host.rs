@@ -92,6 +92,8 @@ struct Host {
     owner: Cell<u64>,
     /// VMs made on this thread so far.
     made: Cell<u64>,
+    /// The simulator runs as an ARMv7-M core (`Options::m_profile`).
+    m_profile: Cell<bool>,
 }
 
 thread_local! {
@@ -102,6 +104,7 @@ thread_local! {
             entries: Cell::new((0, 0)),
             owner: Cell::new(0),
             made: Cell::new(0),
+            m_profile: Cell::new(false),
         }
     };
     /// A runtime function's result held across a RESYNC stop.
@@ -163,8 +166,10 @@ pub(crate) fn write_code(base: u32, bytes: &[u8]) -> Result<(), RunError> {
 
 /// The address compiled code calls for runtime function `f`.
 pub(crate) fn rt_addr(f: RtFn) -> Result<u32, RunError> {
+    // An M-profile core reaches every function, a redirect too, at an odd address.
+    let thumb_bit = HOST.with(|h| u32::from(h.m_profile.get()));
     with_code(|c| match c {
-        CodeSpace::Sim { .. } => Ok(REDIRECT_BASE + 8 * f as u32),
+        CodeSpace::Sim { .. } => Ok((REDIRECT_BASE + 8 * f as u32) | thumb_bit),
         #[cfg(target_arch = "arm")]
         CodeSpace::Native(_) => Ok(crate::native::rt_addr(f)),
     })
@@ -240,13 +245,20 @@ fn set_outcome(o: RunOutcome) {
 pub(crate) struct SimHost(u64);
 
 impl SimHost {
-    /// The simulator, or the CPU when `native` (ARMv7 hosts only).
-    pub fn new(native: bool) -> Result<SimHost, RunError> {
+    /// The simulator, or the CPU when `native` (ARMv7 hosts only); with `m_profile` the
+    /// simulator runs as an ARMv7-M core (`Sim::set_m_profile`; not natively).
+    pub fn new(native: bool, m_profile: bool) -> Result<SimHost, RunError> {
+        if native && m_profile {
+            return Err(RunError::Memory(
+                "an ARMv7-M (t32m) run needs the simulator: there is no M-profile host".into(),
+            ));
+        }
         let (sim, code) = if native {
             (None, native_code()?)
         } else {
             let code = LowMapping::new(CODE_BYTES).map_err(|e| RunError::Memory(e.to_string()))?;
             let mut sim = new_sim(&code)?;
+            sim.sim.set_m_profile(m_profile);
             sync_regions(&mut sim)?;
             let top = code.addr();
             (
@@ -263,6 +275,7 @@ impl SimHost {
             *h.sim.borrow_mut() = sim;
             *h.code.borrow_mut() = Some(code);
             h.entries.set((0, 0));
+            h.m_profile.set(m_profile);
             h.made.set(h.made.get() + 1);
             h.owner.set(h.made.get());
             h.made.get()

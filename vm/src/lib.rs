@@ -118,6 +118,11 @@ pub struct Options {
     /// The instruction set of the IR pipeline's code (`--isa`): A32, or T32 (Thumb-2,
     /// docs/thumb2.md; IR mode only, the templates are A32).
     pub isa: Isa,
+    /// Run as an ARMv7-M (Cortex-M) core (`--isa t32m`): T32 code only, no A32 state, so
+    /// every code address, the runtime's redirects included, is odd, and the simulator
+    /// runs in its M-profile mode (faults on a branch to an even address). Simulator only:
+    /// there is no M-profile host to run natively.
+    pub m_profile: bool,
 }
 
 /// Calls of a function before tiered mode recompiles it through the IR pipeline.
@@ -181,6 +186,7 @@ impl Options {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(DEFAULT_TIER_THRESHOLD),
             isa: Isa::A32,
+            m_profile: false,
         }
     }
 }

@@ -254,7 +254,14 @@ impl Vm {
                 opts.jit
             )));
         }
-        let host = SimHost::new(opts.native)?;
+        if opts.m_profile && (opts.isa != codegen::Isa::T32 || opts.native) {
+            return Err(LoadError::Unsupported(
+                "--isa t32m (ARMv7-M) runs T32 code in the simulator only: there is no \
+                 M-profile host to run it natively"
+                    .into(),
+            ));
+        }
+        let host = SimHost::new(opts.native, opts.m_profile)?;
         let lazy = !opts.eager;
         let loader = Loader {
             opts,
@@ -781,7 +788,7 @@ impl Loader {
         let mut bytes = Vec::with_capacity(stride * pending.len());
         for (k, &cell) in pending.iter().enumerate() {
             let at = base + (k * stride) as u32;
-            let image = link::link_isa(
+            let image = link::link_target(
                 &one,
                 at,
                 &|sym| match sym {
@@ -792,6 +799,7 @@ impl Loader {
                     other => self.resolve_shared(other),
                 },
                 thumb,
+                self.opts.m_profile,
             )
             .map_err(|e| LoadError::Compile {
                 module: "lazy stub".into(),
@@ -919,11 +927,12 @@ impl Loader {
             compiled.iter().map(|(n, c)| (n.clone(), c)).collect();
         let size = link::layout(&refs).1;
         let base = host::code_base(size)?;
-        let image = link::link_isa(
+        let image = link::link_target(
             &refs,
             base,
             &|sym| self.resolve_shared(sym).or_else(|| resolve(sym)),
             self.thumb(),
+            self.opts.m_profile,
         )
         .map_err(|e| LoadError::Compile {
             module: module.to_string(),
