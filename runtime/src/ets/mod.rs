@@ -7,8 +7,9 @@ pub mod globals;
 pub mod hash;
 pub mod table;
 
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::heap::HeapError;
 use crate::mailbox::Message;
@@ -100,7 +101,7 @@ pub struct Tables {
     /// By tid, in creation order (`ets:all/0` lists the newest first, as OTP does).
     pub by_id: BTreeMap<[u32; 3], Table>,
     /// Named tables: name atom → tid.
-    pub names: HashMap<u32, [u32; 3]>,
+    pub names: FxHashMap<u32, [u32; 3]>,
     /// Creation order of tids.
     pub order: Vec<[u32; 3]>,
 }
@@ -115,12 +116,21 @@ impl Tables {
         self.by_id.contains_key(&id).then_some(id)
     }
 
+    /// One lookup (resolving first looked the tid up twice on every ETS call).
     pub fn get(&self, t: Term) -> Option<&Table> {
-        self.by_id.get(&self.resolve(t)?)
+        self.by_id.get(&self.id_of(t)?)
     }
     pub fn get_mut(&mut self, t: Term) -> Option<&mut Table> {
-        let id = self.resolve(t)?;
+        let id = self.id_of(t)?;
         self.by_id.get_mut(&id)
+    }
+
+    /// The tid `t` names, unchecked for a tid reference.
+    fn id_of(&self, t: Term) -> Option<[u32; 3]> {
+        if t.is_atom() {
+            return self.names.get(&t.0).copied();
+        }
+        crate::construct::ref_numbers(t)
     }
 
     pub fn add(&mut self, t: Table) {
