@@ -53,8 +53,13 @@ impl NativeExec {
 /// A runtime call from compiled code. A fatal error is a code generation bug with no way
 /// back into the generated code: report it and abort, as BEAM does on an internal error.
 fn call(f: RtFn, args: &[u32]) -> u32 {
-    match rt::call(f, args) {
-        Ok(r) => r.unwrap_or(0),
+    or_abort(f, rt::call(f, args).map(|r| r.unwrap_or(0)))
+}
+
+/// The result, or the report and abort of [`call`].
+fn or_abort(f: RtFn, r: Result<u32, RtStop>) -> u32 {
+    match r {
+        Ok(r) => r,
         Err(RtStop::Fatal(msg)) => {
             eprintln!("beam: internal error in {}: {msg}", f.name());
             std::process::abort()
@@ -62,8 +67,9 @@ fn call(f: RtFn, args: &[u32]) -> u32 {
     }
 }
 
+/// Straight to `rt::bif`, not through `rt::call`'s dispatch (every BIF call).
 extern "C" fn rt_bif(s: u32, id: u32, a0: u32, a1: u32, a2: u32) -> u32 {
-    call(RtFn::Bif, &[s, id, a0, a1, a2])
+    or_abort(RtFn::Bif, rt::bif(s, id, [a0, a1, a2]))
 }
 extern "C" fn rt_gc(s: u32, need: u32, live: u32) {
     call(RtFn::Gc, &[s, need, live]);
@@ -133,13 +139,7 @@ extern "C" fn rt_recv_marker(s: u32, kind: u32, a: u32, b: u32) -> u32 {
 /// Straight to the function, not through `rt::call`'s dispatch: it runs once per
 /// overflowing integer operation (bignum loops).
 extern "C" fn rt_int_arith(s: u32, op: u32, a: u32, b: u32) -> u32 {
-    match crate::rt_arith::int_arith(s, op, a, b) {
-        Ok(r) => r,
-        Err(RtStop::Fatal(msg)) => {
-            eprintln!("beam: internal error in rt_int_arith: {msg}");
-            std::process::abort()
-        }
-    }
+    or_abort(RtFn::IntArith, crate::rt_arith::int_arith(s, op, a, b))
 }
 
 /// The address of runtime function `f`.

@@ -389,7 +389,7 @@ fn tagged_reason(cx: &mut Ctx<'_>, tag: &str, value: Term) -> Result<Term, RtSto
     Ok(t)
 }
 
-fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
+pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     if let Some(t) = crate::rt_arith::try_int_arith(cx, id, args[0], args[1]) {
         return Ok(t);
