@@ -71,7 +71,63 @@ impl Emitter<'_> {
     }
 
     fn inst(&mut self, i: Inst) -> Result<(), CodegenError> {
+        if let Some(seq) = self.t32_wide_imm(&i) {
+            for i in &seq {
+                self.buf.emit(i).map_err(|e| self.asm_err(e))?;
+            }
+            return Ok(());
+        }
         self.buf.emit(&i).map_err(|e| self.asm_err(e))
+    }
+
+    /// T32 has no encoding for some A32 modified immediates (an 8-bit value rotated so
+    /// that it wraps round bit 0, e.g. `0x1000000F`), which the instruction selection,
+    /// shared with A32, picks: for T32 the constant goes to ip (outside the allocator,
+    /// docs/abi.md) with MOVW/MOVT and the register form is used. `None` when `i` is
+    /// encodable as it is (or uses ip itself, left to the encoder's typed error).
+    fn t32_wide_imm(&self, i: &Inst) -> Option<[Inst; 3]> {
+        if self.buf.isa() != super::isa::Isa::T32 {
+            return None;
+        }
+        let Inst::Dp {
+            cond,
+            op,
+            s,
+            rd,
+            rn,
+            op2: AOp2::Imm(imm),
+        } = *i
+        else {
+            return None;
+        };
+        let v = imm.value();
+        let plain = asm::t32::thumb_expand_imm(v).is_some()
+            || (matches!(op, DpOp::Add | DpOp::Sub) && !s && v < 4096)
+            || (op == DpOp::Mov && !s && v < 65536);
+        if plain || (rn == Reg::R12 && !op.is_move()) {
+            return None;
+        }
+        let (ip, al) = (Reg::R12, Cond::Al);
+        Some([
+            Inst::Movw {
+                cond: al,
+                rd: ip,
+                imm: v as u16,
+            },
+            Inst::Movt {
+                cond: al,
+                rd: ip,
+                imm: (v >> 16) as u16,
+            },
+            Inst::Dp {
+                cond,
+                op,
+                s,
+                rd,
+                rn,
+                op2: AOp2::Reg(ip),
+            },
+        ])
     }
 
     fn dp(&mut self, op: DpOp, s: bool, rd: Reg, rn: Reg, op2: AOp2) -> Result<(), CodegenError> {
