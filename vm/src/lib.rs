@@ -67,6 +67,7 @@ mod tier;
 
 mod bifs_crypto_cipher;
 mod bifs_crypto_mac;
+mod crypto_cipher_extra;
 mod crypto_cipher_modes;
 
 use std::collections::HashMap;
