@@ -24,7 +24,7 @@ main() ->
     Info = [crypto:cipher_info(C) || C <- ?STREAM ++ ?BLOCK ++ ?CCM ++ [aes_cfb8, aes_ccm]],
     Supported = [lists:member(C, crypto:supports(ciphers))
                  || C <- ?STREAM ++ ?BLOCK ++ ?CCM ++ [aes_cfb8, aes_ccm]],
-    [Stream, Block, Ccm, Keys, Info, Supported, aliases(), literals(), errors()].
+    [Stream, Block, Ccm, Keys, Info, Supported, aliases(), literals(), errors(), handoff()].
 
 digest(T) -> crypto:hash(sha256, term_to_binary(T)).
 
@@ -202,3 +202,36 @@ errors() ->
             fun() -> crypto:crypto_dyn_iv_update(foo, <<"abc">>, IV16) end,
             fun() -> crypto:crypto_dyn_iv_update(S, <<"abc">>, foo) end],
     [try_(F) || F <- Cases].
+
+%% A state made by one process and used by others, before and after its maker and one of
+%% its users ended (this VM frees a state when the last process that used it ends).
+handoff() ->
+    Self = self(),
+    K16 = binary:copy(<<1>>, 16), IV16 = binary:copy(<<2>>, 16),
+    Maker = spawn(fun() ->
+                          S = crypto:crypto_init(aes_128_ctr, K16, IV16, true),
+                          Self ! {state, S},
+                          receive go -> ok end
+                  end),
+    S = receive {state, S0} -> S0 end,
+    A = crypto:crypto_update(S, <<"first">>),
+    Ref = monitor(process, Maker),
+    Maker ! go,
+    receive {'DOWN', Ref, _, _, _} -> ok end,
+    Worker = spawn(fun() ->
+                           B = crypto:crypto_update(S, <<"second">>),
+                           Self ! {worker, B}
+                   end),
+    B = receive {worker, B0} -> B0 end,
+    _ = Worker,
+    C = crypto:crypto_update(S, <<"third">>),
+    Whole = crypto:crypto_one_time(aes_128_ctr, K16, IV16, <<"firstsecondthird">>, true),
+    %% Many short-lived processes, each with states of its own.
+    Outs = [begin
+                P = spawn(fun() ->
+                                  St = crypto:crypto_init(des_cbc, <<N:64>>, <<0:64>>, true),
+                                  Self ! {self(), crypto:crypto_update(St, <<N:64>>)}
+                          end),
+                receive {P, O} -> O end
+            end || N <- lists:seq(1, 200)],
+    {iolist_to_binary([A, B, C]) =:= Whole, digest(Outs)}.

@@ -15,9 +15,14 @@
 //! - a state is a reference, mutable: an update continues where the last one ended, and
 //!   the state may be updated again after `crypto_final/1`.
 //!
-//! States live in a table of this thread (the VM's), keyed by the reference, until the
-//! next VM starts on the thread: erl frees them when the reference is garbage, which
-//! this VM cannot observe yet.
+//! States live in a table of this thread (the VM's), keyed by the reference. erl frees a
+//! state when its reference becomes garbage; this runtime has no hook for that (its
+//! collector releases only refc binaries, and a reference is a plain heap term that
+//! copies freely between processes), so the leak is bounded instead: a state belongs to
+//! every process that created or used it, and is freed when the last of them ends
+//! (vm/src/host.rs's exit hook calls [`owner_exited`]). A process that was given a
+//! state and first uses it after all its users ended sees `Bad State`; one long-lived
+//! process that creates states without end keeps them all until it ends.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -232,13 +237,29 @@ struct State {
     pending: Vec<u8>,
 }
 
+/// A state with its users (pid terms' raw words): the processes that made or used it.
+type Entry = (Vec<u32>, State);
+
 thread_local! {
-    static STATES: RefCell<HashMap<[u32; 3], State>> = RefCell::new(HashMap::new());
+    static STATES: RefCell<HashMap<[u32; 3], Entry>> = RefCell::new(HashMap::new());
 }
 
 /// Forgets every state (a new VM on this thread: its references start again).
 pub(crate) fn reset() {
     STATES.with(|m| m.borrow_mut().clear());
+}
+
+/// Process `pid` ended: the states it was the last user of are freed.
+pub(crate) fn owner_exited(pid: Term) {
+    STATES.with(|m| {
+        let mut m = m.borrow_mut();
+        if !m.is_empty() {
+            m.retain(|_, (users, _)| {
+                users.retain(|&u| u != pid.0);
+                !users.is_empty()
+            });
+        }
+    });
 }
 
 /// The NIF's argument checks and the new state (`get_init_args` in api_ng.c).
@@ -424,29 +445,38 @@ fn init(
     let st = new_state(c, cipher, key, iv, opts, false)?;
     let cx = c.proc.as_deref_mut().ok_or_else(|| error("badarg"))?;
     let r = cx.new_ref();
-    STATES.with(|m| m.borrow_mut().insert(r, st));
+    let users = vec![c.self_pid.0];
+    STATES.with(|m| m.borrow_mut().insert(r, (users, st)));
     construct::make_ref(&mut c.heap, r).map_err(heap_err)
 }
 
-/// Runs `f` on the state `t` names, if it is one.
-fn with_state<R>(t: Term, f: impl FnOnce(&mut State) -> R) -> Option<R> {
+/// Runs `f` on the state `t` names, if it is one; the calling process becomes one of its
+/// users.
+fn with_state<R>(c: &BifCx<'_>, t: Term, f: impl FnOnce(&mut State) -> R) -> Option<R> {
     let r = construct::ref_numbers(t)?;
-    STATES.with(|m| m.borrow_mut().get_mut(&r).map(f))
+    STATES.with(|m| {
+        m.borrow_mut().get_mut(&r).map(|(users, st)| {
+            if !users.contains(&c.self_pid.0) {
+                users.push(c.self_pid.0);
+            }
+            f(st)
+        })
+    })
 }
 
 fn update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    if with_state(a[0], |_| ()).is_none() {
+    if with_state(c, a[0], |_| ()).is_none() {
         return Err(badarg(c, 731, "Bad State"));
     }
     let Some(data) = bytes(a[1]) else {
         return Err(badarg(c, 860, "expected binary"));
     };
-    let out = with_state(a[0], |s| s.update(&data)).unwrap_or_default();
+    let out = with_state(c, a[0], |s| s.update(&data)).unwrap_or_default();
     binary(c, &out)
 }
 
 fn final_(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    match with_state(a[0], |s| s.finish()) {
+    match with_state(c, a[0], |s| s.finish()) {
         None => Err(badarg(c, 886, "Bad State")),
         Some(Err(e)) => Err(final_error(c, e)),
         Some(Ok(out)) => binary(c, &out),
@@ -455,7 +485,7 @@ fn final_(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 fn get_data(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let Some((enc, pad, size, pad_size)) =
-        with_state(a[0], |s| (s.enc, s.padding, s.size, s.padding_size))
+        with_state(c, a[0], |s| (s.enc, s.padding, s.size, s.padding_size))
     else {
         return Err(badarg(c, 992, "Bad State"));
     };
@@ -620,7 +650,7 @@ fn dyn_iv_init(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 /// `crypto_dyn_iv_update/3`: the state and the data are checked, then refused as erl 25
 /// on OpenSSL 3 does.
 fn dyn_iv_update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    if with_state(a[0], |_| ()).is_none() {
+    if with_state(c, a[0], |_| ()).is_none() {
         return Err(badarg(c, 731, "Bad State"));
     }
     if bytes(a[1]).is_none() {
