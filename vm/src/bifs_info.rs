@@ -238,8 +238,8 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
         "reductions" => small(p.reductions().min(i64::MAX as u64 >> 4) as i64),
         "current_function" | "current_location" | "current_stacktrace" => current(h, p, me, &name)?,
         "initial_call" => {
-            let t = [atom("erlang"), atom("apply"), small(2)];
-            construct::tuple(h, &t).map_err(heap_err)?
+            let (m, f, n) = crate::proc_initial_call::of(p.pid().term());
+            construct::tuple(h, &[m, f, small(i64::from(n))]).map_err(heap_err)?
         }
         "garbage_collection" => {
             let mut v = Vec::new();
