@@ -276,9 +276,9 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
 
 /// `current_function`, `current_location` or `current_stacktrace` of `p`: where it
 /// waits or will resume (another process), or the function calling this BIF (the
-/// caller, where the simulator recorded the call site). Where neither is known
-/// (natively, the caller's own call site is not recorded yet): `{erlang, apply, 2}` and
-/// `[]` as before.
+/// caller, from the BIF call's return address: `stacktrace::set_bif_site`, by the
+/// simulator and by vm/src/native.rs's shim). Where neither is known: `{erlang, apply,
+/// 2}` and `[]`.
 fn current(h: &mut BifHeap, p: &Process, me: bool, name: &str) -> Result<Term, Raise> {
     use crate::stacktrace::Current;
     let what = match name {
