@@ -19,7 +19,17 @@ main() ->
              {fun_tail_apply, fun() -> (fun(X) -> erlang:apply(erlang, atom_to_list, [X]) end)(1) end},
              {nested_fun_tail, fun() -> (fun() -> (fun(Y) -> list_to_atom(Y) end)({x}) end)() end},
              {fun_tail_element, fun() -> (fun(T) -> element(5, T) end)({a}) end},
-             {fun_tail_arith, fun() -> (fun(X) -> X + 1 end)(id(a)) end}],
+             {fun_tail_arith, fun() -> (fun(X) -> X + 1 end)(id(a)) end},
+             %% Funs called from lists, BIFs of arity 3 (arguments past x2 in the X
+             %% array), a BIF passed as a fun, apply of a BIF.
+             {foreach_fun_bif, fun() -> lists:foreach(fun(X) -> atom_to_list(X) end, [id(1)]) end},
+             {map_fun_bif3, fun() -> lists:map(fun(X) -> setelement(9, X, x) end, [id({a})]) end},
+             {fun_tail_keyfind, fun() -> (fun() -> lists:keyfind(a, 0, id([{a}])) end)() end},
+             {fun_tail_part, fun() -> (fun() -> binary:part(<<1, 2>>, 1, id(5)) end)() end},
+             {fun_tail_l2i, fun() -> (fun() -> erlang:list_to_integer(id("zz"), 99) end)() end},
+             {bif_as_fun, fun() -> (fun(F) -> F(id(1)) end)(fun erlang:atom_to_list/1) end},
+             {fun_tail_apply3, fun() -> (fun() -> apply(lists, keyfind, [a, 0, id([])]) end)() end},
+             {fun_tail_make_tuple, fun() -> (fun() -> erlang:make_tuple(id(-1), x, []) end)() end}],
     [begin
          io:format("~p catch: ~p~n", [Name, clean(catch F())]),
          io:format("~p try: ~p~n", [Name, try F() catch C:R:S -> {C, R, strip(S)} end])
