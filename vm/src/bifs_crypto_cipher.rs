@@ -15,9 +15,14 @@
 //! - a state is a reference, mutable: an update continues where the last one ended, and
 //!   the state may be updated again after `crypto_final/1`.
 //!
-//! States live in a table of this thread (the VM's), keyed by the reference, until the
-//! next VM starts on the thread: erl frees them when the reference is garbage, which
-//! this VM cannot observe yet.
+//! States live in a table of this thread (the VM's), keyed by the reference. erl frees a
+//! state when its reference becomes garbage; this runtime has no hook for that (its
+//! collector releases only refc binaries, and a reference is a plain heap term that
+//! copies freely between processes), so the leak is bounded instead: a state belongs to
+//! every process that created or used it, and is freed when the last of them ends
+//! (vm/src/host.rs's exit hook calls [`owner_exited`]). A process that was given a
+//! state and first uses it after all its users ended sees `Bad State`; one long-lived
+//! process that creates states without end keeps them all until it ends.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -28,7 +33,8 @@ use beam_runtime::{construct, map};
 
 use crate::bifs::{atom, boolean, error, heap_err, small, Bif, BifCx, Raise};
 use crate::bifs_more::{iolist, proper_list, string};
-use crate::crypto_cipher_modes::{self as modes, Cipher, Engine, Mode};
+use crate::crypto_cipher_extra::{self as extra, CcmError};
+use crate::crypto_cipher_modes::{self as modes, Cipher, Engine, KeyError, Mode};
 
 pub static CRYPTO_CIPHER: &[Bif] = &[
     Bif {
@@ -75,6 +81,16 @@ pub static CRYPTO_CIPHER: &[Bif] = &[
         name: "crypto_get_data",
         arity: 1,
         f: get_data,
+    },
+    Bif {
+        name: "crypto_dyn_iv_init",
+        arity: 3,
+        f: dyn_iv_init,
+    },
+    Bif {
+        name: "crypto_dyn_iv_update",
+        arity: 3,
+        f: dyn_iv_update,
     },
     Bif {
         name: "cipher_info",
@@ -221,13 +237,29 @@ struct State {
     pending: Vec<u8>,
 }
 
+/// A state with its users (pid terms' raw words): the processes that made or used it.
+type Entry = (Vec<u32>, State);
+
 thread_local! {
-    static STATES: RefCell<HashMap<[u32; 3], State>> = RefCell::new(HashMap::new());
+    static STATES: RefCell<HashMap<[u32; 3], Entry>> = RefCell::new(HashMap::new());
 }
 
 /// Forgets every state (a new VM on this thread: its references start again).
 pub(crate) fn reset() {
     STATES.with(|m| m.borrow_mut().clear());
+}
+
+/// Process `pid` ended: the states it was the last user of are freed.
+pub(crate) fn owner_exited(pid: Term) {
+    STATES.with(|m| {
+        let mut m = m.borrow_mut();
+        if !m.is_empty() {
+            m.retain(|_, (users, _)| {
+                users.retain(|&u| u != pid.0);
+                !users.is_empty()
+            });
+        }
+    });
 }
 
 /// The NIF's argument checks and the new state (`get_init_args` in api_ng.c).
@@ -237,6 +269,7 @@ fn new_state(
     key: Term,
     iv: Option<Term>,
     opts: Term,
+    dyn_iv: bool,
 ) -> Result<State, Raise> {
     let (enc, padding) = options(c, opts)?;
     let Some(key) = bytes(key) else {
@@ -245,20 +278,20 @@ fn new_state(
     let Some(name) = beam_runtime::atom::name(cipher) else {
         return Err(badarg(c, 235, "Cipher id is not an atom"));
     };
-    let Some(ci) = modes::find(&name, key.len()) else {
-        // A known cipher name with another key length, or no such cipher.
-        let known = modes::CIPHERS.iter().any(|x| x.name == name);
-        let what = if known {
-            (244, "Bad key size")
-        } else {
-            (242, "Unknown cipher")
-        };
-        return Err(badarg(c, what.0, what.1));
+    let Some((ci, key_error)) = modes::lookup(&name, key.len()) else {
+        return Err(badarg(c, 242, "Unknown cipher"));
     };
+    if key_error == Some(KeyError::Size) {
+        return Err(badarg(c, 244, "Bad key size"));
+    }
     if ci.mode.aead() {
         return Err(badarg(c, 250, "Missing arguments for this cipher"));
     }
-    let iv_len = ci.mode.iv_len();
+    if dyn_iv {
+        // OTP 25 on OpenSSL 3 has no dynamic IVs: the state is refused after the checks.
+        return Err(nif_raise(c, "notsup", "api_ng.c", 295, DYN_IV));
+    }
+    let iv_len = ci.iv_len();
     let mut ivb = Vec::new();
     if iv_len != 0 {
         // crypto_init/3 and crypto_one_time/4 pass an empty IV.
@@ -270,6 +303,10 @@ fn new_state(
         if ivb.len() != iv_len {
             return Err(badarg(c, 310, "Bad iv size"));
         }
+    }
+    if key_error == Some(KeyError::Context) {
+        let what = "Can't initialize context, key_length";
+        return Err(nif_raise(c, "error", "api_ng.c", 363, what));
     }
     let engine = modes::engine(ci, enc, &key, &ivb).map_err(internal)?;
     Ok(State {
@@ -286,7 +323,8 @@ fn new_state(
 impl State {
     fn update(&mut self, data: &[u8]) -> Vec<u8> {
         self.size += data.len() as u64;
-        if self.cipher.mode.block_size() == 1 {
+        let bs = self.cipher.block_size();
+        if bs == 1 {
             let mut out = data.to_vec();
             self.engine.apply(&mut out);
             return out;
@@ -294,10 +332,10 @@ impl State {
         self.pending.extend_from_slice(data);
         let n = self.pending.len();
         // OpenSSL's unpadding keeps the last whole block back for the final call.
-        let keep = if !self.enc && self.padding == Padding::Pkcs && n > 0 && n.is_multiple_of(16) {
-            16
+        let keep = if !self.enc && self.padding == Padding::Pkcs && n > 0 && n.is_multiple_of(bs) {
+            bs
         } else {
-            n % 16
+            n % bs
         };
         let mut out: Vec<u8> = self.pending.drain(..n - keep).collect();
         self.engine.apply(&mut out);
@@ -307,7 +345,7 @@ impl State {
     /// The final call's output, or the NIF's `{error, {File, Line}, Description}`.
     fn finish(&mut self) -> Result<Vec<u8>, (i64, &'static str)> {
         const CANT: (i64, &str) = (638, "Can't finalize");
-        let bs = self.cipher.mode.block_size();
+        let bs = self.cipher.block_size();
         let p = self.pending.len();
         if self.enc {
             self.padding_size = match (self.padding, (self.size % bs as u64) as usize) {
@@ -324,7 +362,7 @@ impl State {
             (true, Padding::None) if p != 0 => Err((610, "Padding 'none' but unfilled last block")),
             (true, Padding::Pkcs) => {
                 let mut b = std::mem::take(&mut self.pending);
-                b.resize(16, (16 - p) as u8);
+                b.resize(bs, (bs - p) as u8);
                 self.engine.apply(&mut b);
                 Ok(b)
             }
@@ -333,8 +371,8 @@ impl State {
                 // then needs whole blocks: a second final call adds a second padding
                 // that stays pending and fails (as erl's, whose next update then
                 // starts with those bytes).
-                let r = (self.size % 16) as usize;
-                let pad = if r == 0 { 0 } else { 16 - r };
+                let r = (self.size % bs as u64) as usize;
+                let pad = if r == 0 { 0 } else { bs - r };
                 if self.padding == Padding::Zero {
                     self.pending.resize(p + pad, 0);
                 } else {
@@ -342,7 +380,7 @@ impl State {
                     getrandom::getrandom(&mut rnd[..pad]).map_err(|_| CANT)?;
                     self.pending.extend_from_slice(&rnd[..pad]);
                 }
-                if !self.pending.len().is_multiple_of(16) {
+                if !self.pending.len().is_multiple_of(bs) {
                     return Err((614, "Padding failed"));
                 }
                 let mut b = std::mem::take(&mut self.pending);
@@ -354,17 +392,17 @@ impl State {
                 // The last block, held back by the updates, is decrypted where it lies
                 // (OpenSSL 3's block final): when its padding is bad it stays there,
                 // decrypted, and the next update or final call takes it for ciphertext.
-                if p != 16 {
+                if p != bs {
                     return Err(CANT);
                 }
                 self.engine.apply(&mut self.pending);
                 let b = &self.pending;
-                let n = b[15] as usize;
-                if n == 0 || n > 16 || b[16 - n..].iter().any(|&x| x as usize != n) {
+                let n = b[bs - 1] as usize;
+                if n == 0 || n > bs || b[bs - n..].iter().any(|&x| x as usize != n) {
                     return Err(CANT);
                 }
                 let mut b = std::mem::take(&mut self.pending);
-                b.truncate(16 - n);
+                b.truncate(bs - n);
                 Ok(b)
             }
             (false, _) if p != 0 => Err(CANT),
@@ -388,7 +426,7 @@ fn one_time(
     let Some(data) = bytes(data) else {
         return Err(badarg(c, 966, "expected binary as data"));
     };
-    let mut st = new_state(c, cipher, key, iv, opts)?;
+    let mut st = new_state(c, cipher, key, iv, opts, false)?;
     let mut out = st.update(&data);
     match st.finish() {
         Ok(tail) => out.extend(tail),
@@ -404,32 +442,41 @@ fn init(
     iv: Option<Term>,
     opts: Term,
 ) -> Result<Term, Raise> {
-    let st = new_state(c, cipher, key, iv, opts)?;
+    let st = new_state(c, cipher, key, iv, opts, false)?;
     let cx = c.proc.as_deref_mut().ok_or_else(|| error("badarg"))?;
     let r = cx.new_ref();
-    STATES.with(|m| m.borrow_mut().insert(r, st));
+    let users = vec![c.self_pid.0];
+    STATES.with(|m| m.borrow_mut().insert(r, (users, st)));
     construct::make_ref(&mut c.heap, r).map_err(heap_err)
 }
 
-/// Runs `f` on the state `t` names, if it is one.
-fn with_state<R>(t: Term, f: impl FnOnce(&mut State) -> R) -> Option<R> {
+/// Runs `f` on the state `t` names, if it is one; the calling process becomes one of its
+/// users.
+fn with_state<R>(c: &BifCx<'_>, t: Term, f: impl FnOnce(&mut State) -> R) -> Option<R> {
     let r = construct::ref_numbers(t)?;
-    STATES.with(|m| m.borrow_mut().get_mut(&r).map(f))
+    STATES.with(|m| {
+        m.borrow_mut().get_mut(&r).map(|(users, st)| {
+            if !users.contains(&c.self_pid.0) {
+                users.push(c.self_pid.0);
+            }
+            f(st)
+        })
+    })
 }
 
 fn update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    if with_state(a[0], |_| ()).is_none() {
+    if with_state(c, a[0], |_| ()).is_none() {
         return Err(badarg(c, 731, "Bad State"));
     }
     let Some(data) = bytes(a[1]) else {
         return Err(badarg(c, 860, "expected binary"));
     };
-    let out = with_state(a[0], |s| s.update(&data)).unwrap_or_default();
+    let out = with_state(c, a[0], |s| s.update(&data)).unwrap_or_default();
     binary(c, &out)
 }
 
 fn final_(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    match with_state(a[0], |s| s.finish()) {
+    match with_state(c, a[0], |s| s.finish()) {
         None => Err(badarg(c, 886, "Bad State")),
         Some(Err(e)) => Err(final_error(c, e)),
         Some(Ok(out)) => binary(c, &out),
@@ -438,7 +485,7 @@ fn final_(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 fn get_data(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let Some((enc, pad, size, pad_size)) =
-        with_state(a[0], |s| (s.enc, s.padding, s.size, s.padding_size))
+        with_state(c, a[0], |s| (s.enc, s.padding, s.size, s.padding_size))
     else {
         return Err(badarg(c, 992, "Bad State"));
     };
@@ -463,8 +510,8 @@ fn cipher_info(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     map::from_pairs(
         &mut c.heap,
         &[
-            (atom("block_size"), small(m.block_size() as i64)),
-            (atom("iv_length"), small(m.iv_len() as i64)),
+            (atom("block_size"), small(ci.block_size() as i64)),
+            (atom("iv_length"), small(ci.iv_len() as i64)),
             (atom("key_length"), small(ci.key_len as i64)),
             (atom("mode"), atom(m.mode_name())),
             (atom("prop_aead"), boolean(m.aead())),
@@ -480,7 +527,11 @@ fn aead6(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     if a[5] != atom("true") {
         return Err(error("function_clause"));
     }
-    aead(c, a, small(16), a[5])
+    // crypto.erl's default tag lengths: 12 bytes for CCM, 16 for the others.
+    let ccm = beam_runtime::atom::name(a[0])
+        .and_then(|n| modes::find_any(&n))
+        .is_some_and(|ci| ci.mode == Mode::Ccm);
+    aead(c, a, small(if ccm { 12 } else { 16 }), a[5])
 }
 
 /// `crypto_one_time_aead/7`: `{Out, Tag}` when encrypting (the tag `TagOrLen` bytes
@@ -526,10 +577,14 @@ fn aead(c: &mut BifCx<'_>, a: &[Term], tag_or_len: Term, flag: Term) -> Result<T
     };
     let iv_ok = match ci.mode {
         Mode::Gcm => (1..=128).contains(&iv.len()),
+        Mode::Ccm => (7..=13).contains(&iv.len()),
         _ => iv.len() == 12,
     };
     if !iv_ok {
         return Err(aead_badarg(c, 111, "Bad IV length"));
+    }
+    if ci.mode == Mode::Ccm {
+        return ccm(c, &key, &iv, &aad, text, enc, tag_len, &tag_in);
     }
     if enc && !(1..=16).contains(&tag_len) {
         return Err(nif_raise(c, "error", "aead.c", 156, "Can't get Tag"));
@@ -549,6 +604,62 @@ fn aead(c: &mut BifCx<'_>, a: &[Term], tag_or_len: Term, flag: Term) -> Result<T
     }
     binary(c, &text)
 }
+
+/// AES-CCM's half of `aead/4`: OpenSSL sets the tag (its length when encrypting) before
+/// the text, and takes even lengths of 4 to 16 bytes only.
+#[allow(clippy::too_many_arguments)]
+fn ccm(
+    c: &mut BifCx<'_>,
+    key: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    mut text: Vec<u8>,
+    enc: bool,
+    tag_len: i64,
+    tag_in: &[u8],
+) -> Result<Term, Raise> {
+    if !(4..=16).contains(&tag_len) || tag_len % 2 != 0 {
+        return Err(aead_badarg(c, 116, "Can't set tag"));
+    }
+    let tag = match extra::ccm(key, iv, aad, &mut text, enc, tag_len as usize) {
+        Ok(t) => t,
+        Err(CcmError::TooLong) if enc => {
+            return Err(aead_badarg(c, 139, "Can't set in-text"));
+        }
+        Err(CcmError::TooLong) => return Ok(atom("error")),
+        Err(CcmError::Length) => return Err(error("badarg")),
+    };
+    if enc {
+        let out = binary(c, &text)?;
+        let t = binary(c, &tag)?;
+        return construct::tuple(&mut c.heap, &[out, t]).map_err(heap_err);
+    }
+    let diff = tag_in.iter().zip(&tag).fold(0u8, |d, (x, y)| d | (x ^ y));
+    if diff != 0 {
+        return Ok(atom("error"));
+    }
+    binary(c, &text)
+}
+
+/// `crypto_dyn_iv_init/3`: erl 25 on OpenSSL 3 refuses every state after checking the
+/// arguments as `crypto_init` does.
+fn dyn_iv_init(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    new_state(c, a[0], a[1], None, a[2], true).map(|_| atom("undefined"))
+}
+
+/// `crypto_dyn_iv_update/3`: the state and the data are checked, then refused as erl 25
+/// on OpenSSL 3 does.
+fn dyn_iv_update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if with_state(c, a[0], |_| ()).is_none() {
+        return Err(badarg(c, 731, "Bad State"));
+    }
+    if bytes(a[1]).is_none() {
+        return Err(badarg(c, 860, "expected binary"));
+    }
+    Err(nif_raise(c, "notsup", "api_ng.c", 736, DYN_IV))
+}
+
+const DYN_IV: &str = "Dynamic IV is not supported for libcrypto versions >= 3.0";
 
 /// `supports(Type)`'s lists for this build, in the order of erl's where it has one: the
 /// hashes of vm/src/bifs_crypto.rs, the ciphers here, HMAC; no public-key algorithms,

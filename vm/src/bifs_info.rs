@@ -238,8 +238,8 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
         "reductions" => small(p.reductions().min(i64::MAX as u64 >> 4) as i64),
         "current_function" | "current_location" | "current_stacktrace" => current(h, p, me, &name)?,
         "initial_call" => {
-            let t = [atom("erlang"), atom("apply"), small(2)];
-            construct::tuple(h, &t).map_err(heap_err)?
+            let (m, f, n) = crate::proc_initial_call::of(p.pid().term());
+            construct::tuple(h, &[m, f, small(i64::from(n))]).map_err(heap_err)?
         }
         "garbage_collection" => {
             let mut v = Vec::new();
@@ -276,9 +276,9 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
 
 /// `current_function`, `current_location` or `current_stacktrace` of `p`: where it
 /// waits or will resume (another process), or the function calling this BIF (the
-/// caller, where the simulator recorded the call site). Where neither is known
-/// (natively, the caller's own call site is not recorded yet): `{erlang, apply, 2}` and
-/// `[]` as before.
+/// caller, from the BIF call's return address: `stacktrace::set_bif_site`, by the
+/// simulator and by vm/src/native.rs's shim). Where neither is known: `{erlang, apply,
+/// 2}` and `[]`.
 fn current(h: &mut BifHeap, p: &Process, me: bool, name: &str) -> Result<Term, Raise> {
     use crate::stacktrace::Current;
     let what = match name {

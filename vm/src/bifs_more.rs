@@ -808,12 +808,16 @@ pub(crate) fn spawn_fun(
         if arity != 0 {
             return Err(error("badarg"));
         }
-        return start(c, entry, &env, opts);
+        let r = start(c, entry, &env, opts)?;
+        crate::proc_initial_call::spawned_fun(r.0);
+        return Ok(r);
     }
     match construct::export_entry(fun) {
         Some(cell) if beam_runtime::mem::read(cell + 4) == Some(0) => {
             let addr = beam_runtime::mem::read(cell).ok_or_else(|| error("badarg"))?;
-            start(c, addr, &[], opts)
+            let r = start(c, addr, &[], opts)?;
+            crate::proc_initial_call::spawned_fun(r.0);
+            Ok(r)
         }
         _ => Err(error("badarg")),
     }
@@ -834,7 +838,9 @@ pub(crate) fn spawn_mfa(
     let addr = rt::export_addr(a[0], a[1], n)
         .or_else(|| crate::lazy::resolve(a[0], a[1], n))
         .unwrap_or(rt::undef());
-    start(c, addr, &args, opts)
+    let r = start(c, addr, &args, opts)?;
+    crate::proc_initial_call::spawned(r.0, a[0], a[1], n);
+    Ok(r)
 }
 
 fn spawn1(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {

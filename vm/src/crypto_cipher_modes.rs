@@ -9,13 +9,39 @@
 //! (not only 12) and tags truncated to 1..16 bytes, on encryption and on decryption.
 
 use aes::cipher::consts::U16;
+use aes::cipher::crypto_common::InnerInit;
 use aes::cipher::generic_array::GenericArray;
+use aes::cipher::typenum::{IsLess, Le, NonZero, U256};
 use aes::cipher::{
     BlockCipher, BlockDecrypt, BlockDecryptMut, BlockEncrypt, BlockEncryptMut, BlockSizeUser,
-    KeyInit, KeyIvInit, StreamCipher, StreamCipherCore, StreamCipherSeekCore,
+    InnerIvInit, KeyInit, KeyIvInit, StreamCipher, StreamCipherCore, StreamCipherSeekCore,
 };
 use aes::{Aes128, Aes192, Aes256};
 use poly1305::universal_hash::UniversalHash;
+
+use crate::crypto_cipher_extra::{self as extra, Rc4};
+
+/// The block cipher (or stream cipher) under a mode.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Algo {
+    Aes,
+    Des,
+    Des3,
+    Blowfish,
+    Rc4,
+    ChaCha,
+}
+
+impl Algo {
+    /// The block length the chaining modes work in (their IV length).
+    fn block(self) -> usize {
+        match self {
+            Algo::Aes | Algo::ChaCha => 16,
+            Algo::Des | Algo::Des3 | Algo::Blowfish => 8,
+            Algo::Rc4 => 1,
+        }
+    }
+}
 
 /// A cipher's mode: how it is run and what `cipher_info/1` says of it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -23,111 +49,184 @@ pub enum Mode {
     Ecb,
     Cbc,
     Ctr,
-    Cfb128,
+    /// Full-block CFB: `cfb128` for AES, `cfb`/`cfb64` for DES and Blowfish.
+    Cfb,
+    Cfb8,
+    Ofb,
     Gcm,
+    Ccm,
     ChaCha20,
     ChaChaPoly,
+    Rc4,
 }
 
 impl Mode {
-    pub fn iv_len(self) -> usize {
-        match self {
-            Mode::Ecb => 0,
-            Mode::Gcm | Mode::ChaChaPoly => 12,
-            _ => 16,
-        }
-    }
-
-    /// Block size as OpenSSL reports it: 16 for the padded modes, 1 for the streaming
-    /// ones.
-    pub fn block_size(self) -> usize {
-        match self {
-            Mode::Ecb | Mode::Cbc => 16,
-            _ => 1,
-        }
-    }
-
     pub fn mode_name(self) -> &'static str {
         match self {
             Mode::Ecb => "ecb_mode",
             Mode::Cbc => "cbc_mode",
             Mode::Ctr => "ctr_mode",
-            Mode::Cfb128 => "cfb_mode",
+            Mode::Cfb | Mode::Cfb8 => "cfb_mode",
+            Mode::Ofb => "ofb_mode",
             Mode::Gcm => "gcm_mode",
-            Mode::ChaCha20 | Mode::ChaChaPoly => "stream_cipher",
+            Mode::Ccm => "ccm_mode",
+            Mode::ChaCha20 | Mode::ChaChaPoly | Mode::Rc4 => "stream_cipher",
         }
     }
 
     pub fn aead(self) -> bool {
-        matches!(self, Mode::Gcm | Mode::ChaChaPoly)
+        matches!(self, Mode::Gcm | Mode::Ccm | Mode::ChaChaPoly)
     }
 }
 
-/// One cipher of `supports(ciphers)`: its name, mode, key length and OpenSSL's NID
-/// (`type` in `cipher_info/1`; `undefined` where erl gives that).
+/// One cipher of `supports(ciphers)`: its name, algorithm, mode, key length (the default
+/// one for Blowfish and RC4, whose keys may be of other lengths) and OpenSSL's NID (`type`
+/// in `cipher_info/1`; `undefined` where erl gives that).
 pub struct Cipher {
     pub name: &'static str,
+    pub algo: Algo,
     pub mode: Mode,
     pub key_len: usize,
     pub nid: Option<i64>,
 }
 
-const fn c(name: &'static str, mode: Mode, key_len: usize, nid: Option<i64>) -> Cipher {
-    Cipher {
-        name,
-        mode,
-        key_len,
-        nid,
+/// Why a key is refused, each as erl reports it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum KeyError {
+    /// `{badarg, {"api_ng.c", 244}, "Bad key size"}`: the NIF's own table check (AES; an
+    /// empty Blowfish/RC4 key, which OpenSSL reads past the end of).
+    Size,
+    /// `{error, {"api_ng.c", 363}, "Can't initialize context, key_length"}`: OpenSSL's
+    /// refusal at init (DES, 3DES), after the IV checks.
+    Context,
+}
+
+impl Cipher {
+    pub fn iv_len(&self) -> usize {
+        match self.mode {
+            Mode::Ecb | Mode::Rc4 => 0,
+            Mode::Gcm | Mode::Ccm | Mode::ChaChaPoly => 12,
+            _ => self.algo.block(),
+        }
+    }
+
+    /// Block size as OpenSSL reports it: the cipher's block for the padded modes, 1 for
+    /// the streaming ones.
+    pub fn block_size(&self) -> usize {
+        match self.mode {
+            Mode::Ecb | Mode::Cbc => self.algo.block(),
+            _ => 1,
+        }
+    }
+
+    /// Whether a key of `len` bytes is taken (the key schedules of Blowfish and RC4 read
+    /// the key cyclically, 72 and 256 bytes of it at most, as OpenSSL's).
+    pub fn key_error(&self, len: usize) -> Option<KeyError> {
+        match self.algo {
+            Algo::Blowfish if len == 0 => Some(KeyError::Size),
+            Algo::Blowfish => None,
+            Algo::Rc4 if len == 0 => Some(KeyError::Size),
+            Algo::Rc4 => None,
+            Algo::Des | Algo::Des3 if len != self.key_len => Some(KeyError::Context),
+            _ if len != self.key_len => Some(KeyError::Size),
+            _ => None,
+        }
     }
 }
 
-/// The ciphers this build has; the NIDs are OpenSSL 3's, as erl's `cipher_info/1` gives.
-pub static CIPHERS: [Cipher; 17] = [
-    c("aes_128_ecb", Mode::Ecb, 16, Some(418)),
-    c("aes_192_ecb", Mode::Ecb, 24, Some(422)),
-    c("aes_256_ecb", Mode::Ecb, 32, Some(426)),
-    c("aes_128_cbc", Mode::Cbc, 16, Some(419)),
-    c("aes_192_cbc", Mode::Cbc, 24, Some(423)),
-    c("aes_256_cbc", Mode::Cbc, 32, Some(427)),
-    c("aes_128_ctr", Mode::Ctr, 16, None),
-    c("aes_192_ctr", Mode::Ctr, 24, None),
-    c("aes_256_ctr", Mode::Ctr, 32, None),
-    c("aes_128_cfb128", Mode::Cfb128, 16, Some(421)),
-    c("aes_192_cfb128", Mode::Cfb128, 24, Some(425)),
-    c("aes_256_cfb128", Mode::Cfb128, 32, Some(429)),
-    c("aes_128_gcm", Mode::Gcm, 16, Some(895)),
-    c("aes_192_gcm", Mode::Gcm, 24, Some(898)),
-    c("aes_256_gcm", Mode::Gcm, 32, Some(901)),
-    c("chacha20", Mode::ChaCha20, 32, None),
-    c("chacha20_poly1305", Mode::ChaChaPoly, 32, None),
+const fn c(name: &'static str, algo: Algo, mode: Mode, key_len: usize, nid: i64) -> Cipher {
+    Cipher {
+        name,
+        algo,
+        mode,
+        key_len,
+        nid: if nid < 0 { None } else { Some(nid) },
+    }
+}
+
+use Algo::{Aes, Blowfish, Des, Des3};
+
+/// The ciphers this build has; the NIDs are OpenSSL 3's, as erl's `cipher_info/1` gives
+/// them (-1: `undefined`; OpenSSL reports CFB8 under CFB128's NID and 3DES-CFB under
+/// DES-CFB's).
+pub static CIPHERS: [Cipher; 36] = [
+    c("aes_128_ecb", Aes, Mode::Ecb, 16, 418),
+    c("aes_192_ecb", Aes, Mode::Ecb, 24, 422),
+    c("aes_256_ecb", Aes, Mode::Ecb, 32, 426),
+    c("aes_128_cbc", Aes, Mode::Cbc, 16, 419),
+    c("aes_192_cbc", Aes, Mode::Cbc, 24, 423),
+    c("aes_256_cbc", Aes, Mode::Cbc, 32, 427),
+    c("aes_128_ctr", Aes, Mode::Ctr, 16, -1),
+    c("aes_192_ctr", Aes, Mode::Ctr, 24, -1),
+    c("aes_256_ctr", Aes, Mode::Ctr, 32, -1),
+    c("aes_128_cfb128", Aes, Mode::Cfb, 16, 421),
+    c("aes_192_cfb128", Aes, Mode::Cfb, 24, 425),
+    c("aes_256_cfb128", Aes, Mode::Cfb, 32, 429),
+    c("aes_128_gcm", Aes, Mode::Gcm, 16, 895),
+    c("aes_192_gcm", Aes, Mode::Gcm, 24, 898),
+    c("aes_256_gcm", Aes, Mode::Gcm, 32, 901),
+    c("chacha20", Algo::ChaCha, Mode::ChaCha20, 32, -1),
+    c("chacha20_poly1305", Algo::ChaCha, Mode::ChaChaPoly, 32, -1),
+    c("aes_128_cfb8", Aes, Mode::Cfb8, 16, 421),
+    c("aes_192_cfb8", Aes, Mode::Cfb8, 24, 425),
+    c("aes_256_cfb8", Aes, Mode::Cfb8, 32, 429),
+    c("aes_128_ofb", Aes, Mode::Ofb, 16, 420),
+    c("aes_192_ofb", Aes, Mode::Ofb, 24, 424),
+    c("aes_256_ofb", Aes, Mode::Ofb, 32, 428),
+    c("aes_128_ccm", Aes, Mode::Ccm, 16, 896),
+    c("aes_192_ccm", Aes, Mode::Ccm, 24, 899),
+    c("aes_256_ccm", Aes, Mode::Ccm, 32, 902),
+    c("des_ecb", Des, Mode::Ecb, 8, 29),
+    c("des_cbc", Des, Mode::Cbc, 8, 31),
+    c("des_cfb", Des, Mode::Cfb, 8, 30),
+    c("des_ede3_cbc", Des3, Mode::Cbc, 24, 44),
+    c("des_ede3_cfb", Des3, Mode::Cfb, 24, 30),
+    c("blowfish_ecb", Blowfish, Mode::Ecb, 16, -1),
+    c("blowfish_cbc", Blowfish, Mode::Cbc, 16, 91),
+    c("blowfish_cfb64", Blowfish, Mode::Cfb, 16, -1),
+    c("blowfish_ofb64", Blowfish, Mode::Ofb, 16, -1),
+    c("rc4", Algo::Rc4, Mode::Rc4, 16, 5),
 ];
 
-/// crypto's key-size-independent aliases: the cipher is chosen by the key's length, and
-/// `cipher_info/1` describes the 128-bit one.
-const ALIASES: [(&str, Mode); 5] = [
+/// crypto's key-size-independent aliases: the AES cipher is chosen by the key's length,
+/// and `cipher_info/1` describes the 128-bit one.
+const ALIASES: [(&str, Mode); 7] = [
     ("aes_cbc", Mode::Cbc),
-    ("aes_cfb128", Mode::Cfb128),
+    ("aes_ccm", Mode::Ccm),
+    ("aes_cfb128", Mode::Cfb),
+    ("aes_cfb8", Mode::Cfb8),
     ("aes_ctr", Mode::Ctr),
     ("aes_ecb", Mode::Ecb),
     ("aes_gcm", Mode::Gcm),
 ];
 
-/// The cipher `name` names for a key of `key_len` bytes (aliases resolved by it).
-pub fn find(name: &str, key_len: usize) -> Option<&'static Cipher> {
-    if let Some(&(_, m)) = ALIASES.iter().find(|(n, _)| *n == name) {
-        return CIPHERS.iter().find(|c| c.mode == m && c.key_len == key_len);
-    }
+fn alias_of(name: &str, key_len: usize) -> Option<&'static Cipher> {
+    let &(_, m) = ALIASES.iter().find(|(n, _)| *n == name)?;
     CIPHERS
         .iter()
-        .find(|c| c.name == name && c.key_len == key_len)
+        .find(|c| c.algo == Aes && c.mode == m && c.key_len == key_len)
+}
+
+/// The cipher `name` names and, when a key of `key_len` bytes does not fit it, why;
+/// `None` for an unknown name.
+pub fn lookup(name: &str, key_len: usize) -> Option<(&'static Cipher, Option<KeyError>)> {
+    if ALIASES.iter().any(|(n, _)| *n == name) {
+        // crypto.erl passes an alias whose key fits none of its ciphers on unchanged,
+        // a name the NIF does not know.
+        return alias_of(name, key_len).map(|c| (c, None));
+    }
+    let ci = CIPHERS.iter().find(|c| c.name == name)?;
+    Some((ci, ci.key_error(key_len)))
+}
+
+/// The cipher `name` names for a key of `key_len` bytes (aliases resolved by it).
+pub fn find(name: &str, key_len: usize) -> Option<&'static Cipher> {
+    lookup(name, key_len).and_then(|(c, e)| e.is_none().then_some(c))
 }
 
 /// The cipher `name` names whatever the key (an alias: its 128-bit cipher).
 pub fn find_any(name: &str) -> Option<&'static Cipher> {
-    if let Some(&(_, m)) = ALIASES.iter().find(|(n, _)| *n == name) {
-        return CIPHERS.iter().find(|c| c.mode == m && c.key_len == 16);
-    }
-    CIPHERS.iter().find(|c| c.name == name)
+    alias_of(name, 16).or_else(|| CIPHERS.iter().find(|c| c.name == name))
 }
 
 /// Is `name` an AEAD cipher's name (crypto's own test before the AEAD NIF).
@@ -152,17 +251,17 @@ pub trait Engine {
 struct EncBlocks<T>(T);
 struct DecBlocks<T>(T);
 
-impl<T: BlockEncryptMut + BlockSizeUser<BlockSize = U16>> Engine for EncBlocks<T> {
+impl<T: BlockEncryptMut> Engine for EncBlocks<T> {
     fn apply(&mut self, data: &mut [u8]) {
-        for b in data.chunks_exact_mut(16) {
+        for b in data.chunks_exact_mut(T::block_size()) {
             self.0.encrypt_block_mut(GenericArray::from_mut_slice(b));
         }
     }
 }
 
-impl<T: BlockDecryptMut + BlockSizeUser<BlockSize = U16>> Engine for DecBlocks<T> {
+impl<T: BlockDecryptMut> Engine for DecBlocks<T> {
     fn apply(&mut self, data: &mut [u8]) {
-        for b in data.chunks_exact_mut(16) {
+        for b in data.chunks_exact_mut(T::block_size()) {
             self.0.decrypt_block_mut(GenericArray::from_mut_slice(b));
         }
     }
@@ -196,6 +295,48 @@ impl<C: BlockEncryptMut + BlockCipher> Engine for CfbDec<C> {
 #[derive(Debug)]
 pub struct BadLength;
 
+/// The engine of `mode` over the keyed block cipher `cipher` (any block length; CTR is
+/// AES-only, OpenSSL's counting in all 128 bits of the IV, wrapping at 2^128).
+fn block_engine<C>(
+    cipher: C,
+    mode: Mode,
+    enc: bool,
+    iv: &[u8],
+) -> Result<Box<dyn Engine>, BadLength>
+where
+    C: BlockCipher + BlockEncrypt + BlockDecrypt + Clone + 'static,
+    C::BlockSize: IsLess<U256>,
+    Le<C::BlockSize, U256>: NonZero,
+{
+    let e = |_| BadLength;
+    Ok(match (mode, enc) {
+        (Mode::Ecb, true) => Box::new(EncBlocks(ecb::Encryptor::<C>::inner_init(cipher))),
+        (Mode::Ecb, false) => Box::new(DecBlocks(ecb::Decryptor::<C>::inner_init(cipher))),
+        (Mode::Cbc, true) => Box::new(EncBlocks(
+            cbc::Encryptor::<C>::inner_iv_slice_init(cipher, iv).map_err(e)?,
+        )),
+        (Mode::Cbc, false) => Box::new(DecBlocks(
+            cbc::Decryptor::<C>::inner_iv_slice_init(cipher, iv).map_err(e)?,
+        )),
+        (Mode::Cfb, true) => Box::new(CfbEnc(
+            cfb_mode::BufEncryptor::<C>::inner_iv_slice_init(cipher, iv).map_err(e)?,
+        )),
+        (Mode::Cfb, false) => Box::new(CfbDec(
+            cfb_mode::BufDecryptor::<C>::inner_iv_slice_init(cipher, iv).map_err(e)?,
+        )),
+        (Mode::Cfb8, true) => Box::new(EncBlocks(
+            cfb8::Encryptor::<C>::inner_iv_slice_init(cipher, iv).map_err(e)?,
+        )),
+        (Mode::Cfb8, false) => Box::new(DecBlocks(
+            cfb8::Decryptor::<C>::inner_iv_slice_init(cipher, iv).map_err(e)?,
+        )),
+        (Mode::Ofb, _) => Box::new(Stream(ofb::Ofb::<C>::from_core(
+            ofb::OfbCore::<C>::inner_iv_slice_init(cipher, iv).map_err(e)?,
+        ))),
+        _ => return Err(BadLength),
+    })
+}
+
 fn aes_engine<C>(mode: Mode, enc: bool, key: &[u8], iv: &[u8]) -> Result<Box<dyn Engine>, BadLength>
 where
     C: BlockCipher
@@ -206,32 +347,16 @@ where
         + Clone
         + 'static,
 {
-    let e = |_| BadLength;
-    Ok(match (mode, enc) {
-        (Mode::Ecb, true) => Box::new(EncBlocks(
-            ecb::Encryptor::<C>::new_from_slice(key).map_err(e)?,
-        )),
-        (Mode::Ecb, false) => Box::new(DecBlocks(
-            ecb::Decryptor::<C>::new_from_slice(key).map_err(e)?,
-        )),
-        (Mode::Cbc, true) => Box::new(EncBlocks(
-            cbc::Encryptor::<C>::new_from_slices(key, iv).map_err(e)?,
-        )),
-        (Mode::Cbc, false) => Box::new(DecBlocks(
-            cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(e)?,
-        )),
-        // OpenSSL's CTR counts in all 128 bits of the IV, wrapping at 2^128.
-        (Mode::Ctr, _) => Box::new(Stream(
-            ctr::Ctr128BE::<C>::new_from_slices(key, iv).map_err(e)?,
-        )),
-        (Mode::Cfb128, true) => Box::new(CfbEnc(
-            cfb_mode::BufEncryptor::<C>::new_from_slices(key, iv).map_err(e)?,
-        )),
-        (Mode::Cfb128, false) => Box::new(CfbDec(
-            cfb_mode::BufDecryptor::<C>::new_from_slices(key, iv).map_err(e)?,
-        )),
-        _ => return Err(BadLength),
-    })
+    if mode == Mode::Ctr {
+        let c = ctr::Ctr128BE::<C>::new_from_slices(key, iv).map_err(|_| BadLength)?;
+        return Ok(Box::new(Stream(c)));
+    }
+    block_engine(
+        C::new_from_slice(key).map_err(|_| BadLength)?,
+        mode,
+        enc,
+        iv,
+    )
 }
 
 /// The engine of a non-AEAD cipher; `key` and `iv` of the cipher's lengths.
@@ -241,10 +366,25 @@ pub fn engine(
     key: &[u8],
     iv: &[u8],
 ) -> Result<Box<dyn Engine>, BadLength> {
-    match cipher.mode {
-        Mode::ChaCha20 => Ok(Box::new(ChaCha20Stream::new(key, iv)?)),
-        Mode::Gcm | Mode::ChaChaPoly => Err(BadLength),
-        m => match key.len() {
+    let m = cipher.mode;
+    match cipher.algo {
+        _ if m.aead() => Err(BadLength),
+        Algo::ChaCha => Ok(Box::new(ChaCha20Stream::new(key, iv)?)),
+        Algo::Rc4 => Ok(Box::new(Rc4::new(key))),
+        Algo::Des => block_engine(
+            des::Des::new_from_slice(key).map_err(|_| BadLength)?,
+            m,
+            enc,
+            iv,
+        ),
+        Algo::Des3 => block_engine(
+            des::TdesEde3::new_from_slice(key).map_err(|_| BadLength)?,
+            m,
+            enc,
+            iv,
+        ),
+        Algo::Blowfish => block_engine(extra::blowfish(key)?, m, enc, iv),
+        Algo::Aes => match key.len() {
             16 => aes_engine::<Aes128>(m, enc, key, iv),
             24 => aes_engine::<Aes192>(m, enc, key, iv),
             32 => aes_engine::<Aes256>(m, enc, key, iv),
@@ -407,6 +547,7 @@ pub fn aead(
         (Mode::Gcm, 16) => gcm_with::<Aes128>(key, iv, aad, data, enc),
         (Mode::Gcm, 24) => gcm_with::<Aes192>(key, iv, aad, data, enc),
         (Mode::Gcm, 32) => gcm_with::<Aes256>(key, iv, aad, data, enc),
+        (Mode::Ccm, _) => Err(BadLength),
         _ => Err(BadLength),
     }
 }

@@ -523,6 +523,9 @@ impl ProcessBody for JitBody {
             crate::bifs_file_owners::owner_exited(pid);
             // Its ports close or are unlinked (vm/src/ports.rs).
             crate::ports::process_exited(pid, reason);
+            // Its crypto states go (vm/src/bifs_crypto_cipher.rs: no GC hook for them).
+            crate::bifs_crypto_cipher::owner_exited(pid);
+            crate::proc_initial_call::exited(pid);
         }
         // The first process killed by an exit signal (a linked process's crash): the run
         // ends with that reason, as erl's would.

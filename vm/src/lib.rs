@@ -67,7 +67,9 @@ mod tier;
 
 mod bifs_crypto_cipher;
 mod bifs_crypto_mac;
+mod crypto_cipher_extra;
 mod crypto_cipher_modes;
+mod proc_initial_call;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -67,9 +67,36 @@ fn or_abort(f: RtFn, r: Result<u32, RtStop>) -> u32 {
     }
 }
 
-/// Straight to `rt::bif`, not through `rt::call`'s dispatch (every BIF call).
-extern "C" fn rt_bif(s: u32, id: u32, a0: u32, a1: u32, a2: u32) -> u32 {
-    or_abort(RtFn::Bif, rt::bif(s, id, [a0, a1, a2]))
+/// What compiled code calls for a BIF: `rt_bif` with the call's return address (its LR
+/// on entry) as a sixth argument, so that `process_info(self(), current_function)` knows
+/// the calling function natively as the simulator does from its LR
+/// (`stacktrace::set_bif_site`). AAPCS: the first four arguments stay in r0-r3, the
+/// fifth is on the caller's stack; the shim passes it and LR as `rt_bif_site`'s fifth
+/// and sixth on its own (8-byte aligned) stack, and returns with `pop {pc}`, which
+/// interworks back into T32 code.
+#[unsafe(naked)]
+extern "C" fn rt_bif(_s: u32, _id: u32, _a0: u32, _a1: u32, _a2: u32) -> u32 {
+    // SAFETY: a leaf shim that keeps AAPCS: r4 and LR are saved and restored, SP is
+    // restored and 8-byte aligned at the call, the result comes back in r0 untouched.
+    core::arch::naked_asm!(
+        "push {{r4, lr}}",
+        "ldr r4, [sp, #8]",
+        "sub sp, sp, #8",
+        "str r4, [sp]",
+        "str lr, [sp, #4]",
+        "bl {f}",
+        "add sp, sp, #8",
+        "pop {{r4, pc}}",
+        f = sym rt_bif_site,
+    )
+}
+
+extern "C" fn rt_bif_site(s: u32, id: u32, a0: u32, a1: u32, a2: u32, lr: u32) -> u32 {
+    let old = crate::stacktrace::set_bif_site(lr);
+    // Straight to `rt::bif`, not through `rt::call`'s dispatch (every BIF call).
+    let r = or_abort(RtFn::Bif, rt::bif(s, id, [a0, a1, a2]));
+    crate::stacktrace::set_bif_site(old);
+    r
 }
 extern "C" fn rt_gc(s: u32, need: u32, live: u32) {
     call(RtFn::Gc, &[s, need, live]);

@@ -498,8 +498,9 @@ fn build_in(h: &mut BifHeap, ix: &Index, r: &Raised<'_>) -> Result<Term, HeapErr
 }
 
 thread_local! {
-    /// The return address of the BIF call running now, where the simulator knows it
-    /// (its LR at the call); 0 elsewhere.
+    /// The return address of the BIF call running now (its LR at the call: the
+    /// simulator's redirect and vm/src/native.rs's `rt_bif` shim record it); 0 outside a
+    /// BIF call.
     static BIF_SITE: Cell<u32> = const { Cell::new(0) };
 }
 

@@ -1,8 +1,8 @@
--module(hosted_process_current_self).
+-module(process_current_self).
 -export([main/0]).
 %% process_info(self(), current_function | current_location) names the function that
-%% calls it, as erl. Hosted only: the simulator records each BIF call's return address;
-%% native code does not yet (there it still gives {erlang, apply, 2}).
+%% calls it, as erl: the simulator records each BIF call's return address from its LR,
+%% native code through the shim vm/src/native.rs puts in front of the BIF entry.
 me() -> erlang:process_info(self(), current_function).
 me2() -> X = erlang:process_info(self(), current_function), {X, ok}.
 me3(N) -> [erlang:process_info(self(), current_location), N].
