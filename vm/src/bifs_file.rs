@@ -778,7 +778,8 @@ thread_local! {
 /// no longer exists, since the caller already has the pid; its request waits in the
 /// new server's queue.
 pub(crate) fn start_service(c: &mut BifCx<'_>, name: Term) -> Result<Option<Term>, Raise> {
-    if name != atom("file_server_2") {
+    // Under the real boot kernel starts the file server (docs/boot.md).
+    if name != atom("file_server_2") || crate::otp_boot::on() {
         return Ok(None);
     }
     let Some(cx) = c.proc.as_deref() else {

@@ -604,6 +604,9 @@ fn demonitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 }
 
 fn process_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if crate::bifs_erts_internal_boot::is_monitor_nodes(a[0]) {
+        return crate::bifs_erts_internal_boot::monitor_nodes_flag(c, a);
+    }
     let cx = proc(c)?;
     match atoms::name(a[0]).as_deref() {
         Some("trap_exit") => {

@@ -69,6 +69,11 @@ mod bifs_crypto_cipher;
 mod bifs_crypto_mac;
 mod crypto_cipher_modes;
 
+mod bifs_erts_internal_boot;
+mod bifs_loading;
+mod group_leader;
+pub mod otp_boot;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -118,6 +123,10 @@ pub struct Options {
     /// The instruction set of the IR pipeline's code (`--isa`): A32, or T32 (Thumb-2,
     /// docs/thumb2.md; IR mode only, the templates are A32).
     pub isa: Isa,
+    /// Run OTP's own boot (`erl_init`, `init`, the boot script, kernel's processes;
+    /// docs/boot.md): the BIF stand-ins for OTP's Erlang modules step aside
+    /// ([`otp_boot`]). `BEAM_OTP_BOOT=1` turns it on; `beam --otp-boot` does.
+    pub otp_boot: bool,
 }
 
 /// Calls of a function before tiered mode recompiles it through the IR pipeline.
@@ -181,6 +190,7 @@ impl Options {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(DEFAULT_TIER_THRESHOLD),
             isa: Isa::A32,
+            otp_boot: std::env::var_os("BEAM_OTP_BOOT").is_some_and(|v| v != "0"),
         }
     }
 }

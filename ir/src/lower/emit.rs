@@ -1466,7 +1466,16 @@ impl Lower<'_, '_> {
             Test::IsPid => self.is_type(v[0], TypeKind::Pid),
             Test::IsPort => self.is_type(v[0], TypeKind::Port),
             Test::IsReference => self.is_type(v[0], TypeKind::Reference),
-            Test::IsFunction | Test::IsFunction2 => self.is_type(v[0], TypeKind::Function),
+            // is_function2 with a constant arity (the usual `is_function(F, 2)`): the
+            // runtime checks the arity too (kind byte, then arity + 1 above it).
+            Test::IsFunction2 => match args.get(1) {
+                Some(&Src::Int(n)) if (0..=255).contains(&n) => {
+                    let k = self.iconst(TypeKind::Function as i64 | ((n + 1) << 8));
+                    self.rt_bool(RtFn::IsType, v[0], k)
+                }
+                _ => self.is_type(v[0], TypeKind::Function),
+            },
+            Test::IsFunction => self.is_type(v[0], TypeKind::Function),
             Test::IsAtom => tags::is_atom(b, v[0]),
             Test::IsNil => tags::is_nil(b, v[0]),
             Test::IsNonemptyList => tags::is_list(b, v[0]),

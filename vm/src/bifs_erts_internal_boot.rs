@@ -1,0 +1,103 @@
+//! BIFs OTP's preloaded modules and kernel call while booting (erl_init, init,
+//! prim_file, erl_prim_loader, erts_code_purger, kernel's servers; docs/boot.md): ERTS
+//! BIFs whose Erlang body (in erts_internal.erl, io.erl, ...) only raises, and the
+//! process flags of the boot's servers.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use beam_runtime::ctx::SpawnOpts;
+use beam_runtime::term::Term;
+
+use crate::bifs::{atom, error, Bif, BifCx, Raise};
+
+thread_local! {
+    /// Node monitors per `(pid, options)`: how many times they were set.
+    static NODE_MONITORS: RefCell<HashMap<(u32, u32), i64>> = RefCell::new(HashMap::new());
+}
+
+/// `process_flag({monitor_nodes, Options}, Bool)` (net_kernel:monitor_nodes/2, which
+/// global and rpc call at boot): `true` adds one nodeup/nodedown subscription with
+/// those options, `false` removes them all; the answer is how many there were (as
+/// ERTS). On a node that is not distributed no such message ever comes.
+pub(crate) fn monitor_nodes_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let bad = || error("badarg");
+    // `monitor_nodes` alone: the subscription without options.
+    let opts = if a[0] == atom("monitor_nodes") {
+        Term::NIL
+    } else {
+        beam_runtime::construct::tuple_elements(a[0])
+            .filter(|e| e.len() == 2)
+            .map(|e| e[1])
+            .ok_or_else(bad)?
+    };
+    let on = match beam_runtime::atom::name(a[1]).as_deref() {
+        Some("true") => true,
+        Some("false") => false,
+        _ => return Err(bad()),
+    };
+    let key = (
+        c.self_pid.0,
+        beam_runtime::ops::hash::phash2(opts).map_err(|_| bad())?,
+    );
+    let old = NODE_MONITORS.with(|m| {
+        let mut m = m.borrow_mut();
+        if on {
+            let n = m.entry(key).or_insert(0);
+            *n += 1;
+            *n - 1
+        } else {
+            m.remove(&key).unwrap_or(0)
+        }
+    });
+    Ok(crate::bifs::small(old))
+}
+
+/// Whether `t` is `monitor_nodes` or `{monitor_nodes, _}` (a process flag of [`monitor_nodes_flag`]).
+pub(crate) fn is_monitor_nodes(t: Term) -> bool {
+    t == atom("monitor_nodes")
+        || beam_runtime::construct::tuple_elements(t)
+            .is_some_and(|e| e.len() == 2 && e[0] == atom("monitor_nodes"))
+}
+
+/// `spawn_system_process(M, F, Args)`: a process ERTS starts for itself (prim_file's
+/// helper...): not linked, group leader and all as a plain `spawn/3` from the caller.
+fn spawn_system_process(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let (pid, _) = crate::bifs_more::spawn_mfa(c, a, SpawnOpts::default())?;
+    Ok(pid)
+}
+
+/// `io:printable_range/0`: what io_lib takes for printable, `latin1` unless erl was
+/// started with `+pc unicode` (which beam does not take).
+fn printable_range(_: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
+    Ok(atom("latin1"))
+}
+
+pub static IO: &[Bif] = &[Bif {
+    name: "printable_range",
+    arity: 0,
+    f: printable_range,
+}];
+
+/// `scheduler_wall_time(Enable)` (kernel_refc, which counts the users of
+/// `erlang:system_flag(scheduler_wall_time, _)`): whether it was on before. This VM
+/// keeps no per-scheduler wall time, so it was never on.
+fn scheduler_wall_time(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    match beam_runtime::atom::name(a[0]).as_deref() {
+        Some("true" | "false") => Ok(atom("false")),
+        _ => Err(error("badarg")),
+    }
+}
+
+pub static ERTS_INTERNAL: &[Bif] = &[
+    Bif {
+        name: "spawn_system_process",
+        arity: 3,
+        f: spawn_system_process,
+    },
+    Bif {
+        name: "scheduler_wall_time",
+        arity: 1,
+        f: scheduler_wall_time,
+    },
+];
