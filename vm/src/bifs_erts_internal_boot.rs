@@ -53,6 +53,29 @@ pub(crate) fn monitor_nodes_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, 
     Ok(crate::bifs::small(old))
 }
 
+thread_local! {
+    /// `erlang:system_flag(system_logger, _)`: where ERTS sends its log events.
+    static SYSTEM_LOGGER: std::cell::Cell<Option<Term>> = const { std::cell::Cell::new(None) };
+}
+
+/// `erlang:system_flag(system_logger, Logger)` (logger_proxy's init): `logger`,
+/// `undefined` or a local pid; the answer is the previous one (`logger` at first).
+pub(crate) fn system_logger_flag(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let ok = a[1] == atom("logger") || a[1] == atom("undefined") || a[1].is_pid();
+    if !ok {
+        return Err(error("badarg"));
+    }
+    let old = SYSTEM_LOGGER.with(|s| s.replace(Some(a[1])));
+    Ok(old.unwrap_or_else(|| atom("logger")))
+}
+
+/// Forgets the previous run's system logger.
+pub(crate) fn reset() {
+    SYSTEM_LOGGER.with(|s| s.set(None));
+    SYSTEM.with(|s| s.borrow_mut().clear());
+    NODE_MONITORS.with(|m| m.borrow_mut().clear());
+}
+
 /// Whether `t` is `monitor_nodes` or `{monitor_nodes, _}` (a process flag of [`monitor_nodes_flag`]).
 pub(crate) fn is_monitor_nodes(t: Term) -> bool {
     t == atom("monitor_nodes")
@@ -64,7 +87,29 @@ pub(crate) fn is_monitor_nodes(t: Term) -> bool {
 /// helper...): not linked, group leader and all as a plain `spawn/3` from the caller.
 fn spawn_system_process(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let (pid, _) = crate::bifs_more::spawn_mfa(c, a, SpawnOpts::default())?;
+    mark_system(pid);
     Ok(pid)
+}
+
+thread_local! {
+    /// The system processes: those ERTS starts itself (erts_code_purger...) and those
+    /// made by `spawn_system_process/3`. init's shutdown leaves them alone.
+    static SYSTEM: RefCell<std::collections::HashSet<u32>> = RefCell::new(Default::default());
+}
+
+/// Records `pid` (a pid term) as a system process.
+pub(crate) fn mark_system(pid: Term) {
+    SYSTEM.with(|s| s.borrow_mut().insert(pid.0));
+}
+
+/// `is_system_process(Pid)`.
+fn is_system_process(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if !a[0].is_pid() {
+        return Err(error("badarg"));
+    }
+    Ok(crate::bifs::boolean(
+        SYSTEM.with(|s| s.borrow().contains(&a[0].0)),
+    ))
 }
 
 /// `io:printable_range/0`: what io_lib takes for printable, `latin1` unless erl was
@@ -94,6 +139,11 @@ pub static ERTS_INTERNAL: &[Bif] = &[
         name: "spawn_system_process",
         arity: 3,
         f: spawn_system_process,
+    },
+    Bif {
+        name: "is_system_process",
+        arity: 1,
+        f: is_system_process,
     },
     Bif {
         name: "scheduler_wall_time",

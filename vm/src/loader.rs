@@ -383,6 +383,7 @@ impl Vm {
         // belong to processes that are gone (and their pids are reused by the new one).
         crate::bifs_proc::reset_registry();
         crate::group_leader::reset();
+        crate::bifs_erts_internal_boot::reset();
         let mut sched = Scheduler::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
         let body = JitBody::new(entry, normal_exit, true);
         let _pid: Pid = sched
@@ -401,9 +402,10 @@ impl Vm {
                 function: f.to_string(),
                 arity: 0,
             })?;
-            sched
+            let pid = sched
                 .spawn(JitBody::new(entry, normal_exit, false), &[])
                 .map_err(|e| LoadError::Runtime(e.to_string()))?;
+            crate::bifs_erts_internal_boot::mark_system(pid.term());
         }
         host::take_outcome();
         // Ports left by an earlier run belong to processes that are gone.
