@@ -250,12 +250,14 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         let st = vm.load_stats();
         eprintln!(
-            "loaded: {} modules ({} compiled functions, cache {} hits, {} misses); loading \
-             took {:.1} ms",
+            "loaded: {} modules ({} compiled functions, cache {} hits, {} misses, {} \
+             stored, {} not cacheable); loading took {:.1} ms",
             st.modules,
             st.functions_compiled,
             st.cache_hits,
             st.cache_misses,
+            st.cache_stored,
+            st.cache_unfit,
             st.total().as_secs_f64() * 1e3
         );
     }

@@ -220,11 +220,18 @@ fn cases(dir: &Path) -> Vec<Case> {
 #[test]
 fn erl_command_line_matches_erl() {
     let dir = scratch();
+    let failed = compare(&cases(&dir), &[]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// Runs every case with erl and with beam (with `beam_flags` first); the failures.
+fn compare(cases: &[Case], beam_flags: &[&str]) -> Vec<String> {
     let beam = env!("CARGO_BIN_EXE_beam");
-    let cases = cases(&dir);
     let both = |c: &Case| {
         let erl = run("erl", &c.args, c.stdin);
         let mut beam_args = vec!["--mode".to_string(), "sim".to_string()];
+        beam_args.extend(beam_flags.iter().map(|f| f.to_string()));
         beam_args.extend(c.args.iter().cloned());
         let ours = run(beam, &beam_args, c.stdin);
         (c.name, erl, ours)
@@ -250,6 +257,13 @@ fn erl_command_line_matches_erl() {
             ));
         }
     }
+    failed
+}
+
+#[test]
+fn otp_boot_all_cases() {
+    let dir = scratch();
+    let failed = compare(&cases(&dir), &["--otp-boot"]);
     std::fs::remove_dir_all(&dir).ok();
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use beam_runtime::ctx::SpawnOpts;
 use beam_runtime::term::Term;
 
-use crate::bifs::{atom, error, Bif, BifCx, Raise};
+use crate::bifs::{atom, error, heap_err, Bif, BifCx, Raise};
 
 thread_local! {
     /// Node monitors per `(pid, options)`: how many times they were set.
@@ -151,3 +151,55 @@ pub static ERTS_INTERNAL: &[Bif] = &[
         f: scheduler_wall_time,
     },
 ];
+
+/// Under the real boot, the report of a process an error or throw ended goes where
+/// ERTS sends it: a `{log, error, Format, Args, Meta}` event to the system logger
+/// (logger_server, registered as `logger`, formats it with the default handler), with
+/// `error_logger => #{tag => error, emulator => true}` in the metadata. Nothing is sent
+/// when there is no logger (early in the boot, or after it stopped).
+pub(crate) fn log_process_error(
+    cx: &mut beam_runtime::scheduler::Ctx<'_>,
+    exit: Term,
+) -> Result<(), Raise> {
+    use beam_runtime::construct;
+    let logger = SYSTEM_LOGGER
+        .with(|s| s.get())
+        .unwrap_or_else(|| atom("logger"));
+    let to = if logger.is_pid() {
+        beam_runtime::process::Pid::from_term(logger)
+    } else {
+        crate::bifs_proc::resolve(cx, logger).ok()
+    };
+    let Some(to) = to else { return Ok(()) };
+    let me = cx.self_pid().term();
+    let mut c = BifCx {
+        heap: crate::bifs::BifHeap::default(),
+        self_pid: me,
+        proc: None,
+    };
+    let format = crate::bifs_more::string(&mut c, "Error in process ~p with exit value:~n~p~n")?;
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros() as i64;
+    let time = crate::bifs::int_term(&mut c, &micros.into())?;
+    let h = &mut c.heap;
+    let args = construct::list(h, &[me, exit]).map_err(heap_err)?;
+    let el = beam_runtime::map::flatmap(
+        h,
+        &[atom("emulator"), atom("tag")],
+        &[atom("true"), atom("error")],
+    )
+    .map_err(heap_err)?;
+    let meta = beam_runtime::map::flatmap(
+        h,
+        &[atom("error_logger"), atom("gl"), atom("pid"), atom("time")],
+        &[el, crate::group_leader::of(me), me, time],
+    )
+    .map_err(heap_err)?;
+    let msg =
+        construct::tuple(h, &[atom("log"), atom("error"), format, args, meta]).map_err(heap_err)?;
+    // The message is copied into the logger's queue; the fragments go with this call.
+    let _ = cx.send_pid(to, msg);
+    Ok(())
+}

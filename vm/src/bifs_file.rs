@@ -447,7 +447,9 @@ fn file_info(c: &mut BifCx<'_>, name: Term, opts: Term, follow: bool) -> Result<
                     _ => return Err(bad()),
                 }
             }
-            _ => return Err(bad()),
+            // prim_file takes the options as a property list: others (`raw`, which
+            // file:read_file_info/2 passes on) are ignored.
+            _ => {}
         }
     }
     let p = path(name)?;

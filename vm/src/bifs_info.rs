@@ -369,6 +369,10 @@ fn system_info(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         Some("ets_limit") => n(8192),
         Some("port_count") => n(crate::ports::all().len() as i64),
         Some("otp_release") => s(c, "25"),
+        // erl_prim_loader and filename ask it (the real boot's code server).
+        Some("os_type") => {
+            construct::tuple(&mut c.heap, &[atom("unix"), atom("linux")]).map_err(heap_err)
+        }
         Some("version") => s(c, "13.1.5"),
         Some("machine") => s(c, "BEAM"),
         Some("system_version") => s(

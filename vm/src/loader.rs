@@ -558,10 +558,21 @@ impl Loader {
             path: path.clone(),
             source,
         })?;
-        let module = beam_frontend::decode(&bytes).map_err(|source| LoadError::Decode {
+        let mut module = beam_frontend::decode(&bytes).map_err(|source| LoadError::Decode {
             module: m.to_string(),
             source,
         })?;
+        // ERTS's preloaded modules (erts's ebin: init, erl_prim_loader...) are built into
+        // the emulator without their line table: their stack frames have no location.
+        if crate::otp_boot::on()
+            && path
+                .parent()
+                .and_then(|d| d.parent())
+                .and_then(|d| d.file_name())
+                .is_some_and(|n| n.to_string_lossy().starts_with("erts-"))
+        {
+            module.lines = None;
+        }
         self.stats.decode += t0.elapsed();
         let md5 = self
             .opts
