@@ -1,7 +1,8 @@
 //! `beam [erl flags]` against `erl -noshell` with the same flags: standard output and
 //! exit status, for the start items (-eval, -s, -run), init's arguments, crashes during
 //! the boot, `+P`, module `code`, `os:cmd`, `io:get_line` on piped standard input, and
-//! `compile:forms/2` + `code:load_binary/3` (docs/boot.md).
+//! `compile:forms/2` + `code:load_binary/3` (docs/boot.md); with the stand-in boot and
+//! with the real OTP boot (`--otp-boot`).
 
 #![cfg(not(target_arch = "arm"))]
 
@@ -18,8 +19,9 @@ hello(Args) -> io:format("hello ~p~n", [Args]).
 crash(_) -> exit(bye).
 "#;
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("beam-erl-boot-{}", std::process::id()));
+/// A directory with boot_t.beam, one per test (`tag`): each test removes its own.
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("beam-erl-boot-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let src = dir.join("boot_t.erl");
     std::fs::write(&src, BOOT_T).unwrap();
@@ -219,7 +221,7 @@ fn cases(dir: &Path) -> Vec<Case> {
 
 #[test]
 fn erl_command_line_matches_erl() {
-    let dir = scratch();
+    let dir = scratch("stand-in");
     let failed = compare(&cases(&dir), &[]);
     std::fs::remove_dir_all(&dir).ok();
     assert!(failed.is_empty(), "{}", failed.join("\n"));
@@ -260,10 +262,64 @@ fn compare(cases: &[Case], beam_flags: &[&str]) -> Vec<String> {
     failed
 }
 
+/// The real OTP boot (`--otp-boot`: erl_init, init, the start_clean script, kernel's
+/// processes) against erl: kernel's applications and registered processes, code
+/// server, file server, init's arguments, the start items, a crash in the boot,
+/// `os:cmd/1` over a port and `io:get_line/1` through `user`. Five cases of the
+/// stand-in's (the others pass too, but each real boot costs seconds in the simulator).
 #[test]
-fn otp_boot_all_cases() {
-    let dir = scratch();
-    let failed = compare(&cases(&dir), &["--otp-boot"]);
+fn otp_boot_matches_erl() {
+    let dir = scratch("otp-boot");
+    let f = dir.join("f.txt");
+    std::fs::write(&f, "some text\n").unwrap();
+    let kernel_names = "[application_controller,code_server,erl_prim_loader,\
+        erl_signal_server,erts_code_purger,file_server_2,global_group,global_name_server,\
+        inet_db,init,kernel_refc,kernel_safe_sup,kernel_sup,logger,logger_handler_watcher,\
+        logger_proxy,logger_std_h_default,logger_sup,rex,standard_error,\
+        standard_error_sup,user]";
+    let eval = format!(
+        "P = fun(X) -> io:format(\"~p~n\", [X]) end, \
+         P(application:which_applications()), \
+         P(lists:sort([N || N <- registered(), lists:member(N, {kernel_names})])), \
+         P(code:which(lists)), P(code:which(boot_t)), P(code:is_loaded(erlang)), \
+         P(file:read_file(\"{}\")), P(file:read_file(\"/nonexistent\")), \
+         P(init:get_arguments()), P(init:get_plain_arguments()), init:stop(3).",
+        f.display()
+    );
+    let all = cases(&dir);
+    let mut cs: Vec<Case> = all
+        .into_iter()
+        .filter(|c| {
+            [
+                "-s and -run items, -s init stop",
+                "throw in -eval",
+                "os:cmd",
+                "io:get_line on standard input",
+            ]
+            .contains(&c.name)
+        })
+        .collect();
+    cs.insert(
+        0,
+        Case {
+            name: "kernel, code, file, init",
+            args: [
+                "-noshell",
+                "-pa",
+                dir.to_str().unwrap(),
+                "-eval",
+                &eval,
+                "-extra",
+                "x",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            stdin: "",
+        },
+    );
+    assert_eq!(cs.len(), 5);
+    let failed = compare(&cs, &["--otp-boot"]);
     std::fs::remove_dir_all(&dir).ok();
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
