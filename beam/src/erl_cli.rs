@@ -346,6 +346,28 @@ mod tests {
     }
 
     #[test]
+    fn init_gets_the_words_but_beam_s_own() {
+        let c = parse(&words(
+            "--otp-boot --mode sim -noshell +P 4096 -pa /a /b -root /r -eval E -extra x -y",
+        ))
+        .unwrap();
+        assert!(c.otp_boot);
+        assert_eq!(
+            c.init_words,
+            words("-noshell -pa /a /b -root /r -eval E -extra x -y")
+        );
+        let argv = init_argv(&c);
+        assert_eq!(argv[..2], words("-root /r"));
+        // The user's -root is not repeated; the rest follows erl's own flags.
+        let tail = argv.iter().position(|w| w == "-noshell").unwrap();
+        assert_eq!(
+            argv[tail..],
+            words("-noshell -pa /a /b -eval E -extra x -y")
+        );
+        assert_eq!(argv[tail - 1], "--");
+    }
+
+    #[test]
     fn bad_command_lines() {
         assert!(matches!(
             parse(&words("-eval")),
