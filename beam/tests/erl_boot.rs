@@ -20,19 +20,62 @@ crash(_) -> exit(bye).
 "#;
 
 /// A directory with boot_t.beam, one per test (`tag`): each test removes its own.
+/// ERTS's loading BIFs as OTP's init and code_server use them (prepare_loading/2,
+/// has_prepared_code_on_load/1, finish_loading/1 with `not_purged`, load_module/2,
+/// check_old_code/1, delete_module/1) on modules compiled at run time. (Not in
+/// tests/erlang: the compiler does not load in T32 mode yet. No junk binaries: erl
+/// reports those through logger on standard output.)
+const LOADING_T: &str = r#"
+-module(loading_t).
+-export([main/0]).
+forms(Mod, K) ->
+    [{attribute, 1, module, Mod}, {attribute, 2, export, [{f, 1}]},
+     {function, 3, f, 1, [{clause, 3, [{var, 3, 'X'}], [],
+                           [{op, 3, '*', {var, 3, 'X'}, {integer, 3, K}}]}]}].
+bin(Mod, K) ->
+    {ok, Mod, Bin} = compile:forms(forms(Mod, K), []),
+    Bin.
+err(F) ->
+    try F() catch C:R -> {C, R} end.
+main() ->
+    B1 = bin(pl_dyn, 2),
+    Bad = [err(fun() -> erlang:prepare_loading(pl_dyn, not_a_binary) end),
+           err(fun() -> erlang:finish_loading([make_ref()]) end),
+           err(fun() -> erlang:has_prepared_code_on_load(make_ref()) end)],
+    P = erlang:prepare_loading(pl_dyn, B1),
+    Prepared = [is_reference(P), erlang:has_prepared_code_on_load(P),
+                erlang:module_loaded(pl_dyn)],
+    Finished = erlang:finish_loading([P]),
+    First = [pl_dyn:f(21), erlang:module_loaded(pl_dyn), erlang:check_old_code(pl_dyn)],
+    P2 = erlang:prepare_loading(pl_dyn, bin(pl_dyn, 3)),
+    Again = [erlang:finish_loading([P2]), pl_dyn:f(21), erlang:check_old_code(pl_dyn)],
+    P3 = erlang:prepare_loading(pl_dyn, bin(pl_dyn, 4)),
+    Third = [erlang:finish_loading([P3]), pl_dyn:f(21)],
+    LoadModule = [erlang:load_module(pl_dyn2, bin(pl_dyn2, 5)), pl_dyn2:f(2),
+                  erlang:load_module(pl_dyn2, bin(pl_dyn2, 6)), pl_dyn2:f(2),
+                  erlang:load_module(pl_dyn2, bin(pl_dyn2, 7))],
+    io:format("~p~n", [[Bad, Prepared, Finished, First, Again, Third, LoadModule,
+                        erlang:delete_module(pl_nosuch)]]),
+    halt().
+"#;
+
+/// A directory with boot_t.beam and loading_t.beam, one per test (`tag`): each test
+/// removes its own.
 fn scratch(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("beam-erl-boot-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("boot_t.erl");
-    std::fs::write(&src, BOOT_T).unwrap();
-    let ok = Command::new("erlc")
-        .arg("-o")
-        .arg(&dir)
-        .arg(&src)
-        .status()
-        .expect("erlc is installed by scripts/setup")
-        .success();
-    assert!(ok, "erlc failed");
+    for (name, text) in [("boot_t.erl", BOOT_T), ("loading_t.erl", LOADING_T)] {
+        let src = dir.join(name);
+        std::fs::write(&src, text).unwrap();
+        let ok = Command::new("erlc")
+            .arg("-o")
+            .arg(&dir)
+            .arg(&src)
+            .status()
+            .expect("erlc is installed by scripts/setup")
+            .success();
+        assert!(ok, "erlc failed on {name}");
+    }
     dir
 }
 
@@ -199,6 +242,11 @@ fn cases(dir: &Path) -> Vec<Case> {
                  P(hd(code:get_path())), P(code:add_pathz(\"/tmp\")), \
                  P(lists:last(code:get_path())), halt().",
             ]),
+            stdin: "",
+        },
+        Case {
+            name: "prepare_loading and finish_loading",
+            args: pa(&["-s", "loading_t", "main"]),
             stdin: "",
         },
         Case {
