@@ -102,8 +102,16 @@ impl Fx<'_> {
             Test::IsPid => self.is_type(TypeKind::Pid, fail)?,
             Test::IsPort => self.is_type(TypeKind::Port, fail)?,
             Test::IsReference => self.is_type(TypeKind::Reference, fail)?,
-            // As the IR mode: is_function2's arity is not checked here.
-            Test::IsFunction | Test::IsFunction2 => self.is_type(TypeKind::Function, fail)?,
+            // As the IR mode: a constant arity goes to rt_is_type above the kind byte
+            // (`arity + 1`), which checks it; a variable one is not checked here.
+            Test::IsFunction2 => match args.get(1) {
+                Some(&Src::Int(n)) if (0..=255).contains(&n) => {
+                    let kind = TypeKind::Function as u32 | ((n as u32 + 1) << 8);
+                    self.is_type_raw(kind, fail)?
+                }
+                _ => self.is_type(TypeKind::Function, fail)?,
+            },
+            Test::IsFunction => self.is_type(TypeKind::Function, fail)?,
             Test::IsAtom => {
                 self.a.and_imm(Reg::R12, Reg::R0, term::IMMED2_MASK)?;
                 self.a.cmp_imm(Cond::Al, Reg::R12, term::IMMED2_ATOM)?;
@@ -161,7 +169,13 @@ impl Fx<'_> {
 
     /// `rt_is_type(r0, kind)`; branches to `fail` when false.
     fn is_type(&mut self, kind: TypeKind, fail: Label) -> R {
-        self.a.mov_imm(Cond::Al, Reg::R1, kind as u32)?;
+        self.is_type_raw(kind as u32, fail)
+    }
+
+    /// `rt_is_type(r0, kind)` with a kind word (a [`TypeKind`], with is_function2's
+    /// arity above it); branches to `fail` when false.
+    fn is_type_raw(&mut self, kind: u32, fail: Label) -> R {
+        self.a.mov_imm(Cond::Al, Reg::R1, kind)?;
         self.a.call_rt(RtFn::IsType, None)?;
         self.a.cmp_imm(Cond::Al, Reg::R0, 0)?;
         self.a.b(Cond::Eq, fail)

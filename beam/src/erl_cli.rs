@@ -35,6 +35,12 @@ pub struct ErlCommand {
     pub jit: Option<Jit>,
     pub no_cache: bool,
     pub stats: bool,
+    /// `--otp-boot`: OTP's own boot (erl_init, init, the boot script, kernel) instead of
+    /// the stand-in (docs/boot.md).
+    pub otp_boot: bool,
+    /// The words init gets, as erl passes them: everything but beam's own options and
+    /// the emulator's `+` flags.
+    pub init_words: Vec<String>,
 }
 
 /// A command line erl would not take (or beam cannot follow).
@@ -58,7 +64,7 @@ pub fn is_erl_command_line(args: &[String]) -> bool {
         Some(a) if SUBCOMMANDS.contains(&a) => false,
         Some("-h" | "-V") => false,
         // beam's own options of the erl command line.
-        Some("--mode" | "--jit" | "--no-cache" | "--stats") => true,
+        Some("--mode" | "--jit" | "--no-cache" | "--stats" | "--otp-boot") => true,
         Some(a) => !a.starts_with("--"),
     }
 }
@@ -81,7 +87,23 @@ pub fn parse(args: &[String]) -> Result<ErlCommand, ErlCliError> {
     };
     while i < args.len() {
         let w = args[i].clone();
+        let at = i;
         i += 1;
+        if !w.starts_with('-') && !w.starts_with('+') {
+            // A loose word.
+            cmd.init_words.push(w.clone());
+        } else if w.starts_with('-') && !w.starts_with("--") {
+            if w == "-extra" {
+                cmd.init_words.extend(args[at..].iter().cloned());
+            } else {
+                // The flag and its values (the words up to the next flag).
+                let end = args[i..]
+                    .iter()
+                    .position(|a| is_flag(a))
+                    .map_or(args.len(), |p| i + p);
+                cmd.init_words.extend(args[at..end].iter().cloned());
+            }
+        }
         match w.as_str() {
             "-extra" => {
                 cmd.boot.plain.extend(args[i..].iter().cloned());
@@ -137,6 +159,7 @@ pub fn parse(args: &[String]) -> Result<ErlCommand, ErlCliError> {
             }
             "--no-cache" => cmd.no_cache = true,
             "--stats" => cmd.stats = true,
+            "--otp-boot" => cmd.otp_boot = true,
             _ if w.starts_with('+') => {
                 // Other emulator flags (+A, +S, +K ...) change nothing here; their value
                 // (if any) goes with them.
@@ -197,23 +220,44 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(n) = cmd.max_processes {
         beam_runtime::process::set_process_limit(n);
     }
+    opts.otp_boot |= cmd.otp_boot;
+    let otp_boot = opts.otp_boot;
     let mut vm = Vm::new(opts)?;
-    let init = beam_frontend::decode(BEAM_INIT)?;
-    vm.load_module(&init)?;
-    set_boot_args(cmd.boot.clone());
-    let outcome = vm.run("beam_init", "start", &[])?;
+    let outcome = if otp_boot {
+        // As erl's emulator: the first process runs erl_init:start(init, Argv) and
+        // erts_code_purger is started next to it.
+        let argv: Vec<Vec<u8>> = init_argv(&cmd)
+            .into_iter()
+            .map(String::into_bytes)
+            .collect();
+        let argv = vm.binaries_of(&argv)?;
+        let init = beam_runtime::atom::intern("init")?;
+        vm.run_system(
+            "erl_init",
+            "start",
+            &[init, argv],
+            &[("erts_code_purger", "start")],
+        )?
+    } else {
+        let init = beam_frontend::decode(BEAM_INIT)?;
+        vm.load_module(&init)?;
+        set_boot_args(cmd.boot.clone());
+        vm.run("beam_init", "start", &[])?
+    };
     if cmd.stats {
         if let Some(n) = vm.instructions() {
             eprintln!("instructions retired: {n}");
         }
         let st = vm.load_stats();
         eprintln!(
-            "loaded: {} modules ({} compiled functions, cache {} hits, {} misses); loading \
-             took {:.1} ms",
+            "loaded: {} modules ({} compiled functions, cache {} hits, {} misses, {} \
+             stored, {} not cacheable); loading took {:.1} ms",
             st.modules,
             st.functions_compiled,
             st.cache_hits,
             st.cache_misses,
+            st.cache_stored,
+            st.cache_unfit,
             st.total().as_secs_f64() * 1e3
         );
     }
@@ -231,6 +275,41 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
             ExitCode::from(1)
         }
     })
+}
+
+/// The command line init gets from erl's emulator: the flags erl's start script and
+/// erlexec add (`-root`, `-bindir`, `-progname`, `-home`), then the user's words.
+fn init_argv(cmd: &ErlCommand) -> Vec<String> {
+    let root = cmd
+        .boot
+        .root
+        .clone()
+        .unwrap_or_else(|| "/usr/lib/erlang".to_string());
+    let mut argv = vec!["-root".to_string(), root.clone()];
+    let erts = std::fs::read_dir(&root).ok().and_then(|rd| {
+        let mut v: Vec<String> = rd
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with("erts-"))
+            .collect();
+        v.sort();
+        v.pop()
+    });
+    if let Some(erts) = erts {
+        argv.extend(["-bindir".to_string(), format!("{root}/{erts}/bin")]);
+    }
+    argv.extend(["-progname", "erl", "--", "-home"].map(String::from));
+    argv.push(std::env::var("HOME").unwrap_or_else(|_| "/".into()));
+    argv.push("--".into());
+    // `-root` is given once, first (the start script's).
+    let mut words = cmd.init_words.iter();
+    while let Some(w) = words.next() {
+        if w == "-root" {
+            words.next();
+            continue;
+        }
+        argv.push(w.clone());
+    }
+    argv
 }
 
 #[cfg(test)]
@@ -264,6 +343,28 @@ mod tests {
         let flags: Vec<&str> = c.boot.flags.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(flags, ["noshell", "pa", "myflag", "pz"]);
         assert_eq!(c.boot.plain, words("p -q"));
+    }
+
+    #[test]
+    fn init_gets_the_words_but_beam_s_own() {
+        let c = parse(&words(
+            "--otp-boot --mode sim -noshell +P 4096 -pa /a /b -root /r -eval E -extra x -y",
+        ))
+        .unwrap();
+        assert!(c.otp_boot);
+        assert_eq!(
+            c.init_words,
+            words("-noshell -pa /a /b -root /r -eval E -extra x -y")
+        );
+        let argv = init_argv(&c);
+        assert_eq!(argv[..2], words("-root /r"));
+        // The user's -root is not repeated; the rest follows erl's own flags.
+        let tail = argv.iter().position(|w| w == "-noshell").unwrap();
+        assert_eq!(
+            argv[tail..],
+            words("-noshell -pa /a /b -eval E -extra x -y")
+        );
+        assert_eq!(argv[tail - 1], "--");
     }
 
     #[test]

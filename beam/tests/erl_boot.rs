@@ -1,7 +1,8 @@
 //! `beam [erl flags]` against `erl -noshell` with the same flags: standard output and
 //! exit status, for the start items (-eval, -s, -run), init's arguments, crashes during
 //! the boot, `+P`, module `code`, `os:cmd`, `io:get_line` on piped standard input, and
-//! `compile:forms/2` + `code:load_binary/3` (docs/boot.md).
+//! `compile:forms/2` + `code:load_binary/3` (docs/boot.md); with the stand-in boot and
+//! with the real OTP boot (`--otp-boot`).
 
 #![cfg(not(target_arch = "arm"))]
 
@@ -18,19 +19,63 @@ hello(Args) -> io:format("hello ~p~n", [Args]).
 crash(_) -> exit(bye).
 "#;
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("beam-erl-boot-{}", std::process::id()));
+/// A directory with boot_t.beam, one per test (`tag`): each test removes its own.
+/// ERTS's loading BIFs as OTP's init and code_server use them (prepare_loading/2,
+/// has_prepared_code_on_load/1, finish_loading/1 with `not_purged`, load_module/2,
+/// check_old_code/1, delete_module/1) on modules compiled at run time. (Not in
+/// tests/erlang: the compiler does not load in T32 mode yet. No junk binaries: erl
+/// reports those through logger on standard output.)
+const LOADING_T: &str = r#"
+-module(loading_t).
+-export([main/0]).
+forms(Mod, K) ->
+    [{attribute, 1, module, Mod}, {attribute, 2, export, [{f, 1}]},
+     {function, 3, f, 1, [{clause, 3, [{var, 3, 'X'}], [],
+                           [{op, 3, '*', {var, 3, 'X'}, {integer, 3, K}}]}]}].
+bin(Mod, K) ->
+    {ok, Mod, Bin} = compile:forms(forms(Mod, K), []),
+    Bin.
+err(F) ->
+    try F() catch C:R -> {C, R} end.
+main() ->
+    B1 = bin(pl_dyn, 2),
+    Bad = [err(fun() -> erlang:prepare_loading(pl_dyn, not_a_binary) end),
+           err(fun() -> erlang:finish_loading([make_ref()]) end),
+           err(fun() -> erlang:has_prepared_code_on_load(make_ref()) end)],
+    P = erlang:prepare_loading(pl_dyn, B1),
+    Prepared = [is_reference(P), erlang:has_prepared_code_on_load(P),
+                erlang:module_loaded(pl_dyn)],
+    Finished = erlang:finish_loading([P]),
+    First = [pl_dyn:f(21), erlang:module_loaded(pl_dyn), erlang:check_old_code(pl_dyn)],
+    P2 = erlang:prepare_loading(pl_dyn, bin(pl_dyn, 3)),
+    Again = [erlang:finish_loading([P2]), pl_dyn:f(21), erlang:check_old_code(pl_dyn)],
+    P3 = erlang:prepare_loading(pl_dyn, bin(pl_dyn, 4)),
+    Third = [erlang:finish_loading([P3]), pl_dyn:f(21)],
+    LoadModule = [erlang:load_module(pl_dyn2, bin(pl_dyn2, 5)), pl_dyn2:f(2),
+                  erlang:load_module(pl_dyn2, bin(pl_dyn2, 6)), pl_dyn2:f(2),
+                  erlang:load_module(pl_dyn2, bin(pl_dyn2, 7))],
+    io:format("~p~n", [[Bad, Prepared, Finished, First, Again, Third, LoadModule,
+                        erlang:delete_module(pl_nosuch)]]),
+    halt().
+"#;
+
+/// A directory with boot_t.beam and loading_t.beam, one per test (`tag`): each test
+/// removes its own.
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("beam-erl-boot-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("boot_t.erl");
-    std::fs::write(&src, BOOT_T).unwrap();
-    let ok = Command::new("erlc")
-        .arg("-o")
-        .arg(&dir)
-        .arg(&src)
-        .status()
-        .expect("erlc is installed by scripts/setup")
-        .success();
-    assert!(ok, "erlc failed");
+    for (name, text) in [("boot_t.erl", BOOT_T), ("loading_t.erl", LOADING_T)] {
+        let src = dir.join(name);
+        std::fs::write(&src, text).unwrap();
+        let ok = Command::new("erlc")
+            .arg("-o")
+            .arg(&dir)
+            .arg(&src)
+            .status()
+            .expect("erlc is installed by scripts/setup")
+            .success();
+        assert!(ok, "erlc failed on {name}");
+    }
     dir
 }
 
@@ -200,6 +245,11 @@ fn cases(dir: &Path) -> Vec<Case> {
             stdin: "",
         },
         Case {
+            name: "prepare_loading and finish_loading",
+            args: pa(&["-s", "loading_t", "main"]),
+            stdin: "",
+        },
+        Case {
             name: "compile:forms and code:load_binary",
             args: pa(&[
                 "-eval",
@@ -219,12 +269,19 @@ fn cases(dir: &Path) -> Vec<Case> {
 
 #[test]
 fn erl_command_line_matches_erl() {
-    let dir = scratch();
+    let dir = scratch("stand-in");
+    let failed = compare(&cases(&dir), &[]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// Runs every case with erl and with beam (with `beam_flags` first); the failures.
+fn compare(cases: &[Case], beam_flags: &[&str]) -> Vec<String> {
     let beam = env!("CARGO_BIN_EXE_beam");
-    let cases = cases(&dir);
     let both = |c: &Case| {
         let erl = run("erl", &c.args, c.stdin);
         let mut beam_args = vec!["--mode".to_string(), "sim".to_string()];
+        beam_args.extend(beam_flags.iter().map(|f| f.to_string()));
         beam_args.extend(c.args.iter().cloned());
         let ours = run(beam, &beam_args, c.stdin);
         (c.name, erl, ours)
@@ -250,6 +307,67 @@ fn erl_command_line_matches_erl() {
             ));
         }
     }
+    failed
+}
+
+/// The real OTP boot (`--otp-boot`: erl_init, init, the start_clean script, kernel's
+/// processes) against erl: kernel's applications and registered processes, code
+/// server, file server, init's arguments, the start items, a crash in the boot,
+/// `os:cmd/1` over a port and `io:get_line/1` through `user`. Five cases of the
+/// stand-in's (the others pass too, but each real boot costs seconds in the simulator).
+#[test]
+fn otp_boot_matches_erl() {
+    let dir = scratch("otp-boot");
+    let f = dir.join("f.txt");
+    std::fs::write(&f, "some text\n").unwrap();
+    let kernel_names = "[application_controller,code_server,erl_prim_loader,\
+        erl_signal_server,erts_code_purger,file_server_2,global_group,global_name_server,\
+        inet_db,init,kernel_refc,kernel_safe_sup,kernel_sup,logger,logger_handler_watcher,\
+        logger_proxy,logger_std_h_default,logger_sup,rex,standard_error,\
+        standard_error_sup,user]";
+    let eval = format!(
+        "P = fun(X) -> io:format(\"~p~n\", [X]) end, \
+         P(application:which_applications()), \
+         P(lists:sort([N || N <- registered(), lists:member(N, {kernel_names})])), \
+         P(code:which(lists)), P(code:which(boot_t)), P(code:is_loaded(erlang)), \
+         P(file:read_file(\"{}\")), P(file:read_file(\"/nonexistent\")), \
+         P(init:get_arguments()), P(init:get_plain_arguments()), init:stop(3).",
+        f.display()
+    );
+    let all = cases(&dir);
+    let mut cs: Vec<Case> = all
+        .into_iter()
+        .filter(|c| {
+            [
+                "-s and -run items, -s init stop",
+                "throw in -eval",
+                "os:cmd",
+                "io:get_line on standard input",
+            ]
+            .contains(&c.name)
+        })
+        .collect();
+    cs.insert(
+        0,
+        Case {
+            name: "kernel, code, file, init",
+            args: [
+                "-noshell",
+                "-pa",
+                dir.to_str().unwrap(),
+                "-eval",
+                &eval,
+                "-extra",
+                "x",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            stdin: "",
+        },
+    );
+    assert_eq!(cs.len(), 5);
+    let failed = compare(&cs, &["--otp-boot"]);
     std::fs::remove_dir_all(&dir).ok();
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }

@@ -407,7 +407,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 49] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 53] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -458,6 +458,13 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 49] {
         ("crypto", crate::bifs_crypto_cipher::CRYPTO_CIPHER),
         ("crypto", crate::bifs_crypto_mac::CRYPTO_MAC),
         ("erlang", crate::bifs_port::ERLANG),
+        ("erlang", crate::bifs_loading::ERLANG),
+        ("erts_internal", crate::bifs_loading::ERTS_INTERNAL),
+        (
+            "erts_internal",
+            crate::bifs_erts_internal_boot::ERTS_INTERNAL,
+        ),
+        ("io", crate::bifs_erts_internal_boot::IO),
     ]
 }
 
@@ -470,6 +477,10 @@ pub fn lookup(module: &str, name: &str, arity: u32) -> Option<u32> {
                 .iter()
                 .position(|b| b.name == name && b.arity == arity)
             {
+                // Under the real boot a stand-in for OTP's Erlang code is no BIF.
+                if !crate::otp_boot::bif_in_force(module, name, arity) {
+                    return None;
+                }
                 return Some((base + i) as u32);
             }
         }

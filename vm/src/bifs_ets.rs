@@ -175,7 +175,9 @@ pub(crate) fn with_table<R>(
     // Only an atom can name ac_tab: a tid skips interning the name (a global lock and a
     // SipHash per ETS operation).
     static AC_TAB: std::sync::OnceLock<Term> = std::sync::OnceLock::new();
+    // Under the real boot application_controller makes it (docs/boot.md).
     if t.is_atom()
+        && !crate::otp_boot::on()
         && t == *AC_TAB.get_or_init(|| atom("ac_tab"))
         && ets::with(|tabs| tabs.get(t).is_none())
     {

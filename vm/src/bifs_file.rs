@@ -447,7 +447,9 @@ fn file_info(c: &mut BifCx<'_>, name: Term, opts: Term, follow: bool) -> Result<
                     _ => return Err(bad()),
                 }
             }
-            _ => return Err(bad()),
+            // prim_file takes the options as a property list: others (`raw`, which
+            // file:read_file_info/2 passes on) are ignored.
+            _ => {}
         }
     }
     let p = path(name)?;
@@ -778,7 +780,8 @@ thread_local! {
 /// no longer exists, since the caller already has the pid; its request waits in the
 /// new server's queue.
 pub(crate) fn start_service(c: &mut BifCx<'_>, name: Term) -> Result<Option<Term>, Raise> {
-    if name != atom("file_server_2") {
+    // Under the real boot kernel starts the file server (docs/boot.md).
+    if name != atom("file_server_2") || crate::otp_boot::on() {
         return Ok(None);
     }
     let Some(cx) = c.proc.as_deref() else {

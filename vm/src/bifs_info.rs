@@ -45,6 +45,7 @@ pub(crate) static ERLANG: &[Bif] = &[
         f: |_, a| {
             Pid::from_term(a[0]).ok_or_else(|| error("badarg"))?;
             Pid::from_term(a[1]).ok_or_else(|| error("badarg"))?;
+            crate::group_leader::set(a[1], a[0]);
             Ok(atom("true"))
         },
     },
@@ -53,8 +54,7 @@ pub(crate) static ERLANG: &[Bif] = &[
 /// Every process's group leader: the run's first process stands for erl's `user`
 /// (io goes to standard output here whatever the leader).
 fn group_leader(c: &mut BifCx<'_>) -> Result<Term, Raise> {
-    let _ = c;
-    Ok(Term::pid(0))
+    Ok(crate::group_leader::of(c.self_pid))
 }
 
 /// The items `process_info/1` returns, in erl's order.
@@ -231,7 +231,7 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
         "trap_exit" => atom(if p.trap_exit() { "true" } else { "false" }),
         "error_handler" => atom("error_handler"),
         "priority" => atom("normal"),
-        "group_leader" => Term::pid(0),
+        "group_leader" => crate::group_leader::of(p.pid().term()),
         "heap_size" | "total_heap_size" => words(p.heap().size_words()),
         "stack_size" => words(p.heap().stack_words()),
         "memory" => small(i64::from(p.heap().size_words()) * 4 + 1000),
@@ -369,6 +369,10 @@ fn system_info(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         Some("ets_limit") => n(8192),
         Some("port_count") => n(crate::ports::all().len() as i64),
         Some("otp_release") => s(c, "25"),
+        // erl_prim_loader and filename ask it (the real boot's code server).
+        Some("os_type") => {
+            construct::tuple(&mut c.heap, &[atom("unix"), atom("linux")]).map_err(heap_err)
+        }
         Some("version") => s(c, "13.1.5"),
         Some("machine") => s(c, "BEAM"),
         Some("system_version") => s(

@@ -604,7 +604,7 @@ fn iolist_to_binary(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     ops::view::make_bits(&mut c.heap, &bytes, 8 * bytes.len() as u64).map_err(heap_err)
 }
 
-fn fun_arity(t: Term) -> Option<u32> {
+pub(crate) fn fun_arity(t: Term) -> Option<u32> {
     if let Some((_, arity, _, _)) = construct::fun_parts(t) {
         return Some(arity);
     }
@@ -795,6 +795,7 @@ fn start(
     let (pid, mref) = cx
         .spawn(body, args, opts)
         .map_err(|_| error("system_limit"))?;
+    crate::group_leader::set(pid.term(), crate::group_leader::of(c.self_pid));
     Ok((pid.term(), mref))
 }
 

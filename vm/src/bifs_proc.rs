@@ -604,6 +604,9 @@ fn demonitor(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 }
 
 fn process_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if crate::bifs_erts_internal_boot::is_monitor_nodes(a[0]) {
+        return crate::bifs_erts_internal_boot::monitor_nodes_flag(c, a);
+    }
     let cx = proc(c)?;
     match atoms::name(a[0]).as_deref() {
         Some("trap_exit") => {
@@ -642,7 +645,10 @@ fn pid_to_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 /// `erlang:system_flag(backtrace_depth, N)` (the old depth back; OTP caps it at 10,000);
 /// other flags are not supported (`badarg`).
-fn system_flag(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+fn system_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    if a[0] == atom("system_logger") {
+        return crate::bifs_erts_internal_boot::system_logger_flag(c, a);
+    }
     match (ops::print::write(a[0]).as_deref(), a[1].small_value()) {
         (Ok("backtrace_depth"), Some(n)) if n >= 0 => {
             let old = crate::stacktrace::set_depth((n as u32).min(10_000));

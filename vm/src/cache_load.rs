@@ -61,7 +61,7 @@ fn compile(
 /// The target part of a cache key: code generator, optimiser, where the code runs, ISA.
 fn target(l: &Loader, template: bool) -> String {
     format!(
-        "{} opt={} {} armv7-{} hwdiv={} gcstress={}",
+        "{} opt={} {} armv7-{} hwdiv={} gcstress={}{}",
         match (template, l.opts.jit) {
             (true, crate::Jit::Tiered) => "tiered",
             (true, _) => "template",
@@ -72,6 +72,8 @@ fn target(l: &Loader, template: bool) -> String {
         l.opts.isa.name(),
         l.opts.flags.has_hw_div,
         l.opts.gc_stress,
+        // Under the real boot the stand-in BIFs are remote calls: other code.
+        if l.opts.otp_boot { " otp-boot" } else { "" },
     )
 }
 

@@ -648,8 +648,13 @@ impl ProcessBody for JitBody {
                     cx.heap().attach(f);
                 }
                 if !self.main && class != atom("exit") {
-                    // What erl's logger prints for a process an error or throw ended.
-                    crate::exc::error_report(cx.self_pid().term(), exit);
+                    if crate::otp_boot::on() {
+                        // The real boot has a logger: ERTS's event goes to it.
+                        let _ = crate::bifs_erts_internal_boot::log_process_error(cx, exit);
+                    } else {
+                        // What erl's logger prints for a process an error or throw ended.
+                        crate::exc::error_report(cx.self_pid().term(), exit);
+                    }
                 }
                 if self.main {
                     MAIN_EXIT.with(|m| *m.borrow_mut() = Some(show(exit)));

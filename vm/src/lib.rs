@@ -71,6 +71,11 @@ mod crypto_cipher_extra;
 mod crypto_cipher_modes;
 mod proc_initial_call;
 
+mod bifs_erts_internal_boot;
+mod bifs_loading;
+mod group_leader;
+pub mod otp_boot;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -125,6 +130,10 @@ pub struct Options {
     /// runs in its M-profile mode (faults on a branch to an even address). Simulator only:
     /// there is no M-profile host to run natively.
     pub m_profile: bool,
+    /// Run OTP's own boot (`erl_init`, `init`, the boot script, kernel's processes;
+    /// docs/boot.md): the BIF stand-ins for OTP's Erlang modules step aside
+    /// ([`otp_boot`]). `BEAM_OTP_BOOT=1` turns it on; `beam --otp-boot` does.
+    pub otp_boot: bool,
 }
 
 /// Calls of a function before tiered mode recompiles it through the IR pipeline.
@@ -189,6 +198,7 @@ impl Options {
                 .unwrap_or(DEFAULT_TIER_THRESHOLD),
             isa: Isa::A32,
             m_profile: false,
+            otp_boot: std::env::var_os("BEAM_OTP_BOOT").is_some_and(|v| v != "0"),
         }
     }
 }

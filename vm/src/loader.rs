@@ -261,6 +261,9 @@ impl Vm {
                     .into(),
             ));
         }
+        // Fixed before anything is compiled: it decides which calls are BIF calls.
+        crate::otp_boot::set(opts.otp_boot);
+        crate::bifs_loading::reset();
         let host = SimHost::new(opts.native, opts.m_profile)?;
         let lazy = !opts.eager;
         let loader = Loader {
@@ -354,6 +357,19 @@ impl Vm {
         function: &str,
         args: &[Term],
     ) -> Result<RunOutcome, LoadError> {
+        self.run_system(module, function, args, &[])
+    }
+
+    /// [`Vm::run`], with the system processes ERTS starts next to the first one
+    /// (`erts_code_purger:start/0`...): each `M:F()` spawned after the first process,
+    /// in order, so the first process is `<0.0.0>` as erl's init is.
+    pub fn run_system(
+        &mut self,
+        module: &str,
+        function: &str,
+        args: &[Term],
+        system: &[(&str, &str)],
+    ) -> Result<RunOutcome, LoadError> {
         // io's buffered output is written however the run ends (halts included).
         let _flush = crate::bifs_io::FlushOnDrop;
         self.load(module)?;
@@ -373,11 +389,31 @@ impl Vm {
         // Each run has its own scheduler: names registered in an earlier run of this VM
         // belong to processes that are gone (and their pids are reused by the new one).
         crate::bifs_proc::reset_registry();
+        crate::group_leader::reset();
+        crate::bifs_erts_internal_boot::reset();
         let mut sched = Scheduler::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
         let body = JitBody::new(entry, normal_exit, true);
         let _pid: Pid = sched
             .spawn(body, args)
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
+        for (m, f) in system {
+            self.load(m)?;
+            let entry = with_loader(|l| {
+                Ok(l.modules
+                    .get(*m)
+                    .and_then(|lm| lm.exports.get(&(f.to_string(), 0)))
+                    .copied())
+            })?
+            .ok_or_else(|| LoadError::NotExported {
+                module: m.to_string(),
+                function: f.to_string(),
+                arity: 0,
+            })?;
+            let pid = sched
+                .spawn(JitBody::new(entry, normal_exit, false), &[])
+                .map_err(|e| LoadError::Runtime(e.to_string()))?;
+            crate::bifs_erts_internal_boot::mark_system(pid.term());
+        }
         host::take_outcome();
         // Ports left by an earlier run belong to processes that are gone.
         crate::ports::reset();
@@ -426,6 +462,28 @@ impl Vm {
     pub fn list_of(&mut self, elems: &[Term]) -> Result<Term, LoadError> {
         with_loader(|l| {
             beam_runtime::construct::list(&mut l.literals, elems)
+                .map_err(|e| LoadError::Runtime(e.to_string()))
+        })
+    }
+
+    /// A list of binaries in the literal area (erl_init's command line).
+    pub fn binaries_of(&mut self, elems: &[Vec<u8>]) -> Result<Term, LoadError> {
+        let t = beam_frontend::ExtTerm::List {
+            elems: elems
+                .iter()
+                .map(|b| beam_frontend::ExtTerm::Binary {
+                    bytes: b.clone(),
+                    bits: 0,
+                })
+                .collect(),
+            tail: Box::new(beam_frontend::ExtTerm::Nil),
+        };
+        if elems.is_empty() {
+            return Ok(Term::NIL);
+        }
+        with_loader(|l| {
+            let mut no_cell = |_: &str, _: &str, _: u32| Ok(0);
+            literals::build(&mut l.literals, &t, &mut no_cell)
                 .map_err(|e| LoadError::Runtime(e.to_string()))
         })
     }
@@ -507,10 +565,21 @@ impl Loader {
             path: path.clone(),
             source,
         })?;
-        let module = beam_frontend::decode(&bytes).map_err(|source| LoadError::Decode {
+        let mut module = beam_frontend::decode(&bytes).map_err(|source| LoadError::Decode {
             module: m.to_string(),
             source,
         })?;
+        // ERTS's preloaded modules (erts's ebin: init, erl_prim_loader...) are built into
+        // the emulator without their line table: their stack frames have no location.
+        if crate::otp_boot::on()
+            && path
+                .parent()
+                .and_then(|d| d.parent())
+                .and_then(|d| d.file_name())
+                .is_some_and(|n| n.to_string_lossy().starts_with("erts-"))
+        {
+            module.lines = None;
+        }
         self.stats.decode += t0.elapsed();
         let md5 = self
             .opts
@@ -558,7 +627,11 @@ impl Loader {
 
     /// Compiles (or takes from the native-code cache, keyed by `md5` of its `.beam` file
     /// when given) and installs a decoded module.
-    fn load_module_md5(&mut self, m: &Module, md5: Option<[u8; 16]>) -> Result<(), LoadError> {
+    pub(crate) fn load_module_md5(
+        &mut self,
+        m: &Module,
+        md5: Option<[u8; 16]>,
+    ) -> Result<(), LoadError> {
         let t0 = Instant::now();
         let name = m.name().to_string();
         let atoms = m

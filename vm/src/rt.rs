@@ -498,6 +498,12 @@ fn raise(s: u32, kind: u32, value: Term) -> Result<(), RtStop> {
 }
 
 fn is_type(t: Term, kind: u32) -> bool {
+    // is_function2 with a constant arity: `arity + 1` above the kind byte.
+    if kind >> 8 != 0 {
+        let arity = (kind >> 8) - 1;
+        return kind & 0xff == TypeKind::Function as u32
+            && crate::bifs_more::fun_arity(t) == Some(arity);
+    }
     let Ok(c) = ops::view::class(t) else {
         return false;
     };

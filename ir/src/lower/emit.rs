@@ -1247,7 +1247,8 @@ impl Lower<'_, '_> {
         self.b.append_block_param(done, I32);
         let mut fast_if = None;
         if !(known_small(&args[0]) && known_small(&args[1])) {
-            fast_if = Some(tags::both_small(&mut self.b, a, c));
+            let (ta, tc) = (self.tag_view(a, &args[0]), self.tag_view(c, &args[1]));
+            fast_if = Some(tags::both_small(&mut self.b, ta, tc));
         }
         // The divisors the fast path cannot take (a constant divisor folds these away).
         let excluded: &[i64] = match op {
@@ -1381,12 +1382,13 @@ impl Lower<'_, '_> {
             }
             (a_small, _) => {
                 let slow = self.b.create_block();
+                let (t0, t1) = (self.tag_view(v[0], &args[0]), self.tag_view(v[1], &args[1]));
                 let both = if a_small {
-                    tags::is_small(&mut self.b, v[1])
+                    tags::is_small(&mut self.b, t1)
                 } else if known_small(&args[1]) {
-                    tags::is_small(&mut self.b, v[0])
+                    tags::is_small(&mut self.b, t0)
                 } else {
-                    tags::both_small(&mut self.b, v[0], v[1])
+                    tags::both_small(&mut self.b, t0, t1)
                 };
                 self.b.ins().brif(both, fast, &[], slow, &[]);
                 self.b.switch_to_block(slow);
@@ -1400,6 +1402,18 @@ impl Lower<'_, '_> {
         let r = tags::cmp_smalls(&mut self.b, cc, v[0], v[1]);
         self.b.ins().brif(r, ok, &[], blk, &[]);
         self.b.switch_to_block(ok);
+    }
+
+    /// What a small-integer tag test sees of operand `v` (from `s`): `v` itself, or 0
+    /// (no small) for a constant that is never a small integer. A literal's word is its
+    /// address, which differs between VMs: folded into a tag test it would make an
+    /// immediate the native-code cache cannot relocate (docs/cache.md), and the test
+    /// is false anyway.
+    fn tag_view(&mut self, v: Value, s: &Src) -> Value {
+        match s {
+            Src::Literal(_) | Src::BigInt(_) | Src::Float(_) => self.b.ins().iconst(I32, 0),
+            _ => v,
+        }
     }
 
     fn rt_bool(&mut self, f: RtFn, a: Value, c: Value) -> Value {
@@ -1426,9 +1440,11 @@ impl Lower<'_, '_> {
                 }
             }
             Test::IsEq | Test::IsNe => {
+                let tags_of = (self.tag_view(v[0], &args[0]), self.tag_view(v[1], &args[1]));
                 let eq = self.diamond(
                     v[0],
                     v[1],
+                    tags_of,
                     |lw, a, c| {
                         // Both small: equal exactly when the words are.
                         lw.b.ins().icmp(IntCC::Equal, a, c)
@@ -1447,7 +1463,8 @@ impl Lower<'_, '_> {
                 } else {
                     IntCC::SignedGreaterThanOrEqual
                 };
-                let both = tags::both_small(&mut self.b, v[0], v[1]);
+                let (t0, t1) = (self.tag_view(v[0], &args[0]), self.tag_view(v[1], &args[1]));
+                let both = tags::both_small(&mut self.b, t0, t1);
                 let fast = self.b.create_block();
                 let slow = self.b.create_block();
                 let done = self.b.create_block();
@@ -1479,7 +1496,16 @@ impl Lower<'_, '_> {
             Test::IsPid => self.is_type(v[0], TypeKind::Pid),
             Test::IsPort => self.is_type(v[0], TypeKind::Port),
             Test::IsReference => self.is_type(v[0], TypeKind::Reference),
-            Test::IsFunction | Test::IsFunction2 => self.is_type(v[0], TypeKind::Function),
+            // is_function2 with a constant arity (the usual `is_function(F, 2)`): the
+            // runtime checks the arity too (kind byte, then arity + 1 above it).
+            Test::IsFunction2 => match args.get(1) {
+                Some(&Src::Int(n)) if (0..=255).contains(&n) => {
+                    let k = self.iconst(TypeKind::Function as i64 | ((n + 1) << 8));
+                    self.rt_bool(RtFn::IsType, v[0], k)
+                }
+                _ => self.is_type(v[0], TypeKind::Function),
+            },
+            Test::IsFunction => self.is_type(v[0], TypeKind::Function),
             Test::IsAtom => tags::is_atom(b, v[0]),
             Test::IsNil => tags::is_nil(b, v[0]),
             Test::IsNonemptyList => tags::is_list(b, v[0]),
@@ -1563,10 +1589,11 @@ impl Lower<'_, '_> {
         &mut self,
         a: Value,
         c: Value,
+        (ta, tc): (Value, Value),
         fast: impl FnOnce(&mut Self, Value, Value) -> Value,
         slow_fn: RtFn,
     ) -> Value {
-        let both = tags::both_small(&mut self.b, a, c);
+        let both = tags::both_small(&mut self.b, ta, tc);
         let fast_blk = self.b.create_block();
         let slow = self.b.create_block();
         let done = self.b.create_block();

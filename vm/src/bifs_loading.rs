@@ -1,0 +1,327 @@
+//! Code loading as ERTS offers it to OTP's Erlang code (erl_bif_load.c's BIFs and
+//! erlang.erl's wrappers around them): `erlang:prepare_loading/2`, `finish_loading/1`,
+//! `has_prepared_code_on_load/1`, `load_module/2`, `check_old_code/1`,
+//! `delete_module/1`, `erts_internal:purge_module/2`, and `erlang:load_nif/2` for the
+//! NIF libraries this VM provides as BIF tables (docs/boot.md).
+//!
+//! OTP's `init` loads the boot script's modules with `prepare_loading` (decode and check
+//! one module) and `finish_loading` (make a batch current at once); `code_server` does
+//! the same for `code:load_file/1`. Prepared code is a reference naming an entry of a
+//! per-VM table until `finish_loading` consumes it (ERTS uses a magic reference; an
+//! entry never finished stays until the VM ends).
+//!
+//! Old code: the loader keeps one version of a module and repoints its export cells
+//! when it is loaded again, so processes still running the previous version keep
+//! running it (its code is never freed). What OTP's protocol needs is kept as state:
+//! loading a module that is loaded makes the previous version *old*;
+//! `check_old_code/1` reports it, `finish_loading` refuses a module whose old code is
+//! not purged yet (`not_purged`), and purging (`erts_internal:purge_module/2`, which
+//! `erts_code_purger` calls) drops it.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+use beam_frontend::Module;
+use beam_runtime::construct;
+use beam_runtime::term::Term;
+
+use crate::bifs::{atom, boolean, error, heap_err, Bif, BifCx, Raise};
+use crate::loader::with_loader;
+
+/// A module decoded by `prepare_loading/2`, waiting for `finish_loading/1`.
+struct Prepared {
+    name: String,
+    module: Box<Module>,
+    /// MD5 of the (uncompressed) `.beam` bytes: the native-code cache's key.
+    md5: [u8; 16],
+    on_load: bool,
+}
+
+thread_local! {
+    static PREPARED: RefCell<HashMap<[u32; 3], Prepared>> = RefCell::new(HashMap::new());
+    /// Modules with old code not purged yet.
+    static OLD: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+}
+
+/// Forgets the previous VM's prepared and old code (`Vm::new`).
+pub(crate) fn reset() {
+    PREPARED.with(|p| p.borrow_mut().clear());
+    OLD.with(|o| o.borrow_mut().clear());
+}
+
+fn bad() -> Raise {
+    error("badarg")
+}
+
+fn name_of(t: Term) -> Result<String, Raise> {
+    beam_runtime::atom::name(t).ok_or_else(bad)
+}
+
+fn tuple2(c: &mut BifCx<'_>, a: Term, b: Term) -> Result<Term, Raise> {
+    construct::tuple(&mut c.heap, &[a, b]).map_err(heap_err)
+}
+
+fn is_loaded(m: &str) -> bool {
+    with_loader(|l| Ok(l.modules.contains_key(m))).unwrap_or(false)
+}
+
+/// The `.beam` bytes of `Code`: a binary, gzip-compressed or not (as ERTS accepts).
+fn beam_bytes(code: Term) -> Result<Vec<u8>, Raise> {
+    let bytes = beam_runtime::binary::bytes(code).ok_or_else(bad)?;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_end(&mut out)
+            .map_err(|_| bad())?;
+        return Ok(out);
+    }
+    Ok(bytes.to_vec())
+}
+
+/// Whether the module has an `-on_load` function (the `on_load` instruction).
+fn has_on_load(m: &Module) -> bool {
+    m.functions
+        .iter()
+        .any(|f| f.code.iter().any(|i| i.op.name == "on_load"))
+}
+
+/// `prepare_loading(Module, Code)`: prepared code, or `{error, badfile}` when `Code`
+/// is no module named `Module`.
+fn prepare_loading(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let name = name_of(a[0])?;
+    let bytes = beam_bytes(a[1])?;
+    let module = match beam_frontend::decode(&bytes) {
+        Ok(m) if m.name() == name => m,
+        _ => return tuple2(c, atom("error"), atom("badfile")),
+    };
+    let cx = c.proc.as_mut().ok_or_else(bad)?;
+    let n = cx.new_ref();
+    let on_load = has_on_load(&module);
+    let p = Prepared {
+        name,
+        module: Box::new(module),
+        md5: crate::cache_md5::md5(&bytes),
+        on_load,
+    };
+    PREPARED.with(|t| t.borrow_mut().insert(n, p));
+    construct::make_ref(&mut c.heap, n).map_err(heap_err)
+}
+
+fn prepared_key(t: Term) -> Result<[u32; 3], Raise> {
+    let n = construct::ref_numbers(t).ok_or_else(bad)?;
+    if PREPARED.with(|p| p.borrow().contains_key(&n)) {
+        Ok(n)
+    } else {
+        Err(bad())
+    }
+}
+
+fn has_prepared_code_on_load(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let n = prepared_key(a[0])?;
+    Ok(boolean(PREPARED.with(|p| p.borrow()[&n].on_load)))
+}
+
+/// Installs prepared modules (all checked before any is installed).
+fn install(list: Vec<Prepared>) -> Result<(), String> {
+    for p in list {
+        let was_loaded = is_loaded(&p.name);
+        with_loader(|l| {
+            l.cells.missing.remove(&p.name);
+            Ok(l.load_module_md5(&p.module, Some(p.md5)))
+        })
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+        if was_loaded {
+            OLD.with(|o| o.borrow_mut().insert(p.name.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// `finish_loading([Prepared])`: `ok`, or `{not_purged, [Module]}` when a module's
+/// old code is still there (nothing is loaded then), `{on_load, [Module]}` for modules
+/// with an on_load function (use `load_module/2`).
+fn finish_loading(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let refs = crate::bifs_more::proper_list(a[0])?;
+    let keys = refs
+        .iter()
+        .map(|&t| prepared_key(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<(String, bool)> = PREPARED.with(|p| {
+        let p = p.borrow();
+        keys.iter()
+            .map(|k| (p[k].name.clone(), p[k].on_load))
+            .collect()
+    });
+    let mut distinct = HashSet::new();
+    if !names.iter().all(|(n, _)| distinct.insert(n.clone())) {
+        return Err(bad());
+    }
+    for (reason, bad_mods) in [
+        (
+            "not_purged",
+            names
+                .iter()
+                .filter(|(n, _)| OLD.with(|o| o.borrow().contains(n)))
+                .map(|(n, _)| n.clone())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "on_load",
+            names
+                .iter()
+                .filter(|(_, on_load)| *on_load)
+                .map(|(n, _)| n.clone())
+                .collect(),
+        ),
+    ] {
+        if !bad_mods.is_empty() {
+            let atoms: Vec<Term> = bad_mods.iter().map(|m| atom(m)).collect();
+            let l = construct::list(&mut c.heap, &atoms).map_err(heap_err)?;
+            return tuple2(c, atom(reason), l);
+        }
+    }
+    let list: Vec<Prepared> = PREPARED.with(|p| {
+        let mut p = p.borrow_mut();
+        keys.iter().filter_map(|k| p.remove(k)).collect()
+    });
+    if let Err(e) = install(list) {
+        eprintln!("beam: finish_loading: {e}");
+        return Err(bad());
+    }
+    Ok(atom("ok"))
+}
+
+/// `erlang:load_module(Module, Binary)` (erlang.erl: prepare and finish in one):
+/// `{module, Module}` or `{error, Reason}` (`badfile`, `not_purged`, `on_load`).
+/// A module with an on_load function is installed and its function is not run:
+/// `{error, on_load}` is what init's boot takes for "run it later".
+fn load_module(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let _ = name_of(a[0])?;
+    let prepared = prepare_loading(c, a)?;
+    let Some(n) = construct::ref_numbers(prepared) else {
+        return Ok(prepared); // {error, badfile}
+    };
+    let p = PREPARED
+        .with(|t| t.borrow_mut().remove(&n))
+        .ok_or_else(bad)?;
+    if OLD.with(|o| o.borrow().contains(&p.name)) {
+        return tuple2(c, atom("error"), atom("not_purged"));
+    }
+    let on_load = p.on_load;
+    if let Err(e) = install(vec![p]) {
+        eprintln!("beam: load_module: {e}");
+        return tuple2(c, atom("error"), atom("badfile"));
+    }
+    if on_load {
+        return tuple2(c, atom("error"), atom("on_load"));
+    }
+    tuple2(c, atom("module"), a[0])
+}
+
+fn check_old_code(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let m = name_of(a[0])?;
+    Ok(boolean(OLD.with(|o| o.borrow().contains(&m))))
+}
+
+/// `erts_internal:purge_module(Module, Op)`, the steps of erts_code_purger's purge:
+/// `prepare` (is there old code?), `prepare_on_load`, `abort`, `complete` (drop it).
+fn purge_module(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let m = name_of(a[0])?;
+    let op = name_of(a[1])?;
+    let has_old = OLD.with(|o| o.borrow().contains(&m));
+    match op.as_str() {
+        "prepare" | "prepare_on_load" => Ok(boolean(has_old)),
+        "abort" => Ok(boolean(true)),
+        "complete" => {
+            OLD.with(|o| o.borrow_mut().remove(&m));
+            Ok(boolean(true))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// `erlang:delete_module(Module)`: the current code becomes old (calls into the module
+/// then load it again from the code path); `false` when the module is not loaded,
+/// `badarg` when old code is still there.
+fn delete_module(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let m = name_of(a[0])?;
+    if OLD.with(|o| o.borrow().contains(&m)) {
+        return Err(bad());
+    }
+    if !is_loaded(&m) || m == "erlang" {
+        return Ok(atom("undefined"));
+    }
+    OLD.with(|o| o.borrow_mut().insert(m));
+    Ok(atom("true"))
+}
+
+/// NIF libraries whose functions are BIF tables of this VM (bifs_file's `prim_file`,
+/// bifs_zlib's, the crypto tables) or that need none at boot (erl_tracer's,
+/// prim_buffer's: no tracing, no socket buffers yet).
+const NIF_LIBRARIES: [&str; 5] = ["prim_file", "zlib", "erl_tracer", "prim_buffer", "crypto"];
+
+/// `erlang:load_nif(Path, LoadInfo)`: `ok` for a library this VM provides (the BIF
+/// tables are in force already), `{error, {load_failed, Text}}` otherwise, as ERTS
+/// answers for a library it cannot open.
+fn load_nif(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let path = crate::bifs_more::chars(a[0]).ok_or_else(bad)?;
+    let lib = std::path::Path::new(&path)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if NIF_LIBRARIES.contains(&lib.as_str()) {
+        return Ok(atom("ok"));
+    }
+    let text = crate::bifs_more::string(
+        c,
+        &format!("Failed to load NIF library {path}: 'not provided by this VM'"),
+    )?;
+    let inner = tuple2(c, atom("load_failed"), text)?;
+    tuple2(c, atom("error"), inner)
+}
+
+pub static ERLANG: &[Bif] = &[
+    Bif {
+        name: "prepare_loading",
+        arity: 2,
+        f: prepare_loading,
+    },
+    Bif {
+        name: "has_prepared_code_on_load",
+        arity: 1,
+        f: has_prepared_code_on_load,
+    },
+    Bif {
+        name: "finish_loading",
+        arity: 1,
+        f: finish_loading,
+    },
+    Bif {
+        name: "load_module",
+        arity: 2,
+        f: load_module,
+    },
+    Bif {
+        name: "check_old_code",
+        arity: 1,
+        f: check_old_code,
+    },
+    Bif {
+        name: "delete_module",
+        arity: 1,
+        f: delete_module,
+    },
+    Bif {
+        name: "load_nif",
+        arity: 2,
+        f: load_nif,
+    },
+];
+
+pub static ERTS_INTERNAL: &[Bif] = &[Bif {
+    name: "purge_module",
+    arity: 2,
+    f: purge_module,
+}];
