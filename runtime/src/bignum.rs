@@ -136,26 +136,13 @@ pub fn value(t: Term) -> Option<BigInt> {
 /// path of arithmetic on the integers just past the 28-bit small range, which would
 /// otherwise go through a num-bigint allocation per operand and per result.
 pub fn to_i64(t: Term) -> Option<i64> {
-    to_i64_with(t, mem::read)
-}
-
-/// [`to_i64`] without checked reads, for a term of the running code's registers.
-///
-/// # Safety
-/// `t` must be a valid term: boxed, it points at a live heap object.
-pub unsafe fn to_i64_unchecked(t: Term) -> Option<i64> {
-    // SAFETY: the caller's guarantee; only the header and the digits it counts are read.
-    to_i64_with(t, |a| Some(unsafe { mem::raw_read(a) }))
-}
-
-fn to_i64_with(t: Term, read: impl Fn(u32) -> Option<u32>) -> Option<i64> {
     if let Some(v) = t.small_value() {
         return Some(v as i64);
     }
     if !t.is_boxed() {
         return None;
     }
-    let h = Term(read(t.ptr())?);
+    let h = Term(mem::read(t.ptr())?);
     let neg = match h.boxed_kind() {
         BoxedKind::PosBig => false,
         BoxedKind::NegBig => true,
@@ -165,8 +152,12 @@ fn to_i64_with(t: Term, read: impl Fn(u32) -> Option<u32>) -> Option<i64> {
     if n == 0 || n > 2 {
         return None;
     }
-    let lo = read(t.ptr() + 4)? as u64;
-    let hi = if n == 2 { read(t.ptr() + 8)? as u64 } else { 0 };
+    let lo = mem::read(t.ptr() + 4)? as u64;
+    let hi = if n == 2 {
+        mem::read(t.ptr() + 8)? as u64
+    } else {
+        0
+    };
     let mag = (hi << 32) | lo;
     if neg {
         0i64.checked_sub_unsigned(mag)

@@ -14,6 +14,8 @@ use beam_runtime::term::Term;
 
 use crate::bifs;
 use crate::rt::{self, RtStop};
+use beam_runtime::mem;
+use beam_runtime::term::BoxedKind;
 
 #[derive(Clone, Copy)]
 enum Op {
@@ -86,8 +88,42 @@ fn in_fragment(cx: &mut Ctx<'_>, r: i64) -> Option<u32> {
 }
 
 /// An integer term's value when it is a small or a bignum of one or two digits that fits
-/// an i64, without checked reads: the operands come from the running code's registers.
+/// an i64 (as [`bignum::to_i64`], without its checked reads: the operands come from the
+/// running code's registers, so a boxed one points at a live heap object).
 fn int64(t: Term) -> Option<i64> {
-    // SAFETY: a term of the running process's registers: boxed, it points at a live object.
-    unsafe { bignum::to_i64_unchecked(t) }
+    if let Some(v) = t.small_value() {
+        return Some(v as i64);
+    }
+    if !t.is_boxed() {
+        return None;
+    }
+    // SAFETY: a boxed term of the running process (see above): its header word is live.
+    let h = Term(unsafe { mem::raw_read(t.ptr()) });
+    let neg = match h.boxed_kind() {
+        BoxedKind::PosBig => false,
+        BoxedKind::NegBig => true,
+        _ => return None,
+    };
+    let n = h.header_arity();
+    if n == 0 || n > 2 {
+        return None;
+    }
+    // SAFETY: a bignum of n (1 or 2) digits after its header.
+    let (lo, hi) = unsafe {
+        let lo = mem::raw_read(t.ptr() + 4) as u64;
+        (
+            lo,
+            if n == 2 {
+                mem::raw_read(t.ptr() + 8) as u64
+            } else {
+                0
+            },
+        )
+    };
+    let mag = (hi << 32) | lo;
+    if neg {
+        0i64.checked_sub_unsigned(mag)
+    } else {
+        i64::try_from(mag).ok()
+    }
 }
