@@ -112,7 +112,9 @@ pub fn appendable(b: Term) -> bool {
 /// off-heap list entry); otherwise the contents go to a new writable block of twice the
 /// needed size (at least 256 bytes) with a new ProcBin and sub binary, so appending a byte
 /// at a time costs amortised O(1). IR code does the in-place case inline for small integer
-/// segments (ir/src/lower/bits.rs `append_inline`), with the same checks. `None` when `b` is
+/// segments (ir/src/lower/bits.rs `append_inline`) with the flag and room checks; it
+/// relies on what this function keeps true and checks again here: a writable sub binary
+/// starts at offset 0 and views exactly its ProcBin's written size. `None` when `b` is
 /// not a byte-aligned binary this handles (the caller builds the result the general way).
 /// Allocates at most [`APPEND_WORDS`] words.
 pub fn append(a: &mut dyn Alloc, b: Term, extra: &[u8]) -> Result<Option<Term>, HeapError> {

@@ -43,13 +43,7 @@ fn op_of(id: u32) -> Option<Op> {
 /// `Some(result term)` when BIF `id` is integer `+`, `-` or `*` and the operation fits in
 /// 64 bits; `None` for the general path.
 pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, id: u32, a: u32, b: u32) -> Option<u32> {
-    let op = op_of(id)?;
-    let (x, y) = (int64(Term(a))?, int64(Term(b))?);
-    let r = match op {
-        Op::Add => x.checked_add(y)?,
-        Op::Sub => x.checked_sub(y)?,
-        Op::Mul => x.checked_mul(y)?,
-    };
+    let r = within_64(op_of(id)?, a, b)?;
     if let Some(t) = Term::small(r) {
         return Some(t.0);
     }
@@ -64,20 +58,25 @@ pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, id: u32, a: u32, b: u32) -> Option
 /// reserved the words there for what it builds next). 0 sends the caller to the BIF,
 /// which handles bignums beyond 64 bits, floats and errors.
 pub(crate) fn int_arith(s: u32, op: u32, a: u32, b: u32) -> Result<u32, RtStop> {
-    let (Some(x), Some(y)) = (int64(Term(a)), int64(Term(b))) else {
+    let op = [Op::Add, Op::Sub, Op::Mul][op.min(2) as usize];
+    let Some(r) = within_64(op, a, b) else {
         return Ok(0);
     };
-    let r = match op {
-        0 => x.checked_add(y),
-        1 => x.checked_sub(y),
-        _ => x.checked_mul(y),
-    };
-    let Some(r) = r else { return Ok(0) };
     if let Some(t) = Term::small(r) {
         return Ok(t.0);
     }
     let (cx, _) = rt::block(s)?;
     Ok(in_fragment(cx, r).unwrap_or(0))
+}
+
+/// `a op b` when both operands and the result are integers within 64 bits.
+fn within_64(op: Op, a: u32, b: u32) -> Option<i64> {
+    let (x, y) = (int64(Term(a))?, int64(Term(b))?);
+    match op {
+        Op::Add => x.checked_add(y),
+        Op::Sub => x.checked_sub(y),
+        Op::Mul => x.checked_mul(y),
+    }
 }
 
 /// The bignum of `r` (outside the small range) in the process's last heap fragment.

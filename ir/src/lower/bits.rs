@@ -337,7 +337,8 @@ impl Lower<'_, '_> {
     /// writable sub binary the last append made and its block has room: the bytes are
     /// stored after the written part, the ProcBin's size grows, the old sub binary becomes
     /// read-only and a new writable one (5 words) is the result, as the runtime's
-    /// `binary::append` does it (the same checks; its doc has the scheme). Emits the checks
+    /// `binary::append` does it (its doc has the scheme; the offset and size checks it
+    /// makes are invariants of a writable sub binary, not repeated here). Emits the checks
     /// and the fast path, leaves the builder in the cold block where the general runtime
     /// call goes, and returns the block that takes the result; `None` (nothing emitted)
     /// for other shapes and in GC stress mode (the runtime path collects there).
