@@ -84,7 +84,8 @@ fn process_info1(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let Some(p) = cx.process(pid) else {
         return Ok(atom("undefined"));
     };
-    let me = pid == cx.self_pid();
+    // The running process: its block's base, where its BIF call recorded its site.
+    let me = (pid == cx.self_pid()).then(|| cx.x_base());
     let mut h = BifHeap::default();
     let mut out = Vec::new();
     for name in DEFAULT_ITEMS {
@@ -101,7 +102,7 @@ fn process_info1(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 fn process_info2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let pid = Pid::from_term(a[0]).ok_or_else(|| error("badarg"))?;
     let cx = c.proc.as_deref().ok_or_else(|| error("badarg"))?;
-    let me = pid == cx.self_pid();
+    let me = (pid == cx.self_pid()).then(|| cx.x_base());
     let mut h = BifHeap::default();
     let r = match cx.process(pid) {
         None => {
@@ -179,7 +180,8 @@ const KNOWN: &[&str] = &[
 ];
 
 /// `{Item, Value}` for one item of `p`.
-fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise> {
+/// `me`: the x0 address of the running process's block when `p` is the running process.
+fn item(h: &mut BifHeap, p: &Process, me: Option<u32>, it: Term) -> Result<Term, Raise> {
     let name = atoms::name(it).ok_or_else(|| error("badarg"))?;
     let pids = |h: &mut BifHeap, v: Vec<Term>| construct::list(h, &v).map_err(heap_err);
     let words = |n: u32| small(i64::from(n));
@@ -193,7 +195,7 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
         "message_queue_len" => small(p.mailbox().len() as i64),
         "messages" => {
             // Only the caller's own messages are terms of its heap here.
-            let msgs: Vec<Term> = if me {
+            let msgs: Vec<Term> = if me.is_some() {
                 (0..p.mailbox().len())
                     .filter_map(|i| p.mailbox().get(i))
                     .collect()
@@ -215,7 +217,7 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
         "dictionary" => {
             // Another process's terms are copied from its heap (it is not running).
             let cp = |t: Term, h: &mut BifHeap| -> Result<Term, Raise> {
-                if me {
+                if me.is_some() {
                     Ok(t)
                 } else {
                     beam_runtime::copy::copy_term(t, h).map_err(heap_err)
@@ -276,18 +278,18 @@ fn item(h: &mut BifHeap, p: &Process, me: bool, it: Term) -> Result<Term, Raise>
 
 /// `current_function`, `current_location` or `current_stacktrace` of `p`: where it
 /// waits or will resume (another process), or the function calling this BIF (the
-/// caller, from the BIF call's return address: `stacktrace::set_bif_site`, by the
-/// simulator and by vm/src/native.rs's shim). Where neither is known: `{erlang, apply,
+/// caller, from the BIF call's return address: `Field::BifSite`, recorded by the
+/// simulator's redirect and by vm/src/native.rs's shim). Where neither is known: `{erlang, apply,
 /// 2}` and `[]`.
-fn current(h: &mut BifHeap, p: &Process, me: bool, name: &str) -> Result<Term, Raise> {
+fn current(h: &mut BifHeap, p: &Process, me: Option<u32>, name: &str) -> Result<Term, Raise> {
     use crate::stacktrace::Current;
     let what = match name {
         "current_function" => Current::Function,
         "current_location" => Current::Location,
         _ => Current::Stacktrace,
     };
-    let at = if me {
-        crate::stacktrace::bif_site().map(|a| (a, true, 0))
+    let at = if let Some(s) = me {
+        crate::stacktrace::bif_site(s).map(|a| (a, true, 0))
     } else {
         p.code_position().map(|(resume, cp)| (resume, false, cp))
     };

@@ -346,12 +346,12 @@ fn redirect(hc: &mut HostCall<'_>, f: RtFn, nparams: usize) -> Result<HostRet, F
     for a in args.iter_mut().take(nparams) {
         *a = hc.arg_u32()?;
     }
-    // A BIF's call site, for `process_info(self(), current_function)`.
-    let site = matches!(f, RtFn::Bif).then(|| crate::stacktrace::set_bif_site(hc.cpu.regs[14]));
-    let result = rt::call(f, &args[..nparams]);
-    if let Some(old) = site {
-        crate::stacktrace::set_bif_site(old);
+    // A BIF's call site, for `process_info(self(), current_function)` (as the native
+    // shim records it; `args[0]` is the block's x0).
+    if matches!(f, RtFn::Bif) && rt::block(args[0]).is_ok() {
+        rt::set_field(args[0], Field::BifSite, hc.cpu.regs[14]);
     }
+    let result = rt::call(f, &args[..nparams]);
     match result {
         Ok(r) => {
             // New guest memory or new code (a module loaded by this call): the

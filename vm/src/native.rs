@@ -7,6 +7,7 @@
 
 use beam_ir::rtcall::RtFn;
 use beam_runtime::code_memory::CodeMemory;
+use beam_runtime::sched_regs::Field;
 
 use crate::host::RunError;
 use crate::rt::{self, RtStop};
@@ -67,36 +68,32 @@ fn or_abort(f: RtFn, r: Result<u32, RtStop>) -> u32 {
     }
 }
 
-/// What compiled code calls for a BIF: `rt_bif` with the call's return address (its LR
-/// on entry) as a sixth argument, so that `process_info(self(), current_function)` knows
-/// the calling function natively as the simulator does from its LR
-/// (`stacktrace::set_bif_site`). AAPCS: the first four arguments stay in r0-r3, the
-/// fifth is on the caller's stack; the shim passes it and LR as `rt_bif_site`'s fifth
-/// and sixth on its own (8-byte aligned) stack, and returns with `pop {pc}`, which
-/// interworks back into T32 code.
+/// What compiled code calls for a BIF: `rt_bif`, which stores the call's return address
+/// (its LR on entry) in the block's `BifSite` field, so that `process_info(self(),
+/// current_function)` knows the calling function natively as the simulator does from
+/// its LR (`stacktrace::bif_site`), and then tail-calls `rt_bif_impl` with the
+/// arguments untouched (r0-r3 and the fifth on the caller's stack, AAPCS). One store:
+/// a thread-local set and restore around the call cost about 230 instructions per BIF
+/// call. `rt_bif_impl` returns with `bx lr`, which interworks back into T32 code.
 #[unsafe(naked)]
 extern "C" fn rt_bif(_s: u32, _id: u32, _a0: u32, _a1: u32, _a2: u32) -> u32 {
-    // SAFETY: a leaf shim that keeps AAPCS: r4 and LR are saved and restored, SP is
-    // restored and 8-byte aligned at the call, the result comes back in r0 untouched.
+    // SAFETY: r0 is the running block's x0 (compiled code passes its pinned S), and
+    // the BifSite field lies in the block's header; nothing else is touched, so the
+    // tail call sees the registers and stack of the original call.
     core::arch::naked_asm!(
-        "push {{r4, lr}}",
-        "ldr r4, [sp, #8]",
-        "sub sp, sp, #8",
-        "str r4, [sp]",
-        "str lr, [sp, #4]",
-        "bl {f}",
-        "add sp, sp, #8",
-        "pop {{r4, pc}}",
-        f = sym rt_bif_site,
+        "str lr, [r0, #-{off}]",
+        "b {f}",
+        off = const BIF_SITE_BELOW_X0,
+        f = sym rt_bif_impl,
     )
 }
 
-extern "C" fn rt_bif_site(s: u32, id: u32, a0: u32, a1: u32, a2: u32, lr: u32) -> u32 {
-    let old = crate::stacktrace::set_bif_site(lr);
+/// `Field::BifSite`'s distance below x0, as the shim's immediate.
+const BIF_SITE_BELOW_X0: i32 = -Field::BifSite.offset();
+
+extern "C" fn rt_bif_impl(s: u32, id: u32, a0: u32, a1: u32, a2: u32) -> u32 {
     // Straight to `rt::bif`, not through `rt::call`'s dispatch (every BIF call).
-    let r = or_abort(RtFn::Bif, rt::bif(s, id, [a0, a1, a2]));
-    crate::stacktrace::set_bif_site(old);
-    r
+    or_abort(RtFn::Bif, rt::bif(s, id, [a0, a1, a2]))
 }
 extern "C" fn rt_gc(s: u32, need: u32, live: u32) {
     call(RtFn::Gc, &[s, need, live]);

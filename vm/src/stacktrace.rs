@@ -497,21 +497,16 @@ fn build_in(h: &mut BifHeap, ix: &Index, r: &Raised<'_>) -> Result<Term, HeapErr
     construct::list(h, &frames)
 }
 
-thread_local! {
-    /// The return address of the BIF call running now (its LR at the call: the
-    /// simulator's redirect and vm/src/native.rs's `rt_bif` shim record it); 0 outside a
-    /// BIF call.
-    static BIF_SITE: Cell<u32> = const { Cell::new(0) };
-}
-
-/// Records the return address of the BIF call about to run; returns the one before.
-pub(crate) fn set_bif_site(addr: u32) -> u32 {
-    BIF_SITE.with(|b| b.replace(addr))
-}
-
-/// The return address of the running BIF call, if known.
-pub(crate) fn bif_site() -> Option<u32> {
-    Some(BIF_SITE.with(Cell::get)).filter(|&a| a != 0)
+/// The return address of the BIF call the running process is in, if known: its LR at
+/// the call, which vm/src/native.rs's `rt_bif` shim and the simulator's redirect store
+/// in the block's `BifSite` field (`s`: the block's x0 address). A BIF reached
+/// otherwise (`apply`) finds 0 there: `rt::apply` clears it.
+pub(crate) fn bif_site(s: u32) -> Option<u32> {
+    Some(crate::rt::field(
+        s,
+        beam_runtime::sched_regs::Field::BifSite,
+    ))
+    .filter(|&a| a != 0)
 }
 
 /// Which of `process_info`'s code items.
