@@ -202,22 +202,45 @@ impl Heap {
         }
     }
 
-    /// Detaches the last attached fragment again if it has at least `min_free` free
-    /// words, for the next BIF to go on filling: a run of BIF results then shares a few
-    /// fragments instead of taking one each (thousands of fragments made every collection
-    /// sort and walk thousands of ranges). The caller attaches it back before anything
-    /// can collect this heap.
-    pub fn take_open_fragment(&mut self, min_free: u32) -> Option<Fragment> {
-        let last = self.frags.last()?;
-        if (last.block.end() - last.top) / 4 < min_free {
+    /// Lends the free end of the last attached fragment, if it has at least `min_free`
+    /// free words, for a BIF to go on filling: a run of BIF results then shares a few
+    /// fragments instead of taking one each (thousands of fragments made every
+    /// collection sort and walk thousands of ranges). The fragment stays in place but
+    /// counts as full until [`Self::settle_lent`] says how much was used, so nothing else
+    /// can allocate there meanwhile; the caller settles before anything can collect this
+    /// heap. Returns the fragment's index and the free range `[top, end)`.
+    #[inline]
+    pub fn lend_fragment_tail(&mut self, min_free: u32) -> Option<Lent> {
+        let index = self.frags.len().checked_sub(1)?;
+        let last = &mut self.frags[index];
+        let end = last.block.end();
+        if (end - last.top) / 4 < min_free {
             return None;
         }
-        self.frags.pop()
+        let top = std::mem::replace(&mut last.top, end);
+        Some(Lent { index, top, end })
+    }
+
+    /// Takes back a lent fragment tail: its top becomes `top` (the lent range's start up
+    /// to `top` was used) and the refc binaries made there join its off-heap list.
+    #[inline]
+    pub fn settle_lent(&mut self, lent: Lent, top: u32, off_heap: &mut Vec<u32>) {
+        // Nothing collects this heap while a BIF runs, so the fragment is where it was.
+        let f = self.frags.get_mut(lent.index);
+        match f {
+            Some(f) if f.top == lent.end && (lent.top..=lent.end).contains(&top) => {
+                f.top = top;
+                if !off_heap.is_empty() {
+                    f.off_heap.append(off_heap);
+                }
+            }
+            _ => debug_assert!(false, "lent fragment tail settled after its heap changed"),
+        }
     }
 
     /// `words` words in the last attached fragment, or in a new one (of at least 256
-    /// words) when it is full: [`Self::take_open_fragment`] and [`Self::attach`] without
-    /// moving the fragment out and back, for a runtime function's one small result
+    /// words) when it is full: what [`Self::lend_fragment_tail`] gives a BIF, without
+    /// lending and settling, for a runtime function's one small result
     /// (a bignum of an overflowing operation) at the price of a pointer bump.
     pub fn alloc_in_fragment(&mut self, words: u32) -> Result<u32, HeapError> {
         if let Some(last) = self.frags.last_mut() {
@@ -337,7 +360,16 @@ impl Drop for Heap {
 
 /// A heap fragment: a bump-allocated block outside any process heap, for a message in
 /// flight or a result built where the process heap could not grow.
+/// The free end of a heap's fragment, lent to a BIF ([`Heap::lend_fragment_tail`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lent {
+    index: usize,
+    pub top: u32,
+    pub end: u32,
+}
+
 #[derive(Debug)]
+
 pub struct Fragment {
     pub(crate) block: Block,
     pub(crate) top: u32,

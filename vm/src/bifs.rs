@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 
 use beam_runtime::bignum::{self, IntOp};
-use beam_runtime::heap::{Alloc, Fragment, HeapError};
+use beam_runtime::heap::{Alloc, Fragment, Heap, HeapError, Lent};
 use beam_runtime::ops::{self, view::Num};
 use beam_runtime::scheduler::Ctx;
 use beam_runtime::term::Term;
@@ -32,26 +32,53 @@ pub enum Raise {
     Hibernate,
 }
 
-/// Allocation for BIF results: fragments, attached to the process heap by the caller.
-/// A BIF never collects garbage (its arguments are not roots the collector sees), so the
-/// fragments may stay detached while it runs.
+/// Allocation for BIF results: first the free end of the process heap's last fragment
+/// when `rt::bif` lent it (`lent`: bump allocation, settled back by the caller), then
+/// fragments of its own, attached to the process heap by the caller. A BIF never
+/// collects garbage (its arguments are not roots the collector sees), so the fragments
+/// may stay detached while it runs.
 #[derive(Default)]
 pub struct BifHeap {
-    /// Inline for the usual one or two, so a BIF call allocates no Vec.
-    pub frags: smallvec::SmallVec<[Fragment; 2]>,
+    lent: Option<Lent>,
+    /// Where the lent range is used up to.
+    lent_top: u32,
+    /// Refc binaries made in the lent range.
+    lent_off_heap: LentOffHeap,
+    pub frags: Vec<Fragment>,
 }
 
 impl BifHeap {
-    /// Results go on in `open` (the process's last fragment, detached for this call) while
-    /// it has room.
-    pub fn continuing(open: Option<Fragment>) -> BifHeap {
-        // Pushed, not collected: SmallVec's generic `extend` costs about 90 instructions
-        // natively, on every BIF call.
-        let mut frags = smallvec::SmallVec::new();
-        if let Some(f) = open {
-            frags.push(f);
+    /// Results go first into `lent` (the process's last fragment's free end) while it
+    /// has room.
+    pub fn continuing(lent: Option<Lent>) -> BifHeap {
+        BifHeap {
+            lent,
+            lent_top: lent.map_or(0, |l| l.top),
+            lent_off_heap: LentOffHeap::default(),
+            frags: Vec::new(),
         }
-        BifHeap { frags }
+    }
+
+    /// Gives the lent range back to `heap` (what was used of it, with its refc binaries)
+    /// and attaches this heap's own fragments: everything the BIF built is then the
+    /// process's.
+    #[inline]
+    pub fn settle(self, heap: &mut Heap) {
+        let BifHeap {
+            lent,
+            lent_top,
+            mut lent_off_heap,
+            frags,
+        } = self;
+        if let Some(l) = lent {
+            heap.settle_lent(l, lent_top, &mut lent_off_heap.0);
+        }
+        // Most BIF results fit the lent range: no iterator to make and drop then.
+        if !frags.is_empty() {
+            for f in frags {
+                heap.attach(f);
+            }
+        }
     }
 }
 
@@ -61,6 +88,12 @@ impl Alloc for BifHeap {
             if let Ok(p) = f.alloc(words) {
                 return Ok(p);
             }
+        } else if let Some(l) = self.lent {
+            if words <= (l.end - self.lent_top) / 4 {
+                let p = self.lent_top;
+                self.lent_top += words * 4;
+                return Ok(p);
+            }
         }
         let mut f = Fragment::new(words.max(256))?;
         let p = f.alloc(words)?;
@@ -68,8 +101,29 @@ impl Alloc for BifHeap {
         Ok(p)
     }
     fn add_off_heap(&mut self, procbin: u32) {
+        // Allocation moves from the lent range to own fragments, never back.
         if let Some(f) = self.frags.last_mut() {
             f.add_off_heap(procbin);
+        } else if self.lent.is_some() {
+            self.lent_off_heap.0.push(procbin);
+        }
+    }
+}
+
+/// The refc binaries made in a lent range, until [`BifHeap::settle`] hands them to the
+/// fragment's list.
+#[derive(Default)]
+struct LentOffHeap(Vec<u32>);
+
+impl Drop for LentOffHeap {
+    fn drop(&mut self) {
+        // Not settled (a scratch heap swapped out by its BIF): the lent range stays
+        // counted as used by its fragment, which is harmless; its refc binaries are
+        // released here as a dropped fragment's are.
+        for &pb in &self.0 {
+            // SAFETY: each entry is a ProcBin made in the lent range and recorded once;
+            // nothing settled it into a fragment's list, so this is its only release.
+            unsafe { beam_runtime::binary::release_procbin(pb) };
         }
     }
 }

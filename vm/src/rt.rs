@@ -411,16 +411,14 @@ pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     // The BIF may spawn or send, which reads the heap: let it see the code's HTOP/E.
     sync_heap_in(cx, s)?;
     let mut bcx = BifCx {
-        heap: BifHeap::continuing(cx.heap().take_open_fragment(8)),
+        heap: BifHeap::continuing(cx.heap().lend_fragment_tail(8)),
         self_pid: cx.self_pid().term(),
         proc: Some(cx),
     };
     let r = (b.f)(&mut bcx, &terms);
     let BifCx { heap, proc, .. } = bcx;
     let cx = proc.expect("the context is put back");
-    for frag in heap.frags {
-        cx.heap().attach(frag);
-    }
+    heap.settle(cx.heap());
     // erl's first frame of a BIF's error: the BIF with its arguments and error_info.
     let bif_trace = |cx: &mut Ctx<'_>, reason: Term| -> Result<(), RtStop> {
         let mut h = BifHeap::default();
@@ -665,6 +663,9 @@ fn apply(s: u32, arity: u32) -> Result<u32, RtStop> {
             for (i, a) in args.iter_mut().enumerate().take(arity as usize) {
                 *a = x(i as u32)?.0;
             }
+            // Not a BIF call site of the code's: `process_info(self(), current_function)`
+            // must not see the last one's (stacktrace::bif_site).
+            set_field(s, Field::BifSite, 0);
             let r = bif(s, id, args)?;
             if r == 0 {
                 return Ok(0);
