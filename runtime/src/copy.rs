@@ -10,28 +10,51 @@ use crate::mem;
 use crate::term::{BoxedKind, Term};
 use smallvec::SmallVec;
 
+/// Whether `t` points at something a copy must follow (a list cell or a boxed object);
+/// immediates are copied with the word that holds them and never stacked.
+#[inline(always)]
+fn is_pointer(t: Term) -> bool {
+    t.is_list() || t.is_boxed()
+}
+
 /// Words a copy of `t` needs.
 pub fn size_of(t: Term) -> u32 {
     let mut words = 0;
+    if !is_pointer(t) {
+        return 0;
+    }
     // Inline up to 32 pending subterms: no allocation for the usual message or ETS
     // object (a malloc and a free per copy were a sixth of ETS's and messages' cost).
+    // Only pointers are stacked: an ETS object `{Key, Value}` of small integers is one
+    // step, not three.
     let mut stack: SmallVec<[Term; 32]> = smallvec::smallvec![t];
     while let Some(t) = stack.pop() {
         if t.is_list() {
             words += 2;
             // SAFETY: t is a valid term (the caller's heap is live while we read it).
-            unsafe {
-                stack.push(Term(mem::raw_read(t.ptr())));
-                stack.push(Term(mem::raw_read(t.ptr() + 4)));
+            let (hd, tl) = unsafe {
+                (
+                    Term(mem::raw_read(t.ptr())),
+                    Term(mem::raw_read(t.ptr() + 4)),
+                )
+            };
+            if is_pointer(hd) {
+                stack.push(hd);
             }
-        } else if t.is_boxed() {
+            if is_pointer(tl) {
+                stack.push(tl);
+            }
+        } else {
             // SAFETY: as above; shape reads the header and (for flat maps) the size.
             unsafe {
                 let h = Term(mem::raw_read(t.ptr()));
                 let (n, fields) = layout::shape(h, t.ptr());
                 words += n;
                 for i in fields {
-                    stack.push(Term(mem::raw_read(t.ptr() + 4 * i)));
+                    let f = Term(mem::raw_read(t.ptr() + 4 * i));
+                    if is_pointer(f) {
+                        stack.push(f);
+                    }
                 }
             }
         }
@@ -39,23 +62,50 @@ pub fn size_of(t: Term) -> u32 {
     words
 }
 
+/// Copies `n` words (`raw_copy` without a `memcpy` call for the usual small objects).
+///
+/// # Safety
+/// As [`mem::raw_copy`].
+#[inline(always)]
+unsafe fn copy_words(from: u32, to: u32, n: u32) {
+    if n <= 8 {
+        for i in 0..n {
+            // SAFETY: both ranges have `n` words (the caller's guarantee).
+            unsafe { mem::raw_write(to + 4 * i, mem::raw_read(from + 4 * i)) };
+        }
+    } else {
+        // SAFETY: as above.
+        unsafe { mem::raw_copy(from, to, n) };
+    }
+}
+
 /// Copies `t` into `a`, which must have [`size_of`]`(t)` words free.
 pub fn copy_term(t: Term, a: &mut dyn Alloc) -> Result<Term, HeapError> {
+    if !is_pointer(t) {
+        return Ok(t);
+    }
     let mut root = [t.0];
     let root_slot = root.as_mut_ptr() as usize;
-    // Slots (host addresses of words) whose term still points at the source.
+    // Slots (host addresses of words) whose term still points at the source: only
+    // pointers are stacked, immediates are right as copied.
     let mut work: SmallVec<[usize; 32]> = smallvec::smallvec![root_slot];
+    let push_if_pointer = |work: &mut SmallVec<[usize; 32]>, slot: u32| {
+        // SAFETY: `slot` is a word of an object just allocated and filled.
+        if is_pointer(Term(unsafe { mem::raw_read(slot) })) {
+            work.push(slot as usize);
+        }
+    };
     while let Some(slot) = work.pop() {
         // SAFETY: every slot is either `root` or a word of an object we just allocated.
         let t = Term(unsafe { *(slot as *const u32) });
         let new = if t.is_list() {
             let dst = a.alloc(2)?;
             // SAFETY: fresh 2-word allocation; the source cell is live.
-            unsafe { mem::raw_copy(t.ptr(), dst, 2) };
-            work.push(dst as usize);
-            work.push(dst as usize + 4);
+            unsafe { copy_words(t.ptr(), dst, 2) };
+            push_if_pointer(&mut work, dst);
+            push_if_pointer(&mut work, dst + 4);
             Term::list(dst)
-        } else if t.is_boxed() {
+        } else {
             // SAFETY: the source object is live.
             let h = Term(unsafe { mem::raw_read(t.ptr()) });
             match h.boxed_kind() {
@@ -73,7 +123,7 @@ pub fn copy_term(t: Term, a: &mut dyn Alloc) -> Result<Term, HeapError> {
                     let (n, fields) = unsafe { layout::shape(h, t.ptr()) };
                     let dst = a.alloc(n)?;
                     // SAFETY: dst is a fresh n-word allocation; the source has n words.
-                    unsafe { mem::raw_copy(t.ptr(), dst, n) };
+                    unsafe { copy_words(t.ptr(), dst, n) };
                     if h.boxed_kind() == BoxedKind::SubBinary {
                         // Only the writer's own process may append in place: a copy is a
                         // read-only view (its ProcBin, made by share_offheap, is no writer).
@@ -84,13 +134,11 @@ pub fn copy_term(t: Term, a: &mut dyn Alloc) -> Result<Term, HeapError> {
                         }
                     }
                     for i in fields {
-                        work.push((dst + 4 * i) as usize);
+                        push_if_pointer(&mut work, dst + 4 * i);
                     }
                     Term::boxed(dst)
                 }
             }
-        } else {
-            t
         };
         // SAFETY: as at the read above.
         unsafe { *(slot as *mut u32) = new.0 };
