@@ -444,62 +444,156 @@ fn put_node(
     value: Term,
     head: bool,
 ) -> Result<(Term, bool), MapError> {
-    let n = read_node(node).ok_or(MapError::NotAMap)?;
-    let size = if head {
-        Some(size(node).ok_or(MapError::NotAMap)?)
-    } else {
-        None
-    };
     if level >= COLLISION_LEVEL {
-        let mut leaves = n.children;
-        for l in leaves.iter_mut() {
-            if leaf_value(*l, key)?.is_some() {
-                *l = construct::cons(a, key, value)?;
-                return Ok((collision_node(a, &leaves)?, false));
-            }
-        }
-        let mut pos = leaves.len();
-        for (i, l) in leaves.iter().enumerate() {
-            let k = construct::head(*l).ok_or(MapError::NotAMap)?;
-            if compare_exact(key, k)? == Ordering::Less {
-                pos = i;
-                break;
-            }
-        }
-        leaves.insert(pos, construct::cons(a, key, value)?);
-        return Ok((collision_node(a, &leaves)?, true));
+        return put_collision(a, node, key, value);
     }
+    let o = node_at(node).ok_or(MapError::NotAMap)?;
     let bit = 1 << nibble(hash, level);
-    let idx = (n.bitmap & (bit - 1)).count_ones() as usize;
-    let mut children = n.children;
-    if n.bitmap & bit == 0 {
-        children.insert(idx, construct::cons(a, key, value)?);
-        return Ok((node_like(a, n.bitmap | bit, &children, size)?, true));
+    let idx = (o.bitmap & (bit - 1)).count_ones();
+    if o.bitmap & bit == 0 {
+        let leaf = construct::cons(a, key, value)?;
+        return Ok((spliced(a, &o, o.bitmap | bit, idx, leaf, true, head)?, true));
     }
-    let c = children[idx];
-    let grew = if c.is_list() {
+    // SAFETY: `idx` < `o.n`: the bit is set, so it counts a child `node_at` checked.
+    let c = Term(unsafe { mem::raw_read(o.child(idx)) });
+    let (sub, grew) = if c.is_list() {
         let k = construct::head(c).ok_or(MapError::NotAMap)?;
         if k == key || exact_eq(k, key)? {
             if construct::tail(c) == Some(value) {
                 return Ok((node, false));
             }
-            children[idx] = construct::cons(a, key, value)?;
-            false
+            (construct::cons(a, key, value)?, false)
         } else {
             let kh = internal_hash(k)?;
             let leaf = construct::cons(a, key, value)?;
-            children[idx] = pair_node(a, level + 1, (kh, c), (hash, leaf))?;
-            true
+            (pair_node(a, level + 1, (kh, c), (hash, leaf))?, true)
         }
     } else {
         let (sub, grew) = put_node(a, c, level + 1, hash, key, value, false)?;
         if sub == c {
             return Ok((node, false));
         }
-        children[idx] = sub;
-        grew
+        (sub, grew)
     };
-    Ok((node_like(a, n.bitmap, &children, size)?, grew))
+    Ok((spliced(a, &o, o.bitmap, idx, sub, false, head)?, grew))
+}
+
+/// `put` in a collision node (all 32 hash bits used up): leaves kept in key order.
+fn put_collision(
+    a: &mut dyn Alloc,
+    node: Term,
+    key: Term,
+    value: Term,
+) -> Result<(Term, bool), MapError> {
+    let n = read_node(node).ok_or(MapError::NotAMap)?;
+    let mut leaves = n.children;
+    for l in leaves.iter_mut() {
+        if leaf_value(*l, key)?.is_some() {
+            *l = construct::cons(a, key, value)?;
+            return Ok((collision_node(a, &leaves)?, false));
+        }
+    }
+    let mut pos = leaves.len();
+    for (i, l) in leaves.iter().enumerate() {
+        let k = construct::head(*l).ok_or(MapError::NotAMap)?;
+        if compare_exact(key, k)? == Ordering::Less {
+            pos = i;
+            break;
+        }
+    }
+    leaves.insert(pos, construct::cons(a, key, value)?);
+    Ok((collision_node(a, &leaves)?, true))
+}
+
+/// A bitmap or head node where it lies: its children are `n` words from `child(0)`,
+/// checked once to be in guest memory, so path copying reads them in place.
+struct NodeAt {
+    p: u32,
+    first: u32,
+    bitmap: u32,
+    n: u32,
+}
+
+impl NodeAt {
+    fn child(&self, i: u32) -> u32 {
+        self.p + 4 * (self.first + i)
+    }
+}
+
+fn node_at(t: Term) -> Option<NodeAt> {
+    if !t.is_boxed() {
+        return None;
+    }
+    let p = t.ptr();
+    let h = Term(mem::read(p)?);
+    if h.boxed_kind() != BoxedKind::Map || h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
+        return None;
+    }
+    let first = if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
+        1
+    } else {
+        2
+    };
+    let bitmap = h.map_val();
+    let n = bitmap.count_ones();
+    if !crate::arena::contains(p, 4 * (first + n)) {
+        return None;
+    }
+    Some(NodeAt {
+        p,
+        first,
+        bitmap,
+        n,
+    })
+}
+
+/// A copy of node `o` with bitmap `bitmap` and child `idx` replaced by `c` (or, with
+/// `insert`, `c` inserted before it), written straight from the old node into the new
+/// one (gathering the children into a buffer first cost about a third of a `put`). A
+/// head keeps the old size word; `put` writes the new one when the map grew.
+fn spliced(
+    a: &mut dyn Alloc,
+    o: &NodeAt,
+    bitmap: u32,
+    idx: u32,
+    c: Term,
+    insert: bool,
+    head: bool,
+) -> Result<Term, HeapError> {
+    let (hdr, extra) = match head {
+        true if bitmap == 0xFFFF => (
+            Term::map_header(MAP_HEADER_TAG_HAMT_HEAD_ARRAY, 1, 0xFFFF),
+            1,
+        ),
+        true => (
+            Term::map_header(MAP_HEADER_TAG_HAMT_HEAD_BITMAP, 1, bitmap),
+            1,
+        ),
+        false => (
+            Term::map_header(MAP_HEADER_TAG_HAMT_NODE_BITMAP, 0, bitmap),
+            0,
+        ),
+    };
+    let ins = u32::from(insert);
+    let n = o.n + ins;
+    let p = a.alloc(1 + extra + n)?;
+    let dst = p + 4 * (1 + extra);
+    // SAFETY: `p` is a fresh allocation of 1 + extra + n words; the old node's words
+    // (its size word when it is a head, `o.n` children) were checked by `node_at`.
+    unsafe {
+        mem::raw_write(p, hdr.0);
+        if head {
+            mem::raw_write(p + 4, mem::raw_read(o.p + 4));
+        }
+        for i in 0..idx {
+            mem::raw_write(dst + 4 * i, mem::raw_read(o.child(i)));
+        }
+        mem::raw_write(dst + 4 * idx, c.0);
+        for i in idx + 1 - ins..o.n {
+            mem::raw_write(dst + 4 * (i + ins), mem::raw_read(o.child(i)));
+        }
+    }
+    Ok(Term::boxed(p))
 }
 
 fn node_like(
