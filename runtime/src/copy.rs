@@ -62,23 +62,6 @@ pub fn size_of(t: Term) -> u32 {
     words
 }
 
-/// Copies `n` words (`raw_copy` without a `memcpy` call for the usual small objects).
-///
-/// # Safety
-/// As [`mem::raw_copy`].
-#[inline(always)]
-unsafe fn copy_words(from: u32, to: u32, n: u32) {
-    if n <= 8 {
-        for i in 0..n {
-            // SAFETY: both ranges have `n` words (the caller's guarantee).
-            unsafe { mem::raw_write(to + 4 * i, mem::raw_read(from + 4 * i)) };
-        }
-    } else {
-        // SAFETY: as above.
-        unsafe { mem::raw_copy(from, to, n) };
-    }
-}
-
 /// Copies `t` into `a`, which must have [`size_of`]`(t)` words free.
 pub fn copy_term(t: Term, a: &mut dyn Alloc) -> Result<Term, HeapError> {
     if !is_pointer(t) {
@@ -101,7 +84,7 @@ pub fn copy_term(t: Term, a: &mut dyn Alloc) -> Result<Term, HeapError> {
         let new = if t.is_list() {
             let dst = a.alloc(2)?;
             // SAFETY: fresh 2-word allocation; the source cell is live.
-            unsafe { copy_words(t.ptr(), dst, 2) };
+            unsafe { mem::raw_copy(t.ptr(), dst, 2) };
             push_if_pointer(&mut work, dst);
             push_if_pointer(&mut work, dst + 4);
             Term::list(dst)
@@ -123,7 +106,7 @@ pub fn copy_term(t: Term, a: &mut dyn Alloc) -> Result<Term, HeapError> {
                     let (n, fields) = unsafe { layout::shape(h, t.ptr()) };
                     let dst = a.alloc(n)?;
                     // SAFETY: dst is a fresh n-word allocation; the source has n words.
-                    unsafe { copy_words(t.ptr(), dst, n) };
+                    unsafe { mem::raw_copy(t.ptr(), dst, n) };
                     if h.boxed_kind() == BoxedKind::SubBinary {
                         // Only the writer's own process may append in place: a copy is a
                         // read-only view (its ProcBin, made by share_offheap, is no writer).

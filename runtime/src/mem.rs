@@ -34,6 +34,16 @@ pub unsafe fn raw_write(addr: u32, value: u32) {
 /// Both ranges must be live guest memory, aligned, and disjoint.
 #[inline]
 pub unsafe fn raw_copy(from: u32, to: u32, words: u32) {
+    // Most objects the collector and the copier move are a cons cell or a small tuple:
+    // a word loop, not a `memcpy` call (about 20 instructions of call and set-up natively,
+    // more than the copy).
+    if words <= 8 {
+        for i in 0..words {
+            // SAFETY: as documented above: both ranges hold `words` words.
+            unsafe { raw_write(to + 4 * i, raw_read(from + 4 * i)) };
+        }
+        return;
+    }
     // SAFETY: as documented above.
     unsafe {
         std::ptr::copy_nonoverlapping(
