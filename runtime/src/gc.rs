@@ -100,16 +100,51 @@ pub fn collect(
         heap.stats.minor += 1;
     }
 
-    // Shrink a heap that is mostly empty after collecting (erl_gc.c shrinks too), by a
-    // second young-only pass into a smaller block.
-    let live = heap.heap_used_words() + heap.stack_words() + need;
-    let target = next_heap_size((2 * live).max(heap.min_heap_words));
-    if heap.size_words() > 4 * live && target < heap.size_words() {
+    // Shrink a heap that is mostly empty after collecting, by a second young-only pass
+    // into a smaller block, when erl_gc.c would shrink it.
+    if let Some(target) = shrink_to(heap, need, major) {
         let ranges = vec![(heap.start(), heap.top)];
         pass(heap, roots, ranges, (0, 0), target)?;
     }
     heap.hw = heap.top;
     Ok(())
+}
+
+/// The smaller size a heap should have after a collection, if any, by erl_gc.c's rules
+/// (OTP 25). After a full sweep (`adjust_after_fullsweep`): less than a quarter used,
+/// to twice what is needed. After a minor collection (`minor_collection`): only heaps
+/// over 3,000 words that are less than a quarter used and larger than 8,000 words or
+/// than the old heap, to three times what is needed (at least an eighth of the old
+/// heap). A small heap is never shrunk after a minor collection: shrinking it each time
+/// a collection had grown it for `need` made half of nrev's collections two passes.
+fn shrink_to(heap: &Heap, need: u32, major: bool) -> Option<u32> {
+    let size = heap.size_words();
+    let need_after = heap.heap_used_words() + heap.stack_words() + need;
+    let min = heap.min_heap_words;
+    let sized = |wanted: u32| {
+        if wanted < min {
+            min
+        } else {
+            next_heap_size(wanted)
+        }
+    };
+    let target = if major {
+        if 4 * need_after >= size || size <= min {
+            return None;
+        }
+        sized(2 * need_after)
+    } else {
+        let old = heap.old.as_ref().map_or(0, |o| o.block.len() / 4);
+        if size <= 3000 || 4 * need_after >= size || (size <= 8000 && size <= old) {
+            return None;
+        }
+        let mut wanted = 3 * need_after;
+        if wanted.saturating_mul(9) < old {
+            wanted = wanted.max(old / 8);
+        }
+        sized(wanted)
+    };
+    (target < size).then_some(target)
 }
 
 /// Sorted from-space ranges with a fast path for the first (the young heap).
