@@ -151,9 +151,22 @@ pub fn make_ref(a: &mut dyn Alloc, numbers: [u32; 3]) -> Result<Term, HeapError>
 }
 
 pub fn ref_numbers(t: Term) -> Option<[u32; 3]> {
-    (header_of(t)?.boxed_kind() == BoxedKind::Ref).then_some(())?;
+    if !t.is_boxed() || !crate::arena::contains(t.ptr(), 16) {
+        return None;
+    }
     let p = t.ptr();
-    Some([mem::read(p + 4)?, mem::read(p + 8)?, mem::read(p + 12)?])
+    // SAFETY: the four words at `p` are registered guest memory (checked just above):
+    // one range check instead of four (every ETS call on a tid reads its numbers).
+    unsafe {
+        if Term(mem::raw_read(p)).boxed_kind() != BoxedKind::Ref {
+            return None;
+        }
+        Some([
+            mem::raw_read(p + 4),
+            mem::raw_read(p + 8),
+            mem::raw_read(p + 12),
+        ])
+    }
 }
 
 // --- funs (OTP 25 ErlFunThing) ---
