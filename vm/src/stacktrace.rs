@@ -651,6 +651,31 @@ mod tests {
     }
 
     #[test]
+    fn older_loads_of_a_module_are_its_old_code() {
+        reset();
+        let piece = |addr| Piece {
+            addr,
+            len: 0x10,
+            func: 0,
+            positions: vec![(0, 0)],
+        };
+        add_code("m", vec![piece(0x1000)]);
+        assert!(!in_old_code("m", 0x1004));
+        add_code("m", vec![piece(0x2000)]);
+        assert!(in_old_code("m", 0x1004));
+        assert!(!in_old_code("m", 0x2004));
+        assert!(!in_old_code("other", 0x1004));
+        assert!(!in_old_code("m", 0x1010));
+        // Code a function tiered up to belongs to the current load.
+        add_tiered_code("m", vec![piece(0x3000)]);
+        assert!(!in_old_code("m", 0x3004));
+        // delete_module: the current code becomes old.
+        retire_current("m");
+        assert!(in_old_code("m", 0x2004) && in_old_code("m", 0x3005));
+        reset();
+    }
+
+    #[test]
     fn addresses_map_to_the_instruction_whose_code_holds_them() {
         let mut ix = index();
         let at = |a: u32| locate(&ix, a).map(|p| p.pos);
