@@ -222,6 +222,12 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     opts.otp_boot |= cmd.otp_boot;
     let otp_boot = opts.otp_boot;
+    if otp_boot {
+        // code_server's path is the -pa directories, then ".", then OTP's: a call into a
+        // module that is not loaded yet finds it in the current directory as in erl
+        // (the VM loads it itself; it does not go through error_handler).
+        opts.code_path.insert(cmd.pa.len(), PathBuf::from("."));
+    }
     let mut vm = Vm::new(opts)?;
     let outcome = if otp_boot {
         // As erl's emulator: the first process runs erl_init:start(init, Argv) and

@@ -461,7 +461,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 53] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 55] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -519,6 +519,8 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 53] {
             crate::bifs_erts_internal_boot::ERTS_INTERNAL,
         ),
         ("io", crate::bifs_erts_internal_boot::IO),
+        ("erlang", crate::bifs_code_purge::ERLANG),
+        ("erts_internal", crate::bifs_code_purge::ERTS_INTERNAL),
     ]
 }
 

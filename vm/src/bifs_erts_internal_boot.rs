@@ -161,6 +161,37 @@ pub(crate) fn log_process_error(
     cx: &mut beam_runtime::scheduler::Ctx<'_>,
     exit: Term,
 ) -> Result<(), Raise> {
+    let me = cx.self_pid().term();
+    log_error(cx, "Error in process ~p with exit value:~n~p~n", |_| {
+        Ok(vec![me, exit])
+    })
+}
+
+/// An error report from ERTS itself (erts_send_error_to_logger: `text` with the format
+/// `~s~n`, as erl_bif_load.c's "Module M must be purged before deleting"): to the
+/// system logger under the real boot, else printed as erl's default handler prints it.
+pub(crate) fn log_error_text(
+    cx: &mut beam_runtime::scheduler::Ctx<'_>,
+    text: &str,
+) -> Result<(), Raise> {
+    if !crate::otp_boot::on() {
+        let out = format!(
+            "=ERROR REPORT==== {} ===\n{text}\n\n",
+            crate::exc::timestamp()
+        );
+        crate::bifs_io::emit_stdout(out.as_bytes());
+        return Ok(());
+    }
+    log_error(cx, "~s~n", |c| Ok(vec![crate::bifs_more::string(c, text)?]))
+}
+
+/// Sends `{log, error, Format, Args, Meta}` from the calling process to the system
+/// logger, `args` building the arguments on the event's heap.
+fn log_error(
+    cx: &mut beam_runtime::scheduler::Ctx<'_>,
+    format: &str,
+    args: impl FnOnce(&mut BifCx<'_>) -> Result<Vec<Term>, Raise>,
+) -> Result<(), Raise> {
     use beam_runtime::construct;
     let logger = SYSTEM_LOGGER
         .with(|s| s.get())
@@ -177,14 +208,15 @@ pub(crate) fn log_process_error(
         self_pid: me,
         proc: None,
     };
-    let format = crate::bifs_more::string(&mut c, "Error in process ~p with exit value:~n~p~n")?;
+    let format = crate::bifs_more::string(&mut c, format)?;
+    let args = args(&mut c)?;
     let micros = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
         .as_micros() as i64;
     let time = crate::bifs::int_term(&mut c, &micros.into())?;
     let h = &mut c.heap;
-    let args = construct::list(h, &[me, exit]).map_err(heap_err)?;
+    let args = construct::list(h, &args).map_err(heap_err)?;
     let el = beam_runtime::map::flatmap(
         h,
         &[atom("emulator"), atom("tag")],

@@ -389,9 +389,9 @@ fn list_dir(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
             Err(e) => return posix_error(c, posix(&e)),
         }
     }
-    // erl prepends each name as readdir gives them, so its list is in reverse order.
+    // erl's list is in readdir's order (measured against `ls -U` on ext4 with OTP 25).
     let mut acc = Term::NIL;
-    for n in &names {
+    for n in names.iter().rev() {
         let s = string_of(c, n.as_bytes())?;
         acc = construct::cons(&mut c.heap, s, acc).map_err(heap_err)?;
     }

@@ -370,6 +370,8 @@ fn system_info(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         Some("port_limit") => n(65_536),
         Some("ets_limit") => n(8192),
         Some("port_count") => n(crate::ports::all().len() as i64),
+        // Twice the schedulers, as ERTS (erts_code_purger asks it).
+        Some("outstanding_system_requests_limit") => n(2),
         Some("otp_release") => s(c, "25"),
         // erl_prim_loader and filename ask it (the real boot's code server).
         Some("os_type") => {

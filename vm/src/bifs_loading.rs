@@ -10,13 +10,15 @@
 //! per-VM table until `finish_loading` consumes it (ERTS uses a magic reference; an
 //! entry never finished stays until the VM ends).
 //!
-//! Old code: the loader keeps one version of a module and repoints its export cells
-//! when it is loaded again, so processes still running the previous version keep
-//! running it (its code is never freed). What OTP's protocol needs is kept as state:
-//! loading a module that is loaded makes the previous version *old*;
-//! `check_old_code/1` reports it, `finish_loading` refuses a module whose old code is
-//! not purged yet (`not_purged`), and purging (`erts_internal:purge_module/2`, which
-//! `erts_code_purger` calls) drops it.
+//! Old code: loading a module that is loaded installs the new code next to the old and
+//! repoints the export cells, so fully-qualified calls go to the new version while
+//! processes running the previous one keep running it (local calls stay in it; code is
+//! never freed). That previous version is the module's *old* code: `check_old_code/1`
+//! reports it, `finish_loading` refuses a module whose old code is not purged yet
+//! (`not_purged`), `delete_module/1` makes the current code old, and purging
+//! (`erts_internal:purge_module/2`, which `erts_code_purger` calls after killing the
+//! processes that run it; or `erlang:purge_module/1`) drops it. Which processes run old
+//! code: bifs_code_purge.rs.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -220,20 +222,32 @@ fn load_module(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     tuple2(c, atom("module"), a[0])
 }
 
+/// Whether `m` has old code (loaded over or deleted, not purged yet).
+pub(crate) fn has_old_code(m: &str) -> bool {
+    OLD.with(|o| o.borrow().contains(m))
+}
+
+/// Purging `m`'s old code is done (erlang:purge_module/1, bifs_code_purge.rs).
+pub(crate) fn drop_old_code(m: &str) {
+    OLD.with(|o| o.borrow_mut().remove(m));
+}
+
 fn check_old_code(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let m = name_of(a[0])?;
-    Ok(boolean(OLD.with(|o| o.borrow().contains(&m))))
+    Ok(boolean(has_old_code(&m)))
 }
 
 /// `erts_internal:purge_module(Module, Op)`, the steps of erts_code_purger's purge:
-/// `prepare` (is there old code?), `prepare_on_load`, `abort`, `complete` (drop it).
+/// `prepare` (is there old code?), `prepare_on_load`, `abort` (a process runs the old
+/// code: it stays; `false`, which erts_code_purger's soft_purge answers), `complete`
+/// (drop it).
 fn purge_module(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let m = name_of(a[0])?;
     let op = name_of(a[1])?;
     let has_old = OLD.with(|o| o.borrow().contains(&m));
     match op.as_str() {
         "prepare" | "prepare_on_load" => Ok(boolean(has_old)),
-        "abort" => Ok(boolean(true)),
+        "abort" => Ok(boolean(false)),
         "complete" => {
             OLD.with(|o| o.borrow_mut().remove(&m));
             Ok(boolean(true))
@@ -242,17 +256,27 @@ fn purge_module(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     }
 }
 
-/// `erlang:delete_module(Module)`: the current code becomes old (calls into the module
-/// then load it again from the code path); `false` when the module is not loaded,
-/// `badarg` when old code is still there.
-fn delete_module(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+/// `erlang:delete_module(Module)`: the current code becomes old and the module is no
+/// longer loaded (a call into it loads it again from the code path, or raises `undef`);
+/// `undefined` when the module is not loaded; `badarg` when old code is still there,
+/// reported to the logger as ERTS does ("Module M must be purged before deleting").
+fn delete_module(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let m = name_of(a[0])?;
-    if OLD.with(|o| o.borrow().contains(&m)) {
+    if has_old_code(&m) {
+        if let Some(cx) = c.proc.as_deref_mut() {
+            let text = format!("Module {m} must be purged before deleting\n");
+            crate::bifs_erts_internal_boot::log_error_text(cx, &text)?;
+        }
         return Err(bad());
     }
     if !is_loaded(&m) || m == "erlang" {
         return Ok(atom("undefined"));
     }
+    with_loader(|l| l.unload(&m)).map_err(|e| {
+        eprintln!("beam: delete_module({m}): {e}");
+        bad()
+    })?;
+    crate::stacktrace::retire_current(&m);
     OLD.with(|o| o.borrow_mut().insert(m));
     Ok(atom("true"))
 }

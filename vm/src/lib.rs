@@ -71,6 +71,7 @@ mod crypto_cipher_extra;
 mod crypto_cipher_modes;
 mod proc_initial_call;
 
+mod bifs_code_purge;
 mod bifs_erts_internal_boot;
 mod bifs_loading;
 mod group_leader;

@@ -787,6 +787,32 @@ impl Loader {
         self.install_stubs()
     }
 
+    /// `erlang:delete_module/1`: `m` is no longer loaded. Its export cells go back to a
+    /// lazy stub (`undef` without lazy loading), so the next call loads it again from the
+    /// code path, as erl's error_handler would; its code stays where it is, as old code
+    /// that processes may still run until it is purged.
+    pub(crate) fn unload(&mut self, m: &str) -> Result<(), LoadError> {
+        if self.modules.remove(m).is_none() {
+            return Ok(());
+        }
+        self.cells.missing.remove(m);
+        let undef = self.cells.undef;
+        let cells: Vec<u32> = self
+            .cells
+            .map
+            .iter()
+            .filter(|((cm, f, a), _)| cm == m && bifs::lookup(cm, f, *a).is_none())
+            .map(|(_, &c)| c)
+            .collect();
+        for &cell in &cells {
+            write_word(cell, undef);
+        }
+        if self.cells.lazy {
+            self.cells.unstubbed.extend(cells);
+        }
+        self.install_stubs()
+    }
+
     /// The export cell of `M:F/A` for a fun made at run time (`erlang:make_fun/3`, which
     /// `fun M:F/A` with variable parts compiles to): created as for a module's imports,
     /// with a BIF's trampoline or a lazy stub installed when it needs one.

@@ -49,6 +49,8 @@ struct Range {
     positions: Vec<(u32, u32)>,
     /// IR code a function tiered up to (its template code is a separate range).
     tiered: bool,
+    /// Which load of `module` the code belongs to (see [`Index::versions`]).
+    version: u32,
 }
 
 struct Func {
@@ -82,6 +84,10 @@ struct ModInfo {
 struct Index {
     code: BTreeMap<u32, Range>,
     modules: HashMap<String, ModInfo>,
+    /// Per module, the version of its current code: each load counts one up, and so
+    /// does `erlang:delete_module/1` (its code becomes old with no current code).
+    /// Code of an older version is the module's old code (check_process_code).
+    versions: HashMap<String, u32>,
 }
 
 thread_local! {
@@ -117,6 +123,13 @@ pub(crate) fn add_tiered_code(module: &str, pieces: Vec<Piece>) {
 fn add_pieces(module: &str, pieces: Vec<Piece>, tiered: bool) {
     INDEX.with(|ix| {
         let mut ix = ix.borrow_mut();
+        // A module's code (cache_load adds all of it at once) is a new version; code a
+        // function tiered up to belongs to the current one.
+        let v = ix.versions.entry(module.to_string()).or_insert(0);
+        if !tiered {
+            *v += 1;
+        }
+        let version = *v;
         for p in pieces {
             // Code memory is never reused, so a range never overlaps an older one. Keyed
             // without the Thumb bit (see `locate`).
@@ -129,6 +142,7 @@ fn add_pieces(module: &str, pieces: Vec<Piece>, tiered: bool) {
                     func: p.func,
                     positions: p.positions,
                     tiered,
+                    version,
                 },
             );
         }
@@ -284,6 +298,31 @@ fn locate(ix: &Index, addr: u32) -> Option<Place> {
         module: r.module.clone(),
         func: r.func,
         pos,
+    })
+}
+
+/// `erlang:delete_module/1`: the current code of `module` becomes old.
+pub(crate) fn retire_current(module: &str) {
+    INDEX.with(|ix| {
+        *ix.borrow_mut()
+            .versions
+            .entry(module.to_string())
+            .or_insert(0) += 1
+    });
+}
+
+/// Whether `addr` lies in code of `module` older than its current version: what
+/// `check_process_code` looks for on a process's stack.
+pub(crate) fn in_old_code(module: &str, addr: u32) -> bool {
+    INDEX.with(|ix| {
+        let ix = ix.borrow();
+        let addr = addr & !1;
+        let Some((_, r)) = ix.code.range(..=addr).next_back() else {
+            return false;
+        };
+        addr < r.end
+            && r.module == module
+            && ix.versions.get(module).is_some_and(|&v| r.version < v)
     })
 }
 
@@ -600,9 +639,35 @@ mod tests {
                 func: 2,
                 positions: vec![(0, 3), (0, 4), (16, 7), (40, 9)],
                 tiered: false,
+                version: 1,
             },
         );
         ix
+    }
+
+    #[test]
+    fn older_loads_of_a_module_are_its_old_code() {
+        reset();
+        let piece = |addr| Piece {
+            addr,
+            len: 0x10,
+            func: 0,
+            positions: vec![(0, 0)],
+        };
+        add_code("m", vec![piece(0x1000)]);
+        assert!(!in_old_code("m", 0x1004));
+        add_code("m", vec![piece(0x2000)]);
+        assert!(in_old_code("m", 0x1004));
+        assert!(!in_old_code("m", 0x2004));
+        assert!(!in_old_code("other", 0x1004));
+        assert!(!in_old_code("m", 0x1010));
+        // Code a function tiered up to belongs to the current load.
+        add_tiered_code("m", vec![piece(0x3000)]);
+        assert!(!in_old_code("m", 0x3004));
+        // delete_module: the current code becomes old.
+        retire_current("m");
+        assert!(in_old_code("m", 0x2004) && in_old_code("m", 0x3005));
+        reset();
     }
 
     #[test]
