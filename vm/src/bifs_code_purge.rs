@@ -30,7 +30,7 @@ fn runs_old_code(cx: &Ctx<'_>, pid: Pid, module: &str) -> bool {
     let me = pid == cx.self_pid();
     // Where it is: the BIF call this is (the caller's code) or where it resumes.
     let (at, cp) = if me {
-        (crate::stacktrace::bif_site().unwrap_or(0), 0)
+        (crate::stacktrace::bif_site(cx.x_base()).unwrap_or(0), 0)
     } else {
         p.code_position().unwrap_or((0, 0))
     };
