@@ -271,6 +271,10 @@ pub static ERLANG: &[Bif] = &[
         arity: 1,
         f: |c, a| {
             let b = call("erlang", "iolist_to_binary", c, a)?;
+            // No empty binaries in an iovec: an empty iolist is [].
+            if view::bits(b).is_ok_and(|b| b.bits == 0) {
+                return Ok(Term::NIL);
+            }
             construct::list(&mut c.heap, &[b]).map_err(heap_err)
         },
     },
@@ -433,16 +437,15 @@ fn nodes(c: &mut BifCx<'_>, what: Term) -> Result<Term, Raise> {
 }
 
 fn is_record(t: Term, tag: Term, size: Option<Term>) -> Result<Term, Raise> {
+    // Both checked before the term is looked at, as erts does.
+    let size = size.map(|s| s.small_value().ok_or_else(bad)).transpose()?;
     if !tag.is_atom() {
         return Err(bad());
     }
     let Some(v) = construct::tuple_elements(t) else {
         return Ok(atom("false"));
     };
-    let size_ok = match size {
-        None => true,
-        Some(s) => v.len() as i64 == i64::from(s.small_value().ok_or_else(bad)?),
-    };
+    let size_ok = size.is_none_or(|s| v.len() as i64 == i64::from(s));
     Ok(boolean(size_ok && v.first() == Some(&tag)))
 }
 
