@@ -407,7 +407,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 53] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 54] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -465,6 +465,7 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 53] {
             crate::bifs_erts_internal_boot::ERTS_INTERNAL,
         ),
         ("io", crate::bifs_erts_internal_boot::IO),
+        ("erlang", crate::bifs_packet::ERLANG),
     ]
 }
 

@@ -76,6 +76,8 @@ mod bifs_loading;
 mod group_leader;
 pub mod otp_boot;
 
+mod bifs_packet;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
