@@ -674,6 +674,11 @@ fn apply(s: u32, arity: u32) -> Result<u32, RtStop> {
                 .map_err(|e| RtStop::Fatal(e.to_string()))?;
             Ok(RETURN_X0.with(Cell::get))
         }
+        // `erlang:apply/2,3` applied (`apply(erlang, apply, [F, Args])`, `fun
+        // erlang:apply/3`): erlang.beam is not loaded, so as erl's apply does.
+        _ if mn == "erlang" && fname == "apply" && (arity == 2 || arity == 3) => {
+            apply_list(s, arity)
+        }
         // An Erlang function, its module loaded now if need be; one that does not exist
         // goes to `undef`, which raises as BEAM does.
         _ => match crate::lazy::resolve(m, f, arity) {
