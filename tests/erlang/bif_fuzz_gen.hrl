@@ -229,6 +229,20 @@ atom() ->
           nil, infinity, utf8, latin1, unicode, binary, list, '[]', 'a.b', x, y, key, value]).
 
 bin() ->
+    case rand:uniform(5) of
+        5 -> unaligned(bin0());
+        _ -> bin0()
+    end.
+
+%% The same bytes at a bit offset inside a larger binary (a sub binary whose data does
+%% not start on a byte boundary).
+unaligned(B) ->
+    N = range(1, 7),
+    Size = byte_size(B),
+    <<_:N, R:Size/binary, _/bitstring>> = <<0:N, B/binary, 0:(8 - N)>>,
+    R.
+
+bin0() ->
     case rand:uniform(4) of
         1 -> list_to_binary(gen(bytes));
         2 -> list_to_binary(str());
@@ -237,7 +251,16 @@ bin() ->
                    <<"ab">>, <<0, 255>>])
     end.
 
-bits() -> <<(bin())/binary, (rand:uniform(128) - 1):(range(1, 7))>>.
+bits() ->
+    B = <<(bin())/binary, (rand:uniform(128) - 1):(range(1, 7))>>,
+    case rand:uniform(3) of
+        1 ->
+            N = range(1, 7),
+            Size = bit_size(B),
+            <<_:N, R:Size/bitstring, _/bitstring>> = <<0:N, B/bitstring, 0:8>>,
+            R;
+        _ -> B
+    end.
 
 str() ->
     case rand:uniform(4) of
