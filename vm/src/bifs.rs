@@ -30,6 +30,15 @@ pub enum Raise {
     /// `erlang:hibernate/3` with good arguments: not an exception, but like `Halt` a way
     /// out of the running code, which the caller takes (vm/src/hibernate.rs).
     Hibernate,
+    /// An `error` exception with this reason whose `error_info` map also has this
+    /// `cause` (erl's hint to erl_erts_errors/erl_stdlib_errors: `id` for a missing ETS
+    /// table, `time` for a bad timer time, ...).
+    Cause(Term, &'static str),
+}
+
+/// `badarg` with `cause => Cause` in its `error_info`.
+pub(crate) fn badarg_cause(cause: &'static str) -> Raise {
+    Raise::Cause(atom("badarg"), cause)
 }
 
 /// Allocation for BIF results: fragments, attached to the process heap by the caller.

@@ -184,12 +184,19 @@ pub(crate) fn with_table<R>(
         boot_ac_tab()?;
     }
     ets::with(|tabs| {
-        let tb = tabs.get_mut(t).ok_or_else(bad)?;
+        let tb = tabs.get_mut(t).ok_or_else(no_table)?;
         if !tb.allows(pid, write) {
-            return Err(bad());
+            return Err(crate::bifs::badarg_cause("access"));
         }
         f(tb)
     })
+}
+
+/// `badarg` for a table id or name that names no table: erl's error_info says
+/// `cause => id` (erl_stdlib_errors: "the table identifier does not refer to an existing
+/// ETS table").
+pub(crate) fn no_table() -> Raise {
+    crate::bifs::badarg_cause("id")
 }
 
 /// application_controller's table, which the boot makes: without the boot,
@@ -416,10 +423,14 @@ fn me_of(t: Term) -> Result<Pid, Raise> {
 }
 
 fn lookup_element(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let pos = a[2].small_value().filter(|&n| n >= 1).ok_or_else(bad)? as u32;
     let heap = &mut c.heap;
+    // The table is checked first (a missing one is `cause => id` whatever the position).
     with_table(me_of(c.self_pid)?, a[0], false, |tb| {
+        let pos = a[2].small_value().filter(|&n| n >= 1).ok_or_else(bad)? as u32;
         let objs = tb.objects.lookup(a[1]);
+        if objs.is_empty() {
+            return Err(crate::bifs::badarg_cause("badkey"));
+        }
         let elems = objs
             .iter()
             .map(|s| construct::tuple_get(s.term(), pos - 1).ok_or_else(bad))
@@ -761,12 +772,16 @@ fn rename(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 fn give_away(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let to = Pid::from_term(a[1]).ok_or_else(bad)?;
     let pid = me(c)?;
+    // The table first, as erl: a missing one is `cause => id` whoever it goes to.
+    if ets::with(|tabs| tabs.get(a[0]).is_none()) {
+        return Err(no_table());
+    }
     let cx = c.proc.as_mut().ok_or_else(bad)?;
     if to == pid || !cx.is_alive(to) {
         return Err(bad());
     }
     let tab = ets::with(|tabs| {
-        let tb = tabs.get_mut(a[0]).ok_or_else(bad)?;
+        let tb = tabs.get_mut(a[0]).ok_or_else(no_table)?;
         if tb.owner != pid {
             return Err(bad());
         }
@@ -788,7 +803,7 @@ fn setopts(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         proper_list(a[1]).map_err(|_| bad())?
     };
     ets::with(|tabs| {
-        let tb = tabs.get_mut(a[0]).ok_or_else(bad)?;
+        let tb = tabs.get_mut(a[0]).ok_or_else(no_table)?;
         if tb.owner != pid {
             return Err(bad());
         }

@@ -354,7 +354,7 @@ pub(crate) fn trace_undef(s: u32, m: Term, f: Term, arity: u32) -> Result<(), Rt
     let (cx, _) = block(s)?;
     let args = x_args(cx, arity)?;
     let mut h = BifHeap::default();
-    let t = crate::exc::top_frame(&mut h, m, f, &args, false)
+    let t = crate::exc::top_frame(&mut h, m, f, &args, false, None)
         .map_err(|e| RtStop::Fatal(e.to_string()))?;
     for fr in h.frags {
         cx.heap().attach(fr);
@@ -422,10 +422,10 @@ pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
         cx.heap().attach(frag);
     }
     // erl's first frame of a BIF's error: the BIF with its arguments and error_info.
-    let bif_trace = |cx: &mut Ctx<'_>, reason: Term| -> Result<(), RtStop> {
+    let bif_trace = |cx: &mut Ctx<'_>, reason: Term, cause: Option<&str>| -> Result<(), RtStop> {
         let mut h = BifHeap::default();
         let (m, f) = (atom(crate::exc::bif_module(id)), atom(b.name));
-        let t = crate::exc::top_frame(&mut h, m, f, &terms, true)
+        let t = crate::exc::top_frame(&mut h, m, f, &terms, true, cause)
             .map_err(|e| RtStop::Fatal(e.to_string()))?;
         for fr in h.frags {
             cx.heap().attach(fr);
@@ -439,14 +439,19 @@ pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
         Err(Raise::Hibernate) => crate::hibernate::enter(cx, s, &terms)?,
         Err(Raise::Error(reason)) => {
             pend_error(s, reason);
-            bif_trace(cx, reason)?;
+            bif_trace(cx, reason, None)?;
+            0
+        }
+        Err(Raise::Cause(reason, cause)) => {
+            pend_error(s, reason);
+            bif_trace(cx, reason, Some(cause))?;
             0
         }
         Err(Raise::Tagged(tag, value)) => {
             let tag = atom::name(tag).unwrap_or_default();
             let reason = tagged_reason(cx, &tag, value)?;
             pend_error(s, reason);
-            bif_trace(cx, reason)?;
+            bif_trace(cx, reason, None)?;
             0
         }
         Err(Raise::Exception { class, reason }) => {
