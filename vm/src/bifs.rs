@@ -540,6 +540,14 @@ pub(crate) fn number(t: Term) -> Result<Num, Raise> {
     ops::view::number(t).map_err(|_| error("badarith"))
 }
 
+/// An integer term on `heap` (a small, else a bignum).
+pub(crate) fn int_term_heap(heap: &mut BifHeap, v: &BigInt) -> Result<Term, Raise> {
+    match v.to_i64().and_then(Term::small) {
+        Some(t) => Ok(t),
+        None => bignum::integer(heap, v).map_err(heap_err),
+    }
+}
+
 pub(crate) fn int_term(c: &mut BifCx<'_>, v: &BigInt) -> Result<Term, Raise> {
     match v.to_i64().and_then(Term::small) {
         Some(t) => Ok(t),

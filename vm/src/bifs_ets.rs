@@ -347,6 +347,7 @@ pub(crate) fn new_owned(c: &mut BifCx<'_>, a: &[Term], owner: Option<Pid>) -> Re
             compressed,
             objects: Objects::new(kind, keypos, wc),
             fixers: Vec::new(),
+            fixed_since: (0, 0),
         });
         Ok(())
     })?;
@@ -697,7 +698,8 @@ fn info_item(heap: &mut BifHeap, tb: &Table, item: &str) -> Result<Term, Raise> 
         "keypos" => small(tb.objects.keypos as i64),
         "protection" => atom(tb.access.name()),
         "fixed" => boolean(!tb.fixers.is_empty()),
-        "safe_fixed" | "safe_fixed_monotonic_time" => boolean(false),
+        "safe_fixed" => safe_fixed(heap, tb, false)?,
+        "safe_fixed_monotonic_time" => safe_fixed(heap, tb, true)?,
         "stats" => atom("false"),
         _ => return Err(bad()),
     })
@@ -846,7 +848,37 @@ fn safe_fixtable(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let on = bool_arg(a[1])?;
     let pid = me(c)?;
     with_table(pid, a[0], false, |tb| {
+        let was_fixed = !tb.fixers.is_empty();
         tb.fix(pid, on);
+        if !was_fixed && !tb.fixers.is_empty() {
+            tb.fixed_since = crate::bifs_proc::now_pair();
+        }
         Ok(boolean(true))
     })
+}
+
+/// `info(T, safe_fixed)`: `false`, or `{{Mega, Sec, Micro}, [{Pid, Count}]}` (with
+/// `monotonic`: `{MonotonicNative, [...]}`), the fixers in the order they came.
+fn safe_fixed(heap: &mut BifHeap, tb: &ets::Table, monotonic: bool) -> Result<Term, Raise> {
+    if tb.fixers.is_empty() {
+        return Ok(boolean(false));
+    }
+    let (mono, micros) = tb.fixed_since;
+    let when = if monotonic {
+        crate::bifs::int_term_heap(heap, &num_bigint::BigInt::from(mono))?
+    } else {
+        let parts = [
+            micros / 1_000_000_000_000,
+            (micros / 1_000_000) % 1_000_000,
+            micros % 1_000_000,
+        ]
+        .map(|p| small(p as i64));
+        construct::tuple(heap, &parts).map_err(heap_err)?
+    };
+    let mut pairs = Vec::new();
+    for &(pid, n) in tb.fixers.iter() {
+        pairs.push(construct::tuple(heap, &[pid.term(), small(i64::from(n))]).map_err(heap_err)?);
+    }
+    let list = construct::list(heap, &pairs).map_err(heap_err)?;
+    construct::tuple(heap, &[when, list]).map_err(heap_err)
 }

@@ -829,6 +829,14 @@ thread_local! {
     static UNIQUE: Cell<i64> = const { Cell::new(0) };
 }
 
+/// Now as (monotonic nanoseconds, system microseconds since 1970).
+pub(crate) fn now_pair() -> (u128, u128) {
+    (
+        START.with(|s| s.elapsed().as_nanos()),
+        since_epoch().as_micros(),
+    )
+}
+
 fn since_epoch() -> std::time::Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
