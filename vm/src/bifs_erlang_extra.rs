@@ -525,10 +525,13 @@ fn term_to_binary2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let mut level = 0u32;
     // Minor version 2 writes every atom as UTF-8 (OTP 25's default is 1).
     let mut minor2 = false;
+    let mut deterministic = false;
     for o in proper_list(a[1])? {
         if o == atom("compressed") {
             level = 6;
-        } else if o == atom("deterministic") || o == atom("local") {
+        } else if o == atom("deterministic") {
+            deterministic = true;
+        } else if o == atom("local") {
         } else {
             match construct::tuple_elements(o).as_deref() {
                 Some([k, v]) if *k == atom("compressed") => {
@@ -548,12 +551,7 @@ fn term_to_binary2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
             }
         }
     }
-    let plain = if minor2 {
-        ops::etf::encode_minor2(a[0])
-    } else {
-        ops::etf::encode(a[0])
-    }
-    .map_err(|_| bad())?;
+    let plain = ops::etf::encode_opts(a[0], minor2, deterministic).map_err(|_| bad())?;
     let mut out = plain.clone();
     if level > 0 {
         let body = &plain[1..];
