@@ -478,7 +478,12 @@ fn datetime(t: Term) -> Result<i64, Raise> {
         30,
         31,
     ];
-    if y < 0 || !(1..=12).contains(&mo) || day < 1 || day > dim[(mo - 1) as usize] {
+    // erts' BASEYEAR (1600) up to INT_MAX - 1 (erl_time_sup.c: univ_to_seconds).
+    if !(1600..=i64::from(i32::MAX) - 1).contains(&y)
+        || !(1..=12).contains(&mo)
+        || day < 1
+        || day > dim[(mo - 1) as usize]
+    {
         return Err(bad());
     }
     if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..60).contains(&s) {
@@ -503,14 +508,36 @@ fn posixtime_to_universaltime(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Rai
 /// `{{Y, M, D}, {H, Mi, S}}` (UTC) of a POSIX time in seconds.
 pub(crate) fn datetime_term(c: &mut BifCx<'_>, secs: i64) -> Result<Term, Raise> {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = crate::exc::civil_from_days(days);
-    let date = construct::tuple(&mut c.heap, &[small(y), small(m), small(d)]).map_err(heap_err)?;
+    let (y, m, d) = erts_civil_from_days(days);
+    // The year of a time far from now is a bignum on this VM (erl: a 64-bit small).
+    let y = crate::bifs::int_term(c, &num_bigint::BigInt::from(y))?;
+    let date = construct::tuple(&mut c.heap, &[y, small(m), small(d)]).map_err(heap_err)?;
     let time = construct::tuple(
         &mut c.heap,
         &[small(rem / 3600), small(rem / 60 % 60), small(rem % 60)],
     )
     .map_err(heap_err)?;
     construct::tuple(&mut c.heap, &[date, time]).map_err(heap_err)
+}
+
+/// (year, month, day) of a day number since 1970 as erts computes it (erl_time_sup.c
+/// `seconds_to_univ`, with C's truncating division): proleptic Gregorian from year 1 on,
+/// a day off before it (erl gives 0000-01-01 as `{-1, 12, 31}`).
+fn erts_civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let mut y = (10_000 * days + 14_780) / 3_652_425;
+    let doy = |y: i64| days - (365 * y + y / 4 - y / 100 + y / 400);
+    let mut tmp = doy(y);
+    if tmp < 0 {
+        y -= 1;
+        tmp = doy(y);
+    }
+    let mi = (100 * tmp + 52) / 3060;
+    (
+        y + (mi + 2) / 12,
+        (mi + 2) % 12 + 1,
+        tmp - (mi * 306 + 5) / 10 + 1,
+    )
 }
 
 fn external_size(t: Term) -> Result<Term, Raise> {

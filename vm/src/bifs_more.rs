@@ -384,7 +384,9 @@ fn raise3(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         Some((class, _)) if a[2] == Term::NIL => class,
         _ => a[0],
     };
-    let raw = class != a[0];
+    // A rethrow (the `raise` instruction) or a catch's trace passed on unbuilt (the
+    // compiler hands `erlang:raise(C, R, St)` the raw trace when St is used only there).
+    let raw = class != a[0] || crate::exc::raw_parts(a[2]).is_some();
     // A bad class or stack trace is not an exception: erl *returns* `badarg`.
     match atoms::name(class).as_deref() {
         Some("throw" | "error" | "exit") if raw || valid_stacktrace(a[2]) => {
