@@ -30,6 +30,15 @@ pub enum Raise {
     /// `erlang:hibernate/3` with good arguments: not an exception, but like `Halt` a way
     /// out of the running code, which the caller takes (vm/src/hibernate.rs).
     Hibernate,
+    /// An `error` exception with this reason whose `error_info` map also has this
+    /// `cause` (erl's hint to erl_erts_errors/erl_stdlib_errors: `id` for a missing ETS
+    /// table, `time` for a bad timer time, ...).
+    Cause(Term, &'static str),
+}
+
+/// `badarg` with `cause => Cause` in its `error_info`.
+pub(crate) fn badarg_cause(cause: &'static str) -> Raise {
+    Raise::Cause(atom("badarg"), cause)
 }
 
 /// Allocation for BIF results: first the free end of the process heap's last fragment
@@ -461,7 +470,7 @@ pub static LISTS_BIFS: &[Bif] = &[
 
 /// Every BIF table with its module, in runtime-number order: a BIF's number is its
 /// index in the concatenation.
-pub fn tables() -> [(&'static str, &'static [Bif]); 55] {
+pub fn tables() -> [(&'static str, &'static [Bif]); 56] {
     [
         ("erlang", BIFS),
         ("lists", LISTS_BIFS),
@@ -521,6 +530,7 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 55] {
         ("io", crate::bifs_erts_internal_boot::IO),
         ("erlang", crate::bifs_code_purge::ERLANG),
         ("erts_internal", crate::bifs_code_purge::ERTS_INTERNAL),
+        ("erlang", crate::bifs_packet::ERLANG),
     ]
 }
 
@@ -584,6 +594,14 @@ fn halt(status: Term) -> Result<Term, Raise> {
 
 pub(crate) fn number(t: Term) -> Result<Num, Raise> {
     ops::view::number(t).map_err(|_| error("badarith"))
+}
+
+/// An integer term on `heap` (a small, else a bignum).
+pub(crate) fn int_term_heap(heap: &mut BifHeap, v: &BigInt) -> Result<Term, Raise> {
+    match v.to_i64().and_then(Term::small) {
+        Some(t) => Ok(t),
+        None => bignum::integer(heap, v).map_err(heap_err),
+    }
 }
 
 pub(crate) fn int_term(c: &mut BifCx<'_>, v: &BigInt) -> Result<Term, Raise> {

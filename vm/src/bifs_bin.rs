@@ -152,11 +152,9 @@ fn term_to_binary(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 fn binary_to_term(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let b = bytes(a[0])?;
-    // Compressed terms too (bifs_erlang_extra.rs); the whole binary must be one term.
-    match crate::bifs_erlang_extra::decode(c, &b)? {
-        (t, n) if n == b.len() => Ok(t),
-        _ => Err(badarg()),
-    }
+    // Compressed terms too (bifs_erlang_extra.rs); bytes after the term are ignored,
+    // as erl does (`binary_to_term(<<131,97,1,0>>)` is 1).
+    Ok(crate::bifs_erlang_extra::decode(c, &b)?.0)
 }
 
 fn radix(t: Term) -> Result<u32, Raise> {
@@ -255,9 +253,20 @@ fn at(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     b.get(i).map(|&x| small(i64::from(x))).ok_or_else(badarg)
 }
 
+/// The optional `big | little` argument of `decode_unsigned/2`, `encode_unsigned/2`;
+/// anything else (`middle` too) is `badarg`, as in erl.
+fn endianness(a: &[Term]) -> Result<bool, Raise> {
+    match a.get(1).map(|&t| atom::name(t)) {
+        None => Ok(false),
+        Some(Some(n)) if n == "big" => Ok(false),
+        Some(Some(n)) if n == "little" => Ok(true),
+        _ => Err(badarg()),
+    }
+}
+
 fn decode_unsigned(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let b = bytes(a[0])?;
-    let little = a.len() > 1 && atom::name(a[1]).as_deref() == Some("little");
+    let little = endianness(a)?;
     let v = if little {
         BigInt::from_bytes_le(num_bigint::Sign::Plus, &b)
     } else {
@@ -274,7 +283,7 @@ fn encode_unsigned(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     if v.sign() == num_bigint::Sign::Minus {
         return Err(badarg());
     }
-    let little = a.len() > 1 && atom::name(a[1]).as_deref() == Some("little");
+    let little = endianness(a)?;
     let n = v.bits().max(1).div_ceil(8) * 8;
     let mut buf = BitBuf::default();
     put_int(&mut buf, &v, n, little);

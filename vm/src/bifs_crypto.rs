@@ -114,10 +114,11 @@ enum Alg {
     Sha3_256,
     Sha3_384,
     Sha3_512,
+    Md4,
 }
 
 /// A hash or HMAC state's first byte is the algorithm's index here: new ones go last.
-const ALGS: [(&str, Alg); 10] = [
+const ALGS: [(&str, Alg); 11] = [
     ("md5", Alg::Md5),
     ("sha", Alg::Sha),
     ("sha224", Alg::Sha224),
@@ -128,6 +129,7 @@ const ALGS: [(&str, Alg); 10] = [
     ("sha3_256", Alg::Sha3_256),
     ("sha3_384", Alg::Sha3_384),
     ("sha3_512", Alg::Sha3_512),
+    ("md4", Alg::Md4),
 ];
 
 fn alg(t: Term) -> Option<Alg> {
@@ -142,6 +144,7 @@ fn alg_byte(a: Alg) -> u8 {
 fn digest(a: Alg, data: &[u8]) -> Vec<u8> {
     match a {
         Alg::Md5 => md5::Md5::digest(data).to_vec(),
+        Alg::Md4 => md4::Md4::digest(data).to_vec(),
         Alg::Sha => sha1::Sha1::digest(data).to_vec(),
         Alg::Sha224 => sha2::Sha224::digest(data).to_vec(),
         Alg::Sha256 => sha2::Sha256::digest(data).to_vec(),
@@ -167,6 +170,7 @@ fn hmac_of(a: Alg, key: &[u8], data: &[u8]) -> Vec<u8> {
     }
     match a {
         Alg::Md5 => run::<hmac::Hmac<md5::Md5>>(key, data),
+        Alg::Md4 => run::<hmac::Hmac<md4::Md4>>(key, data),
         Alg::Sha => run::<hmac::Hmac<sha1::Sha1>>(key, data),
         Alg::Sha224 => run::<hmac::Hmac<sha2::Sha224>>(key, data),
         Alg::Sha256 => run::<hmac::Hmac<sha2::Sha256>>(key, data),
@@ -280,8 +284,12 @@ fn mac(c: &mut BifCx<'_>, a: &[Term], n: Option<Term>) -> Result<Term, Raise> {
     if a[0] == atom("cmac") || a[0] == atom("poly1305") {
         return crate::bifs_crypto_mac::mac4(c, a, n);
     }
+    // crypto.erl makes the key a binary (a plain badarg); the NIF then checks the text
+    // before the MAC type and the digest.
     let key = bytes_of(a[2])?;
-    let data = bytes_of(a[3])?;
+    let Ok(data) = bytes_of(a[3]) else {
+        return Err(nif_error(c, "mac.c", 175, "Bad text"));
+    };
     if a[0] != atom("hmac") {
         return Err(nif_error(c, "mac.c", 233, "Unknown mac algorithm"));
     }
@@ -380,12 +388,36 @@ fn hash_equals(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 /// `pbkdf2_hmac(Digest, Pass, Salt, Iter, KeyLen)` (RFC 8018, PBKDF2 with HMAC).
 fn pbkdf2_hmac(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let alg = alg(a[0]).ok_or_else(bad)?;
-    let (pass, salt) = (bytes_of(a[1])?, bytes_of(a[2])?);
-    let (iter, len) = match (a[3].small_value(), a[4].small_value()) {
-        (Some(i), Some(l)) if i >= 1 && l >= 1 => (i as u64, l as usize),
-        _ => return Err(bad()),
+    // The NIF's checks in its order (pbkdf2_hmac.c lines as erl 25.2 reports them).
+    let Some(alg) = alg(a[0]) else {
+        return Err(nif_error(c, "pbkdf2_hmac.c", 34, "Bad digest type"));
     };
+    if !matches!(
+        alg,
+        Alg::Sha | Alg::Sha224 | Alg::Sha256 | Alg::Sha384 | Alg::Sha512
+    ) {
+        return Err(nif_error(
+            c,
+            "pbkdf2_hmac.c",
+            38,
+            "Not eligible digest type",
+        ));
+    }
+    let Ok(pass) = binary_arg(a[1]) else {
+        return Err(nif_error(c, "pbkdf2_hmac.c", 41, "Not binary"));
+    };
+    let Ok(salt) = binary_arg(a[2]) else {
+        return Err(nif_error(c, "pbkdf2_hmac.c", 44, "Not binary"));
+    };
+    let count = |t: Term, line: i64, c: &mut BifCx<'_>| match beam_runtime::ops::view::number(t) {
+        Ok(beam_runtime::ops::view::Num::Int(n)) if n > 0 => Ok(n as u64),
+        Ok(beam_runtime::ops::view::Num::Int(_)) => {
+            Err(nif_error(c, "pbkdf2_hmac.c", line + 2, "Must be > 0"))
+        }
+        _ => Err(nif_error(c, "pbkdf2_hmac.c", line, "Not integer")),
+    };
+    let iter = count(a[3], 47, c)?;
+    let len = count(a[4], 52, c)? as usize;
     let mut out = Vec::with_capacity(len);
     let mut block = 1u32;
     while out.len() < len {

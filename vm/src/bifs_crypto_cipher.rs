@@ -677,7 +677,7 @@ fn supported(c: &mut BifCx<'_>, kind: &str) -> Result<Term, Raise> {
     let names: Vec<&str> = match kind {
         "hashs" => vec![
             "sha3_512", "sha3_384", "sha3_256", "sha3_224", "sha512", "sha384", "sha256", "sha224",
-            "sha", "md5",
+            "sha", "md5", "md4",
         ],
         "ciphers" => modes::names().collect(),
         "macs" => vec!["hmac"],

@@ -271,6 +271,10 @@ pub static ERLANG: &[Bif] = &[
         arity: 1,
         f: |c, a| {
             let b = call("erlang", "iolist_to_binary", c, a)?;
+            // No empty binaries in an iovec: an empty iolist is [].
+            if view::bits(b).is_ok_and(|b| b.bits == 0) {
+                return Ok(Term::NIL);
+            }
             construct::list(&mut c.heap, &[b]).map_err(heap_err)
         },
     },
@@ -433,16 +437,15 @@ fn nodes(c: &mut BifCx<'_>, what: Term) -> Result<Term, Raise> {
 }
 
 fn is_record(t: Term, tag: Term, size: Option<Term>) -> Result<Term, Raise> {
+    // Both checked before the term is looked at, as erts does.
+    let size = size.map(|s| s.small_value().ok_or_else(bad)).transpose()?;
     if !tag.is_atom() {
         return Err(bad());
     }
     let Some(v) = construct::tuple_elements(t) else {
         return Ok(atom("false"));
     };
-    let size_ok = match size {
-        None => true,
-        Some(s) => v.len() as i64 == i64::from(s.small_value().ok_or_else(bad)?),
-    };
+    let size_ok = size.is_none_or(|s| v.len() as i64 == i64::from(s));
     Ok(boolean(size_ok && v.first() == Some(&tag)))
 }
 
@@ -475,7 +478,12 @@ fn datetime(t: Term) -> Result<i64, Raise> {
         30,
         31,
     ];
-    if y < 0 || !(1..=12).contains(&mo) || day < 1 || day > dim[(mo - 1) as usize] {
+    // erts' BASEYEAR (1600) up to INT_MAX - 1 (erl_time_sup.c: univ_to_seconds).
+    if !(1600..=i64::from(i32::MAX) - 1).contains(&y)
+        || !(1..=12).contains(&mo)
+        || day < 1
+        || day > dim[(mo - 1) as usize]
+    {
         return Err(bad());
     }
     if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..60).contains(&s) {
@@ -500,14 +508,36 @@ fn posixtime_to_universaltime(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Rai
 /// `{{Y, M, D}, {H, Mi, S}}` (UTC) of a POSIX time in seconds.
 pub(crate) fn datetime_term(c: &mut BifCx<'_>, secs: i64) -> Result<Term, Raise> {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = crate::exc::civil_from_days(days);
-    let date = construct::tuple(&mut c.heap, &[small(y), small(m), small(d)]).map_err(heap_err)?;
+    let (y, m, d) = erts_civil_from_days(days);
+    // The year of a time far from now is a bignum on this VM (erl: a 64-bit small).
+    let y = crate::bifs::int_term(c, &num_bigint::BigInt::from(y))?;
+    let date = construct::tuple(&mut c.heap, &[y, small(m), small(d)]).map_err(heap_err)?;
     let time = construct::tuple(
         &mut c.heap,
         &[small(rem / 3600), small(rem / 60 % 60), small(rem % 60)],
     )
     .map_err(heap_err)?;
     construct::tuple(&mut c.heap, &[date, time]).map_err(heap_err)
+}
+
+/// (year, month, day) of a day number since 1970 as erts computes it (erl_time_sup.c
+/// `seconds_to_univ`, with C's truncating division): proleptic Gregorian from year 1 on,
+/// a day off before it (erl gives 0000-01-01 as `{-1, 12, 31}`).
+fn erts_civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let mut y = (10_000 * days + 14_780) / 3_652_425;
+    let doy = |y: i64| days - (365 * y + y / 4 - y / 100 + y / 400);
+    let mut tmp = doy(y);
+    if tmp < 0 {
+        y -= 1;
+        tmp = doy(y);
+    }
+    let mi = (100 * tmp + 52) / 3060;
+    (
+        y + (mi + 2) / 12,
+        (mi + 2) % 12 + 1,
+        tmp - (mi * 306 + 5) / 10 + 1,
+    )
 }
 
 fn external_size(t: Term) -> Result<Term, Raise> {
@@ -522,10 +552,13 @@ fn term_to_binary2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let mut level = 0u32;
     // Minor version 2 writes every atom as UTF-8 (OTP 25's default is 1).
     let mut minor2 = false;
+    let mut deterministic = false;
     for o in proper_list(a[1])? {
         if o == atom("compressed") {
             level = 6;
-        } else if o == atom("deterministic") || o == atom("local") {
+        } else if o == atom("deterministic") {
+            deterministic = true;
+        } else if o == atom("local") {
         } else {
             match construct::tuple_elements(o).as_deref() {
                 Some([k, v]) if *k == atom("compressed") => {
@@ -545,12 +578,7 @@ fn term_to_binary2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
             }
         }
     }
-    let plain = if minor2 {
-        ops::etf::encode_minor2(a[0])
-    } else {
-        ops::etf::encode(a[0])
-    }
-    .map_err(|_| bad())?;
+    let plain = ops::etf::encode_opts(a[0], minor2, deterministic).map_err(|_| bad())?;
     let mut out = plain.clone();
     if level > 0 {
         let body = &plain[1..];

@@ -184,12 +184,19 @@ pub(crate) fn with_table<R>(
         boot_ac_tab()?;
     }
     ets::with(|tabs| {
-        let tb = tabs.get_mut(t).ok_or_else(bad)?;
+        let tb = tabs.get_mut(t).ok_or_else(no_table)?;
         if !tb.allows(pid, write) {
-            return Err(bad());
+            return Err(crate::bifs::badarg_cause("access"));
         }
         f(tb)
     })
+}
+
+/// `badarg` for a table id or name that names no table: erl's error_info says
+/// `cause => id` (erl_stdlib_errors: "the table identifier does not refer to an existing
+/// ETS table").
+pub(crate) fn no_table() -> Raise {
+    crate::bifs::badarg_cause("id")
 }
 
 /// application_controller's table, which the boot makes: without the boot,
@@ -340,6 +347,7 @@ pub(crate) fn new_owned(c: &mut BifCx<'_>, a: &[Term], owner: Option<Pid>) -> Re
             compressed,
             objects: Objects::new(kind, keypos, wc),
             fixers: Vec::new(),
+            fixed_since: (0, 0),
         });
         Ok(())
     })?;
@@ -416,10 +424,14 @@ fn me_of(t: Term) -> Result<Pid, Raise> {
 }
 
 fn lookup_element(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let pos = a[2].small_value().filter(|&n| n >= 1).ok_or_else(bad)? as u32;
     let heap = &mut c.heap;
+    // The table is checked first (a missing one is `cause => id` whatever the position).
     with_table(me_of(c.self_pid)?, a[0], false, |tb| {
+        let pos = a[2].small_value().filter(|&n| n >= 1).ok_or_else(bad)? as u32;
         let objs = tb.objects.lookup(a[1]);
+        if objs.is_empty() {
+            return Err(crate::bifs::badarg_cause("badkey"));
+        }
         let elems = objs
             .iter()
             .map(|s| construct::tuple_get(s.term(), pos - 1).ok_or_else(bad))
@@ -686,7 +698,8 @@ fn info_item(heap: &mut BifHeap, tb: &Table, item: &str) -> Result<Term, Raise> 
         "keypos" => small(tb.objects.keypos as i64),
         "protection" => atom(tb.access.name()),
         "fixed" => boolean(!tb.fixers.is_empty()),
-        "safe_fixed" | "safe_fixed_monotonic_time" => boolean(false),
+        "safe_fixed" => safe_fixed(heap, tb, false)?,
+        "safe_fixed_monotonic_time" => safe_fixed(heap, tb, true)?,
         "stats" => atom("false"),
         _ => return Err(bad()),
     })
@@ -761,12 +774,16 @@ fn rename(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 fn give_away(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let to = Pid::from_term(a[1]).ok_or_else(bad)?;
     let pid = me(c)?;
+    // The table first, as erl: a missing one is `cause => id` whoever it goes to.
+    if ets::with(|tabs| tabs.get(a[0]).is_none()) {
+        return Err(no_table());
+    }
     let cx = c.proc.as_mut().ok_or_else(bad)?;
     if to == pid || !cx.is_alive(to) {
         return Err(bad());
     }
     let tab = ets::with(|tabs| {
-        let tb = tabs.get_mut(a[0]).ok_or_else(bad)?;
+        let tb = tabs.get_mut(a[0]).ok_or_else(no_table)?;
         if tb.owner != pid {
             return Err(bad());
         }
@@ -788,7 +805,7 @@ fn setopts(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         proper_list(a[1]).map_err(|_| bad())?
     };
     ets::with(|tabs| {
-        let tb = tabs.get_mut(a[0]).ok_or_else(bad)?;
+        let tb = tabs.get_mut(a[0]).ok_or_else(no_table)?;
         if tb.owner != pid {
             return Err(bad());
         }
@@ -831,7 +848,37 @@ fn safe_fixtable(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let on = bool_arg(a[1])?;
     let pid = me(c)?;
     with_table(pid, a[0], false, |tb| {
+        let was_fixed = !tb.fixers.is_empty();
         tb.fix(pid, on);
+        if !was_fixed && !tb.fixers.is_empty() {
+            tb.fixed_since = crate::bifs_proc::now_pair();
+        }
         Ok(boolean(true))
     })
+}
+
+/// `info(T, safe_fixed)`: `false`, or `{{Mega, Sec, Micro}, [{Pid, Count}]}` (with
+/// `monotonic`: `{MonotonicNative, [...]}`), the fixers in the order they came.
+fn safe_fixed(heap: &mut BifHeap, tb: &ets::Table, monotonic: bool) -> Result<Term, Raise> {
+    if tb.fixers.is_empty() {
+        return Ok(boolean(false));
+    }
+    let (mono, micros) = tb.fixed_since;
+    let when = if monotonic {
+        crate::bifs::int_term_heap(heap, &num_bigint::BigInt::from(mono))?
+    } else {
+        let parts = [
+            micros / 1_000_000_000_000,
+            (micros / 1_000_000) % 1_000_000,
+            micros % 1_000_000,
+        ]
+        .map(|p| small(p as i64));
+        construct::tuple(heap, &parts).map_err(heap_err)?
+    };
+    let mut pairs = Vec::new();
+    for &(pid, n) in tb.fixers.iter() {
+        pairs.push(construct::tuple(heap, &[pid.term(), small(i64::from(n))]).map_err(heap_err)?);
+    }
+    let list = construct::list(heap, &pairs).map_err(heap_err)?;
+    construct::tuple(heap, &[when, list]).map_err(heap_err)
 }

@@ -293,31 +293,50 @@ enum Style {
     Short,
 }
 
-/// The options, the last of `decimals`/`scientific`/`short` winning (as erl).
+/// The options, as erts' `do_float_to_charbuf`: each `{decimals | scientific, N}` sets
+/// both the style and the digit count (any small `N`; it is checked only for the style
+/// that wins), `short` the style; the last wins. A negative `scientific` count is C's
+/// negative printf precision: 6 digits.
 fn style(opts: Term) -> Result<Style, Raise> {
-    let mut style = Style::Scientific(20);
-    let mut compact = false;
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Legacy,
+        Short,
+        Fixed,
+        Scientific,
+    }
+    let (mut kind, mut digits, mut compact) = (Kind::Legacy, 20i64, false);
     for o in crate::bifs_more::proper_list(opts).map_err(|_| bad())? {
         if o == atom("compact") {
             compact = true;
         } else if o == atom("short") {
-            style = Style::Short;
+            kind = Kind::Short;
         } else {
             let p = construct::tuple_elements(o).ok_or_else(bad)?;
             let [tag, n] = p[..] else { return Err(bad()) };
-            let n = n.small_value().filter(|&n| n >= 0).ok_or_else(bad)? as u32;
-            style = match atoms::name(tag).as_deref() {
-                Some("decimals") if n <= 253 => Style::Decimals(n, false),
-                Some("scientific") if n <= 249 => Style::Scientific(n),
+            digits = i64::from(n.small_value().ok_or_else(bad)?);
+            kind = match atoms::name(tag).as_deref() {
+                Some("decimals") => Kind::Fixed,
+                Some("scientific") => Kind::Scientific,
                 _ => return Err(bad()),
             };
         }
     }
-    if let Style::Decimals(n, _) = style {
-        style = Style::Decimals(n, compact);
-    }
-    Ok(style)
+    Ok(match kind {
+        Kind::Short => Style::Short,
+        Kind::Fixed if (0..=253).contains(&digits) => Style::Decimals(digits as u32, compact),
+        Kind::Fixed => return Err(bad()),
+        Kind::Legacy | Kind::Scientific => Style::Scientific(if digits < 0 {
+            6
+        } else {
+            digits.min(1000) as u32
+        }),
+    })
 }
+
+/// erts formats into a 256-byte buffer: text longer than 255 bytes (before `compact`
+/// trims zeros) is `badarg`.
+const FLOAT_TEXT_MAX: usize = 255;
 
 /// `f` with `d` decimals, rounded from its exact binary value (what erl gives:
 /// `float_to_list(0.125, [{decimals, 2}])` is "0.13").
@@ -383,10 +402,23 @@ fn scientific(f: f64, d: u32) -> String {
 fn float_text(c: &mut BifCx<'_>, a: &[Term], binary: bool) -> Result<Term, Raise> {
     let f = construct::float_value(a[0]).ok_or_else(bad)?;
     let s = match style(a[1])? {
-        Style::Decimals(d, compact) => fixed(f, d, compact),
+        Style::Decimals(d, compact) => {
+            let s = fixed(f, d, false);
+            if s.len() > FLOAT_TEXT_MAX {
+                return Err(bad());
+            }
+            if compact {
+                fixed(f, d, true)
+            } else {
+                s
+            }
+        }
         Style::Scientific(d) => scientific(f, d),
         Style::Short => beam_runtime::ops::print::format_float(f),
     };
+    if s.len() > FLOAT_TEXT_MAX {
+        return Err(bad());
+    }
     if binary {
         view::make_bits(&mut c.heap, s.as_bytes(), s.len() as u64 * 8).map_err(heap_err)
     } else {

@@ -197,9 +197,16 @@ pub static ERLANG: &[Bif] = &[
         name: "is_function",
         arity: 2,
         f: |_, a| {
-            Ok(boolean(
-                fun_arity(a[0]).is_some_and(|n| Some(n as i32) == a[1].small_value()),
-            ))
+            // The arity must be a non-negative integer (a bignum is just too big).
+            let n = beam_runtime::ops::view::number(a[1]).map_err(|_| error("badarg"))?;
+            let arity = match n {
+                beam_runtime::ops::view::Num::Int(n) if n >= 0 => Some(n),
+                beam_runtime::ops::view::Num::Big(b) if b.sign() == num_bigint::Sign::Plus => None,
+                _ => return Err(error("badarg")),
+            };
+            Ok(boolean(arity.is_some_and(|n| {
+                fun_arity(a[0]).is_some_and(|f| i64::from(f) == n)
+            })))
         },
     },
     Bif {
@@ -377,12 +384,45 @@ fn raise3(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         Some((class, _)) if a[2] == Term::NIL => class,
         _ => a[0],
     };
+    // A rethrow (the `raise` instruction) or a catch's trace passed on unbuilt (the
+    // compiler hands `erlang:raise(C, R, St)` the raw trace when St is used only there).
+    let raw = class != a[0] || crate::exc::raw_parts(a[2]).is_some();
+    // A bad class or stack trace is not an exception: erl *returns* `badarg`.
     match atoms::name(class).as_deref() {
-        Some("throw" | "error" | "exit") => Err(Raise::Exception {
-            class,
-            reason: a[1],
-        }),
-        _ => Err(error("badarg")),
+        Some("throw" | "error" | "exit") if raw || valid_stacktrace(a[2]) => {
+            Err(Raise::Exception {
+                class,
+                reason: a[1],
+            })
+        }
+        _ => Ok(atom("badarg")),
+    }
+}
+
+/// What erts' `raise/3` accepts as a stack trace: a proper list of `{Fun, Args}`,
+/// `{Fun, Args, Location}`, `{M, F, A}` or `{M, F, A, Location}` (M and F atoms, a
+/// location a list; arities and arguments are not looked at).
+fn valid_stacktrace(t: Term) -> bool {
+    let is_fun = |t: Term| fun_arity(t).is_some();
+    let is_loc = |t: Term| t == Term::NIL || t.is_list();
+    match construct::list_elements(t) {
+        Some((frames, Term::NIL)) => {
+            frames
+                .iter()
+                .all(|&f| match construct::tuple_elements(f).as_deref() {
+                    Some(&[fun, _]) => is_fun(fun),
+                    Some(&[m, f, loc]) => {
+                        if is_fun(m) {
+                            is_loc(loc)
+                        } else {
+                            m.is_atom() && f.is_atom()
+                        }
+                    }
+                    Some(&[m, f, _, loc]) => m.is_atom() && f.is_atom() && is_loc(loc),
+                    _ => false,
+                })
+        }
+        _ => false,
     }
 }
 

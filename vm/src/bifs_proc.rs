@@ -673,20 +673,26 @@ fn fun_to_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 // --- hashing, numbers and tuples ---
 
-fn phash2(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+fn phash2(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let h = match a.get(1) {
         None => ops::hash::phash2(a[0]).map_err(|_| error("badarg"))?,
         Some(r) => {
-            let range = r
-                .small_value()
-                .filter(|&n| n >= 1)
-                .ok_or_else(|| error("badarg"))?;
-            ops::hash::phash2_range(a[0], range as u64)
+            // 1..2^32: a bignum from 2^27 on this 32-bit VM.
+            let range = match ops::view::number(*r).map_err(|_| error("badarg"))? {
+                ops::view::Num::Int(n) if n >= 1 => n as u64,
+                ops::view::Num::Big(b) => u64::try_from(b)
+                    .ok()
+                    .filter(|&n| n <= 1 << 32)
+                    .ok_or_else(|| error("badarg"))?,
+                _ => return Err(error("badarg")),
+            };
+            ops::hash::phash2_range(a[0], range)
                 .map_err(|_| error("badarg"))?
                 .ok_or_else(|| error("badarg"))?
         }
     };
-    Ok(small(h as i64))
+    // Up to 2^32 - 1 with a range: a bignum on this VM.
+    int_term(c, &BigInt::from(h))
 }
 
 /// `phash(Term, Range)`: the old hash `sets` and `dict` place elements with.
@@ -821,6 +827,14 @@ thread_local! {
     static LAST_WALL: Cell<u64> = const { Cell::new(0) };
     static LAST_NOW: Cell<u128> = const { Cell::new(0) };
     static UNIQUE: Cell<i64> = const { Cell::new(0) };
+}
+
+/// Now as (monotonic nanoseconds, system microseconds since 1970).
+pub(crate) fn now_pair() -> (u128, u128) {
+    (
+        START.with(|s| s.elapsed().as_nanos()),
+        since_epoch().as_micros(),
+    )
 }
 
 fn since_epoch() -> std::time::Duration {

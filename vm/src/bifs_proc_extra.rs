@@ -494,7 +494,7 @@ pub(crate) fn next_heap_size(n: i64) -> i64 {
 pub(crate) fn process_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let me = c.self_pid.pid_data().ok_or_else(bad)?;
     let mut f = FLAGS.with(|m| m.borrow().get(&me).copied().unwrap_or_default());
-    let name = beam_runtime::atom::name(a[0]).ok_or_else(bad)?;
+    let name = beam_runtime::atom::name(a[0]).ok_or_else(|| crate::bifs::badarg_cause("badopt"))?;
     let v = a[1];
     let int = |min: i64| {
         v.small_value()
@@ -561,7 +561,8 @@ pub(crate) fn process_flag(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise>
             ];
             beam_runtime::map::from_pairs(&mut c.heap, &pairs).map_err(|_| bad())?
         }
-        _ => return Err(bad()),
+        // Not a flag: erl's error_info says `cause => badopt`.
+        _ => return Err(crate::bifs::badarg_cause("badopt")),
     };
     FLAGS.with(|m| m.borrow_mut().insert(me, f));
     Ok(old)

@@ -56,22 +56,23 @@ pub(crate) static ERLANG: &[Bif] = &[
     },
 ];
 
-/// `{Key, Bool}` options; `badarg` for anything else.
+/// `{Key, Bool}` options; `badarg` (`cause => badopt`) for anything else.
 fn bool_opts(opts: Term, keys: &[&str]) -> Result<Vec<(String, bool)>, Raise> {
     let mut out = Vec::new();
-    for o in proper_list(opts)? {
+    let badopt = || crate::bifs::badarg_cause("badopt");
+    for o in proper_list(opts).map_err(|_| badopt())? {
         let kv = construct::tuple_elements(o).filter(|t| t.len() == 2);
         let Some(kv) = kv else {
-            return Err(error("badarg"));
+            return Err(badopt());
         };
         let k = atoms::name(kv[0]).unwrap_or_default();
         let v = match atoms::name(kv[1]).as_deref() {
             Some("true") => true,
             Some("false") => false,
-            _ => return Err(error("badarg")),
+            _ => return Err(badopt()),
         };
         if !keys.contains(&k.as_str()) {
-            return Err(error("badarg"));
+            return Err(badopt());
         }
         out.push((k, v));
     }
@@ -87,14 +88,24 @@ fn start(
     timeout_tuple: bool,
 ) -> Result<Term, Raise> {
     let abs = bool_opts(opts, &["abs"])?.iter().any(|(_, v)| *v);
-    let t = i64::from(time.small_value().ok_or_else(|| error("badarg"))?);
+    // A time is what a 64-bit erl holds as a small integer (`cause => time` otherwise,
+    // or when negative and not absolute).
+    let bad_time = || crate::bifs::badarg_cause("time");
+    let t = match beam_runtime::ops::view::number(time).map_err(|_| bad_time())? {
+        beam_runtime::ops::view::Num::Int(n) => n,
+        beam_runtime::ops::view::Num::Big(b) => i64::try_from(b)
+            .ok()
+            .filter(|n| (-(1 << 59)..1 << 59).contains(n))
+            .ok_or_else(bad_time)?,
+        beam_runtime::ops::view::Num::Float(_) => return Err(bad_time()),
+    };
     let cx = c.proc.as_deref_mut().ok_or_else(|| error("badarg"))?;
     let ms = if abs {
         // Absolute: erlang:monotonic_time(millisecond) of the deadline.
         let now = crate::bifs_proc::monotonic_ms(cx);
         (t - now).max(0)
     } else if t < 0 {
-        return Err(error("badarg"));
+        return Err(bad_time());
     } else {
         t
     };

@@ -17,6 +17,7 @@ use beam_runtime::construct;
 use beam_runtime::term::Term;
 
 use crate::bifs::{atom, boolean, error, heap_err, small, Bif, BifCx, Raise};
+use crate::bifs_unicode_ml::Wide;
 use crate::rt_bits::bits_of;
 
 fn badarg() -> Raise {
@@ -306,6 +307,16 @@ impl Conv<'_, '_> {
 /// `characters_to_binary/2` (`list` false, UTF-8 out) and `characters_to_list/2`.
 fn characters_to(c: &mut BifCx<'_>, a: &[Term], list: bool) -> Result<Term, Raise> {
     let enc = encoding(a[1])?;
+    // erts converts latin1 and UTF-8 in C and leaves the rest to unicode.erl.
+    match enc {
+        Enc::Utf16 { little } => {
+            return crate::bifs_unicode_ml::convert(c, a[0], Wide::Utf16 { little }, list)
+        }
+        Enc::Utf32 { little } => {
+            return crate::bifs_unicode_ml::convert(c, a[0], Wide::Utf32 { little }, list)
+        }
+        Enc::Latin1 | Enc::Utf8 => {}
+    }
     check(a[0])?;
     let mut conv = Conv {
         c,

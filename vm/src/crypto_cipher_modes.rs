@@ -28,6 +28,7 @@ pub enum Algo {
     Des,
     Des3,
     Blowfish,
+    Rc2,
     Rc4,
     ChaCha,
 }
@@ -37,7 +38,7 @@ impl Algo {
     fn block(self) -> usize {
         match self {
             Algo::Aes | Algo::ChaCha => 16,
-            Algo::Des | Algo::Des3 | Algo::Blowfish => 8,
+            Algo::Des | Algo::Des3 | Algo::Blowfish | Algo::Rc2 => 8,
             Algo::Rc4 => 1,
         }
     }
@@ -126,6 +127,10 @@ impl Cipher {
             Algo::Blowfish if len == 0 => Some(KeyError::Size),
             Algo::Blowfish => None,
             Algo::Rc4 if len == 0 => Some(KeyError::Size),
+            // OpenSSL keys RC2 with any length (over 128 bytes cut to 128); an empty key
+            // makes its key schedule read before its buffer, so it is refused here.
+            Algo::Rc2 if len == 0 => Some(KeyError::Size),
+            Algo::Rc2 => None,
             Algo::Rc4 => None,
             Algo::Des | Algo::Des3 if len != self.key_len => Some(KeyError::Context),
             _ if len != self.key_len => Some(KeyError::Size),
@@ -149,7 +154,7 @@ use Algo::{Aes, Blowfish, Des, Des3};
 /// The ciphers this build has; the NIDs are OpenSSL 3's, as erl's `cipher_info/1` gives
 /// them (-1: `undefined`; OpenSSL reports CFB8 under CFB128's NID and 3DES-CFB under
 /// DES-CFB's).
-pub static CIPHERS: [Cipher; 36] = [
+pub static CIPHERS: [Cipher; 37] = [
     c("aes_128_ecb", Aes, Mode::Ecb, 16, 418),
     c("aes_192_ecb", Aes, Mode::Ecb, 24, 422),
     c("aes_256_ecb", Aes, Mode::Ecb, 32, 426),
@@ -186,6 +191,7 @@ pub static CIPHERS: [Cipher; 36] = [
     c("blowfish_cfb64", Blowfish, Mode::Cfb, 16, -1),
     c("blowfish_ofb64", Blowfish, Mode::Ofb, 16, -1),
     c("rc4", Algo::Rc4, Mode::Rc4, 16, 5),
+    c("rc2_cbc", Algo::Rc2, Mode::Cbc, 16, 37),
 ];
 
 /// crypto's key-size-independent aliases: the AES cipher is chosen by the key's length,
@@ -384,6 +390,14 @@ pub fn engine(
             iv,
         ),
         Algo::Blowfish => block_engine(extra::blowfish(key)?, m, enc, iv),
+        // EVP's RC2 with the key length set: effective key bits = 8 x length (at most
+        // 1024), the key itself at most 128 bytes.
+        Algo::Rc2 => block_engine(
+            rc2::Rc2::new_with_eff_key_len(&key[..key.len().min(128)], (key.len() * 8).min(1024)),
+            m,
+            enc,
+            iv,
+        ),
         Algo::Aes => match key.len() {
             16 => aes_engine::<Aes128>(m, enc, key, iv),
             24 => aes_engine::<Aes192>(m, enc, key, iv),

@@ -115,11 +115,16 @@ pub(crate) fn top_frame(
     f: Term,
     args: &[Term],
     error_info: bool,
+    cause: Option<&str>,
 ) -> Result<Term, HeapError> {
     let args = construct::list(h, args)?;
     let info = if error_info {
         let module = atom::name(m).unwrap_or_default();
-        let map = crate::rt::build_map(h, vec![(atom("module"), error_info_module(&module))])?;
+        let mut pairs = vec![(atom("module"), error_info_module(&module))];
+        if let Some(c) = cause {
+            pairs.push((atom("cause"), atom(c)));
+        }
+        let map = crate::rt::build_map(h, pairs)?;
         let pair = construct::tuple(h, &[atom("error_info"), map])?;
         construct::list(h, &[pair])?
     } else {

@@ -77,6 +77,9 @@ mod bifs_loading;
 mod group_leader;
 pub mod otp_boot;
 
+mod bifs_packet;
+mod bifs_unicode_ml;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -354,7 +354,7 @@ pub(crate) fn trace_undef(s: u32, m: Term, f: Term, arity: u32) -> Result<(), Rt
     let (cx, _) = block(s)?;
     let args = x_args(cx, arity)?;
     let mut h = BifHeap::default();
-    let t = crate::exc::top_frame(&mut h, m, f, &args, false)
+    let t = crate::exc::top_frame(&mut h, m, f, &args, false, None)
         .map_err(|e| RtStop::Fatal(e.to_string()))?;
     for fr in h.frags {
         cx.heap().attach(fr);
@@ -420,10 +420,10 @@ pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     let cx = proc.expect("the context is put back");
     heap.settle(cx.heap());
     // erl's first frame of a BIF's error: the BIF with its arguments and error_info.
-    let bif_trace = |cx: &mut Ctx<'_>, reason: Term| -> Result<(), RtStop> {
+    let bif_trace = |cx: &mut Ctx<'_>, reason: Term, cause: Option<&str>| -> Result<(), RtStop> {
         let mut h = BifHeap::default();
         let (m, f) = (atom(crate::exc::bif_module(id)), atom(b.name));
-        let t = crate::exc::top_frame(&mut h, m, f, &terms, true)
+        let t = crate::exc::top_frame(&mut h, m, f, &terms, true, cause)
             .map_err(|e| RtStop::Fatal(e.to_string()))?;
         for fr in h.frags {
             cx.heap().attach(fr);
@@ -437,14 +437,19 @@ pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
         Err(Raise::Hibernate) => crate::hibernate::enter(cx, s, &terms)?,
         Err(Raise::Error(reason)) => {
             pend_error(s, reason);
-            bif_trace(cx, reason)?;
+            bif_trace(cx, reason, None)?;
+            0
+        }
+        Err(Raise::Cause(reason, cause)) => {
+            pend_error(s, reason);
+            bif_trace(cx, reason, Some(cause))?;
             0
         }
         Err(Raise::Tagged(tag, value)) => {
             let tag = atom::name(tag).unwrap_or_default();
             let reason = tagged_reason(cx, &tag, value)?;
             pend_error(s, reason);
-            bif_trace(cx, reason)?;
+            bif_trace(cx, reason, None)?;
             0
         }
         Err(Raise::Exception { class, reason }) => {
@@ -674,6 +679,11 @@ fn apply(s: u32, arity: u32) -> Result<u32, RtStop> {
             cx.set_x(0, Term(r))
                 .map_err(|e| RtStop::Fatal(e.to_string()))?;
             Ok(RETURN_X0.with(Cell::get))
+        }
+        // `erlang:apply/2,3` applied (`apply(erlang, apply, [F, Args])`, `fun
+        // erlang:apply/3`): erlang.beam is not loaded, so as erl's apply does.
+        _ if mn == "erlang" && fname == "apply" && (arity == 2 || arity == 3) => {
+            apply_list(s, arity)
         }
         // An Erlang function, its module loaded now if need be; one that does not exist
         // goes to `undef`, which raises as BEAM does.

@@ -353,7 +353,15 @@ impl beam_runtime::ops::CodeInfo for VmCodeInfo {
         crate::rt::cell_mfa(entry)
     }
     fn export_entry(&self, module: Term, function: Term, arity: u32) -> Option<u32> {
-        crate::rt::export_cell(module, function, arity)
+        crate::rt::export_cell(module, function, arity).or_else(|| {
+            // erl makes an export entry for any `fun M:F/A` it decodes, loaded or not
+            // (as `erlang:make_fun/3`); not while the loader itself is decoding.
+            let (m, f) = (
+                beam_runtime::atom::name(module)?,
+                beam_runtime::atom::name(function)?,
+            );
+            crate::loader::with_loader(|l| l.fun_cell(&m, &f, arity)).ok()
+        })
     }
     fn fun_identity(&self, entry: u32) -> Option<(Term, u32, u32)> {
         fun_identity(entry)

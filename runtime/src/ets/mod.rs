@@ -54,6 +54,11 @@ pub struct Table {
     /// `safe_fixtable(T, true)` calls not yet undone, per process (released when the
     /// process ends, as erl does).
     pub fixers: Vec<(Pid, u32)>,
+    /// When the table became fixed (by the first fixer): monotonic time in nanoseconds
+    /// and system time in microseconds since 1970, for `info(T, safe_fixed)` and
+    /// `safe_fixed_monotonic_time` (set by the caller; meaningless while `fixers` is
+    /// empty).
+    pub fixed_since: (u128, u128),
 }
 
 impl Table {
@@ -66,7 +71,7 @@ impl Table {
             (Some(i), false) => {
                 self.fixers[i].1 -= 1;
                 if self.fixers[i].1 == 0 {
-                    self.fixers.swap_remove(i);
+                    self.fixers.remove(i);
                 }
             }
             // Unfixing a table this process has not fixed does nothing (erl).
@@ -78,7 +83,7 @@ impl Table {
     /// The process `pid` ended: its fixations go.
     fn unfix_all(&mut self, pid: Pid) {
         if let Some(i) = self.fixers.iter().position(|&(p, _)| p == pid) {
-            let (_, n) = self.fixers.swap_remove(i);
+            let (_, n) = self.fixers.remove(i);
             for _ in 0..n {
                 self.objects.fix(false);
             }

@@ -108,6 +108,15 @@ pub fn encode_minor2(t: Term) -> Result<Vec<u8>, EtfError> {
     Ok(out)
 }
 
+/// `term_to_binary(t, Options)` without compression: `utf8` encodes every atom as UTF-8
+/// (minor version 2); `deterministic` writes a HAMT map's pairs in map key order
+/// (integers before floats, else term order), as erts does, instead of its hash order.
+pub fn encode_opts(t: Term, utf8: bool, deterministic: bool) -> Result<Vec<u8>, EtfError> {
+    let mut out = vec![VERSION];
+    encode_flags(t, &mut out, utf8, deterministic)?;
+    Ok(out)
+}
+
 /// Appends the encoding of `t` (without the version byte) to `out`.
 pub fn encode_into(t: Term, out: &mut Vec<u8>) -> Result<(), EtfError> {
     encode_with(t, out, false)
@@ -115,6 +124,15 @@ pub fn encode_into(t: Term, out: &mut Vec<u8>) -> Result<(), EtfError> {
 
 /// [`encode_into`]; `utf8` encodes every atom as UTF-8 (minor version 2).
 fn encode_with(t: Term, out: &mut Vec<u8>, utf8: bool) -> Result<(), EtfError> {
+    encode_flags(t, out, utf8, false)
+}
+
+fn encode_flags(
+    t: Term,
+    out: &mut Vec<u8>,
+    utf8: bool,
+    deterministic: bool,
+) -> Result<(), EtfError> {
     let mut stack = vec![t];
     while let Some(t) = stack.pop() {
         match class(t)? {
@@ -170,7 +188,20 @@ fn encode_with(t: Term, out: &mut Vec<u8>, utf8: bool) -> Result<(), EtfError> {
                 // OTP writes a HAMT's pairs in `maps:to_list/1` order, the reverse of the
                 // trie order the printer walks (flat maps: key order either way).
                 if crate::map::is_flat(t) == Some(false) {
-                    e.reverse();
+                    if deterministic {
+                        let mut err = None;
+                        e.sort_by(|a, b| {
+                            super::compare::compare_exact(a.0, b.0).unwrap_or_else(|x| {
+                                err = Some(x);
+                                std::cmp::Ordering::Equal
+                            })
+                        });
+                        if let Some(x) = err {
+                            return Err(x.into());
+                        }
+                    } else {
+                        e.reverse();
+                    }
                 }
                 out.push(MAP_EXT);
                 out.extend_from_slice(&(e.len() as u32).to_be_bytes());

@@ -552,12 +552,46 @@ fn pad_of(s: &Spec, n: i64) -> R<Vec<u32>> {
     }
 }
 
-/// OTP's `string/6` and `string_field/6` (`~s`).
+/// `io_lib:chars_length/1`: the characters when all are Latin-1 (`iolist_size`), else
+/// `string:length/1`, the extended grapheme clusters.
+fn chars_length(text: &[u32]) -> i64 {
+    if text.iter().all(|&c| c < 256) {
+        text.len() as i64
+    } else {
+        clusters(text).len() as i64
+    }
+}
+
+/// The extended grapheme clusters of `text` (as unicode_util:gc/1 splits them).
+fn clusters(text: &[u32]) -> Vec<Vec<u32>> {
+    use unicode_segmentation::UnicodeSegmentation;
+    let st: String = text.iter().filter_map(|&c| char::from_u32(c)).collect();
+    if st.chars().count() != text.len() {
+        // Not all characters (cannot happen for checked chardata): one per code point.
+        return text.iter().map(|&c| vec![c]).collect();
+    }
+    st.graphemes(true)
+        .map(|g| g.chars().map(u32::from).collect())
+        .collect()
+}
+
+/// OTP's `flat_trunc/3`: the first `n` characters (`~s`), or with `unicode` (`~ts`)
+/// `string:slice(Text, 0, N)`, the first `n` grapheme clusters.
+fn first_clusters(text: &[u32], n: i64, unicode: bool) -> Vec<u32> {
+    let n = n.max(0) as usize;
+    if !unicode {
+        return text[..n.min(text.len())].to_vec();
+    }
+    clusters(text).into_iter().take(n).flatten().collect()
+}
+
+/// OTP's `string/6` and `string_field/6` (`~s`): widths count `chars_length`, a `~ts`
+/// cut keeps whole grapheme clusters.
 fn string_field(text: Vec<u32>, s: &Spec) -> R<Vec<u32>> {
-    let n = text.len() as i64;
+    let n = chars_length(&text);
     let field = |text: Vec<u32>, f: i64, adj: Adj| -> R<Vec<u32>> {
         if n > f {
-            Ok(text[..f as usize].to_vec())
+            Ok(first_clusters(&text, f, s.unicode))
         } else {
             Ok(adjust(text, pad_of(s, f - n)?, adj))
         }
@@ -568,7 +602,7 @@ fn string_field(text: Vec<u32>, s: &Spec) -> R<Vec<u32>> {
         (None, Some(p)) => field(text, p, Adj::Left),
         (Some(f), Some(p)) if f > p => {
             let body = if n > p {
-                text[..p as usize].to_vec()
+                first_clusters(&text, p, s.unicode)
             } else {
                 let mut t = text;
                 t.extend(pad_of(s, p - n)?);
