@@ -354,6 +354,7 @@ fn pass(
         }
     }
     heap.frags.clear();
+    heap.frag_words = 0;
     heap.block = block;
     heap.top = c.young_top;
     heap.stop = new_stop;

@@ -98,6 +98,10 @@ pub struct Heap {
     pub(crate) hw: u32,
     pub(crate) old: Option<OldHeap>,
     pub(crate) frags: Vec<Fragment>,
+    /// Words used in `frags`, kept as they change: the scheduler asks at every
+    /// deschedule, and summing thousands of received messages' fragments each time made
+    /// a process with a long queue quadratic.
+    pub(crate) frag_words: u32,
     pub(crate) off_heap: Vec<u32>,
     pub(crate) minors_since_full: u32,
     /// Minor collections between full sweeps (BEAM's `fullsweep_after`, default 65535).
@@ -125,6 +129,7 @@ impl Heap {
             hw: start,
             old: None,
             frags: Vec::new(),
+            frag_words: 0,
             off_heap: Vec::new(),
             minors_since_full: 0,
             fullsweep_after: 65535,
@@ -187,7 +192,11 @@ impl Heap {
     }
     /// Words held in heap fragments not yet folded in by a collection.
     pub fn fragment_words(&self) -> u32 {
-        self.frags.iter().map(Fragment::used_words).sum()
+        debug_assert_eq!(
+            self.frag_words,
+            self.frags.iter().map(Fragment::used_words).sum::<u32>()
+        );
+        self.frag_words
     }
     /// Refc binaries this heap (and its fragments) refers to.
     pub fn off_heap_count(&self) -> usize {
@@ -198,6 +207,7 @@ impl Heap {
     /// collection copies its live data in and frees it.
     pub fn attach(&mut self, frag: Fragment) {
         if frag.used_words() > 0 || !frag.off_heap.is_empty() {
+            self.frag_words += frag.used_words();
             self.frags.push(frag);
         }
     }
@@ -218,6 +228,7 @@ impl Heap {
             return None;
         }
         let top = std::mem::replace(&mut last.top, end);
+        self.frag_words += (end - top) / 4;
         Some(Lent { index, top, end })
     }
 
@@ -226,13 +237,13 @@ impl Heap {
     #[inline]
     pub fn settle_lent(&mut self, lent: Lent, top: u32, off_heap: &mut Vec<u32>) {
         // Nothing collects this heap while a BIF runs, so the fragment is where it was.
-        let f = self.frags.get_mut(lent.index);
-        match f {
+        match self.frags.get_mut(lent.index) {
             Some(f) if f.top == lent.end && (lent.top..=lent.end).contains(&top) => {
                 f.top = top;
                 if !off_heap.is_empty() {
                     f.off_heap.append(off_heap);
                 }
+                self.frag_words -= (lent.end - top) / 4;
             }
             _ => debug_assert!(false, "lent fragment tail settled after its heap changed"),
         }
@@ -245,12 +256,14 @@ impl Heap {
     pub fn alloc_in_fragment(&mut self, words: u32) -> Result<u32, HeapError> {
         if let Some(last) = self.frags.last_mut() {
             if let Ok(p) = last.alloc(words) {
+                self.frag_words += words;
                 return Ok(p);
             }
         }
         let mut f = Fragment::new(words.max(256))?;
         let p = f.alloc(words)?;
         self.frags.push(f);
+        self.frag_words += words;
         Ok(p)
     }
 
