@@ -6,7 +6,7 @@
 //! CLIF value gets a virtual register up front; the register an ISLE rule produces for a
 //! result becomes an alias of it, resolved after lowering.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use cranelift_codegen::ir::condcodes::CondCode;
 use cranelift_codegen::ir::{self, BlockArg, Function, InstructionData, Opcode, Value};
@@ -600,7 +600,7 @@ fn reverse_postorder(func: &Function) -> Vec<ir::Block> {
     let Some(entry) = func.layout.entry_block() else {
         return vec![];
     };
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     let mut post = Vec::new();
     // Iterative DFS: (block, next successor index).
     let mut stack = vec![(entry, 0usize)];
@@ -636,10 +636,10 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
     let index: HashMap<ir::Block, usize> = order.iter().enumerate().map(|(i, &b)| (b, i)).collect();
     let mut ctx = LowerCtx {
         func,
-        value_vregs: HashMap::new(),
-        hi_vregs: HashMap::new(),
-        used: HashMap::new(),
-        aliases: HashMap::new(),
+        value_vregs: HashMap::default(),
+        hi_vregs: HashMap::default(),
+        used: HashMap::default(),
+        aliases: HashMap::default(),
         next_vreg: 0,
         cur: Vec::new(),
         error: None,
