@@ -116,10 +116,16 @@ impl CodeBuffer {
             Some(Some(_)) => return Err(AsmError::LabelRebound(label.0)),
             Some(slot) => *slot = Some(here),
         }
-        let (mine, rest): (Vec<_>, Vec<_>) = self.fixups.iter().partition(|f| f.1 == label);
-        self.fixups = rest;
-        for (at, _) in mine {
-            self.patch_branch(at, here)?;
+        // In place, without allocating: labels are bound once per block, and a function
+        // has hundreds of them (the order of the remaining fixups does not matter).
+        let mut i = 0;
+        while i < self.fixups.len() {
+            if self.fixups[i].1 == label {
+                let (at, _) = self.fixups.swap_remove(i);
+                self.patch_branch(at, here)?;
+            } else {
+                i += 1;
+            }
         }
         Ok(())
     }
@@ -284,6 +290,23 @@ impl CodeBuffer {
             return;
         }
         let start = self.offset() + 8 + extra;
+        // Quick test first (this runs before every instruction): every entry lies within
+        // the pool's size of its start, so if even the tightest use reaches that far, no
+        // use can be out of reach and the exact layout need not be built.
+        let mut size = 0;
+        let mut tightest = u32::MAX;
+        for e in &self.pool {
+            size += match e.value {
+                PoolValue::W32(..) => 4,
+                PoolValue::W64(_) => 8,
+            };
+            for &(at, k) in &e.uses {
+                tightest = tightest.min((at * 4) as u32 + 8 + k.limit());
+            }
+        }
+        if start + size <= tightest {
+            return;
+        }
         let mut must_flush = false;
         for (pos, e) in self.layout() {
             for &(at, k) in &e.uses {
