@@ -67,6 +67,14 @@ pub struct Code {
     pub labels: Vec<Option<u32>>,
 }
 
+/// The bytes a pool entry of `value` takes.
+fn extra_of(value: PoolValue) -> u32 {
+    match value {
+        PoolValue::W32(..) => 4,
+        PoolValue::W64(_) => 8,
+    }
+}
+
 /// A pool constant: 32-bit (with an optional Abs32 relocation) or 64-bit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PoolValue {
@@ -88,6 +96,11 @@ pub struct CodeBuffer {
     /// Unresolved branch fixups: (word index, label).
     fixups: Vec<(usize, Label)>,
     pool: Vec<PoolEntry>,
+    /// The pending pool's size in bytes and the tightest reach of its uses (the byte
+    /// offset none of them may see the pool start beyond): kept as entries and uses are
+    /// added, so the check before every instruction is two comparisons.
+    pool_size: u32,
+    pool_reach: u32,
     relocs: Vec<Reloc>,
 }
 
@@ -269,12 +282,21 @@ impl CodeBuffer {
             PoolValue::W32(_, Some(_)) => None,
             _ => self.pool.iter().position(|e| e.value == value),
         };
+        if self.pool.is_empty() {
+            (self.pool_size, self.pool_reach) = (0, u32::MAX);
+        }
+        self.pool_reach = self
+            .pool_reach
+            .min((use_.0 * 4) as u32 + 8 + use_.1.limit());
         match existing {
             Some(i) => self.pool[i].uses.push(use_),
-            None => self.pool.push(PoolEntry {
-                value,
-                uses: vec![use_],
-            }),
+            None => {
+                self.pool_size += extra_of(value);
+                self.pool.push(PoolEntry {
+                    value,
+                    uses: vec![use_],
+                })
+            }
         }
         Ok(())
     }
@@ -293,18 +315,7 @@ impl CodeBuffer {
         // Quick test first (this runs before every instruction): every entry lies within
         // the pool's size of its start, so if even the tightest use reaches that far, no
         // use can be out of reach and the exact layout need not be built.
-        let mut size = 0;
-        let mut tightest = u32::MAX;
-        for e in &self.pool {
-            size += match e.value {
-                PoolValue::W32(..) => 4,
-                PoolValue::W64(_) => 8,
-            };
-            for &(at, k) in &e.uses {
-                tightest = tightest.min((at * 4) as u32 + 8 + k.limit());
-            }
-        }
-        if start + size <= tightest {
+        if start + self.pool_size <= self.pool_reach {
             return;
         }
         let mut must_flush = false;

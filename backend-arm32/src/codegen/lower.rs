@@ -8,6 +8,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::condcodes::CondCode;
 use cranelift_codegen::ir::{self, BlockArg, Function, InstructionData, Opcode, Value};
 use regalloc2::{Block, RegClass, VReg};
@@ -23,10 +24,11 @@ use super::{CodegenError, Flags, SymbolName};
 /// State while lowering one function; the ISLE `Context` is implemented on it (isle.rs).
 pub struct LowerCtx<'f> {
     pub(crate) func: &'f Function,
-    value_vregs: HashMap<Value, VReg>,
+    // Indexed by CLIF value (dense, so plain vectors rather than hash maps).
+    value_vregs: SecondaryMap<Value, Option<VReg>>,
     /// The high-word registers of i64 values (the low word is in `value_vregs`).
-    hi_vregs: HashMap<Value, VReg>,
-    used: HashMap<Value, bool>,
+    hi_vregs: SecondaryMap<Value, Option<VReg>>,
+    used: SecondaryMap<Value, bool>,
     aliases: HashMap<VReg, VReg>,
     next_vreg: usize,
     /// Instructions produced for the CLIF instruction being lowered, in order.
@@ -54,7 +56,7 @@ impl<'f> LowerCtx<'f> {
     }
 
     fn value_vreg(&mut self, v: Value) -> VReg {
-        if let Some(&r) = self.value_vregs.get(&v) {
+        if let Some(r) = self.value_vregs[v] {
             return r;
         }
         let r = if self.func.dfg.value_type(v) == ir::types::F64 {
@@ -62,7 +64,7 @@ impl<'f> LowerCtx<'f> {
         } else {
             self.new_vreg()
         };
-        self.value_vregs.insert(v, r);
+        self.value_vregs[v] = Some(r);
         r
     }
 
@@ -73,11 +75,11 @@ impl<'f> LowerCtx<'f> {
         if ty.bits() <= 32 || ty == ir::types::F64 {
             return vec![lo];
         }
-        let hi = match self.hi_vregs.get(&v) {
-            Some(&r) => r,
+        let hi = match self.hi_vregs[v] {
+            Some(r) => r,
             None => {
                 let r = self.new_vreg();
-                self.hi_vregs.insert(v, r);
+                self.hi_vregs[v] = Some(r);
                 r
             }
         };
@@ -96,7 +98,7 @@ impl<'f> LowerCtx<'f> {
         if let Err(e) = self.check_type(v) {
             self.fail(e);
         }
-        self.used.insert(v, true);
+        self.used[v] = true;
         self.value_regs(v)
     }
 
@@ -494,7 +496,7 @@ impl<'f> LowerCtx<'f> {
         let res = self.func.dfg.inst_results(inst).to_vec();
         let rd = self.new_vreg();
         self.define_result(inst, rd);
-        let of = if self.used.contains_key(&res[1]) {
+        let of = if self.used[res[1]] {
             Some(self.value_vreg(res[1]))
         } else {
             None
@@ -636,9 +638,9 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
     let index: HashMap<ir::Block, usize> = order.iter().enumerate().map(|(i, &b)| (b, i)).collect();
     let mut ctx = LowerCtx {
         func,
-        value_vregs: HashMap::default(),
-        hi_vregs: HashMap::default(),
-        used: HashMap::default(),
+        value_vregs: SecondaryMap::with_capacity(func.dfg.num_values()),
+        hi_vregs: SecondaryMap::new(),
+        used: SecondaryMap::with_capacity(func.dfg.num_values()),
         aliases: HashMap::default(),
         next_vreg: 0,
         cur: Vec::new(),
@@ -819,7 +821,7 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                 }
                 _ => {
                     let results = func.dfg.inst_results(inst);
-                    let needed = results.iter().any(|r| ctx.used.contains_key(r));
+                    let needed = results.iter().any(|&r| ctx.used[r]);
                     if !needed && !has_side_effect(func, inst) {
                         continue;
                     }
