@@ -12,6 +12,7 @@
 //!    Cranelift's ISLE mid-end rules, alias analysis for redundant loads, LICM, and
 //!    elaboration back into the CFG.
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use cranelift_codegen::control::ControlPlane;
@@ -67,18 +68,55 @@ pub fn pointer_type() -> cranelift_codegen::ir::Type {
     stand_in_isa(OptLevel::None).pointer_type()
 }
 
-/// Verifies `func`, then runs the mid-end over it in place.
+/// Whether [`optimize`] runs Cranelift's verifier first: in debug builds (every test),
+/// and in release builds when `BEAM_VERIFY_CLIF=1` is set. The lowering is tested to
+/// produce valid CLIF for every installed OTP module (ir/tests/lower.rs); verifying each
+/// function again on every load cost about 3% of compiling a module natively (lists.beam,
+/// docs/compile-speed.md).
+pub fn verify_enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| {
+        cfg!(debug_assertions) || std::env::var_os("BEAM_VERIFY_CLIF").is_some_and(|v| v == "1")
+    })
+}
+
+thread_local! {
+    /// One Cranelift context per thread, reused for every function: its CFG, dominator
+    /// tree and loop analysis keep their allocations between functions (`for_function`
+    /// would allocate them, and a regalloc2 context we never use, anew each time).
+    static CTX: RefCell<Context> = RefCell::new(Context::new());
+}
+
+/// Verifies `func` (see [`verify_enabled`]), then runs the mid-end over it in place.
 pub fn optimize(func: &mut Function, level: OptLevel) -> Result<(), MidEndError> {
     let isa = stand_in_isa(level);
-    let mut ctx = Context::for_function(std::mem::replace(func, Function::new()));
-    let result = ctx
-        .verify(isa.as_ref())
-        .map_err(|e| MidEndError::Verifier(e.to_string()))
-        .and_then(|()| {
-            ctx.optimize(isa.as_ref(), &mut ControlPlane::default())
-                .map_err(|e| MidEndError::Codegen(format!("{e:?}")))
-        });
-    *func = ctx.func;
+    CTX.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut ctx) => optimize_in(&mut ctx, func, isa),
+        // Re-entered (nothing does this today): a fresh context, not a panic.
+        Err(_) => optimize_in(&mut Context::new(), func, isa),
+    })
+}
+
+fn optimize_in(
+    ctx: &mut Context,
+    func: &mut Function,
+    isa: &OwnedTargetIsa,
+) -> Result<(), MidEndError> {
+    ctx.clear();
+    std::mem::swap(&mut ctx.func, func);
+    let verified = if verify_enabled() {
+        ctx.verify(isa.as_ref())
+            .map_err(|e| MidEndError::Verifier(e.to_string()))
+    } else {
+        Ok(())
+    };
+    let result = verified.and_then(|()| {
+        ctx.optimize(isa.as_ref(), &mut ControlPlane::default())
+            .map_err(|e| MidEndError::Codegen(format!("{e:?}")))
+    });
+    // The optimised function goes back to the caller; the context keeps the caller's
+    // emptied one, cleared next time.
+    std::mem::swap(&mut ctx.func, func);
     result
 }
 

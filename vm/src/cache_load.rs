@@ -33,9 +33,10 @@ fn compile_ir(
         functions_compiled: fs.len() as u32,
         ..Image::default()
     };
-    for seg in &lowered.segments {
-        let c = l.compile(&name, &seg.func)?;
-        im.pieces.push((SymbolName::of_function(&seg.func), c));
+    for seg in lowered.segments {
+        let sym = SymbolName::of_function(&seg.func);
+        let c = l.compile_owned(&name, seg.func)?;
+        im.pieces.push((sym, c));
         im.piece_function.push(seg.start.func as u32);
         im.piece_positions.push(vec![(0, seg.start.pos as u32)]);
     }

@@ -924,11 +924,20 @@ impl Loader {
         module: &str,
         f: &Function,
     ) -> Result<CompiledCode, LoadError> {
+        self.compile_owned(module, f.clone())
+    }
+
+    /// [`Loader::compile`] of a function the caller no longer needs (the mid-end
+    /// rewrites it in place): no copy of it is made.
+    pub(crate) fn compile_owned(
+        &mut self,
+        module: &str,
+        mut f: Function,
+    ) -> Result<CompiledCode, LoadError> {
         let err = |what: String| LoadError::Compile {
             module: module.to_string(),
             what,
         };
-        let mut f = f.clone();
         if self.opts.optimize {
             let t0 = Instant::now();
             optimize(&mut f, OptLevel::Speed).map_err(|e| err(format!("{}: {e}", f.name)))?;

@@ -67,6 +67,14 @@ pub struct Code {
     pub labels: Vec<Option<u32>>,
 }
 
+/// The bytes a pool entry of `value` takes.
+fn extra_of(value: PoolValue) -> u32 {
+    match value {
+        PoolValue::W32(..) => 4,
+        PoolValue::W64(_) => 8,
+    }
+}
+
 /// A pool constant: 32-bit (with an optional Abs32 relocation) or 64-bit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PoolValue {
@@ -88,6 +96,11 @@ pub struct CodeBuffer {
     /// Unresolved branch fixups: (word index, label).
     fixups: Vec<(usize, Label)>,
     pool: Vec<PoolEntry>,
+    /// The pending pool's size in bytes and the tightest reach of its uses (the byte
+    /// offset none of them may see the pool start beyond): kept as entries and uses are
+    /// added, so the check before every instruction is two comparisons.
+    pool_size: u32,
+    pool_reach: u32,
     relocs: Vec<Reloc>,
 }
 
@@ -116,10 +129,16 @@ impl CodeBuffer {
             Some(Some(_)) => return Err(AsmError::LabelRebound(label.0)),
             Some(slot) => *slot = Some(here),
         }
-        let (mine, rest): (Vec<_>, Vec<_>) = self.fixups.iter().partition(|f| f.1 == label);
-        self.fixups = rest;
-        for (at, _) in mine {
-            self.patch_branch(at, here)?;
+        // In place, without allocating: labels are bound once per block, and a function
+        // has hundreds of them (the order of the remaining fixups does not matter).
+        let mut i = 0;
+        while i < self.fixups.len() {
+            if self.fixups[i].1 == label {
+                let (at, _) = self.fixups.swap_remove(i);
+                self.patch_branch(at, here)?;
+            } else {
+                i += 1;
+            }
         }
         Ok(())
     }
@@ -263,12 +282,21 @@ impl CodeBuffer {
             PoolValue::W32(_, Some(_)) => None,
             _ => self.pool.iter().position(|e| e.value == value),
         };
+        if self.pool.is_empty() {
+            (self.pool_size, self.pool_reach) = (0, u32::MAX);
+        }
+        self.pool_reach = self
+            .pool_reach
+            .min((use_.0 * 4) as u32 + 8 + use_.1.limit());
         match existing {
             Some(i) => self.pool[i].uses.push(use_),
-            None => self.pool.push(PoolEntry {
-                value,
-                uses: vec![use_],
-            }),
+            None => {
+                self.pool_size += extra_of(value);
+                self.pool.push(PoolEntry {
+                    value,
+                    uses: vec![use_],
+                })
+            }
         }
         Ok(())
     }
@@ -284,6 +312,12 @@ impl CodeBuffer {
             return;
         }
         let start = self.offset() + 8 + extra;
+        // Quick test first (this runs before every instruction): every entry lies within
+        // the pool's size of its start, so if even the tightest use reaches that far, no
+        // use can be out of reach and the exact layout need not be built.
+        if start + self.pool_size <= self.pool_reach {
+            return;
+        }
         let mut must_flush = false;
         for (pos, e) in self.layout() {
             for &(at, k) in &e.uses {

@@ -1391,14 +1391,18 @@ pub fn emit_isa(
 /// `Jump` and no regalloc edits is replaced by its target (chains followed, cycles left).
 fn forwarding(vcode: &VCode, ra: &Output) -> Vec<Block> {
     let n = vcode.blocks.len();
+    // The block of each instruction, so each edit finds its block at once (a search over
+    // the blocks per edit made this quadratic).
+    let mut block_of = vec![0u32; vcode.insts.len()];
+    for (b, r) in vcode.ranges.iter().enumerate() {
+        for i in r.iter() {
+            block_of[i.index()] = b as u32;
+        }
+    }
     let mut has_edits = vec![false; n];
     for (pt, _) in &ra.edits {
-        if let Some(b) = vcode
-            .ranges
-            .iter()
-            .position(|r| r.len() > 0 && pt.inst() >= r.first() && pt.inst() <= r.last())
-        {
-            has_edits[b] = true;
+        if let Some(&b) = block_of.get(pt.inst().index()) {
+            has_edits[b as usize] = true;
         }
     }
     let direct = |b: usize| -> Option<usize> {

@@ -90,24 +90,24 @@ pub fn vfp_offset_ok(off: i32) -> bool {
 
 impl FInst {
     /// The regalloc2 operands: uses, then defs.
-    pub fn operands(&self) -> Vec<Operand> {
+    pub fn operands(&self) -> super::vcode::Operands {
         match self {
-            FInst::Const { rd, .. } => vec![Operand::reg_def(*rd)],
-            FInst::Arith { rd, rn, rm, .. } | FInst::Cmp { rd, rn, rm, .. } => vec![
+            FInst::Const { rd, .. } => smallvec::smallvec![Operand::reg_def(*rd)],
+            FInst::Arith { rd, rn, rm, .. } | FInst::Cmp { rd, rn, rm, .. } => smallvec::smallvec![
                 Operand::reg_use(*rn),
                 Operand::reg_use(*rm),
                 Operand::reg_def(*rd),
             ],
             FInst::Unary { rd, rn, .. } | FInst::FromInt { rd, rn, .. } => {
-                vec![Operand::reg_use(*rn), Operand::reg_def(*rd)]
+                smallvec::smallvec![Operand::reg_use(*rn), Operand::reg_def(*rd)]
             }
-            FInst::Select { rd, c, rt, rf, .. } => vec![
+            FInst::Select { rd, c, rt, rf, .. } => smallvec::smallvec![
                 Operand::reg_use(*c),
                 Operand::reg_use(*rt),
                 Operand::reg_use(*rf),
                 Operand::reg_def(*rd),
             ],
-            FInst::ToInt { rd, rn, tmp, .. } => vec![
+            FInst::ToInt { rd, rn, tmp, .. } => smallvec::smallvec![
                 Operand::reg_use(*rn),
                 Operand::reg_def(*rd),
                 Operand::new(
@@ -117,18 +117,22 @@ impl FInst {
                     OperandPos::Early,
                 ),
             ],
-            FInst::FromBits { rd, lo, hi } => vec![
+            FInst::FromBits { rd, lo, hi } => smallvec::smallvec![
                 Operand::reg_use(*lo),
                 Operand::reg_use(*hi),
                 Operand::reg_def(*rd),
             ],
-            FInst::ToBits { lo, hi, rn } => vec![
+            FInst::ToBits { lo, hi, rn } => smallvec::smallvec![
                 Operand::reg_use(*rn),
                 Operand::reg_def(*lo),
                 Operand::reg_def(*hi),
             ],
-            FInst::Load { rd, base, .. } => vec![Operand::reg_use(*base), Operand::reg_def(*rd)],
-            FInst::Store { rt, base, .. } => vec![Operand::reg_use(*rt), Operand::reg_use(*base)],
+            FInst::Load { rd, base, .. } => {
+                smallvec::smallvec![Operand::reg_use(*base), Operand::reg_def(*rd)]
+            }
+            FInst::Store { rt, base, .. } => {
+                smallvec::smallvec![Operand::reg_use(*rt), Operand::reg_use(*base)]
+            }
         }
     }
 

@@ -6,8 +6,9 @@
 //! CLIF value gets a virtual register up front; the register an ISLE rule produces for a
 //! result becomes an alias of it, resolved after lowering.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
+use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::condcodes::CondCode;
 use cranelift_codegen::ir::{self, BlockArg, Function, InstructionData, Opcode, Value};
 use regalloc2::{Block, RegClass, VReg};
@@ -20,13 +21,17 @@ use super::vcode::{
 };
 use super::{CodegenError, Flags, SymbolName};
 
+/// The registers of one value: one, or two for an i64 (inline: no allocation per use).
+pub(crate) type Regs = smallvec::SmallVec<[VReg; 2]>;
+
 /// State while lowering one function; the ISLE `Context` is implemented on it (isle.rs).
 pub struct LowerCtx<'f> {
     pub(crate) func: &'f Function,
-    value_vregs: HashMap<Value, VReg>,
+    // Indexed by CLIF value (dense, so plain vectors rather than hash maps).
+    value_vregs: SecondaryMap<Value, Option<VReg>>,
     /// The high-word registers of i64 values (the low word is in `value_vregs`).
-    hi_vregs: HashMap<Value, VReg>,
-    used: HashMap<Value, bool>,
+    hi_vregs: SecondaryMap<Value, Option<VReg>>,
+    used: SecondaryMap<Value, bool>,
     aliases: HashMap<VReg, VReg>,
     next_vreg: usize,
     /// Instructions produced for the CLIF instruction being lowered, in order.
@@ -54,7 +59,7 @@ impl<'f> LowerCtx<'f> {
     }
 
     fn value_vreg(&mut self, v: Value) -> VReg {
-        if let Some(&r) = self.value_vregs.get(&v) {
+        if let Some(r) = self.value_vregs[v] {
             return r;
         }
         let r = if self.func.dfg.value_type(v) == ir::types::F64 {
@@ -62,26 +67,26 @@ impl<'f> LowerCtx<'f> {
         } else {
             self.new_vreg()
         };
-        self.value_vregs.insert(v, r);
+        self.value_vregs[v] = Some(r);
         r
     }
 
     /// The registers of `v`: one, or (low word, high word) for an i64.
-    fn value_regs(&mut self, v: Value) -> Vec<VReg> {
+    fn value_regs(&mut self, v: Value) -> Regs {
         let lo = self.value_vreg(v);
         let ty = self.func.dfg.value_type(v);
         if ty.bits() <= 32 || ty == ir::types::F64 {
-            return vec![lo];
+            return smallvec::smallvec![lo];
         }
-        let hi = match self.hi_vregs.get(&v) {
-            Some(&r) => r,
+        let hi = match self.hi_vregs[v] {
+            Some(r) => r,
             None => {
                 let r = self.new_vreg();
-                self.hi_vregs.insert(v, r);
+                self.hi_vregs[v] = Some(r);
                 r
             }
         };
-        vec![lo, hi]
+        smallvec::smallvec![lo, hi]
     }
 
     /// The register of `v` (for an i64, its low word, which is what `ireduce` wants),
@@ -91,12 +96,12 @@ impl<'f> LowerCtx<'f> {
     }
 
     /// All registers of `v` (two for an i64), marking `v` as needed.
-    pub(crate) fn use_value_regs(&mut self, v: Value) -> Vec<VReg> {
+    pub(crate) fn use_value_regs(&mut self, v: Value) -> Regs {
         let v = self.func.dfg.resolve_aliases(v);
         if let Err(e) = self.check_type(v) {
             self.fail(e);
         }
-        self.used.insert(v, true);
+        self.used[v] = true;
         self.value_regs(v)
     }
 
@@ -494,7 +499,7 @@ impl<'f> LowerCtx<'f> {
         let res = self.func.dfg.inst_results(inst).to_vec();
         let rd = self.new_vreg();
         self.define_result(inst, rd);
-        let of = if self.used.contains_key(&res[1]) {
+        let of = if self.used[res[1]] {
             Some(self.value_vreg(res[1]))
         } else {
             None
@@ -600,7 +605,7 @@ fn reverse_postorder(func: &Function) -> Vec<ir::Block> {
     let Some(entry) = func.layout.entry_block() else {
         return vec![];
     };
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     let mut post = Vec::new();
     // Iterative DFS: (block, next successor index).
     let mut stack = vec![(entry, 0usize)];
@@ -636,10 +641,10 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
     let index: HashMap<ir::Block, usize> = order.iter().enumerate().map(|(i, &b)| (b, i)).collect();
     let mut ctx = LowerCtx {
         func,
-        value_vregs: HashMap::new(),
-        hi_vregs: HashMap::new(),
-        used: HashMap::new(),
-        aliases: HashMap::new(),
+        value_vregs: SecondaryMap::with_capacity(func.dfg.num_values()),
+        hi_vregs: SecondaryMap::new(),
+        used: SecondaryMap::with_capacity(func.dfg.num_values()),
+        aliases: HashMap::default(),
         next_vreg: 0,
         cur: Vec::new(),
         error: None,
@@ -648,12 +653,28 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
         outgoing_args: 0,
         has_calls: false,
     };
+    // CFG edges into each block (an edge counts once per branch destination; the entry
+    // has one more, from the caller).
+    let mut npreds = vec![0u32; order.len()];
+    npreds[0] = 1;
+    for &b in &order {
+        if let Some(t) = func.layout.last_inst(b) {
+            for bc in func.dfg.insts[t]
+                .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
+            {
+                npreds[index[&bc.block(&func.dfg.value_lists)]] += 1;
+            }
+        }
+    }
     let mut blocks: Vec<VBlock> = vec![VBlock::default(); order.len()];
     // Edge blocks that split critical edges, appended after the CLIF blocks.
     let mut edge_blocks: Vec<VBlock> = Vec::new();
 
     for (bi, &b) in order.iter().enumerate().rev() {
-        let mut per_inst: Vec<Vec<MInst>> = Vec::new();
+        // The block's machine instructions, built backwards: each CLIF instruction's
+        // sequence is appended reversed and the whole is reversed at the end (one vector
+        // per block rather than one per instruction).
+        let mut rev: Vec<MInst> = Vec::new();
         let insts: Vec<ir::Inst> = func.layout.block_insts(b).collect();
         for &inst in insts.iter().rev() {
             let data = func.dfg.insts[inst];
@@ -742,23 +763,20 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                             regs[0]
                         })
                     };
-                    // Each edge goes through its own block so the block-argument moves
-                    // of one edge never run on the other (no critical edges).
+                    // An edge into a block with other predecessors goes through its own
+                    // block so its block-argument moves never run on the other edge (no
+                    // critical edges); see `edge`.
                     let mut edges = Vec::new();
+                    let mut edge_args = Vec::new();
                     for bc in bcs {
                         let args = ctx.block_call_args(bc)?;
-                        let t = Block::new(index[&bc.block(&func.dfg.value_lists)]);
-                        let e = Block::new(order.len() + edge_blocks.len());
-                        edge_blocks.push(VBlock {
-                            insts: vec![MInst::Jump { target: t }],
-                            succs: vec![t],
-                            succ_args: vec![args],
-                            ..VBlock::default()
-                        });
+                        let t = index[&bc.block(&func.dfg.value_lists)];
+                        let (e, a) = edge(t, args, &npreds, order.len(), &mut edge_blocks);
                         edges.push(e);
+                        edge_args.push(a);
                     }
                     blocks[bi].succs = edges.clone();
-                    blocks[bi].succ_args = vec![vec![], vec![]];
+                    blocks[bi].succ_args = edge_args;
                     let (taken, not_taken) = (edges[0], edges[1]);
                     ctx.push(match cmp {
                         BrCond::Overflow(op) => MInst::BrOverflow {
@@ -795,21 +813,18 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                     let jt = &func.dfg.jump_tables[table];
                     let mut bcs = vec![jt.default_block()];
                     bcs.extend(jt.as_slice().iter().copied());
-                    // Each entry gets its own edge block (as for brif) for its arguments.
+                    // Each entry into a block with other predecessors gets its own edge
+                    // block (as for brif) for its arguments.
                     let mut edges = Vec::new();
+                    let mut edge_args = Vec::new();
                     for bc in bcs {
                         let args = ctx.block_call_args(bc)?;
-                        let t = Block::new(index[&bc.block(&func.dfg.value_lists)]);
-                        let e = Block::new(order.len() + edge_blocks.len());
-                        edge_blocks.push(VBlock {
-                            insts: vec![MInst::Jump { target: t }],
-                            succs: vec![t],
-                            succ_args: vec![args],
-                            ..VBlock::default()
-                        });
+                        let t = index[&bc.block(&func.dfg.value_lists)];
+                        let (e, a) = edge(t, args, &npreds, order.len(), &mut edge_blocks);
                         edges.push(e);
+                        edge_args.push(a);
                     }
-                    blocks[bi].succ_args = vec![vec![]; edges.len()];
+                    blocks[bi].succ_args = edge_args;
                     blocks[bi].succs = edges.clone();
                     ctx.push(MInst::BrTable {
                         idx,
@@ -819,7 +834,7 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                 }
                 _ => {
                     let results = func.dfg.inst_results(inst);
-                    let needed = results.iter().any(|r| ctx.used.contains_key(r));
+                    let needed = results.iter().any(|&r| ctx.used[r]);
                     if !needed && !has_side_effect(func, inst) {
                         continue;
                     }
@@ -842,9 +857,10 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
             if let Some(e) = ctx.error.take() {
                 return Err(e);
             }
-            per_inst.push(std::mem::take(&mut ctx.cur));
+            rev.extend(ctx.cur.drain(..).rev());
         }
-        let mut out: Vec<MInst> = per_inst.into_iter().rev().flatten().collect();
+        rev.reverse();
+        let mut out = rev;
         let mut params: Vec<VReg> = Vec::new();
         let param_vals = func.dfg.block_params(b).to_vec();
         for &p in &param_vals {
@@ -912,6 +928,32 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
         symbols: std::mem::take(&mut ctx.symbols),
     };
     Ok(VCode::new(blocks, ctx.next_vreg, info))
+}
+
+/// The successor a multi-way branch names for an edge into CLIF block `t` (its index in
+/// the block order) with `args`, and the arguments the branch itself passes. A target
+/// with no other predecessor is named directly (regalloc2 puts the argument moves at its
+/// start); otherwise the edge is critical and gets an edge block (a `Jump` carrying the
+/// arguments), appended to `edge_blocks` after the `n_clif` CLIF blocks. Fewer blocks make
+/// register allocation cheaper; an empty edge block was never emitted anyway (`forwarding`).
+fn edge(
+    t: usize,
+    args: Vec<VReg>,
+    npreds: &[u32],
+    n_clif: usize,
+    edge_blocks: &mut Vec<VBlock>,
+) -> (Block, Vec<VReg>) {
+    let target = Block::new(t);
+    if npreds[t] == 1 {
+        return (target, args);
+    }
+    edge_blocks.push(VBlock {
+        insts: vec![MInst::Jump { target }],
+        succs: vec![target],
+        succ_args: vec![args],
+        ..VBlock::default()
+    });
+    (Block::new(n_clif + edge_blocks.len() - 1), vec![])
 }
 
 /// Puts the blocks in the order they will be emitted, which is also the instruction order

@@ -5,6 +5,10 @@
 
 use regalloc2::{Block, Inst as RaInst, InstRange, Operand, PReg, PRegSet, RegClass, VReg};
 
+/// An instruction's regalloc2 operands: inline up to 8 (all but calls and returns with
+/// many fixed registers), so listing them allocates nothing.
+pub type Operands = smallvec::SmallVec<[Operand; 8]>;
+
 /// Data-processing operations with a flexible second operand (used by the ISLE rules).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AluOp {
@@ -409,8 +413,10 @@ pub struct VCode {
     pub insts: Vec<MInst>,
     /// Per block, its instruction range in `insts`.
     pub ranges: Vec<InstRange>,
-    /// Per instruction, its regalloc2 operands.
-    pub operands: Vec<Vec<Operand>>,
+    /// The regalloc2 operands of all instructions, one after the other.
+    pub operands: Vec<Operand>,
+    /// Per instruction, the range of its operands in `operands`.
+    pub operand_ranges: Vec<(u32, u32)>,
     pub num_vregs: usize,
     /// Byte offset of each explicit stack slot within the stack-slot area, and its size.
     pub stack_slot_offsets: Vec<u32>,
@@ -440,40 +446,40 @@ pub struct FrameInfo {
 impl MInst {
     /// The regalloc2 operands: uses first, then defs (regalloc2 accepts any order; fixed
     /// registers come from the ABI).
-    pub fn operands(&self) -> Vec<Operand> {
+    pub fn operands(&self) -> Operands {
         match self {
             MInst::Alu { rd, rn, op2, .. } => {
-                let mut v = vec![Operand::reg_use(*rn)];
+                let mut v = smallvec::smallvec![Operand::reg_use(*rn)];
                 if let Some(rm) = op2.reg() {
                     v.push(Operand::reg_use(rm));
                 }
                 v.push(Operand::reg_def(*rd));
                 v
             }
-            MInst::MulAdd { rd, rn, rm, ra, .. } => vec![
+            MInst::MulAdd { rd, rn, rm, ra, .. } => smallvec::smallvec![
                 Operand::reg_use(*rn),
                 Operand::reg_use(*rm),
                 Operand::reg_use(*ra),
                 Operand::reg_def(*rd),
             ],
-            MInst::LoadIdx { rd, base, idx, .. } => vec![
+            MInst::LoadIdx { rd, base, idx, .. } => smallvec::smallvec![
                 Operand::reg_use(*base),
                 Operand::reg_use(*idx),
                 Operand::reg_def(*rd),
             ],
-            MInst::StoreIdx { rt, base, idx, .. } => vec![
+            MInst::StoreIdx { rt, base, idx, .. } => smallvec::smallvec![
                 Operand::reg_use(*rt),
                 Operand::reg_use(*base),
                 Operand::reg_use(*idx),
             ],
-            MInst::Mul { rd, rn, rm } => vec![
+            MInst::Mul { rd, rn, rm } => smallvec::smallvec![
                 Operand::reg_use(*rn),
                 Operand::reg_use(*rm),
                 Operand::reg_def(*rd),
             ],
-            MInst::Const { rd, .. } => vec![Operand::reg_def(*rd)],
+            MInst::Const { rd, .. } => smallvec::smallvec![Operand::reg_def(*rd)],
             MInst::Shift { rd, rn, amt, .. } => {
-                let mut v = vec![Operand::reg_use(*rn)];
+                let mut v = smallvec::smallvec![Operand::reg_use(*rn)];
                 if let ShiftAmt::Reg(a) = amt {
                     v.push(Operand::reg_use(*a));
                 }
@@ -481,20 +487,22 @@ impl MInst {
                 v
             }
             MInst::Extend { rd, rn, .. } | MInst::Unop { rd, rn, .. } => {
-                vec![Operand::reg_use(*rn), Operand::reg_def(*rd)]
+                smallvec::smallvec![Operand::reg_use(*rn), Operand::reg_def(*rd)]
             }
-            MInst::Icmp { rd, rn, rm, .. } | MInst::MulHi { rd, rn, rm, .. } => vec![
-                Operand::reg_use(*rn),
-                Operand::reg_use(*rm),
-                Operand::reg_def(*rd),
-            ],
+            MInst::Icmp { rd, rn, rm, .. } | MInst::MulHi { rd, rn, rm, .. } => {
+                smallvec::smallvec![
+                    Operand::reg_use(*rn),
+                    Operand::reg_use(*rm),
+                    Operand::reg_def(*rd),
+                ]
+            }
             // The remainder forms write rd before reading rn/rm for the last time.
-            MInst::Div { rd, rn, rm, .. } => vec![
+            MInst::Div { rd, rn, rm, .. } => smallvec::smallvec![
                 Operand::reg_use(*rn),
                 Operand::reg_use(*rm),
                 Operand::reg_def(*rd),
             ],
-            MInst::Select { rd, c, rt, rf, .. } => vec![
+            MInst::Select { rd, c, rt, rf, .. } => smallvec::smallvec![
                 Operand::reg_use(*c),
                 Operand::reg_use(*rt),
                 Operand::reg_use(*rf),
@@ -502,20 +510,24 @@ impl MInst {
             ],
             MInst::SelectIcmp {
                 rd, rn, rm, rt, rf, ..
-            } => vec![
+            } => smallvec::smallvec![
                 Operand::reg_use(*rn),
                 Operand::reg_use(*rm),
                 Operand::reg_use(*rt),
                 Operand::reg_use(*rf),
                 Operand::reg_def(*rd),
             ],
-            MInst::Load { rd, base, .. } => vec![Operand::reg_use(*base), Operand::reg_def(*rd)],
-            MInst::Store { rt, base, .. } => vec![Operand::reg_use(*rt), Operand::reg_use(*base)],
-            MInst::StackAddr { rd, .. } => vec![Operand::reg_def(*rd)],
+            MInst::Load { rd, base, .. } => {
+                smallvec::smallvec![Operand::reg_use(*base), Operand::reg_def(*rd)]
+            }
+            MInst::Store { rt, base, .. } => {
+                smallvec::smallvec![Operand::reg_use(*rt), Operand::reg_use(*base)]
+            }
+            MInst::StackAddr { rd, .. } => smallvec::smallvec![Operand::reg_def(*rd)],
             MInst::Call {
                 dest, uses, defs, ..
             } => {
-                let mut v = Vec::new();
+                let mut v = Operands::new();
                 if let CallDest::Reg(r) = dest {
                     v.push(Operand::reg_use(*r));
                 }
@@ -524,18 +536,20 @@ impl MInst {
                 v
             }
             MInst::TailCall { dest, args } => {
-                let mut v = Vec::new();
+                let mut v = Operands::new();
                 if let CallDest::Reg(r) = dest {
                     v.push(Operand::reg_use(*r));
                 }
                 v.extend(args.iter().map(|&(r, p)| Operand::reg_fixed_use(r, p)));
                 v
             }
-            MInst::StoreArg { rt, .. } => vec![Operand::reg_use(*rt)],
-            MInst::LoadArg { rd, .. } | MInst::SymAddr { rd, .. } => vec![Operand::reg_def(*rd)],
-            MInst::BrTable { idx, .. } => vec![Operand::reg_use(*idx)],
+            MInst::StoreArg { rt, .. } => smallvec::smallvec![Operand::reg_use(*rt)],
+            MInst::LoadArg { rd, .. } | MInst::SymAddr { rd, .. } => {
+                smallvec::smallvec![Operand::reg_def(*rd)]
+            }
+            MInst::BrTable { idx, .. } => smallvec::smallvec![Operand::reg_use(*idx)],
             MInst::Overflow { rd, of, rn, rm, .. } => {
-                let mut v = vec![Operand::reg_use(*rn)];
+                let mut v = smallvec::smallvec![Operand::reg_use(*rn)];
                 if let Some(r) = rm.reg() {
                     v.push(Operand::reg_use(r));
                 }
@@ -545,8 +559,8 @@ impl MInst {
                 }
                 v
             }
-            MInst::BrOverflow { .. } => vec![],
-            MInst::Arith64 { rd, a, b, .. } => vec![
+            MInst::BrOverflow { .. } => smallvec::smallvec![],
+            MInst::Arith64 { rd, a, b, .. } => smallvec::smallvec![
                 Operand::reg_use(a.0),
                 Operand::reg_use(a.1),
                 Operand::reg_use(b.0),
@@ -554,28 +568,30 @@ impl MInst {
                 early_def(rd.0),
                 early_def(rd.1),
             ],
-            MInst::Neg64 { rd, a } => vec![
+            MInst::Neg64 { rd, a } => smallvec::smallvec![
                 Operand::reg_use(a.0),
                 Operand::reg_use(a.1),
                 early_def(rd.0),
                 Operand::reg_def(rd.1),
             ],
-            MInst::Icmp64 { rd, a, b, .. } => vec![
+            MInst::Icmp64 { rd, a, b, .. } => smallvec::smallvec![
                 Operand::reg_use(a.0),
                 Operand::reg_use(a.1),
                 Operand::reg_use(b.0),
                 Operand::reg_use(b.1),
                 Operand::reg_def(*rd),
             ],
-            MInst::Shift64 { rd, a, .. } => vec![
+            MInst::Shift64 { rd, a, .. } => smallvec::smallvec![
                 Operand::reg_use(a.0),
                 Operand::reg_use(a.1),
                 early_def(rd.0),
                 early_def(rd.1),
             ],
-            MInst::DivCheck { rn, rm, .. } => vec![Operand::reg_use(*rn), Operand::reg_use(*rm)],
-            MInst::Trap { .. } => vec![],
-            MInst::TrapIf { rn, .. } => vec![Operand::reg_use(*rn)],
+            MInst::DivCheck { rn, rm, .. } => {
+                smallvec::smallvec![Operand::reg_use(*rn), Operand::reg_use(*rm)]
+            }
+            MInst::Trap { .. } => smallvec::smallvec![],
+            MInst::TrapIf { rn, .. } => smallvec::smallvec![Operand::reg_use(*rn)],
             MInst::Args { args } => args
                 .iter()
                 .map(|&(v, p)| Operand::reg_fixed_def(v, p))
@@ -584,17 +600,17 @@ impl MInst {
                 .iter()
                 .map(|&(v, p)| Operand::reg_fixed_use(v, p))
                 .collect(),
-            MInst::Jump { .. } => vec![],
-            MInst::BrNonZero { rn, .. } => vec![Operand::reg_use(*rn)],
+            MInst::Jump { .. } => smallvec::smallvec![],
+            MInst::BrNonZero { rn, .. } => smallvec::smallvec![Operand::reg_use(*rn)],
             MInst::BrIcmp { rn, rm, .. } => {
-                let mut v = vec![Operand::reg_use(*rn)];
+                let mut v = smallvec::smallvec![Operand::reg_use(*rn)];
                 if let Some(r) = rm.reg() {
                     v.push(Operand::reg_use(r));
                 }
                 v
             }
             MInst::BrFcmp { rn, rm, .. } => {
-                vec![Operand::reg_use(*rn), Operand::reg_use(*rm)]
+                smallvec::smallvec![Operand::reg_use(*rn), Operand::reg_use(*rm)]
             }
             MInst::Float(f) => f.operands(),
         }
@@ -788,19 +804,27 @@ impl VCode {
                 blocks[s.index()].preds.push(Block::new(i));
             }
         }
+        // The instructions move out of the blocks (no copies: calls own vectors).
         let mut insts = Vec::new();
         let mut ranges = Vec::new();
-        for b in &blocks {
+        for b in blocks.iter_mut() {
             let start = insts.len();
-            insts.extend(b.insts.iter().cloned());
+            insts.append(&mut b.insts);
             ranges.push(InstRange::new(RaInst::new(start), RaInst::new(insts.len())));
         }
-        let operands = insts.iter().map(MInst::operands).collect();
+        let mut operands = Vec::with_capacity(insts.len() * 3);
+        let mut operand_ranges = Vec::with_capacity(insts.len());
+        for i in &insts {
+            let start = operands.len() as u32;
+            operands.extend(i.operands());
+            operand_ranges.push((start, operands.len() as u32));
+        }
         VCode {
             blocks,
             insts,
             ranges,
             operands,
+            operand_ranges,
             num_vregs,
             stack_slot_offsets: info.stack_slot_offsets,
             stack_slots_size: info.stack_slots_size,
@@ -816,8 +840,8 @@ impl VCode {
         let mut s = String::new();
         for (i, b) in self.blocks.iter().enumerate() {
             s.push_str(&format!("block{i}({:?}):\n", b.params));
-            for inst in &b.insts {
-                s.push_str(&format!("  {inst:?}\n"));
+            for ii in self.ranges[i].iter() {
+                s.push_str(&format!("  {:?}\n", self.insts[ii.index()]));
             }
             for (succ, args) in b.succs.iter().zip(&b.succ_args) {
                 if !args.is_empty() {
@@ -865,7 +889,8 @@ impl regalloc2::Function for VCode {
         &self.blocks[block.index()].succ_args[succ_idx]
     }
     fn inst_operands(&self, insn: RaInst) -> &[Operand] {
-        &self.operands[insn.index()]
+        let (a, b) = self.operand_ranges[insn.index()];
+        &self.operands[a as usize..b as usize]
     }
     fn inst_clobbers(&self, insn: RaInst) -> PRegSet {
         match &self.insts[insn.index()] {

@@ -1,6 +1,6 @@
 //! Emission of one segment: specific instructions to CLIF.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use beam_frontend::specific::{Dst, Known, Op, RecvMarker, SpecificFunction, Src, Test};
 use beam_frontend::{Module, Reg};
@@ -145,13 +145,13 @@ pub(super) fn lower_segment(
         fcalls,
         cp,
         xs: (0..nx).map(|i| Variable::from_u32(X_BASE + i)).collect(),
-        frs: HashMap::new(),
-        blocks: HashMap::new(),
+        frs: HashMap::default(),
+        blocks: HashMap::default(),
         todo: Vec::new(),
-        done: HashSet::new(),
+        done: HashSet::default(),
         func: start.func,
-        seg_refs: HashMap::new(),
-        rt_refs: HashMap::new(),
+        seg_refs: HashMap::default(),
+        rt_refs: HashMap::default(),
         seg_sig,
         this_segment: seg,
         pos: start.pos,

@@ -10,7 +10,7 @@
 
 mod emit;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use beam_frontend::specific::{Op, SpecificFunction};
 use beam_frontend::{AtomIndex, Module};
@@ -96,8 +96,8 @@ pub(crate) struct Labels {
 
 impl Labels {
     fn new(functions: &[SpecificFunction]) -> Labels {
-        let mut at = HashMap::new();
-        let mut entries = HashMap::new();
+        let mut at = HashMap::default();
+        let mut entries = HashMap::default();
         for (fi, f) in functions.iter().enumerate() {
             entries.insert(f.entry, fi);
             for (pos, op) in f.code.iter().enumerate() {
@@ -163,9 +163,9 @@ pub fn lower_module(
     let labels = Labels::new(functions);
     let mut table = SegTable {
         starts: Vec::new(),
-        index: HashMap::new(),
+        index: HashMap::default(),
         catches: Vec::new(),
-        catch_at: HashMap::new(),
+        catch_at: HashMap::default(),
     };
     for (fi, f) in functions.iter().enumerate() {
         let (_, pos) = labels
