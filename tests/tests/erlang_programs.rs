@@ -43,9 +43,8 @@ fn programs() -> Vec<String> {
     v
 }
 
-/// Compiles every program into a fresh directory with one erlc run.
-fn compile(names: &[String]) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang");
+/// Compiles every program of `src` into a fresh directory with one erlc run.
+fn compile(src: &Path, names: &[String]) -> PathBuf {
     let sources: Vec<PathBuf> = names.iter().map(|n| src.join(format!("{n}.erl"))).collect();
     erl::compile("programs", &sources).unwrap_or_else(|e| panic!("erlc failed:\n{e}"))
 }
@@ -158,6 +157,45 @@ fn programs_agree_with_erl_under_gc_stress_in_template_mode() {
     run_with(Jit::Template, None, true, Isa::A32);
 }
 
+/// The randomized differential tests of the BIF and library surface
+/// (`tests/erlang/bif_fuzz/`, docs/erts-surface.md): 5,304 generated calls whose outcomes
+/// must hash as erl's. Each one loads a large part of stdlib (erl_eval, erl_parse, re,
+/// zlib, calendar, uri_string...), so they run once, in IR mode, on one VM, and not in
+/// every mode the corpus above runs in: natively the compiler runs under qemu-arm, and
+/// those modules compiled seven times over took the suite past CI's limit (stop 24).
+#[test]
+fn bif_fuzz_agrees_with_erl() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang/bif_fuzz");
+    let mut names: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "erl"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 9, "{names:?}");
+    let dir = compile(&src, &names);
+    let expected = erl::main_values(&dir, &names);
+    assert_eq!(expected.len(), names.len(), "erl printed {expected:?}");
+    let mut vm = Vm::new(Options::with_otp(vec![dir.clone()])).unwrap();
+    let mut failures = Vec::new();
+    for (name, want) in &expected {
+        let t0 = Instant::now();
+        let got = match vm.run(name, "main", &[]) {
+            Ok(o) => erl::outcome_text(o),
+            Err(e) => format!("<load error: {e}>"),
+        };
+        println!("{name:12} {:>8.0} ms  {got}", ms(t0.elapsed()));
+        // main/0 returns {Calls, Disagreements, FirstFew}: erl's own run has 0
+        // disagreements, so equal text means every call hashed as erl's.
+        if &got != want {
+            failures.push(format!("{name}: erl gives {want}\n  JIT gives {got}"));
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 fn agree_with_erl(jit: Jit) {
     run_programs(jit, None);
 }
@@ -258,7 +296,8 @@ fn run_names(
     m_profile: bool,
 ) -> LoadStats {
     assert!(!names.is_empty());
-    let dir = compile(&names);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang");
+    let dir = compile(&src, &names);
     let expected = erl::main_values(&dir, &names);
     assert_eq!(expected.len(), names.len(), "erl printed {expected:?}");
     let mut failures = Vec::new();

@@ -1,7 +1,7 @@
 //! `erlang:decode_packet/3`: the packet framing of `inet`'s `{packet, Type}` applied to a
 //! binary, as OTP 25's erts does it (erl_bif_port.c `decode_packet_3` over
 //! packet_parser.c; restated from their behaviour, checked against erl by
-//! tests/erlang/bif_fuzz1.erl and tests/erlang/decode_packet.erl).
+//! tests/erlang/bif_fuzz/bif_fuzz1.erl and tests/erlang/decode_packet.erl).
 //!
 //! The packet length comes first (`packet_get_length`): a header of 1, 2 or 4 bytes, a
 //! Sun RM record mark, an ASN.1 BER tag and length, a CORBA GIOP (`cdr`), FastCGI or

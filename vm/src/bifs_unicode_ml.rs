@@ -6,7 +6,7 @@
 //! Tail]` for a binary), an encoded character left unfinished by one binary is completed
 //! from the next, binaries over 8192 bytes are taken in 8192-byte pieces, and anything
 //! that is not a code point, binary or list is `badarg` only when reached. Restated here
-//! from that code's behaviour (checked against erl by tests/erlang/bif_fuzz3.erl and
+//! from that code's behaviour (checked against erl by tests/erlang/bif_fuzz/bif_fuzz3.erl and
 //! unicode_utf16_32.erl).
 
 use beam_runtime::construct;

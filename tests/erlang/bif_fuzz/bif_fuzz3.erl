@@ -1,7 +1,7 @@
 %% Randomized differential test of string and unicode against erl (the driver and the
 %% generator are in bif_fuzz_gen.hrl; erl's outcomes in bif_fuzz3_expected.hrl,
 %% rewritten by `erl -noshell -pa DIR -eval 'bif_fuzz3:regen(), halt().'` from
-%% tests/erlang after the spec list changes).
+%% tests/erlang/bif_fuzz after the spec list changes).
 -module(bif_fuzz3).
 -export([main/0, dump/0, regen/0]).
 

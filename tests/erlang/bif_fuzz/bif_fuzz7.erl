@@ -1,6 +1,6 @@
 %% Randomized differential test against erl, part 7 (driver and generator in
 %% bif_fuzz_gen.hrl; erl's outcomes in bif_fuzz7_expected.hrl, rewritten by
-%% `erl -noshell -pa DIR -eval 'bif_fuzz7:regen(), halt().'` from tests/erlang): maps
+%% `erl -noshell -pa DIR -eval 'bif_fuzz7:regen(), halt().'` from tests/erlang/bif_fuzz): maps
 %% over 32 keys through the external format, printing and iteration; re:run/replace/split
 %% (not compile: its binary is PCRE2's here, docs/re.md); and stdlib's
 %% collections (sets, gb_sets, gb_trees, orddict, dict, queue, array) driven by random

@@ -1,7 +1,7 @@
 %% Randomized differential test of math, proplists, base64, calendar, io_lib:format and
 %% erl_scan against erl (the driver and the generator are in bif_fuzz_gen.hrl; erl's
 %% outcomes in bif_fuzz4_expected.hrl, rewritten by
-%% `erl -noshell -pa DIR -eval 'bif_fuzz4:regen(), halt().'` from tests/erlang after the
+%% `erl -noshell -pa DIR -eval 'bif_fuzz4:regen(), halt().'` from tests/erlang/bif_fuzz after the
 %% spec list changes).
 -module(bif_fuzz4).
 -export([main/0, dump/0, regen/0, format/2, fwrite/2]).

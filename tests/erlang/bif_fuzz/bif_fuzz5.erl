@@ -1,6 +1,6 @@
 %% Randomized differential test against erl, part 5 (driver and generator in
 %% bif_fuzz_gen.hrl; erl's outcomes in bif_fuzz5_expected.hrl, rewritten by
-%% `erl -noshell -pa DIR -eval 'bif_fuzz5:regen(), halt().'` from tests/erlang): more
+%% `erl -noshell -pa DIR -eval 'bif_fuzz5:regen(), halt().'` from tests/erlang/bif_fuzz): more
 %% cases of integer arithmetic and float printing, random expressions read by erl_scan
 %% and erl_parse and evaluated by erl_eval, erl_scan on character soup, and the
 %% C-implemented list and map functions with ill-typed arguments.

@@ -1,6 +1,6 @@
 %% Randomized differential test against erl, part 8 (driver and generator in
 %% bif_fuzz_gen.hrl; erl's outcomes in bif_fuzz8_expected.hrl, rewritten by
-%% `erl -noshell -pa DIR -eval 'bif_fuzz8:regen(), halt().'` from tests/erlang):
+%% `erl -noshell -pa DIR -eval 'bif_fuzz8:regen(), halt().'` from tests/erlang/bif_fuzz):
 %% filename, erl_pp on random expressions, calendar/erlang time conversions, md5 in
 %% pieces, string/list number parsing.
 -module(bif_fuzz8).

@@ -1,6 +1,6 @@
 %% Randomized differential test against erl, part 9 (driver and generator in
 %% bif_fuzz_gen.hrl; erl's outcomes in bif_fuzz9_expected.hrl, rewritten by
-%% `erl -noshell -pa DIR -eval 'bif_fuzz9:regen(), halt().'` from tests/erlang): text
+%% `erl -noshell -pa DIR -eval 'bif_fuzz9:regen(), halt().'` from tests/erlang/bif_fuzz): text
 %% with grapheme clusters (combining marks, Hangul jamo and syllables, emoji with ZWJ
 %% and modifiers, regional indicators, CR LF) through string, unicode normalization,
 %% unicode:characters_to_* and io_lib's ~ts.

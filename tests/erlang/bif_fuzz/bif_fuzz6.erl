@@ -1,6 +1,6 @@
 %% Randomized differential test against erl, part 6 (driver and generator in
 %% bif_fuzz_gen.hrl; erl's outcomes in bif_fuzz6_expected.hrl, rewritten by
-%% `erl -noshell -pa DIR -eval 'bif_fuzz6:regen(), halt().'` from tests/erlang):
+%% `erl -noshell -pa DIR -eval 'bif_fuzz6:regen(), halt().'` from tests/erlang/bif_fuzz):
 %% uri_string, io_lib:fread, zlib (not its stream API, which is not here), crypto's
 %% hashes and MACs.
 -module(bif_fuzz6).
