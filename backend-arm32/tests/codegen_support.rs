@@ -506,12 +506,12 @@ pub fn run_program_isa_checked_vfp(
         let resolve = |s: &SymbolName| -> Option<u32> {
             let SymbolName::Named(n) = s else { return None };
             Some(match n.as_str() {
-                "rt_add3" => rt_add3 as usize as u32,
-                "rt_sum6" => rt_sum6 as usize as u32,
-                "rt_pair" => rt_pair as usize as u32,
-                "rt_fmix" => rt_fmix as usize as u32,
-                "__aeabi_uidivmod" => __aeabi_uidivmod as usize as u32,
-                "__aeabi_idivmod" => __aeabi_idivmod as usize as u32,
+                "rt_add3" => rt_add3 as *const () as usize as u32,
+                "rt_sum6" => rt_sum6 as *const () as usize as u32,
+                "rt_pair" => rt_pair as *const () as usize as u32,
+                "rt_fmix" => rt_fmix as *const () as usize as u32,
+                "__aeabi_uidivmod" => __aeabi_uidivmod as *const () as usize as u32,
+                "__aeabi_idivmod" => __aeabi_idivmod as *const () as usize as u32,
                 _ => return None,
             })
         };

@@ -179,7 +179,9 @@ fn bif_fuzz_agrees_with_erl() {
     assert_eq!(expected.len(), names.len(), "erl printed {expected:?}");
     let mut vm = Vm::new(Options::with_otp(vec![dir.clone()])).unwrap();
     let mut failures = Vec::new();
+    let running = watchdog("Ir bif_fuzz".into());
     for (name, want) in &expected {
+        *running.lock().unwrap() = Some((name.clone(), Instant::now()));
         let t0 = Instant::now();
         let got = match vm.run(name, "main", &[]) {
             Ok(o) => erl::outcome_text(o),
@@ -192,6 +194,7 @@ fn bif_fuzz_agrees_with_erl() {
             failures.push(format!("{name}: erl gives {want}\n  JIT gives {got}"));
         }
     }
+    *running.lock().unwrap() = None;
     std::fs::remove_dir_all(&dir).ok();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -206,6 +209,7 @@ fn run_programs(jit: Jit, cache: Option<PathBuf>) -> LoadStats {
 
 /// Programs run as an ARMv7-M core (`--isa t32m`): runtime calls, BIFs, exceptions and
 /// their stack traces, floats, bignums, binaries, messages, ETS, funs, `lists`.
+#[cfg(not(target_arch = "arm"))]
 const M_PROFILE_SET: &[&str] = &[
     "apply_dyn",
     "bignum",
@@ -316,7 +320,12 @@ fn run_names(
         Vm::new(o).unwrap()
     };
     let mut vm = fresh();
+    let running = watchdog(format!(
+        "{jit:?} {isa:?}{}",
+        if gc_stress { " gc-stress" } else { "" }
+    ));
     for (name, want) in &expected {
+        *running.lock().unwrap() = Some((name.clone(), Instant::now()));
         let (stats0, insns0) = (vm.load_stats(), vm.instructions().unwrap_or(0));
         let t0 = Instant::now();
         let got = match vm.run(name, "main", &[]) {
@@ -352,6 +361,7 @@ fn run_names(
             ));
         }
     }
+    *running.lock().unwrap() = None;
     std::fs::remove_dir_all(&dir).ok();
     assert!(
         failures.is_empty(),
@@ -361,6 +371,40 @@ fn run_names(
         failures.join("\n")
     );
     total
+}
+
+/// The longest one program may run (loading included) before the test process is ended:
+/// the slowest takes seconds natively, even under GC stress, so this only fires on a hang,
+/// which would otherwise hold the whole CI run until its time limit with nothing said.
+const PROGRAM_LIMIT: Duration = Duration::from_secs(900);
+
+/// A thread that watches the program `run_names` is running (set in the returned cell;
+/// `None` when done) and, past [`PROGRAM_LIMIT`], names it and exits the test process.
+fn watchdog(mode: String) -> std::sync::Arc<std::sync::Mutex<Option<(String, Instant)>>> {
+    let cell = std::sync::Arc::new(std::sync::Mutex::new(None::<(String, Instant)>));
+    let weak = std::sync::Arc::downgrade(&cell);
+    std::thread::spawn(move || {
+        while let Some(cell) = weak.upgrade() {
+            if let Some((name, t0)) = cell.lock().unwrap().as_ref() {
+                if t0.elapsed() > PROGRAM_LIMIT {
+                    // Straight to stderr: eprintln! from a test's thread is captured,
+                    // and the capture is lost when the process exits.
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "watchdog: {name} ({mode}) has run for {:.0} s (limit {} s): hung; \
+                         ending the test process",
+                        t0.elapsed().as_secs_f64(),
+                        PROGRAM_LIMIT.as_secs()
+                    );
+                    std::process::exit(101);
+                }
+            }
+            drop(cell);
+            std::thread::sleep(Duration::from_secs(5));
+        }
+    });
+    cell
 }
 
 fn add(total: &mut LoadStats, st: &LoadStats) {
