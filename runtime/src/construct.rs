@@ -222,6 +222,19 @@ pub fn fun_parts(t: Term) -> Option<(u32, u32, Term, Vec<Term>)> {
     ))
 }
 
+/// `(entry, arity, number of free variables)` of a fun, without copying its environment
+/// (a call of a fun, `is_function/2`: every `lists:foldl` step).
+pub fn fun_head(t: Term) -> Option<(u32, u32, u32)> {
+    (header_of(t)?.boxed_kind() == BoxedKind::Fun).then_some(())?;
+    let p = t.ptr();
+    Some((mem::read(p + 4)?, mem::read(p + 12)?, mem::read(p + 16)?))
+}
+
+/// Free variable `i` of a fun (`i` below [`fun_head`]'s count).
+pub fn fun_env(t: Term, i: u32) -> Option<Term> {
+    mem::read(t.ptr() + 24 + 4 * i).map(Term)
+}
+
 // --- exports: header(1, EXPORT) + pointer to the export entry ---
 
 pub const EXPORT_WORDS: u32 = 2;

@@ -640,7 +640,11 @@ fn step(c: &mut BifCx<'_>, t: Term, from: Option<Term>, back: bool) -> Result<Te
             (Some(k), false) => o.next(k).map_err(|_| bad())?,
             (Some(k), true) => o.prev(k).map_err(|_| bad())?,
         };
-        k.map_or(Ok(end_of_table()), |k| out(heap, k))
+        // Not `map_or`: its default is made first, an atom interned per step.
+        match k {
+            Some(k) => out(heap, k),
+            None => Ok(end_of_table()),
+        }
     })
 }
 

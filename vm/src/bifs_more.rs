@@ -645,7 +645,7 @@ fn iolist_to_binary(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 }
 
 pub(crate) fn fun_arity(t: Term) -> Option<u32> {
-    if let Some((_, arity, _, _)) = construct::fun_parts(t) {
+    if let Some((_, arity, _)) = construct::fun_head(t) {
         return Some(arity);
     }
     let cell = construct::export_entry(t)?;

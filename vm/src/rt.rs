@@ -289,14 +289,16 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
 /// (`[address, arity]`). 0 with `badfun`/`badarity` pending otherwise.
 fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
-    if let Some((entry, fun_arity, _, env)) = construct::fun_parts(fun) {
+    if let Some((entry, fun_arity, nfree)) = construct::fun_head(fun) {
         if fun_arity != arity {
             let reason = badarity(cx, fun, arity)?;
             pend_error(s, reason);
             return Ok(0);
         }
-        for (i, &v) in env.iter().enumerate() {
-            cx.set_x(arity as usize + i, v)
+        for i in 0..nfree {
+            let v = construct::fun_env(fun, i)
+                .ok_or_else(|| RtStop::Fatal(format!("fun {:#x} cut short", fun.0)))?;
+            cx.set_x((arity + i) as usize, v)
                 .map_err(|e| RtStop::Fatal(e.to_string()))?;
         }
         return Ok(entry);

@@ -68,6 +68,16 @@ impl H {
     }
 }
 
+/// An immediate as the 64-bit word OTP 25 hashes: a small integer re-tagged at 64 bits,
+/// anything else as it is.
+#[inline]
+fn immed_word(t: Term) -> u64 {
+    match t.small_value() {
+        Some(v) => small64(v as i64),
+        None => t.0 as u64,
+    }
+}
+
 fn small64(v: i64) -> u64 {
     ((v << 4) as u64) | 0xF
 }
@@ -81,15 +91,19 @@ fn is_byte(t: Term) -> Option<u32> {
 /// `make_internal_hash(t, 0)` as OTP 25 computes it on a 64-bit machine.
 pub fn internal_hash(t: Term) -> Result<u32, TermError> {
     let mut h = H(INTERNAL_HASH_SALT);
+    // An immediate (every small-integer or atom ETS key, map key...) without setting up
+    // the walk's stack: the same value as the loop's first step, about half the
+    // instructions natively.
+    if t.is_immed() {
+        h.immed64(immed_word(t));
+        return Ok(h.0);
+    }
     let mut stack: Vec<Item> = Vec::new();
     let mut term = t;
     loop {
         // `Some(next)`: go on with `next` without popping.
         let next: Option<Term> = if term.is_immed() {
-            h.immed64(match term.small_value() {
-                Some(v) => small64(v as i64),
-                None => term.0 as u64,
-            });
+            h.immed64(immed_word(term));
             None
         } else if term.is_list() {
             let (mut c, mut sh) = (0u32, 0u32);
