@@ -17,11 +17,39 @@ fn is_pointer(t: Term) -> bool {
     t.is_list() || t.is_boxed()
 }
 
+/// The arity of `t` if it is a tuple of at most 8 immediates (the usual ETS object or
+/// message, `{Key, Value}` of small integers or atoms), which copies as one block.
+#[inline]
+fn flat_tuple(t: Term) -> Option<u32> {
+    if !t.is_boxed() {
+        return None;
+    }
+    // SAFETY: t is a valid boxed term (the caller's heap is live while we read it).
+    let h = Term(unsafe { mem::raw_read(t.ptr()) });
+    if h.boxed_kind() != BoxedKind::Tuple {
+        return None;
+    }
+    let n = h.header_arity();
+    if n > 8 {
+        return None;
+    }
+    for i in 1..=n {
+        // SAFETY: words 1..=n of a live n-tuple.
+        if is_pointer(Term(unsafe { mem::raw_read(t.ptr() + 4 * i) })) {
+            return None;
+        }
+    }
+    Some(n)
+}
+
 /// Words a copy of `t` needs.
 pub fn size_of(t: Term) -> u32 {
     let mut words = 0;
     if !is_pointer(t) {
         return 0;
+    }
+    if let Some(n) = flat_tuple(t) {
+        return 1 + n;
     }
     // Inline up to 32 pending subterms: no allocation for the usual message or ETS
     // object (a malloc and a free per copy were a sixth of ETS's and messages' cost).
@@ -66,6 +94,13 @@ pub fn size_of(t: Term) -> u32 {
 pub fn copy_term(t: Term, a: &mut dyn Alloc) -> Result<Term, HeapError> {
     if !is_pointer(t) {
         return Ok(t);
+    }
+    // One block, no work stack (a third of the instructions natively).
+    if let Some(n) = flat_tuple(t) {
+        let dst = a.alloc(1 + n)?;
+        // SAFETY: dst is a fresh (1 + n)-word allocation; the source tuple has 1 + n words.
+        unsafe { mem::raw_copy(t.ptr(), dst, 1 + n) };
+        return Ok(Term::boxed(dst));
     }
     let mut root = [t.0];
     let root_slot = root.as_mut_ptr() as usize;

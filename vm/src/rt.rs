@@ -56,6 +56,7 @@ pub fn with_slice<R>(cx: &mut Ctx<'_>, f: impl FnOnce() -> R) -> R {
 }
 
 /// The running slice's context.
+#[inline]
 fn slice<'a>() -> Result<&'a mut Ctx<'a>, RtStop> {
     let p = SLICE.with(Cell::get);
     if p.is_null() {
@@ -68,15 +69,22 @@ fn slice<'a>() -> Result<&'a mut Ctx<'a>, RtStop> {
 }
 
 /// The block of the running slice, checked against the `S` compiled code passed.
+#[inline]
 pub(crate) fn block(s: u32) -> Result<(&'static mut Ctx<'static>, u32), RtStop> {
     let cx = slice()?;
     if cx.x_base() != s {
-        return Err(RtStop::Fatal(format!(
-            "runtime call with S={s:#x}, but the running block is at {:#x}",
-            cx.x_base()
-        )));
+        return Err(wrong_block(s, cx.x_base()));
     }
     Ok((cx, s))
+}
+
+/// [`block`]'s error, out of line: `block` is inlined into every runtime call.
+#[cold]
+#[inline(never)]
+fn wrong_block(s: u32, base: u32) -> RtStop {
+    RtStop::Fatal(format!(
+        "runtime call with S={s:#x}, but the running block is at {base:#x}"
+    ))
 }
 
 /// Reads a hand-off field of the block at `s` (checked by [`block`]).
@@ -181,6 +189,7 @@ fn clear_site(s: u32) {
 
 /// Moves the HTOP/E compiled code saved in the block into the process heap, so the
 /// runtime sees the heap as the code left it.
+#[inline]
 pub(crate) fn sync_heap_in(cx: &mut Ctx<'_>, s: u32) -> Result<(), RtStop> {
     cx.heap()
         .set_top_and_stop(field(s, Field::Htop), field(s, Field::E))
