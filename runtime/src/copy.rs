@@ -33,7 +33,8 @@ fn flat_tuple(t: Term) -> Option<u32> {
     if n > 8 {
         return None;
     }
-    for i in 1..=n {
+    // `1..n + 1`, not `1..=n`: an inclusive range keeps an "exhausted" flag in the loop.
+    for i in 1..n + 1 {
         // SAFETY: words 1..=n of a live n-tuple.
         if is_pointer(Term(unsafe { mem::raw_read(t.ptr() + 4 * i) })) {
             return None;

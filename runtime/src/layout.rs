@@ -25,11 +25,11 @@ pub unsafe fn shape(header: Term, addr: u32) -> (u32, std::ops::Range<u32>) {
             }
             MAP_HEADER_TAG_HAMT_HEAD_ARRAY => (18, 2..18),
             MAP_HEADER_TAG_HAMT_HEAD_BITMAP => {
-                let n = header.map_val().count_ones();
+                let n = crate::map::popcount16(header.map_val());
                 (2 + n, 2..2 + n)
             }
             _ => {
-                let n = header.map_val().count_ones();
+                let n = crate::map::popcount16(header.map_val());
                 (1 + n, 1..1 + n)
             }
         },
