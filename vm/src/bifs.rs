@@ -82,11 +82,15 @@ impl BifHeap {
         if let Some(l) = lent {
             heap.settle_lent(l, lent_top, &mut lent_off_heap.0);
         }
-        // Most BIF results fit the lent range: no iterator to make and drop then.
+        // Most BIF results fit the lent range: no iterator to make and drop then, and no
+        // call to drop an empty vector (every BIF call comes through here).
         if !frags.is_empty() {
             for f in frags {
                 heap.attach(f);
             }
+        } else if frags.capacity() == 0 {
+            // Nothing allocated, nothing to free.
+            std::mem::forget(frags);
         }
     }
 }
