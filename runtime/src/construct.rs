@@ -208,18 +208,11 @@ pub fn fun(
 
 /// `(entry, arity, creator, env)` of a fun.
 pub fn fun_parts(t: Term) -> Option<(u32, u32, Term, Vec<Term>)> {
-    (header_of(t)?.boxed_kind() == BoxedKind::Fun).then_some(())?;
-    let p = t.ptr();
-    let nf = mem::read(p + 16)?;
-    let env = (0..nf)
-        .map(|i| mem::read(p + 24 + 4 * i).map(Term))
+    let (entry, arity, nfree) = fun_head(t)?;
+    let env = (0..nfree)
+        .map(|i| fun_env(t, i))
         .collect::<Option<Vec<_>>>()?;
-    Some((
-        mem::read(p + 4)?,
-        mem::read(p + 12)?,
-        Term(mem::read(p + 20)?),
-        env,
-    ))
+    Some((entry, arity, Term(mem::read(t.ptr() + 20)?), env))
 }
 
 /// `(entry, arity, number of free variables)` of a fun, without copying its environment
