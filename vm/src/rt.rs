@@ -189,11 +189,19 @@ fn clear_site(s: u32) {
 
 /// Moves the HTOP/E compiled code saved in the block into the process heap, so the
 /// runtime sees the heap as the code left it.
-#[inline]
+/// Always inlined: on every BIF and runtime call, and LLVM otherwise moves it out of
+/// `bif` when that function changes shape (22 instructions per call to call it).
+#[inline(always)]
 pub(crate) fn sync_heap_in(cx: &mut Ctx<'_>, s: u32) -> Result<(), RtStop> {
     cx.heap()
         .set_top_and_stop(field(s, Field::Htop), field(s, Field::E))
-        .map_err(|e| RtStop::Fatal(e.to_string()))
+        .map_err(heap_fatal)
+}
+
+#[cold]
+#[inline(never)]
+fn heap_fatal(e: beam_runtime::heap::HeapError) -> RtStop {
+    RtStop::Fatal(e.to_string())
 }
 
 pub(crate) fn sync_heap_out(cx: &mut Ctx<'_>, s: u32) {
@@ -296,7 +304,7 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
 /// Where a call of `fun` with `arity` arguments goes: a local fun's entry, with its
 /// environment copied to x(arity)...; an export fun's current address from its export cell
 /// (`[address, arity]`). 0 with `badfun`/`badarity` pending otherwise.
-fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
+pub(crate) fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     if let Some((entry, fun_arity, nfree)) = construct::fun_head(fun) {
         if fun_arity != arity {
@@ -400,41 +408,58 @@ fn tagged_reason(cx: &mut Ctx<'_>, tag: &str, value: Term) -> Result<Term, RtSto
     Ok(t)
 }
 
+/// Always inlined (into `native::rt_bif_impl` and `call`): the result then stays in
+/// registers instead of going through a `Result` in memory, on every BIF call.
+#[inline(always)]
 pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
-    if let Some(t) = crate::rt_arith::try_int_arith(cx, id, args[0], args[1]) {
-        return Ok(t);
+    let Some((b, int_op)) = bifs::get_with_int_op(id) else {
+        return Err(unknown_bif(id));
+    };
+    if let Some(op) = int_op {
+        if let Some(t) = crate::rt_arith::try_int_arith(cx, op, args[0], args[1]) {
+            return Ok(t);
+        }
     }
-    let b = bifs::get(id).ok_or_else(|| RtStop::Fatal(format!("unknown BIF number {id}")))?;
-    // Arguments past the third are in the X array: compiled code spills x0..x(arity-1)
-    // before a BIF call, a trampoline is entered with x1... there, and `apply` reads them
-    // from it. Inline for up to four, so a BIF call allocates nothing of its own.
-    // Pushed one by one: `collect` through SmallVec's generic `extend` cost about 90
-    // instructions per call natively once this function grew (160,000 sends to self
-    // went from 204 M to 224 M instructions).
-    let mut terms: smallvec::SmallVec<[Term; 4]> = smallvec::SmallVec::new();
-    for &w in args.iter().take(b.arity as usize) {
-        terms.push(Term(w));
-    }
-    for i in 3..b.arity as usize {
-        terms.push(cx.x(i).map_err(|e| RtStop::Fatal(e.to_string()))?);
-    }
+    // Up to three arguments come in registers and are used where they are (as a slice
+    // of the array); past the third they are in the X array: compiled code spills
+    // x0..x(arity-1) before a BIF call, a trampoline is entered with x1... there, and
+    // `apply` reads them from it.
+    let first = args.map(Term);
+    let more: Vec<Term>;
+    let terms: &[Term] = if b.arity <= 3 {
+        &first[..b.arity as usize]
+    } else {
+        more = (0..b.arity as usize)
+            .map(|i| match first.get(i) {
+                Some(&t) => Ok(t),
+                None => cx.x(i).map_err(|e| RtStop::Fatal(e.to_string())),
+            })
+            .collect::<Result<_, _>>()?;
+        &more
+    };
     // The BIF may spawn or send, which reads the heap: let it see the code's HTOP/E.
     sync_heap_in(cx, s)?;
-    let mut bcx = BifCx {
+    // Dropped by hand below: after `settle` it almost never holds anything to free, and
+    // its drop glue was an out-of-line call on every BIF call (16 instructions).
+    let mut bcx = std::mem::ManuallyDrop::new(BifCx {
         heap: BifHeap::continuing(cx.heap().lend_fragment_tail(8)),
         self_pid: cx.self_pid().term(),
         proc: Some(cx),
-    };
-    let r = (b.f)(&mut bcx, &terms);
-    let BifCx { heap, proc, .. } = bcx;
-    let cx = proc.expect("the context is put back");
-    heap.settle(cx.heap());
+    });
+    let r = (b.f)(&mut bcx, terms);
+    // Settled where it is: moving the `BifCx` out first copied it, every call.
+    let cx = bcx.proc.take().expect("the context is put back");
+    bcx.heap.settle(cx.heap());
+    if !bcx.heap.is_spent() {
+        // SAFETY: `bcx` is not used after this drop (it goes out of scope here).
+        unsafe { std::mem::ManuallyDrop::drop(&mut bcx) };
+    }
     // erl's first frame of a BIF's error: the BIF with its arguments and error_info.
     let bif_trace = |cx: &mut Ctx<'_>, reason: Term, cause: Option<&str>| -> Result<(), RtStop> {
         let mut h = BifHeap::default();
         let (m, f) = (atom(crate::exc::bif_module(id)), atom(b.name));
-        let t = crate::exc::top_frame(&mut h, m, f, &terms, true, cause)
+        let t = crate::exc::top_frame(&mut h, m, f, terms, true, cause)
             .map_err(|e| RtStop::Fatal(e.to_string()))?;
         for fr in h.frags {
             cx.heap().attach(fr);
@@ -445,7 +470,7 @@ pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     Ok(match r {
         Ok(t) => t.0,
         // hibernate/3 leaves the running code (vm/src/hibernate.rs).
-        Err(Raise::Hibernate) => crate::hibernate::enter(cx, s, &terms)?,
+        Err(Raise::Hibernate) => crate::hibernate::enter(cx, s, terms)?,
         Err(Raise::Error(reason)) => {
             pend_error(s, reason);
             bif_trace(cx, reason, None)?;
@@ -493,6 +518,13 @@ pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     })
 }
 
+/// [`bif`]'s error for a number no table has, out of line.
+#[cold]
+#[inline(never)]
+fn unknown_bif(id: u32) -> RtStop {
+    RtStop::Fatal(format!("unknown BIF number {id}"))
+}
+
 fn raise(s: u32, kind: u32, value: Term) -> Result<(), RtStop> {
     let (cx, s) = block(s)?;
     let tagged = |tag: &str, cx: &mut Ctx<'_>| tagged_reason(cx, tag, value);
@@ -511,7 +543,7 @@ fn raise(s: u32, kind: u32, value: Term) -> Result<(), RtStop> {
     Ok(())
 }
 
-fn is_type(t: Term, kind: u32) -> bool {
+pub(crate) fn is_type(t: Term, kind: u32) -> bool {
     // is_function2 with a constant arity: `arity + 1` above the kind byte.
     if kind >> 8 != 0 {
         let arity = (kind >> 8) - 1;

@@ -6,44 +6,39 @@
 //! about 600 instructions per operation natively. Everything else — bigger numbers,
 //! floats, errors — returns `None` and takes the general path, which decides it.
 
-use std::sync::OnceLock;
-
 use beam_runtime::bignum;
 use beam_runtime::scheduler::Ctx;
 use beam_runtime::term::Term;
 
-use crate::bifs;
 use crate::rt::{self, RtStop};
 use beam_runtime::mem;
 use beam_runtime::term::BoxedKind;
 
-#[derive(Clone, Copy)]
-enum Op {
+/// An integer operation with a fast path here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntOp {
     Add,
     Sub,
     Mul,
 }
 
-/// The BIF numbers of erlang:'+'/2, '-'/2 and '*'/2 (looked up once).
-fn op_of(id: u32) -> Option<Op> {
-    static IDS: OnceLock<[u32; 3]> = OnceLock::new();
-    let ids = IDS
-        .get_or_init(|| ["+", "-", "*"].map(|f| bifs::lookup("erlang", f, 2).unwrap_or(u32::MAX)));
-    if id == ids[0] {
-        Some(Op::Add)
-    } else if id == ids[1] {
-        Some(Op::Sub)
-    } else if id == ids[2] {
-        Some(Op::Mul)
-    } else {
-        None
+impl IntOp {
+    /// The fast path of BIF `module:name/arity`, if it has one (marked once, in
+    /// `bifs::get_with_int_op`'s table).
+    pub(crate) fn of(module: &str, name: &str, arity: u32) -> Option<IntOp> {
+        match (module, name, arity) {
+            ("erlang", "+", 2) => Some(IntOp::Add),
+            ("erlang", "-", 2) => Some(IntOp::Sub),
+            ("erlang", "*", 2) => Some(IntOp::Mul),
+            _ => None,
+        }
     }
 }
 
 /// `Some(result term)` when BIF `id` is integer `+`, `-` or `*` and the operation fits in
 /// 64 bits; `None` for the general path.
-pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, id: u32, a: u32, b: u32) -> Option<u32> {
-    let r = within_64(op_of(id)?, a, b)?;
+pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, op: IntOp, a: u32, b: u32) -> Option<u32> {
+    let r = within_64(op, a, b)?;
     if let Some(t) = Term::small(r) {
         return Some(t.0);
     }
@@ -58,7 +53,7 @@ pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, id: u32, a: u32, b: u32) -> Option
 /// reserved the words there for what it builds next). 0 sends the caller to the BIF,
 /// which handles bignums beyond 64 bits, floats and errors.
 pub(crate) fn int_arith(s: u32, op: u32, a: u32, b: u32) -> Result<u32, RtStop> {
-    let op = [Op::Add, Op::Sub, Op::Mul][op.min(2) as usize];
+    let op = [IntOp::Add, IntOp::Sub, IntOp::Mul][op.min(2) as usize];
     let Some(r) = within_64(op, a, b) else {
         return Ok(0);
     };
@@ -70,12 +65,12 @@ pub(crate) fn int_arith(s: u32, op: u32, a: u32, b: u32) -> Result<u32, RtStop> 
 }
 
 /// `a op b` when both operands and the result are integers within 64 bits.
-fn within_64(op: Op, a: u32, b: u32) -> Option<i64> {
+fn within_64(op: IntOp, a: u32, b: u32) -> Option<i64> {
     let (x, y) = (int64(Term(a))?, int64(Term(b))?);
     match op {
-        Op::Add => x.checked_add(y),
-        Op::Sub => x.checked_sub(y),
-        Op::Mul => x.checked_mul(y),
+        IntOp::Add => x.checked_add(y),
+        IntOp::Sub => x.checked_sub(y),
+        IntOp::Mul => x.checked_mul(y),
     }
 }
 
