@@ -233,6 +233,25 @@ impl Objects {
         true
     }
 
+    /// `update_counter`'s usual call in place: element `pos` (1-based) of the key's only
+    /// object, a small, plus `incr`, when the sum is a small too; the new value, or
+    /// `None` with nothing written (the caller's general path decides everything else,
+    /// errors included).
+    pub fn add_to_small_element(&mut self, key: Term, pos: u32, incr: i64) -> Option<Term> {
+        let [s] = self.lookup(key) else {
+            return None;
+        };
+        let obj = s.term();
+        let i = pos.checked_sub(1)?;
+        let old = crate::construct::tuple_get(obj, i)?;
+        let new = Term::small((old.small_value()? as i64).checked_add(incr)?)?;
+        // SAFETY: element i of a tuple just read through a checked read, in a fragment
+        // this table owns (`&mut self`: nothing else reads or writes it meanwhile); both
+        // words are immediates, so no term is lost or shared.
+        unsafe { crate::mem::raw_write(obj.ptr() + 4 + 4 * i, new.0) };
+        Some(new)
+    }
+
     /// Replaces the single object of a set-type table under the key of `obj`.
     pub fn replace(&mut self, obj: Term) -> Result<(), HeapError> {
         self.insert(obj)
