@@ -253,6 +253,20 @@ impl Heap {
     /// words) when it is full: what [`Self::lend_fragment_tail`] gives a BIF, without
     /// lending and settling, for a runtime function's one small result
     /// (a bignum of an overflowing operation) at the price of a pointer bump.
+    /// [`Self::alloc_in_fragment`]'s usual case, inlined at its caller: `words` from the
+    /// last fragment's free end, `None` when there is no room (or no fragment) there.
+    #[inline]
+    pub fn bump_in_last_fragment(&mut self, words: u32) -> Option<u32> {
+        let last = self.frags.last_mut()?;
+        if words > (last.block.end() - last.top) / 4 {
+            return None;
+        }
+        let p = last.top;
+        last.top += words * 4;
+        self.frag_words += words;
+        Some(p)
+    }
+
     pub fn alloc_in_fragment(&mut self, words: u32) -> Result<u32, HeapError> {
         if let Some(last) = self.frags.last_mut() {
             if let Ok(p) = last.alloc(words) {

@@ -52,8 +52,14 @@ pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, op: IntOp, a: u32, b: u32) -> Opti
 /// open heap fragment as a BIF's does (not at HTOP: the code's last heap test may have
 /// reserved the words there for what it builds next). 0 sends the caller to the BIF,
 /// which handles bignums beyond 64 bits, floats and errors.
+/// Inlined into `native::rt_int_arith`: the result stays in registers.
+#[inline]
 pub(crate) fn int_arith(s: u32, op: u32, a: u32, b: u32) -> Result<u32, RtStop> {
-    let op = [IntOp::Add, IntOp::Sub, IntOp::Mul][op.min(2) as usize];
+    let op = match op {
+        0 => IntOp::Add,
+        1 => IntOp::Sub,
+        _ => IntOp::Mul,
+    };
     let Some(r) = within_64(op, a, b) else {
         return Ok(0);
     };
@@ -65,7 +71,19 @@ pub(crate) fn int_arith(s: u32, op: u32, a: u32, b: u32) -> Result<u32, RtStop> 
 }
 
 /// `a op b` when both operands and the result are integers within 64 bits.
+#[inline]
 fn within_64(op: IntOp, a: u32, b: u32) -> Option<i64> {
+    // Two smalls (28 bits): their sum, difference or product always fits 64 bits, so no
+    // overflow check (a checked 64-bit multiply is a long sequence on ARMv7; a product of
+    // two 32-bit values is one SMULL).
+    if let (Some(x), Some(y)) = (Term(a).small_value(), Term(b).small_value()) {
+        let (x, y) = (i64::from(x), i64::from(y));
+        return Some(match op {
+            IntOp::Add => x + y,
+            IntOp::Sub => x - y,
+            IntOp::Mul => i64::from(x as i32) * i64::from(y as i32),
+        });
+    }
     let (x, y) = (int64(Term(a))?, int64(Term(b))?);
     match op {
         IntOp::Add => x.checked_add(y),
@@ -75,8 +93,14 @@ fn within_64(op: IntOp, a: u32, b: u32) -> Option<i64> {
 }
 
 /// The bignum of `r` (outside the small range) in the process's last heap fragment.
+#[inline]
 fn in_fragment(cx: &mut Ctx<'_>, r: i64) -> Option<u32> {
-    let p = cx.heap().alloc_in_fragment(bignum::i64_big_words(r)).ok()?;
+    let words = bignum::i64_big_words(r);
+    let heap = cx.heap();
+    let p = match heap.bump_in_last_fragment(words) {
+        Some(p) => p,
+        None => heap.alloc_in_fragment(words).ok()?,
+    };
     // SAFETY: p is a fresh allocation of the words the bignum takes.
     Some(unsafe { bignum::write_i64_big(p, r) }.0)
 }
