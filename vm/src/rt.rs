@@ -210,6 +210,33 @@ pub(crate) fn sync_heap_out(cx: &mut Ctx<'_>, s: u32) {
     set_field(s, Field::E, stop);
 }
 
+/// `RtFn::Compare`: -1, 0 or 1 (as u32) for term order. Natively compiled code calls
+/// this and the two below directly (`native.rs`), not through [`call`]'s dispatch: a
+/// sort compares on every step.
+#[inline]
+pub(crate) fn compare(a: u32, b: u32) -> Result<u32, RtStop> {
+    let o = ops::compare::compare(Term(a), Term(b)).map_err(term_fatal)?;
+    Ok(o as i32 as u32)
+}
+
+/// `RtFn::EqExact`: 1 when `a =:= b`.
+#[inline]
+pub(crate) fn eq_exact(a: u32, b: u32) -> Result<u32, RtStop> {
+    Ok(ops::compare::exact_eq(Term(a), Term(b)).map_err(term_fatal)? as u32)
+}
+
+/// `RtFn::Eq`: 1 when `a == b`.
+#[inline]
+pub(crate) fn eq(a: u32, b: u32) -> Result<u32, RtStop> {
+    Ok(ops::compare::arith_eq(Term(a), Term(b)).map_err(term_fatal)? as u32)
+}
+
+#[cold]
+#[inline(never)]
+fn term_fatal(e: impl std::fmt::Display) -> RtStop {
+    RtStop::Fatal(e.to_string())
+}
+
 /// Calls runtime function `f` with `args`; the result goes to r0 (if `f` has one).
 pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
     let a = |i: usize| args.get(i).copied().unwrap_or(0);
@@ -224,19 +251,9 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
             crate::heap_limit::check(cx, s);
             None
         }
-        RtFn::Compare => {
-            let o = ops::compare::compare(Term(a(0)), Term(a(1)))
-                .map_err(|e| RtStop::Fatal(e.to_string()))?;
-            Some(o as i32 as u32)
-        }
-        RtFn::EqExact => Some(
-            ops::compare::exact_eq(Term(a(0)), Term(a(1)))
-                .map_err(|e| RtStop::Fatal(e.to_string()))? as u32,
-        ),
-        RtFn::Eq => Some(
-            ops::compare::arith_eq(Term(a(0)), Term(a(1)))
-                .map_err(|e| RtStop::Fatal(e.to_string()))? as u32,
-        ),
+        RtFn::Compare => Some(compare(a(0), a(1))?),
+        RtFn::EqExact => Some(eq_exact(a(0), a(1))?),
+        RtFn::Eq => Some(eq(a(0), a(1))?),
         RtFn::Raise => {
             raise(a(0), a(1), Term(a(2)))?;
             None

@@ -1,5 +1,6 @@
 //! The fast path of `erlang:'+'/2`, `'-'/2` and `'*'/2` called from compiled code when
-//! inline small arithmetic overflowed or an operand is a bignum: operands and result that
+//! inline small arithmetic overflowed or an operand is a bignum (and, through `rt::bif`,
+//! of `rem` and `div` with a bignum operand): operands and result that
 //! fit in 64 bits (smalls and bignums of one or two digits) are computed in place and the
 //! result written into the process's open heap fragment, skipping the general BIF path
 //! (table lookup, argument vector, heap synchronisation, error bookkeeping), which cost
@@ -20,6 +21,10 @@ pub(crate) enum IntOp {
     Add,
     Sub,
     Mul,
+    /// `rem` and `div` (truncating, as Rust's `%` and `/`); by zero takes the BIF's path
+    /// (`badarith`).
+    Rem,
+    Div,
 }
 
 impl IntOp {
@@ -30,6 +35,8 @@ impl IntOp {
             ("erlang", "+", 2) => Some(IntOp::Add),
             ("erlang", "-", 2) => Some(IntOp::Sub),
             ("erlang", "*", 2) => Some(IntOp::Mul),
+            ("erlang", "rem", 2) => Some(IntOp::Rem),
+            ("erlang", "div", 2) => Some(IntOp::Div),
             _ => None,
         }
     }
@@ -82,6 +89,8 @@ fn within_64(op: IntOp, a: u32, b: u32) -> Option<i64> {
             IntOp::Add => x + y,
             IntOp::Sub => x - y,
             IntOp::Mul => i64::from(x as i32) * i64::from(y as i32),
+            IntOp::Rem => x.checked_rem(y)?,
+            IntOp::Div => x.checked_div(y)?,
         });
     }
     let (x, y) = (int64(Term(a))?, int64(Term(b))?);
@@ -89,6 +98,9 @@ fn within_64(op: IntOp, a: u32, b: u32) -> Option<i64> {
         IntOp::Add => x.checked_add(y),
         IntOp::Sub => x.checked_sub(y),
         IntOp::Mul => x.checked_mul(y),
+        // None for a zero divisor and for i64::MIN by -1 (whose quotient is a bignum).
+        IntOp::Rem => x.checked_rem(y),
+        IntOp::Div => x.checked_div(y),
     }
 }
 
