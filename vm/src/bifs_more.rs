@@ -280,7 +280,7 @@ pub static MAPS: &[Bif] = &[
     Bif {
         name: "put",
         arity: 3,
-        f: |c, a| update(c, a[2], &[(a[0], a[1])], None),
+        f: maps_put,
     },
     Bif {
         name: "remove",
@@ -668,8 +668,13 @@ fn map_err(e: map::MapError) -> Raise {
 }
 
 fn maps_get(m: Term, k: Term) -> Result<Term, Raise> {
-    check_map(m)?;
-    rt::map_get(m, k).ok_or_else(|| Raise::Tagged(atom("badkey"), k))
+    // `get` checks that `m` is a map as it reads it: no separate check first.
+    match map::get(m, k) {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(Raise::Tagged(atom("badkey"), k)),
+        Err(map::MapError::NotAMap) => Err(badmap(m)),
+        Err(e) => Err(map_err(e)),
+    }
 }
 
 fn is_key(k: Term, m: Term) -> Result<Term, Raise> {
@@ -682,6 +687,15 @@ fn find(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     match rt::map_get(a[1], a[0]) {
         Some(v) => construct::tuple(&mut c.heap, &[beam_runtime::atom::OK, v]).map_err(heap_err),
         None => Ok(beam_runtime::atom::ERROR),
+    }
+}
+
+/// `maps:put/3`: `put` checks that the map is one as it reads it.
+fn maps_put(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    match map::put(&mut c.heap, a[2], a[0], a[1]) {
+        Ok(t) => Ok(t),
+        Err(map::MapError::NotAMap) => Err(badmap(a[2])),
+        Err(e) => Err(map_err(e)),
     }
 }
 
