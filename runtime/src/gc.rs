@@ -100,11 +100,9 @@ pub fn collect(
         heap.stats.minor += 1;
     }
 
-    // Shrink a heap that is mostly empty after collecting, by a second young-only pass
-    // into a smaller block, when erl_gc.c would shrink it.
+    // Shrink a heap that is mostly empty after collecting, when erl_gc.c would shrink it.
     if let Some(target) = shrink_to(heap, need, major) {
-        let ranges = vec![(heap.start(), heap.top)];
-        pass(heap, roots, ranges, (0, 0), target)?;
+        relocate(heap, roots, target)?;
     }
     heap.hw = heap.top;
     Ok(())
@@ -145,6 +143,85 @@ fn shrink_to(heap: &Heap, need: u32, major: bool) -> Option<u32> {
         sized(wanted)
     };
     (target < size).then_some(target)
+}
+
+/// Moves the young heap (its data and its stack) into a new block of `words` words: the
+/// data is copied as it is and every pointer into it is moved by the same distance.
+///
+/// This is what erl_gc.c's `shrink_new_heap` does by reallocating the block in place. A
+/// second copying pass did the same work through forwarding and cost as much as the
+/// collection itself: the first pass's to-space is sized by an upper bound of the live
+/// data (all of the fragments), so a process whose BIF results pile up in fragments (a
+/// `maps:put` loop) had every collection shrink its heap.
+///
+/// Pointers into the young heap are only in the young heap itself, the stack and the
+/// roots: the old heap never points into it (a minor collection does not scan the old
+/// heap for that reason), and the collection emptied the fragments.
+fn relocate(heap: &mut Heap, roots: RootVisitor<'_>, words: u32) -> Result<(), HeapError> {
+    let block = arena::alloc(words as usize * 4)?;
+    let (from, top) = (heap.start(), heap.top);
+    let (new_start, new_end) = (block.addr(), block.end());
+    let delta = new_start.wrapping_sub(from);
+    let moved = |t: Term| -> Term {
+        if t.is_pointer() && t.ptr().wrapping_sub(from) < top - from {
+            Term(t.0.wrapping_add(delta))
+        } else {
+            t
+        }
+    };
+    let stack_bytes = heap.end() - heap.stop;
+    let new_stop = new_end - stack_bytes;
+    let new_top = new_start + (top - from);
+    assert!(new_top <= new_stop, "gc: shrunken heap too small");
+    // SAFETY: the new block is ours and large enough (checked just above); the young data
+    // `[from, top)` and the stack are live words of the old block, well-formed objects
+    // after a collection.
+    unsafe {
+        mem::raw_copy(from, new_start, (top - from) / 4);
+        mem::raw_copy(heap.stop, new_stop, stack_bytes / 4);
+        let mut a = new_start;
+        while a < new_top {
+            let w = Term(mem::raw_read(a));
+            if !w.is_header() {
+                mem::raw_write(a, moved(w).0);
+                a += 4;
+                continue;
+            }
+            if w.is_arityval() {
+                a += 4;
+                continue;
+            }
+            let (n, fields) = layout::shape(w, a);
+            for i in fields {
+                let slot = a + 4 * i;
+                mem::raw_write(slot, moved(Term(mem::raw_read(slot))).0);
+            }
+            if w.boxed_kind() == BoxedKind::MatchState {
+                // `base` points into the binary's bytes, which may have moved.
+                let orig = Term(mem::raw_read(a + 4));
+                mem::raw_write(a + 8, binary::data_address(orig.ptr()));
+            }
+            a += 4 * n;
+        }
+        let mut s = new_stop;
+        while s < new_end {
+            let w = Term(mem::raw_read(s));
+            if !w.is_cp() {
+                mem::raw_write(s, moved(w).0);
+            }
+            s += 4;
+        }
+    }
+    roots(&mut |t: &mut Term| *t = moved(*t));
+    for pb in &mut heap.off_heap {
+        if pb.wrapping_sub(from) < top - from {
+            *pb = pb.wrapping_add(delta);
+        }
+    }
+    heap.block = block;
+    heap.top = new_top;
+    heap.stop = new_stop;
+    Ok(())
 }
 
 /// The from-space: the young heap (checked first), then the other ranges (fragments, the
