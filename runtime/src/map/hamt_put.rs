@@ -41,9 +41,14 @@ pub(super) fn put(
     value: Term,
 ) -> Result<Term, MapError> {
     let hash = internal_hash(key)?;
-    let mut path: [Option<NodeAt>; COLLISION_LEVEL as usize] = [None; COLLISION_LEVEL as usize];
+    // The nodes on the path (checked by `node_at` on the way down, decoded again from
+    // their headers on the way back: an array of `NodeAt`s cost a `memset` call per put)
+    // and the child position taken in each.
+    let mut path = [0u32; COLLISION_LEVEL as usize];
     let mut idxs = [0u32; COLLISION_LEVEL as usize];
     let mut depth = 0usize;
+    // Words of the copied path, counted on the way down.
+    let mut words = 0;
     let mut node = m;
     let bottom = loop {
         if depth as u32 >= COLLISION_LEVEL {
@@ -53,7 +58,8 @@ pub(super) fn put(
         let o = node_at(node).ok_or_else(not_a_map)?;
         let bit = 1 << nibble(hash, depth as u32);
         let idx = popcount16(o.bitmap & (bit - 1));
-        path[depth] = Some(o);
+        path[depth] = o.p;
+        words += o.first + o.n;
         idxs[depth] = idx;
         depth += 1;
         if o.bitmap & bit == 0 {
@@ -91,7 +97,6 @@ pub(super) fn put(
         _ => 0,
     };
     let path = &path[..depth];
-    let mut words: u32 = path.iter().flatten().map(|o| o.first + o.n).sum();
     words += match bottom {
         Bottom::Insert => 1 + 2,
         Bottom::Replace => 2,
@@ -104,7 +109,8 @@ pub(super) fn put(
     // exactly; the old nodes' words (a head's size word, `o.n` children) were range
     // checked by `node_at`.
     unsafe {
-        for (d, o) in path.iter().flatten().enumerate() {
+        for (d, &p) in path.iter().enumerate() {
+            let o = NodeAt::decode(p, Term(mem::raw_read(p)));
             let last = d + 1 == path.len();
             let ins = u32::from(last && matches!(bottom, Bottom::Insert));
             let bitmap = if ins == 1 {

@@ -252,18 +252,6 @@ fn read_node(t: Term) -> Option<Node> {
     })
 }
 
-/// The `i`-th child of a HAMT node without reading the others.
-fn child(t: Term, i: u32) -> Option<Term> {
-    let p = t.ptr();
-    let h = Term(mem::read(p)?);
-    let first = if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
-        1
-    } else {
-        2
-    };
-    mem::read(p + 4 * (first + i)).map(Term)
-}
-
 #[inline]
 fn header(m: Term) -> Option<Term> {
     if !m.is_boxed() {
@@ -480,6 +468,23 @@ struct NodeAt {
 }
 
 impl NodeAt {
+    /// The node at `p` with header `h` (a head or bitmap node), not range checked.
+    #[inline]
+    fn decode(p: u32, h: Term) -> NodeAt {
+        let first = if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
+            1
+        } else {
+            2
+        };
+        let bitmap = h.map_val();
+        NodeAt {
+            p,
+            first,
+            bitmap,
+            n: popcount16(bitmap),
+        }
+    }
+
     #[inline]
     fn child(&self, i: u32) -> u32 {
         self.p + 4 * (self.first + i)
@@ -496,22 +501,8 @@ fn node_at(t: Term) -> Option<NodeAt> {
     if h.boxed_kind() != BoxedKind::Map || h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
         return None;
     }
-    let first = if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
-        1
-    } else {
-        2
-    };
-    let bitmap = h.map_val();
-    let n = popcount16(bitmap);
-    if !crate::arena::contains(p, 4 * (first + n)) {
-        return None;
-    }
-    Some(NodeAt {
-        p,
-        first,
-        bitmap,
-        n,
-    })
+    let o = NodeAt::decode(p, h);
+    crate::arena::contains(p, 4 * (o.first + o.n)).then_some(o)
 }
 
 fn node_like(
@@ -619,84 +610,8 @@ fn remove_node(
     Ok(Removed::Node(node_like(a, bitmap, &children, size)?))
 }
 
-/// A batch of entries and the path of the next one (`None` at the end).
-pub type Batch = (Vec<(Term, Term)>, Option<u64>);
-
-/// Up to `max` entries in iteration order starting at `path`, and the path of the entry
-/// after them (`None` at the end). A path is OTP-like: the child position (not the slot)
-/// taken at each level, 4 bits per level from the least significant end, with the
-/// positions below the leaf zero; 0 is the first entry. For a flat map the path is the
-/// entry index.
-pub fn iterate(m: Term, path: u64, max: usize) -> Result<Batch, MapError> {
-    let h = header(m).ok_or_else(not_a_map)?;
-    let mut out = Vec::new();
-    if h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
-        let (n, keys, vals) = flat_parts(m).ok_or_else(not_a_map)?;
-        let end = (path.min(n as u64) as u32 + max as u32).min(n);
-        for i in path.min(n as u64) as u32..end {
-            out.push((
-                construct::tuple_get(keys, i).ok_or_else(not_a_map)?,
-                Term(mem::read(vals + 4 * i).ok_or_else(not_a_map)?),
-            ));
-        }
-        return Ok((out, (end < n).then_some(end as u64)));
-    }
-    // The stack of (node, position) from the head down to the leaf at `path`.
-    let mut stack: Vec<(Term, u32, u32)> = Vec::new(); // (node, position, child count)
-    let mut t = m;
-    let mut level = 0;
-    loop {
-        let count = popcount16(header(t).ok_or_else(not_a_map)?.map_val());
-        let pos = ((path >> (4 * level)) & 0xF) as u32;
-        if pos >= count {
-            return Err(MapError::NotAMap);
-        }
-        stack.push((t, pos, count));
-        let c = child(t, pos).ok_or_else(not_a_map)?;
-        if c.is_list() {
-            break;
-        }
-        t = c;
-        level += 1;
-    }
-    loop {
-        // The top of the stack points at a leaf: take it.
-        let &(t, pos, _) = stack.last().ok_or_else(not_a_map)?;
-        let leaf = child(t, pos).ok_or_else(not_a_map)?;
-        out.push((
-            construct::head(leaf).ok_or_else(not_a_map)?,
-            construct::tail(leaf).ok_or_else(not_a_map)?,
-        ));
-        // Advance to the next leaf: step right, climbing while a node is exhausted.
-        loop {
-            let Some(top) = stack.last_mut() else {
-                return Ok((out, None));
-            };
-            top.1 += 1;
-            if top.1 < top.2 {
-                break;
-            }
-            stack.pop();
-        }
-        // Descend to the leftmost leaf under the new position.
-        loop {
-            let &(t, pos, _) = stack.last().ok_or_else(not_a_map)?;
-            let c = child(t, pos).ok_or_else(not_a_map)?;
-            if c.is_list() {
-                break;
-            }
-            let count = popcount16(header(c).ok_or_else(not_a_map)?.map_val());
-            stack.push((c, 0, count));
-        }
-        if out.len() >= max {
-            let path = stack
-                .iter()
-                .enumerate()
-                .fold(0u64, |p, (l, &(_, pos, _))| p | (pos as u64) << (4 * l));
-            return Ok((out, Some(path)));
-        }
-    }
-}
+mod iter;
+pub use iter::{iterate, Batch};
 
 #[cfg(test)]
 mod tests {
@@ -759,5 +674,17 @@ mod tests {
             }
         }
         assert_eq!(get(m, Term::small(-1).unwrap()).unwrap(), None);
+        // Batches of any size, resumed from their paths, give the entries in order.
+        let all = entries(m).unwrap();
+        for batch in [1, 7, 64, usize::MAX] {
+            let (mut got, mut path) = (Vec::new(), Some(0));
+            while let Some(p) = path {
+                let (b, next) = iterate(m, p, batch).unwrap();
+                assert!(b.len() <= batch && !b.is_empty());
+                got.extend(b);
+                path = next;
+            }
+            assert_eq!(got, all, "batches of {batch}");
+        }
     }
 }
