@@ -502,7 +502,9 @@ fn node_at(t: Term) -> Option<NodeAt> {
         return None;
     }
     let o = NodeAt::decode(p, h);
-    crate::arena::contains(p, 4 * (o.first + o.n)).then_some(o)
+    // A node (at most 18 words) spans at most two pages: the header's, checked by the
+    // read above, and its last word's.
+    crate::arena::contains_word(p + 4 * (o.first + o.n - 1)).then_some(o)
 }
 
 fn node_like(
