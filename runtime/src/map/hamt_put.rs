@@ -31,15 +31,9 @@ enum Bottom {
     Collision(Term, bool),
 }
 
-/// `m` (a HAMT head of `size` keys) with `key => value`; `m` itself when `key` already
-/// maps to `value` (the same word).
-pub(super) fn put(
-    a: &mut dyn Alloc,
-    m: Term,
-    size: u32,
-    key: Term,
-    value: Term,
-) -> Result<Term, MapError> {
+/// `m` (a HAMT head) with `key => value`; `m` itself when `key` already maps to `value`
+/// (the same word).
+pub(super) fn put(a: &mut dyn Alloc, m: Term, key: Term, value: Term) -> Result<Term, MapError> {
     let hash = internal_hash(key)?;
     // The nodes on the path (checked by `node_at` on the way down, decoded again from
     // their headers on the way back: an array of `NodeAt`s cost a `memset` call per put)
@@ -56,6 +50,10 @@ pub(super) fn put(
             break Bottom::Collision(t, grew);
         }
         let o = node_at(node).ok_or_else(not_a_map)?;
+        if depth == 0 && o.first != 2 {
+            // An inner node is not a map.
+            return Err(MapError::NotAMap);
+        }
         let bit = 1 << nibble(hash, depth as u32);
         let idx = popcount16(o.bitmap & (bit - 1));
         path[depth] = o.p;
@@ -127,7 +125,8 @@ pub(super) fn put(
             };
             mem::raw_write(at, hdr.0);
             if d == 0 {
-                mem::raw_write(at + 4, size + u32::from(grew));
+                // The size word, within the head that `node_at` checked.
+                mem::raw_write(at + 4, mem::raw_read(p + 4) + u32::from(grew));
             }
             let dst = at + 4 * o.first;
             let idx = idxs[d];
