@@ -809,8 +809,24 @@ fn map_next(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
             }
             None => atom("none"),
         };
-        for &(k, v) in batch.iter().rev() {
-            tail = construct::tuple(&mut c.heap, &[k, v, tail]).map_err(heap_err)?;
+        // The batch's `{K, V, Rest}` tuples in one allocation, written innermost first
+        // (a `tuple` call each cost about 37 instructions an entry natively).
+        let n = batch.len() as u32;
+        if n == 0 {
+            return Ok(tail);
+        }
+        let base = beam_runtime::heap::Alloc::alloc(&mut c.heap, 4 * n).map_err(heap_err)?;
+        let header = Term::tuple_header(3);
+        for (i, &(k, v)) in batch.iter().rev().enumerate() {
+            let p = base + 16 * i as u32;
+            // SAFETY: `p` is the `i`-th of the `n` four-word tuples just allocated.
+            unsafe {
+                beam_runtime::mem::raw_write(p, header.0);
+                beam_runtime::mem::raw_write(p + 4, k.0);
+                beam_runtime::mem::raw_write(p + 8, v.0);
+                beam_runtime::mem::raw_write(p + 12, tail.0);
+            }
+            tail = Term::boxed(p);
         }
         return Ok(tail);
     }
