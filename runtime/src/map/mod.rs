@@ -630,9 +630,10 @@ mod tests {
         }
     }
 
-    /// Puts in random order, with repeated keys and values, agree with a model: every
-    /// key's value, the size, and the whole layout (the entries in iteration order are
-    /// those of the same pairs built at once, which places each key by OTP's rules).
+    /// Puts (and some removals) in random order, with repeated keys and values, agree with
+    /// a model: every key's value, the size, and the whole layout (the entries in
+    /// iteration order are those of the same pairs built at once, which places each key
+    /// by OTP's rules).
     #[test]
     fn puts_agree_with_a_model_and_a_fresh_build() {
         let mut frag = Fragment::new(1 << 22).unwrap();
@@ -647,6 +648,13 @@ mod tests {
         let mut m = flatmap(a, &[], &[]).unwrap();
         for step in 0..6000 {
             let i = (next() as usize) % keys.len().min(40 + step);
+            if next() % 8 == 0 {
+                // Removals too, across the flat/HAMT boundary.
+                m = remove(a, m, keys[i]).unwrap();
+                model[i] = None;
+                assert_eq!(get(m, keys[i]).unwrap(), None);
+                continue;
+            }
             let v = Term::small((next() % 5) as i64).unwrap();
             let before = m;
             m = put(a, m, keys[i], v).unwrap();
