@@ -567,7 +567,7 @@ mod tests {
                 }
             }
             for _ in 0..200 {
-                probes.push(0x2000_0000 + (next() % (at - 0x2000_0000 + 8)) & !3);
+                probes.push((0x2000_0000 + (next() % (at - 0x2000_0000 + 8))) & !3);
             }
             for a in probes {
                 assert_eq!(fs.contains(a), inside(a), "case {case}: address {a:#x}");
