@@ -321,11 +321,15 @@ pub fn get(m: Term, key: Term) -> Result<Option<Term>, MapError> {
         }
         return Ok(None);
     }
+    if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
+        // An inner node is not a map.
+        return Err(MapError::NotAMap);
+    }
     let hash = internal_hash(key)?;
-    let mut node = m;
+    // The head's header was read above: check the rest of the head and start there.
+    let mut o = node_with_header(m.ptr(), h).ok_or_else(not_a_map)?;
     for level in 0..COLLISION_LEVEL {
         // One range check per node, then raw reads of its words.
-        let o = node_at(node).ok_or_else(not_a_map)?;
         let bit = 1 << nibble(hash, level);
         if o.bitmap & bit == 0 {
             return Ok(None);
@@ -336,10 +340,12 @@ pub fn get(m: Term, key: Term) -> Result<Option<Term>, MapError> {
             let (k, v) = hamt_put::leaf(c).ok_or_else(not_a_map)?;
             return Ok(same_key(k, key)?.then_some(v));
         }
-        node = c;
+        o = node_at(c).ok_or_else(not_a_map)?;
     }
     // A collision node: scan its leaves.
-    for leaf in read_node(node).ok_or_else(not_a_map)?.children {
+    for i in 0..o.n {
+        // SAFETY: `i` < `o.n`, a child `node_at` checked.
+        let leaf = Term(unsafe { mem::raw_read(o.child(i)) });
         if let Some(v) = leaf_value(leaf, key)? {
             return Ok(Some(v));
         }
@@ -500,9 +506,15 @@ fn node_at(t: Term) -> Option<NodeAt> {
     if h.boxed_kind() != BoxedKind::Map || h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
         return None;
     }
+    node_with_header(p, h)
+}
+
+/// The node at `p` whose header `h` was read with a checked read, once its last word is
+/// checked too: a node (at most 18 words) spans at most two pages, the header's and its
+/// last word's.
+#[inline]
+fn node_with_header(p: u32, h: Term) -> Option<NodeAt> {
     let o = NodeAt::decode(p, h);
-    // A node (at most 18 words) spans at most two pages: the header's, checked by the
-    // read above, and its last word's.
     crate::arena::contains_word(p + 4 * (o.first + o.n - 1)).then_some(o)
 }
 
