@@ -7,8 +7,8 @@
 //! first met, and the new nodes are written top-down into the one block.
 
 use super::{
-    collision_node, nibble, node_at, not_a_map, popcount16, same_key, MapError, NodeAt,
-    COLLISION_LEVEL,
+    collision_node, nibble, node_at, node_with_header, not_a_map, popcount16, same_key, MapError,
+    NodeAt, COLLISION_LEVEL,
 };
 use crate::construct;
 use crate::heap::Alloc;
@@ -31,9 +31,15 @@ enum Bottom {
     Collision(Term, bool),
 }
 
-/// `m` (a HAMT head) with `key => value`; `m` itself when `key` already maps to `value`
-/// (the same word).
-pub(super) fn put(a: &mut dyn Alloc, m: Term, key: Term, value: Term) -> Result<Term, MapError> {
+/// `m` (a HAMT head, header `head` read with a checked read) with `key => value`; `m`
+/// itself when `key` already maps to `value` (the same word).
+pub(super) fn put(
+    a: &mut dyn Alloc,
+    m: Term,
+    head: Term,
+    key: Term,
+    value: Term,
+) -> Result<Term, MapError> {
     let hash = internal_hash(key)?;
     // The nodes on the path (checked by `node_at` on the way down, decoded again from
     // their headers on the way back: an array of `NodeAt`s cost a `memset` call per put)
@@ -49,11 +55,17 @@ pub(super) fn put(a: &mut dyn Alloc, m: Term, key: Term, value: Term) -> Result<
             let (t, grew) = put_collision(a, node, key, value)?;
             break Bottom::Collision(t, grew);
         }
-        let o = node_at(node).ok_or_else(not_a_map)?;
-        if depth == 0 && o.first != 2 {
-            // An inner node is not a map.
-            return Err(MapError::NotAMap);
+        let o = if depth == 0 {
+            // The head, whose header the caller has read.
+            if head.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
+                // An inner node is not a map.
+                return Err(MapError::NotAMap);
+            }
+            node_with_header(m.ptr(), head)
+        } else {
+            node_at(node)
         }
+        .ok_or_else(not_a_map)?;
         let bit = 1 << nibble(hash, depth as u32);
         let idx = popcount16(o.bitmap & (bit - 1));
         path[depth] = o.p;

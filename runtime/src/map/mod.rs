@@ -416,7 +416,7 @@ pub fn from_pairs(a: &mut dyn Alloc, pairs: &[(Term, Term)]) -> Result<Term, Map
 pub fn put(a: &mut dyn Alloc, m: Term, key: Term, value: Term) -> Result<Term, MapError> {
     let h = header(m).ok_or_else(not_a_map)?;
     if h.map_type() != MAP_HEADER_TAG_FLATMAP_HEAD {
-        return hamt_put::put(a, m, key, value);
+        return hamt_put::put(a, m, h, key, value);
     }
     let (n, keys, vals) = flat_parts(m).ok_or_else(not_a_map)?;
     let mut ks = Vec::with_capacity(n as usize + 1);
