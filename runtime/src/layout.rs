@@ -9,6 +9,7 @@ use crate::term::*;
 ///
 /// # Safety
 /// `addr` must point at the live header word `header` of a well-formed object.
+#[inline]
 pub unsafe fn shape(header: Term, addr: u32) -> (u32, std::ops::Range<u32>) {
     let arity = header.header_arity();
     match header.boxed_kind() {

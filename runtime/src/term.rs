@@ -295,16 +295,20 @@ impl Term {
     pub fn is_thing(self) -> bool {
         self.is_header() && !self.is_arityval()
     }
+    #[inline]
     pub fn map_type(self) -> u32 {
         (self.0 >> HEADER_ARITY_OFFS) & 3
     }
+    #[inline]
     pub fn map_arity(self) -> u32 {
         (self.0 >> (HEADER_ARITY_OFFS + MAP_HEADER_TAG_SZ)) & 0xFF
     }
+    #[inline]
     pub fn map_val(self) -> u32 {
         (self.0 >> (HEADER_ARITY_OFFS + MAP_HEADER_TAG_SZ + MAP_HEADER_ARITY_SZ)) & 0xFFFF
     }
     /// Decodes the object kind of a header word.
+    #[inline]
     pub fn boxed_kind(self) -> BoxedKind {
         match self.header_subtag() >> PRIMARY_SIZE {
             0x0 => BoxedKind::Tuple,

@@ -1,5 +1,6 @@
 //! More BIFs: exceptions, processes and messages, conversions, float arithmetic, and the
-//! modules OTP implements in C (`maps`, `math`, `erts_internal:map_next/3`).
+//! tables of the modules OTP implements in C (`maps`, `math`, `erts_internal:map_next/3`;
+//! the map BIFs themselves are in `bifs_maps`).
 
 use beam_runtime::ctx::SpawnOpts;
 use beam_runtime::ops::{self, view::Num};
@@ -9,6 +10,10 @@ use num_bigint::BigInt;
 
 use crate::bifs::{
     atom, big, boolean, error, float_of, heap_err, int_term, number, small, Bif, BifCx, Raise,
+};
+use crate::bifs_maps::{
+    check_map, find, from_keys, from_list, is_key, listed, map_next, maps_get, maps_put, maps_take,
+    maps_update, merge, to_list, update,
 };
 use crate::host::JitBody;
 use crate::rt;
@@ -280,7 +285,7 @@ pub static MAPS: &[Bif] = &[
     Bif {
         name: "put",
         arity: 3,
-        f: |c, a| update(c, a[2], &[(a[0], a[1])], None),
+        f: maps_put,
     },
     Bif {
         name: "remove",
@@ -426,7 +431,7 @@ fn valid_stacktrace(t: Term) -> bool {
     }
 }
 
-fn badmap(t: Term) -> Raise {
+pub(crate) fn badmap(t: Term) -> Raise {
     Raise::Tagged(atom("badmap"), t)
 }
 
@@ -650,163 +655,6 @@ pub(crate) fn fun_arity(t: Term) -> Option<u32> {
     }
     let cell = construct::export_entry(t)?;
     beam_runtime::mem::read(cell + 4)
-}
-
-// --- maps ---
-
-fn entries(m: Term) -> Result<Vec<(Term, Term)>, Raise> {
-    map::entries(m).ok_or_else(|| badmap(m))
-}
-
-/// `badmap` unless `m` is a map (without reading its entries).
-fn check_map(m: Term) -> Result<(), Raise> {
-    map::size(m).map(|_| ()).ok_or_else(|| badmap(m))
-}
-
-fn map_err(e: map::MapError) -> Raise {
-    heap_err(rt::map_heap_err(e))
-}
-
-fn maps_get(m: Term, k: Term) -> Result<Term, Raise> {
-    check_map(m)?;
-    rt::map_get(m, k).ok_or_else(|| Raise::Tagged(atom("badkey"), k))
-}
-
-fn is_key(k: Term, m: Term) -> Result<Term, Raise> {
-    check_map(m)?;
-    Ok(boolean(rt::map_get(m, k).is_some()))
-}
-
-fn find(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    check_map(a[1])?;
-    match rt::map_get(a[1], a[0]) {
-        Some(v) => construct::tuple(&mut c.heap, &[beam_runtime::atom::OK, v]).map_err(heap_err),
-        None => Ok(beam_runtime::atom::ERROR),
-    }
-}
-
-/// `maps:update/3`: `{badkey, K}` when `K` is not there.
-fn maps_update(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    maps_get(a[2], a[0])?;
-    update(c, a[2], &[(a[0], a[1])], None)
-}
-
-/// `maps:take/2`: `{Value, MapWithoutKey}` or `error`.
-fn maps_take(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    check_map(a[1])?;
-    match rt::map_get(a[1], a[0]) {
-        Some(v) => {
-            let m = update(c, a[1], &[], Some(a[0]))?;
-            construct::tuple(&mut c.heap, &[v, m]).map_err(heap_err)
-        }
-        None => Ok(atom("error")),
-    }
-}
-
-/// `maps:from_keys/2`: every key of the list mapped to the value.
-fn from_keys(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let keys = proper_list(a[0]).map_err(|_| error("badarg"))?;
-    let pairs: Vec<(Term, Term)> = keys.into_iter().map(|k| (k, a[1])).collect();
-    map::from_pairs(&mut c.heap, &pairs).map_err(map_err)
-}
-
-/// `m` with the pairs of `set` put in order, or without the key `remove` (path copies:
-/// O(log n) words per key for a HAMT).
-fn update(
-    c: &mut BifCx<'_>,
-    m: Term,
-    set: &[(Term, Term)],
-    remove: Option<Term>,
-) -> Result<Term, Raise> {
-    check_map(m)?;
-    let mut t = m;
-    if let Some(k) = remove {
-        t = map::remove(&mut c.heap, t, k).map_err(map_err)?;
-    }
-    for &(k, v) in set {
-        t = map::put(&mut c.heap, t, k, v).map_err(map_err)?;
-    }
-    Ok(t)
-}
-
-/// `maps:merge/2`: the second map's pairs win, keys included (`0.0` vs `-0.0`).
-fn merge(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let mut all = entries(a[0])?;
-    all.extend(entries(a[1])?);
-    map::from_pairs(&mut c.heap, &all).map_err(map_err)
-}
-
-/// The map's entries in `maps:to_list/keys/values` order: key order for a flat map, the
-/// reverse of the iteration (trie) order for a HAMT, as erl gives them.
-fn sorted(m: Term) -> Result<Vec<(Term, Term)>, Raise> {
-    let mut e = entries(m)?;
-    if map::is_flat(m) == Some(false) {
-        e.reverse();
-    }
-    Ok(e)
-}
-
-fn listed(c: &mut BifCx<'_>, m: Term, pick: fn(Term, Term) -> Term) -> Result<Term, Raise> {
-    let v: Vec<Term> = sorted(m)?.into_iter().map(|(k, v)| pick(k, v)).collect();
-    construct::list(&mut c.heap, &v).map_err(heap_err)
-}
-
-fn to_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let mut v = Vec::new();
-    for (k, x) in sorted(a[0])? {
-        v.push(construct::tuple(&mut c.heap, &[k, x]).map_err(heap_err)?);
-    }
-    construct::list(&mut c.heap, &v).map_err(heap_err)
-}
-
-fn from_list(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let mut pairs = Vec::new();
-    for e in proper_list(a[0])? {
-        match construct::tuple_elements(e).as_deref() {
-            Some(&[k, v]) => pairs.push((k, v)),
-            _ => return Err(error("badarg")),
-        }
-    }
-    rt::build_map(&mut c.heap, pairs).map_err(heap_err)
-}
-
-/// Entries `maps:next/1` hands out per call of `map_next` (OTP also returns a batch).
-const ITER_BATCH: usize = 64;
-
-/// `erts_internal:map_next(Path, Map, iterator)`: up to a batch of entries from `Path` on,
-/// nested as `{K1, V1, {K2, V2, ... [Next | Map]}}` (`none` after the last); with a list
-/// `Acc`: every entry from `Path` on as `{K, V}`, each pushed onto `Acc`. `Path` is the
-/// position of [`map::iterate`] (0 = the first entry), an integer as in OTP.
-fn map_next(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let path = match a[0].small_value() {
-        Some(i) if i >= 0 => i as u64,
-        Some(_) => return Err(error("badarg")),
-        None => beam_runtime::bignum::value(a[0])
-            .and_then(|v| u64::try_from(&v).ok())
-            .ok_or_else(|| error("badarg"))?,
-    };
-    check_map(a[1])?;
-    if a[2].is_atom() {
-        let (batch, next) = map::iterate(a[1], path, ITER_BATCH).map_err(|_| error("badarg"))?;
-        let mut tail = match next {
-            Some(p) => {
-                let p = beam_runtime::bignum::from_i64(&mut c.heap, p as i64).map_err(heap_err)?;
-                construct::cons(&mut c.heap, p, a[1]).map_err(heap_err)?
-            }
-            None => atom("none"),
-        };
-        for &(k, v) in batch.iter().rev() {
-            tail = construct::tuple(&mut c.heap, &[k, v, tail]).map_err(heap_err)?;
-        }
-        return Ok(tail);
-    }
-    let (all, _) = map::iterate(a[1], path, usize::MAX).map_err(|_| error("badarg"))?;
-    let mut acc = a[2];
-    for &(k, v) in &all {
-        let t = construct::tuple(&mut c.heap, &[k, v]).map_err(heap_err)?;
-        acc = construct::cons(&mut c.heap, t, acc).map_err(heap_err)?;
-    }
-    Ok(acc)
 }
 
 // --- processes ---

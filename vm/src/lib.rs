@@ -28,6 +28,7 @@ pub mod bifs_init;
 pub mod bifs_io;
 mod bifs_io_input;
 mod bifs_logger;
+mod bifs_maps;
 mod bifs_misc;
 mod bifs_modinfo;
 mod bifs_more;

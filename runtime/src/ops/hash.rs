@@ -51,6 +51,7 @@ pub fn phash2_range(t: Term, range: u64) -> Result<Option<u32>, TermError> {
 }
 
 /// Jenkins' MIX of three words (utils.c: MIX).
+#[inline]
 pub(crate) fn mix(mut a: u32, mut b: u32, mut c: u32) -> (u32, u32, u32) {
     a = a.wrapping_sub(b).wrapping_sub(c) ^ (c >> 13);
     b = b.wrapping_sub(c).wrapping_sub(a) ^ (a << 8);

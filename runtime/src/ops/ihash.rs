@@ -52,6 +52,7 @@ enum Item {
 struct H(u32);
 
 impl H {
+    #[inline]
     fn u32_2(&mut self, a: u32, b: u32, k: u32) {
         self.0 = mix(k.wrapping_add(a), k.wrapping_add(b), self.0).2;
     }
@@ -59,6 +60,7 @@ impl H {
         self.u32_2(a, 0, k);
     }
     /// A raw 64-bit immediate: low word, high word.
+    #[inline]
     fn immed64(&mut self, w: u64) {
         self.u32_2(w as u32, (w >> 32) as u32, HCONST);
     }
@@ -78,6 +80,7 @@ fn immed_word(t: Term) -> u64 {
     }
 }
 
+#[inline]
 fn small64(v: i64) -> u64 {
     ((v << 4) as u64) | 0xF
 }
@@ -89,15 +92,23 @@ fn is_byte(t: Term) -> Option<u32> {
 }
 
 /// `make_internal_hash(t, 0)` as OTP 25 computes it on a 64-bit machine.
+///
+/// An immediate (every small-integer or atom ETS key, map key...) is hashed here, inline
+/// in the caller (a map's get or put hashes its key each time), without setting up the
+/// walk's stack: the same value as the walk's first step.
+#[inline]
 pub fn internal_hash(t: Term) -> Result<u32, TermError> {
-    let mut h = H(INTERNAL_HASH_SALT);
-    // An immediate (every small-integer or atom ETS key, map key...) without setting up
-    // the walk's stack: the same value as the loop's first step, about half the
-    // instructions natively.
     if t.is_immed() {
+        let mut h = H(INTERNAL_HASH_SALT);
         h.immed64(immed_word(t));
         return Ok(h.0);
     }
+    internal_hash_walk(t)
+}
+
+/// `internal_hash` of a term that is not an immediate: a depth-first walk.
+fn internal_hash_walk(t: Term) -> Result<u32, TermError> {
+    let mut h = H(INTERNAL_HASH_SALT);
     let mut stack: Vec<Item> = Vec::new();
     let mut term = t;
     loop {

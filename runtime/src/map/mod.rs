@@ -26,6 +26,8 @@ use crate::ops::TermError;
 use crate::term::*;
 use std::cmp::Ordering;
 
+mod hamt_put;
+
 /// Why a map operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
@@ -37,6 +39,15 @@ pub enum MapError {
     NotAMap,
     #[error("map: more than 16 keys share all 32 hash bits")]
     Collisions,
+}
+
+/// The error for a term that is not a map, made only when needed: `ok_or(MapError::NotAMap)`
+/// builds the error before the test and then drops it (a call into its drop glue, since
+/// a `MapError` may hold an I/O error) on every successful read: about 60 instructions
+/// per `maps:put` natively.
+#[inline]
+fn not_a_map() -> MapError {
+    MapError::NotAMap
 }
 
 /// The level of collision nodes (all 32 hash bits used).
@@ -241,18 +252,7 @@ fn read_node(t: Term) -> Option<Node> {
     })
 }
 
-/// The `i`-th child of a HAMT node without reading the others.
-fn child(t: Term, i: u32) -> Option<Term> {
-    let p = t.ptr();
-    let h = Term(mem::read(p)?);
-    let first = if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
-        1
-    } else {
-        2
-    };
-    mem::read(p + 4 * (first + i)).map(Term)
-}
-
+#[inline]
 fn header(m: Term) -> Option<Term> {
     if !m.is_boxed() {
         return None;
@@ -310,51 +310,67 @@ fn collect(m: Term, out: &mut Vec<(Term, Term)>) -> Option<()> {
 
 /// The value of `key` (`=:=` on keys), if any; `Err` for a non-map.
 pub fn get(m: Term, key: Term) -> Result<Option<Term>, MapError> {
-    let h = header(m).ok_or(MapError::NotAMap)?;
+    let h = header(m).ok_or_else(not_a_map)?;
     if h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
-        let (n, keys, vals) = flat_parts(m).ok_or(MapError::NotAMap)?;
+        let (n, keys, vals) = flat_parts(m).ok_or_else(not_a_map)?;
         for i in 0..n {
-            let k = construct::tuple_get(keys, i).ok_or(MapError::NotAMap)?;
-            if k == key || exact_eq(k, key)? {
+            let k = construct::tuple_get(keys, i).ok_or_else(not_a_map)?;
+            if same_key(k, key)? {
                 return Ok(mem::read(vals + 4 * i).map(Term));
             }
         }
         return Ok(None);
     }
-    let hash = internal_hash(key)?;
-    let mut node = m;
-    for level in 0.. {
-        let nh = header(node).ok_or(MapError::NotAMap)?;
-        let bitmap = nh.map_val();
-        let idx = if level >= COLLISION_LEVEL {
-            // A collision node: scan its leaves.
-            for i in 0..popcount16(bitmap) {
-                let leaf = child(node, i).ok_or(MapError::NotAMap)?;
-                if let Some(v) = leaf_value(leaf, key)? {
-                    return Ok(Some(v));
-                }
-            }
-            return Ok(None);
-        } else {
-            let bit = 1 << nibble(hash, level);
-            if bitmap & bit == 0 {
-                return Ok(None);
-            }
-            popcount16(bitmap & (bit - 1))
-        };
-        let c = child(node, idx).ok_or(MapError::NotAMap)?;
-        if c.is_list() {
-            return leaf_value(c, key);
-        }
-        node = c;
+    if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
+        // An inner node is not a map.
+        return Err(MapError::NotAMap);
     }
-    unreachable!("levels are unbounded only in the type")
+    let hash = internal_hash(key)?;
+    // The head's header was read above: check the rest of the head and start there.
+    let mut o = node_with_header(m.ptr(), h).ok_or_else(not_a_map)?;
+    for level in 0..COLLISION_LEVEL {
+        // One range check per node, then raw reads of its words.
+        let bit = 1 << nibble(hash, level);
+        if o.bitmap & bit == 0 {
+            return Ok(None);
+        }
+        // SAFETY: the bit is set, so the position counts a child `node_at` checked.
+        let c = Term(unsafe { mem::raw_read(o.child(popcount16(o.bitmap & (bit - 1)))) });
+        if c.is_list() {
+            let (k, v) = hamt_put::leaf(c).ok_or_else(not_a_map)?;
+            return Ok(same_key(k, key)?.then_some(v));
+        }
+        o = node_at(c).ok_or_else(not_a_map)?;
+    }
+    // A collision node: scan its leaves.
+    for i in 0..o.n {
+        // SAFETY: `i` < `o.n`, a child `node_at` checked.
+        let leaf = Term(unsafe { mem::raw_read(o.child(i)) });
+        if let Some(v) = leaf_value(leaf, key)? {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether a key found in a map is `key` (`=:=`): without a call to the comparison when
+/// either is an immediate, which is `=:=` only to the very same word (an integer is a
+/// small exactly when it fits one).
+#[inline]
+fn same_key(k: Term, key: Term) -> Result<bool, TermError> {
+    if k == key {
+        return Ok(true);
+    }
+    if k.is_immed() || key.is_immed() {
+        return Ok(false);
+    }
+    exact_eq(k, key)
 }
 
 fn leaf_value(leaf: Term, key: Term) -> Result<Option<Term>, MapError> {
     let (k, v) = (
-        construct::head(leaf).ok_or(MapError::NotAMap)?,
-        construct::tail(leaf).ok_or(MapError::NotAMap)?,
+        construct::head(leaf).ok_or_else(not_a_map)?,
+        construct::tail(leaf).ok_or_else(not_a_map)?,
     );
     Ok((k == key || exact_eq(k, key)?).then_some(v))
 }
@@ -398,25 +414,17 @@ pub fn from_pairs(a: &mut dyn Alloc, pairs: &[(Term, Term)]) -> Result<Term, Map
 
 /// `m` with `key` set to `value` (`maps:put/3`, `#{K => V}`).
 pub fn put(a: &mut dyn Alloc, m: Term, key: Term, value: Term) -> Result<Term, MapError> {
-    let h = header(m).ok_or(MapError::NotAMap)?;
+    let h = header(m).ok_or_else(not_a_map)?;
     if h.map_type() != MAP_HEADER_TAG_FLATMAP_HEAD {
-        let hash = internal_hash(key)?;
-        let size = size(m).ok_or(MapError::NotAMap)?;
-        let (new, grew) = put_node(a, m, 0, hash, key, value, true)?;
-        if grew {
-            // The head was rebuilt with the old size: write the new one.
-            // SAFETY: `new` is a head node this call just allocated.
-            unsafe { mem::raw_write(new.ptr() + 4, size + 1) };
-        }
-        return Ok(new);
+        return hamt_put::put(a, m, h, key, value);
     }
-    let (n, keys, vals) = flat_parts(m).ok_or(MapError::NotAMap)?;
+    let (n, keys, vals) = flat_parts(m).ok_or_else(not_a_map)?;
     let mut ks = Vec::with_capacity(n as usize + 1);
     let mut vs = Vec::with_capacity(n as usize + 1);
     let mut at = None;
     for i in 0..n {
-        let k = construct::tuple_get(keys, i).ok_or(MapError::NotAMap)?;
-        let v = Term(mem::read(vals + 4 * i).ok_or(MapError::NotAMap)?);
+        let k = construct::tuple_get(keys, i).ok_or_else(not_a_map)?;
+        let v = Term(mem::read(vals + 4 * i).ok_or_else(not_a_map)?);
         if at.is_none() {
             match compare_exact(k, key)? {
                 Ordering::Less => {}
@@ -425,7 +433,7 @@ pub fn put(a: &mut dyn Alloc, m: Term, key: Term, value: Term) -> Result<Term, M
                     let mut vs: Vec<Term> = (0..n)
                         .map(|j| mem::read(vals + 4 * j).map(Term))
                         .collect::<Option<_>>()
-                        .ok_or(MapError::NotAMap)?;
+                        .ok_or_else(not_a_map)?;
                     if vs[i as usize] == value {
                         return Ok(m);
                     }
@@ -454,79 +462,9 @@ pub fn put(a: &mut dyn Alloc, m: Term, key: Term, value: Term) -> Result<Term, M
     }
 }
 
-/// Path copy of `node` (at `level`) with `key => value`; true when a key was added.
-fn put_node(
-    a: &mut dyn Alloc,
-    node: Term,
-    level: u32,
-    hash: u32,
-    key: Term,
-    value: Term,
-    head: bool,
-) -> Result<(Term, bool), MapError> {
-    if level >= COLLISION_LEVEL {
-        return put_collision(a, node, key, value);
-    }
-    let o = node_at(node).ok_or(MapError::NotAMap)?;
-    let bit = 1 << nibble(hash, level);
-    let idx = popcount16(o.bitmap & (bit - 1));
-    if o.bitmap & bit == 0 {
-        let leaf = construct::cons(a, key, value)?;
-        return Ok((spliced(a, &o, o.bitmap | bit, idx, leaf, true, head)?, true));
-    }
-    // SAFETY: `idx` < `o.n`: the bit is set, so it counts a child `node_at` checked.
-    let c = Term(unsafe { mem::raw_read(o.child(idx)) });
-    let (sub, grew) = if c.is_list() {
-        let k = construct::head(c).ok_or(MapError::NotAMap)?;
-        if k == key || exact_eq(k, key)? {
-            if construct::tail(c) == Some(value) {
-                return Ok((node, false));
-            }
-            (construct::cons(a, key, value)?, false)
-        } else {
-            let kh = internal_hash(k)?;
-            let leaf = construct::cons(a, key, value)?;
-            (pair_node(a, level + 1, (kh, c), (hash, leaf))?, true)
-        }
-    } else {
-        let (sub, grew) = put_node(a, c, level + 1, hash, key, value, false)?;
-        if sub == c {
-            return Ok((node, false));
-        }
-        (sub, grew)
-    };
-    Ok((spliced(a, &o, o.bitmap, idx, sub, false, head)?, grew))
-}
-
-/// `put` in a collision node (all 32 hash bits used up): leaves kept in key order.
-fn put_collision(
-    a: &mut dyn Alloc,
-    node: Term,
-    key: Term,
-    value: Term,
-) -> Result<(Term, bool), MapError> {
-    let n = read_node(node).ok_or(MapError::NotAMap)?;
-    let mut leaves = n.children;
-    for l in leaves.iter_mut() {
-        if leaf_value(*l, key)?.is_some() {
-            *l = construct::cons(a, key, value)?;
-            return Ok((collision_node(a, &leaves)?, false));
-        }
-    }
-    let mut pos = leaves.len();
-    for (i, l) in leaves.iter().enumerate() {
-        let k = construct::head(*l).ok_or(MapError::NotAMap)?;
-        if compare_exact(key, k)? == Ordering::Less {
-            pos = i;
-            break;
-        }
-    }
-    leaves.insert(pos, construct::cons(a, key, value)?);
-    Ok((collision_node(a, &leaves)?, true))
-}
-
 /// A bitmap or head node where it lies: its children are `n` words from `child(0)`,
 /// checked once to be in guest memory, so path copying reads them in place.
+#[derive(Clone, Copy)]
 struct NodeAt {
     p: u32,
     first: u32,
@@ -535,11 +473,30 @@ struct NodeAt {
 }
 
 impl NodeAt {
+    /// The node at `p` with header `h` (a head or bitmap node), not range checked.
+    #[inline]
+    fn decode(p: u32, h: Term) -> NodeAt {
+        let first = if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
+            1
+        } else {
+            2
+        };
+        let bitmap = h.map_val();
+        NodeAt {
+            p,
+            first,
+            bitmap,
+            n: popcount16(bitmap),
+        }
+    }
+
+    #[inline]
     fn child(&self, i: u32) -> u32 {
         self.p + 4 * (self.first + i)
     }
 }
 
+#[inline]
 fn node_at(t: Term) -> Option<NodeAt> {
     if !t.is_boxed() {
         return None;
@@ -549,71 +506,16 @@ fn node_at(t: Term) -> Option<NodeAt> {
     if h.boxed_kind() != BoxedKind::Map || h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
         return None;
     }
-    let first = if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
-        1
-    } else {
-        2
-    };
-    let bitmap = h.map_val();
-    let n = popcount16(bitmap);
-    if !crate::arena::contains(p, 4 * (first + n)) {
-        return None;
-    }
-    Some(NodeAt {
-        p,
-        first,
-        bitmap,
-        n,
-    })
+    node_with_header(p, h)
 }
 
-/// A copy of node `o` with bitmap `bitmap` and child `idx` replaced by `c` (or, with
-/// `insert`, `c` inserted before it), written straight from the old node into the new
-/// one (gathering the children into a buffer first cost about a third of a `put`). A
-/// head keeps the old size word; `put` writes the new one when the map grew.
-fn spliced(
-    a: &mut dyn Alloc,
-    o: &NodeAt,
-    bitmap: u32,
-    idx: u32,
-    c: Term,
-    insert: bool,
-    head: bool,
-) -> Result<Term, HeapError> {
-    let (hdr, extra) = match head {
-        true if bitmap == 0xFFFF => (
-            Term::map_header(MAP_HEADER_TAG_HAMT_HEAD_ARRAY, 1, 0xFFFF),
-            1,
-        ),
-        true => (
-            Term::map_header(MAP_HEADER_TAG_HAMT_HEAD_BITMAP, 1, bitmap),
-            1,
-        ),
-        false => (
-            Term::map_header(MAP_HEADER_TAG_HAMT_NODE_BITMAP, 0, bitmap),
-            0,
-        ),
-    };
-    let ins = u32::from(insert);
-    let n = o.n + ins;
-    let p = a.alloc(1 + extra + n)?;
-    let dst = p + 4 * (1 + extra);
-    // SAFETY: `p` is a fresh allocation of 1 + extra + n words; the old node's words
-    // (its size word when it is a head, `o.n` children) were checked by `node_at`.
-    unsafe {
-        mem::raw_write(p, hdr.0);
-        if head {
-            mem::raw_write(p + 4, mem::raw_read(o.p + 4));
-        }
-        for i in 0..idx {
-            mem::raw_write(dst + 4 * i, mem::raw_read(o.child(i)));
-        }
-        mem::raw_write(dst + 4 * idx, c.0);
-        for i in idx + 1 - ins..o.n {
-            mem::raw_write(dst + 4 * (i + ins), mem::raw_read(o.child(i)));
-        }
-    }
-    Ok(Term::boxed(p))
+/// The node at `p` whose header `h` was read with a checked read, once its last word is
+/// checked too: a node (at most 18 words) spans at most two pages, the header's and its
+/// last word's.
+#[inline]
+fn node_with_header(p: u32, h: Term) -> Option<NodeAt> {
+    let o = NodeAt::decode(p, h);
+    crate::arena::contains_word(p + 4 * (o.first + o.n - 1)).then_some(o)
 }
 
 fn node_like(
@@ -625,42 +527,14 @@ fn node_like(
     node(a, bitmap, children, size)
 }
 
-/// The subtree at `level` holding two leaves with hashes `x.0` and `y.0`.
-fn pair_node(
-    a: &mut dyn Alloc,
-    level: u32,
-    x: (u32, Term),
-    y: (u32, Term),
-) -> Result<Term, MapError> {
-    if level >= COLLISION_LEVEL {
-        let (kx, ky) = (
-            construct::head(x.1).ok_or(MapError::NotAMap)?,
-            construct::head(y.1).ok_or(MapError::NotAMap)?,
-        );
-        let leaves = if compare_exact(kx, ky)? == Ordering::Less {
-            [x.1, y.1]
-        } else {
-            [y.1, x.1]
-        };
-        return collision_node(a, &leaves);
-    }
-    let (sx, sy) = (nibble(x.0, level), nibble(y.0, level));
-    if sx == sy {
-        let sub = pair_node(a, level + 1, x, y)?;
-        return Ok(node(a, 1 << sx, &[sub], None)?);
-    }
-    let children = if sx < sy { [x.1, y.1] } else { [y.1, x.1] };
-    Ok(node(a, (1 << sx) | (1 << sy), &children, None)?)
-}
-
 /// `m` without `key` (`maps:remove/2`); `m` itself when the key is absent.
 pub fn remove(a: &mut dyn Alloc, m: Term, key: Term) -> Result<Term, MapError> {
     if get(m, key)?.is_none() {
         return Ok(m);
     }
-    let size = size(m).ok_or(MapError::NotAMap)?;
+    let size = size(m).ok_or_else(not_a_map)?;
     if is_flat(m) == Some(true) || size - 1 <= MAP_SMALL_MAP_LIMIT as u32 {
-        let mut pairs = entries(m).ok_or(MapError::NotAMap)?;
+        let mut pairs = entries(m).ok_or_else(not_a_map)?;
         let mut err = None;
         pairs.retain(|(k, _)| {
             !(*k == key
@@ -702,9 +576,9 @@ fn remove_node(
     key: Term,
     head: bool,
 ) -> Result<Removed, MapError> {
-    let n = read_node(node).ok_or(MapError::NotAMap)?;
+    let n = read_node(node).ok_or_else(not_a_map)?;
     let size = if head {
-        Some(size(node).ok_or(MapError::NotAMap)?)
+        Some(size(node).ok_or_else(not_a_map)?)
     } else {
         None
     };
@@ -749,81 +623,89 @@ fn remove_node(
     Ok(Removed::Node(node_like(a, bitmap, &children, size)?))
 }
 
-/// A batch of entries and the path of the next one (`None` at the end).
-pub type Batch = (Vec<(Term, Term)>, Option<u64>);
+mod iter;
+pub use iter::{iterate, Batch};
 
-/// Up to `max` entries in iteration order starting at `path`, and the path of the entry
-/// after them (`None` at the end). A path is OTP-like: the child position (not the slot)
-/// taken at each level, 4 bits per level from the least significant end, with the
-/// positions below the leaf zero; 0 is the first entry. For a flat map the path is the
-/// entry index.
-pub fn iterate(m: Term, path: u64, max: usize) -> Result<Batch, MapError> {
-    let h = header(m).ok_or(MapError::NotAMap)?;
-    let mut out = Vec::new();
-    if h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
-        let (n, keys, vals) = flat_parts(m).ok_or(MapError::NotAMap)?;
-        let end = (path.min(n as u64) as u32 + max as u32).min(n);
-        for i in path.min(n as u64) as u32..end {
-            out.push((
-                construct::tuple_get(keys, i).ok_or(MapError::NotAMap)?,
-                Term(mem::read(vals + 4 * i).ok_or(MapError::NotAMap)?),
-            ));
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::Fragment;
+
+    /// Keys of several kinds: small integers (the immediate fast paths), bignums, floats
+    /// and tuples (compared through `exact_eq`), with `1` and `1.0` both present.
+    fn key(a: &mut dyn Alloc, i: u32) -> Term {
+        match i % 7 {
+            0 => crate::bignum::from_i64(a, (1 << 40) + i as i64).unwrap(),
+            1 => construct::float(a, i as f64).unwrap(),
+            2 => tuple(a, &[Term::small(i as i64).unwrap(), Term::NIL]).unwrap(),
+            _ => Term::small(i as i64).unwrap(),
         }
-        return Ok((out, (end < n).then_some(end as u64)));
     }
-    // The stack of (node, position) from the head down to the leaf at `path`.
-    let mut stack: Vec<(Term, u32, u32)> = Vec::new(); // (node, position, child count)
-    let mut t = m;
-    let mut level = 0;
-    loop {
-        let count = popcount16(header(t).ok_or(MapError::NotAMap)?.map_val());
-        let pos = ((path >> (4 * level)) & 0xF) as u32;
-        if pos >= count {
-            return Err(MapError::NotAMap);
-        }
-        stack.push((t, pos, count));
-        let c = child(t, pos).ok_or(MapError::NotAMap)?;
-        if c.is_list() {
-            break;
-        }
-        t = c;
-        level += 1;
-    }
-    loop {
-        // The top of the stack points at a leaf: take it.
-        let &(t, pos, _) = stack.last().ok_or(MapError::NotAMap)?;
-        let leaf = child(t, pos).ok_or(MapError::NotAMap)?;
-        out.push((
-            construct::head(leaf).ok_or(MapError::NotAMap)?,
-            construct::tail(leaf).ok_or(MapError::NotAMap)?,
-        ));
-        // Advance to the next leaf: step right, climbing while a node is exhausted.
-        loop {
-            let Some(top) = stack.last_mut() else {
-                return Ok((out, None));
-            };
-            top.1 += 1;
-            if top.1 < top.2 {
-                break;
+
+    /// Puts (and some removals) in random order, with repeated keys and values, agree with
+    /// a model: every key's value, the size, and the whole layout (the entries in
+    /// iteration order are those of the same pairs built at once, which places each key
+    /// by OTP's rules).
+    #[test]
+    fn puts_agree_with_a_model_and_a_fresh_build() {
+        let mut frag = Fragment::new(1 << 22).unwrap();
+        let a: &mut dyn Alloc = &mut frag;
+        let mut seed = 7u32;
+        let mut next = move || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            seed >> 8
+        };
+        let keys: Vec<Term> = (0..3000).map(|i| key(a, i)).collect();
+        let mut model: Vec<Option<Term>> = vec![None; keys.len()];
+        let mut m = flatmap(a, &[], &[]).unwrap();
+        for step in 0..6000 {
+            let i = (next() as usize) % keys.len().min(40 + step);
+            if next() % 8 == 0 {
+                // Removals too, across the flat/HAMT boundary.
+                m = remove(a, m, keys[i]).unwrap();
+                model[i] = None;
+                assert_eq!(get(m, keys[i]).unwrap(), None);
+                continue;
             }
-            stack.pop();
-        }
-        // Descend to the leftmost leaf under the new position.
-        loop {
-            let &(t, pos, _) = stack.last().ok_or(MapError::NotAMap)?;
-            let c = child(t, pos).ok_or(MapError::NotAMap)?;
-            if c.is_list() {
-                break;
+            let v = Term::small((next() % 5) as i64).unwrap();
+            let before = m;
+            m = put(a, m, keys[i], v).unwrap();
+            if model[i] == Some(v) {
+                assert_eq!(m, before, "putting the same value keeps the map");
             }
-            let count = popcount16(header(c).ok_or(MapError::NotAMap)?.map_val());
-            stack.push((c, 0, count));
+            model[i] = Some(v);
+            let n = model.iter().flatten().count() as u32;
+            assert_eq!(size(m), Some(n));
+            assert_eq!(get(m, keys[i]).unwrap(), Some(v));
+            if step % 500 == 0 || step == 5999 {
+                for (k, v) in keys.iter().zip(&model) {
+                    assert_eq!(get(m, *k).unwrap(), *v);
+                }
+                let pairs: Vec<(Term, Term)> = keys
+                    .iter()
+                    .zip(&model)
+                    .filter_map(|(k, v)| v.map(|v| (*k, v)))
+                    .collect();
+                let fresh = from_pairs(a, &pairs).unwrap();
+                let (got, want) = (entries(m).unwrap(), entries(fresh).unwrap());
+                assert_eq!(got.len(), want.len());
+                for (x, y) in got.iter().zip(&want) {
+                    assert!(exact_eq(x.0, y.0).unwrap() && x.1 == y.1, "step {step}");
+                }
+            }
         }
-        if out.len() >= max {
-            let path = stack
-                .iter()
-                .enumerate()
-                .fold(0u64, |p, (l, &(_, pos, _))| p | (pos as u64) << (4 * l));
-            return Ok((out, Some(path)));
+        assert_eq!(get(m, Term::small(-1).unwrap()).unwrap(), None);
+        // Batches of any size, resumed from their paths, give the entries in order.
+        let all = entries(m).unwrap();
+        for batch in [1, 7, 64, usize::MAX] {
+            let (mut got, mut path) = (Vec::new(), Some(0));
+            while let Some(p) = path {
+                let (b, next) = iterate(m, p, batch).unwrap();
+                assert!(b.len() <= batch && !b.is_empty());
+                got.extend(b);
+                path = next;
+            }
+            assert_eq!(got, all, "batches of {batch}");
         }
     }
 }
