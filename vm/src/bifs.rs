@@ -46,7 +46,6 @@ pub(crate) fn badarg_cause(cause: &'static str) -> Raise {
 /// fragments of its own, attached to the process heap by the caller. A BIF never
 /// collects garbage (its arguments are not roots the collector sees), so the fragments
 /// may stay detached while it runs.
-#[derive(Default)]
 pub struct BifHeap {
     lent: Option<Lent>,
     /// Where the lent range is used up to.
@@ -54,6 +53,15 @@ pub struct BifHeap {
     /// Refc binaries made in the lent range.
     lent_off_heap: LentOffHeap,
     pub frags: Vec<Fragment>,
+    /// The least size of a new fragment, in words.
+    min_frag: u32,
+}
+
+impl Default for BifHeap {
+    /// A heap of its own fragments only (no lent range), 256 words at least each.
+    fn default() -> BifHeap {
+        BifHeap::continuing(None)
+    }
 }
 
 impl BifHeap {
@@ -65,7 +73,15 @@ impl BifHeap {
             lent_top: lent.map_or(0, |l| l.top),
             lent_off_heap: LentOffHeap::default(),
             frags: Vec::new(),
+            min_frag: 256,
         }
+    }
+
+    /// New fragments of at least `words` words (`Heap::next_fragment_words` of the
+    /// process heap the result goes to).
+    pub fn with_fragment_size(mut self, words: u32) -> BifHeap {
+        self.min_frag = words.max(1);
+        self
     }
 
     /// Gives the lent range back to `heap` (what was used of it, with its refc binaries)
@@ -111,7 +127,7 @@ impl Alloc for BifHeap {
                 return Ok(p);
             }
         }
-        let mut f = Fragment::new(words.max(256))?;
+        let mut f = Fragment::new(words.max(self.min_frag))?;
         let p = f.alloc(words)?;
         self.frags.push(f);
         Ok(p)

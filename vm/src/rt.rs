@@ -460,7 +460,8 @@ pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     // Dropped by hand below: after `settle` it almost never holds anything to free, and
     // its drop glue was an out-of-line call on every BIF call (16 instructions).
     let mut bcx = std::mem::ManuallyDrop::new(BifCx {
-        heap: BifHeap::continuing(cx.heap().lend_fragment_tail(8)),
+        heap: BifHeap::continuing(cx.heap().lend_fragment_tail(8))
+            .with_fragment_size(cx.heap().next_fragment_words()),
         self_pid: cx.self_pid().term(),
         proc: Some(cx),
     });
