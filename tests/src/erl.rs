@@ -30,12 +30,15 @@ pub fn compile(tag: &str, sources: &[PathBuf]) -> Result<PathBuf, String> {
 /// What real OTP gives for each module's `main/0`, in one erl run: `~w` of the value,
 /// or `Class:Reason` for an exception (the form `beam_vm::RunOutcome` is printed in).
 /// Each result line is marked, so error reports of processes the programs spawn (erl
-/// prints them on stdout too) are told apart.
+/// prints them on stdout too) are told apart. The process dictionary is emptied before
+/// each `main/0` (the JIT runs each in a fresh process; `rand:seed/2` in one program put
+/// `rand_seed` into what `get/0` showed in another).
 pub fn main_values(dir: &Path, modules: &[String]) -> Vec<(String, String)> {
     let mods = modules.join(",");
     let eval = format!(
-        "[io:format(\"@@ ~s ~s~n\", [M, try M:main() of V -> io_lib:format(\"~w\", [V]) \
-         catch C:R -> io_lib:format(\"~w:~w\", [C, R]) end]) || M <- [{mods}]], halt()."
+        "[begin erase(), io:format(\"@@ ~s ~s~n\", [M, try M:main() of V -> \
+         io_lib:format(\"~w\", [V]) catch C:R -> io_lib:format(\"~w:~w\", [C, R]) end]) \
+         end || M <- [{mods}]], halt()."
     );
     let out = Command::new("erl")
         .arg("-noshell")
