@@ -29,7 +29,8 @@ use crate::loader::{ModEnv, LITERAL_PIECE_ALIGN};
 /// code that folded those is found and not cached. Not a multiple of 64, so it is never an
 /// atom's or a catch's shift.
 const LIT_SHIFT: u32 = 0x0135_7910;
-const _: () = assert!(LIT_SHIFT % LITERAL_PIECE_ALIGN == 0 && LIT_SHIFT % 64 != 0);
+const _: () =
+    assert!(LIT_SHIFT.is_multiple_of(LITERAL_PIECE_ALIGN) && !LIT_SHIFT.is_multiple_of(64));
 /// How many catch numbers the second compilation adds.
 const CATCH_SHIFT: u32 = 5;
 
@@ -408,7 +409,7 @@ fn shifts(old: &Snapshot, now: &Snapshot) -> Result<(Vec<u32>, u32, u32), String
         return Err("literals laid out differently".into());
     }
     // The code may rely on the literals' low four address bits (see LIT_SHIFT).
-    if lit % LITERAL_PIECE_ALIGN != 0 {
+    if !lit.is_multiple_of(LITERAL_PIECE_ALIGN) {
         return Err("literals moved by other than a multiple of 16".into());
     }
     let catch = (now.catch_base.wrapping_sub(old.catch_base)) << IMMED2_SIZE;
