@@ -18,26 +18,62 @@ fn sine_table() -> &'static [u32; 64] {
     })
 }
 
-/// One 64-byte block into the state `h`.
+/// One operation of a round (RFC 1321, §3.4): `b + ((a + f + x + t) <<< s)`.
+#[inline(always)]
+fn step(a: u32, b: u32, f: u32, x: u32, t: u32, s: u32) -> u32 {
+    b.wrapping_add(
+        a.wrapping_add(f)
+            .wrapping_add(x)
+            .wrapping_add(t)
+            .rotate_left(s),
+    )
+}
+
+/// One 64-byte block into the state `h`. The four rounds are written out, four
+/// operations per loop step with the variables in the RFC's order (`abcd`, `dabc`, `cdab`,
+/// `bcda`), so every index and shift is a constant after unrolling: a rolled loop with a
+/// `match` per operation cost about 45 instructions a byte natively (41% of a warm boot).
+#[inline(always)]
 fn block(h: &mut [u32; 4], block: &[u8], t: &[u32; 64]) {
     let mut w = [0u32; 16];
     for (x, c) in w.iter_mut().zip(block.chunks_exact(4)) {
         *x = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
     }
     let [mut a, mut b, mut c, mut d] = *h;
-    for i in 0..64 {
-        let (f, g) = match i / 16 {
-            0 => ((b & c) | (!b & d), i),
-            1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
-            2 => (b ^ c ^ d, (3 * i + 5) % 16),
-            _ => (c ^ (b | !d), (7 * i) % 16),
-        };
-        let s = S[(i / 16) * 4 + i % 4];
-        let rot = a.wrapping_add(f).wrapping_add(t[i]).wrapping_add(w[g]);
-        a = d;
-        d = c;
-        c = b;
-        b = b.wrapping_add(rot.rotate_left(s));
+    for q in 0..4 {
+        let i = 4 * q;
+        let f = |b: u32, c: u32, d: u32| (b & c) | (!b & d);
+        a = step(a, b, f(b, c, d), w[i], t[i], S[0]);
+        d = step(d, a, f(a, b, c), w[i + 1], t[i + 1], S[1]);
+        c = step(c, d, f(d, a, b), w[i + 2], t[i + 2], S[2]);
+        b = step(b, c, f(c, d, a), w[i + 3], t[i + 3], S[3]);
+    }
+    for q in 0..4 {
+        let i = 16 + 4 * q;
+        let g = |i: usize| (5 * i + 1) % 16;
+        let f = |b: u32, c: u32, d: u32| (d & b) | (!d & c);
+        a = step(a, b, f(b, c, d), w[g(i)], t[i], S[4]);
+        d = step(d, a, f(a, b, c), w[g(i + 1)], t[i + 1], S[5]);
+        c = step(c, d, f(d, a, b), w[g(i + 2)], t[i + 2], S[6]);
+        b = step(b, c, f(c, d, a), w[g(i + 3)], t[i + 3], S[7]);
+    }
+    for q in 0..4 {
+        let i = 32 + 4 * q;
+        let g = |i: usize| (3 * i + 5) % 16;
+        let f = |b: u32, c: u32, d: u32| b ^ c ^ d;
+        a = step(a, b, f(b, c, d), w[g(i)], t[i], S[8]);
+        d = step(d, a, f(a, b, c), w[g(i + 1)], t[i + 1], S[9]);
+        c = step(c, d, f(d, a, b), w[g(i + 2)], t[i + 2], S[10]);
+        b = step(b, c, f(c, d, a), w[g(i + 3)], t[i + 3], S[11]);
+    }
+    for q in 0..4 {
+        let i = 48 + 4 * q;
+        let g = |i: usize| (7 * i) % 16;
+        let f = |b: u32, c: u32, d: u32| c ^ (b | !d);
+        a = step(a, b, f(b, c, d), w[g(i)], t[i], S[12]);
+        d = step(d, a, f(a, b, c), w[g(i + 1)], t[i + 1], S[13]);
+        c = step(c, d, f(d, a, b), w[g(i + 2)], t[i + 2], S[14]);
+        b = step(b, c, f(c, d, a), w[g(i + 3)], t[i + 3], S[15]);
     }
     h[0] = h[0].wrapping_add(a);
     h[1] = h[1].wrapping_add(b);
