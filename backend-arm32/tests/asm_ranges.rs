@@ -410,3 +410,43 @@ fn pool_right_after_last_use() {
     );
     assert_eq!(&code.bytes[4..], &0x1234_5678u32.to_le_bytes());
 }
+
+/// A pool is never placed between a MOVW and the MOVT after it: the native-code cache
+/// finds a 32-bit constant as an adjacent MOVW/MOVT pair (vm/src/cache_reloc.rs). The pair
+/// is emitted at every offset around the point where a pending literal forces the pool.
+#[test]
+fn pool_never_splits_movw_movt() {
+    for words in 1000..1030 {
+        let mut buf = CodeBuffer::new();
+        buf.ldr_literal(Cond::Al, Reg::R0, 0x1234_5678).unwrap();
+        pad(&mut buf, words);
+        for _ in 0..3 {
+            let (cond, rd) = (Cond::Al, Reg::R1);
+            buf.emit(&Inst::Movw {
+                cond,
+                rd,
+                imm: 0x5678,
+            })
+            .unwrap();
+            buf.emit(&Inst::Movt {
+                cond,
+                rd,
+                imm: 0x1234,
+            })
+            .unwrap();
+        }
+        let code = buf.finish().unwrap();
+        let w: Vec<u32> = code
+            .bytes
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        let movw = |x: u32| matches!(decode(x), Some(Inst::Movw { .. }));
+        let movt = |x: u32| matches!(decode(x), Some(Inst::Movt { .. }));
+        let pairs = (0..w.len() - 1)
+            .filter(|&i| movw(w[i]) && w[i] != 0x1234_5678)
+            .inspect(|&i| assert!(movt(w[i + 1]), "padding {words}: MOVW at {i} split"))
+            .count();
+        assert_eq!(pairs, 3, "padding {words}");
+    }
+}

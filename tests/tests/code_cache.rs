@@ -139,3 +139,44 @@ fn entries_fit_a_vm_with_other_atom_numbers() {
     std::fs::remove_dir_all(&code).ok();
     std::fs::remove_dir_all(&cache).ok();
 }
+
+/// Modules whose code folds literal addresses into immediates (`rand`, `calendar`: a
+/// literal reaching a comparison or arithmetic through a register) are cached in both
+/// code generators, and run from the cache as compiled: every module of the program is
+/// stored on a cold run (none "not cacheable"), and a warm run compiles nothing.
+#[test]
+fn modules_folding_literal_addresses_are_cached() {
+    let code = tmp("code3");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang");
+    let ok = Command::new("erlc")
+        .arg("-o")
+        .arg(&code)
+        .arg(src.join("cache_folds.erl"))
+        .status()
+        .expect("erlc is installed by scripts/setup");
+    assert!(ok.success());
+    for jit in [Jit::Ir, Jit::Template] {
+        let run = |cache: Option<&Path>| {
+            let mut o = Options::with_otp(vec![code.clone()]);
+            o.jit = jit;
+            o.cache = cache.map(Path::to_path_buf);
+            let mut vm = Vm::new(o).unwrap();
+            let out = match vm.run("cache_folds", "main", &[]).unwrap() {
+                RunOutcome::Exited { value, .. } => value,
+                other => panic!("{jit:?}: {other:?}"),
+            };
+            (out, vm.load_stats())
+        };
+        let (want, _) = run(None);
+        let cache = tmp(&format!("cache3-{jit:?}"));
+        let (cold, st) = run(Some(&cache));
+        assert_eq!(cold, want, "{jit:?} cold");
+        assert_eq!(st.cache_unfit, 0, "{jit:?}: {st:?}");
+        assert!(st.cache_stored >= 3, "{jit:?}: {st:?}");
+        let (warm, st) = run(Some(&cache));
+        assert_eq!(warm, want, "{jit:?} warm");
+        assert_eq!(st.functions_compiled, 0, "{jit:?}: {st:?}");
+        std::fs::remove_dir_all(&cache).ok();
+    }
+    std::fs::remove_dir_all(&code).ok();
+}

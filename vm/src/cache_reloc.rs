@@ -20,14 +20,17 @@ use beam_runtime::term::{Term, IMMED2_CATCH, IMMED2_SIZE};
 use num_bigint::BigInt;
 
 use crate::cache::{put_bytes, put_u32, Image, Reader};
-use crate::loader::ModEnv;
+use crate::loader::{ModEnv, LITERAL_PIECE_ALIGN};
 
-/// How far the second compilation moves each literal: a multiple of 4, keeping the
-/// primary tag, that changes every bit above it up to bit 3 (literals are word-aligned, so
-/// bits 2 and up differ between VMs: code that folded them into a constant, such as
-/// `and r0, r1, #10` from a tag test against a literal, is found and not cached), and
-/// not a multiple of 64, so it is never an atom's or a catch's shift.
-const LIT_SHIFT: u32 = 0x0135_790c;
+/// How far the second compilation moves each literal: a multiple of 16, because the loader
+/// starts every module's literals at a multiple of 16 (`LITERAL_PIECE_ALIGN`), so bits 0-3 of
+/// each literal's address are the same in every VM and code may fold them into a constant
+/// (`and r0, r1, #10`, a tag test against a literal); bit 4 and up differ between VMs, and
+/// code that folded those is found and not cached. Not a multiple of 64, so it is never an
+/// atom's or a catch's shift.
+const LIT_SHIFT: u32 = 0x0135_7910;
+const _: () =
+    assert!(LIT_SHIFT.is_multiple_of(LITERAL_PIECE_ALIGN) && !LIT_SHIFT.is_multiple_of(64));
 /// How many catch numbers the second compilation adds.
 const CATCH_SHIFT: u32 = 5;
 
@@ -405,6 +408,10 @@ fn shifts(old: &Snapshot, now: &Snapshot) -> Result<(Vec<u32>, u32, u32), String
     {
         return Err("literals laid out differently".into());
     }
+    // The code may rely on the literals' low four address bits (see LIT_SHIFT).
+    if !lit.is_multiple_of(LITERAL_PIECE_ALIGN) {
+        return Err("literals moved by other than a multiple of 16".into());
+    }
     let catch = (now.catch_base.wrapping_sub(old.catch_base)) << IMMED2_SIZE;
     Ok((atom_shift, lit, catch))
 }
@@ -482,9 +489,15 @@ pub(crate) fn derive(a: &Image, b: &Image, rec: &RecordingEnv) -> Result<Relocs,
             if v1 != v2 {
                 let what = classify(v1, v2, &sh).ok_or_else(|| {
                     let near: Vec<String> = (i.saturating_sub(2)..(i + 2).min(n))
-                        .map(|j| backend_arm32::asm::disassemble(word(x, j), 4 * j as u32))
+                        .map(|j| {
+                            let at = 4 * j as u32;
+                            let dis = backend_arm32::asm::disassemble;
+                            format!("{} | {}", dis(word(x, j), at), dis(word(y, j), at))
+                        })
                         .collect();
-                    format!("piece {p} word {i}: {v1:#x} -> {v2:#x} (near: {near:?})")
+                    format!(
+                        "piece {p} word {i}: {v1:#x} -> {v2:#x} (near, first | second: {near:?})"
+                    )
                 })?;
                 sites.push(Site {
                     piece: p as u32,
@@ -640,4 +653,36 @@ pub(crate) fn decode(b: &[u8]) -> Result<Relocs, String> {
         return Err("trailing bytes in relocations".into());
     }
     Ok(Relocs { snap: s, sites })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Code may fold a literal's low four address bits into an immediate (LIT_SHIFT), so
+    /// an entry fits only a VM whose literals moved by a multiple of 16 from the ones it
+    /// was compiled with; any other move is refused.
+    #[test]
+    fn literals_must_move_by_a_multiple_of_16() {
+        let old = Snapshot {
+            literals: vec![0x4580_4002, 0x4580_4016, 0x4580_4031],
+            ..Snapshot::default()
+        };
+        for (d, fits) in [
+            (0u32, true),
+            (16, true),
+            (0x0135_7910, true),
+            (0u32.wrapping_sub(32), true),
+            (4, false),
+            (8, false),
+            (12, false),
+            (0x0135_790c, false),
+        ] {
+            let now = Snapshot {
+                literals: old.literals.iter().map(|v| v.wrapping_add(d)).collect(),
+                ..Snapshot::default()
+            };
+            assert_eq!(shifts(&old, &now).is_ok(), fits, "moved by {d:#x}");
+        }
+    }
 }

@@ -16,7 +16,7 @@ use beam_frontend::{specific, AtomIndex, Module};
 use beam_ir::lower::Env;
 use beam_ir::mid_end::{optimize, OptLevel};
 use beam_ir::rtcall::{RtFn, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME};
-use beam_runtime::heap::LiteralArea;
+use beam_runtime::heap::{Alloc, HeapError, LiteralArea};
 use beam_runtime::process::Pid;
 use beam_runtime::scheduler::{Idle, Scheduler};
 use beam_runtime::term::Term;
@@ -127,6 +127,27 @@ impl Env for ModEnv {
     fn gc_stress(&self) -> bool {
         self.gc_stress
     }
+}
+
+/// Alignment of each module's piece of the literal area, in bytes.
+pub(crate) const LITERAL_PIECE_ALIGN: u32 = 16;
+
+/// Makes the next `words` words of the literal area one contiguous piece
+/// (LiteralArea::reserve) starting at a multiple of [`LITERAL_PIECE_ALIGN`]: the code
+/// generators may fold a literal's low address bits into an immediate (a tag test of a
+/// literal operand, `and r0, r1, #(literal & 15)`), so the native-code cache only moves a
+/// module's literals by multiples of 16 (vm/src/cache_reloc.rs), which keeps those bits the
+/// same in every VM.
+fn align_literal_piece(area: &mut LiteralArea, words: u32) -> Result<(), HeapError> {
+    let pad_max = LITERAL_PIECE_ALIGN / 4 - 1;
+    area.reserve(words.saturating_add(pad_max))?;
+    // An empty allocation answers where the piece starts without taking anything.
+    let top = area.alloc(0)?;
+    let pad = (LITERAL_PIECE_ALIGN - top % LITERAL_PIECE_ALIGN) % LITERAL_PIECE_ALIGN / 4;
+    if pad > 0 {
+        area.alloc(pad)?;
+    }
+    Ok(())
 }
 
 /// Every big-integer and float constant the code mentions (they become literals): every
@@ -671,8 +692,7 @@ impl Loader {
                 let _ = literals::build(&mut scratch, &t, &mut no_cell);
             }
             let words = u32::try_from(scratch.allocated_words()).unwrap_or(u32::MAX);
-            self.literals
-                .reserve(words)
+            align_literal_piece(&mut self.literals, words)
                 .map_err(|e| LoadError::Runtime(e.to_string()))?;
         }
         let mut lits = Vec::with_capacity(m.literals.len());
@@ -1111,4 +1131,27 @@ fn write_word(addr: u32, v: u32) {
     // SAFETY: `addr` is an export cell: a word of an arena block this VM allocated and
     // never frees.
     unsafe { beam_runtime::mem::raw_write(addr, v) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each module's literals start at a multiple of 16 whatever was allocated before
+    /// (cache_reloc::LIT_SHIFT relies on it), and the piece is contiguous.
+    #[test]
+    fn literal_pieces_start_at_a_multiple_of_16() {
+        let mut area = LiteralArea::new();
+        for (before, words) in [(0, 5), (1, 3), (2, 1), (3, 7), (5, 4096), (1, 8000)] {
+            area.alloc(before).unwrap();
+            align_literal_piece(&mut area, words).unwrap();
+            let start = area.alloc(0).unwrap();
+            assert_eq!(start % LITERAL_PIECE_ALIGN, 0, "after {before} words");
+            let mut at = start;
+            for _ in 0..words {
+                assert_eq!(area.alloc(1).unwrap(), at, "piece of {words} words");
+                at += 4;
+            }
+        }
+    }
 }

@@ -162,7 +162,16 @@ impl CodeBuffer {
     /// Encodes and appends one instruction (a pool may be placed before it).
     pub fn emit(&mut self, inst: &Inst) -> Result<(), AsmError> {
         let w = encode(inst)?;
-        self.maybe_flush_pool(0);
+        // A MOVW is usually the first half of a MOVW/MOVT pair: a pool placed between
+        // them would split one 32-bit constant around a branch, which the native-code
+        // cache cannot recognise as one value (vm/src/cache_reloc.rs). Flushing here if
+        // the MOVT could not be emitted without a flush keeps the pair together.
+        let lookahead = if matches!(inst, Inst::Movw { .. }) {
+            4
+        } else {
+            0
+        };
+        self.maybe_flush_pool(lookahead);
         self.words.push(w);
         Ok(())
     }

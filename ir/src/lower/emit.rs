@@ -8,7 +8,7 @@ use beam_runtime::sched_regs::{Field, StepCode};
 use beam_runtime::term;
 use cranelift_codegen::ir::{
     condcodes::IntCC, types::I32, Block, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder,
-    MemFlagsData, SigRef, UserExternalName, UserFuncName, Value,
+    InstructionData, MemFlagsData, Opcode, SigRef, UserExternalName, UserFuncName, Value, ValueDef,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 
@@ -1270,11 +1270,12 @@ impl Lower<'_, '_> {
             self.b.switch_to_block(fast);
         }
         let with_ovf = |(r, o): (Value, Value)| (r, Some(o));
+        let (fa, fc) = (self.small_view(a, &args[0]), self.small_view(c, &args[1]));
         let (r, ovf) = match op {
-            "+" => with_ovf(tags::add_smalls(&mut self.b, a, c)),
-            "-" => with_ovf(tags::sub_smalls(&mut self.b, a, c)),
-            "*" => with_ovf(tags::mul_smalls(&mut self.b, a, c)),
-            _ => (tags::exact_smalls(&mut self.b, op, a, c), None),
+            "+" => with_ovf(tags::add_smalls(&mut self.b, fa, fc)),
+            "-" => with_ovf(tags::sub_smalls(&mut self.b, fa, fc)),
+            "*" => with_ovf(tags::mul_smalls(&mut self.b, fa, fc)),
+            _ => (tags::exact_smalls(&mut self.b, op, fa, fc), None),
         };
         match ovf {
             Some(ovf) => {
@@ -1402,6 +1403,38 @@ impl Lower<'_, '_> {
         let r = tags::cmp_smalls(&mut self.b, cc, v[0], v[1]);
         self.b.ins().brif(r, ok, &[], blk, &[]);
         self.b.switch_to_block(ok);
+    }
+
+    /// Whether operand `v` (from `s`) is a constant that is never a small integer: a
+    /// literal, bignum or float operand, or a register holding such a constant (or an
+    /// atom) in this block, as the DFG shows it while lowering.
+    fn never_small(&self, v: Value, s: &Src) -> bool {
+        if matches!(s, Src::Literal(_) | Src::BigInt(_) | Src::Float(_)) {
+            return true;
+        }
+        let dfg = &self.b.func.dfg;
+        match dfg.value_def(dfg.resolve_aliases(v)) {
+            ValueDef::Result(inst, _) => matches!(
+                dfg.insts[inst],
+                InstructionData::UnaryImm { opcode: Opcode::Iconst, imm }
+                    if (imm.bits() as u32) & term::IMMED1_MASK != term::IMMED1_SMALL
+            ),
+            _ => false,
+        }
+    }
+
+    /// What the small-integer fast path of an operation computes with for operand `v`:
+    /// `v`, or the small 0 for a constant that is never a small (the path is dead then,
+    /// behind a tag test that fails). A literal's word is its address, which differs
+    /// between VMs: values the fast path derives from it (`lit >> 4`, a double of it)
+    /// would be constants the native-code cache cannot relocate (docs/cache.md).
+    pub(super) fn small_view(&mut self, v: Value, s: &Src) -> Value {
+        if self.never_small(v, s) {
+            let zero = tags::small_const(0).expect("small");
+            self.b.ins().iconst(I32, zero)
+        } else {
+            v
+        }
     }
 
     /// What a small-integer tag test sees of operand `v` (from `s`): `v` itself, or 0

@@ -130,7 +130,8 @@ impl Lower<'_, '_> {
         self.b.ins().brif(is_small, small, &[], not_small, &[]);
 
         self.b.switch_to_block(small);
-        let n = tags::small_value(&mut self.b, t);
+        let ts = self.small_view(t, src);
+        let n = tags::small_value(&mut self.b, ts);
         let f = self.b.ins().fcvt_from_sint(F64, n);
         self.b.ins().jump(done, &[f.into()]);
 
