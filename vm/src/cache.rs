@@ -29,8 +29,9 @@ use crate::cache_md5::{hex, md5};
 
 const MAGIC: &[u8; 8] = b"BJITCACH";
 /// 2: images carry each piece's instruction positions (the stack-trace index).
-/// 3: the payload's check is [`checksum`] instead of MD5.
-const FORMAT: u32 = 3;
+/// 3: the payload's check was a hand-written 4-lane checksum instead of MD5.
+/// 4: the payload's check is [`checksum`] (XXH3-128).
+const FORMAT: u32 = 4;
 
 /// Section tags.
 pub(crate) const SEC_IMAGE: u32 = 1;
@@ -160,66 +161,11 @@ fn parse(bytes: &[u8], want_key: &str) -> Result<Vec<(u32, u32, Vec<u8>)>, Strin
 }
 
 /// The payload's check against damage on disk (not against forgery: whoever can write
-/// the cache directory can write the programs too). A 128-bit state of four 32-bit lanes;
-/// each 16-byte chunk goes in as one word per lane, `acc = ((acc + w * P1) <<< 13) * P2`,
-/// then the lanes are chained by xor (`a ^= d; b ^= a; c ^= b; d ^= c`). For a fixed chunk
-/// every step is a bijection of the state (odd multipliers, rotation, invertible xors), and
-/// for a fixed state a lane's step is a bijection of its word: so damage within one chunk
-/// always changes the final state, a state that differs stays different, and the chaining
-/// spreads a difference over all four lanes (wider damage goes unseen with a chance of
-/// about 2^-128, as far as such a mix behaves randomly). The mixing at the end is a
-/// bijection of each lane, with the length in. About 1.8 instructions a byte natively,
-/// where MD5 cost 16 (each warm boot checks ~10 MB).
+/// the cache directory can write the programs too): XXH3's 128-bit hash (the
+/// `xxhash-rust` crate), a checksum built for this, about as cheap as a copy. MD5 cost 16
+/// instructions a byte natively, and each warm boot checks about 10 MB.
 fn checksum(data: &[u8]) -> [u8; 16] {
-    const P1: u32 = 0x9e37_79b1;
-    const P2: u32 = 0x85eb_ca77;
-    let mut lanes: [u32; 4] = [0x0123_4567, 0x89ab_cdef, 0xfedc_ba98, 0x7654_3210];
-    let round = |acc: u32, w: u32| {
-        acc.wrapping_add(w.wrapping_mul(P1))
-            .rotate_left(13)
-            .wrapping_mul(P2)
-    };
-    let whole = data.chunks_exact(16);
-    let rest = whole.remainder();
-    let chain = |l: &mut [u32; 4]| {
-        l[0] ^= l[3];
-        l[1] ^= l[0];
-        l[2] ^= l[1];
-        l[3] ^= l[2];
-    };
-    for c in whole {
-        for (k, lane) in lanes.iter_mut().enumerate() {
-            let w = u32::from_le_bytes([c[4 * k], c[4 * k + 1], c[4 * k + 2], c[4 * k + 3]]);
-            *lane = round(*lane, w);
-        }
-        chain(&mut lanes);
-    }
-    // The tail, zero-padded to whole words.
-    let mut tail = [0u8; 16];
-    tail[..rest.len()].copy_from_slice(rest);
-    for (k, lane) in lanes.iter_mut().enumerate() {
-        let w = u32::from_le_bytes([
-            tail[4 * k],
-            tail[4 * k + 1],
-            tail[4 * k + 2],
-            tail[4 * k + 3],
-        ]);
-        *lane = round(*lane, w);
-    }
-    chain(&mut lanes);
-    let mut out = [0u8; 16];
-    for (k, &lane) in lanes.iter().enumerate() {
-        // An avalanche of each lane (xor-shifts and odd multiplies: a bijection), with
-        // the length in, so zero padding never equals data.
-        let mut x = lane ^ (k as u32).wrapping_mul(P1) ^ (data.len() as u32);
-        x ^= x >> 15;
-        x = x.wrapping_mul(P2);
-        x ^= x >> 13;
-        x = x.wrapping_mul(P1);
-        x ^= x >> 16;
-        out[4 * k..4 * k + 4].copy_from_slice(&x.to_le_bytes());
-    }
-    out
+    xxhash_rust::xxh3::xxh3_128(data).to_le_bytes()
 }
 
 /// Writes an entry atomically (temporary file, fsync, rename).
@@ -573,7 +519,7 @@ mod tests {
             d[i..i + 4].copy_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
             assert_ne!(checksum(&d), sum, "word at {i}");
         }
-        // Two words of one lane (16 bytes apart) changed together.
+        // Two words 16 bytes apart (one stripe lane of a 4-lane sum) changed together.
         for i in (0..data.len() - 19).step_by(4) {
             let mut d = data.clone();
             d[i] ^= 0x5a;
