@@ -221,33 +221,16 @@ struct Node {
 }
 
 fn read_node(t: Term) -> Option<Node> {
-    if !t.is_boxed() {
-        return None;
-    }
-    let p = t.ptr();
-    let h = Term(mem::read(p)?);
-    if h.boxed_kind() != BoxedKind::Map || h.map_type() == MAP_HEADER_TAG_FLATMAP_HEAD {
-        return None;
-    }
-    let first = if h.map_type() == MAP_HEADER_TAG_HAMT_NODE_BITMAP {
-        1
-    } else {
-        2
-    };
-    let bitmap = h.map_val();
-    let n = popcount16(bitmap);
-    let at = p + 4 * first;
-    // One range check and one copy: collecting `n` checked reads through an iterator of
-    // options cost about 30 instructions a child natively (a fifth of a 10,000-key
-    // maps:put workload).
-    if !crate::arena::contains(at, 4 * n) {
-        return None;
-    }
-    // SAFETY: `n` aligned words at `at` lie in registered guest memory (checked just
-    // above); `Term` is a transparent `u32`.
-    let words = unsafe { std::slice::from_raw_parts(at as usize as *const Term, n as usize) };
+    let o = node_at(t)?;
+    // One range check (in `node_at`) and one copy: collecting `n` checked reads through
+    // an iterator of options cost about 30 instructions a child natively (a fifth of a
+    // 10,000-key maps:put workload).
+    // SAFETY: `node_at` checked that the node's `n` aligned children from `child(0)` lie
+    // in registered guest memory; `Term` is a transparent `u32`.
+    let words =
+        unsafe { std::slice::from_raw_parts(o.child(0) as usize as *const Term, o.n as usize) };
     Some(Node {
-        bitmap,
+        bitmap: o.bitmap,
         children: Children::from_slice(words),
     })
 }
