@@ -258,14 +258,23 @@ impl Heap {
         }
     }
 
-    /// `words` words in the last attached fragment, or in a new one (of at least 256
-    /// words) when it is full: what [`Self::lend_fragment_tail`] gives a BIF, without
-    /// lending and settling, for a runtime function's one small result
-    /// (a bignum of an overflowing operation) at the price of a pointer bump.
-    /// [`Self::alloc_in_fragment`]'s usual case, inlined at its caller: `words` from the
-    /// last fragment's free end, `None` when there is no room (or no fragment) there.
+    /// `words` words in the last attached fragment, or in a new one
+    /// ([`Self::next_fragment_words`] at least) when it is full: what
+    /// [`Self::lend_fragment_tail`] gives a BIF, without lending and settling, for a
+    /// runtime function's one small result (a bignum of an overflowing operation) at the
+    /// price of a pointer bump. The bump is inlined at the caller; a new fragment is not.
     #[inline]
-    pub fn bump_in_last_fragment(&mut self, words: u32) -> Option<u32> {
+    pub fn alloc_in_fragment(&mut self, words: u32) -> Result<u32, HeapError> {
+        match self.bump_in_last_fragment(words) {
+            Some(p) => Ok(p),
+            None => self.alloc_in_new_fragment(words),
+        }
+    }
+
+    /// `words` from the last fragment's free end; `None` when there is no room (or no
+    /// fragment) there.
+    #[inline]
+    fn bump_in_last_fragment(&mut self, words: u32) -> Option<u32> {
         let last = self.frags.last_mut()?;
         if words > (last.block.end() - last.top) / 4 {
             return None;
@@ -276,13 +285,8 @@ impl Heap {
         Some(p)
     }
 
-    pub fn alloc_in_fragment(&mut self, words: u32) -> Result<u32, HeapError> {
-        if let Some(last) = self.frags.last_mut() {
-            if let Ok(p) = last.alloc(words) {
-                self.frag_words += words;
-                return Ok(p);
-            }
-        }
+    #[inline(never)]
+    fn alloc_in_new_fragment(&mut self, words: u32) -> Result<u32, HeapError> {
         let mut f = Fragment::new(words.max(self.next_fragment_words()))?;
         let p = f.alloc(words)?;
         self.frags.push(f);

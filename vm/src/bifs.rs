@@ -103,9 +103,7 @@ impl BifHeap {
             }
         }
     }
-}
 
-impl BifHeap {
     /// Whether dropping this heap would do nothing (settled, and no vector of its own
     /// was ever allocated): `rt::bif` then skips the drop.
     #[inline]
@@ -584,8 +582,8 @@ pub fn get(id: u32) -> Option<&'static Bif> {
     get_with_int_op(id).map(|(b, _)| b)
 }
 
-/// [`get`] with the BIF's integer fast path (`rt_arith::IntOp`): `erlang:'+'/2`, `'-'/2`
-/// and `'*'/2` are marked in the same table, so `rt::bif` finds both with one lookup
+/// [`get`] with the BIF's integer fast path (`rt_arith::IntOp`): `erlang:'+'/2`, `'-'/2`,
+/// `'*'/2`, `rem/2` and `div/2` are marked in the same table, so `rt::bif` finds both with one lookup
 /// (it used to compare the number with three others, behind a second `OnceLock`, on
 /// every call).
 #[inline]

@@ -195,13 +195,7 @@ fn clear_site(s: u32) {
 pub(crate) fn sync_heap_in(cx: &mut Ctx<'_>, s: u32) -> Result<(), RtStop> {
     cx.heap()
         .set_top_and_stop(field(s, Field::Htop), field(s, Field::E))
-        .map_err(heap_fatal)
-}
-
-#[cold]
-#[inline(never)]
-fn heap_fatal(e: beam_runtime::heap::HeapError) -> RtStop {
-    RtStop::Fatal(e.to_string())
+        .map_err(fatal)
 }
 
 pub(crate) fn sync_heap_out(cx: &mut Ctx<'_>, s: u32) {
@@ -215,25 +209,27 @@ pub(crate) fn sync_heap_out(cx: &mut Ctx<'_>, s: u32) {
 /// sort compares on every step.
 #[inline]
 pub(crate) fn compare(a: u32, b: u32) -> Result<u32, RtStop> {
-    let o = ops::compare::compare(Term(a), Term(b)).map_err(term_fatal)?;
+    let o = ops::compare::compare(Term(a), Term(b)).map_err(fatal)?;
     Ok(o as i32 as u32)
 }
 
 /// `RtFn::EqExact`: 1 when `a =:= b`.
 #[inline]
 pub(crate) fn eq_exact(a: u32, b: u32) -> Result<u32, RtStop> {
-    Ok(ops::compare::exact_eq(Term(a), Term(b)).map_err(term_fatal)? as u32)
+    Ok(ops::compare::exact_eq(Term(a), Term(b)).map_err(fatal)? as u32)
 }
 
 /// `RtFn::Eq`: 1 when `a == b`.
 #[inline]
 pub(crate) fn eq(a: u32, b: u32) -> Result<u32, RtStop> {
-    Ok(ops::compare::arith_eq(Term(a), Term(b)).map_err(term_fatal)? as u32)
+    Ok(ops::compare::arith_eq(Term(a), Term(b)).map_err(fatal)? as u32)
 }
 
+/// A runtime error with no way back into the code, out of line (the hot paths only
+/// test for it).
 #[cold]
 #[inline(never)]
-fn term_fatal(e: impl std::fmt::Display) -> RtStop {
+fn fatal(e: impl std::fmt::Display) -> RtStop {
     RtStop::Fatal(e.to_string())
 }
 
@@ -450,7 +446,7 @@ pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
         more = (0..b.arity as usize)
             .map(|i| match first.get(i) {
                 Some(&t) => Ok(t),
-                None => cx.x(i).map_err(|e| RtStop::Fatal(e.to_string())),
+                None => cx.x(i).map_err(fatal),
             })
             .collect::<Result<_, _>>()?;
         &more

@@ -42,8 +42,8 @@ impl IntOp {
     }
 }
 
-/// `Some(result term)` when BIF `id` is integer `+`, `-` or `*` and the operation fits in
-/// 64 bits; `None` for the general path.
+/// `Some(result term)` when integer `op` of `a` and `b` fits in 64 bits; `None` for the
+/// general path.
 pub(crate) fn try_int_arith(cx: &mut Ctx<'_>, op: IntOp, a: u32, b: u32) -> Option<u32> {
     let r = within_64(op, a, b)?;
     if let Some(t) = Term::small(r) {
@@ -107,12 +107,7 @@ fn within_64(op: IntOp, a: u32, b: u32) -> Option<i64> {
 /// The bignum of `r` (outside the small range) in the process's last heap fragment.
 #[inline]
 fn in_fragment(cx: &mut Ctx<'_>, r: i64) -> Option<u32> {
-    let words = bignum::i64_big_words(r);
-    let heap = cx.heap();
-    let p = match heap.bump_in_last_fragment(words) {
-        Some(p) => p,
-        None => heap.alloc_in_fragment(words).ok()?,
-    };
+    let p = cx.heap().alloc_in_fragment(bignum::i64_big_words(r)).ok()?;
     // SAFETY: p is a fresh allocation of the words the bignum takes.
     Some(unsafe { bignum::write_i64_big(p, r) }.0)
 }
