@@ -130,7 +130,8 @@ fn device(d: Term) -> Result<Device, Raise> {
     } else if d == atom("standard_error") {
         Ok(Device::Stderr)
     } else {
-        Err(error("badarg"))
+        // io.erl's `{io, arguments}` (exc::stand_in_frame).
+        Err(Raise::Cause(atom("badarg"), crate::exc::IO_ARGUMENTS))
     }
 }
 

@@ -23,7 +23,10 @@ use crate::bifs::BifHeap;
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Recorded {
     /// A BIF raised: its frame `{M, F, Args, [{error_info, ...}]}`, then the caller.
-    Bif(Term),
+    /// `stand_in`: the BIF stands in for an Erlang function of OTP's (io, io_lib, ...,
+    /// `otp_boot::stand_in`), so a tail call to it leaves no frame for its caller, as
+    /// the Erlang function's would not.
+    Bif { frame: Term, stand_in: bool },
     /// An undefined function was called: `{M, F, Args, []}`, then the callers.
     Undef(Term),
     /// `erlang:error/2,3`: the raising function's frame shows these arguments (and the
@@ -132,6 +135,73 @@ pub(crate) fn top_frame(
     };
     construct::tuple(h, &[m, f, args, info])
 }
+
+/// erl's first frame for an error raised by io.erl or io_lib.erl code that runs here as
+/// a BIF (`otp_boot::stand_in`): the Erlang function raised it at a line of its source,
+/// with the `error_info` cause io.erl gives (OTP 25.2's, found by running erl; test
+/// tests/erlang/output/io_errors.erl). `None` for other BIFs (their frame is
+/// [`top_frame`]'s).
+pub(crate) fn stand_in_frame(
+    h: &mut BifHeap,
+    module: &str,
+    name: &str,
+    args: &[Term],
+    reason: Term,
+    cause: Option<&str>,
+) -> Result<Option<Term>, HeapError> {
+    let location = |h: &mut BifHeap, file: &str, line: i64| -> Result<Vec<Term>, HeapError> {
+        let chars: Vec<Term> = file
+            .bytes()
+            .map(|b| Term::small(i64::from(b)).unwrap_or(Term::NIL))
+            .collect();
+        let file = construct::list(h, &chars)?;
+        Ok(vec![
+            construct::tuple(h, &[atom("file"), file])?,
+            construct::tuple(h, &[atom("line"), Term::small(line).unwrap_or(Term::NIL)])?,
+        ])
+    };
+    let (frame_name, info) = match module {
+        // io_lib:fwrite/2 is a tail call of format/2, which catches the formatter's
+        // error and calls erlang:error(badarg, [Format, Args]) (io_lib.erl line 187).
+        "io_lib" if matches!(name, "format" | "fwrite") && args.len() == 2 => {
+            ("format", location(h, "io_lib.erl", 187)?)
+        }
+        // io.erl: a device that is not one (line 94, `{io, arguments}`), the caller
+        // itself as device (`{io, calling_self}`), or what the device refused: a bad
+        // format or bad characters (line 99, `{device, put_chars}`).
+        "io" => {
+            let (line, cause) = if reason == atom("calling_self") {
+                (94, ("io", "calling_self"))
+            } else if cause == Some(IO_ARGUMENTS) {
+                (94, ("io", "arguments"))
+            } else {
+                (99, ("device", "put_chars"))
+            };
+            let mut info = location(h, "io.erl", line)?;
+            let cause = construct::tuple(h, &[atom(cause.0), atom(cause.1)])?;
+            let map = crate::rt::build_map(
+                h,
+                vec![
+                    (atom("cause"), cause),
+                    (atom("module"), atom("erl_stdlib_errors")),
+                ],
+            )?;
+            info.push(construct::tuple(h, &[atom("error_info"), map])?);
+            (name, info)
+        }
+        _ => return Ok(None),
+    };
+    let args = construct::list(h, args)?;
+    let info = construct::list(h, &info)?;
+    Ok(Some(construct::tuple(
+        h,
+        &[atom(module), atom(frame_name), args, info],
+    )?))
+}
+
+/// The `Raise::Cause` an io BIF gives for a device argument that names no device: its
+/// frame gets io.erl's `{io, arguments}` cause ([`stand_in_frame`]).
+pub(crate) const IO_ARGUMENTS: &str = "io_arguments";
 
 /// The exit reason of a process that `class:reason` (with `trace`) ended, as erl makes
 /// it: `{Reason, Trace}` for an error, `{{nocatch, Value}, Trace}` for a throw, the

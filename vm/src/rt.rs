@@ -472,13 +472,21 @@ pub(crate) fn bif(s: u32, id: u32, args: [u32; 3]) -> Result<u32, RtStop> {
     // erl's first frame of a BIF's error: the BIF with its arguments and error_info.
     let bif_trace = |cx: &mut Ctx<'_>, reason: Term, cause: Option<&str>| -> Result<(), RtStop> {
         let mut h = BifHeap::default();
-        let (m, f) = (atom(crate::exc::bif_module(id)), atom(b.name));
-        let t = crate::exc::top_frame(&mut h, m, f, terms, true, cause)
-            .map_err(|e| RtStop::Fatal(e.to_string()))?;
+        let module = crate::exc::bif_module(id);
+        let stand_in = crate::otp_boot::stand_in(module, b.name, b.arity);
+        let t = match stand_in {
+            true => crate::exc::stand_in_frame(&mut h, module, b.name, terms, reason, cause),
+            false => Ok(None),
+        }
+        .and_then(|t| match t {
+            Some(t) => Ok(t),
+            None => crate::exc::top_frame(&mut h, atom(module), atom(b.name), terms, true, cause),
+        })
+        .map_err(|e| RtStop::Fatal(e.to_string()))?;
         for fr in h.frags {
             cx.heap().attach(fr);
         }
-        crate::exc::record(reason, crate::exc::Recorded::Bif(t));
+        crate::exc::record(reason, crate::exc::Recorded::Bif { frame: t, stand_in });
         Ok(())
     };
     Ok(match r {

@@ -67,6 +67,8 @@ struct Func {
     /// loader makes them tail calls (`i_call_fun_last`, `apply_last`, ...), so their
     /// return addresses never show.
     tail_returns: Vec<u32>,
+    /// Indexes of its tail calls.
+    tail_calls: Vec<u32>,
 }
 
 struct ModInfo {
@@ -158,7 +160,16 @@ pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction]) {
             let mut func_info = Vec::new();
             let mut increments = Vec::new();
             let mut tail_returns = Vec::new();
+            let mut tail_calls = Vec::new();
             for (pos, op) in f.code.iter().enumerate() {
+                if matches!(
+                    op,
+                    Op::Call { tail: true, .. }
+                        | Op::CallExt { tail: true, .. }
+                        | Op::Apply { tail: true, .. }
+                ) {
+                    tail_calls.push(pos as u32);
+                }
                 let call = matches!(
                     op,
                     Op::Call { tail: false, .. }
@@ -192,6 +203,7 @@ pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction]) {
                 func_info,
                 increments,
                 tail_returns,
+                tail_calls,
             }
         })
         .collect();
@@ -221,6 +233,15 @@ pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction]) {
         lambdas,
     };
     INDEX.with(|ix| ix.borrow_mut().modules.insert(m.name().to_string(), info));
+}
+
+/// Whether the instruction at `p` is a tail call (`call_only`, `call_last`,
+/// `call_ext_only`, `call_ext_last`, ...), or a call OTP's loader makes one.
+fn is_tail_call(ix: &Index, p: &Place) -> bool {
+    ix.modules
+        .get(&p.module)
+        .and_then(|m| m.funcs.get(p.func as usize))
+        .is_some_and(|f| f.tail_calls.contains(&p.pos) || f.tail_returns.contains(&p.pos))
 }
 
 /// Whether the return address at `p` is one OTP's loader would have made a tail call.
@@ -344,6 +365,18 @@ pub(crate) fn fun_identity(entry: u32) -> Option<(Term, u32, u32)> {
     })
 }
 
+/// The name of fun number `index` of `module`'s current code: the function its `FunT`
+/// entry names (`'-main/0-fun-0-'`, or `z` for `fun z/0`), as `erlang:fun_info/2`'s
+/// `name` gives it.
+pub(crate) fn lambda_name(module: &str, index: u32) -> Option<Term> {
+    INDEX.with(|ix| {
+        let ix = ix.borrow();
+        let m = ix.modules.get(module)?;
+        let (&f, _) = m.lambdas.iter().find(|(_, &(i, _))| i == index)?;
+        m.funcs.get(f as usize).map(|f| f.name)
+    })
+}
+
 /// What the runtime's printing, ordering and hashing ask about code addresses in funs
 /// (`beam_runtime::ops::CodeInfo`), answered from this thread's VM.
 pub(crate) struct VmCodeInfo;
@@ -455,7 +488,7 @@ fn build_in(h: &mut BifHeap, ix: &Index, r: &Raised<'_>) -> Result<Term, HeapErr
             .is_some_and(|f| f.increments.contains(&p.pos))
     });
     let recorded = match r.recorded {
-        Some(Recorded::Bif(_)) if increment => None,
+        Some(Recorded::Bif { .. }) if increment => None,
         other => other,
     };
     let mut frames: Vec<Term> = Vec::new();
@@ -470,10 +503,16 @@ fn build_in(h: &mut BifHeap, ix: &Index, r: &Raised<'_>) -> Result<Term, HeapErr
             frames.push(*top);
             counted += 1;
         }
-        Some(Recorded::Bif(top)) => {
+        Some(Recorded::Bif {
+            frame: top,
+            stand_in,
+        }) => {
             frames.push(*top);
             counted += 1;
-            if counted < depth {
+            // An Erlang function of OTP's that a BIF stands in for, reached by a tail
+            // call: its caller's frame is gone in erl.
+            let tail = *stand_in && site.as_ref().is_some_and(|p| is_tail_call(ix, p));
+            if counted < depth && !tail {
                 counted += 1;
                 if let Some(p) = &site {
                     frames.extend(frame(h, ix, p, None, None)?);
