@@ -147,6 +147,7 @@ fn load_binary(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         eprintln!("beam: code:load_binary of {m}: {e}");
         return err(c, "badfile");
     }
+    crate::module_meta::register(&m, crate::module_meta::from_beam(&module, &bytes));
     BINARY_FILES.with(|b| b.borrow_mut().insert(m, file));
     construct::tuple(&mut c.heap, &[atom("module"), a[0]]).map_err(heap_err)
 }

@@ -38,6 +38,8 @@ struct Prepared {
     /// MD5 of the (uncompressed) `.beam` bytes: the native-code cache's key.
     md5: [u8; 16],
     on_load: bool,
+    /// What module_info and fun_info tell about it.
+    meta: crate::module_meta::Meta,
 }
 
 thread_local! {
@@ -100,11 +102,13 @@ fn prepare_loading(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let cx = c.proc.as_mut().ok_or_else(bad)?;
     let n = cx.new_ref();
     let on_load = has_on_load(&module);
+    let meta = crate::module_meta::from_beam(&module, &bytes);
     let p = Prepared {
         name,
         module: Box::new(module),
         md5: crate::cache_md5::md5(&bytes),
         on_load,
+        meta,
     };
     PREPARED.with(|t| t.borrow_mut().insert(n, p));
     construct::make_ref(&mut c.heap, n).map_err(heap_err)
@@ -134,6 +138,7 @@ fn install(list: Vec<Prepared>) -> Result<(), String> {
         })
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
+        crate::module_meta::register(&p.name, p.meta);
         if was_loaded {
             OLD.with(|o| o.borrow_mut().insert(p.name.clone()));
         }

@@ -2,6 +2,7 @@
 //! loader's table of loaded modules, and `net_kernel`'s BIF.
 
 use beam_runtime::construct;
+use beam_runtime::ops;
 use beam_runtime::term::Term;
 
 use crate::bifs::{atom, error, heap_err, small, Bif, BifCx, Raise};
@@ -16,9 +17,21 @@ pub static NET_KERNEL: &[Bif] = &[Bif {
     },
 }];
 
-/// The exports of loaded module `m` (sorted; erl lists them in its export table's
-/// order), or `None` when it is not loaded.
-fn exports(m: &str) -> Option<Vec<(String, u32)>> {
+/// The exports of loaded module `m` in the order erl lists them (module_meta.rs), or
+/// (`all`) every function in code order; `None` when it is not loaded. A module loaded without its file (a decoded
+/// module given to the loader directly) lists its exports sorted.
+fn functions(m: &str, all: bool) -> Option<Vec<(String, u32)>> {
+    if let Some(meta) = crate::module_meta::get(m) {
+        let loaded = crate::loader::with_loader(|l| Ok(l.modules.contains_key(m))).unwrap_or(false);
+        return loaded.then(|| match all {
+            true => meta
+                .functions
+                .iter()
+                .map(|(f, a, _)| (f.clone(), *a))
+                .collect(),
+            false => crate::module_meta::exports_in_erl_order(m, &meta),
+        });
+    }
     crate::loader::with_loader(|l| {
         Ok(l.modules.get(m).map(|lm| {
             let mut v: Vec<(String, u32)> = lm.exports.keys().cloned().collect();
@@ -30,12 +43,20 @@ fn exports(m: &str) -> Option<Vec<(String, u32)>> {
     .flatten()
 }
 
+/// The term of a chunk kept in external format (`[]` when the module has none).
+fn chunk_term(c: &mut BifCx<'_>, bytes: Option<&[u8]>) -> Result<Term, Raise> {
+    match bytes {
+        Some(b) => Ok(crate::bifs_erlang_extra::decode(c, b)?.0),
+        None => Ok(Term::NIL),
+    }
+}
+
 fn info(c: &mut BifCx<'_>, module: Term, key: &str) -> Result<Term, Raise> {
     let name = beam_runtime::atom::name(module).ok_or_else(|| error("badarg"))?;
     match key {
         "module" => Ok(module),
         "exports" | "functions" => {
-            let ex = exports(&name).ok_or_else(|| error("badarg"))?;
+            let ex = functions(&name, key == "functions").ok_or_else(|| error("badarg"))?;
             let mut items = Vec::with_capacity(ex.len());
             for (f, a) in ex {
                 let fa = beam_runtime::atom::intern(&f).map_err(|_| error("system_limit"))?;
@@ -45,10 +66,24 @@ fn info(c: &mut BifCx<'_>, module: Term, key: &str) -> Result<Term, Raise> {
             }
             construct::list(&mut c.heap, &items).map_err(heap_err)
         }
-        // The loader keeps neither the Attr nor the CInf chunk.
-        "attributes" | "compile" | "nifs" => Ok(Term::NIL),
+        "attributes" | "compile" | "md5" => {
+            functions(&name, false).ok_or_else(|| error("badarg"))?;
+            let Some(meta) = crate::module_meta::get(&name) else {
+                // Loaded without its file: nothing kept.
+                return Ok(if key == "md5" {
+                    atom("undefined")
+                } else {
+                    Term::NIL
+                });
+            };
+            match key {
+                "attributes" => chunk_term(c, meta.attributes.as_deref()),
+                "compile" => chunk_term(c, meta.compile.as_deref()),
+                _ => ops::view::make_bits(&mut c.heap, &meta.md5, 128).map_err(heap_err),
+            }
+        }
+        "nifs" => Ok(Term::NIL),
         "native" => Ok(atom("false")),
-        "md5" => Ok(atom("undefined")),
         _ => Err(error("badarg")),
     }
 }

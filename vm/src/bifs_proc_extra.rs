@@ -388,14 +388,15 @@ fn fun_info(c: &mut BifCx<'_>, f: Term, item: Term) -> Result<Term, Raise> {
             "module" => module,
             "index" | "new_index" => small(i64::from(index)),
             "uniq" => small(i64::from(uniq)),
-            // The MD5 of the module's code (16 bytes) in erl; not kept by this loader.
+            // The module's checksum (module_info(md5)); 16 zero bytes for a module
+            // loaded without its file.
             "new_uniq" => {
-                let zeros = [0u8; 16];
-                ops::view::make_bits(&mut c.heap, &zeros, 128).map_err(heap_err)?
+                let md5 = beam_runtime::atom::name(module)
+                    .and_then(|m| crate::module_meta::get(&m))
+                    .map_or([0u8; 16], |meta| meta.md5);
+                ops::view::make_bits(&mut c.heap, &md5, 128).map_err(heap_err)?
             }
-            // The lambda's name (`-main/0-fun-0-`) is in the FunT chunk, which the
-            // loader does not keep: erl's name for an unknown one.
-            "name" => atom("undefined"),
+            "name" => lambda_name(module, index).unwrap_or_else(|| atom("undefined")),
             "arity" => small(i64::from(arity)),
             "env" => {
                 let mut acc = Term::NIL;
@@ -414,9 +415,13 @@ fn fun_info(c: &mut BifCx<'_>, f: Term, item: Term) -> Result<Term, Raise> {
     construct::tuple(&mut c.heap, &[item, value]).map_err(heap_err)
 }
 
-/// `erlang:fun_info_mfa/1` (proc_lib's initial call of a fun): `{M, F, A}`. A local
-/// fun's function name is in the FunT chunk, which the loader does not keep: it is
-/// given as `'-fun-Index-'` here (erl: `'-main/0-fun-0-'`).
+/// The function name of fun `index` of `module` (stacktrace.rs keeps the FunT table).
+fn lambda_name(module: Term, index: u32) -> Option<Term> {
+    crate::stacktrace::lambda_name(&beam_runtime::atom::name(module)?, index)
+}
+
+/// `erlang:fun_info_mfa/1` (proc_lib's initial call of a fun): `{M, F, A}`, the local
+/// fun's function name from the FunT table (`'-fun-Index-'` if its module is gone).
 fn fun_info_mfa(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let f = a[0];
     let (m, name, arity) = if construct::export_entry(f).is_some() {
@@ -428,13 +433,18 @@ fn fun_info_mfa(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
             Ident::External { module, name } => (module, name, arity),
             _ => (atom("undefined"), atom("undefined"), arity),
         }
-    } else if let Some((_, arity, _, env)) = construct::fun_parts(f) {
-        let total = i64::from(arity) + env.len() as i64;
+    } else if let Some((_, arity, _, _)) = construct::fun_parts(f) {
+        // The fun's own arity (its free variables are not counted), as erl gives it.
+        let total = i64::from(arity);
         match ident(f) {
-            Ident::Local { module, index, .. } => {
-                let n = beam_runtime::atom::intern(&format!("-fun-{index}-")).map_err(|_| bad())?;
-                (module, n, total)
-            }
+            Ident::Local { module, index, .. } => match lambda_name(module, index) {
+                Some(n) => (module, n, total),
+                None => {
+                    let n =
+                        beam_runtime::atom::intern(&format!("-fun-{index}-")).map_err(|_| bad())?;
+                    (module, n, total)
+                }
+            },
             _ => (atom("undefined"), atom("undefined"), total),
         }
     } else {

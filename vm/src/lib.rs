@@ -54,6 +54,7 @@ mod host;
 mod lazy;
 pub mod literals;
 mod loader;
+mod module_meta;
 #[cfg(target_arch = "arm")]
 mod native;
 mod ports;

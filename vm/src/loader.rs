@@ -266,6 +266,7 @@ impl Vm {
         crate::bifs_proc::reset_registry();
         // Stack traces and fun names come from this VM's code.
         crate::stacktrace::reset();
+        crate::module_meta::reset();
         // crypto states belong to the previous VM's processes (their refs are reused).
         crate::bifs_crypto_cipher::reset();
         beam_runtime::ops::set_code_info(Box::new(crate::stacktrace::VmCodeInfo));
@@ -607,7 +608,9 @@ impl Loader {
             .cache
             .is_some()
             .then(|| crate::cache_md5::md5(&bytes));
-        self.load_module_md5(&module, md5)
+        self.load_module_md5(&module, md5)?;
+        crate::module_meta::register(m, crate::module_meta::from_beam(&module, &bytes));
+        Ok(())
     }
 
     /// Makes sure a call into `m` can go ahead: loads it if it is on the code path and not
