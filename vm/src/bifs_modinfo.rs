@@ -18,17 +18,14 @@ pub static NET_KERNEL: &[Bif] = &[Bif {
 }];
 
 /// The exports of loaded module `m` in the order erl lists them (module_meta.rs), or
-/// (`all`) every function in code order; `None` when it is not loaded. A module loaded without its file (a decoded
-/// module given to the loader directly) lists its exports sorted.
-fn functions(m: &str, all: bool) -> Option<Vec<(String, u32)>> {
+/// (`all`) every function in code order; `None` when it is not loaded. A module loaded
+/// without its file (a decoded module given to the loader directly) lists its exports
+/// sorted.
+fn functions(m: &str, all: bool) -> Option<Vec<(Term, u32)>> {
     if let Some(meta) = crate::module_meta::get(m) {
         let loaded = crate::loader::with_loader(|l| Ok(l.modules.contains_key(m))).unwrap_or(false);
         return loaded.then(|| match all {
-            true => meta
-                .functions
-                .iter()
-                .map(|(f, a, _)| (f.clone(), *a))
-                .collect(),
+            true => meta.functions.iter().map(|&(f, a, _)| (f, a)).collect(),
             false => crate::module_meta::exports_in_erl_order(m, &meta),
         });
     }
@@ -36,7 +33,9 @@ fn functions(m: &str, all: bool) -> Option<Vec<(String, u32)>> {
         Ok(l.modules.get(m).map(|lm| {
             let mut v: Vec<(String, u32)> = lm.exports.keys().cloned().collect();
             v.sort();
-            v
+            v.into_iter()
+                .filter_map(|(f, a)| Some((beam_runtime::atom::intern(&f).ok()?, a)))
+                .collect()
         }))
     })
     .ok()
@@ -59,9 +58,8 @@ fn info(c: &mut BifCx<'_>, module: Term, key: &str) -> Result<Term, Raise> {
             let ex = functions(&name, key == "functions").ok_or_else(|| error("badarg"))?;
             let mut items = Vec::with_capacity(ex.len());
             for (f, a) in ex {
-                let fa = beam_runtime::atom::intern(&f).map_err(|_| error("system_limit"))?;
                 items.push(
-                    construct::tuple(&mut c.heap, &[fa, small(i64::from(a))]).map_err(heap_err)?,
+                    construct::tuple(&mut c.heap, &[f, small(i64::from(a))]).map_err(heap_err)?,
                 );
             }
             construct::list(&mut c.heap, &items).map_err(heap_err)

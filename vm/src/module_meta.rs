@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use beam_frontend::Module;
+use beam_runtime::term::Term;
 use md5::{Digest, Md5};
 
 /// A loaded module's description.
@@ -21,12 +22,13 @@ pub(crate) struct Meta {
     pub attributes: Option<Vec<u8>>,
     /// The `CInf` chunk (external term format), if any.
     pub compile: Option<Vec<u8>>,
-    /// `(name, arity, exported)` of every function, in code order.
-    pub functions: Vec<(String, u32, bool)>,
+    /// `(name, arity, exported)` of every function, in code order (names are atoms:
+    /// no allocation per function, a module has hundreds).
+    pub functions: Vec<(Term, u32, bool)>,
     /// `(module, function, arity)` of its imports, in `ImpT` order.
-    pub imports: Vec<(String, String, u32)>,
+    pub imports: Vec<(Term, Term, u32)>,
     /// `(function, arity)` of its exports, in `ExpT` order.
-    pub exports: Vec<(String, u32)>,
+    pub exports: Vec<(Term, u32)>,
 }
 
 /// The chunks OTP 25's loader hashes for the module checksum, in its order (erts
@@ -40,8 +42,13 @@ const MD5_CHUNKS: [&[u8; 4]; 9] = [
 
 /// The module checksum of the `.beam` file `bytes` (`None`: not a readable container;
 /// the loader rejects such a file before this matters).
-pub(crate) fn checksum(bytes: &[u8]) -> Option<[u8; 16]> {
+#[cfg(test)]
+fn checksum(bytes: &[u8]) -> Option<[u8; 16]> {
     let chunks = beam_frontend::container::read_chunks(bytes).ok()?;
+    Some(checksum_of(&chunks))
+}
+
+fn checksum_of(chunks: &[beam_frontend::container::RawChunk<'_>]) -> [u8; 16] {
     let mut h = Md5::new();
     for id in MD5_CHUNKS {
         let Some(c) = chunks.iter().find(|c| &c.id.0 == id) else {
@@ -64,51 +71,42 @@ pub(crate) fn checksum(bytes: &[u8]) -> Option<[u8; 16]> {
             h.update(c.data);
         }
     }
-    Some(h.finalize().into())
+    h.finalize().into()
 }
 
 /// The description of decoded module `m`, read from its file `bytes`.
 pub(crate) fn from_beam(m: &Module, bytes: &[u8]) -> Meta {
+    let chunks = beam_frontend::container::read_chunks(bytes).unwrap_or_default();
     let chunk = |id: &[u8; 4]| {
-        beam_frontend::container::read_chunks(bytes)
-            .ok()
-            .and_then(|cs| cs.iter().find(|c| &c.id.0 == id).map(|c| c.data.to_vec()))
+        chunks
+            .iter()
+            .find(|c| &c.id.0 == id)
+            .map(|c| c.data.to_vec())
     };
+    let atom = |n: u32| beam_runtime::atom::intern(m.atom(n)).unwrap_or(Term::NIL);
     let exported = |name: u32, arity: u32| {
         m.exports
             .iter()
             .any(|e| e.function == name && e.arity == arity)
     };
     Meta {
-        md5: checksum(bytes).unwrap_or_default(),
+        md5: checksum_of(&chunks),
         attributes: chunk(b"Attr"),
         compile: chunk(b"CInf"),
         functions: m
             .functions
             .iter()
-            .map(|f| {
-                (
-                    m.atom(f.name).to_string(),
-                    f.arity,
-                    exported(f.name, f.arity),
-                )
-            })
+            .map(|f| (atom(f.name), f.arity, exported(f.name, f.arity)))
             .collect(),
         imports: m
             .imports
             .iter()
-            .map(|i| {
-                (
-                    m.atom(i.module).to_string(),
-                    m.atom(i.function).to_string(),
-                    i.arity,
-                )
-            })
+            .map(|i| (atom(i.module), atom(i.function), i.arity))
             .collect(),
         exports: m
             .exports
             .iter()
-            .map(|e| (m.atom(e.function).to_string(), e.arity))
+            .map(|e| (atom(e.function), e.arity))
             .collect(),
     }
 }
@@ -144,14 +142,13 @@ const OTP_BIF_TABLE: &[(&str, &str)] = &[
 #[derive(Default)]
 struct ExportOrder {
     next: u64,
-    seq: HashMap<(String, String, u32), u64>,
+    seq: HashMap<(Term, Term, u32), u64>,
 }
 
 impl ExportOrder {
-    fn make(&mut self, m: &str, f: &str, a: u32) {
-        let key = (m.to_string(), f.to_string(), a);
-        if !self.seq.contains_key(&key) {
-            self.seq.insert(key, self.next);
+    fn make(&mut self, m: Term, f: Term, a: u32) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.seq.entry((m, f, a)) {
+            e.insert(self.next);
             self.next += 1;
         }
     }
@@ -163,7 +160,10 @@ impl ExportOrder {
                 let parsed = fa
                     .rsplit_once('/')
                     .and_then(|(f, a)| Some((f, a.parse().ok()?)));
-                if let Some((f, a)) = parsed {
+                let atoms = beam_runtime::atom::intern(m).ok().zip(
+                    parsed.and_then(|(f, a)| beam_runtime::atom::intern(f).ok().map(|f| (f, a))),
+                );
+                if let Some((m, (f, a))) = atoms {
                     o.make(m, f, a);
                 }
             }
@@ -180,30 +180,31 @@ thread_local! {
 /// Records the description of `module`'s new current code (and the export entries its
 /// loading makes).
 pub(crate) fn register(module: &str, meta: Meta) {
+    let m = beam_runtime::atom::intern(module).unwrap_or(Term::NIL);
     ORDER.with(|o| {
         let mut o = o.borrow_mut();
         let o = o.get_or_insert_with(ExportOrder::seeded);
-        for (m, f, a) in &meta.imports {
-            o.make(m, f, *a);
+        for &(im, f, a) in &meta.imports {
+            o.make(im, f, a);
         }
-        for (f, a) in &meta.exports {
-            o.make(module, f, *a);
+        for &(f, a) in &meta.exports {
+            o.make(m, f, a);
         }
     });
     METAS.with(|t| t.borrow_mut().insert(module.to_string(), Rc::new(meta)));
 }
 
 /// `module`'s exports as erl's `module_info(exports)` lists them (see [`ExportOrder`]).
-pub(crate) fn exports_in_erl_order(module: &str, meta: &Meta) -> Vec<(String, u32)> {
-    let mut v: Vec<(u64, String, u32)> = ORDER.with(|o| {
+pub(crate) fn exports_in_erl_order(module: &str, meta: &Meta) -> Vec<(Term, u32)> {
+    let m = beam_runtime::atom::intern(module).unwrap_or(Term::NIL);
+    let mut v: Vec<(u64, Term, u32)> = ORDER.with(|o| {
         let o = o.borrow();
         meta.functions
             .iter()
             .filter(|(_, _, exported)| *exported)
-            .map(|(f, a, _)| {
-                let key = (module.to_string(), f.clone(), *a);
-                let seq = o.as_ref().and_then(|o| o.seq.get(&key).copied());
-                (seq.unwrap_or(0), f.clone(), *a)
+            .map(|&(f, a, _)| {
+                let seq = o.as_ref().and_then(|o| o.seq.get(&(m, f, a)).copied());
+                (seq.unwrap_or(0), f, a)
             })
             .collect()
     });
