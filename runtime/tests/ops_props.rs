@@ -210,7 +210,7 @@ fn decoder_errors_are_typed() {
     ));
     assert!(matches!(
         decode_err(&[131, etf::NEW_FUN_EXT, 0, 0, 0, 0]),
-        EtfError::Unsupported { offset: 1, .. }
+        EtfError::Malformed { offset: 1, .. }
     ));
     let dup = [131, etf::MAP_EXT, 0, 0, 0, 2, 97, 1, 97, 2, 97, 1, 97, 3];
     assert!(matches!(
@@ -299,7 +299,29 @@ fn funs_exports_pids_print_like_otp() {
     );
     let back = etf::decode(&bytes, &mut a).unwrap();
     assert!(ops::exact_eq(back, e).unwrap());
-    assert!(matches!(etf::encode(f), Err(EtfError::Unencodable { .. })));
+    // A local fun: NEW_FUN_EXT with its size, arity 1, the module checksum (unknown to
+    // this code info: zeros), index 6, one free variable, erl_eval, OldIndex 6, OldUniq,
+    // the creator and the free variable 5. Its code is no loaded module's here, so it
+    // does not decode.
+    let fb = etf::encode(f).unwrap();
+    let mut want = vec![131, 112, 0, 0, 0, 0, 1];
+    want.extend([0; 16]);
+    want.extend([0, 0, 0, 6, 0, 0, 0, 1]);
+    want.extend([100, 0, 8]);
+    want.extend(b"erl_eval");
+    want.extend([97, 6, 98]);
+    want.extend(3316493u32.to_be_bytes());
+    want.extend([88, 100, 0, 13]);
+    want.extend(b"nonode@nohost");
+    want.extend([0; 12]);
+    want.extend([97, 5]);
+    let size = (want.len() - 2) as u32;
+    want[2..6].copy_from_slice(&size.to_be_bytes());
+    assert_eq!(fb, want);
+    assert!(matches!(
+        etf::decode(&fb, &mut a),
+        Err(EtfError::Unsupported { offset: 1, .. })
+    ));
     // erlang:phash2(fun lists:map/2), phash2(abc, 1000), phash2([], 1 bsl 32) in OTP 25.
     assert_eq!(hash::phash2(e).unwrap(), 34981515);
     let abc = beam_runtime::atom::intern("abc").unwrap();

@@ -769,7 +769,7 @@ impl Loader {
         let tier_cells = self.tier.installing.take();
         let (entries, pieces) = loaded?;
         // Functions and lines for stack traces (the code's addresses are in already).
-        crate::stacktrace::add_module(m, &fs);
+        crate::stacktrace::add_module(m, &fs, &entries);
         let mut exports = HashMap::new();
         for e in &m.exports {
             let Some(fi) = m.functions.iter().position(|f| f.entry == e.label) else {

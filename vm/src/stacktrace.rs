@@ -80,6 +80,8 @@ struct ModInfo {
     files: Vec<String>,
     /// Function index → `(index, old_uniq)` of the fun (`FunT` entry) it implements.
     lambdas: HashMap<u32, (u32, u32)>,
+    /// Function index → its entry address (what `make_fun` puts in a fun).
+    entries: Vec<u32>,
 }
 
 #[derive(Default)]
@@ -152,7 +154,7 @@ fn add_pieces(module: &str, pieces: Vec<Piece>, tiered: bool) {
 }
 
 /// Registers the functions and line table of a module being loaded.
-pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction]) {
+pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction], entries: &[u32]) {
     let funcs = fs
         .iter()
         .map(|f| {
@@ -231,6 +233,7 @@ pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction]) {
         items,
         files,
         lambdas,
+        entries: entries.to_vec(),
     };
     INDEX.with(|ix| ix.borrow_mut().modules.insert(m.name().to_string(), info));
 }
@@ -377,6 +380,17 @@ pub(crate) fn lambda_name(module: &str, index: u32) -> Option<Term> {
     })
 }
 
+/// The entry of fun `index` of `module`'s current code if its `old_uniq` is `uniq`
+/// (decoding a local fun from the external format).
+fn lambda_entry(module: &str, index: u32, uniq: u32) -> Option<u32> {
+    INDEX.with(|ix| {
+        let ix = ix.borrow();
+        let m = ix.modules.get(module)?;
+        let (&f, _) = m.lambdas.iter().find(|(_, &l)| l == (index, uniq))?;
+        m.entries.get(f as usize).copied()
+    })
+}
+
 /// What the runtime's printing, ordering and hashing ask about code addresses in funs
 /// (`beam_runtime::ops::CodeInfo`), answered from this thread's VM.
 pub(crate) struct VmCodeInfo;
@@ -398,6 +412,19 @@ impl beam_runtime::ops::CodeInfo for VmCodeInfo {
     }
     fn fun_identity(&self, entry: u32) -> Option<(Term, u32, u32)> {
         fun_identity(entry)
+    }
+    fn module_md5(&self, module: Term) -> Option<[u8; 16]> {
+        crate::module_meta::get(&atom::name(module)?).map(|m| m.md5)
+    }
+    fn fun_entry(&self, module: Term, index: u32, old_uniq: u32, md5: [u8; 16]) -> Option<u32> {
+        let name = atom::name(module)?;
+        // Another version of the module (or a module loaded without its file, whose
+        // checksum is unknown: all zeros on both sides) is not this fun's code.
+        let current = crate::module_meta::get(&name).map_or([0; 16], |m| m.md5);
+        if current != md5 {
+            return None;
+        }
+        lambda_entry(&name, index, old_uniq)
     }
 }
 

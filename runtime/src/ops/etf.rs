@@ -268,14 +268,46 @@ fn encode_flags(
                 encode_atom(&view::atom_text(f)?, out, utf8);
                 encode_int(&BigInt::from(a), out);
             }
-            Class::Fun => {
-                return Err(EtfError::Unencodable {
-                    term: t,
-                    what: "local funs (NEW_FUN_EXT) are not encoded yet",
-                })
-            }
+            Class::Fun => encode_local_fun(t, out, utf8, deterministic)?,
         }
     }
+    Ok(())
+}
+
+/// `NEW_FUN_EXT`: Size (from itself to the end), Arity, Uniq (the module checksum),
+/// Index, NumFree, then the terms Module, OldIndex, OldUniq, Pid and the free variables
+/// (erts external.c; OTP 25 writes the lambda's index as both indexes). The free
+/// variables are encoded here, recursively, so the size can be written before them.
+fn encode_local_fun(
+    t: Term,
+    out: &mut Vec<u8>,
+    utf8: bool,
+    deterministic: bool,
+) -> Result<(), EtfError> {
+    let unencodable = |what| EtfError::Unencodable { term: t, what };
+    let (entry, arity, creator, env) =
+        construct::fun_parts(t).ok_or_else(|| unencodable("unreadable fun"))?;
+    let info = super::code_info().ok_or_else(|| unencodable("fun without registered code info"))?;
+    let (module, index, old_uniq) = info
+        .fun_identity(entry)
+        .ok_or_else(|| unencodable("fun whose code no loaded module has"))?;
+    let md5 = info.module_md5(module).unwrap_or_default();
+    out.push(NEW_FUN_EXT);
+    let start = out.len();
+    out.extend_from_slice(&[0; 4]);
+    out.push(u8::try_from(arity).map_err(|_| unencodable("fun arity over 255"))?);
+    out.extend_from_slice(&md5);
+    out.extend_from_slice(&index.to_be_bytes());
+    out.extend_from_slice(&(env.len() as u32).to_be_bytes());
+    encode_atom(&view::atom_text(module)?, out, utf8);
+    encode_int(&BigInt::from(index), out);
+    encode_int(&BigInt::from(old_uniq), out);
+    encode_flags(creator, out, utf8, deterministic)?;
+    for v in env {
+        encode_flags(v, out, utf8, deterministic)?;
+    }
+    let size = u32::try_from(out.len() - start).map_err(|_| unencodable("fun over 4 GB"))?;
+    out[start..start + 4].copy_from_slice(&size.to_be_bytes());
     Ok(())
 }
 

@@ -36,6 +36,16 @@ pub trait CodeInfo: Send + Sync {
     /// `(module, old_index, old_uniq)` of the fun entry at `entry`: what OTP prints as
     /// `#Fun<Module.Index.Uniq>` and orders funs by.
     fn fun_identity(&self, entry: u32) -> Option<(Term, u32, u32)>;
+    /// The module checksum of `module`'s current code (`module_info(md5)`, a local fun's
+    /// `new_uniq` in the external format).
+    fn module_md5(&self, _module: Term) -> Option<[u8; 16]> {
+        None
+    }
+    /// The code entry of fun number `index` of `module`'s current code, if that code is
+    /// the one with checksum `md5` and the fun's `old_uniq` (decoding a local fun).
+    fn fun_entry(&self, _module: Term, _index: u32, _old_uniq: u32, _md5: [u8; 16]) -> Option<u32> {
+        None
+    }
 }
 
 static CODE_INFO: OnceLock<Box<dyn CodeInfo>> = OnceLock::new();

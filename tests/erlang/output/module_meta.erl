@@ -9,7 +9,7 @@
 %% attributes, the CInf chunk's compile info, the module checksum (beam_lib:md5/1's),
 %% which is also every fun's new_uniq, and a fun's name from the FunT table (the
 %% function it runs, or the named function of `fun F/A`). fun_info_mfa names it too.
-%% module_meta_peer's exports: one this module imports comes last (its export entry
+%% A local fun goes through term_to_binary and back. module_meta_peer's exports: one this module imports comes last (its export entry
 %% was made when this module was loaded).
 %% Pids are masked (they differ by run).
 
@@ -41,6 +41,14 @@ main() ->
     io:format("peer ~p~n", [module_meta_peer:called_early()]),
     io:format("lists md5 ~p~n", [lists:module_info(md5)]),
     io:format("external fun ~p~n", [erlang:fun_info(fun lists:reverse/1)]),
+    %% A local fun in the external format (NEW_FUN_EXT): the module checksum as its
+    %% Uniq, decoded back to an equal fun that runs.
+    Bin = term_to_binary(Closure),
+    io:format("encoded size ~p uniq is md5 ~p~n", [byte_size(Bin), binary:part(Bin, 7, 16) =:= module_info(md5)]),
+    Back = binary_to_term(Bin),
+    io:format("decoded equal ~p runs ~p~n", [Back =:= Closure, Back(1, 2)]),
+    io:format("decoded info ~p~n", [mask(erlang:fun_info(Back))]),
+    io:format("nested ~p~n", [(binary_to_term(term_to_binary({wrap, [Add]})))]),
     ok.
 
 mask(T) when is_pid(T) -> pid;

@@ -89,6 +89,12 @@ enum Kind {
     /// `LIST_EXT`: the elements, then the tail.
     List,
     Map,
+    /// `NEW_FUN_EXT`: Module, OldIndex, OldUniq, Pid, then the free variables.
+    Fun {
+        arity: u32,
+        index: u32,
+        md5: [u8; 16],
+    },
 }
 
 struct Frame {
@@ -352,11 +358,27 @@ impl Decoder<'_, '_> {
                 let r = construct::export(self.a, entry);
                 self.heap(offset, r)?
             }
-            NEW_FUN_EXT | FUN_EXT => {
+            NEW_FUN_EXT => {
+                let size = self.r.u32()? as usize;
+                // Size counts itself and everything after it: at least the fixed fields.
+                if size < 29 || size - 4 > self.r.remaining() {
+                    return Err(EtfError::Malformed {
+                        offset,
+                        what: "fun size does not fit the input",
+                    });
+                }
+                let arity = u32::from(self.r.u8()?);
+                let md5: [u8; 16] = self.r.take(16)?.try_into().unwrap_or_default();
+                let index = self.r.u32()?;
+                let num_free = self.r.u32()? as usize;
+                let need = 4 + self.r.count(num_free, 1, offset)?;
+                return frame(Kind::Fun { arity, index, md5 }, need);
+            }
+            FUN_EXT => {
                 return Err(EtfError::Unsupported {
                     offset,
                     tag,
-                    what: "local funs",
+                    what: "funs of the old format (before OTP R8)",
                 })
             }
             COMPRESSED => {
@@ -451,6 +473,31 @@ impl Decoder<'_, '_> {
                     t = self.heap(offset, r)?;
                 }
                 Ok(t)
+            }
+            Kind::Fun { arity, index, md5 } => {
+                let bad = |what| EtfError::Malformed { offset, what };
+                let [module, old_index, old_uniq, pid, env @ ..] = &f.items[..] else {
+                    return Err(bad("fun without its fields"));
+                };
+                if !module.is_atom() || !(pid.is_pid() || pid.is_boxed()) {
+                    return Err(bad("fun module or creator of the wrong type"));
+                }
+                let small = |t: &Term| t.small_value().and_then(|v| u32::try_from(v).ok());
+                let (Some(_), Some(old_uniq)) = (small(old_index), small(old_uniq)) else {
+                    return Err(bad("fun OldIndex or OldUniq not an integer"));
+                };
+                let entry = crate::ops::code_info()
+                    .and_then(|c| c.fun_entry(*module, index, old_uniq, md5));
+                let Some(entry) = entry else {
+                    return Err(EtfError::Unsupported {
+                        offset,
+                        tag: NEW_FUN_EXT,
+                        what: "fun of code no loaded module has",
+                    });
+                };
+                // Arity is the fun's own (its free variables not counted), as erl writes it.
+                let r = construct::fun(self.a, entry, arity, *pid, env);
+                self.heap(offset, r)
             }
             Kind::Map => {
                 let mut pairs: Vec<(Term, Term)> =
