@@ -26,7 +26,13 @@ fn visit(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // The directory cargo runs this for, read when it runs: `env!` would bake in the
+    // checkout this script was compiled in, and cargo reuses a compiled build script
+    // for another checkout of the same sources sharing the target directory, which
+    // then hashed the other checkout's compiler (a stale identity, the cache serving
+    // code of a compiler that has since changed).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("..");
     let mut files = Vec::new();
     for d in [
         "frontend/src",
