@@ -535,6 +535,8 @@ fn otp_boot_matches_erl() {
          P(application:which_applications()), \
          P(lists:sort([N || N <- registered(), lists:member(N, {kernel_names})])), \
          P(code:which(lists)), P(code:which(boot_t)), P(code:is_loaded(erlang)), \
+         P(code:is_loaded(boot_t)), boot_t:start(), P(code:is_loaded(boot_t)), \
+         P(catch no_such_module:f(1)), P(catch boot_t:no_such_function()), \
          P(file:read_file(\"{}\")), P(file:read_file(\"/nonexistent\")), \
          P(file:write_file(\"{d}/w.txt\", <<\"written\">>)), P(file:read_file(\"{d}/w.txt\")), \
          P(file:write_file(\"/nonexistent/w.txt\", \"x\")), \

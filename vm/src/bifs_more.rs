@@ -724,7 +724,8 @@ pub(crate) fn spawn_mfa(
     }
     // Loaded now if need be, as `apply` does (a function nothing imports has no cell).
     let n = args.len() as u32;
-    let addr = rt::export_addr(a[0], a[1], n)
+    let addr = crate::lazy::spawn_entry(a[0], a[1], n)
+        .or_else(|| rt::export_addr(a[0], a[1], n))
         .or_else(|| crate::lazy::resolve(a[0], a[1], n))
         .unwrap_or(rt::undef());
     let r = start(c, addr, &args, opts)?;

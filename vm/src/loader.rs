@@ -532,7 +532,7 @@ impl Drop for Vm {
 
 impl Loader {
     /// `MODULE.beam` on the code path.
-    fn find(&self, m: &str) -> Option<PathBuf> {
+    pub(crate) fn find(&self, m: &str) -> Option<PathBuf> {
         self.opts
             .code_path
             .iter()

@@ -281,6 +281,12 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
         RtFn::MapPut => Some(map_put(a(0), Term(a(1)), a(2), a(3))?),
         RtFn::Load => {
             block(a(0))?;
+            // Under the real boot: through error_handler, as ERTS (lazy.rs).
+            if let Some((m, f, arity)) = cell_mfa(a(1)) {
+                if let Some(addr) = crate::lazy::via_error_handler(a(0), m, f, arity)? {
+                    return Ok(Some(addr));
+                }
+            }
             let stub = mem::read(a(1));
             let addr = crate::lazy::load_cell(a(1))?;
             if addr == undef() {
@@ -374,7 +380,7 @@ fn badarity(cx: &mut Ctx<'_>, fun: Term, arity: u32) -> Result<Term, RtStop> {
 }
 
 /// x0..x(n-1).
-fn x_args(cx: &mut Ctx<'_>, n: u32) -> Result<Vec<Term>, RtStop> {
+pub(crate) fn x_args(cx: &mut Ctx<'_>, n: u32) -> Result<Vec<Term>, RtStop> {
     (0..n as usize)
         .map(|i| cx.x(i).map_err(|e| RtStop::Fatal(e.to_string())))
         .collect()
@@ -752,7 +758,10 @@ fn apply(s: u32, arity: u32) -> Result<u32, RtStop> {
         }
         // An Erlang function, its module loaded now if need be; one that does not exist
         // goes to `undef`, which raises as BEAM does.
-        _ => match crate::lazy::resolve(m, f, arity) {
+        // Under the real boot, a module not loaded yet is error_handler's (lazy.rs).
+        _ => match crate::lazy::via_error_handler(s, m, f, arity)?
+            .or_else(|| crate::lazy::resolve(m, f, arity))
+        {
             Some(addr) => Ok(addr),
             None => {
                 trace_undef(s, m, f, arity)?;

@@ -665,7 +665,16 @@ impl Lower<'_, '_> {
                 } else {
                     self.continuation(pos)
                 };
-                self.transfer(Err(addr), cp, *arity);
+                // The arguments go from the X array (spilled above), x0 too: rt_apply may
+                // have put others there (under the real boot, error_handler's
+                // `undefined_function(M, F, Args)` for a module not loaded yet,
+                // vm/src/lazy.rs), and x1.. need no second store.
+                let x0 = machine::load_x(&mut self.b, self.s, 0);
+                let p = self.pinned();
+                let sig = self.seg_sig;
+                self.b
+                    .ins()
+                    .return_call_indirect(sig, addr, &[p.s, p.htop, p.e, p.fcalls, cp, x0]);
                 return Ok(true);
             }
             Op::Try { y, label } => {
