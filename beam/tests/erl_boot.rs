@@ -187,6 +187,42 @@ main() ->
     init:stop().
 "#;
 
+/// `-on_load` functions under the real boot: code_server runs them through
+/// `erlang:call_on_load_function/1` and `finish_after_on_load/2`; one that fails leaves
+/// its module unloaded (calls raise `undef`). The warning code_server logs for it is
+/// asynchronous, so the primary level is raised first.
+const ONLOAD_T: &str = r#"
+-module(onload_t).
+-export([main/0]).
+main() ->
+    logger:set_primary_config(level, error),
+    io:format("~p~n", [onload_ok:value()]),
+    io:format("~p~n", [code:is_loaded(onload_ok) =/= false]),
+    Bad = case catch onload_bad:f() of
+              {'EXIT', {undef, [Top | _]}} -> {undef, Top};
+              Other -> Other
+          end,
+    io:format("~p~n", [Bad]),
+    io:format("~p~n", [code:is_loaded(onload_bad)]),
+    init:stop().
+"#;
+
+const ONLOAD_OK: &str = r#"
+-module(onload_ok).
+-export([value/0]).
+-on_load(init/0).
+init() -> persistent_term:put(onload_ok, set_by_on_load), ok.
+value() -> persistent_term:get(onload_ok, missing).
+"#;
+
+const ONLOAD_BAD: &str = r#"
+-module(onload_bad).
+-export([f/0]).
+-on_load(init/0).
+init() -> {error, refused}.
+f() -> ok.
+"#;
+
 /// A directory with boot_t.beam, loading_t.beam, sup_t.beam and code_ver.beam, one per
 /// test (`tag`): each test removes its own.
 fn scratch(tag: &str) -> PathBuf {
@@ -197,6 +233,9 @@ fn scratch(tag: &str) -> PathBuf {
         ("loading_t.erl", LOADING_T),
         ("sup_t.erl", SUP_T),
         ("code_ver.erl", CODE_VER),
+        ("onload_t.erl", ONLOAD_T),
+        ("onload_ok.erl", ONLOAD_OK),
+        ("onload_bad.erl", ONLOAD_BAD),
     ] {
         let src = dir.join(name);
         std::fs::write(&src, text).unwrap();
@@ -596,7 +635,15 @@ fn otp_boot_matches_erl() {
             .collect(),
         stdin: "",
     });
-    assert_eq!(cs.len(), 9);
+    cs.push(Case {
+        name: "on_load functions",
+        args: ["-noshell", "-s", "onload_t", "main"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        stdin: "",
+    });
+    assert_eq!(cs.len(), 10);
     let failed = compare(&cs, &["--otp-boot"], true, &dir);
     std::fs::remove_dir_all(&dir).ok();
     assert!(failed.is_empty(), "{}", failed.join("\n"));

@@ -43,6 +43,9 @@ struct Prepared {
 }
 
 thread_local! {
+    /// Modules installed by `load_module/2` whose on_load function has not been
+    /// finished with (`finish_after_on_load/2`).
+    static ON_LOAD_PENDING: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
     static PREPARED: RefCell<HashMap<[u32; 3], Prepared>> = RefCell::new(HashMap::new());
     /// Modules with old code not purged yet.
     static OLD: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
@@ -200,12 +203,65 @@ fn finish_loading(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     Ok(atom("ok"))
 }
 
+/// `erlang:call_on_load_function(Module)` (code_server runs it in a process of its own
+/// after `load_module/2` answered `{error, on_load}`): the module's `-on_load` function,
+/// whose result is this call's. It runs Erlang code, which a BIF cannot: so it is no
+/// BIF here but a trap. Its export cell keeps a lazy stub (an `erlang` function that is
+/// no BIF has one), whose fragment asks `rt_load` where to go: this answers the on_load
+/// function's code, which the fragment enters with the caller's CP. `None` for any other
+/// cell, and for a module with no on_load function pending (the call then raises `undef`
+/// where ERTS raises `badarg`).
+pub(crate) fn on_load_trap(
+    s: u32,
+    m: Term,
+    f: Term,
+    arity: u32,
+) -> Result<Option<u32>, crate::rt::RtStop> {
+    if arity != 1 || m != atom("erlang") || f != atom("call_on_load_function") {
+        return Ok(None);
+    }
+    let (cx, _) = crate::rt::block(s)?;
+    let module = cx
+        .x(0)
+        .map_err(|e| crate::rt::RtStop::Fatal(e.to_string()))?;
+    let Some(name) = beam_runtime::atom::name(module) else {
+        return Ok(None);
+    };
+    if !ON_LOAD_PENDING.with(|p| p.borrow().contains(&name)) {
+        return Ok(None);
+    }
+    let entry = crate::module_meta::get(&name)
+        .and_then(|meta| meta.on_load)
+        .and_then(|func| crate::stacktrace::function_entry(&name, func));
+    Ok(entry)
+}
+
+/// `erlang:finish_after_on_load(Module, Keep)`: the on_load function of `Module` has
+/// run; with `Keep` false (it did not return `ok`) the module's new code goes, as
+/// `delete_module/1` removes it (erts_code_purger then purges it). `badarg` for a module
+/// with no on_load function pending.
+fn finish_after_on_load(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let m = name_of(a[0])?;
+    let keep = match a[1] {
+        t if t == atom("true") => true,
+        t if t == atom("false") => false,
+        _ => return Err(bad()),
+    };
+    if !ON_LOAD_PENDING.with(|p| p.borrow_mut().remove(&m)) {
+        return Err(bad());
+    }
+    if !keep {
+        delete_module(c, &a[..1])?;
+    }
+    Ok(atom("ok"))
+}
+
 /// `erlang:load_module(Module, Binary)` (erlang.erl: prepare and finish in one):
 /// `{module, Module}` or `{error, Reason}` (`badfile`, `not_purged`, `on_load`).
 /// A module with an on_load function is installed and its function is not run:
 /// `{error, on_load}` is what init's boot takes for "run it later".
 fn load_module(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let _ = name_of(a[0])?;
+    let name = name_of(a[0])?;
     let prepared = prepare_loading(c, a)?;
     let Some(n) = construct::ref_numbers(prepared) else {
         return Ok(prepared); // {error, badfile}
@@ -222,6 +278,7 @@ fn load_module(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
         return tuple2(c, atom("error"), atom("badfile"));
     }
     if on_load {
+        ON_LOAD_PENDING.with(|p| p.borrow_mut().insert(name));
         return tuple2(c, atom("error"), atom("on_load"));
     }
     tuple2(c, atom("module"), a[0])
@@ -346,6 +403,11 @@ pub static ERLANG: &[Bif] = &[
         name: "load_nif",
         arity: 2,
         f: load_nif,
+    },
+    Bif {
+        name: "finish_after_on_load",
+        arity: 2,
+        f: finish_after_on_load,
     },
 ];
 

@@ -29,6 +29,8 @@ pub(crate) struct Meta {
     pub imports: Vec<(Term, Term, u32)>,
     /// `(function, arity)` of its exports, in `ExpT` order.
     pub exports: Vec<(Term, u32)>,
+    /// The index of its `-on_load` function (the one with the `on_load` instruction).
+    pub on_load: Option<u32>,
 }
 
 /// The chunks OTP 25's loader hashes for the module checksum, in its order (erts
@@ -108,6 +110,11 @@ pub(crate) fn from_beam(m: &Module, bytes: &[u8]) -> Meta {
             .iter()
             .map(|e| (atom(e.function), e.arity))
             .collect(),
+        on_load: m
+            .functions
+            .iter()
+            .position(|f| f.code.iter().any(|i| i.op.name == "on_load"))
+            .map(|i| i as u32),
     }
 }
 
@@ -269,23 +276,19 @@ mod tests {
             .into();
         assert_eq!(checksum(&file), Some(want));
         // OldUniq does not matter; any other byte does.
+        let with_funt = |funt: &[u8]| {
+            checksum(&container(&[
+                (b"AtU8", b"atoms"),
+                (b"Code", b"code"),
+                (b"FunT", funt),
+                (b"LitT", b"lit"),
+            ]))
+        };
         let mut other = funt.clone();
         other[27] ^= 1;
-        let f2 = container(&[
-            (b"AtU8", b"atoms"),
-            (b"Code", b"code"),
-            (b"FunT", &other),
-            (b"LitT", b"lit"),
-        ]);
-        assert_eq!(checksum(&f2), Some(want));
+        assert_eq!(with_funt(&other), Some(want));
         other[5] ^= 1;
-        let f3 = container(&[
-            (b"AtU8", b"atoms"),
-            (b"Code", b"code"),
-            (b"FunT", &other),
-            (b"LitT", b"lit"),
-        ]);
-        assert_ne!(checksum(&f3), Some(want));
+        assert_ne!(with_funt(&other), Some(want));
         assert_eq!(checksum(b"not a beam"), None);
     }
 }

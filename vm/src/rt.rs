@@ -281,8 +281,12 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
         RtFn::MapPut => Some(map_put(a(0), Term(a(1)), a(2), a(3))?),
         RtFn::Load => {
             block(a(0))?;
-            // Under the real boot: through error_handler, as ERTS (lazy.rs).
             if let Some((m, f, arity)) = cell_mfa(a(1)) {
+                // erlang:call_on_load_function/1, a trap (bifs_loading.rs).
+                if let Some(addr) = crate::bifs_loading::on_load_trap(a(0), m, f, arity)? {
+                    return Ok(Some(addr));
+                }
+                // Under the real boot: through error_handler, as ERTS (lazy.rs).
                 if let Some(addr) = crate::lazy::via_error_handler(a(0), m, f, arity)? {
                     return Ok(Some(addr));
                 }

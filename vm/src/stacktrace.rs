@@ -380,6 +380,18 @@ pub(crate) fn lambda_name(module: &str, index: u32) -> Option<Term> {
     })
 }
 
+/// The entry of function `func` (its index) of `module`'s current code.
+pub(crate) fn function_entry(module: &str, func: u32) -> Option<u32> {
+    INDEX.with(|ix| {
+        ix.borrow()
+            .modules
+            .get(module)?
+            .entries
+            .get(func as usize)
+            .copied()
+    })
+}
+
 /// The entry of fun `index` of `module`'s current code if its `old_uniq` is `uniq`
 /// (decoding a local fun from the external format).
 fn lambda_entry(module: &str, index: u32, uniq: u32) -> Option<u32> {
