@@ -31,11 +31,15 @@ const MAGIC: &[u8; 8] = b"BJITCACH";
 /// 2: images carry each piece's instruction positions (the stack-trace index).
 /// 3: the payload's check was a hand-written 4-lane checksum instead of MD5.
 /// 4: the payload's check is [`checksum`] (XXH3-128).
-const FORMAT: u32 = 4;
+/// 5: entries carry the module's facts ([`SEC_FACTS`]), so a warm load never decodes the
+///    `.beam` file's code.
+const FORMAT: u32 = 5;
 
 /// Section tags.
 pub(crate) const SEC_IMAGE: u32 = 1;
 pub(crate) const SEC_RELOC: u32 = 2;
+/// What loading needs from the instructions (vm/src/cache_info.rs).
+pub(crate) const SEC_FACTS: u32 = 3;
 
 /// The compiler's identity: crate version and a hash of its sources.
 pub fn compiler_id() -> String {
@@ -103,6 +107,9 @@ pub(crate) fn key(dir: &Path, module: &str, beam_md5: &[u8; 16], target: &str) -
         file: dir.join(format!("{safe}-{}.bjc", &h[..24])),
     }
 }
+
+/// An entry's sections: `(tag, version, bytes)`.
+pub(crate) type Sections = Vec<(u32, u32, Vec<u8>)>;
 
 /// What reading an entry found.
 pub(crate) enum Lookup {
