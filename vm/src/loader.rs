@@ -23,6 +23,7 @@ use beam_runtime::term::Term;
 use beam_runtime::{arena, atom};
 use cranelift_codegen::ir::Function;
 use num_bigint::BigInt;
+use rustc_hash::FxHashMap;
 
 use crate::host::{self, JitBody, RunError, RunOutcome, SimHost};
 use crate::{bifs, fragments, literals, rt, Emit, LoadStats, LoadedModule, Options, Vm};
@@ -156,9 +157,15 @@ pub(crate) type Mfa = (String, String, u32);
 /// The export cells (§5 of docs/beam-machine.md): two words of guest memory,
 /// `[address, arity]`, per `{M, F, A}` that code refers to.
 pub(crate) struct Cells {
-    pub map: HashMap<Mfa, u32>,
+    /// Fx-hashed, as the runtime's atom table: SipHash's DoS resistance buys nothing for
+    /// the names of loaded code, and these maps are hit for every import of every module.
+    pub map: FxHashMap<Mfa, u32>,
     /// Cell address → its `{M, F, A}` (what `rt_load` loads).
-    pub mfa: HashMap<u32, Mfa>,
+    pub mfa: FxHashMap<u32, Mfa>,
+    /// Module name → the addresses of its functions' cells: installing or unloading a
+    /// module visits its own cells, not every cell (a full scan per module was the boot's
+    /// largest user of memcmp).
+    pub of_module: FxHashMap<String, Vec<u32>>,
     /// New cells of modules not loaded yet, waiting for their lazy stub.
     pub unstubbed: Vec<u32>,
     /// Give cells of unloaded modules a lazy stub (else they start at `undef`).
@@ -238,8 +245,9 @@ impl Vm {
             literals: LiteralArea::new(),
             modules: HashMap::new(),
             cells: Cells {
-                map: HashMap::new(),
-                mfa: HashMap::new(),
+                map: FxHashMap::default(),
+                mfa: FxHashMap::default(),
+                of_module: FxHashMap::default(),
                 unstubbed: Vec::new(),
                 lazy,
                 undef: 0,
@@ -562,10 +570,15 @@ impl Loader {
             }
             self.cells.missing.insert(m.to_string());
             let undef = self.cells.undef;
-            for (key, &cell) in &self.cells.map {
+            for &cell in self
+                .cells
+                .of_module
+                .get(m)
+                .map_or(&[][..], |v| v.as_slice())
+            {
                 // A lazy stub stays: its calls raise `undef` naming the function.
                 let stub = beam_runtime::mem::read(cell).is_some_and(|w| self.is_stub(w));
-                if key.0 == m && !stub {
+                if !stub {
                     write_word(cell, undef);
                 }
             }
@@ -594,12 +607,16 @@ impl Loader {
         }
         self.cells.missing.remove(m);
         let undef = self.cells.undef;
-        let cells: Vec<u32> = self
-            .cells
-            .map
+        let (of_module, mfa) = (&self.cells.of_module, &self.cells.mfa);
+        let cells: Vec<u32> = of_module
+            .get(m)
+            .map_or(&[][..], |v| v.as_slice())
             .iter()
-            .filter(|((cm, f, a), _)| cm == m && bifs::lookup(cm, f, *a).is_none())
-            .map(|(_, &c)| c)
+            .copied()
+            .filter(|c| {
+                mfa.get(c)
+                    .is_some_and(|(cm, f, a)| bifs::lookup(cm, f, *a).is_none())
+            })
             .collect();
         for &cell in &cells {
             write_word(cell, undef);
@@ -887,6 +904,12 @@ pub(crate) fn cell_for(
     rt::add_export(m, f, key.2, addr);
     if wants_stub {
         cells.unstubbed.push(addr);
+    }
+    match cells.of_module.get_mut(&key.0) {
+        Some(v) => v.push(addr),
+        None => {
+            cells.of_module.insert(key.0.clone(), vec![addr]);
+        }
     }
     cells.mfa.insert(addr, key.clone());
     cells.map.insert(key, addr);

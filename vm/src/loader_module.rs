@@ -27,7 +27,7 @@ pub(crate) struct Prepared {
     module: Module,
     /// It has an `on_load` function.
     pub on_load: bool,
-    /// MD5 of the `.beam` bytes (the cache key) when the cache is on.
+    /// [`crate::cache::beam_hash`] of the `.beam` bytes (the cache key) when the cache is on.
     md5: Option<[u8; 16]>,
     /// The file, kept to decode it in full should the entry not fit this VM after all.
     bytes: Vec<u8>,
@@ -170,7 +170,7 @@ impl Loader {
             .opts
             .cache
             .is_some()
-            .then(|| crate::cache_md5::md5(&bytes));
+            .then(|| crate::cache::beam_hash(&bytes));
         if let Some(md5) = &md5 {
             let tables = beam_frontend::decode_tables(&bytes)?;
             let template = self.opts.jit.template_for(self.stats.modules);
@@ -386,14 +386,22 @@ impl Loader {
         // function, any other at `undef` (a lazy stub must not stay: the module is here
         // now and the function is not). A BIF's cell keeps its trampoline or `undef`.
         let undef = self.cells.undef;
-        for ((cm, f, a), &cell) in &self.cells.map {
-            if *cm != name || bifs::lookup(cm, f, *a).is_some() {
+        let own = self
+            .cells
+            .of_module
+            .get(&name)
+            .map_or(&[][..], |v| v.as_slice());
+        for cell in own {
+            let Some((cm, f, a)) = self.cells.mfa.get(cell) else {
+                continue;
+            };
+            if bifs::lookup(cm, f, *a).is_some() {
                 continue;
             }
             // A missing function's cell keeps its lazy stub: `undef` then names it.
-            let keep = beam_runtime::mem::read(cell).filter(|&w| self.is_stub(w));
+            let keep = beam_runtime::mem::read(*cell).filter(|&w| self.is_stub(w));
             let addr = exports.get(&(f.clone(), *a)).copied();
-            write_word(cell, addr.or(keep).unwrap_or(undef));
+            write_word(*cell, addr.or(keep).unwrap_or(undef));
         }
         self.bif_trampolines(&name, bif_funs)?;
         match (tier_cells, fs) {
