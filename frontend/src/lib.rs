@@ -29,6 +29,20 @@ use container::RawChunk;
 
 /// Decodes a whole `.beam` file.
 pub fn decode(file: &[u8]) -> Result<Module> {
+    decode_parts(file, true)
+}
+
+/// Decodes a `.beam` file's tables (atoms, imports, exports, locals, lambdas, literals,
+/// strings) and its code header, but not its code: [`Module::functions`] is empty, and so
+/// are the fields derived from code or only read when compiling it (`lines`, `types`,
+/// `attributes`, `compile_info`, `other_chunks`). For a loader that has the compiled code
+/// and what it derived from the instructions already (a native-code cache entry keyed by
+/// the file's bytes): decoding the code chunk is most of a `.beam`'s decoding cost.
+pub fn decode_tables(file: &[u8]) -> Result<Module> {
+    decode_parts(file, false)
+}
+
+fn decode_parts(file: &[u8], with_code: bool) -> Result<Module> {
     let chunks = container::read_chunks(file)?;
     let find = |id: &[u8; 4]| chunks.iter().find(|c| &c.id.0 == id);
     let missing = |name: &'static str| LoadError::new(None, 0, ErrorKind::MissingChunk(name));
@@ -53,6 +67,24 @@ pub fn decode(file: &[u8]) -> Result<Module> {
         opt(find(b"FunT"), |c| chunks::lambdas(c, atoms.len(), labels))?.unwrap_or_default();
     let literals = opt(find(b"LitT"), chunks::literals)?.unwrap_or_default();
     let strings = find(b"StrT").map(|c| c.data.to_vec()).unwrap_or_default();
+    if !with_code {
+        return Ok(Module {
+            atoms,
+            imports,
+            exports,
+            locals,
+            lambdas,
+            literals,
+            strings,
+            lines: None,
+            types: None,
+            attributes: None,
+            compile_info: None,
+            code,
+            functions: Vec::new(),
+            other_chunks: Vec::new(),
+        });
+    }
     let lines = opt(find(b"Line"), chunks::lines)?;
     let types = opt(find(b"Type"), chunks::types)?;
     let attributes = opt(find(b"Attr"), chunks::term_chunk)?;

@@ -131,8 +131,9 @@ fn load_binary(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let err = |c: &mut BifCx<'_>, why: &str| {
         construct::tuple(&mut c.heap, &[atom("error"), atom(why)]).map_err(heap_err)
     };
-    let module = match beam_frontend::decode(&bytes) {
-        Ok(module) if module.name() == m => module,
+    // Prepared as erlang:prepare_loading does (the file kept for module_info's facts).
+    let prepared = match with_loader(|l| Ok(l.prepare(bytes.to_vec(), false))) {
+        Ok(Ok(p)) if p.name() == m => p,
         _ => return err(c, "badfile"),
     };
     if preloaded(&m) {
@@ -140,14 +141,13 @@ fn load_binary(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     }
     let loaded = with_loader(|l| {
         l.cells.missing.remove(&m);
-        Ok(l.load_module(&module))
+        Ok(l.install_prepared(prepared))
     })
     .map_err(|_| error("badarg"))?;
     if let Err(e) = loaded {
         eprintln!("beam: code:load_binary of {m}: {e}");
         return err(c, "badfile");
     }
-    crate::module_meta::register(&m, crate::module_meta::from_beam(&module, &bytes));
     BINARY_FILES.with(|b| b.borrow_mut().insert(m, file));
     construct::tuple(&mut c.heap, &[atom("module"), a[0]]).map_err(heap_err)
 }

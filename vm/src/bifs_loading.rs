@@ -24,22 +24,18 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
-use beam_frontend::Module;
 use beam_runtime::construct;
 use beam_runtime::term::Term;
 
 use crate::bifs::{atom, boolean, error, heap_err, Bif, BifCx, Raise};
 use crate::loader::with_loader;
 
-/// A module decoded by `prepare_loading/2`, waiting for `finish_loading/1`.
+/// A module decoded by `prepare_loading/2` (as far as loading needs: its tables only when
+/// the native-code cache has its code, `Loader::prepare`), waiting for `finish_loading/1`.
 struct Prepared {
     name: String,
-    module: Box<Module>,
-    /// MD5 of the (uncompressed) `.beam` bytes: the native-code cache's key.
-    md5: [u8; 16],
+    code: Box<crate::loader_module::Prepared>,
     on_load: bool,
-    /// What module_info and fun_info tell about it.
-    meta: crate::module_meta::Meta,
 }
 
 thread_local! {
@@ -86,32 +82,21 @@ fn beam_bytes(code: Term) -> Result<Vec<u8>, Raise> {
     Ok(bytes.to_vec())
 }
 
-/// Whether the module has an `-on_load` function (the `on_load` instruction).
-fn has_on_load(m: &Module) -> bool {
-    m.functions
-        .iter()
-        .any(|f| f.code.iter().any(|i| i.op.name == "on_load"))
-}
-
 /// `prepare_loading(Module, Code)`: prepared code, or `{error, badfile}` when `Code`
 /// is no module named `Module`.
 fn prepare_loading(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let name = name_of(a[0])?;
     let bytes = beam_bytes(a[1])?;
-    let module = match beam_frontend::decode(&bytes) {
-        Ok(m) if m.name() == name => m,
+    let code = match with_loader(|l| Ok(l.prepare(bytes, false))) {
+        Ok(Ok(p)) if p.name() == name => p,
         _ => return tuple2(c, atom("error"), atom("badfile")),
     };
     let cx = c.proc.as_mut().ok_or_else(bad)?;
     let n = cx.new_ref();
-    let on_load = has_on_load(&module);
-    let meta = crate::module_meta::from_beam(&module, &bytes);
     let p = Prepared {
         name,
-        module: Box::new(module),
-        md5: crate::cache_md5::md5(&bytes),
-        on_load,
-        meta,
+        on_load: code.on_load,
+        code: Box::new(code),
     };
     PREPARED.with(|t| t.borrow_mut().insert(n, p));
     construct::make_ref(&mut c.heap, n).map_err(heap_err)
@@ -137,11 +122,10 @@ fn install(list: Vec<Prepared>) -> Result<(), String> {
         let was_loaded = is_loaded(&p.name);
         with_loader(|l| {
             l.cells.missing.remove(&p.name);
-            Ok(l.load_module_md5(&p.module, Some(p.md5)))
+            Ok(l.install_prepared(*p.code))
         })
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-        crate::module_meta::register(&p.name, p.meta);
         if was_loaded {
             OLD.with(|o| o.borrow_mut().insert(p.name.clone()));
         }

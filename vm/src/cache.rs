@@ -31,11 +31,15 @@ const MAGIC: &[u8; 8] = b"BJITCACH";
 /// 2: images carry each piece's instruction positions (the stack-trace index).
 /// 3: the payload's check was a hand-written 4-lane checksum instead of MD5.
 /// 4: the payload's check is [`checksum`] (XXH3-128).
-const FORMAT: u32 = 4;
+/// 5: entries carry the module's facts ([`SEC_FACTS`]), so a warm load never decodes the
+///    `.beam` file's code; the key names the `.beam` by [`beam_hash`], not MD5.
+const FORMAT: u32 = 5;
 
 /// Section tags.
 pub(crate) const SEC_IMAGE: u32 = 1;
 pub(crate) const SEC_RELOC: u32 = 2;
+/// What loading needs from the instructions (vm/src/cache_info.rs).
+pub(crate) const SEC_FACTS: u32 = 3;
 
 /// The compiler's identity: crate version and a hash of its sources.
 pub fn compiler_id() -> String {
@@ -104,6 +108,9 @@ pub(crate) fn key(dir: &Path, module: &str, beam_md5: &[u8; 16], target: &str) -
     }
 }
 
+/// An entry's sections: `(tag, version, bytes)`.
+pub(crate) type Sections = Vec<(u32, u32, Vec<u8>)>;
+
 /// What reading an entry found.
 pub(crate) enum Lookup {
     Missing,
@@ -166,6 +173,14 @@ fn parse(bytes: &[u8], want_key: &str) -> Result<Vec<(u32, u32, Vec<u8>)>, Strin
 /// instructions a byte natively, and each warm boot checks about 10 MB.
 fn checksum(data: &[u8]) -> [u8; 16] {
     xxhash_rust::xxh3::xxh3_128(data).to_le_bytes()
+}
+
+/// The `.beam` file's identity in the key: XXH3-128 of its bytes, as the payload's check.
+/// Its MD5 was the key before: 10 instructions a byte natively, a tenth of a warm real
+/// boot once the boot no longer decoded the cached modules' code; XXH3 costs about 2.3.
+/// Collisions are no concern here for the reason [`checksum`]'s are not.
+pub(crate) fn beam_hash(beam: &[u8]) -> [u8; 16] {
+    checksum(beam)
 }
 
 /// Writes an entry atomically (temporary file, fsync, rename).

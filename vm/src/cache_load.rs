@@ -10,7 +10,8 @@ use beam_frontend::specific::SpecificFunction;
 use beam_frontend::Module;
 use beam_ir::lower::{lower_module, Env};
 
-use crate::cache::{self, Image, Lookup, SEC_IMAGE, SEC_RELOC};
+use crate::cache::{self, Image, Lookup, SEC_FACTS, SEC_IMAGE, SEC_RELOC};
+use crate::cache_info::{self, ModFacts};
 use crate::cache_reloc::{self, RecordingEnv, Relocs, ShiftedEnv};
 use crate::loader::{import_cell, LoadError, Loader, ModEnv};
 use crate::rt;
@@ -78,6 +79,79 @@ fn target(l: &Loader, template: bool) -> String {
     )
 }
 
+/// The cache entry of module `name` (`.beam` MD5 `md5`) with code generator `template`,
+/// when this VM uses the cache for it.
+fn entry_key(l: &Loader, name: &str, md5: &[u8; 16], template: bool) -> Option<cache::Key> {
+    // T32 code is not cached: the entry format records only A32 relocation kinds (a
+    // `ThumbCall` would come back as `Abs32`), and the per-VM sites (cache_reloc) are
+    // found by A32 instruction patterns (MOVW/MOVT, modified immediates), which T32's
+    // halfword-ordered encodings do not match.
+    let dir = l.opts.cache.as_ref()?;
+    if l.opts.emit.is_some() || l.thumb() {
+        return None;
+    }
+    Some(cache::key(dir, name, md5, &target(l, template)))
+}
+
+fn say(name: &str, what: &str) {
+    if std::env::var_os("BEAM_CACHE_VERBOSE").is_some() {
+        eprintln!("beam cache: {name}: {what}");
+    }
+}
+
+/// A whole, checked entry for module `name` with its facts decoded, or `None` (missing,
+/// damaged, stale, or a mode that needs the instructions: tiered code keeps them to
+/// compile hot functions again). Nothing is counted here: when this answers `None` the
+/// module is decoded in full and [`load_code`] looks the entry up again and counts.
+pub(crate) fn warm_entry(
+    l: &Loader,
+    name: &str,
+    md5: &[u8; 16],
+    template: bool,
+) -> Option<(cache::Sections, ModFacts)> {
+    if l.opts.jit == crate::Jit::Tiered {
+        return None;
+    }
+    let Lookup::Found(sections) = cache::read(&entry_key(l, name, md5, template)?) else {
+        return None;
+    };
+    let facts = match sections.iter().find(|s| s.0 == SEC_FACTS) {
+        Some((_, cache_info::VERSION, data)) => cache_info::decode(data),
+        _ => Err("no facts section of this version".into()),
+    };
+    match facts {
+        Ok(f) => Some((sections, f)),
+        Err(e) => {
+            say(name, &format!("entry rejected: {e}"));
+            None
+        }
+    }
+}
+
+/// Installs the image of an entry [`warm_entry`] found, fitted to `env`; `None` when it
+/// does not fit this VM (counted as rejected; the caller compiles the module).
+pub(crate) fn load_cached(
+    l: &mut Loader,
+    name: &str,
+    sections: &[(u32, u32, Vec<u8>)],
+    env: &ModEnv,
+    import_cells: &[u32],
+    t0: Instant,
+) -> Result<Option<(Vec<u32>, usize)>, LoadError> {
+    match from_sections(sections, env) {
+        Ok(im) => {
+            l.stats.cache_hits += 1;
+            l.stats.lower += t0.elapsed();
+            install_image(l, name, im, import_cells).map(Some)
+        }
+        Err(e) => {
+            say(name, &format!("entry not usable here: {e}"));
+            l.stats.cache_rejected += 1;
+            Ok(None)
+        }
+    }
+}
+
 /// Compiles `m` or takes it from the cache, then installs it; returns the address of
 /// each piece (function `i` at `i`) and the number of pieces.
 #[allow(clippy::too_many_arguments)]
@@ -90,25 +164,14 @@ pub(crate) fn load_code(
     template: bool,
     t0: Instant,
     md5: Option<[u8; 16]>,
+    facts: &ModFacts,
 ) -> Result<(Vec<u32>, usize), LoadError> {
     let name = m.name().to_string();
-    let dir = l.opts.cache.clone();
-    // T32 code is not cached: the entry format records only A32 relocation kinds (a
-    // `ThumbCall` would come back as `Abs32`), and the per-VM sites (cache_reloc) are
-    // found by A32 instruction patterns (MOVW/MOVT, modified immediates), which T32's
-    // halfword-ordered encodings do not match.
-    let cacheable = !l.thumb();
-    let (Some(dir), Some(md5), None, true) = (dir, md5, l.opts.emit, cacheable) else {
+    let Some(key) = md5.and_then(|md5| entry_key(l, &name, &md5, template)) else {
         let im = compile(l, m, fs, env, template, t0)?;
         return install_image(l, &name, im, import_cells);
     };
-    let key = cache::key(&dir, &name, &md5, &target(l, template));
-    let verbose = std::env::var_os("BEAM_CACHE_VERBOSE").is_some();
-    let say = |what: &str| {
-        if verbose {
-            eprintln!("beam cache: {name}: {what}");
-        }
-    };
+    let tell = |what: &str| say(&name, what);
     match cache::read(&key) {
         Lookup::Found(sections) => match from_sections(&sections, env) {
             Ok(im) => {
@@ -117,12 +180,12 @@ pub(crate) fn load_code(
                 return install_image(l, &name, im, import_cells);
             }
             Err(e) => {
-                say(&format!("entry not usable here: {e}"));
+                tell(&format!("entry not usable here: {e}"));
                 l.stats.cache_rejected += 1
             }
         },
         Lookup::Rejected(e) => {
-            say(&format!("entry rejected: {e}"));
+            tell(&format!("entry rejected: {e}"));
             l.stats.cache_rejected += 1
         }
         Lookup::Missing => l.stats.cache_misses += 1,
@@ -142,12 +205,13 @@ pub(crate) fn load_code(
         .map_err(|e| e.to_string())
         .and_then(|b| cache_reloc::derive(&im, &b, &rec));
     if let Err(e) = &derived {
-        say(&format!("not cacheable: {e}"));
+        tell(&format!("not cacheable: {e}"));
     }
     if let Ok(relocs) = derived {
         let sections = vec![
             (SEC_IMAGE, 1, cache::encode_image(&im)),
             (SEC_RELOC, 1, cache_reloc::encode(&relocs)),
+            (SEC_FACTS, cache_info::VERSION, cache_info::encode(facts)),
         ];
         if cache::write(&key, &sections).is_ok() {
             l.stats.cache_stored += 1;

@@ -43,6 +43,7 @@ mod bifs_timer;
 mod bifs_unicode;
 mod bifs_zlib;
 pub mod cache;
+mod cache_info;
 mod cache_load;
 mod cache_md5;
 mod cache_reloc;
@@ -54,6 +55,7 @@ mod host;
 mod lazy;
 pub mod literals;
 mod loader;
+mod loader_module;
 mod module_meta;
 #[cfg(target_arch = "arm")]
 mod native;

@@ -23,6 +23,7 @@ use beam_runtime::term::Term;
 use beam_runtime::{arena, atom};
 use cranelift_codegen::ir::Function;
 use num_bigint::BigInt;
+use rustc_hash::FxHashMap;
 
 use crate::host::{self, JitBody, RunError, RunOutcome, SimHost};
 use crate::{bifs, fragments, literals, rt, Emit, LoadStats, LoadedModule, Options, Vm};
@@ -138,7 +139,7 @@ pub(crate) const LITERAL_PIECE_ALIGN: u32 = 16;
 /// literal operand, `and r0, r1, #(literal & 15)`), so the native-code cache only moves a
 /// module's literals by multiples of 16 (vm/src/cache_reloc.rs), which keeps those bits the
 /// same in every VM.
-fn align_literal_piece(area: &mut LiteralArea, words: u32) -> Result<(), HeapError> {
+pub(crate) fn align_literal_piece(area: &mut LiteralArea, words: u32) -> Result<(), HeapError> {
     let pad_max = LITERAL_PIECE_ALIGN / 4 - 1;
     area.reserve(words.saturating_add(pad_max))?;
     // An empty allocation answers where the piece starts without taking anything.
@@ -150,69 +151,21 @@ fn align_literal_piece(area: &mut LiteralArea, words: u32) -> Result<(), HeapErr
     Ok(())
 }
 
-/// Every big-integer and float constant the code mentions (they become literals): every
-/// operand of the generic code, nested lists included (map pairs, select lists...), so no
-/// instruction form is missed, and the specific ops' sources, for constants the
-/// transformation makes itself.
-fn constants(
-    m: &beam_frontend::Module,
-    fs: &[specific::SpecificFunction],
-) -> (Vec<BigInt>, Vec<f64>) {
-    use beam_frontend::compact::Operand;
-    use specific::{Op, Src};
-    let (mut bigs, mut floats) = (Vec::new(), Vec::new());
-    fn walk(o: &Operand, bigs: &mut Vec<BigInt>, floats: &mut Vec<f64>) {
-        match o {
-            Operand::Integer(n) if Term::small(*n).is_none() => bigs.push(BigInt::from(*n)),
-            Operand::BigInt(n) => bigs.push(n.clone()),
-            Operand::Float(f) => floats.push(*f),
-            Operand::List(xs) => xs.iter().for_each(|x| walk(x, bigs, floats)),
-            _ => {}
-        }
-    }
-    for f in &m.functions {
-        for i in &f.code {
-            i.args.iter().for_each(|o| walk(o, &mut bigs, &mut floats));
-        }
-    }
-    let mut see = |s: &Src| match s {
-        Src::Int(n) if Term::small(*n).is_none() => bigs.push(BigInt::from(*n)),
-        Src::BigInt(n) => bigs.push(n.clone()),
-        Src::Float(f) => floats.push(*f),
-        _ => {}
-    };
-    for f in fs {
-        for op in &f.code {
-            match op {
-                Op::Move { src, .. } | Op::GetHd { src, .. } | Op::GetTl { src, .. } => see(src),
-                Op::Bif { args, .. } | Op::Test { args, .. } => args.iter().for_each(&mut see),
-                Op::PutList { head, tail, .. } => {
-                    see(head);
-                    see(tail);
-                }
-                Op::PutTuple { elems, .. } => elems.iter().for_each(&mut see),
-                Op::SelectVal { src, cases, .. } => {
-                    see(src);
-                    cases.iter().for_each(|(v, _)| see(v));
-                }
-                Op::SetTupleElement { value, .. } => see(value),
-                Op::Badmatch(v) | Op::CaseEnd(v) | Op::TryCaseEnd(v) | Op::Badrecord(v) => see(v),
-                _ => {}
-            }
-        }
-    }
-    (bigs, floats)
-}
-
 /// `{M, F, A}` by name.
 pub(crate) type Mfa = (String, String, u32);
 
 /// The export cells (§5 of docs/beam-machine.md): two words of guest memory,
 /// `[address, arity]`, per `{M, F, A}` that code refers to.
 pub(crate) struct Cells {
-    pub map: HashMap<Mfa, u32>,
+    /// Fx-hashed, as the runtime's atom table: SipHash's DoS resistance buys nothing for
+    /// the names of loaded code, and these maps are hit for every import of every module.
+    pub map: FxHashMap<Mfa, u32>,
     /// Cell address → its `{M, F, A}` (what `rt_load` loads).
-    pub mfa: HashMap<u32, Mfa>,
+    pub mfa: FxHashMap<u32, Mfa>,
+    /// Module name → the addresses of its functions' cells: installing or unloading a
+    /// module visits its own cells, not every cell (a full scan per module was the boot's
+    /// largest user of memcmp).
+    pub of_module: FxHashMap<String, Vec<u32>>,
     /// New cells of modules not loaded yet, waiting for their lazy stub.
     pub unstubbed: Vec<u32>,
     /// Give cells of unloaded modules a lazy stub (else they start at `undef`).
@@ -293,8 +246,9 @@ impl Vm {
             literals: LiteralArea::new(),
             modules: HashMap::new(),
             cells: Cells {
-                map: HashMap::new(),
-                mfa: HashMap::new(),
+                map: FxHashMap::default(),
+                mfa: FxHashMap::default(),
+                of_module: FxHashMap::default(),
                 unstubbed: Vec::new(),
                 lazy,
                 undef: 0,
@@ -579,7 +533,6 @@ impl Loader {
         if m == "erlang" || self.modules.contains_key(m) {
             return Ok(());
         }
-        let t0 = Instant::now();
         let path = self
             .find(m)
             .ok_or_else(|| LoadError::NotFound(m.to_string()))?;
@@ -587,30 +540,21 @@ impl Loader {
             path: path.clone(),
             source,
         })?;
-        let mut module = beam_frontend::decode(&bytes).map_err(|source| LoadError::Decode {
-            module: m.to_string(),
-            source,
-        })?;
         // ERTS's preloaded modules (erts's ebin: init, erl_prim_loader...) are built into
         // the emulator without their line table: their stack frames have no location.
-        if crate::otp_boot::on()
+        let strip_lines = crate::otp_boot::on()
             && path
                 .parent()
                 .and_then(|d| d.parent())
                 .and_then(|d| d.file_name())
-                .is_some_and(|n| n.to_string_lossy().starts_with("erts-"))
-        {
-            module.lines = None;
-        }
-        self.stats.decode += t0.elapsed();
-        let md5 = self
-            .opts
-            .cache
-            .is_some()
-            .then(|| crate::cache_md5::md5(&bytes));
-        self.load_module_md5(&module, md5)?;
-        crate::module_meta::register(m, crate::module_meta::from_beam(&module, &bytes));
-        Ok(())
+                .is_some_and(|n| n.to_string_lossy().starts_with("erts-"));
+        let p = self
+            .prepare(bytes, strip_lines)
+            .map_err(|source| LoadError::Decode {
+                module: m.to_string(),
+                source,
+            })?;
+        self.install_prepared(p)
     }
 
     /// Makes sure a call into `m` can go ahead: loads it if it is on the code path and not
@@ -627,10 +571,15 @@ impl Loader {
             }
             self.cells.missing.insert(m.to_string());
             let undef = self.cells.undef;
-            for (key, &cell) in &self.cells.map {
+            for &cell in self
+                .cells
+                .of_module
+                .get(m)
+                .map_or(&[][..], |v| v.as_slice())
+            {
                 // A lazy stub stays: its calls raise `undef` naming the function.
                 let stub = beam_runtime::mem::read(cell).is_some_and(|w| self.is_stub(w));
-                if key.0 == m && !stub {
+                if !stub {
                     write_word(cell, undef);
                 }
             }
@@ -649,167 +598,6 @@ impl Loader {
         self.load_module_md5(m, None)
     }
 
-    /// Compiles (or takes from the native-code cache, keyed by `md5` of its `.beam` file
-    /// when given) and installs a decoded module.
-    pub(crate) fn load_module_md5(
-        &mut self,
-        m: &Module,
-        md5: Option<[u8; 16]>,
-    ) -> Result<(), LoadError> {
-        let t0 = Instant::now();
-        let name = m.name().to_string();
-        let atoms = m
-            .atoms
-            .iter()
-            .map(|a| atom::intern(a))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| LoadError::Runtime(e.to_string()))?;
-        let (cells, modules) = (&mut self.cells, &self.modules);
-        // `fun M:F/A` literals naming a BIF get a trampoline below.
-        let mut bif_funs = Vec::new();
-        let mut export_cell = |m: &str, f: &str, a: u32| {
-            if let Some(id) = bifs::lookup(m, f, a) {
-                bif_funs.push((m.to_string(), f.to_string(), a, id));
-            }
-            cell_for(cells, modules, (m.to_string(), f.to_string(), a))
-                .map_err(literals::LiteralError::Cell)
-        };
-        let fs = specific::transform(m).map_err(|source| LoadError::Shape {
-            module: name.clone(),
-            source,
-        })?;
-        let (big_consts, float_consts) = constants(m, &fs);
-        // The module's literals and constants in one contiguous piece of the literal area
-        // (LiteralArea::reserve): measured by building them once in a scratch area.
-        {
-            let mut scratch = LiteralArea::new();
-            let mut no_cell = |_: &str, _: &str, _: u32| Ok(0);
-            let ints = big_consts
-                .iter()
-                .map(|n| beam_frontend::etf::int_term(n.clone()));
-            let reals = float_consts
-                .iter()
-                .map(|&f| beam_frontend::ExtTerm::Float(f));
-            for t in m.literals.iter().cloned().chain(ints).chain(reals) {
-                // An error shows in the real pass below, with its place.
-                let _ = literals::build(&mut scratch, &t, &mut no_cell);
-            }
-            let words = u32::try_from(scratch.allocated_words()).unwrap_or(u32::MAX);
-            align_literal_piece(&mut self.literals, words)
-                .map_err(|e| LoadError::Runtime(e.to_string()))?;
-        }
-        let mut lits = Vec::with_capacity(m.literals.len());
-        for (index, l) in m.literals.iter().enumerate() {
-            lits.push(
-                literals::build(&mut self.literals, l, &mut export_cell).map_err(|source| {
-                    LoadError::Literal {
-                        module: name.clone(),
-                        index,
-                        source,
-                    }
-                })?,
-            );
-        }
-        let const_err = |source| LoadError::Constant {
-            module: name.clone(),
-            source,
-        };
-        let mut bigs = HashMap::new();
-        for n in big_consts {
-            if bigs.contains_key(&n) {
-                continue;
-            }
-            let t = literals::build(
-                &mut self.literals,
-                &beam_frontend::etf::int_term(n.clone()),
-                &mut export_cell,
-            )
-            .map_err(const_err)?;
-            bigs.insert(n, t);
-        }
-        let mut floats = HashMap::new();
-        for f in float_consts {
-            if floats.contains_key(&f.to_bits()) {
-                continue;
-            }
-            let t = literals::build(
-                &mut self.literals,
-                &beam_frontend::ExtTerm::Float(f),
-                &mut export_cell,
-            )
-            .map_err(const_err)?;
-            floats.insert(f.to_bits(), t);
-        }
-        let env = ModEnv {
-            atoms,
-            literals: lits,
-            bigs,
-            floats,
-            catch_base: rt::next_catch(),
-            gc_stress: self.opts.gc_stress,
-            code_addr_bit: u32::from(self.thumb()),
-        };
-        // Export cells of the module's remote imports, created now (pointing at their
-        // code, at `undef`, or waiting for a lazy stub).
-        let mut import_cells = Vec::with_capacity(m.imports.len());
-        for i in &m.imports {
-            let key = (
-                m.atom(i.module).to_string(),
-                m.atom(i.function).to_string(),
-                i.arity,
-            );
-            import_cells
-                .push(cell_for(&mut self.cells, &self.modules, key).map_err(LoadError::Runtime)?);
-        }
-        self.stats.beam_ops += fs.iter().map(|f| f.code.len() as u64).sum::<u64>();
-        let template = self.opts.jit.template_for(self.stats.modules);
-        self.tier.installing = crate::tier::cells_for(self, template, fs.len())?;
-        let loaded =
-            crate::cache_load::load_code(self, m, &fs, &env, &import_cells, template, t0, md5);
-        let tier_cells = self.tier.installing.take();
-        let (entries, pieces) = loaded?;
-        // Functions and lines for stack traces (the code's addresses are in already).
-        crate::stacktrace::add_module(m, &fs, &entries);
-        let mut exports = HashMap::new();
-        for e in &m.exports {
-            let Some(fi) = m.functions.iter().position(|f| f.entry == e.label) else {
-                continue;
-            };
-            exports.insert((m.atom(e.function).to_string(), e.arity), entries[fi]);
-        }
-        // Point every cell of this module at the new code: an export's cell at its
-        // function, any other at `undef` (a lazy stub must not stay: the module is here
-        // now and the function is not). A BIF's cell keeps its trampoline or `undef`.
-        let undef = self.cells.undef;
-        for ((cm, f, a), &cell) in &self.cells.map {
-            if *cm != name || bifs::lookup(cm, f, *a).is_some() {
-                continue;
-            }
-            // A missing function's cell keeps its lazy stub: `undef` then names it.
-            let keep = beam_runtime::mem::read(cell).filter(|&w| self.is_stub(w));
-            let addr = exports.get(&(f.clone(), *a)).copied();
-            write_word(cell, addr.or(keep).unwrap_or(undef));
-        }
-        self.bif_trampolines(&name, bif_funs)?;
-        if let Some(cells) = tier_cells {
-            let t = crate::tier::TierModule::new(m, fs, env, import_cells, &entries, cells);
-            self.tier.add(&name, t);
-        }
-        self.stats.modules += 1;
-        self.stats.segments += pieces as u32;
-        self.modules.insert(
-            name.clone(),
-            LoadedModule {
-                name,
-                exports,
-                code_bytes: host::code_bytes(),
-                segments: pieces,
-                own_bytes: self.last_image_bytes,
-            },
-        );
-        self.install_stubs()
-    }
-
     /// `erlang:delete_module/1`: `m` is no longer loaded. Its export cells go back to a
     /// lazy stub (`undef` without lazy loading), so the next call loads it again from the
     /// code path, as erl's error_handler would; its code stays where it is, as old code
@@ -820,12 +608,16 @@ impl Loader {
         }
         self.cells.missing.remove(m);
         let undef = self.cells.undef;
-        let cells: Vec<u32> = self
-            .cells
-            .map
+        let (of_module, mfa) = (&self.cells.of_module, &self.cells.mfa);
+        let cells: Vec<u32> = of_module
+            .get(m)
+            .map_or(&[][..], |v| v.as_slice())
             .iter()
-            .filter(|((cm, f, a), _)| cm == m && bifs::lookup(cm, f, *a).is_none())
-            .map(|(_, &c)| c)
+            .copied()
+            .filter(|c| {
+                mfa.get(c)
+                    .is_some_and(|(cm, f, a)| bifs::lookup(cm, f, *a).is_none())
+            })
             .collect();
         for &cell in &cells {
             write_word(cell, undef);
@@ -852,7 +644,7 @@ impl Loader {
     /// Points the export cells of BIFs used as funs (`fun erlang:abs/1`) at trampolines
     /// that call them (compiled once per BIF; `apply` of a BIF needs none, the runtime
     /// calls it directly).
-    fn bif_trampolines(
+    pub(crate) fn bif_trampolines(
         &mut self,
         module: &str,
         mut wanted: Vec<(String, String, u32, u32)>,
@@ -885,7 +677,7 @@ impl Loader {
 
     /// Gives every new cell of a module that is not loaded its lazy stub: one copy of the
     /// stub per cell, linked with the cell's address, all in one block of code memory.
-    fn install_stubs(&mut self) -> Result<(), LoadError> {
+    pub(crate) fn install_stubs(&mut self) -> Result<(), LoadError> {
         let undef = self.cells.undef;
         let queued = std::mem::take(&mut self.cells.unstubbed);
         let cells = &self.cells;
@@ -1081,7 +873,7 @@ impl Loader {
 /// does not exist there or is a BIF (whose cell gets a trampoline if a fun names it), and
 /// otherwise `undef` for now and queued for a lazy stub ([`Loader::install_stubs`]) —
 /// or left at `undef` without lazy loading or when the module is missing.
-fn cell_for(
+pub(crate) fn cell_for(
     cells: &mut Cells,
     modules: &HashMap<String, LoadedModule>,
     key: Mfa,
@@ -1114,6 +906,12 @@ fn cell_for(
     if wants_stub {
         cells.unstubbed.push(addr);
     }
+    match cells.of_module.get_mut(&key.0) {
+        Some(v) => v.push(addr),
+        None => {
+            cells.of_module.insert(key.0.clone(), vec![addr]);
+        }
+    }
     cells.mfa.insert(addr, key.clone());
     cells.map.insert(key, addr);
     Ok(addr)
@@ -1130,7 +928,7 @@ pub(crate) fn import_cell(cells: &[u32], sym: &SymbolName) -> Option<u32> {
     }
 }
 
-fn write_word(addr: u32, v: u32) {
+pub(crate) fn write_word(addr: u32, v: u32) {
     // SAFETY: `addr` is an export cell: a word of an arena block this VM allocated and
     // never frees.
     unsafe { beam_runtime::mem::raw_write(addr, v) }

@@ -10,6 +10,8 @@ use std::rc::Rc;
 
 use beam_frontend::Module;
 use beam_runtime::term::Term;
+
+use crate::cache_info::ModFacts;
 use md5::{Digest, Md5};
 
 /// A loaded module's description.
@@ -76,8 +78,11 @@ fn checksum_of(chunks: &[beam_frontend::container::RawChunk<'_>]) -> [u8; 16] {
     h.finalize().into()
 }
 
-/// The description of decoded module `m`, read from its file `bytes`.
-pub(crate) fn from_beam(m: &Module, bytes: &[u8]) -> Meta {
+/// What the loader keeps of a `.beam` file `bytes` for [`Meta`] (in the native-code
+/// cache entry's facts, so a warm load does not hash the file again): the module
+/// checksum and the `Attr` and `CInf` chunks. Zeros and `None` for bytes that are no
+/// readable container (the loader rejects such a file before this matters).
+pub(crate) fn file_facts(bytes: &[u8]) -> ([u8; 16], Option<Vec<u8>>, Option<Vec<u8>>) {
     let chunks = beam_frontend::container::read_chunks(bytes).unwrap_or_default();
     let chunk = |id: &[u8; 4]| {
         chunks
@@ -85,18 +90,32 @@ pub(crate) fn from_beam(m: &Module, bytes: &[u8]) -> Meta {
             .find(|c| &c.id.0 == id)
             .map(|c| c.data.to_vec())
     };
-    let atom = |n: u32| beam_runtime::atom::intern(m.atom(n)).unwrap_or(Term::NIL);
+    (checksum_of(&chunks), chunk(b"Attr"), chunk(b"CInf"))
+}
+
+/// The description of a module being installed: its tables `m` (atoms, imports,
+/// exports), its atoms as terms (`atoms[n - 1]` is atom number `n`) and the loader's
+/// facts about it (vm/src/cache_info.rs).
+pub(crate) fn from_facts(m: &Module, atoms: &[Term], facts: &ModFacts) -> Meta {
+    let atom = |n: u32| {
+        (n as usize)
+            .checked_sub(1)
+            .and_then(|i| atoms.get(i))
+            .copied()
+            .unwrap_or(Term::NIL)
+    };
     let exported = |name: u32, arity: u32| {
         m.exports
             .iter()
             .any(|e| e.function == name && e.arity == arity)
     };
     Meta {
-        md5: checksum_of(&chunks),
-        attributes: chunk(b"Attr"),
-        compile: chunk(b"CInf"),
-        functions: m
-            .functions
+        md5: facts.checksum,
+        attributes: facts.attributes.clone(),
+        compile: facts.compile.clone(),
+        functions: facts
+            .lines
+            .funcs
             .iter()
             .map(|f| (atom(f.name), f.arity, exported(f.name, f.arity)))
             .collect(),
@@ -110,11 +129,7 @@ pub(crate) fn from_beam(m: &Module, bytes: &[u8]) -> Meta {
             .iter()
             .map(|e| (atom(e.function), e.arity))
             .collect(),
-        on_load: m
-            .functions
-            .iter()
-            .position(|f| f.code.iter().any(|i| i.op.name == "on_load"))
-            .map(|i| i as u32),
+        on_load: facts.on_load,
     }
 }
 

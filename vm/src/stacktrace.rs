@@ -153,8 +153,35 @@ fn add_pieces(module: &str, pieces: Vec<Piece>, tiered: bool) {
     });
 }
 
-/// Registers the functions and line table of a module being loaded.
-pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction], entries: &[u32]) {
+/// What the index keeps of one function's instructions ([`module_lines`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FuncLines {
+    /// The function's name (atom number in the module, 1-based) and arity.
+    pub name: u32,
+    pub arity: u32,
+    pub lines: Vec<(u32, u32)>,
+    pub func_info: Vec<u32>,
+    pub increments: Vec<u32>,
+    pub tail_returns: Vec<u32>,
+    /// Indexes of its tail calls.
+    pub tail_calls: Vec<u32>,
+}
+
+/// What the index keeps of a module's code and line table: computed from its
+/// instructions ([`module_lines`]) when it is compiled, or taken from its native-code
+/// cache entry (vm/src/cache_info.rs), so a warm load never decodes the code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ModLines {
+    pub funcs: Vec<FuncLines>,
+    /// The `Line` chunk's items `(file, line)` and file names (empty without one).
+    pub items: Vec<(u32, u32)>,
+    pub files: Vec<String>,
+    /// `(function index, FunT index, old_uniq)` of each fun.
+    pub lambdas: Vec<(u32, u32, u32)>,
+}
+
+/// The functions and line table of a decoded module, as the index keeps them.
+pub(crate) fn module_lines(m: &Module, fs: &[SpecificFunction]) -> ModLines {
     let funcs = fs
         .iter()
         .map(|f| {
@@ -198,8 +225,8 @@ pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction], entries: &[u32]) {
                     _ => {}
                 }
             }
-            Func {
-                name: atom::intern(m.atom(f.name)).unwrap_or(Term::NIL),
+            FuncLines {
+                name: f.name,
                 arity: f.arity,
                 lines,
                 func_info,
@@ -224,18 +251,65 @@ pub(crate) fn add_module(m: &Module, fs: &[SpecificFunction], entries: &[u32]) {
         .iter()
         .filter_map(|l| {
             let f = fs.iter().position(|f| f.entry == l.label)?;
-            Some((f as u32, (l.index, l.old_uniq)))
+            Some((f as u32, l.index, l.old_uniq))
         })
         .collect();
-    let info = ModInfo {
-        name: atom::intern(m.name()).unwrap_or(Term::NIL),
+    ModLines {
         funcs,
         items,
         files,
         lambdas,
+    }
+}
+
+/// Registers the functions and line table of a module being loaded; `atoms` are its
+/// atoms as terms (atom number `n` at `n - 1`). Without `with_lines` its frames have no
+/// location (erts's preloaded modules, built into the emulator without line tables).
+pub(crate) fn add_module(
+    name: &str,
+    atoms: &[Term],
+    ml: ModLines,
+    with_lines: bool,
+    entries: &[u32],
+) {
+    let atom_at = |n: u32| {
+        (n as usize)
+            .checked_sub(1)
+            .and_then(|i| atoms.get(i))
+            .copied()
+            .unwrap_or(Term::NIL)
+    };
+    let funcs = ml
+        .funcs
+        .into_iter()
+        .map(|f| Func {
+            name: atom_at(f.name),
+            arity: f.arity,
+            lines: f.lines,
+            func_info: f.func_info,
+            increments: f.increments,
+            tail_returns: f.tail_returns,
+            tail_calls: f.tail_calls,
+        })
+        .collect();
+    let (items, files) = if with_lines {
+        (ml.items, ml.files)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let info = ModInfo {
+        name: atom_at(1),
+        funcs,
+        items,
+        files,
+        lambdas: ml
+            .lambdas
+            .into_iter()
+            .map(|(f, i, u)| (f, (i, u)))
+            .collect(),
         entries: entries.to_vec(),
     };
-    INDEX.with(|ix| ix.borrow_mut().modules.insert(m.name().to_string(), info));
+    INDEX.with(|ix| ix.borrow_mut().modules.insert(name.to_string(), info));
 }
 
 /// Whether the instruction at `p` is a tail call (`call_only`, `call_last`,
