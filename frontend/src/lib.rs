@@ -67,50 +67,8 @@ fn decode_parts(file: &[u8], with_code: bool) -> Result<Module> {
         opt(find(b"FunT"), |c| chunks::lambdas(c, atoms.len(), labels))?.unwrap_or_default();
     let literals = opt(find(b"LitT"), chunks::literals)?.unwrap_or_default();
     let strings = find(b"StrT").map(|c| c.data.to_vec()).unwrap_or_default();
-    if !with_code {
-        return Ok(Module {
-            atoms,
-            imports,
-            exports,
-            locals,
-            lambdas,
-            literals,
-            strings,
-            lines: None,
-            types: None,
-            attributes: None,
-            compile_info: None,
-            code,
-            functions: Vec::new(),
-            other_chunks: Vec::new(),
-        });
-    }
-    let lines = opt(find(b"Line"), chunks::lines)?;
-    let types = opt(find(b"Type"), chunks::types)?;
-    let attributes = opt(find(b"Attr"), chunks::term_chunk)?;
-    let compile_info = opt(find(b"CInf"), chunks::term_chunk)?;
-
-    let tables = code::Tables {
-        atoms: atoms.len(),
-        literals: literals.len(),
-        imports: imports.len(),
-        lambdas: lambdas.len(),
-        types: types.as_ref().map(|t| t.count as usize),
-        strings: strings.len(),
-    };
-    let functions = code::functions(&code, code_reader, &tables)?;
-
-    const KNOWN: [&[u8; 4]; 13] = [
-        b"AtU8", b"Atom", b"Code", b"ImpT", b"ExpT", b"LocT", b"FunT", b"LitT", b"StrT", b"Line",
-        b"Type", b"Attr", b"CInf",
-    ];
-    let other_chunks = chunks
-        .iter()
-        .filter(|c| !KNOWN.contains(&&c.id.0))
-        .map(|c| (c.id, c.data.to_vec()))
-        .collect();
-
-    Ok(Module {
+    // The tables; the rest only with the code.
+    let mut module = Module {
         atoms,
         imports,
         exports,
@@ -118,14 +76,42 @@ fn decode_parts(file: &[u8], with_code: bool) -> Result<Module> {
         lambdas,
         literals,
         strings,
-        lines,
-        types,
-        attributes,
-        compile_info,
+        lines: None,
+        types: None,
+        attributes: None,
+        compile_info: None,
         code,
-        functions,
-        other_chunks,
-    })
+        functions: Vec::new(),
+        other_chunks: Vec::new(),
+    };
+    if !with_code {
+        return Ok(module);
+    }
+    module.lines = opt(find(b"Line"), chunks::lines)?;
+    module.types = opt(find(b"Type"), chunks::types)?;
+    module.attributes = opt(find(b"Attr"), chunks::term_chunk)?;
+    module.compile_info = opt(find(b"CInf"), chunks::term_chunk)?;
+
+    let tables = code::Tables {
+        atoms: module.atoms.len(),
+        literals: module.literals.len(),
+        imports: module.imports.len(),
+        lambdas: module.lambdas.len(),
+        types: module.types.as_ref().map(|t| t.count as usize),
+        strings: module.strings.len(),
+    };
+    module.functions = code::functions(&module.code, code_reader, &tables)?;
+
+    const KNOWN: [&[u8; 4]; 13] = [
+        b"AtU8", b"Atom", b"Code", b"ImpT", b"ExpT", b"LocT", b"FunT", b"LitT", b"StrT", b"Line",
+        b"Type", b"Attr", b"CInf",
+    ];
+    module.other_chunks = chunks
+        .iter()
+        .filter(|c| !KNOWN.contains(&&c.id.0))
+        .map(|c| (c.id, c.data.to_vec()))
+        .collect();
+    Ok(module)
 }
 
 fn opt<'a, T>(
