@@ -182,12 +182,21 @@ fn compile_inner_isa(
         String::new()
     };
     let name = func.name.to_string();
+    let allocate_and_emit = |fast: bool| {
+        let ra = regalloc::allocate(&vcode, fast).map_err(|why| CodegenError::Regalloc {
+            func: name.clone(),
+            why,
+        })?;
+        let code = emit::emit_isa(&vcode, &ra, &name, isa)?;
+        Ok::<_, CodegenError>((ra, code))
+    };
     let fast = vcode.insts.len() > flags.fastalloc_above as usize;
-    let ra = regalloc::allocate(&vcode, fast).map_err(|why| CodegenError::Regalloc {
-        func: name.clone(),
-        why,
-    })?;
-    let code = emit::emit_isa(&vcode, &ra, &name, isa)?;
+    let (ra, code) = match allocate_and_emit(fast) {
+        // Fastalloc gives every spilled value a slot of its own, so a large function's
+        // frame can outgrow the offsets the frame code reaches: Ion shares slots.
+        Err(CodegenError::FrameTooLarge { .. }) if fast => allocate_and_emit(false)?,
+        r => r?,
+    };
     Ok(CompiledCode {
         code,
         symbols: vcode.symbols.clone(),
