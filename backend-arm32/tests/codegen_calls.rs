@@ -147,7 +147,14 @@ block0(v0: i32, v1: i32):
     return v2
 }",
     );
-    let c = compile(&f, &Flags { has_hw_div: false }).unwrap();
+    let c = compile(
+        &f,
+        &Flags {
+            has_hw_div: false,
+            ..Flags::DEFAULT
+        },
+    )
+    .unwrap();
     assert_eq!(c.symbols, [SymbolName::Named("__aeabi_idivmod".into())]);
     let text = asm(&c);
     assert!(!text.iter().any(|l| l.starts_with("sdiv")), "{text:?}");

@@ -138,7 +138,10 @@ fn codegen_clif_run_files() {
     }
     assert!(!files.is_empty(), "no .clif files in {}", dir.display());
     let mut failures = Vec::new();
-    let no_div = Flags { has_hw_div: false };
+    let no_div = Flags {
+        has_hw_div: false,
+        ..Flags::DEFAULT
+    };
     for isa in [Isa::A32, Isa::T32] {
         let name = isa.name();
         let mut total = 0;
@@ -168,6 +171,17 @@ fn codegen_clif_run_files() {
         );
         if std::env::var("BEAMJIT_CLIF_FILTER").is_err() {
             assert!(soft_div > 0, "{name}: no division files ran in helper mode");
+        }
+    }
+    // Every file once more with regalloc2's Fastalloc for every function (the allocator
+    // `Flags::fastalloc_above` picks for large functions, docs/compile-speed.md).
+    let fast = Flags {
+        fastalloc_above: 0,
+        ..support::FLAGS
+    };
+    for f in &files {
+        if let Err(e) = run_file(f, &fast, Isa::A32) {
+            failures.push(format!("fastalloc {}: {e}", f.display()));
         }
     }
     assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));

@@ -24,7 +24,10 @@ pub fn run_clif(text: &str, args: &[u32]) -> (u32, u32) {
 }
 
 /// The flags the tests compile with (qemu-arm's default CPU has SDIV/UDIV).
-pub const FLAGS: Flags = Flags { has_hw_div: true };
+pub const FLAGS: Flags = Flags {
+    has_hw_div: true,
+    ..Flags::DEFAULT
+};
 
 /// Compiles a parsed function and runs it; returns (r0, r1).
 pub fn run_func(f: &cranelift_codegen::ir::Function, args: &[u32]) -> (u32, u32) {

@@ -90,6 +90,7 @@ pub enum ClifError {
 pub fn compile_files(args: &CompileArgs) -> Result<std::process::ExitCode, ClifError> {
     let flags = Flags {
         has_hw_div: args.hw_div,
+        ..Flags::DEFAULT
     };
     for path in &args.files {
         let p = path.display().to_string();
@@ -206,6 +207,7 @@ pub struct RunArgs {
 pub fn run_files(args: &RunArgs) -> Result<std::process::ExitCode, ClifError> {
     let flags = Flags {
         has_hw_div: args.hw_div,
+        ..Flags::DEFAULT
     };
     let (mut lines, mut host_lines, mut failures) = (0usize, 0usize, Vec::new());
     let mut retired = 0u64;

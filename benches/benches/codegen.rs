@@ -23,7 +23,10 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-const FLAGS: Flags = Flags { has_hw_div: true };
+const FLAGS: Flags = Flags {
+    has_hw_div: true,
+    ..Flags::DEFAULT
+};
 
 /// Every function of every CLIF file in tests/clif.
 fn corpus() -> Vec<Function> {

@@ -63,7 +63,7 @@ fn compile(
 /// The target part of a cache key: code generator, optimiser, where the code runs, ISA.
 fn target(l: &Loader, template: bool) -> String {
     format!(
-        "{} opt={} {} armv7-{} hwdiv={} gcstress={}{}",
+        "{} opt={} {} armv7-{} hwdiv={} gcstress={}{}{}",
         match (template, l.opts.jit) {
             (true, crate::Jit::Tiered) => "tiered",
             (true, _) => "template",
@@ -74,6 +74,11 @@ fn target(l: &Loader, template: bool) -> String {
         l.opts.isa.name(),
         l.opts.flags.has_hw_div,
         l.opts.gc_stress,
+        // The compile-speed tradeoffs, when they are not the defaults, make other code.
+        match (l.opts.egraph_max_insts, l.opts.flags.fastalloc_above) {
+            (u32::MAX, u32::MAX) => String::new(),
+            (e, f) => format!(" egraph<={e} fastalloc>{f}"),
+        },
         // Under the real boot the stand-in BIFs are remote calls: other code.
         if l.opts.otp_boot { " otp-boot" } else { "" },
     )

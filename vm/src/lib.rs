@@ -109,6 +109,10 @@ pub struct Options {
     pub flags: Flags,
     /// Run Cranelift's mid-end on every segment.
     pub optimize: bool,
+    /// Segments with more CLIF instructions than this get the mid-end without its
+    /// e-graph pass (`OptLevel::None`; docs/compile-speed.md). `BEAM_EGRAPH_MAX_INSTS`
+    /// sets it; default: no limit.
+    pub egraph_max_insts: u32,
     pub emit: Option<Emit>,
     /// Run on the CPU (ARMv7 hosts only) instead of the simulator; the default on ARM.
     pub native: bool,
@@ -191,8 +195,13 @@ impl Options {
         }
         Options {
             code_path: dirs,
-            flags: Flags::default(),
+            flags: Flags {
+                fastalloc_above: env_u32("BEAM_FASTALLOC_ABOVE")
+                    .unwrap_or(Flags::DEFAULT.fastalloc_above),
+                ..Flags::DEFAULT
+            },
             optimize: true,
+            egraph_max_insts: env_u32("BEAM_EGRAPH_MAX_INSTS").unwrap_or(u32::MAX),
             emit: None,
             // Generated code runs on the CPU where it can (ARMv7 hosts and qemu-arm).
             native: cfg!(target_arch = "arm"),
@@ -200,15 +209,17 @@ impl Options {
             jit: Jit::Ir,
             gc_stress: std::env::var_os("BEAMJIT_GC_STRESS").is_some_and(|v| v != "0"),
             cache: None,
-            tier_threshold: std::env::var("BEAM_TIER_THRESHOLD")
-                .ok()
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(DEFAULT_TIER_THRESHOLD),
+            tier_threshold: env_u32("BEAM_TIER_THRESHOLD").unwrap_or(DEFAULT_TIER_THRESHOLD),
             isa: Isa::A32,
             m_profile: false,
             otp_boot: std::env::var_os("BEAM_OTP_BOOT").is_some_and(|v| v != "0"),
         }
     }
+}
+
+/// A number from the environment (`None` when unset or not a number).
+fn env_u32(name: &str) -> Option<u32> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
 /// A loaded module.

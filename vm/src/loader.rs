@@ -755,7 +755,12 @@ impl Loader {
         };
         if self.opts.optimize {
             let t0 = Instant::now();
-            optimize(&mut f, OptLevel::Speed).map_err(|e| err(format!("{}: {e}", f.name)))?;
+            let level = if f.dfg.num_insts() > self.opts.egraph_max_insts as usize {
+                OptLevel::None
+            } else {
+                OptLevel::Speed
+            };
+            optimize(&mut f, level).map_err(|e| err(format!("{}: {e}", f.name)))?;
             self.stats.optimize += t0.elapsed();
         }
         let t0 = Instant::now();

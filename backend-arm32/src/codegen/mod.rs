@@ -100,10 +100,27 @@ impl std::fmt::Display for SymbolName {
 }
 
 /// Target options.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Flags {
     /// The CPU has SDIV/UDIV (Cortex-A7/A15); otherwise division calls a runtime helper.
     pub has_hw_div: bool,
+    /// Functions with more VCode instructions than this are allocated by regalloc2's
+    /// Fastalloc instead of Ion (cheaper to run, worse code; docs/compile-speed.md).
+    pub fastalloc_above: u32,
+}
+
+impl Flags {
+    /// No hardware division, Ion for every function.
+    pub const DEFAULT: Flags = Flags {
+        has_hw_div: false,
+        fastalloc_above: u32::MAX,
+    };
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Flags::DEFAULT
+    }
 }
 
 /// Compiled machine code.
@@ -165,11 +182,21 @@ fn compile_inner_isa(
         String::new()
     };
     let name = func.name.to_string();
-    let ra = regalloc::allocate(&vcode).map_err(|why| CodegenError::Regalloc {
-        func: name.clone(),
-        why,
-    })?;
-    let code = emit::emit_isa(&vcode, &ra, &name, isa)?;
+    let allocate_and_emit = |fast: bool| {
+        let ra = regalloc::allocate(&vcode, fast).map_err(|why| CodegenError::Regalloc {
+            func: name.clone(),
+            why,
+        })?;
+        let code = emit::emit_isa(&vcode, &ra, &name, isa)?;
+        Ok::<_, CodegenError>((ra, code))
+    };
+    let fast = vcode.insts.len() > flags.fastalloc_above as usize;
+    let (ra, code) = match allocate_and_emit(fast) {
+        // Fastalloc gives every spilled value a slot of its own, so a large function's
+        // frame can outgrow the offsets the frame code reaches: Ion shares slots.
+        Err(CodegenError::FrameTooLarge { .. }) if fast => allocate_and_emit(false)?,
+        r => r?,
+    };
     Ok(CompiledCode {
         code,
         symbols: vcode.symbols.clone(),

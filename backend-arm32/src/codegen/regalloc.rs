@@ -13,12 +13,16 @@ thread_local! {
     static CTX: RefCell<regalloc2::Ctx> = RefCell::new(regalloc2::Ctx::default());
 }
 
-/// Runs regalloc2; the error text names what it rejected.
-pub fn allocate(vcode: &VCode) -> Result<regalloc2::Output, String> {
+/// Runs regalloc2 (Ion, or Fastalloc when `fast`); the error text names what it rejected.
+pub fn allocate(vcode: &VCode, fast: bool) -> Result<regalloc2::Output, String> {
     let options = regalloc2::RegallocOptions {
         verbose_log: false,
         validate_ssa: cfg!(debug_assertions),
-        algorithm: regalloc2::Algorithm::Ion,
+        algorithm: if fast {
+            regalloc2::Algorithm::Fastalloc
+        } else {
+            regalloc2::Algorithm::Ion
+        },
     };
     let env = machine_env();
     CTX.with(|cell| {
