@@ -1083,7 +1083,10 @@ impl Lower<'_, '_> {
         let one = self.iconst(1);
         let (f2, _) = self.b.ins().ssub_overflow(f, one);
         self.b.def_var(self.fcalls, f2);
-        let out = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, f2, 0);
+        // `f <= 1` rather than `f2 <= 0`: the same test (f2 cannot wrap), but it compares
+        // the subtraction's own operands, so the backend branches on the flags SUBS left
+        // (`subs; ble`, as the templates do) instead of adding `cmp f2, #0`.
+        let out = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, f, one);
         let yield_blk = self.b.create_block();
         let cont = self.b.create_block();
         self.b.ins().brif(out, yield_blk, &[], cont, &[]);
