@@ -592,10 +592,14 @@ impl Lower<'_, '_> {
                 let cp = self.b.use_var(self.cp);
                 let cp = self.cp_to_stack(cp);
                 self.b.ins().store(flags(), cp, e2, 0);
-                // Y slots always start as []: the collector scans the whole frame.
+                // Y slots start as []: the collector scans the whole frame. Not those the
+                // next few instructions write before anything can see them (yinit.rs).
+                let written = super::yinit::written_before_gc(self.code, pos, *stack);
                 let nil = self.iconst(term::IMMED2_NIL as i64);
                 for i in 0..*stack {
-                    self.set_y(i, nil);
+                    if !written[i as usize] {
+                        self.set_y(i, nil);
+                    }
                 }
             }
             Op::InitYregs(ys) => {
