@@ -1141,12 +1141,12 @@ impl Emitter<'_> {
                 }
                 Ok(())
             }
-            MInst::BrOverflow {
-                op,
+            MInst::BrFlags {
+                cond,
                 taken,
                 not_taken,
             } => {
-                let c = op.cond();
+                let c = *cond;
                 if next == Some(self.forward[taken.index()]) {
                     let lf = self.labels[not_taken.index()];
                     return self
@@ -1466,7 +1466,7 @@ fn scaled_addr(base: Reg, idx: Reg, shift: u8) -> Addr {
 }
 
 /// The A32 condition after `cmp rn, rm` for a CLIF integer condition.
-fn cond_of(cc: IntCC) -> Cond {
+pub(crate) fn cond_of(cc: IntCC) -> Cond {
     match cc {
         IntCC::Equal => Cond::Eq,
         IntCC::NotEqual => Cond::Ne,

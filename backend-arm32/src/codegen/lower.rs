@@ -575,8 +575,9 @@ fn cmp_imm(cc: IntCC, ty: ir::Type, k: Option<i64>) -> Option<u32> {
 
 /// What a `brif` tests.
 enum BrCond {
-    /// The flags an overflow-checking operation right before the branch left.
-    Overflow(OverflowOp),
+    /// The flags an overflow-checking operation right before the branch left, tested
+    /// with this condition.
+    Flags(crate::asm::Cond),
     /// An f64 compare (VCMP + VMRS).
     Fcmp(cranelift_codegen::ir::condcodes::FloatCC, VReg, VReg),
     /// A 32-bit-or-narrower integer compare (CMP).
@@ -705,7 +706,9 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                             } if func.dfg.value_type(x).bits() <= 32 => Some((cond, x, y)),
                             _ => None,
                         });
-                    let overflow = overflow_flag_before(func, inst, arg);
+                    let overflow = overflow_flag_before(func, inst, arg)
+                        .map(|(op, sum)| (op.cond(), sum))
+                        .or_else(|| sub_compare_before(func, inst, arg, &ctx.used));
                     // A condition computed by an `fcmp` of two f64 values branches on the
                     // VFP flags (VCMP + VMRS) in the same way.
                     let ffused = func
@@ -720,11 +723,11 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                             } => Some((cond, x, y)),
                             _ => None,
                         });
-                    let cmp = if let Some((op, sum)) = overflow {
+                    let cmp = if let Some((cond, sum)) = overflow {
                         // Keep the operation (it sets the flags we branch on) even if
                         // nothing else reads its result.
                         ctx.use_value(sum);
-                        BrCond::Overflow(op)
+                        BrCond::Flags(cond)
                     } else if let Some((cc, x, y)) = ffused {
                         BrCond::Fcmp(cc, ctx.use_value(x), ctx.use_value(y))
                     } else if let Some((cc, x, y)) = fused {
@@ -779,8 +782,8 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                     blocks[bi].succ_args = edge_args;
                     let (taken, not_taken) = (edges[0], edges[1]);
                     ctx.push(match cmp {
-                        BrCond::Overflow(op) => MInst::BrOverflow {
-                            op,
+                        BrCond::Flags(cond) => MInst::BrFlags {
+                            cond,
                             taken,
                             not_taken,
                         },
@@ -1076,6 +1079,87 @@ fn overflow_flag_before(
     }
     let op = overflow_op(opcode)?;
     Some((op, func.dfg.inst_results(inst)[0]))
+}
+
+/// If `cond` (the condition of the `brif` `branch`) is `icmp cc x, y` with a signed or
+/// equality `cc`, and an i32 `ssub_overflow x, y` / `usub_overflow x, y` is placed right
+/// before it: the A32 condition to branch on with the flags that subtraction leaves
+/// (SUBS sets N, Z and V exactly as `cmp x, y` does; an ADDS of the negated constant,
+/// which the lowering may pick instead, sets the same N, Z and V) and the subtraction's
+/// result. This is the reduction test `FCALLS - 1; FCALLS <= 1`: one SUBS and a branch.
+/// The icmp must have no other use, since lowering it would put a CMP in between.
+fn sub_compare_before(
+    func: &Function,
+    branch: ir::Inst,
+    cond: Value,
+    used: &SecondaryMap<Value, bool>,
+) -> Option<(crate::asm::Cond, Value)> {
+    let cond = func.dfg.resolve_aliases(cond);
+    // Uses in later blocks are lowered already (blocks go in reverse of reverse
+    // postorder), so `used` knows them; the branch's own block arguments are checked here.
+    if used[cond] {
+        return None;
+    }
+    let cmp = func.dfg.value_def(cond).inst()?;
+    let InstructionData::IntCompare {
+        opcode: Opcode::Icmp,
+        args: [x, y],
+        cond: cc,
+    } = func.dfg.insts[cmp]
+    else {
+        return None;
+    };
+    if !(is_signed(cc) || matches!(cc, IntCC::Equal | IntCC::NotEqual))
+        || func.dfg.value_type(x) != ir::types::I32
+    {
+        return None;
+    }
+    let same = |a: Value, b: Value| {
+        let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+        a == b || iconst_of(func, a).is_some_and(|k| iconst_of(func, b) == Some(k))
+    };
+    let mentions = |i: ir::Inst| {
+        func.dfg
+            .inst_values(i)
+            .any(|v| func.dfg.resolve_aliases(v) == cond)
+    };
+    if func.dfg.insts[branch]
+        .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
+        .iter()
+        .any(|bc| {
+            bc.args(&func.dfg.value_lists)
+                .any(|a| matches!(a, BlockArg::Value(v) if func.dfg.resolve_aliases(v) == cond))
+        })
+    {
+        return None;
+    }
+    // Walk back over instructions that leave the flags alone (and the icmp itself, which
+    // is not lowered) to the subtraction.
+    let mut cur = func.layout.prev_inst(branch)?;
+    loop {
+        if cur != cmp {
+            if let InstructionData::Binary {
+                opcode: Opcode::SsubOverflow | Opcode::UsubOverflow,
+                args: [a, b],
+            } = func.dfg.insts[cur]
+            {
+                if func.dfg.value_type(a) == ir::types::I32 && same(a, x) && same(b, y) {
+                    // `x` must not be a constant: the lowering would not use SUBS x, y.
+                    if iconst_of(func, a).is_some() {
+                        return None;
+                    }
+                    return Some((
+                        crate::codegen::emit::cond_of(cc),
+                        func.dfg.inst_results(cur)[0],
+                    ));
+                }
+            }
+            if !keeps_flags(func, cur) || mentions(cur) {
+                return None;
+            }
+        }
+        cur = func.layout.prev_inst(cur)?;
+    }
 }
 
 /// Whether the lowering of `inst` never writes the flags: 32-bit-or-narrower constants

@@ -312,9 +312,11 @@ pub enum MInst {
         /// A register, or an encodable immediate for the add/sub forms.
         rm: Operand2,
     },
-    /// Branch on the flags left by the [`MInst::Overflow`] just before it.
-    BrOverflow {
-        op: OverflowOp,
+    /// Branch on `cond` of the flags left by the [`MInst::Overflow`] just before it:
+    /// its overflow condition, or (for a subtraction) a compare of its operands, since
+    /// SUBS sets the flags CMP would.
+    BrFlags {
+        cond: crate::asm::Cond,
         taken: Block,
         not_taken: Block,
     },
@@ -559,7 +561,7 @@ impl MInst {
                 }
                 v
             }
-            MInst::BrOverflow { .. } => smallvec::smallvec![],
+            MInst::BrFlags { .. } => smallvec::smallvec![],
             MInst::Arith64 { rd, a, b, .. } => smallvec::smallvec![
                 Operand::reg_use(a.0),
                 Operand::reg_use(a.1),
@@ -713,7 +715,7 @@ impl MInst {
                     *o = f(*o);
                 }
             }
-            MInst::BrOverflow { .. } => {}
+            MInst::BrFlags { .. } => {}
             MInst::Arith64 { rd, a, b, .. } => {
                 for r in [&mut rd.0, &mut rd.1, &mut a.0, &mut a.1, &mut b.0, &mut b.1] {
                     *r = f(*r);
@@ -764,7 +766,7 @@ impl MInst {
             | MInst::BrNonZero {
                 taken, not_taken, ..
             }
-            | MInst::BrOverflow {
+            | MInst::BrFlags {
                 taken, not_taken, ..
             } => {
                 *taken = f(*taken);
@@ -788,7 +790,7 @@ impl MInst {
                 | MInst::BrIcmp { .. }
                 | MInst::BrFcmp { .. }
                 | MInst::BrTable { .. }
-                | MInst::BrOverflow { .. }
+                | MInst::BrFlags { .. }
         )
     }
 }

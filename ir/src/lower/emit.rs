@@ -88,6 +88,14 @@ struct Lower<'a, 'b> {
     this_segment: u32,
     /// The instruction being lowered (where a failure path says it raised).
     pos: usize,
+    /// X registers (bit i: x_i, from x1) that arrived in the X array and that this segment
+    /// never writes: each use loads the array slot, and nothing stores them back before a
+    /// call or a collection (the array still holds them, moved by the collector if it
+    /// ran). Found optimistically: see `spoiled`.
+    mem_x: u64,
+    /// Registers of `mem_x` this lowering wrote after all: the segment is lowered again
+    /// without them (`lower_segment`).
+    spoiled: u64,
 }
 
 const X_BASE: u32 = 4;
@@ -101,6 +109,32 @@ pub(super) fn lower_segment(
     env: &dyn Env,
     seg: u32,
 ) -> Result<Function, LowerError> {
+    let start: SegStart = table.starts[seg as usize];
+    // x1..x(live-1) start in memory; each write found drops its register and lowers again
+    // (a segment writes few of its incoming registers, and stops at the first write).
+    let mut mem_x = match start.live.min(64) {
+        0 | 1 => 0,
+        n => (u64::MAX >> (64 - n)) & !1,
+    };
+    loop {
+        match lower_attempt(m, functions, labels, table, env, seg, mem_x)? {
+            Ok(func) => return Ok(func),
+            Err(spoiled) => mem_x &= !spoiled,
+        }
+    }
+}
+
+/// One lowering of segment `seg` with `mem_x` (see [`Lower::mem_x`]): the function, or
+/// the registers of `mem_x` it writes.
+fn lower_attempt(
+    m: &Module,
+    functions: &[SpecificFunction],
+    labels: &Labels,
+    table: &mut SegTable,
+    env: &dyn Env,
+    seg: u32,
+    mem_x: u64,
+) -> Result<Result<Function, u64>, LowerError> {
     let start: SegStart = table.starts[seg as usize];
     let f = &functions[start.func];
     let mut func =
@@ -155,14 +189,21 @@ pub(super) fn lower_segment(
         seg_sig,
         this_segment: seg,
         pos: start.pos,
+        mem_x,
+        spoiled: 0,
     };
     lw.set_x(0, p[5]);
     for i in 1..start.live {
-        let v = machine::load_x(&mut lw.b, s, i);
-        lw.set_x(i, v);
+        if !lw.x_in_memory(i) {
+            let v = machine::load_x(&mut lw.b, s, i);
+            lw.set_x(i, v);
+        }
     }
     lw.run(start.pos)?;
     while let Some(l) = lw.todo.pop() {
+        if lw.spoiled != 0 {
+            break;
+        }
         if lw.done.contains(&l) {
             continue;
         }
@@ -172,9 +213,12 @@ pub(super) fn lower_segment(
         lw.b.switch_to_block(blk);
         lw.run(pos)?;
     }
+    if lw.spoiled != 0 {
+        return Ok(Err(lw.spoiled));
+    }
     lw.b.seal_all_blocks();
     lw.b.finalize(machine::frontend_config());
-    Ok(func)
+    Ok(Ok(func))
 }
 
 impl Lower<'_, '_> {
@@ -192,13 +236,25 @@ impl Lower<'_, '_> {
     }
 
     fn x(&mut self, i: u32) -> Value {
+        if self.x_in_memory(i) {
+            return machine::load_x(&mut self.b, self.s, i);
+        }
         let v = self.xvar(i);
         self.b.use_var(v)
     }
 
     fn set_x(&mut self, i: u32, v: Value) {
+        if self.x_in_memory(i) {
+            self.spoiled |= 1 << i;
+        }
         let var = self.xvar(i);
         self.b.def_var(var, v);
+    }
+
+    /// Whether x_i lives in the X array only (see [`Lower::mem_x`]): stores of it back
+    /// there are skipped.
+    fn x_in_memory(&self, i: u32) -> bool {
+        in_memory(self.mem_x, i)
     }
 
     fn block(&mut self, l: u32) -> Block {
@@ -320,7 +376,8 @@ impl Lower<'_, '_> {
     /// Writes x0..x(live-1) to the X array and the pinned values to the block: what the
     /// runtime may look at (and move) during a call.
     fn spill(&mut self, live: u32) {
-        for i in 0..live {
+        let mem_x = self.mem_x;
+        for i in (0..live).filter(|&i| !in_memory(mem_x, i)) {
             let v = self.x(i);
             machine::store_x(&mut self.b, self.s, i, v);
         }
@@ -334,7 +391,8 @@ impl Lower<'_, '_> {
         self.b.def_var(self.htop, p.htop);
         self.b.def_var(self.e, p.e);
         self.b.def_var(self.fcalls, p.fcalls);
-        for i in 0..live {
+        let mem_x = self.mem_x;
+        for i in (0..live).filter(|&i| !in_memory(mem_x, i)) {
             let v = machine::load_x(&mut self.b, self.s, i);
             self.set_x(i, v);
         }
@@ -427,7 +485,8 @@ impl Lower<'_, '_> {
 
     /// Tail-calls `target` (a segment number or a code address) with `cp` as the CP.
     fn transfer(&mut self, target: Result<u32, Value>, cp: Value, arity: u32) {
-        for i in 1..arity {
+        let mem_x = self.mem_x;
+        for i in (1..arity).filter(|&i| !in_memory(mem_x, i)) {
             let v = self.x(i);
             machine::store_x(&mut self.b, self.s, i, v);
         }
@@ -533,6 +592,10 @@ impl Lower<'_, '_> {
     /// Emits from `pos` until a terminator.
     fn run(&mut self, mut pos: usize) -> Result<(), LowerError> {
         loop {
+            if self.spoiled != 0 {
+                // This lowering is thrown away (`lower_segment` lowers again).
+                return Ok(());
+            }
             let Some(op) = self.code.get(pos) else {
                 return Err(LowerError::FellOffEnd);
             };
@@ -592,10 +655,14 @@ impl Lower<'_, '_> {
                 let cp = self.b.use_var(self.cp);
                 let cp = self.cp_to_stack(cp);
                 self.b.ins().store(flags(), cp, e2, 0);
-                // Y slots always start as []: the collector scans the whole frame.
+                // Y slots start as []: the collector scans the whole frame. Not those the
+                // next few instructions write before anything can see them (yinit.rs).
+                let written = super::yinit::written_before_gc(self.code, pos, *stack);
                 let nil = self.iconst(term::IMMED2_NIL as i64);
                 for i in 0..*stack {
-                    self.set_y(i, nil);
+                    if !written[i as usize] {
+                        self.set_y(i, nil);
+                    }
                 }
             }
             Op::InitYregs(ys) => {
@@ -1002,7 +1069,8 @@ impl Lower<'_, '_> {
                 let f = self.src(fun);
                 let n = self.iconst(*arity as i64);
                 // The arguments in the X array too: `badarity` reports them.
-                for i in 0..*arity {
+                let mem_x = self.mem_x;
+                for i in (0..*arity).filter(|&i| !in_memory(mem_x, i)) {
                     let v = self.x(i);
                     machine::store_x(&mut self.b, self.s, i, v);
                 }
@@ -1092,7 +1160,10 @@ impl Lower<'_, '_> {
         let one = self.iconst(1);
         let (f2, _) = self.b.ins().ssub_overflow(f, one);
         self.b.def_var(self.fcalls, f2);
-        let out = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, f2, 0);
+        // `f <= 1` rather than `f2 <= 0`: the same test (f2 cannot wrap), but it compares
+        // the subtraction's own operands, so the backend branches on the flags SUBS left
+        // (`subs; ble`, as the templates do) instead of adding `cmp f2, #0`.
+        let out = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, f, one);
         let yield_blk = self.b.create_block();
         let cont = self.b.create_block();
         self.b.ins().brif(out, yield_blk, &[], cont, &[]);
@@ -1684,6 +1755,11 @@ impl Lower<'_, '_> {
 }
 
 /// A destination read as a source (for `swap`).
+/// Whether bit `i` of a [`Lower::mem_x`] mask is set.
+fn in_memory(mem_x: u64, i: u32) -> bool {
+    i < 64 && mem_x & (1 << i) != 0
+}
+
 fn dst_src(d: Dst) -> Src {
     match d {
         Dst::X(i) => Src::Reg(Reg::X(i), Known::default()),

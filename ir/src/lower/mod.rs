@@ -9,6 +9,7 @@
 //! crosses a segment boundary, so the copies behave identically.
 
 mod emit;
+mod yinit;
 
 use rustc_hash::FxHashMap as HashMap;
 
