@@ -32,8 +32,8 @@ impl Fx<'_> {
                 Ok(false)
             }
             Op::Return => {
-                // CP 0 at the return point: its function's frame holds its CP.
-                self.a.mov_imm(Cond::Al, Reg::R0, 0)?;
+                // No CP for the return point: it starts with CP 0 whatever r0 holds
+                // (`return_point_prologue`).
                 self.load_x(Reg::R1, 0)?;
                 self.a.bx(CP)?;
                 Ok(true)
@@ -119,7 +119,7 @@ impl Fx<'_> {
         }
         if let Some(cont) = cont {
             self.a.bind(cont)?;
-            self.prologue()?;
+            self.return_point_prologue()?;
         }
         Ok(())
     }
@@ -152,7 +152,6 @@ impl Fx<'_> {
                 if let Some(n) = dealloc {
                     self.deallocate(n)?;
                 }
-                self.a.mov_imm(Cond::Al, Reg::R0, 0)?;
                 self.load_x(Reg::R1, 0)?;
                 self.a.bx(CP)?;
             }

@@ -404,6 +404,15 @@ impl Fx<'_> {
         self.a.str(Reg::R1, S, 0)
     }
 
+    /// What a return point does first: `CP` 0, since its function's frame holds its CP
+    /// (a stack trace reads 0 as "look at the stack"); whatever a return left in r0 is
+    /// not looked at, so returns need not set it (the IR lowering's `return_to` does the
+    /// same). x0 from r1 into the X array.
+    pub fn return_point_prologue(&mut self) -> masm::R {
+        self.a.mov_imm(backend_arm32::asm::Cond::Al, CP, 0)?;
+        self.a.str(Reg::R1, S, 0)
+    }
+
     // --- operands ---
 
     /// The word of a constant operand.
@@ -478,6 +487,8 @@ impl Fx<'_> {
                         .mov_imm(backend_arm32::asm::Cond::Al, Reg::R1, words)?;
                     self.a
                         .mov_imm(backend_arm32::asm::Cond::Al, Reg::R2, live)?;
+                    // HTOP and E saved as they are (RtFn::Gc's `ahead`).
+                    self.a.mov_imm(backend_arm32::asm::Cond::Al, Reg::R3, 0)?;
                     self.a.call_rt(RtFn::Gc, None)?;
                     self.a.reload_pinned()?;
                     self.a.b(backend_arm32::asm::Cond::Al, back)?;

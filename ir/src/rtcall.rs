@@ -26,7 +26,11 @@ pub enum RtFn {
     /// `(S, bif, a0, a1, a2) -> term`: a BIF by runtime number; the non-value (0) when it
     /// raised (the exception is then pending in the block).
     Bif = 0,
-    /// `(S, need_words, live) -> ()`: garbage-collect so `need_words` are free.
+    /// `(S, need_words, live, ahead) -> ()`: garbage-collect so `need_words` are free.
+    /// The saved HTOP is `ahead` bytes above the real heap top when `ahead > 0` (a heap
+    /// check saves the end of the room it wanted), the saved E `-ahead` bytes below the
+    /// real one when `ahead < 0` (`allocate` saves the new frame's E); the runtime takes
+    /// that off before it collects.
     Gc = 1,
     /// `(a, b) -> i32`: term order, negative / zero / positive.
     Compare = 2,
@@ -245,7 +249,7 @@ impl RtFn {
     pub fn arity(self) -> (usize, usize) {
         match self {
             RtFn::Bif => (5, 1),
-            RtFn::Gc => (3, 0),
+            RtFn::Gc => (4, 0),
             RtFn::Compare | RtFn::EqExact | RtFn::Eq | RtFn::IsType => (2, 1),
             RtFn::Raise => (3, 0),
             RtFn::Apply => (2, 1),

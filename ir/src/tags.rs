@@ -47,6 +47,17 @@ pub fn is_list(b: &mut FunctionBuilder, t: Value) -> Value {
         .icmp_imm_s(IntCC::Equal, low, term::PRIMARY_LIST as i64)
 }
 
+/// [`is_list`] for a word known to be a term (what a BEAM register holds when an
+/// instruction tests it): bit 1 clear. Of the primary tags only a list (01) and a header
+/// (00) have it clear, and a header (or a CP, or the non-value 0) is never a term, so
+/// this is one TST on ARM where `is_list` is AND + CMP (BeamAsm's test too).
+pub fn term_is_list(b: &mut FunctionBuilder, t: Value) -> Value {
+    let bit = term::PRIMARY_BOXED as i64;
+    debug_assert_eq!(bit, (term::PRIMARY_MASK & !term::PRIMARY_LIST) as i64);
+    let low = b.ins().band_imm_u(t, bit);
+    b.ins().icmp_imm_s(IntCC::Equal, low, 0)
+}
+
 /// `1` if `t` is a boxed pointer (primary tag 10).
 pub fn is_boxed(b: &mut FunctionBuilder, t: Value) -> Value {
     let low = b.ins().band_imm_u(t, term::PRIMARY_MASK as i64);

@@ -68,6 +68,11 @@ fn functions() -> Vec<Function> {
             }
             vec![acc]
         }),
+        // Terms only: a word with primary tag 00 is a header, never a term.
+        build("term_is_list", 1, &[I32], |b, a| {
+            let t = tags::term_is_list(b, a[0]);
+            vec![b.ins().uextend(I32, t)]
+        }),
         build("both_small", 2, &[I8], |b, a| {
             vec![tags::both_small(b, a[0], a[1])]
         }),
@@ -118,6 +123,7 @@ fn expected(name: &str, args: &[u32]) -> Vec<i64> {
                 .map(|(i, &on)| (on as i64) << i)
                 .sum()]
         }
+        "term_is_list" => vec![t(0).is_list() as i64],
         "both_small" => vec![(t(0).is_small() && t(1).is_small()) as i64],
         "roundtrip" => vec![small(0), args[0] as i32 as i64],
         "add" => arith(small(0) + small(1)),
@@ -188,6 +194,27 @@ fn inputs(name: &str, rng: &mut SmallRng, count: usize) -> Vec<Vec<u32>> {
             }
             for _ in 0..count {
                 out.push(vec![rng.gen(), rng.gen()][..if name == "kind" { 1 } else { 2 }].to_vec());
+            }
+        }
+        "term_is_list" => {
+            // Every primary tag but 00 (headers are not terms).
+            let specials = [
+                Term::NIL.raw(),
+                Term::atom(7).raw(),
+                small_word(-1),
+                0x1000_0001,
+                0x1000_0002,
+                0xffff_fffd,
+                u32::MAX,
+            ];
+            out.extend(specials.iter().map(|&a| vec![a]));
+            for _ in 0..count {
+                let w: u32 = rng.gen();
+                out.push(vec![if w & 3 == 0 {
+                    w | (1 + (w >> 30) % 3)
+                } else {
+                    w
+                }]);
             }
         }
         "roundtrip" => {

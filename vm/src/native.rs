@@ -96,8 +96,8 @@ extern "C" fn rt_bif_impl(s: u32, id: u32, a0: u32, a1: u32, a2: u32) -> u32 {
     // Straight to `rt::bif`, not through `rt::call`'s dispatch (every BIF call).
     or_abort(RtFn::Bif, rt::bif(s, id, [a0, a1, a2]))
 }
-extern "C" fn rt_gc(s: u32, need: u32, live: u32) {
-    call(RtFn::Gc, &[s, need, live]);
+extern "C" fn rt_gc(s: u32, need: u32, live: u32, ahead: u32) {
+    call(RtFn::Gc, &[s, need, live, ahead]);
 }
 // Term comparisons straight to their functions (a sort makes one per step; through
 // `rt::call`'s dispatch they cost about 60 instructions more each).

@@ -240,6 +240,21 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
         RtFn::Bif => Some(bif(a(0), a(1), [a(2), a(3), a(4)])?),
         RtFn::Gc => {
             let (cx, s) = block(a(0))?;
+            // The pinned value the check saved ahead of the real one (RtFn::Gc).
+            let ahead = a(3) as i32;
+            if ahead > 0 {
+                set_field(
+                    s,
+                    Field::Htop,
+                    field(s, Field::Htop).wrapping_sub(ahead as u32),
+                );
+            } else if ahead < 0 {
+                set_field(
+                    s,
+                    Field::E,
+                    field(s, Field::E).wrapping_add(ahead.unsigned_abs()),
+                );
+            }
             sync_heap_in(cx, s)?;
             cx.garbage_collect(a(1), a(2), GcKind::Auto)
                 .map_err(|e| RtStop::Fatal(format!("garbage collection failed: {e}")))?;

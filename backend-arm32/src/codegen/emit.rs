@@ -1012,13 +1012,15 @@ impl Emitter<'_> {
             MInst::BrIcmp {
                 cc,
                 rm,
+                tst,
                 taken,
                 not_taken,
                 ..
             } => {
                 let rn = self.r(allocs, 0)?;
                 let o2 = self.op2(*rm, allocs, 1)?;
-                self.dp(DpOp::Cmp, true, rn, rn, o2)?;
+                let op = if *tst { DpOp::Tst } else { DpOp::Cmp };
+                self.dp(op, true, rn, rn, o2)?;
                 let c = cond_of(*cc);
                 // Fall through to whichever edge block comes next.
                 if next == Some(self.forward[taken.index()]) {

@@ -548,6 +548,36 @@ impl generated::Context for LowerCtx<'_> {
         }
         Some((b, i, 0))
     }
+    fn addr_plus(&mut self, arg0: Value) -> Option<(Value, i32)> {
+        let dfg = &self.func.dfg;
+        if dfg.value_type(arg0) != I32 {
+            return None;
+        }
+        let inst = dfg.value_def(dfg.resolve_aliases(arg0)).inst()?;
+        let InstructionData::Binary {
+            opcode: Opcode::Iadd,
+            args: [b, i],
+        } = dfg.insts[inst]
+        else {
+            return None;
+        };
+        let konst = |v: Value| match dfg.insts[dfg.value_def(dfg.resolve_aliases(v)).inst()?] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } => Some(imm.bits() as i32),
+            _ => None,
+        };
+        let (base, k) = match (konst(b), konst(i)) {
+            (None, Some(k)) => (b, k),
+            (Some(k), None) => (i, k),
+            _ => return None,
+        };
+        (k.unsigned_abs() <= 255).then_some((base, k))
+    }
+    fn offset_add(&mut self, arg0: i32, arg1: i32) -> i32 {
+        arg0.wrapping_add(arg1)
+    }
     fn load_idx(&mut self, arg0: &MemKind, arg1: Reg, arg2: Reg, arg3: u8) -> Reg {
         let rd = self.new_vreg();
         self.push(MInst::LoadIdx {

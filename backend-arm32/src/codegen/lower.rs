@@ -556,6 +556,40 @@ fn iconst_of(func: &Function, v: Value) -> Option<i64> {
     }
 }
 
+/// For `icmp eq/ne x, 0` with `x = band a, k` (i32): `a` and `k` (an encodable constant,
+/// or a value for a register), so the branch can be `tst a, k`.
+fn tst_operands(
+    func: &Function,
+    cc: IntCC,
+    x: Value,
+    y: Value,
+) -> Option<(Value, Result<u32, Value>)> {
+    if !matches!(cc, IntCC::Equal | IntCC::NotEqual)
+        || iconst_of(func, y) != Some(0)
+        || func.dfg.value_type(x) != ir::types::I32
+    {
+        return None;
+    }
+    let inst = func.dfg.value_def(func.dfg.resolve_aliases(x)).inst()?;
+    let InstructionData::Binary {
+        opcode: Opcode::Band,
+        args: [a, k],
+    } = func.dfg.insts[inst]
+    else {
+        return None;
+    };
+    let (a, k) = if iconst_of(func, a).is_some() {
+        (k, a)
+    } else {
+        (a, k)
+    };
+    let op2 = match iconst_of(func, k) {
+        Some(v) => Ok(crate::asm::encode_imm(v as u32).map(|_| v as u32)?),
+        None => Err(k),
+    };
+    Some((a, op2))
+}
+
 /// The CMP immediate for comparing a `ty` value with the constant `k` under `cc`: the
 /// constant extended to 32 bits as the other operand is (see `cmp_operands`), if it
 /// encodes as a rotated imm8.
@@ -582,6 +616,8 @@ enum BrCond {
     Fcmp(cranelift_codegen::ir::condcodes::FloatCC, VReg, VReg),
     /// A 32-bit-or-narrower integer compare (CMP).
     Icmp(IntCC, VReg, Operand2),
+    /// `eq`/`ne` of an i32 AND with zero (TST).
+    Tst(IntCC, VReg, Operand2),
     /// The condition value itself.
     NonZero(VReg),
 }
@@ -738,16 +774,29 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                             (cc, x, y)
                         };
                         let xty = func.dfg.value_type(x);
-                        match cmp_imm(cc, xty, iconst_of(func, y)) {
-                            Some(value) => {
-                                let xr = ctx.use_value(x);
-                                let xr = ctx.cmp_operand(cc, xty, xr);
-                                BrCond::Icmp(cc, xr, Operand2::Imm { value })
-                            }
-                            None => {
-                                let (xr, yr) = (ctx.use_value(x), ctx.use_value(y));
-                                let (xr, yr) = ctx.cmp_operands(cc, xty, xr, yr);
-                                BrCond::Icmp(cc, xr, Operand2::Reg { rm: yr })
+                        if let Some((a, op2)) = tst_operands(func, cc, x, y) {
+                            // `(a & k) ==/!= 0`: TST sets Z as the AND would, and the AND
+                            // is lowered only if something else reads it.
+                            let a = ctx.use_value(a);
+                            let rm = match op2 {
+                                Ok(value) => Operand2::Imm { value },
+                                Err(v) => Operand2::Reg {
+                                    rm: ctx.use_value(v),
+                                },
+                            };
+                            BrCond::Tst(cc, a, rm)
+                        } else {
+                            match cmp_imm(cc, xty, iconst_of(func, y)) {
+                                Some(value) => {
+                                    let xr = ctx.use_value(x);
+                                    let xr = ctx.cmp_operand(cc, xty, xr);
+                                    BrCond::Icmp(cc, xr, Operand2::Imm { value })
+                                }
+                                None => {
+                                    let (xr, yr) = (ctx.use_value(x), ctx.use_value(y));
+                                    let (xr, yr) = ctx.cmp_operands(cc, xty, xr, yr);
+                                    BrCond::Icmp(cc, xr, Operand2::Reg { rm: yr })
+                                }
                             }
                         }
                     } else {
@@ -804,6 +853,15 @@ pub fn lower(func: &Function, flags: &Flags) -> Result<VCode, CodegenError> {
                             cc,
                             rn,
                             rm,
+                            tst: false,
+                            taken,
+                            not_taken,
+                        },
+                        BrCond::Tst(cc, rn, rm) => MInst::BrIcmp {
+                            cc,
+                            rn,
+                            rm,
+                            tst: true,
                             taken,
                             not_taken,
                         },

@@ -269,11 +269,13 @@ pub enum MInst {
     /// `rd = sp + (offset of stack slot `slot`) + off`
     StackAddr { rd: VReg, slot: u32, off: i32 },
     /// Compare-and-branch: `cmp rn, rm; b<cc> taken; b not_taken` (`rm` a register or
-    /// an encodable immediate).
+    /// an encodable immediate); with `tst`, `tst rn, rm` and `cc` is `eq`/`ne` (of the
+    /// AND with zero).
     BrIcmp {
         cc: IntCC,
         rn: VReg,
         rm: Operand2,
+        tst: bool,
         taken: Block,
         not_taken: Block,
     },

@@ -18,6 +18,8 @@ use super::{Env, Labels, SegStart, SegTable};
 mod bits;
 #[path = "floats.rs"]
 mod floats;
+#[path = "heap.rs"]
+mod heap;
 use crate::machine::{self, segment_signature};
 use crate::rtcall::{
     MarkerOp, RaiseKind, RtFn, TypeKind, NS_EXPORT_CELL, NS_FRAGMENT, NS_RUNTIME, NS_SEGMENT,
@@ -96,6 +98,8 @@ struct Lower<'a, 'b> {
     /// Registers of `mem_x` this lowering wrote after all: the segment is lowered again
     /// without them (`lower_segment`).
     spoiled: u64,
+    /// Whether a runtime call has been emitted so far in this segment (see `allocate`).
+    called: bool,
 }
 
 const X_BASE: u32 = 4;
@@ -165,7 +169,15 @@ fn lower_attempt(
     b.def_var(htop, p[1]);
     b.def_var(e, p[2]);
     b.def_var(fcalls, p[3]);
-    b.def_var(cp, p[4]);
+    // A return point's function has a frame, which holds its CP: its CP is 0 (what a stack
+    // trace reads as "look at the stack"), whatever the returning code left in the CP
+    // parameter, so a return need not set that parameter (see `return_to`).
+    let cp0 = if is_return_point(&f.code, start) {
+        b.ins().iconst(I32, 0)
+    } else {
+        p[4]
+    };
+    b.def_var(cp, cp0);
     let mut lw = Lower {
         m,
         code: &f.code,
@@ -191,6 +203,7 @@ fn lower_attempt(
         pos: start.pos,
         mem_x,
         spoiled: 0,
+        called: false,
     };
     lw.set_x(0, p[5]);
     for i in 1..start.live {
@@ -400,6 +413,7 @@ impl Lower<'_, '_> {
 
     fn call_rt(&mut self, f: RtFn, args: &[Value]) -> Option<Value> {
         let r = self.rt_ref(f);
+        self.called = true;
         let call = self.b.ins().call(r, args);
         self.b.inst_results(call).first().copied()
     }
@@ -505,12 +519,12 @@ impl Lower<'_, '_> {
         }
     }
 
-    /// Returns x0 to `cp`. The return point gets CP = 0: its function has a frame, which
-    /// holds the CP (a stack trace takes CP as the caller's return address only when it
-    /// is not 0, docs/stacktraces.md).
+    /// Returns x0 to `cp`. A return point ignores its CP parameter (its function's frame
+    /// holds its CP: it starts with CP 0, see `is_return_point`), and so does `normal_exit`,
+    /// the other thing a CP can be; `cp` itself goes in it because it is in a register
+    /// already (`bx r0` with nothing to set up).
     fn return_to(&mut self, cp: Value) {
-        let zero = self.iconst(0);
-        self.transfer(Err(cp), zero, 1);
+        self.transfer(Err(cp), cp, 1);
     }
 
     /// The address of the segment that continues after the instruction at `pos`.
@@ -545,46 +559,6 @@ impl Lower<'_, '_> {
                 self.b.ins().bor(cp, bit)
             }
         }
-    }
-
-    fn deallocate(&mut self, n: u32) {
-        let e = self.b.use_var(self.e);
-        let cp = self.b.ins().load(I32, flags(), e, 0);
-        let cp = self.cp_from_stack(cp);
-        self.b.def_var(self.cp, cp);
-        let e2 = self.b.ins().iadd_imm_s(e, 4 * (n as i64 + 1));
-        self.b.def_var(self.e, e2);
-    }
-
-    /// Ensures `words` free words between HTOP and E, collecting when needed.
-    fn heap_check(&mut self, words: u32, live: u32) {
-        let htop = self.b.use_var(self.htop);
-        let e = self.b.use_var(self.e);
-        let need_top = self.b.ins().iadd_imm_s(htop, 4 * words as i64);
-        let short = if self.env.gc_stress() {
-            self.b.ins().iconst(cranelift_codegen::ir::types::I8, 1)
-        } else {
-            self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_top, e)
-        };
-        let gc = self.b.create_block();
-        let cont = self.b.create_block();
-        self.b.ins().brif(short, gc, &[], cont, &[]);
-        self.b.switch_to_block(gc);
-        self.b.set_cold_block(gc);
-        self.spill(live);
-        let (w, l) = (self.iconst(words as i64), self.iconst(live as i64));
-        self.call_rt(RtFn::Gc, &[self.s, w, l]);
-        self.unspill(live);
-        self.b.ins().jump(cont, &[]);
-        self.b.switch_to_block(cont);
-    }
-
-    /// Bumps HTOP by `words`, returning the old value (the new object's address).
-    fn heap_alloc(&mut self, words: u32) -> Value {
-        let htop = self.b.use_var(self.htop);
-        let next = self.b.ins().iadd_imm_s(htop, 4 * words as i64);
-        self.b.def_var(self.htop, next);
-        htop
     }
 
     // --- instructions ---
@@ -647,24 +621,7 @@ impl Lower<'_, '_> {
             }
             Op::Allocate {
                 stack, heap, live, ..
-            } => {
-                self.heap_check(heap + stack + 1, *live);
-                let e = self.b.use_var(self.e);
-                let e2 = self.b.ins().iadd_imm_s(e, -4 * (*stack as i64 + 1));
-                self.b.def_var(self.e, e2);
-                let cp = self.b.use_var(self.cp);
-                let cp = self.cp_to_stack(cp);
-                self.b.ins().store(flags(), cp, e2, 0);
-                // Y slots start as []: the collector scans the whole frame. Not those the
-                // next few instructions write before anything can see them (yinit.rs).
-                let written = super::yinit::written_before_gc(self.code, pos, *stack);
-                let nil = self.iconst(term::IMMED2_NIL as i64);
-                for i in 0..*stack {
-                    if !written[i as usize] {
-                        self.set_y(i, nil);
-                    }
-                }
-            }
+            } => self.allocate(*stack, *heap, *live, pos),
             Op::InitYregs(ys) => {
                 let nil = self.iconst(term::IMMED2_NIL as i64);
                 for &y in ys {
@@ -1621,9 +1578,10 @@ impl Lower<'_, '_> {
             Test::IsFunction => self.is_type(v[0], TypeKind::Function),
             Test::IsAtom => tags::is_atom(b, v[0]),
             Test::IsNil => tags::is_nil(b, v[0]),
-            Test::IsNonemptyList => tags::is_list(b, v[0]),
+            // The operand is a term (a register or a constant).
+            Test::IsNonemptyList => tags::term_is_list(b, v[0]),
             Test::IsList => {
-                let l = tags::is_list(b, v[0]);
+                let l = tags::term_is_list(b, v[0]);
                 let n = tags::is_nil(b, v[0]);
                 b.ins().bor(l, n)
             }
@@ -1754,12 +1712,30 @@ impl Lower<'_, '_> {
     }
 }
 
-/// A destination read as a source (for `swap`).
+/// Whether the segment starting at `start` is a return point: the continuation of a
+/// non-tail call (live 1, right after the call). Only these are entered by returns; every
+/// other segment with live 1 starts elsewhere (a function entry after its `func_info`, the
+/// timeout continuation after `wait_timeout`), and label segments have live 0 or 4.
+fn is_return_point(code: &[Op], start: SegStart) -> bool {
+    start.live == 1
+        && start.pos > 0
+        && matches!(
+            code.get(start.pos - 1),
+            Some(
+                Op::Call { tail: false, .. }
+                    | Op::CallExt { tail: false, .. }
+                    | Op::Apply { tail: false, .. }
+                    | Op::CallFun { .. }
+            )
+        )
+}
+
 /// Whether bit `i` of a [`Lower::mem_x`] mask is set.
 fn in_memory(mem_x: u64, i: u32) -> bool {
     i < 64 && mem_x & (1 << i) != 0
 }
 
+/// A destination read as a source (for `swap`).
 fn dst_src(d: Dst) -> Src {
     match d {
         Dst::X(i) => Src::Reg(Reg::X(i), Known::default()),
