@@ -35,9 +35,12 @@ pub struct ErlCommand {
     pub jit: Option<Jit>,
     pub no_cache: bool,
     pub stats: bool,
-    /// `--otp-boot`: OTP's own boot (erl_init, init, the boot script, kernel) instead of
-    /// the stand-in (docs/boot.md).
+    /// `--otp-boot`: OTP's own boot (erl_init, init, the boot script, kernel), the
+    /// default; an error rather than the stand-in when the installed OTP cannot boot.
     pub otp_boot: bool,
+    /// `--stand-in-boot`: the embedded `init` stand-in instead of OTP's boot: no kernel
+    /// processes, BIFs in their place (docs/boot.md); a faster start.
+    pub stand_in_boot: bool,
     /// The words init gets, as erl passes them: everything but beam's own options and
     /// the emulator's `+` flags.
     pub init_words: Vec<String>,
@@ -52,6 +55,13 @@ pub enum ErlCliError {
     BadValue { flag: String, value: String },
     #[error("-eval takes one expression (erl crashes on {extra:?} after it); quote it")]
     EvalWords { extra: Vec<String> },
+    #[error("--otp-boot and --stand-in-boot exclude each other")]
+    TwoBoots,
+    #[error(
+        "--otp-boot: OTP's preloaded modules (erl_init.beam in an erts-*/ebin directory) \
+         are not on the code path {path:?}; install OTP (scripts/setup) or use --stand-in-boot"
+    )]
+    NoOtpBoot { path: Vec<PathBuf> },
 }
 
 /// Whether `args` (without the program name) are erl's command line rather than one of
@@ -64,7 +74,9 @@ pub fn is_erl_command_line(args: &[String]) -> bool {
         Some(a) if SUBCOMMANDS.contains(&a) => false,
         Some("-h" | "-V") => false,
         // beam's own options of the erl command line.
-        Some("--mode" | "--jit" | "--no-cache" | "--stats" | "--otp-boot") => true,
+        Some("--mode" | "--jit" | "--no-cache" | "--stats" | "--otp-boot" | "--stand-in-boot") => {
+            true
+        }
         Some(a) => !a.starts_with("--"),
     }
 }
@@ -160,6 +172,7 @@ pub fn parse(args: &[String]) -> Result<ErlCommand, ErlCliError> {
             "--no-cache" => cmd.no_cache = true,
             "--stats" => cmd.stats = true,
             "--otp-boot" => cmd.otp_boot = true,
+            "--stand-in-boot" => cmd.stand_in_boot = true,
             _ if w.starts_with('+') => {
                 // Other emulator flags (+A, +S, +K ...) change nothing here; their value
                 // (if any) goes with them.
@@ -193,6 +206,19 @@ fn missing(flag: &str) -> ErlCliError {
     }
 }
 
+/// The processes ERTS starts next to init (erl_init.c's `erl_first_process_otp` and
+/// `erts_start_schedulers`' system processes in OTP 25), in ERTS's order, so that they
+/// and the processes of the boot get the pids they get in erl: erts_code_purger is
+/// `<0.1.0>`, the literal area collector `<0.2.0>`, the three dirty signal handlers
+/// (normal, high and max priority) `<0.3.0>`–`<0.5.0>`.
+const SYSTEM_PROCESSES: &[(&str, &str)] = &[
+    ("erts_code_purger", "start"),
+    ("erts_literal_area_collector", "start"),
+    ("erts_dirty_process_signal_handler", "start"),
+    ("erts_dirty_process_signal_handler", "start"),
+    ("erts_dirty_process_signal_handler", "start"),
+];
+
 /// Runs erl's command line `args` (without the program name).
 pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let args = match args.first().map(String::as_str) {
@@ -200,6 +226,9 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
         _ => args,
     };
     let cmd = parse(args)?;
+    if cmd.otp_boot && cmd.stand_in_boot {
+        return Err(ErlCliError::TwoBoots.into());
+    }
     if !cmd.noshell {
         eprintln!("beam: there is no interactive shell; running as with -noshell");
     }
@@ -220,7 +249,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(n) = cmd.max_processes {
         beam_runtime::process::set_process_limit(n);
     }
-    opts.otp_boot |= cmd.otp_boot;
+    opts.otp_boot = choose_boot(&cmd, &opts.code_path)?;
     let otp_boot = opts.otp_boot;
     if otp_boot {
         // code_server's path is the -pa directories, then ".", then OTP's: a call into a
@@ -238,12 +267,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
             .collect();
         let argv = vm.binaries_of(&argv)?;
         let init = beam_runtime::atom::intern("init")?;
-        vm.run_system(
-            "erl_init",
-            "start",
-            &[init, argv],
-            &[("erts_code_purger", "start")],
-        )?
+        vm.run_system("erl_init", "start", &[init, argv], SYSTEM_PROCESSES)?
     } else {
         let init = beam_frontend::decode(BEAM_INIT)?;
         vm.load_module(&init)?;
@@ -281,6 +305,33 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
             ExitCode::from(1)
         }
     })
+}
+
+/// Whether to boot OTP (`true`) or run the stand-in: OTP's boot unless
+/// `--stand-in-boot` or `BEAM_OTP_BOOT=0` asks for the stand-in; when the installed OTP
+/// has no preloaded modules to boot from, `--otp-boot` is an error and otherwise beam
+/// says so and runs the stand-in.
+fn choose_boot(cmd: &ErlCommand, code_path: &[PathBuf]) -> Result<bool, ErlCliError> {
+    if cmd.stand_in_boot {
+        return Ok(false);
+    }
+    let env_off = std::env::var_os("BEAM_OTP_BOOT").is_some_and(|v| v == "0");
+    if env_off && !cmd.otp_boot {
+        return Ok(false);
+    }
+    if code_path.iter().any(|d| d.join("erl_init.beam").is_file()) {
+        return Ok(true);
+    }
+    if cmd.otp_boot {
+        return Err(ErlCliError::NoOtpBoot {
+            path: code_path.to_vec(),
+        });
+    }
+    eprintln!(
+        "beam: OTP's preloaded modules (erl_init.beam) are not on the code path; \
+         running the init stand-in (--stand-in-boot; docs/boot.md)"
+    );
+    Ok(false)
 }
 
 /// The command line init gets from erl's emulator: the flags erl's start script and
@@ -397,6 +448,43 @@ mod tests {
         assert!(!is("run m f"));
         assert!(!is("--help"));
         assert!(is("--mode sim -noshell"));
+        assert!(is("--stand-in-boot -noshell"));
         assert!(!is("disasm x.beam"));
+    }
+
+    /// OTP's boot by default when its preloaded modules are on the code path; the
+    /// stand-in when asked for or (with a note) when they are not; `--otp-boot` without
+    /// them is an error naming the path.
+    #[test]
+    fn which_boot() {
+        let otp = std::env::temp_dir().join(format!("beam-which-boot-{}", std::process::id()));
+        std::fs::create_dir_all(&otp).unwrap();
+        std::fs::write(otp.join("erl_init.beam"), b"").unwrap();
+        let empty = std::env::temp_dir();
+        let cmd = |s: &str| parse(&words(s)).unwrap();
+        // (BEAM_OTP_BOOT=0 in the test's environment would change the first answer.)
+        if std::env::var_os("BEAM_OTP_BOOT").is_none() {
+            assert_eq!(
+                choose_boot(&cmd("-noshell"), std::slice::from_ref(&otp)),
+                Ok(true)
+            );
+        }
+        assert_eq!(
+            choose_boot(&cmd("--otp-boot -noshell"), std::slice::from_ref(&otp)),
+            Ok(true)
+        );
+        assert_eq!(
+            choose_boot(&cmd("--stand-in-boot -noshell"), std::slice::from_ref(&otp)),
+            Ok(false)
+        );
+        assert_eq!(
+            choose_boot(&cmd("-noshell"), std::slice::from_ref(&empty)),
+            Ok(false)
+        );
+        assert!(matches!(
+            choose_boot(&cmd("--otp-boot -noshell"), &[empty]),
+            Err(ErlCliError::NoOtpBoot { .. })
+        ));
+        std::fs::remove_dir_all(&otp).ok();
     }
 }

@@ -21,9 +21,14 @@ mod run;
 /// Without a subcommand, beam takes erl's command line (`beam [erl flags]`, or `beam erl
 /// [erl flags]`): `-noshell`, `-eval E`, `-s M [F [Args]]`, `-run M [F [Args]]`,
 /// `-pa`/`-pz DIR...`, `+P N`, `-extra`, `-root`, `-boot`, `-config` and user flags, and
-/// it runs as `erl -noshell` until `init:stop()` or `halt()` (docs/boot.md). `beam run M
-/// F Args` is the quick way to call one function: no `init` process, no command-line
-/// flags for `init:get_argument/1`, and it ends when that function returns.
+/// it runs as `erl -noshell` until `init:stop()` or `halt()` (docs/boot.md). It boots
+/// OTP as erl does (erl_init, init, the start_clean boot script, kernel's processes;
+/// `--otp-boot` insists on it); `--stand-in-boot` (or `BEAM_OTP_BOOT=0`) runs a small
+/// built-in `init` instead, which starts faster but has no kernel processes. Beam's own
+/// options go first: `--mode sim|native`, `--jit ir|template|tiered|mixed`,
+/// `--no-cache`, `--stats`. `beam run M F Args` is the quick way to call one function:
+/// no boot, no `init` process, no command-line flags for `init:get_argument/1`, and it
+/// ends when that function returns.
 #[derive(Parser)]
 #[command(name = "beam", version, about, long_about)]
 struct Cli {

@@ -1,8 +1,8 @@
 //! `beam [erl flags]` against `erl -noshell` with the same flags: standard output and
 //! exit status, for the start items (-eval, -s, -run), init's arguments, crashes during
 //! the boot, `+P`, module `code`, `os:cmd`, `io:get_line` on piped standard input, and
-//! `compile:forms/2` + `code:load_binary/3` (docs/boot.md); with the stand-in boot and
-//! with the real OTP boot (`--otp-boot`).
+//! `compile:forms/2` + `code:load_binary/3` (docs/boot.md); with the real OTP boot
+//! (beam's default) and with the stand-in (`--stand-in-boot`).
 
 #![cfg(not(target_arch = "arm"))]
 
@@ -441,10 +441,21 @@ fn cases(dir: &Path) -> Vec<Case> {
     cs
 }
 
+/// Every case with beam's default boot, OTP's own.
 #[test]
 fn erl_command_line_matches_erl() {
+    let dir = scratch("default-boot");
+    let failed = compare(&cases(&dir), &[], true, &dir);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// Every case with the init stand-in (`--stand-in-boot`), which prints what erl prints
+/// for them too, pids included.
+#[test]
+fn stand_in_boot_matches_erl() {
     let dir = scratch("stand-in");
-    let failed = compare(&cases(&dir), &[], false, &dir);
+    let failed = compare(&cases(&dir), &["--stand-in-boot"], false, &dir);
     std::fs::remove_dir_all(&dir).ok();
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
@@ -552,8 +563,8 @@ fn strip_pids(s: &str) -> String {
     res
 }
 
-/// The real OTP boot (`--otp-boot`: erl_init, init, the start_clean script, kernel's
-/// processes) against erl, for the "Done when" list of issue #16: kernel's applications
+/// The real OTP boot (beam's default; `--otp-boot` makes it an error when OTP cannot
+/// boot: erl_init, init, the start_clean script, kernel's processes) against erl, for the "Done when" list of issue #16: kernel's applications
 /// and registered processes, code server, file server (read, write, list), init's
 /// arguments, the start items, a crash in the boot, `os:cmd/1` over a port,
 /// `io:get_line/1` through `user`, compile:forms + code:load_binary, the loading BIFs, a
@@ -645,6 +656,24 @@ fn otp_boot_matches_erl() {
     });
     assert_eq!(cs.len(), 10);
     let failed = compare(&cs, &["--otp-boot"], true, &dir);
+    // Pids as erl numbers them: init's is <0.0.0>, the -eval process one of the first.
+    let pids = Case {
+        name: "pids",
+        args: [
+            "-noshell",
+            "-eval",
+            "[P0, P1 | _] = processes(), io:format(\"~p ~p ~p~n\", [P0, P1, \
+             erlang:process_info(P1, initial_call)]), halt().",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        stdin: "",
+    };
+    let failed: Vec<String> = failed
+        .into_iter()
+        .chain(compare(std::slice::from_ref(&pids), &[], false, &dir))
+        .collect();
     std::fs::remove_dir_all(&dir).ok();
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
@@ -701,8 +730,8 @@ f{i}(X) ->
 
 /// The OTP compiler on the JIT: `compile:file/2` of a ~500-line module writes the .beam
 /// erlc writes, byte for byte (with erlc's `{cwd, Dir}` option, which it records in the
-/// debug-info chunk), with the stand-in boot and with the real one (where `compile`
-/// writes through file_server_2 and prim_file's Erlang code).
+/// debug-info chunk), with the real boot (beam's default, where `compile` writes through
+/// file_server_2 and prim_file's Erlang code) and with the stand-in.
 #[test]
 fn compile_file_matches_erlc() {
     let dir = std::env::temp_dir().join(format!("beam-erl-compile-{}", std::process::id()));
@@ -719,7 +748,10 @@ fn compile_file_matches_erlc() {
         .success();
     assert!(ok, "erlc failed");
     let b = std::fs::read(theirs.join("big_mod.beam")).unwrap();
-    for (outdir, flags) in [("beam", &[][..]), ("beam-otp-boot", &["--otp-boot"][..])] {
+    for (outdir, flags) in [
+        ("beam", &[][..]),
+        ("beam-stand-in", &["--stand-in-boot"][..]),
+    ] {
         std::fs::create_dir_all(dir.join(outdir)).unwrap();
         let eval = format!(
             "io:format(\"~p~n\", [compile:file(\"big_mod.erl\", [{{outdir, \"{outdir}\"}}, \

@@ -109,7 +109,13 @@ fn exit_statuses_and_reports() {
     // A spawned process's crash: erl's report on stdout, its header's time aside.
     let erl = Command::new("erl")
         .args(["-noshell", "-pa", dir.to_str().unwrap()])
-        .args(["-eval", "run_exit:t(spawned), halt()."])
+        // erl's report goes through logger's processes: give them time on a loaded
+        // machine and flush the handler before halting (100 ms inside t/1 was not
+        // always enough with other builds running, and erl then printed nothing).
+        .args([
+            "-eval",
+            "run_exit:t(spawned), timer:sleep(500), logger_std_h:filesync(default), halt().",
+        ])
         .output()
         .unwrap();
     let erl_out = String::from_utf8_lossy(&erl.stdout).into_owned();

@@ -1,6 +1,13 @@
 //! The process table: pid number → process, with a serial per slot so stale pids miss.
 //! A running process is taken out of its slot (the scheduler holds it), leaving the slot
 //! marked running so its pid stays reserved.
+//!
+//! Slots are handed out as OTP's erl_ptab.c hands them out: every slot of the table in
+//! order first, then freed slots in the order they were freed (a ring of free ids), so
+//! pids come out as erl's do (`<0.80.0>`, `<0.81.0>`, ... however many processes have
+//! ended meanwhile) and a freed pid is reused as late as possible.
+
+use std::collections::VecDeque;
 
 use crate::process::{Pid, ProcError, Process, MAX_PROCESSES};
 
@@ -20,7 +27,8 @@ struct Slot {
 #[derive(Debug, Default)]
 pub struct ProcTable {
     slots: Vec<Slot>,
-    free: Vec<u32>,
+    /// Freed slots, oldest first.
+    free: VecDeque<u32>,
     live: usize,
 }
 
@@ -35,23 +43,22 @@ impl ProcTable {
 
     /// Reserves a slot and returns the pid the new process will have.
     pub fn reserve(&mut self) -> Result<Pid, ProcError> {
-        // Reuse the oldest freed slot last (FIFO would need a deque): reuse the most
-        // recently freed one, whose serial was bumped at free time.
         let limit = crate::process::process_limit();
         if self.live >= limit {
             return Err(ProcError::TooManyProcesses(limit));
         }
-        let index = match self.free.pop() {
-            Some(i) => i,
-            None => {
-                if self.slots.len() >= MAX_PROCESSES {
-                    return Err(ProcError::TooManyProcesses(MAX_PROCESSES));
-                }
-                self.slots.push(Slot {
-                    serial: 0,
-                    entry: Entry::Free,
-                });
-                self.slots.len() as u32 - 1
+        // A slot never used while the table (the `+P` limit) has one, else the slot freed
+        // longest ago (its serial was bumped when it was freed).
+        let index = if self.slots.len() < limit.min(MAX_PROCESSES) {
+            self.slots.push(Slot {
+                serial: 0,
+                entry: Entry::Free,
+            });
+            self.slots.len() as u32 - 1
+        } else {
+            match self.free.pop_front() {
+                Some(i) => i,
+                None => return Err(ProcError::TooManyProcesses(limit)),
             }
         };
         let slot = &mut self.slots[index as usize];
@@ -117,7 +124,7 @@ impl ProcTable {
         if let Some(slot) = self.slot_mut(pid) {
             slot.entry = Entry::Free;
             slot.serial = Pid::next_serial(slot.serial);
-            self.free.push(index);
+            self.free.push_back(index);
             self.live -= 1;
         }
     }
@@ -128,5 +135,38 @@ impl ProcTable {
             Entry::Present(p) => Some(&**p),
             _ => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pids come out in order whatever ended meanwhile, and once every slot of the table
+    /// has been used, freed slots come back oldest first with a new serial (erl_ptab.c).
+    #[test]
+    fn slots_in_order_then_oldest_freed_first() {
+        let limit = crate::process::set_process_limit(1024);
+        let mut t = ProcTable::default();
+        let a = t.reserve().unwrap();
+        let b = t.reserve().unwrap();
+        t.free(a);
+        let c = t.reserve().unwrap();
+        assert_eq!((a.number(), b.number(), c.number()), (0, 1, 2));
+        for _ in 3..limit {
+            t.reserve().unwrap();
+        }
+        t.free(c);
+        t.free(b);
+        // Slot 0 was freed first, then 2, then 1.
+        let order: Vec<(u32, u32)> = (0..3)
+            .map(|_| {
+                let p = t.reserve().unwrap();
+                (p.number(), p.serial())
+            })
+            .collect();
+        assert_eq!(order, vec![(0, 1), (2, 1), (1, 1)]);
+        assert!(matches!(t.reserve(), Err(ProcError::TooManyProcesses(_))));
+        assert!(!t.is_alive(a) && t.is_alive(Pid::new(0, 1)));
     }
 }

@@ -369,9 +369,19 @@ impl Vm {
         crate::bifs_erts_internal_boot::reset();
         let mut sched = Scheduler::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
         let body = JitBody::new(entry, normal_exit, true);
-        let _pid: Pid = sched
+        let pid: Pid = sched
             .spawn(body, args)
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
+        let mfa = |m: &str, f: &str| -> Result<(Term, Term), LoadError> {
+            let a = |s: &str| atom::intern(s).map_err(|e| LoadError::Runtime(e.to_string()));
+            Ok((a(m)?, a(f)?))
+        };
+        if !system.is_empty() {
+            // As ERTS: the first process's `process_info(P, initial_call)` is the function
+            // it was started with (erl_init:start/2); a plain run keeps {erlang, apply, 2}.
+            let (m, f) = mfa(module, function)?;
+            crate::proc_initial_call::spawned(pid.term(), m, f, arity);
+        }
         for (m, f) in system {
             self.load(m)?;
             let entry = with_loader(|l| {
@@ -389,6 +399,8 @@ impl Vm {
                 .spawn(JitBody::new(entry, normal_exit, false), &[])
                 .map_err(|e| LoadError::Runtime(e.to_string()))?;
             crate::bifs_erts_internal_boot::mark_system(pid.term());
+            let (mt, ft) = mfa(m, f)?;
+            crate::proc_initial_call::spawned(pid.term(), mt, ft, 0);
         }
         host::take_outcome();
         // Ports left by an earlier run belong to processes that are gone.
