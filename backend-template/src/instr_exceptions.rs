@@ -47,7 +47,7 @@ impl Fx<'_> {
             Op::Try { y, label } => {
                 let n = self.new_catch(*label);
                 let tag = self.env.catch_tag(n);
-                self.a.mov_imm(Cond::Al, Reg::R0, tag)?;
+                self.a.mov_imm_pair(Cond::Al, Reg::R0, tag)?;
                 self.store(Reg::R0, Dst::Y(*y))?;
                 Ok(false)
             }

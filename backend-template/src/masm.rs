@@ -128,6 +128,23 @@ impl Masm {
         Ok(())
     }
 
+    /// `rd = value` as MOVW+MOVT whatever the value: for values that differ from one VM
+    /// to the next (catch numbers), so the code has the same length in every VM and the
+    /// native-code cache can patch the pair (vm/src/cache_reloc.rs; a catch number that
+    /// crossed 0xFFFF between two compilations made `maps` uncacheable under the real boot).
+    pub fn mov_imm_pair(&mut self, cond: Cond, rd: Reg, value: u32) -> R {
+        self.emit(Inst::Movw {
+            cond,
+            rd,
+            imm: value as u16,
+        })?;
+        self.emit(Inst::Movt {
+            cond,
+            rd,
+            imm: (value >> 16) as u16,
+        })
+    }
+
     /// `rd = rn + value` (ADD/SUB of an immediate, else through ip). `rn` must not be ip
     /// when the constant does not encode.
     pub fn add_imm(&mut self, s: bool, rd: Reg, rn: Reg, value: i32) -> R {

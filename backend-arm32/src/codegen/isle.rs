@@ -518,18 +518,8 @@ impl generated::Context for LowerCtx<'_> {
         rd
     }
     fn scaled_addr(&mut self, arg0: Value) -> Option<(Value, Value, u8)> {
+        let (b, i) = self.iadd_i32_operands(arg0)?;
         let dfg = &self.func.dfg;
-        if dfg.value_type(arg0) != I32 {
-            return None;
-        }
-        let inst = dfg.value_def(dfg.resolve_aliases(arg0)).inst()?;
-        let InstructionData::Binary {
-            opcode: Opcode::Iadd,
-            args: [b, i],
-        } = dfg.insts[inst]
-        else {
-            return None;
-        };
         // base + (idx << k) in either order, else base + idx.
         for (base, idx) in [(b, i), (i, b)] {
             if let Some((ShiftOp::Ishl, x, k)) = self.shifted_i32(idx) {
@@ -549,18 +539,8 @@ impl generated::Context for LowerCtx<'_> {
         Some((b, i, 0))
     }
     fn addr_plus(&mut self, arg0: Value) -> Option<(Value, i32)> {
+        let (b, i) = self.iadd_i32_operands(arg0)?;
         let dfg = &self.func.dfg;
-        if dfg.value_type(arg0) != I32 {
-            return None;
-        }
-        let inst = dfg.value_def(dfg.resolve_aliases(arg0)).inst()?;
-        let InstructionData::Binary {
-            opcode: Opcode::Iadd,
-            args: [b, i],
-        } = dfg.insts[inst]
-        else {
-            return None;
-        };
         let konst = |v: Value| match dfg.insts[dfg.value_def(dfg.resolve_aliases(v)).inst()?] {
             InstructionData::UnaryImm {
                 opcode: Opcode::Iconst,
@@ -606,6 +586,22 @@ impl generated::Context for LowerCtx<'_> {
 }
 
 impl LowerCtx<'_> {
+    /// The operands of `v` when it is an `iadd` of I32 values (an address computation).
+    fn iadd_i32_operands(&self, v: Value) -> Option<(Value, Value)> {
+        let dfg = &self.func.dfg;
+        if dfg.value_type(v) != I32 {
+            return None;
+        }
+        let inst = dfg.value_def(dfg.resolve_aliases(v)).inst()?;
+        match dfg.insts[inst] {
+            InstructionData::Binary {
+                opcode: Opcode::Iadd,
+                args: [b, i],
+            } => Some((b, i)),
+            _ => None,
+        }
+    }
+
     /// The value of an `iconst` (low 32 bits), if `v` is one.
     fn iconst_of(&self, v: Value) -> Option<u32> {
         let dfg = &self.func.dfg;
