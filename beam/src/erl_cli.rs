@@ -229,9 +229,6 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if cmd.otp_boot && cmd.stand_in_boot {
         return Err(ErlCliError::TwoBoots.into());
     }
-    if !cmd.noshell {
-        eprintln!("beam: there is no interactive shell; running as with -noshell");
-    }
     let native_host = cfg!(target_arch = "arm");
     let native = cmd.native.unwrap_or(native_host);
     if native && !native_host {
@@ -251,6 +248,11 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     opts.otp_boot = choose_boot(&cmd, &opts.code_path)?;
     let otp_boot = opts.otp_boot;
+    if !cmd.noshell && !otp_boot {
+        // OTP's boot starts kernel's shell (user_drv, falling back to `user` on the fd
+        // driver, as erl without a terminal); the stand-in has none.
+        eprintln!("beam: the stand-in boot has no shell; running as with -noshell");
+    }
     if otp_boot {
         // code_server's path is the -pa directories, then ".", then OTP's: a call into a
         // module that is not loaded yet finds it in the current directory as in erl

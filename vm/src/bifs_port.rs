@@ -87,6 +87,15 @@ fn parse(name: Term, settings: Term) -> Result<Spawn, Raise> {
     let mut program = match elems.as_slice() {
         [k, cmd] if is(*k, "spawn") => {
             let c = text(*cmd).filter(|c| !c.is_empty()).ok_or_else(bad)?;
+            if c.split(|&b| b == b' ').next() == Some(b"tty_sl") {
+                // ERTS looks a `spawn` command's first word up as a driver first;
+                // tty_sl is the terminal driver, which refuses to start (`einval`)
+                // unless standard input and output are terminals. Its line editing
+                // protocol is not implemented, so it refuses always here: user_drv's
+                // caller then falls back to the `user` process on the fd driver, as
+                // erl does without a terminal (docs/ports.md).
+                return Err(error("einval"));
+            }
             Program::Shell(c)
         }
         [k, file] if is(*k, "spawn_executable") => Program::Exec {
