@@ -276,6 +276,9 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
         set_boot_args(cmd.boot.clone());
         vm.run("beam_init", "start", &[])?
     };
+    // The terminal as it was before the shell's tty_sl driver changed its mode (the
+    // driver's port may still be open at halt/1).
+    beam_vm::ports_tty::restore();
     if cmd.stats {
         if let Some(n) = vm.instructions() {
             eprintln!("instructions retired: {n}");

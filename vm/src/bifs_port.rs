@@ -87,16 +87,12 @@ fn parse(name: Term, settings: Term) -> Result<Spawn, Raise> {
     let mut program = match elems.as_slice() {
         [k, cmd] if is(*k, "spawn") => {
             let c = text(*cmd).filter(|c| !c.is_empty()).ok_or_else(bad)?;
-            if c.split(|&b| b == b' ').next() == Some(b"tty_sl") {
-                // ERTS looks a `spawn` command's first word up as a driver first;
-                // tty_sl is the terminal driver, which refuses to start (`einval`)
-                // unless standard input and output are terminals. Its line editing
-                // protocol is not implemented, so it refuses always here: user_drv's
-                // caller then falls back to the `user` process on the fd driver, as
-                // erl does without a terminal (docs/ports.md).
-                return Err(error("einval"));
+            // ERTS looks a `spawn` command's first word up as a driver first: tty_sl
+            // is the terminal driver (vm/src/ports_tty.rs).
+            match crate::ports_tty::command_flags(&c) {
+                Some(flags) => Program::Tty(flags.map_err(error)?),
+                None => Program::Shell(c),
             }
-            Program::Shell(c)
         }
         [k, file] if is(*k, "spawn_executable") => Program::Exec {
             file: text(*file).ok_or_else(bad)?,
@@ -188,6 +184,10 @@ fn parse(name: Term, settings: Term) -> Result<Spawn, Raise> {
         Program::Shell(c) => c.clone(),
         Program::Exec { file, .. } => file.clone(),
         Program::Fd(i, o) => format!("{i}/{o}").into_bytes(),
+        Program::Tty(_) => {
+            let (_, cmd) = tuple2(name).ok_or_else(bad)?;
+            text(cmd).ok_or_else(bad)?
+        }
     };
     Ok(Spawn {
         program,
@@ -325,6 +325,26 @@ fn info_item(c: &mut BifCx<'_>, n: u32, item: &str) -> Result<Option<Term>, Rais
     };
     let t = construct::tuple(h, &[atom(item), value]).map_err(heap_err)?;
     Ok(Some(t))
+}
+
+/// `port_control(Port, Operation, Data)`: the tty_sl driver's operations; `badarg` for
+/// a port whose driver has none (a spawned program, an fd port), as ERTS.
+fn port_control(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let n = port_arg(a[0])?;
+    let op = a[1]
+        .small_value()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| error("badarg"))?;
+    let mut data = Vec::new();
+    iolist(a[2], &mut data)?;
+    let (reply, binary) = ports::control(n, op, &data).ok_or_else(|| error("badarg"))?;
+    let r = if binary {
+        beam_runtime::binary::new_binary(&mut c.heap, &reply)
+    } else {
+        let items: Vec<Term> = reply.iter().map(|&b| small(i64::from(b))).collect();
+        construct::list(&mut c.heap, &items)
+    };
+    r.map_err(heap_err)
 }
 
 fn port_info1(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
@@ -472,10 +492,7 @@ pub static ERLANG: &[Bif] = &[
     Bif {
         name: "port_control",
         arity: 3,
-        f: |_, a| {
-            port_arg(a[0])?;
-            Err(error("badarg"))
-        },
+        f: port_control,
     },
     Bif {
         name: "port_call",

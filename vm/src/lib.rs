@@ -62,6 +62,7 @@ mod native;
 mod ports;
 mod ports_frame;
 mod ports_spawn;
+pub mod ports_tty;
 pub mod rt;
 mod rt_arith;
 mod rt_bits;

@@ -78,6 +78,8 @@ pub(crate) enum Program {
     },
     /// `{fd, In, Out}`: the VM's own file descriptors.
     Fd(i32, i32),
+    /// `{spawn, "tty_sl ..."}`: the terminal driver (vm/src/ports_tty.rs).
+    Tty(crate::ports_tty::Flags),
 }
 
 /// `{env, [{Name, Value | false}]}`: `None` removes the variable.
@@ -99,6 +101,8 @@ pub(crate) enum Writer {
     /// `{fd, _, 1}`: the VM's standard output, in order with io's buffered output.
     Stdout,
     Stderr,
+    /// The tty_sl driver's line editing.
+    Tty,
 }
 
 struct Port {
@@ -142,6 +146,8 @@ enum What {
     Eof,
     Closed,
     Connected,
+    /// `{Port, ok}`: tty_sl wrote a synchronous put_chars.
+    Ok,
 }
 
 /// A signal from a port waiting to be delivered.
@@ -242,6 +248,10 @@ pub(crate) fn open(owner: Pid, s: Spawn) -> Result<u32, OpenError> {
         Program::Fd(fd_in, fd_out) => {
             crate::ports_spawn::open_fd(n, *fd_in, *fd_out, &s.opts, &tx, &closed)?
         }
+        Program::Tty(flags) => {
+            crate::ports_tty::open(n, *flags, &tx, &closed)?;
+            (Some(Writer::Tty), None)
+        }
         _ => match crate::ports_spawn::spawn(n, &s, &tx, &closed)? {
             Some((w, pid)) => (w, Some(pid)),
             None => (None, None),
@@ -298,6 +308,7 @@ pub(crate) fn command(n: u32, data: Vec<u8>) -> Written {
         let Some(bytes) = frame_output(p.opts.framing, data) else {
             return Written::TooBig;
         };
+        let mut sync = false;
         match &p.writer {
             Some(Writer::Thread(w)) => {
                 p.output += bytes.len() as u64;
@@ -312,9 +323,29 @@ pub(crate) fn command(n: u32, data: Vec<u8>) -> Written {
                 crate::bifs_io::flush();
                 let _ = std::io::stderr().write_all(&bytes);
             }
+            Some(Writer::Tty) => {
+                p.output += bytes.len() as u64;
+                sync = crate::ports_tty::command(&bytes);
+            }
             None => return Written::No,
         }
+        if sync {
+            // OP_PUTC_SYNC: the driver answers once the characters are out.
+            msg(t, n, What::Ok);
+        }
         Written::Yes
+    })
+}
+
+/// `port_control(Port, Op, Data)`: the reply's bytes and whether the port is binary;
+/// `None` for a port whose driver has no control operations (`badarg`).
+pub(crate) fn control(n: u32, op: u32, data: &[u8]) -> Option<(Vec<u8>, bool)> {
+    with(|t| {
+        let p = t.ports.get(&n)?;
+        match p.writer {
+            Some(Writer::Tty) => Some((crate::ports_tty::control(op, data), p.opts.binary)),
+            _ => None,
+        }
     })
 }
 
@@ -325,6 +356,9 @@ fn terminate(t: &mut Table, n: u32, reason: Reason, closed_to: Option<Pid>) {
         return;
     };
     p.closed.store(true, Ordering::Relaxed);
+    if matches!(p.writer, Some(Writer::Tty)) {
+        crate::ports_tty::close();
+    }
     // Links first, then monitors, as erl sends them; each gets its own copy of a term
     // reason.
     for &to in &p.links {
@@ -559,6 +593,9 @@ pub(crate) fn reset() {
         if let Some(t) = t.borrow_mut().as_mut() {
             for (_, p) in std::mem::take(&mut t.ports) {
                 p.closed.store(true, Ordering::Relaxed);
+                if matches!(p.writer, Some(Writer::Tty)) {
+                    crate::ports_tty::close();
+                }
             }
             t.outbox.clear();
             while t.rx.try_recv().is_ok() {}
@@ -701,6 +738,7 @@ fn build(h: &mut BifHeap, port: u32, what: &What) -> Result<Term, ProcError> {
         What::Eof => atom("eof"),
         What::Closed => atom("closed"),
         What::Connected => atom("connected"),
+        What::Ok => atom("ok"),
     };
     Ok(construct::tuple(h, &[p, inner])?)
 }
