@@ -83,11 +83,30 @@ fn programs_agree_with_erl_in_mixed_mode() {
 
 /// Tiered mode (docs/tiered.md) with a threshold of 3 calls, so most functions that run
 /// at all are recompiled through IR in the middle of a run while template continuations
-/// are on the stack.
+/// are on the stack; twice, with the native-code cache cold then warm: the warm pass
+/// takes the modules and their tier-ups from the cache (vm/src/tier_cache.rs) and
+/// compiles only what the cache found unfit.
 #[test]
 fn programs_agree_with_erl_in_tiered_mode() {
-    let st = run_programs(Jit::Tiered, None);
-    assert!(st.tiered_functions > 50, "too little tiering: {st:?}");
+    let cache = std::env::temp_dir().join(format!("beamjit-tiered-{}", std::process::id()));
+    std::fs::remove_dir_all(&cache).ok();
+    let cold = run_programs(Jit::Tiered, Some(cache.clone()));
+    assert!(cold.tiered_functions > 50, "too little tiering: {cold:?}");
+    let warm = run_programs(Jit::Tiered, Some(cache.clone()));
+    std::fs::remove_dir_all(&cache).ok();
+    assert_eq!(
+        warm.tiered_functions, cold.tiered_functions,
+        "{cold:?} then {warm:?}"
+    );
+    assert_eq!(warm.cache_rejected, 0, "{warm:?}");
+    assert_eq!(
+        warm.cache_misses, warm.cache_unfit,
+        "a warm miss other than uncacheable code: {warm:?}"
+    );
+    assert!(
+        warm.functions_compiled * 5 <= cold.functions_compiled,
+        "most code must come from the cache: {cold:?} then {warm:?}"
+    );
 }
 
 /// The programs twice with the native-code cache (docs/cache.md) in a fresh directory:

@@ -61,7 +61,7 @@ fn compile(
 }
 
 /// The target part of a cache key: code generator, optimiser, where the code runs, ISA.
-fn target(l: &Loader, template: bool) -> String {
+pub(crate) fn target(l: &Loader, template: bool) -> String {
     format!(
         "{} opt={} {} armv7-{} hwdiv={} gcstress={}{}{}",
         match (template, l.opts.jit) {

@@ -72,6 +72,29 @@ impl<'a> RecordingEnv<'a> {
             bifs: RefCell::default(),
         }
     }
+    /// What a recording env made of this module's named atoms and BIFs ([`Self::resumed`]).
+    #[allow(clippy::type_complexity)]
+    pub fn recorded(
+        &self,
+    ) -> (
+        BTreeMap<String, u32>,
+        BTreeMap<(String, String, u32), Option<u32>>,
+    ) {
+        (self.named.borrow().clone(), self.bifs.borrow().clone())
+    }
+    /// A recording env that already saw what [`Self::recorded`] gave (vm/src/tier_cache.rs:
+    /// a module lowered once, its functions' code derived one by one later).
+    pub fn resumed(
+        env: &'a ModEnv,
+        named: BTreeMap<String, u32>,
+        bifs: BTreeMap<(String, String, u32), Option<u32>>,
+    ) -> Self {
+        RecordingEnv {
+            env,
+            named: RefCell::new(named),
+            bifs: RefCell::new(bifs),
+        }
+    }
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             atoms: self.env.atoms.iter().map(|t| t.0).collect(),

@@ -69,6 +69,7 @@ mod rt_bits;
 mod stacktrace;
 mod template;
 mod tier;
+mod tier_cache;
 
 mod bifs_crypto_cipher;
 mod bifs_crypto_mac;

@@ -420,7 +420,8 @@ impl Loader {
         self.bif_trampolines(&name, bif_funs)?;
         match (tier_cells, fs) {
             (Some(cells), Some(fs)) => {
-                let t = crate::tier::TierModule::new(m, fs, env, import_cells, &entries, cells);
+                let t =
+                    crate::tier::TierModule::new(m, fs, env, import_cells, &entries, cells, md5);
                 self.tier.add(&name, t);
             }
             (Some(_), None) => {

@@ -321,34 +321,19 @@ pub(crate) fn command(data: &[u8]) -> bool {
             _ => 0,
         }
     };
-    let sync = match data.split_first() {
-        Some((&OP_PUTC, s)) => {
-            t.put_chars(s);
-            false
-        }
-        Some((&OP_PUTC_SYNC, s)) => {
-            t.put_chars(s);
-            true
-        }
-        Some((&OP_MOVE, d)) => {
-            t.move_rel(int16(d));
-            false
-        }
-        Some((&OP_INSC, s)) => {
-            t.ins_chars(s);
-            false
-        }
-        Some((&OP_DELC, d)) => {
-            t.del_chars(int16(d));
-            false
-        }
-        Some((&OP_BEEP, _)) => {
-            t.out.push(7);
-            false
-        }
+    let (op, rest) = data
+        .split_first()
+        .map_or((None, &[][..]), |(o, r)| (Some(*o), r));
+    match op {
+        Some(OP_PUTC | OP_PUTC_SYNC) => t.put_chars(rest),
+        Some(OP_MOVE) => t.move_rel(int16(rest)),
+        Some(OP_INSC) => t.ins_chars(rest),
+        Some(OP_DELC) => t.del_chars(int16(rest)),
+        Some(OP_BEEP) => t.out.push(7),
         // ttsl_drv.c ignores an unknown op.
-        _ => false,
-    };
+        _ => {}
+    }
+    let sync = op == Some(OP_PUTC_SYNC);
     let out = std::mem::take(&mut t.out);
     let mut o = std::io::stdout().lock();
     let _ = o.write_all(&out);

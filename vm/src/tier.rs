@@ -24,11 +24,12 @@ use backend_arm32::codegen::{CompiledCode, SymbolName};
 use backend_template::{NS_TIER_CELL, TIER_CELL_BYTES};
 use beam_frontend::specific::SpecificFunction;
 use beam_frontend::Module;
-use beam_ir::lower::{lower_module, LoweredModule};
+use beam_ir::lower::LoweredModule;
 use beam_ir::rtcall::NS_SEGMENT;
 use beam_runtime::{arena, mem};
 
 use crate::loader::{import_cell, with_loader, LoadError, Loader, ModEnv};
+use crate::tier_cache::TierCode;
 use crate::{rt, Jit};
 
 /// Relocation namespace (inside this file only) for the address of a function's original
@@ -53,8 +54,15 @@ pub(crate) struct TierModule {
     /// Each function's current entry.
     entries: Vec<u32>,
     tiered: Vec<bool>,
-    /// The module lowered to CLIF (at the first tier-up), its catch numbers reserved.
+    /// The module lowered to CLIF (at the first tier-up that is not in the cache).
     lowered: Option<LoweredModule>,
+    /// The `.beam` file's MD5: tier-ups are cached under it (vm/src/tier_cache.rs).
+    md5: Option<[u8; 16]>,
+    /// How many IR catch numbers are reserved from `env.catch_base` (at the first
+    /// tier-up, compiled or cached).
+    catches: Option<u32>,
+    /// What storing tier-ups in the cache needs of the lowering.
+    recorded: crate::tier_cache::Recorded,
 }
 
 impl TierModule {
@@ -65,6 +73,7 @@ impl TierModule {
         import_cells: Vec<u32>,
         entries: &[u32],
         cells: u32,
+        md5: Option<[u8; 16]>,
     ) -> TierModule {
         let nf = fs.len();
         let entries = entries[..nf.min(entries.len())].to_vec();
@@ -78,6 +87,9 @@ impl TierModule {
             entries,
             tiered: vec![false; nf],
             lowered: None,
+            md5,
+            catches: None,
+            recorded: Default::default(),
         }
     }
 }
@@ -178,39 +190,28 @@ fn tier_cell(l: &mut Loader, cell: u32) -> Result<u32, String> {
     r
 }
 
-/// Recompiles function `f` of `tm` through the IR pipeline and repoints its entries.
+/// Recompiles function `f` of `tm` through the IR pipeline (or takes its code from the
+/// cache) and repoints its entries.
 fn tier_function(l: &mut Loader, tm: &mut TierModule, name: &str, f: usize) -> Result<u32, String> {
     if tm.tiered[f] {
         return Ok(tm.entries[f]);
     }
-    let nf = tm.fs.len();
-    if tm.lowered.is_none() {
-        let t0 = Instant::now();
+    if tm.catches.is_none() {
+        // Where the module's IR catch numbers start once they are reserved (nothing else
+        // reserves any before that, below).
         tm.env.catch_base = rt::next_catch();
-        let lowered = lower_module(&tm.m, &tm.fs, &tm.env).map_err(|e| e.to_string())?;
-        rt::add_catches(&vec![l.cells.undef; lowered.catches.len()]);
-        l.stats.lower += t0.elapsed();
-        tm.lowered = Some(lowered);
     }
-    let Some(lowered) = tm.lowered.as_ref() else {
-        return Err("not lowered".into());
+    let cached = crate::tier_cache::lookup(l, name, tm.md5, f, &tm.env)
+        .filter(|c| tm.catches.is_none_or(|n| n == c.catch_count));
+    let code = match cached {
+        Some(code) => code,
+        None => compile_function(l, tm, name, f)?,
     };
-    // The function's segments, its entry (segment f) first.
-    let segs: Vec<usize> = (0..lowered.segments.len())
-        .filter(|&s| lowered.segments[s].start.func == f)
-        .collect();
-    if segs.first() != Some(&f) {
-        return Err(format!("function {f} has no entry segment"));
+    if tm.catches.is_none() {
+        rt::add_catches(&vec![l.cells.undef; code.catch_count as usize]);
+        tm.catches = Some(code.catch_count);
     }
-    let mut pieces = Vec::with_capacity(segs.len());
-    for &s in &segs {
-        let seg = &lowered.segments[s];
-        let code = l.compile(name, &seg.func).map_err(|e| e.to_string())?;
-        pieces.push((
-            SymbolName::of_function(&seg.func),
-            fun_entries_stay(code, nf),
-        ));
-    }
+    let pieces = code.pieces;
     let (entries, loaded, cells) = (&tm.entries, &tm.loaded_entries, &tm.import_cells);
     let addrs = l
         .install_compiled(name, &pieces, &|sym| match sym {
@@ -227,20 +228,21 @@ fn tier_function(l: &mut Loader, tm: &mut TierModule, name: &str, f: usize) -> R
         .map_err(|e| e.to_string())?;
     // The new code in the stack-trace index, as `cache_load::install_image` does for IR
     // segments: each piece is its segment, starting at its first instruction.
-    let traced = segs
+    let traced = code
+        .positions
         .iter()
         .zip(pieces.iter().zip(addrs.iter()))
-        .map(|(&s, ((_, c), &addr))| crate::stacktrace::Piece {
+        .map(|(&pos, ((_, c), &addr))| crate::stacktrace::Piece {
             addr,
             len: c.code.bytes.len() as u32,
             func: f as u32,
-            positions: vec![(0, lowered.segments[s].start.pos as u32)],
+            positions: vec![(0, pos)],
         })
         .collect();
     crate::stacktrace::add_tiered_code(name, traced);
-    for (k, &seg) in lowered.catches.iter().enumerate() {
-        if let Some(p) = segs.iter().position(|&s| s == seg as usize) {
-            rt::set_catch(tm.env.catch_base + k as u32, addrs[p]);
+    for &(k, p) in &code.catches {
+        if let Some(&addr) = addrs.get(p) {
+            rt::set_catch(tm.env.catch_base + k, addr);
         }
     }
     let new = addrs[0];
@@ -271,15 +273,94 @@ fn tier_function(l: &mut Loader, tm: &mut TierModule, name: &str, f: usize) -> R
         }
     }
     l.stats.tiered_functions += 1;
-    l.stats.functions_compiled += 1;
-    l.stats.segments += segs.len() as u32;
+    l.stats.segments += pieces.len() as u32;
     if std::env::var_os("BEAM_TIER_VERBOSE").is_some() {
         eprintln!(
             "beam tier: {name}:{fname}/{arity} -> IR ({} segments) at {new:#x}",
-            segs.len()
+            pieces.len()
         );
     }
     Ok(new)
+}
+
+/// Compiles function `f`'s segments through the IR pipeline (lowering the module at the
+/// first tier-up that needs it) and stores them in the cache.
+fn compile_function(
+    l: &mut Loader,
+    tm: &mut TierModule,
+    name: &str,
+    f: usize,
+) -> Result<TierCode, String> {
+    let nf = tm.fs.len();
+    if tm.lowered.is_none() {
+        let t0 = Instant::now();
+        let lowered = crate::tier_cache::lower(
+            l,
+            &tm.m,
+            &tm.fs,
+            &tm.env,
+            tm.md5.is_some(),
+            &mut tm.recorded,
+        )?;
+        if tm
+            .catches
+            .is_some_and(|n| n as usize != lowered.catches.len())
+        {
+            return Err("the module's catches differ from its cached tier-ups'".into());
+        }
+        l.stats.lower += t0.elapsed();
+        tm.lowered = Some(lowered);
+    }
+    let Some(lowered) = tm.lowered.as_ref() else {
+        return Err("not lowered".into());
+    };
+    // The function's segments, its entry (segment f) first.
+    let segs: Vec<usize> = (0..lowered.segments.len())
+        .filter(|&s| lowered.segments[s].start.func == f)
+        .collect();
+    if segs.first() != Some(&f) {
+        return Err(format!("function {f} has no entry segment"));
+    }
+    let mut pieces = Vec::with_capacity(segs.len());
+    for &s in &segs {
+        let seg = &lowered.segments[s];
+        let code = l.compile(name, &seg.func).map_err(|e| e.to_string())?;
+        pieces.push((
+            SymbolName::of_function(&seg.func),
+            fun_entries_stay(code, nf),
+        ));
+    }
+    l.stats.functions_compiled += 1;
+    let catches = lowered
+        .catches
+        .iter()
+        .enumerate()
+        .filter_map(|(k, &seg)| {
+            let p = segs.iter().position(|&s| s == seg as usize)?;
+            Some((k as u32, p))
+        })
+        .collect();
+    let code = TierCode {
+        pieces,
+        positions: segs
+            .iter()
+            .map(|&s| lowered.segments[s].start.pos as u32)
+            .collect(),
+        catches,
+        catch_count: lowered.catches.len() as u32,
+    };
+    crate::tier_cache::store(
+        l,
+        name,
+        tm.md5,
+        f,
+        &tm.env,
+        &tm.recorded,
+        &segs,
+        &code,
+        &|c| fun_entries_stay(c, nf),
+    );
+    Ok(code)
 }
 
 /// Makes the address-taking relocations (Abs32: `make_fun`, not calls) of another
