@@ -1,11 +1,13 @@
 //! The port BIFs: `open_port/2`, `port_command/2,3`, `port_close/1`, `port_connect/2`,
-//! `port_info/1,2`, `erlang:ports/0`, `port_control/3` and `port_call/2,3` (no driver
-//! here answers them: badarg, as erl gives for spawn ports), and what `Port ! Msg`,
+//! `port_info/1,2`, `erlang:ports/0`, `port_control/3` (the inet drivers answer it,
+//! vm/src/ports_inet.rs; other ports raise badarg, as erl's spawn ports) and
+//! `port_call/2,3` (badarg), and what `Port ! Msg`,
 //! `link/1`, `unlink/1` and `exit/2` do with a port (vm/src/ports.rs runs the ports).
 //! Arguments are checked as OTP 25 checks them (`erts_open_port`'s option parsing).
 
 use beam_runtime::atom as atoms;
 use beam_runtime::construct;
+use beam_runtime::mailbox::Message;
 use beam_runtime::process::Pid;
 use beam_runtime::scheduler::Ctx;
 use beam_runtime::term::Term;
@@ -101,7 +103,11 @@ fn parse(name: Term, settings: Term) -> Result<Spawn, Raise> {
             };
             Program::Fd(fd(*i)?, fd(*o)?)
         }
-        // No drivers here: `{spawn_driver, _}` names none that exists.
+        // The inet drivers (vm/src/ports_inet.rs); no other driver exists here.
+        [k, d] if is(*k, "spawn_driver") => {
+            let d = text(*d).ok_or_else(bad)?;
+            Program::Driver(crate::ports_inet::Kind::named(&d).ok_or_else(bad)?)
+        }
         _ => return Err(bad()),
     };
     let mut opts = Opts {
@@ -179,6 +185,8 @@ fn parse(name: Term, settings: Term) -> Result<Spawn, Raise> {
         Program::Shell(c) => c.clone(),
         Program::Exec { file, .. } => file.clone(),
         Program::Fd(i, o) => format!("{i}/{o}").into_bytes(),
+        Program::Driver(crate::ports_inet::Kind::Udp) => b"udp_inet".to_vec(),
+        Program::Driver(crate::ports_inet::Kind::Tcp) => b"tcp_inet".to_vec(),
     };
     Ok(Spawn {
         program,
@@ -348,6 +356,51 @@ fn ports_list(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
     construct::list(&mut c.heap, &v).map_err(heap_err)
 }
 
+/// `port_control(Port, Operation, Data)`: the inet drivers answer (vm/src/ports_inet.rs)
+/// with a list of bytes, as inet_drv does; other ports raise badarg (erl's spawn and fd
+/// drivers have no control callback).
+fn port_control(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let n = open_port_arg(a[0])?;
+    let op = a[1]
+        .small_value()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| error("badarg"))?;
+    let mut data = Vec::new();
+    iolist(a[2], &mut data).map_err(|_| error("badarg"))?;
+    let reply = crate::ports_inet::control(n, op, &data).ok_or_else(|| error("badarg"))?;
+    let items: Vec<Term> = reply.iter().map(|&b| small(i64::from(b))).collect();
+    construct::list(&mut c.heap, &items).map_err(heap_err)
+}
+
+thread_local! {
+    /// `erlang:port_set_data/2`: each open port's data (a copy of the term).
+    static PORT_DATA: std::cell::RefCell<std::collections::BTreeMap<u32, Message>> =
+        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
+/// `erlang:port_set_data(Port, Data)`: kept while the port is open (inet_db records a
+/// socket's module in it).
+fn port_set_data(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let n = open_port_arg(a[0])?;
+    let m = Message::copy_of(a[1]).map_err(heap_err)?;
+    PORT_DATA.with(|d| {
+        let mut d = d.borrow_mut();
+        d.retain(|&k, _| ports::is_open(k));
+        d.insert(n, m);
+    });
+    Ok(atom("true"))
+}
+
+/// `erlang:port_get_data(Port)`: what port_set_data stored (`undefined` before).
+fn port_get_data(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let n = open_port_arg(a[0])?;
+    let t = PORT_DATA.with(|d| d.borrow().get(&n).map(Message::term));
+    match t {
+        Some(t) => beam_runtime::copy::copy_term(t, &mut c.heap).map_err(heap_err),
+        None => Ok(atom("undefined")),
+    }
+}
+
 /// `Port ! Msg` (erlang:send/2 with a port): `{Pid, {command, Data}}`, `{Pid, close}`
 /// and `{Pid, {connect, New}}` from the connected process `Pid`; anything else gets the
 /// sender an exit signal `badsig` (the port stays open). A message to a closed port is
@@ -463,10 +516,17 @@ pub static ERLANG: &[Bif] = &[
     Bif {
         name: "port_control",
         arity: 3,
-        f: |_, a| {
-            port_arg(a[0])?;
-            Err(error("badarg"))
-        },
+        f: port_control,
+    },
+    Bif {
+        name: "port_set_data",
+        arity: 2,
+        f: port_set_data,
+    },
+    Bif {
+        name: "port_get_data",
+        arity: 1,
+        f: port_get_data,
     },
     Bif {
         name: "port_call",

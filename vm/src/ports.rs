@@ -47,9 +47,13 @@ use beam_runtime::{binary, construct};
 use crate::bifs::{atom, small, BifHeap};
 use crate::ports_frame::{frame_output, Framer, Framing, Piece};
 
-/// The first port number: `erl -noshell` has opened ports 0–4 when user code starts, so
-/// its first `open_port` gives `#Port<0.5>`, as here.
+/// The first port number without OTP's boot: `erl -noshell` has opened ports 0–4 when
+/// user code starts, so its first `open_port` gives `#Port<0.5>`, as here. Under OTP's
+/// boot the boot opens them as erl's does (1: inet_config's `udp_inet` socket, 2:
+/// inet_gethost, 3 and 4: standard_error's and user's fd ports) and only erl's
+/// `forker` (0) is missing.
 const FIRST_PORT: u32 = 5;
+const FIRST_PORT_OTP_BOOT: u32 = 1;
 /// Bytes read from a program at a time (ERTS reads up to 64 kB per ready input).
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
@@ -78,6 +82,8 @@ pub(crate) enum Program {
     },
     /// `{fd, In, Out}`: the VM's own file descriptors.
     Fd(i32, i32),
+    /// `{spawn_driver, "udp_inet" | "tcp_inet"}` (vm/src/ports_inet.rs).
+    Driver(crate::ports_inet::Kind),
 }
 
 /// `{env, [{Name, Value | false}]}`: `None` removes the variable.
@@ -197,7 +203,11 @@ impl Table {
         let (tx, rx) = channel();
         Table {
             ports: BTreeMap::new(),
-            next: FIRST_PORT,
+            next: if crate::otp_boot::on() {
+                FIRST_PORT_OTP_BOOT
+            } else {
+                FIRST_PORT
+            },
             tx,
             rx,
             outbox: Vec::new(),
@@ -241,6 +251,10 @@ pub(crate) fn open(owner: Pid, s: Spawn) -> Result<u32, OpenError> {
     let (writer, os_pid) = match &s.program {
         Program::Fd(fd_in, fd_out) => {
             crate::ports_spawn::open_fd(n, *fd_in, *fd_out, &s.opts, &tx, &closed)?
+        }
+        Program::Driver(kind) => {
+            crate::ports_inet::opened(n, *kind);
+            (None, None)
         }
         _ => match crate::ports_spawn::spawn(n, &s, &tx, &closed)? {
             Some((w, pid)) => (w, Some(pid)),
@@ -325,6 +339,7 @@ fn terminate(t: &mut Table, n: u32, reason: Reason, closed_to: Option<Pid>) {
         return;
     };
     p.closed.store(true, Ordering::Relaxed);
+    crate::ports_inet::closed(n);
     // Links first, then monitors, as erl sends them; each gets its own copy of a term
     // reason.
     for &to in &p.links {
@@ -564,6 +579,7 @@ pub(crate) fn reset() {
             while t.rx.try_recv().is_ok() {}
         }
     });
+    crate::ports_inet::reset();
     ACTIVE.with(|a| a.set(false));
 }
 
