@@ -244,8 +244,27 @@ fn write(n: u32, data: Term) -> bool {
     }
 }
 
+/// Data for an inet driver port (vm/src/ports_inet.rs), which sends none yet: the
+/// caller gets the reply prim_inet waits for, `{inet_reply, Port, {error, enotsup}}`,
+/// as inet_drv answers a send it cannot do. Whether `n` is such a port.
+fn inet_command(c: &mut BifCx<'_>, n: u32) -> Result<bool, Raise> {
+    if !crate::ports_inet::is_inet(n) {
+        return Ok(false);
+    }
+    let h = &mut c.heap;
+    let err = construct::tuple(h, &[atom("error"), atom("enotsup")]).map_err(heap_err)?;
+    let m = construct::tuple(h, &[atom("inet_reply"), Term::port(n), err]).map_err(heap_err)?;
+    let cx = proc(c)?;
+    let me = cx.self_pid();
+    cx.send_pid(me, m).map_err(|_| error("system_limit"))?;
+    Ok(true)
+}
+
 fn port_command(c: &mut BifCx<'_>, port: Term, data: Term) -> Result<Term, Raise> {
     let n = open_port_arg(port)?;
+    if inet_command(c, n)? {
+        return Ok(atom("true"));
+    }
     if !write(n, data) {
         return Err(error("badarg"));
     }
@@ -418,7 +437,7 @@ pub(crate) fn send(c: &mut BifCx<'_>, port: Term, msg: Term) -> Result<(), Raise
                 ports::close_by_message(n, from);
             } else if let Some((k, v)) = tuple2(what) {
                 if is(k, "command") {
-                    if !write(n, v) {
+                    if !inet_command(c, n)? && !write(n, v) {
                         ports::badsig(n, me);
                     }
                 } else if let (true, Some(new)) = (is(k, "connect"), Pid::from_term(v)) {

@@ -7,7 +7,8 @@
 //! inet_drv.c ones: every request number carries `ERTS_INET_DRV_CONTROL_MAGIC_NUMBER`;
 //! a reply is `[1 | Data]` (`INET_REP_OK`) or `[0 | ErrnoName]` (`INET_REP_ERROR`).
 //!
-//! Not implemented (docs/ports.md): data (`port_command`, `recv`), `connect`, `listen`,
+//! Not implemented (docs/ports.md): data (`port_command` is answered with
+//! `{inet_reply, Port, {error, enotsup}}`, vm/src/bifs_port.rs; `recv`), `connect`, `listen`,
 //! `accept`, interface queries, `local` (AF_UNIX) sockets, multicast membership, raw
 //! options. Those requests answer `enotsup` (an error reply, as inet_drv gives for a
 //! request it cannot serve); a request inet_drv does not know answers `exbadport`, as
@@ -107,6 +108,11 @@ pub(crate) fn closed(n: u32) {
 /// Every inet port is gone (a new run).
 pub(crate) fn reset() {
     DESCS.with(|m| m.borrow_mut().clear());
+}
+
+/// Whether port `n` runs an inet driver.
+pub(crate) fn is_inet(n: u32) -> bool {
+    DESCS.with(|m| m.borrow().contains_key(&n))
 }
 
 /// `erlang:port_control(Port, Cmd, Data)` for port `n`: the reply bytes, or `None` when
