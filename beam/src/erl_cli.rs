@@ -219,6 +219,50 @@ const SYSTEM_PROCESSES: &[(&str, &str)] = &[
     ("erts_dirty_process_signal_handler", "start"),
 ];
 
+/// Preloaded modules loaded before erl_init starts (the rest load when first called).
+const PRELOAD: [&str; 2] = ["prim_socket", "prim_net"];
+
+/// The environment erlexec gives the emulator: `BINDIR` (erts' `bin`, where port
+/// programs such as `inet_gethost` are) and the root's `bin` first on `PATH`, `ROOTDIR`,
+/// `EMU`, `PROGNAME`. Set before any thread starts (the VM's run is single-threaded
+/// until ports open).
+fn erlexec_env(cmd: &ErlCommand) {
+    let root = root_dir(cmd);
+    let Some(erts) = erts_dir(&root) else {
+        return;
+    };
+    let bindir = format!("{root}/{erts}/bin");
+    let mut path = format!("{bindir}:{root}/bin");
+    if let Some(p) = std::env::var_os("PATH") {
+        path.push(':');
+        path.push_str(&p.to_string_lossy());
+    }
+    std::env::set_var("PATH", path);
+    std::env::set_var("BINDIR", bindir);
+    std::env::set_var("ROOTDIR", &root);
+    std::env::set_var("EMU", "beam");
+    std::env::set_var("PROGNAME", "erl");
+}
+
+fn root_dir(cmd: &ErlCommand) -> String {
+    cmd.boot
+        .root
+        .clone()
+        .unwrap_or_else(|| "/usr/lib/erlang".to_string())
+}
+
+/// The newest `erts-*` directory under `root`.
+fn erts_dir(root: &str) -> Option<String> {
+    std::fs::read_dir(root).ok().and_then(|rd| {
+        let mut v: Vec<String> = rd
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with("erts-"))
+            .collect();
+        v.sort();
+        v.pop()
+    })
+}
+
 /// Runs erl's command line `args` (without the program name).
 pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let args = match args.first().map(String::as_str) {
@@ -268,6 +312,13 @@ pub fn main(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Error>> {
             .map(String::into_bytes)
             .collect();
         let argv = vm.binaries_of(&argv)?;
+        // ERTS's preloaded modules are all loaded before erl_init runs; erl_init looks
+        // for prim_socket in `erlang:loaded()` to start socket_registry (`<0.7.0>` in
+        // erl). The others load on their first call.
+        for m in PRELOAD {
+            vm.load(m)?;
+        }
+        erlexec_env(&cmd);
         let init = beam_runtime::atom::intern("init")?;
         vm.run_system("erl_init", "start", &[init, argv], SYSTEM_PROCESSES)?
     } else {
@@ -342,21 +393,9 @@ fn choose_boot(cmd: &ErlCommand, code_path: &[PathBuf]) -> Result<bool, ErlCliEr
 /// The command line init gets from erl's emulator: the flags erl's start script and
 /// erlexec add (`-root`, `-bindir`, `-progname`, `-home`), then the user's words.
 fn init_argv(cmd: &ErlCommand) -> Vec<String> {
-    let root = cmd
-        .boot
-        .root
-        .clone()
-        .unwrap_or_else(|| "/usr/lib/erlang".to_string());
+    let root = root_dir(cmd);
     let mut argv = vec!["-root".to_string(), root.clone()];
-    let erts = std::fs::read_dir(&root).ok().and_then(|rd| {
-        let mut v: Vec<String> = rd
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| n.starts_with("erts-"))
-            .collect();
-        v.sort();
-        v.pop()
-    });
-    if let Some(erts) = erts {
+    if let Some(erts) = erts_dir(&root) {
         argv.extend(["-bindir".to_string(), format!("{root}/{erts}/bin")]);
     }
     argv.extend(["-progname", "erl", "--", "-home"].map(String::from));

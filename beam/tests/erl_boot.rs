@@ -670,9 +670,43 @@ fn otp_boot_matches_erl() {
         .collect(),
         stdin: "",
     };
+    // Every process with its name and initial call: erl_init's socket_registry
+    // (<0.7.0>) and inet_config's short-lived inet_gethost_native process are there, so
+    // every pid is erl's.
+    let processes = Case {
+        name: "every process, as erl numbers them",
+        args: [
+            "-noshell",
+            "-eval",
+            "io:format(\"~p~n\", [[{P, erlang:process_info(P, [registered_name, \
+             initial_call])} || P <- processes()]]), halt().",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        stdin: "",
+    };
+    // The host name comes from the udp_inet driver (vm/src/ports_inet.rs) as in erl;
+    // the preloaded modules, the open ports and the first user port are erl's too
+    // (erl's `forker` port #Port<0.0> aside, which beam has not).
+    let host = Case {
+        name: "host name, domain, preloaded modules, ports",
+        args: [
+            "-noshell",
+            "-eval",
+            "io:format(\"~p~n\", [{inet:gethostname(), inet_db:res_option(domain), \
+             net_adm:localhost(), erlang:pre_loaded(), \
+             [N || P <- erlang:ports(), {name, N} <- [erlang:port_info(P, name)], \
+             N =/= \"forker\"], open_port({spawn, \"true\"}, [])}]), halt().",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        stdin: "",
+    };
     let failed: Vec<String> = failed
         .into_iter()
-        .chain(compare(std::slice::from_ref(&pids), &[], false, &dir))
+        .chain(compare(&[pids, processes, host], &[], false, &dir))
         .collect();
     std::fs::remove_dir_all(&dir).ok();
     assert!(failed.is_empty(), "{}", failed.join("\n"));

@@ -386,23 +386,28 @@ pub static ERTS_DEBUG: &[Bif] = &[
 ];
 
 /// erl's preloaded modules (erts/preloaded).
-const PRELOADED: [&str; 16] = [
-    "atomics",
-    "counters",
-    "erl_init",
-    "erl_prim_loader",
-    "erl_tracer",
-    "erlang",
-    "erts_code_purger",
-    "erts_dirty_process_signal_handler",
-    "erts_internal",
-    "erts_literal_area_collector",
-    "init",
+const PRELOADED: [&str; 21] = [
     "persistent_term",
-    "prim_buffer",
+    "counters",
+    "atomics",
+    "erts_dirty_process_signal_handler",
+    "erts_literal_area_collector",
+    "erl_tracer",
+    "erts_internal",
+    "erlang",
+    "erl_prim_loader",
+    "prim_zip",
+    "prim_net",
+    "prim_socket",
+    "socket_registry",
+    "zlib",
     "prim_file",
     "prim_inet",
-    "zlib",
+    "prim_eval",
+    "prim_buffer",
+    "init",
+    "erl_init",
+    "erts_code_purger",
 ];
 
 /// Node arguments of the spawn variants: only this node (no distribution).

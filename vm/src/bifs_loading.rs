@@ -329,8 +329,19 @@ fn delete_module(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
 
 /// NIF libraries whose functions are BIF tables of this VM (bifs_file's `prim_file`,
 /// bifs_zlib's, the crypto tables) or that need none at boot (erl_tracer's,
-/// prim_buffer's: no tracing, no socket buffers yet).
-const NIF_LIBRARIES: [&str; 5] = ["prim_file", "zlib", "erl_tracer", "prim_buffer", "crypto"];
+/// prim_buffer's: no tracing, no socket buffers yet). `prim_socket` and `net`
+/// (prim_net's) load as in ERTS, so erl_init starts socket_registry as erl does, but
+/// their NIF functions are not provided: a call reaches the Erlang stub's
+/// `erlang:nif_error/1` (`notsup` for prim_socket's), as before.
+const NIF_LIBRARIES: [&str; 7] = [
+    "prim_file",
+    "zlib",
+    "erl_tracer",
+    "prim_buffer",
+    "crypto",
+    "prim_socket",
+    "net",
+];
 
 /// `erlang:load_nif(Path, LoadInfo)`: `ok` for a library this VM provides (the BIF
 /// tables are in force already), `{error, {load_failed, Text}}` otherwise, as ERTS

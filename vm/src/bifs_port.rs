@@ -1,11 +1,13 @@
 //! The port BIFs: `open_port/2`, `port_command/2,3`, `port_close/1`, `port_connect/2`,
-//! `port_info/1,2`, `erlang:ports/0`, `port_control/3` and `port_call/2,3` (no driver
-//! here answers them: badarg, as erl gives for spawn ports), and what `Port ! Msg`,
+//! `port_info/1,2`, `erlang:ports/0`, `port_control/3` (the inet drivers answer it,
+//! vm/src/ports_inet.rs; other ports raise badarg, as erl's spawn ports) and
+//! `port_call/2,3` (badarg), and what `Port ! Msg`,
 //! `link/1`, `unlink/1` and `exit/2` do with a port (vm/src/ports.rs runs the ports).
 //! Arguments are checked as OTP 25 checks them (`erts_open_port`'s option parsing).
 
 use beam_runtime::atom as atoms;
 use beam_runtime::construct;
+use beam_runtime::mailbox::Message;
 use beam_runtime::process::Pid;
 use beam_runtime::scheduler::Ctx;
 use beam_runtime::term::Term;
@@ -106,7 +108,11 @@ fn parse(name: Term, settings: Term) -> Result<Spawn, Raise> {
             };
             Program::Fd(fd(*i)?, fd(*o)?)
         }
-        // No drivers here: `{spawn_driver, _}` names none that exists.
+        // The inet drivers (vm/src/ports_inet.rs); no other driver exists here.
+        [k, d] if is(*k, "spawn_driver") => {
+            let d = text(*d).ok_or_else(bad)?;
+            Program::Driver(crate::ports_inet::Kind::named(&d).ok_or_else(bad)?)
+        }
         _ => return Err(bad()),
     };
     let mut opts = Opts {
@@ -188,6 +194,8 @@ fn parse(name: Term, settings: Term) -> Result<Spawn, Raise> {
             let (_, cmd) = tuple2(name).ok_or_else(bad)?;
             text(cmd).ok_or_else(bad)?
         }
+        Program::Driver(crate::ports_inet::Kind::Udp) => b"udp_inet".to_vec(),
+        Program::Driver(crate::ports_inet::Kind::Tcp) => b"tcp_inet".to_vec(),
     };
     Ok(Spawn {
         program,
@@ -245,8 +253,27 @@ fn write(n: u32, data: Term) -> bool {
     }
 }
 
+/// Data for an inet driver port (vm/src/ports_inet.rs), which sends none yet: the
+/// caller gets the reply prim_inet waits for, `{inet_reply, Port, {error, enotsup}}`,
+/// as inet_drv answers a send it cannot do. Whether `n` is such a port.
+fn inet_command(c: &mut BifCx<'_>, n: u32) -> Result<bool, Raise> {
+    if !crate::ports_inet::is_inet(n) {
+        return Ok(false);
+    }
+    let h = &mut c.heap;
+    let err = construct::tuple(h, &[atom("error"), atom("enotsup")]).map_err(heap_err)?;
+    let m = construct::tuple(h, &[atom("inet_reply"), Term::port(n), err]).map_err(heap_err)?;
+    let cx = proc(c)?;
+    let me = cx.self_pid();
+    cx.send_pid(me, m).map_err(|_| error("system_limit"))?;
+    Ok(true)
+}
+
 fn port_command(c: &mut BifCx<'_>, port: Term, data: Term) -> Result<Term, Raise> {
     let n = open_port_arg(port)?;
+    if inet_command(c, n)? {
+        return Ok(atom("true"));
+    }
     if !write(n, data) {
         return Err(error("badarg"));
     }
@@ -327,26 +354,6 @@ fn info_item(c: &mut BifCx<'_>, n: u32, item: &str) -> Result<Option<Term>, Rais
     Ok(Some(t))
 }
 
-/// `port_control(Port, Operation, Data)`: the tty_sl driver's operations; `badarg` for
-/// a port whose driver has none (a spawned program, an fd port), as ERTS.
-fn port_control(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
-    let n = port_arg(a[0])?;
-    let op = a[1]
-        .small_value()
-        .and_then(|v| u32::try_from(v).ok())
-        .ok_or_else(|| error("badarg"))?;
-    let mut data = Vec::new();
-    iolist(a[2], &mut data)?;
-    let (reply, binary) = ports::control(n, op, &data).ok_or_else(|| error("badarg"))?;
-    let r = if binary {
-        beam_runtime::binary::new_binary(&mut c.heap, &reply)
-    } else {
-        let items: Vec<Term> = reply.iter().map(|&b| small(i64::from(b))).collect();
-        construct::list(&mut c.heap, &items)
-    };
-    r.map_err(heap_err)
-}
-
 fn port_info1(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
     let n = port_arg(a[0])?;
     let Some(i) = ports::info(n) else {
@@ -377,6 +384,54 @@ fn ports_list(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
     construct::list(&mut c.heap, &v).map_err(heap_err)
 }
 
+/// `port_control(Port, Operation, Data)`: the inet drivers (vm/src/ports_inet.rs) and
+/// the tty_sl driver (vm/src/ports_tty.rs) answer with a list of bytes, as ERTS gives a
+/// driver's reply that does not ask for a binary; other ports raise badarg (erl's spawn
+/// and fd drivers have no control callback).
+fn port_control(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let n = open_port_arg(a[0])?;
+    let op = a[1]
+        .small_value()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| error("badarg"))?;
+    let mut data = Vec::new();
+    iolist(a[2], &mut data).map_err(|_| error("badarg"))?;
+    let reply = crate::ports_inet::control(n, op, &data)
+        .or_else(|| ports::control(n, op, &data))
+        .ok_or_else(|| error("badarg"))?;
+    let items: Vec<Term> = reply.iter().map(|&b| small(i64::from(b))).collect();
+    construct::list(&mut c.heap, &items).map_err(heap_err)
+}
+
+thread_local! {
+    /// `erlang:port_set_data/2`: each open port's data (a copy of the term).
+    static PORT_DATA: std::cell::RefCell<std::collections::BTreeMap<u32, Message>> =
+        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
+/// `erlang:port_set_data(Port, Data)`: kept while the port is open (inet_db records a
+/// socket's module in it).
+fn port_set_data(_: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let n = open_port_arg(a[0])?;
+    let m = Message::copy_of(a[1]).map_err(heap_err)?;
+    PORT_DATA.with(|d| {
+        let mut d = d.borrow_mut();
+        d.retain(|&k, _| ports::is_open(k));
+        d.insert(n, m);
+    });
+    Ok(atom("true"))
+}
+
+/// `erlang:port_get_data(Port)`: what port_set_data stored (`undefined` before).
+fn port_get_data(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
+    let n = open_port_arg(a[0])?;
+    let t = PORT_DATA.with(|d| d.borrow().get(&n).map(Message::term));
+    match t {
+        Some(t) => beam_runtime::copy::copy_term(t, &mut c.heap).map_err(heap_err),
+        None => Ok(atom("undefined")),
+    }
+}
+
 /// `Port ! Msg` (erlang:send/2 with a port): `{Pid, {command, Data}}`, `{Pid, close}`
 /// and `{Pid, {connect, New}}` from the connected process `Pid`; anything else gets the
 /// sender an exit signal `badsig` (the port stays open). A message to a closed port is
@@ -394,7 +449,7 @@ pub(crate) fn send(c: &mut BifCx<'_>, port: Term, msg: Term) -> Result<(), Raise
                 ports::close_by_message(n, from);
             } else if let Some((k, v)) = tuple2(what) {
                 if is(k, "command") {
-                    if !write(n, v) {
+                    if !inet_command(c, n)? && !write(n, v) {
                         ports::badsig(n, me);
                     }
                 } else if let (true, Some(new)) = (is(k, "connect"), Pid::from_term(v)) {
@@ -493,6 +548,16 @@ pub static ERLANG: &[Bif] = &[
         name: "port_control",
         arity: 3,
         f: port_control,
+    },
+    Bif {
+        name: "port_set_data",
+        arity: 2,
+        f: port_set_data,
+    },
+    Bif {
+        name: "port_get_data",
+        arity: 1,
+        f: port_get_data,
     },
     Bif {
         name: "port_call",

@@ -61,6 +61,7 @@ mod module_meta;
 mod native;
 mod ports;
 mod ports_frame;
+mod ports_inet;
 mod ports_spawn;
 pub mod ports_tty;
 pub mod rt;

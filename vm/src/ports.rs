@@ -47,9 +47,13 @@ use beam_runtime::{binary, construct};
 use crate::bifs::{atom, small, BifHeap};
 use crate::ports_frame::{frame_output, Framer, Framing, Piece};
 
-/// The first port number: `erl -noshell` has opened ports 0–4 when user code starts, so
-/// its first `open_port` gives `#Port<0.5>`, as here.
+/// The first port number without OTP's boot: `erl -noshell` has opened ports 0–4 when
+/// user code starts, so its first `open_port` gives `#Port<0.5>`, as here. Under OTP's
+/// boot the boot opens them as erl's does (1: inet_config's `udp_inet` socket, 2:
+/// inet_gethost, 3 and 4: standard_error's and user's fd ports) and only erl's
+/// `forker` (0) is missing.
 const FIRST_PORT: u32 = 5;
+const FIRST_PORT_OTP_BOOT: u32 = 1;
 /// Bytes read from a program at a time (ERTS reads up to 64 kB per ready input).
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
@@ -80,6 +84,8 @@ pub(crate) enum Program {
     Fd(i32, i32),
     /// `{spawn, "tty_sl ..."}`: the terminal driver (vm/src/ports_tty.rs).
     Tty(crate::ports_tty::Flags),
+    /// `{spawn_driver, "udp_inet" | "tcp_inet"}` (vm/src/ports_inet.rs).
+    Driver(crate::ports_inet::Kind),
 }
 
 /// `{env, [{Name, Value | false}]}`: `None` removes the variable.
@@ -203,7 +209,11 @@ impl Table {
         let (tx, rx) = channel();
         Table {
             ports: BTreeMap::new(),
-            next: FIRST_PORT,
+            next: if crate::otp_boot::on() {
+                FIRST_PORT_OTP_BOOT
+            } else {
+                FIRST_PORT
+            },
             tx,
             rx,
             outbox: Vec::new(),
@@ -251,6 +261,10 @@ pub(crate) fn open(owner: Pid, s: Spawn) -> Result<u32, OpenError> {
         Program::Tty(flags) => {
             crate::ports_tty::open(n, *flags, &tx, &closed)?;
             (Some(Writer::Tty), None)
+        }
+        Program::Driver(kind) => {
+            crate::ports_inet::opened(n, *kind);
+            (None, None)
         }
         _ => match crate::ports_spawn::spawn(n, &s, &tx, &closed)? {
             Some((w, pid)) => (w, Some(pid)),
@@ -337,15 +351,12 @@ pub(crate) fn command(n: u32, data: Vec<u8>) -> Written {
     })
 }
 
-/// `port_control(Port, Op, Data)`: the reply's bytes and whether the port is binary;
-/// `None` for a port whose driver has no control operations (`badarg`).
-pub(crate) fn control(n: u32, op: u32, data: &[u8]) -> Option<(Vec<u8>, bool)> {
-    with(|t| {
-        let p = t.ports.get(&n)?;
-        match p.writer {
-            Some(Writer::Tty) => Some((crate::ports_tty::control(op, data), p.opts.binary)),
-            _ => None,
-        }
+/// `port_control(Port, Op, Data)` of a tty_sl port: the reply's bytes; `None` for a
+/// port whose driver has no control operations (`badarg`).
+pub(crate) fn control(n: u32, op: u32, data: &[u8]) -> Option<Vec<u8>> {
+    with(|t| match t.ports.get(&n)?.writer {
+        Some(Writer::Tty) => Some(crate::ports_tty::control(op, data)),
+        _ => None,
     })
 }
 
@@ -359,6 +370,7 @@ fn terminate(t: &mut Table, n: u32, reason: Reason, closed_to: Option<Pid>) {
     if matches!(p.writer, Some(Writer::Tty)) {
         crate::ports_tty::close();
     }
+    crate::ports_inet::closed(n);
     // Links first, then monitors, as erl sends them; each gets its own copy of a term
     // reason.
     for &to in &p.links {
@@ -601,6 +613,7 @@ pub(crate) fn reset() {
             while t.rx.try_recv().is_ok() {}
         }
     });
+    crate::ports_inet::reset();
     ACTIVE.with(|a| a.set(false));
 }
 

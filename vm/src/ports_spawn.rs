@@ -67,7 +67,7 @@ pub(crate) fn spawn(
             }
             cmd
         }
-        Program::Fd(..) | Program::Tty(_) => return Err("badarg"),
+        Program::Fd(..) | Program::Tty(_) | Program::Driver(_) => return Err("badarg"),
     };
     // erl's child setup exits with the errno of what failed in the child (a chdir, an
     // exec): the port opens and its program ends at once with that status.
