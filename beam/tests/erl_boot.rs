@@ -6,9 +6,11 @@
 
 #![cfg(not(target_arch = "arm"))]
 
-use std::io::Write;
+mod common;
+use common::run;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const BOOT_T: &str = r#"
 -module(boot_t).
@@ -249,27 +251,6 @@ fn scratch(tag: &str) -> PathBuf {
         assert!(ok, "erlc failed on {name}");
     }
     dir
-}
-
-/// Standard output and exit status of `program args` run in `cwd`, with `stdin` piped
-/// in.
-fn run(program: &str, args: &[String], stdin: &str, cwd: &Path) -> (String, i32) {
-    let mut child = Command::new(program)
-        .current_dir(cwd)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).unwrap();
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
 }
 
 /// A case: erl's flags (after `-noshell`) and standard input.

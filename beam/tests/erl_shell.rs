@@ -7,27 +7,8 @@
 
 #![cfg(not(target_arch = "arm"))]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-/// Standard output and exit status of `program args` with `stdin` piped in.
-fn run(program: &str, args: &[&str], stdin: &str) -> (String, i32) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).unwrap();
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
+mod common;
+use common::run;
 
 /// (name, standard input) of each session.
 const SESSIONS: &[(&str, &str)] = &[
@@ -64,8 +45,10 @@ fn shell_on_piped_input_matches_erl() {
             .iter()
             .map(|&(name, input)| {
                 s.spawn(move || {
-                    let erl = run("erl", &[], input);
-                    let ours = run(beam, &["--mode", "sim", "erl"], input);
+                    let here = std::path::Path::new(".");
+                    let erl = run("erl", &[], input, here);
+                    let args = ["--mode", "sim", "erl"].map(String::from);
+                    let ours = run(beam, &args, input, here);
                     (name, erl, ours)
                 })
             })
