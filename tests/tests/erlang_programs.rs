@@ -88,20 +88,11 @@ fn programs_agree_with_erl_in_mixed_mode() {
 /// compiles only what the cache found unfit.
 #[test]
 fn programs_agree_with_erl_in_tiered_mode() {
-    let cache = std::env::temp_dir().join(format!("beamjit-tiered-{}", std::process::id()));
-    std::fs::remove_dir_all(&cache).ok();
-    let cold = run_programs(Jit::Tiered, Some(cache.clone()));
+    let (cold, warm) = cold_then_warm(Jit::Tiered, "tiered");
     assert!(cold.tiered_functions > 50, "too little tiering: {cold:?}");
-    let warm = run_programs(Jit::Tiered, Some(cache.clone()));
-    std::fs::remove_dir_all(&cache).ok();
     assert_eq!(
         warm.tiered_functions, cold.tiered_functions,
         "{cold:?} then {warm:?}"
-    );
-    assert_eq!(warm.cache_rejected, 0, "{warm:?}");
-    assert_eq!(
-        warm.cache_misses, warm.cache_unfit,
-        "a warm miss other than uncacheable code: {warm:?}"
     );
     assert!(
         warm.functions_compiled * 5 <= cold.functions_compiled,
@@ -109,24 +100,31 @@ fn programs_agree_with_erl_in_tiered_mode() {
     );
 }
 
+/// The corpus twice in `jit` mode with the native-code cache in a fresh directory; the
+/// stats of both passes. Only code found not cacheable (code that folded bits of a
+/// literal's address into an instruction, docs/cache.md) compiles again in the warm
+/// pass; nothing is rejected.
+fn cold_then_warm(jit: Jit, tag: &str) -> (LoadStats, LoadStats) {
+    let cache = std::env::temp_dir().join(format!("beamjit-{tag}-{}", std::process::id()));
+    std::fs::remove_dir_all(&cache).ok();
+    let cold = run_programs(jit, Some(cache.clone()));
+    assert!(cold.cache_stored > 0, "nothing stored: {cold:?}");
+    let warm = run_programs(jit, Some(cache.clone()));
+    std::fs::remove_dir_all(&cache).ok();
+    assert_eq!(warm.cache_rejected, 0, "{warm:?}");
+    assert_eq!(
+        warm.cache_misses, warm.cache_unfit,
+        "a warm miss other than uncacheable code: {warm:?}"
+    );
+    (cold, warm)
+}
+
 /// The programs twice with the native-code cache (docs/cache.md) in a fresh directory:
 /// the first pass compiles and stores every module, the second must compile nothing and
 /// give the same (erl's) results. Mixed mode, so both code generators' images are cached.
 #[test]
 fn programs_agree_with_erl_with_cache_cold_then_warm() {
-    let cache = std::env::temp_dir().join(format!("beamjit-cache-{}", std::process::id()));
-    std::fs::remove_dir_all(&cache).ok();
-    let cold = run_programs(Jit::Mixed, Some(cache.clone()));
-    assert!(cold.cache_stored > 0, "nothing stored: {cold:?}");
-    let warm = run_programs(Jit::Mixed, Some(cache.clone()));
-    std::fs::remove_dir_all(&cache).ok();
-    // Only modules found not cacheable (code that folded bits of a literal's address
-    // into an instruction, docs/cache.md) compile again; nothing is rejected.
-    assert_eq!(warm.cache_rejected, 0, "{warm:?}");
-    assert_eq!(
-        warm.cache_misses, warm.cache_unfit,
-        "a warm miss other than an uncacheable module: {warm:?}"
-    );
+    let (cold, warm) = cold_then_warm(Jit::Mixed, "cache");
     // How many modules are unfit depends on where literals land (natively at stop 21:
     // 12 of 102, hosted fewer), so the bound leaves room: at most a fifth.
     assert!(
