@@ -67,7 +67,7 @@ pub(crate) fn is_stub(addr: u32) -> bool {
 /// under the real boot, when it is not loaded, except for ERTS's preloaded modules (the
 /// erts `ebin`: init, erl_prim_loader, prim_file..., in before any process runs) and
 /// error_handler itself, which the VM loads directly.
-fn error_handler_loads(name: &str) -> bool {
+pub(crate) fn error_handler_loads(name: &str) -> bool {
     crate::otp_boot::on()
         && with_loader(|l| {
             let preloaded = l.find(name).is_some_and(|p| {

@@ -47,6 +47,7 @@ mod cache_info;
 mod cache_load;
 mod cache_md5;
 mod cache_reloc;
+mod code_info;
 mod exc;
 pub mod fragments;
 mod heap_limit;
@@ -68,6 +69,7 @@ mod rt_bits;
 mod stacktrace;
 mod template;
 mod tier;
+mod unloaded_fun;
 
 mod bifs_crypto_cipher;
 mod bifs_crypto_mac;

@@ -222,7 +222,7 @@ impl Vm {
         crate::module_meta::reset();
         // crypto states belong to the previous VM's processes (their refs are reused).
         crate::bifs_crypto_cipher::reset();
-        beam_runtime::ops::set_code_info(Box::new(crate::stacktrace::VmCodeInfo));
+        beam_runtime::ops::set_code_info(Box::new(crate::code_info::VmCodeInfo));
         if opts.isa == codegen::Isa::T32 && opts.jit != crate::Jit::Ir {
             return Err(LoadError::Unsupported(format!(
                 "--isa t32 needs --jit ir (the {:?} code generator emits A32 only)",
