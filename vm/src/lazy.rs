@@ -41,6 +41,11 @@ pub(crate) fn resolve(m: Term, f: Term, arity: u32) -> Option<u32> {
     let (m, f) = (atom::name(m)?, atom::name(f)?);
     with_loader(|l| {
         l.ensure(&m);
+        if crate::on_load::pending(&m) {
+            // Its on_load function first: through the cell's stub (on_load.rs).
+            let cell = l.fun_cell(&m, &f, arity)?;
+            return Ok(mem::read(cell).filter(|&a| l.is_stub(a)));
+        }
         let key = (m.clone(), f.clone(), arity);
         if let Some(&cell) = l.cells.map.get(&key) {
             let addr = mem::read(cell).filter(|&a| a != l.cells.undef && !l.is_stub(a));

@@ -60,6 +60,7 @@ mod loader_module;
 mod module_meta;
 #[cfg(target_arch = "arm")]
 mod native;
+mod on_load;
 mod ports;
 mod ports_frame;
 mod ports_spawn;

@@ -304,6 +304,9 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
                 if let Some(addr) = crate::unloaded_fun::apply_trap(a(0), m, f, arity)? {
                     return Ok(Some(addr));
                 }
+                if let Some(addr) = crate::on_load::trap(a(0), a(1), m, f, arity)? {
+                    return Ok(Some(addr));
+                }
                 // Under the real boot: through error_handler, as ERTS (lazy.rs).
                 if let Some(addr) = crate::lazy::via_error_handler(a(0), m, f, arity)? {
                     return Ok(Some(addr));
