@@ -25,6 +25,12 @@ main() ->
     io:format("sorted ~p~n", [lists:sort([G, F]) =:= [F, G]]),
     io:format("phash2 ~p~n", [erlang:phash2(G) =:= erlang:phash2(F)]),
     io:format("map key ~p~n", [maps:get(G, #{F => found}, missing)]),
+    Big = maps:from_list([{F, found} | [{I, I} || I <- lists:seq(1, 40)]]),
+    io:format("big map key ~p~n", [maps:get(G, Big, missing)]),
+    Tab = ets:new(unloaded_funs, [set]),
+    ets:insert(Tab, {F, in_ets}),
+    io:format("ets key ~p~n", [ets:lookup(Tab, G) =:= [{F, in_ets}]]),
+    ets:delete(Tab),
     io:format("round trip ~p~n", [term_to_binary(G) =:= flip_uniq(B)]),
     io:format("flat ~s~n", [io_lib:format("~w", [G])]),
     io:format("call ~p~n", [call(G, [1])]),
@@ -32,13 +38,13 @@ main() ->
     io:format("apply ~p~n", [catch_first(fun() -> apply(G, [1]) end)]),
     io:format("original still works ~p~n", [F(1)]),
     Z = binary_to_term(flip_uniq(term_to_binary(Peer:zero()))),
-    %% (No crash report: it has a timestamp.)
+    %% (No crash report: it has a timestamp. erl's logger gets it asynchronously: the
+    %% level goes back at the end, after a pause.)
     logger:set_primary_config(level, none),
     {Pid, Ref} = spawn_monitor(Z),
     receive
         {'DOWN', Ref, process, Pid, Why} -> io:format("spawned ~p~n", [element(1, Why)])
     end,
-    logger:set_primary_config(level, notice),
     %% A module that does not exist.
     Nx = binary_to_term(rename(term_to_binary(Peer:pair()))),
     io:format("no module ~p ~p~n", [Nx, is_function(Nx, 2)]),
@@ -69,6 +75,8 @@ main() ->
     %% (erl's first frame is error_handler's, which applied the fun again.)
     io:format("lazy other ~p~n", [element(2, call(T3, [w]))]),
     io:format("lazy loaded by it ~p~n", [erlang:module_loaded(Lazy)]),
+    timer:sleep(200),
+    logger:set_primary_config(level, notice),
     ok.
 
 call(F, Args) ->
