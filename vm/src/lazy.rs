@@ -41,7 +41,10 @@ pub(crate) fn resolve(m: Term, f: Term, arity: u32) -> Option<u32> {
     let (m, f) = (atom::name(m)?, atom::name(f)?);
     with_loader(|l| {
         l.ensure(&m);
-        if crate::on_load::pending(&m) {
+        // erlang:apply/2,3 (`spawn(erlang, apply, [F, Args])`): its cell's stub, whose
+        // `rt_load` applies (unloaded_fun.rs `apply_trap`).
+        let apply = m == "erlang" && f == "apply" && matches!(arity, 2 | 3);
+        if apply || crate::on_load::pending(&m) {
             // Its on_load function first: through the cell's stub (on_load.rs).
             let cell = l.fun_cell(&m, &f, arity)?;
             return Ok(mem::read(cell).filter(|&a| l.is_stub(a)));

@@ -75,6 +75,10 @@ main() ->
     %% (erl's first frame is error_handler's, which applied the fun again.)
     io:format("lazy other ~p~n", [element(2, call(T3, [w]))]),
     io:format("lazy loaded by it ~p~n", [erlang:module_loaded(Lazy)]),
+    %% erlang:apply/2 as a process's function and as a fun (spawn(F) above starts there).
+    {P3, R3} = spawn_monitor(erlang, apply, [fun() -> exit(applied) end, []]),
+    receive {'DOWN', R3, process, P3, W3} -> io:format("spawned apply ~p~n", [W3]) end,
+    io:format("fun apply ~p~n", [(fun erlang:apply/2)(fun(X) -> X * 2 end, [21])]),
     timer:sleep(200),
     logger:set_primary_config(level, notice),
     ok.
