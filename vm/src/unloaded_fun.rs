@@ -1,6 +1,6 @@
 //! Funs of code that is not loaded: what `binary_to_term` makes of a `NEW_FUN_EXT` whose
 //! module is not loaded, or whose checksum (Uniq, the module's md5) or lambda is not the
-//! current code's (docs/erts-surface.md "Funs of code that is not loaded").
+//! current code's (docs/erts-surface.md, "Other differences", `fun_info/1,2`).
 //!
 //! ERTS makes a fun entry for such a fun with no code (its address the "unloaded" stub):
 //! it prints, compares and hashes by `{Module, OldIndex, OldUniq}` as any fun of that
@@ -11,8 +11,9 @@
 //! `error_handler:undefined_lambda(Module, Fun, Args)`, which loads the module and
 //! applies the fun again, or raises `undef` with `{Fun, Args, []}` as first frame.
 //!
-//! Here such a fun's entry word holds an address of this table, below 64 KiB where no
-//! code or data is ever mapped (Linux's `mmap_min_addr`): nothing jumps there, because
+//! Here such a fun's entry word holds an address of this table, below 64 KiB, where
+//! this VM maps no code (its code and arenas are mapped by the kernel's choice, above
+//! `mmap_min_addr`): nothing jumps there, because
 //! every call of a fun goes through `rt::call_fun`, which asks [`call`] first, and
 //! `spawn(Fun)` starts such a fun through `erlang:apply/2`.
 
