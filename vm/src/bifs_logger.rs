@@ -90,6 +90,15 @@ thread_local! {
     static PRIMARY: std::cell::Cell<usize> = const { std::cell::Cell::new(6) };
 }
 
+/// Whether an event of `level` passes the primary level (an `error` report of a
+/// process that crashed: `exc::error_report`).
+pub(crate) fn passes(level: &str) -> bool {
+    LEVELS
+        .iter()
+        .position(|x| *x == level)
+        .is_some_and(|rank| rank < PRIMARY.with(|p| p.get()))
+}
+
 /// `logger:set_primary_config(level, Level)` (other keys: `badarg`, as there is no
 /// handler configuration to change here).
 fn set_primary_config(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {

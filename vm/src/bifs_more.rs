@@ -697,10 +697,40 @@ pub(crate) fn spawn_fun(
         if arity != 0 {
             return Err(error("badarg"));
         }
-        let r = start(c, entry, &env, opts)?;
-        crate::proc_initial_call::spawned_fun(r.0);
-        return Ok(r);
+        if let Some(l) = crate::unloaded_fun::lambda(entry) {
+            match crate::unloaded_fun::code_of(&l) {
+                Some(code) => return start_fun(c, code, &env, opts),
+                // The new process calls it through `erlang:apply(Fun, [])` and fails
+                // there, as erl's (badfun, or undef after error_handler).
+                None => {
+                    let apply =
+                        crate::unloaded_fun::apply2_entry().ok_or_else(|| error("badarg"))?;
+                    return start_fun(c, apply, &[fun, Term::NIL], opts);
+                }
+            }
+        }
+        start_fun(c, entry, &env, opts)
+    } else {
+        spawn_export_fun(c, fun, opts)
     }
+}
+
+fn start_fun(
+    c: &mut BifCx<'_>,
+    entry: u32,
+    args: &[Term],
+    opts: SpawnOpts,
+) -> Result<(Term, Option<[u32; 3]>), Raise> {
+    let r = start(c, entry, args, opts)?;
+    crate::proc_initial_call::spawned_fun(r.0);
+    Ok(r)
+}
+
+fn spawn_export_fun(
+    c: &mut BifCx<'_>,
+    fun: Term,
+    opts: SpawnOpts,
+) -> Result<(Term, Option<[u32; 3]>), Raise> {
     match construct::export_entry(fun) {
         Some(cell) if beam_runtime::mem::read(cell + 4) == Some(0) => {
             let addr = beam_runtime::mem::read(cell).ok_or_else(|| error("badarg"))?;

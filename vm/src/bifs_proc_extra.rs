@@ -374,7 +374,11 @@ fn fun_info(c: &mut BifCx<'_>, f: Term, item: Term) -> Result<Term, Raise> {
             "refc" => atom("undefined"),
             _ => return Err(bad()),
         }
-    } else if let Some((_, arity, creator, env)) = construct::fun_parts(f) {
+    } else if let Some((entry, arity, creator, env)) = construct::fun_parts(f) {
+        // A fun of code that is not loaded: its own checksum, and no name until its
+        // module is loaded with that code (erl's `[]`).
+        let unloaded = crate::unloaded_fun::lambda(entry)
+            .map(|l| (l.md5, crate::unloaded_fun::code_of(&l).is_some()));
         let (module, index, uniq) = match ident(f) {
             Ident::Local {
                 module,
@@ -391,11 +395,15 @@ fn fun_info(c: &mut BifCx<'_>, f: Term, item: Term) -> Result<Term, Raise> {
             // The module's checksum (module_info(md5)); 16 zero bytes for a module
             // loaded without its file.
             "new_uniq" => {
-                let md5 = beam_runtime::atom::name(module)
-                    .and_then(|m| crate::module_meta::get(&m))
-                    .map_or([0u8; 16], |meta| meta.md5);
+                let md5 = match unloaded {
+                    Some((md5, _)) => md5,
+                    None => beam_runtime::atom::name(module)
+                        .and_then(|m| crate::module_meta::get(&m))
+                        .map_or([0u8; 16], |meta| meta.md5),
+                };
                 ops::view::make_bits(&mut c.heap, &md5, 128).map_err(heap_err)?
             }
+            "name" if unloaded.is_some_and(|(_, loaded)| !loaded) => Term::NIL,
             "name" => lambda_name(module, index).unwrap_or_else(|| atom("undefined")),
             "arity" => small(i64::from(arity)),
             "env" => {
@@ -433,10 +441,13 @@ fn fun_info_mfa(c: &mut BifCx<'_>, a: &[Term]) -> Result<Term, Raise> {
             Ident::External { module, name } => (module, name, arity),
             _ => (atom("undefined"), atom("undefined"), arity),
         }
-    } else if let Some((_, arity, _, _)) = construct::fun_parts(f) {
+    } else if let Some((entry, arity, _, _)) = construct::fun_parts(f) {
         // The fun's own arity (its free variables are not counted), as erl gives it.
         let total = i64::from(arity);
+        let unloaded = crate::unloaded_fun::lambda(entry)
+            .is_some_and(|l| crate::unloaded_fun::code_of(&l).is_none());
         match ident(f) {
+            Ident::Local { module, .. } if unloaded => (module, Term::NIL, total),
             Ident::Local { module, index, .. } => match lambda_name(module, index) {
                 Some(n) => (module, n, total),
                 None => {

@@ -242,6 +242,9 @@ pub(crate) fn bif_module(id: u32) -> &'static str {
 /// `Error in process <0.N.0> with exit value:` and the reason as `~p`, then an empty
 /// line.
 pub(crate) fn error_report(pid: Term, exit: Term) {
+    if !crate::bifs_logger::passes("error") {
+        return;
+    }
     let text = format!(
         "=ERROR REPORT==== {} ===\nError in process {} with exit value:\n{}\n\n",
         timestamp(),

@@ -526,6 +526,8 @@ impl ProcessBody for JitBody {
             // Its crypto states go (vm/src/bifs_crypto_cipher.rs: no GC hook for them).
             crate::bifs_crypto_cipher::owner_exited(pid);
             crate::proc_initial_call::exited(pid);
+            // An on_load function's process (vm/src/on_load.rs).
+            crate::on_load::runner_exited(pid, reason);
         }
         // The first process killed by an exit signal (a linked process's crash): the run
         // ends with that reason, as erl's would.

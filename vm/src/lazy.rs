@@ -41,6 +41,14 @@ pub(crate) fn resolve(m: Term, f: Term, arity: u32) -> Option<u32> {
     let (m, f) = (atom::name(m)?, atom::name(f)?);
     with_loader(|l| {
         l.ensure(&m);
+        // erlang:apply/2,3 (`spawn(erlang, apply, [F, Args])`): its cell's stub, whose
+        // `rt_load` applies (unloaded_fun.rs `apply_trap`).
+        let apply = m == "erlang" && f == "apply" && matches!(arity, 2 | 3);
+        if apply || crate::on_load::pending(&m) {
+            // Its on_load function first: through the cell's stub (on_load.rs).
+            let cell = l.fun_cell(&m, &f, arity)?;
+            return Ok(mem::read(cell).filter(|&a| l.is_stub(a)));
+        }
         let key = (m.clone(), f.clone(), arity);
         if let Some(&cell) = l.cells.map.get(&key) {
             let addr = mem::read(cell).filter(|&a| a != l.cells.undef && !l.is_stub(a));
@@ -67,7 +75,7 @@ pub(crate) fn is_stub(addr: u32) -> bool {
 /// under the real boot, when it is not loaded, except for ERTS's preloaded modules (the
 /// erts `ebin`: init, erl_prim_loader, prim_file..., in before any process runs) and
 /// error_handler itself, which the VM loads directly.
-fn error_handler_loads(name: &str) -> bool {
+pub(crate) fn error_handler_loads(name: &str) -> bool {
     crate::otp_boot::on()
         && with_loader(|l| {
             let preloaded = l.find(name).is_some_and(|p| {

@@ -47,6 +47,7 @@ mod cache_info;
 mod cache_load;
 mod cache_md5;
 mod cache_reloc;
+mod code_info;
 mod exc;
 pub mod fragments;
 mod heap_limit;
@@ -59,6 +60,7 @@ mod loader_module;
 mod module_meta;
 #[cfg(target_arch = "arm")]
 mod native;
+mod on_load;
 mod ports;
 mod ports_frame;
 mod ports_inet;
@@ -71,6 +73,7 @@ mod stacktrace;
 mod template;
 mod tier;
 mod tier_cache;
+mod unloaded_fun;
 
 mod bifs_crypto_cipher;
 mod bifs_crypto_mac;

@@ -222,7 +222,7 @@ impl Vm {
         crate::module_meta::reset();
         // crypto states belong to the previous VM's processes (their refs are reused).
         crate::bifs_crypto_cipher::reset();
-        beam_runtime::ops::set_code_info(Box::new(crate::stacktrace::VmCodeInfo));
+        beam_runtime::ops::set_code_info(Box::new(crate::code_info::VmCodeInfo));
         if opts.isa == codegen::Isa::T32 && opts.jit != crate::Jit::Ir {
             return Err(LoadError::Unsupported(format!(
                 "--isa t32 needs --jit ir (the {:?} code generator emits A32 only)",
@@ -239,6 +239,7 @@ impl Vm {
         // Fixed before anything is compiled: it decides which calls are BIF calls.
         crate::otp_boot::set(opts.otp_boot);
         crate::bifs_loading::reset();
+        crate::on_load::reset();
         let host = SimHost::new(opts.native, opts.m_profile)?;
         let lazy = !opts.eager;
         let loader = Loader {
@@ -351,10 +352,19 @@ impl Vm {
         self.load(module)?;
         let arity = args.len() as u32;
         let entry = with_loader(|l| {
-            Ok(l.modules
+            let code = l
+                .modules
                 .get(module)
                 .and_then(|m| m.exports.get(&(function.to_string(), arity)))
-                .copied())
+                .copied();
+            // With an on_load function to run first: through the export cell's stub.
+            Ok(match code {
+                Some(_) if crate::on_load::pending(module) => {
+                    let cell = l.fun_cell(module, function, arity)?;
+                    beam_runtime::mem::read(cell).filter(|&a| l.is_stub(a))
+                }
+                code => code,
+            })
         })?
         .ok_or_else(|| LoadError::NotExported {
             module: module.to_string(),
@@ -566,7 +576,8 @@ impl Loader {
                 module: m.to_string(),
                 source,
             })?;
-        self.install_prepared(p)
+        self.install_prepared(p)?;
+        crate::on_load::installed(self, m)
     }
 
     /// Makes sure a call into `m` can go ahead: loads it if it is on the code path and not
@@ -903,6 +914,8 @@ pub(crate) fn cell_for(
     let (init, wants_stub) = match modules.get(&key.0) {
         // An `erlang` function that is no BIF here gets a stub, so `undef` names it.
         _ if bif => (cells.undef, cells.lazy && !is_bif),
+        // A module whose on_load function has not returned: a stub (on_load.rs).
+        Some(_) if crate::on_load::pending(&key.0) => (cells.undef, cells.lazy),
         // A function or module that does not exist gets a lazy stub too: its calls reach
         // the runtime, which raises `undef` naming the function (rt.rs, `RtFn::Load`).
         Some(m) => match m.exports.get(&(key.1.clone(), key.2)) {

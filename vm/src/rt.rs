@@ -301,6 +301,12 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
                 if let Some(addr) = crate::bifs_loading::on_load_trap(a(0), m, f, arity)? {
                     return Ok(Some(addr));
                 }
+                if let Some(addr) = crate::unloaded_fun::apply_trap(a(0), m, f, arity)? {
+                    return Ok(Some(addr));
+                }
+                if let Some(addr) = crate::on_load::trap(a(0), a(1), m, f, arity)? {
+                    return Ok(Some(addr));
+                }
                 // Under the real boot: through error_handler, as ERTS (lazy.rs).
                 if let Some(addr) = crate::lazy::via_error_handler(a(0), m, f, arity)? {
                     return Ok(Some(addr));
@@ -343,13 +349,18 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
 /// environment copied to x(arity)...; an export fun's current address from its export cell
 /// (`[address, arity]`). 0 with `badfun`/`badarity` pending otherwise.
 pub(crate) fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
-    let (cx, s) = block(s)?;
     if let Some((entry, fun_arity, nfree)) = construct::fun_head(fun) {
+        let (cx, s) = block(s)?;
         if fun_arity != arity {
             let reason = badarity(cx, fun, arity)?;
             pend_error(s, reason);
             return Ok(0);
         }
+        // A fun of code that is not loaded goes where ERTS sends it (unloaded_fun.rs).
+        let entry = match crate::unloaded_fun::call(cx, s, fun, entry, arity)? {
+            Ok(entry) => entry,
+            Err(addr) => return Ok(addr),
+        };
         for i in 0..nfree {
             let v = construct::fun_env(fun, i)
                 .ok_or_else(|| RtStop::Fatal(format!("fun {:#x} cut short", fun.0)))?;
@@ -359,6 +370,7 @@ pub(crate) fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
         return Ok(entry);
     }
     if let Some(cell) = construct::export_entry(fun) {
+        let (cx, s) = block(s)?;
         let (addr, cell_arity) = (mem::read(cell), mem::read(cell + 4));
         return match (addr, cell_arity) {
             (Some(addr), Some(a)) if a == arity => {
@@ -379,6 +391,7 @@ pub(crate) fn call_fun(s: u32, fun: Term, arity: u32) -> Result<u32, RtStop> {
             ))),
         };
     }
+    let (cx, s) = block(s)?;
     let reason = tagged_reason(cx, "badfun", fun)?;
     pend_error(s, reason);
     Ok(0)
@@ -436,7 +449,7 @@ pub(crate) fn cell_mfa(cell: u32) -> Option<(Term, Term, u32)> {
 }
 
 /// `{Tag, Value}` built in a fragment of the running process's heap.
-fn tagged_reason(cx: &mut Ctx<'_>, tag: &str, value: Term) -> Result<Term, RtStop> {
+pub(crate) fn tagged_reason(cx: &mut Ctx<'_>, tag: &str, value: Term) -> Result<Term, RtStop> {
     let mut h = BifHeap::default();
     let t =
         construct::tuple(&mut h, &[atom(tag), value]).map_err(|e| RtStop::Fatal(e.to_string()))?;
@@ -792,7 +805,7 @@ fn apply(s: u32, arity: u32) -> Result<u32, RtStop> {
 
 /// `apply(M, F, Args)` (`kind` 3) or `apply(Fun, Args)` (`kind` 2) with the operands in
 /// x0...: the arguments are spread into x0... and the callee's address returned.
-fn apply_list(s: u32, kind: u32) -> Result<u32, RtStop> {
+pub(crate) fn apply_list(s: u32, kind: u32) -> Result<u32, RtStop> {
     let (cx, s) = block(s)?;
     let fatal = |e: beam_runtime::process::ProcError| RtStop::Fatal(e.to_string());
     let args_at = kind as usize - 1;

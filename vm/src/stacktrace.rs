@@ -433,6 +433,9 @@ pub(crate) fn position_of(addr: u32) -> Option<u32> {
 /// `(module, index, old_uniq)` of the fun whose code starts at `entry`: what OTP prints
 /// as `#Fun<Module.Index.Uniq>`.
 pub(crate) fn fun_identity(entry: u32) -> Option<(Term, u32, u32)> {
+    if let Some(l) = crate::unloaded_fun::lambda(entry) {
+        return Some((l.module, l.index, l.old_uniq));
+    }
     INDEX.with(|ix| {
         let ix = ix.borrow();
         let p = locate(&ix, entry)?;
@@ -468,50 +471,13 @@ pub(crate) fn function_entry(module: &str, func: u32) -> Option<u32> {
 
 /// The entry of fun `index` of `module`'s current code if its `old_uniq` is `uniq`
 /// (decoding a local fun from the external format).
-fn lambda_entry(module: &str, index: u32, uniq: u32) -> Option<u32> {
+pub(crate) fn lambda_entry(module: &str, index: u32, uniq: u32) -> Option<u32> {
     INDEX.with(|ix| {
         let ix = ix.borrow();
         let m = ix.modules.get(module)?;
         let (&f, _) = m.lambdas.iter().find(|(_, &l)| l == (index, uniq))?;
         m.entries.get(f as usize).copied()
     })
-}
-
-/// What the runtime's printing, ordering and hashing ask about code addresses in funs
-/// (`beam_runtime::ops::CodeInfo`), answered from this thread's VM.
-pub(crate) struct VmCodeInfo;
-
-impl beam_runtime::ops::CodeInfo for VmCodeInfo {
-    fn export_mfa(&self, entry: u32) -> Option<(Term, Term, u32)> {
-        crate::rt::cell_mfa(entry)
-    }
-    fn export_entry(&self, module: Term, function: Term, arity: u32) -> Option<u32> {
-        crate::rt::export_cell(module, function, arity).or_else(|| {
-            // erl makes an export entry for any `fun M:F/A` it decodes, loaded or not
-            // (as `erlang:make_fun/3`); not while the loader itself is decoding.
-            let (m, f) = (
-                beam_runtime::atom::name(module)?,
-                beam_runtime::atom::name(function)?,
-            );
-            crate::loader::with_loader(|l| l.fun_cell(&m, &f, arity)).ok()
-        })
-    }
-    fn fun_identity(&self, entry: u32) -> Option<(Term, u32, u32)> {
-        fun_identity(entry)
-    }
-    fn module_md5(&self, module: Term) -> Option<[u8; 16]> {
-        crate::module_meta::get(&atom::name(module)?).map(|m| m.md5)
-    }
-    fn fun_entry(&self, module: Term, index: u32, old_uniq: u32, md5: [u8; 16]) -> Option<u32> {
-        let name = atom::name(module)?;
-        // Another version of the module (or a module loaded without its file, whose
-        // checksum is unknown: all zeros on both sides) is not this fun's code.
-        let current = crate::module_meta::get(&name).map_or([0; 16], |m| m.md5);
-        if current != md5 {
-            return None;
-        }
-        lambda_entry(&name, index, old_uniq)
-    }
 }
 
 /// `{M, F, ArityOrArgs, Location}` of `place`; `extra` is added after the location.

@@ -1036,15 +1036,18 @@ impl Lower<'_, '_> {
                     .expect("rt_call_fun returns an address");
                 self.check_pending(addr);
                 // The runtime stored the fun's environment in x(arity)...; the arguments
-                // go out as for any call. With no arguments the first free variable is
-                // x0, which `transfer` passes in a register: take it from the X array,
-                // not the SSA x0 (the fun itself).
-                if *arity == 0 {
-                    let x0 = machine::load_x(&mut self.b, self.s, 0);
-                    self.set_x(0, x0);
-                }
+                // are in the X array (stored above). x0 goes in a register: take it from
+                // the X array, not the SSA x0: with no arguments it is the first free
+                // variable, and for a fun of code that is not loaded the runtime may have
+                // put error_handler's `undefined_lambda(Module, Fun, Args)` in x0..x2
+                // (vm/src/unloaded_fun.rs).
+                let x0 = machine::load_x(&mut self.b, self.s, 0);
                 let cp = self.continuation(pos);
-                self.transfer(Err(addr), cp, *arity);
+                let p = self.pinned();
+                let sig = self.seg_sig;
+                self.b
+                    .ins()
+                    .return_call_indirect(sig, addr, &[p.s, p.htop, p.e, p.fcalls, cp, x0]);
                 return Ok(true);
             }
             Op::BsCreate { .. }

@@ -291,7 +291,10 @@ fn encode_local_fun(
     let (module, index, old_uniq) = info
         .fun_identity(entry)
         .ok_or_else(|| unencodable("fun whose code no loaded module has"))?;
-    let md5 = info.module_md5(module).unwrap_or_default();
+    let md5 = info
+        .fun_new_uniq(entry)
+        .or_else(|| info.module_md5(module))
+        .unwrap_or_default();
     out.push(NEW_FUN_EXT);
     let start = out.len();
     out.extend_from_slice(&[0; 4]);

@@ -235,11 +235,18 @@ fn boxed(term: Term, h: &mut H, stack: &mut Vec<Item>) -> Result<Option<Term>, T
             None
         }
         Class::Fun => {
-            // This VM's own identity (entry address), then the environment as OTP does.
+            // The lambda's identity (what `=:=` compares: a fun decoded for code that is not
+            // loaded equals the loaded code's), else the entry address; then the
+            // environment as OTP does.
             let Some((entry, _, _, env)) = construct::fun_parts(term) else {
                 return bad(term, "unreadable fun");
             };
-            h.u32_2(env.len() as u32, entry, HCONST_20);
+            let id = super::code_info()
+                .and_then(|c| c.fun_identity(entry))
+                .map_or(entry, |(m, i, u)| {
+                    m.0 ^ i.wrapping_mul(0x9e37_79b9) ^ u.rotate_left(7)
+                });
+            h.u32_2(env.len() as u32, id, HCONST_20);
             stack.extend(env.iter().rev().map(|&x| Item::Term(x)));
             None
         }

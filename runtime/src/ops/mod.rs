@@ -46,6 +46,24 @@ pub trait CodeInfo: Send + Sync {
     fn fun_entry(&self, _module: Term, _index: u32, _old_uniq: u32, _md5: [u8; 16]) -> Option<u32> {
         None
     }
+    /// An entry standing for a fun of code that is not loaded (its module is not, or
+    /// not with checksum `md5`): erl decodes such a fun, which raises `badfun` or
+    /// `undef` when called. `None`: the term is refused.
+    fn unloaded_fun_entry(
+        &self,
+        _module: Term,
+        _index: u32,
+        _old_uniq: u32,
+        _md5: [u8; 16],
+        _arity: u32,
+    ) -> Option<u32> {
+        None
+    }
+    /// The checksum a fun with `entry` was decoded with, when it is not its module's
+    /// current code's (an entry of [`CodeInfo::unloaded_fun_entry`]).
+    fn fun_new_uniq(&self, _entry: u32) -> Option<[u8; 16]> {
+        None
+    }
 }
 
 static CODE_INFO: OnceLock<Box<dyn CodeInfo>> = OnceLock::new();

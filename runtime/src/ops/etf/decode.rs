@@ -486,8 +486,12 @@ impl Decoder<'_, '_> {
                 let (Some(_), Some(old_uniq)) = (small(old_index), small(old_uniq)) else {
                     return Err(bad("fun OldIndex or OldUniq not an integer"));
                 };
-                let entry = crate::ops::code_info()
-                    .and_then(|c| c.fun_entry(*module, index, old_uniq, md5));
+                // A fun of code that is not loaded decodes as in erl, into a fun that
+                // raises when called.
+                let entry = crate::ops::code_info().and_then(|c| {
+                    c.fun_entry(*module, index, old_uniq, md5)
+                        .or_else(|| c.unloaded_fun_entry(*module, index, old_uniq, md5, arity))
+                });
                 let Some(entry) = entry else {
                     return Err(EtfError::Unsupported {
                         offset,
