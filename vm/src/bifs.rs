@@ -5,6 +5,9 @@
 //! Errors are raised with the reason `erl` gives (`badarg`, `badarith`).
 
 use std::cmp::Ordering;
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 use beam_runtime::bignum::{self, IntOp};
 use beam_runtime::heap::{Alloc, Fragment, Heap, HeapError, Lent};
@@ -557,23 +560,42 @@ pub fn tables() -> [(&'static str, &'static [Bif]); 56] {
 
 /// The runtime number of `module:name/arity`, if it is a BIF here.
 pub fn lookup(module: &str, name: &str, arity: u32) -> Option<u32> {
-    let mut base = 0;
-    for (m, table) in tables() {
-        if m == module {
-            if let Some(i) = table
-                .iter()
-                .position(|b| b.name == name && b.arity == arity)
-            {
-                // Under the real boot a stand-in for OTP's Erlang code is no BIF.
-                if !crate::otp_boot::bif_in_force(module, name, arity) {
-                    return None;
-                }
-                return Some((base + i) as u32);
-            }
-        }
-        base += table.len();
+    let funs = by_module().get(module)?;
+    let at = funs
+        .binary_search_by(|&(n, a, _)| (n, a).cmp(&(name, arity)))
+        .ok()?;
+    // Under the real boot a stand-in for OTP's Erlang code is no BIF.
+    if !crate::otp_boot::bif_in_force(module, name, arity) {
+        return None;
     }
-    None
+    Some(funs[at].2)
+}
+
+type BifIndex = FxHashMap<&'static str, Vec<(&'static str, u32, u32)>>;
+
+/// Each module's BIFs as `(name, arity, number)` sorted by name and arity, the first
+/// table's entry where two tables have one (as the tables are searched in order): the
+/// loader asks [`lookup`] for every function a module imports or exports, which was a
+/// walk of all the tables with string compares each time (2% of the real boot).
+fn by_module() -> &'static BifIndex {
+    static INDEX: OnceLock<BifIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut ix = BifIndex::default();
+        let mut base = 0u32;
+        for (m, table) in tables() {
+            let funs = ix.entry(m).or_default();
+            for (i, b) in table.iter().enumerate() {
+                funs.push((b.name, b.arity, base + i as u32));
+            }
+            base += table.len() as u32;
+        }
+        for funs in ix.values_mut() {
+            // Stable: of equal (name, arity) the earlier table's entry stays first.
+            funs.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+            funs.dedup_by(|later, first| (later.0, later.1) == (first.0, first.1));
+        }
+        ix
+    })
 }
 
 /// The BIF with runtime number `id`: one index into the concatenated tables (built once),

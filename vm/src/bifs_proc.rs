@@ -7,7 +7,6 @@
 //! the documented contract is kept and the order is insertion order.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use beam_runtime::ctx::{Ctx, SpawnOpts};
@@ -392,7 +391,8 @@ fn erase_all(c: &mut BifCx<'_>, _: &[Term]) -> Result<Term, Raise> {
 thread_local! {
     /// Registered name (an atom) → process. One scheduler per thread, one table per
     /// scheduler; [`reset_registry`] clears it when a new VM starts on the thread.
-    static REGISTRY: RefCell<HashMap<u32, Pid>> = RefCell::new(HashMap::new());
+    static REGISTRY: RefCell<rustc_hash::FxHashMap<u32, Pid>> =
+        RefCell::new(rustc_hash::FxHashMap::default());
 }
 
 /// Forgets every registered name (a new VM's processes reuse pid numbers).
@@ -487,7 +487,8 @@ pub(crate) fn resolve(cx: &Ctx<'_>, to: Term) -> Result<Pid, Raise> {
 thread_local! {
     /// Active process aliases (`monitor/3`'s `{alias, _}`, `alias/0,1`): reference
     /// numbers → the process messages sent to the reference go to.
-    static ALIASES: RefCell<HashMap<[u32; 3], Pid>> = RefCell::new(HashMap::new());
+    static ALIASES: RefCell<rustc_hash::FxHashMap<[u32; 3], Pid>> =
+        RefCell::new(rustc_hash::FxHashMap::default());
 }
 
 /// Makes reference `n` an alias of `pid`.

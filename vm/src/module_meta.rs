@@ -5,7 +5,6 @@
 //! module's current code, on this thread's VM (as the stack-trace index is).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use beam_frontend::Module;
@@ -164,7 +163,7 @@ const OTP_BIF_TABLE: &[(&str, &str)] = &[
 #[derive(Default)]
 struct ExportOrder {
     next: u64,
-    seq: HashMap<(Term, Term, u32), u64>,
+    seq: rustc_hash::FxHashMap<(Term, Term, u32), u64>,
 }
 
 impl ExportOrder {
@@ -195,7 +194,8 @@ impl ExportOrder {
 }
 
 thread_local! {
-    static METAS: RefCell<HashMap<String, Rc<Meta>>> = RefCell::new(HashMap::new());
+    static METAS: RefCell<rustc_hash::FxHashMap<String, Rc<Meta>>> =
+        RefCell::new(rustc_hash::FxHashMap::default());
     static ORDER: RefCell<Option<ExportOrder>> = const { RefCell::new(None) };
 }
 

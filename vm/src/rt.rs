@@ -6,7 +6,6 @@
 //! slice's scheduler-registers block before touching it.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use beam_ir::rtcall::{MarkerOp, RaiseKind, RtFn, TypeKind};
 use beam_runtime::gc::GcKind;
@@ -24,7 +23,8 @@ thread_local! {
     /// Handler address of each catch tag (`Term::catch(i)` → `CATCHES[i]`).
     static CATCHES: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
     /// Export cell of every `{M, F, A}` that has one (atoms as terms), for `apply`.
-    static EXPORTS: RefCell<HashMap<(u32, u32, u32), u32>> = RefCell::new(HashMap::new());
+    static EXPORTS: RefCell<rustc_hash::FxHashMap<(u32, u32, u32), u32>> =
+        RefCell::new(rustc_hash::FxHashMap::default());
     /// The `normal_exit` fragment: the CP of a spawned process's first function.
     static NORMAL_EXIT: Cell<u32> = const { Cell::new(0) };
     /// The `undef` fragment: where a call of a function that does not exist goes.

@@ -15,7 +15,7 @@
 //! `backtrace_depth` frames in all. docs/stacktraces.md says what differs from erl.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use beam_frontend::specific::{Op, SpecificFunction, Src};
 use beam_frontend::Module;
@@ -79,7 +79,7 @@ struct ModInfo {
     /// File index N ≥ 1 is `files[N-1]`; 0 is `<module>.erl`.
     files: Vec<String>,
     /// Function index → `(index, old_uniq)` of the fun (`FunT` entry) it implements.
-    lambdas: HashMap<u32, (u32, u32)>,
+    lambdas: rustc_hash::FxHashMap<u32, (u32, u32)>,
     /// Function index → its entry address (what `make_fun` puts in a fun).
     entries: Vec<u32>,
 }
@@ -87,11 +87,11 @@ struct ModInfo {
 #[derive(Default)]
 struct Index {
     code: BTreeMap<u32, Range>,
-    modules: HashMap<String, ModInfo>,
+    modules: rustc_hash::FxHashMap<String, ModInfo>,
     /// Per module, the version of its current code: each load counts one up, and so
     /// does `erlang:delete_module/1` (its code becomes old with no current code).
     /// Code of an older version is the module's old code (check_process_code).
-    versions: HashMap<String, u32>,
+    versions: rustc_hash::FxHashMap<String, u32>,
 }
 
 thread_local! {
