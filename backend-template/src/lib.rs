@@ -23,6 +23,7 @@
 //! the IR pipeline instead, and the two kinds of code link into one image.
 
 mod instr_bif;
+mod instr_bits;
 mod instr_calls;
 mod instr_data;
 mod instr_exceptions;
@@ -348,15 +349,15 @@ impl Fx<'_> {
             | Op::BsTestUnit { .. }
             | Op::BsGetTail { .. }
             | Op::BsGetPosition { .. }
-            | Op::BsSetPosition { .. } => Err(TemplateError::NotImplemented("bit syntax")),
-            // Float registers, `raw_raise` and `badrecord`: the function goes to the IR
-            // pipeline, which keeps float registers unboxed in VFP registers.
+            | Op::BsSetPosition { .. }
+            | Op::RawRaise
+            | Op::Badrecord(_) => self.bits_op(op),
+            // Float registers: the function goes to the IR pipeline, which keeps them
+            // unboxed in VFP registers.
             Op::FloatMove { .. }
             | Op::FloatConv { .. }
             | Op::FloatStore { .. }
-            | Op::FloatArith { .. }
-            | Op::RawRaise
-            | Op::Badrecord(_) => Err(TemplateError::NotImplemented("float registers")),
+            | Op::FloatArith { .. } => Err(TemplateError::NotImplemented("float registers")),
         }
     }
 

@@ -35,7 +35,7 @@ fn inline_bits(f: &BsField) -> Option<u32> {
 }
 
 /// The highest X register a bit-syntax instruction names (0 for other instructions).
-fn max_x(op: &Op) -> u32 {
+pub fn max_x(op: &Op) -> u32 {
     let src = |s: &Src| match s {
         Src::Reg(Reg::X(i), _) => *i,
         _ => 0,
@@ -99,7 +99,8 @@ fn op_of(kind: BsKind) -> BsOp {
     }
 }
 
-fn desc(f: &BsField) -> u32 {
+/// The runtime's descriptor word of a field (`rtcall::bs_desc`).
+pub fn desc(f: &BsField) -> u32 {
     bs_desc(op_of(f.kind), f.unit, f.signed, f.little)
 }
 

@@ -15,7 +15,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use super::{Env, Labels, SegStart, SegTable};
 
 #[path = "bits.rs"]
-mod bits;
+pub(super) mod bits;
 #[path = "floats.rs"]
 mod floats;
 #[path = "heap.rs"]
