@@ -107,6 +107,11 @@ pub enum RtFn {
     /// otherwise (the caller then calls the BIF, which decides everything else). Nothing
     /// on the heap moves; raises nothing.
     IntArith = 22,
+    /// `(S, bif, a0, a1) -> term`: [`RtFn::Bif`] for a BIF of at most two arguments. With
+    /// four register arguments the call needs no stack argument, so the backend can keep
+    /// r0–r3 across it for the caller (a preserving call; the cold path of every
+    /// arithmetic and guard BIF).
+    Bif2 = 23,
 }
 
 /// Which receive-marker instruction [`RtFn::RecvMarker`] carries out.
@@ -191,7 +196,7 @@ pub fn bs_desc_parts(desc: u32) -> Option<(BsOp, u32, bool, bool)> {
 }
 
 impl RtFn {
-    pub const ALL: [RtFn; 23] = [
+    pub const ALL: [RtFn; 24] = [
         RtFn::Bif,
         RtFn::Gc,
         RtFn::Compare,
@@ -215,6 +220,7 @@ impl RtFn {
         RtFn::TierUp,
         RtFn::RecvMarker,
         RtFn::IntArith,
+        RtFn::Bif2,
     ];
 
     pub fn name(self) -> &'static str {
@@ -242,6 +248,7 @@ impl RtFn {
             RtFn::TierUp => "rt_tier_up",
             RtFn::RecvMarker => "rt_recv_marker",
             RtFn::IntArith => "rt_int_arith",
+            RtFn::Bif2 => "rt_bif2",
         }
     }
 
@@ -262,14 +269,31 @@ impl RtFn {
             RtFn::Load | RtFn::TierUp => (2, 1),
             RtFn::BsStartMatch => (3, 1),
             RtFn::BsGet | RtFn::BsCreate => (5, 1),
-            RtFn::RecvMarker | RtFn::IntArith => (4, 1),
+            RtFn::RecvMarker | RtFn::IntArith | RtFn::Bif2 => (4, 1),
         }
     }
 
-    /// The AAPCS signature (all words are i32).
+    /// Whether compiled code calls it only on paths that are rarely taken (a collection,
+    /// an arithmetic overflow): then its signature's convention is `preserve_all` (no
+    /// results) or `fast` (results; Cranelift's `preserve_all` may have none), which the
+    /// ARM32 backend reads as "AAPCS, but r0–r3 kept for the caller": it saves the live
+    /// ones around the call itself, so values live across the call need not sit in r4–r7,
+    /// and the hot path around the call has no copies into them.
+    pub fn is_cold(self) -> bool {
+        matches!(self, RtFn::Gc | RtFn::IntArith)
+    }
+
+    /// The AAPCS signature (all words are i32); see [`RtFn::is_cold`] for the others.
     pub fn signature(self) -> Signature {
         let (p, r) = self.arity();
-        let mut sig = Signature::new(CallConv::SystemV);
+        let cc = if !self.is_cold() {
+            CallConv::SystemV
+        } else if r == 0 {
+            CallConv::PreserveAll
+        } else {
+            CallConv::Fast
+        };
+        let mut sig = Signature::new(cc);
         sig.params.extend((0..p).map(|_| AbiParam::new(I32)));
         sig.returns.extend((0..r).map(|_| AbiParam::new(I32)));
         sig

@@ -348,7 +348,7 @@ fn redirect(hc: &mut HostCall<'_>, f: RtFn, nparams: usize) -> Result<HostRet, F
     }
     // A BIF's call site, for `process_info(self(), current_function)` (as the native
     // shim records it; `args[0]` is the block's x0).
-    if matches!(f, RtFn::Bif) && rt::block(args[0]).is_ok() {
+    if matches!(f, RtFn::Bif | RtFn::Bif2) && rt::block(args[0]).is_ok() {
         rt::set_field(args[0], Field::BifSite, hc.cpu.regs[14]);
     }
     let result = rt::call(f, &args[..nparams]);

@@ -89,6 +89,25 @@ extern "C" fn rt_bif(_s: u32, _id: u32, _a0: u32, _a1: u32, _a2: u32) -> u32 {
     )
 }
 
+/// [`rt_bif`] for BIFs of at most two arguments: four register arguments, so the call
+/// from compiled code has no stack argument and can keep r0–r3 for its caller
+/// (backend-arm32's preserving calls).
+#[unsafe(naked)]
+extern "C" fn rt_bif2(_s: u32, _id: u32, _a0: u32, _a1: u32) -> u32 {
+    // SAFETY: as rt_bif: one store into the running block's header, then a tail call
+    // with the registers untouched.
+    core::arch::naked_asm!(
+        "str lr, [r0, #-{off}]",
+        "b {f}",
+        off = const BIF_SITE_BELOW_X0,
+        f = sym rt_bif2_impl,
+    )
+}
+
+extern "C" fn rt_bif2_impl(s: u32, id: u32, a0: u32, a1: u32) -> u32 {
+    or_abort(RtFn::Bif, rt::bif(s, id, [a0, a1, 0]))
+}
+
 /// `Field::BifSite`'s distance below x0, as the shim's immediate.
 const BIF_SITE_BELOW_X0: i32 = -Field::BifSite.offset();
 
@@ -176,6 +195,7 @@ extern "C" fn rt_int_arith(s: u32, op: u32, a: u32, b: u32) -> u32 {
 pub(crate) fn rt_addr(f: RtFn) -> u32 {
     let p: usize = match f {
         RtFn::Bif => rt_bif as *const () as usize,
+        RtFn::Bif2 => rt_bif2 as *const () as usize,
         RtFn::Gc => rt_gc as *const () as usize,
         RtFn::Compare => rt_compare as *const () as usize,
         RtFn::EqExact => rt_eq_exact as *const () as usize,

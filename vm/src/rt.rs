@@ -238,6 +238,7 @@ pub fn call(f: RtFn, args: &[u32]) -> Result<Option<u32>, RtStop> {
     let a = |i: usize| args.get(i).copied().unwrap_or(0);
     Ok(match f {
         RtFn::Bif => Some(bif(a(0), a(1), [a(2), a(3), a(4)])?),
+        RtFn::Bif2 => Some(bif(a(0), a(1), [a(2), a(3), 0])?),
         RtFn::Gc => {
             let (cx, s) = block(a(0))?;
             // The pinned value the check saved ahead of the real one (RtFn::Gc).

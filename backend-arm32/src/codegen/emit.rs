@@ -50,6 +50,10 @@ struct Emitter<'a> {
     call_open: bool,
     /// Bytes of outgoing stack arguments at the bottom of the frame (spills sit above).
     outgoing: u32,
+    /// Per instruction, what a preserving call must save ([`super::preserve`]).
+    preserve: Vec<u16>,
+    /// The instruction being emitted.
+    at: usize,
     /// Per block, where a branch to it really goes: blocks that are only a jump (edge
     /// blocks whose moves regalloc2 found unnecessary) are skipped over.
     forward: Vec<Block>,
@@ -477,6 +481,40 @@ impl Emitter<'_> {
                 index: asm::Index::Post,
             },
         })
+    }
+
+    /// A call that keeps r0–r3 for its caller: `push {regs}`, the call, `pop {regs}`,
+    /// where `preserve` is what is live after it, with lr among them in a frameless
+    /// function (where it is not saved in a prologue) and ip as padding to an even count,
+    /// so sp stays 8-byte aligned; just the call when there is nothing to save. Such a
+    /// call has no stack arguments, so nothing sp-relative lies between the push and pop.
+    fn preserving_call(
+        &mut self,
+        dest: CallDest,
+        preserve: u16,
+        allocs: &[Allocation],
+    ) -> Result<(), CodegenError> {
+        let mut regs = preserve;
+        if self.wrap_calls {
+            regs |= 1 << 14;
+        }
+        if regs == 0 {
+            return self.transfer(dest, true, allocs);
+        }
+        if regs.count_ones() % 2 == 1 {
+            regs |= 1 << 12;
+        }
+        let block = |load, mode| Inst::Block {
+            cond: Cond::Al,
+            load,
+            mode,
+            rn: Reg::SP,
+            writeback: true,
+            regs: RegList(regs),
+        };
+        self.inst(block(false, BlockMode::Db))?;
+        self.transfer(dest, true, allocs)?;
+        self.inst(block(true, BlockMode::Ia))
     }
 
     /// Removes the frame and restores the saved registers and lr (before a tail call).
@@ -1081,6 +1119,9 @@ impl Emitter<'_> {
                     self.dp(DpOp::Add, false, rd, Reg::SP, AOp2::Reg(ip))
                 }
             }
+            MInst::Call { dest, preserve, .. } if *preserve != 0 => {
+                self.preserving_call(*dest, self.preserve[self.at], allocs)
+            }
             MInst::Call { dest, .. } => {
                 self.open_call()?;
                 self.transfer(*dest, true, allocs)?;
@@ -1356,6 +1397,8 @@ pub fn emit_isa(
         call_open: false,
         outgoing,
         forward: forwarding(vcode, ra),
+        preserve: super::preserve::preserve_masks(vcode, ra),
+        at: 0,
     };
     let own: Vec<Label> = (0..vcode.blocks.len()).map(|_| e.buf.new_label()).collect();
     e.labels = e.forward.iter().map(|b| own[b.index()]).collect();
@@ -1375,6 +1418,7 @@ pub fn emit_isa(
                 let _ = pt;
                 e.edit(edit)?;
             }
+            e.at = ii.index();
             e.minst(&vcode.insts[ii.index()], ra.inst_allocs(ii), next)?;
             while let Some((_, edit)) =
                 edits.next_if(|(pt, _)| pt.inst() == ii && pt.pos() == InstPosition::After)

@@ -274,6 +274,7 @@ impl<'f> LowerCtx<'f> {
                 uses: vec![(rn, preg(0)), (rm, preg(1))],
                 defs: vec![(rd, preg(out))],
                 clobbers,
+                preserve: 0,
             });
             return rd;
         }
@@ -399,11 +400,29 @@ impl<'f> LowerCtx<'f> {
         }
         self.outgoing_args = self.outgoing_args.max(stack_bytes.next_multiple_of(8));
         let mut clobbers = abi::call_clobbers(cc);
+        // A call from BEAM code (tail convention) to a rarely called runtime function
+        // (convention `preserve_all` or `fast`, abi.rs) with its arguments in registers
+        // saves the live ones of r0–r3 itself (`push {r1, r2, lr}` ... `pop`: the same
+        // two instructions as the bare `str lr`/`ldr lr` such a call needs anyway in a
+        // frameless function). Then nothing but the results is clobbered, and a value
+        // live across a cold call (a GC, an overflow) need not be copied into r4–r7 on
+        // the hot path first, as the allocator must for a clobbered register.
+        let preserving =
+            abi::is_tail(self.func.signature.call_conv) && abi::keeps_r0_r3(cc) && stack_bytes == 0;
+        let mut preserve: u16 = if preserving { 0b1111 } else { 0 };
+        if preserving {
+            for r in 0..4 {
+                clobbers.remove(preg(r));
+            }
+        }
         let mut defs = Vec::new();
         for (&v, locs) in results.iter().zip(res_locs) {
             for (r, loc) in self.value_regs(v).into_iter().zip(locs) {
                 let p = match loc {
-                    Loc::Reg(p) => preg(p),
+                    Loc::Reg(p) => {
+                        preserve &= !(1 << p);
+                        preg(p)
+                    }
                     Loc::FReg(d) => fpreg(d),
                     Loc::Stack(_) => continue,
                 };
@@ -417,6 +436,7 @@ impl<'f> LowerCtx<'f> {
             uses,
             defs,
             clobbers,
+            preserve,
         });
     }
 

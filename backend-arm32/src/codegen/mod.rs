@@ -12,6 +12,7 @@ pub mod isa;
 pub mod isle;
 pub mod link;
 pub mod lower;
+pub mod preserve;
 pub mod regalloc;
 pub mod vcode;
 

@@ -281,11 +281,15 @@ pub enum MInst {
     },
     /// A call. `uses` are the arguments in their registers, `defs` the results;
     /// `clobbers` what the callee may overwrite (minus the result registers).
+    /// `preserve` (a mask of r0–r3) is what the emitted call sequence saves and restores
+    /// around the call itself when it is live (`push`/`pop`), so those registers are not
+    /// in `clobbers`: see `lower_call` for when.
     Call {
         dest: CallDest,
         uses: Vec<(VReg, PReg)>,
         defs: Vec<(VReg, PReg)>,
         clobbers: PRegSet,
+        preserve: u16,
     },
     /// A tail call (terminator): tears the frame down and branches.
     TailCall {

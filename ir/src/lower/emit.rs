@@ -1364,16 +1364,20 @@ impl Lower<'_, '_> {
         let live = live.unwrap_or(0);
         self.spill(live);
         let mut call_args = vec![self.s, self.iconst(bif as i64)];
-        for i in 0..3 {
+        // At most two arguments: `rt_bif2`, all in registers (see RtFn::Bif2).
+        let (f, n) = if args.len() <= 2 {
+            (RtFn::Bif2, 2)
+        } else {
+            (RtFn::Bif, 3)
+        };
+        for i in 0..n {
             let v = match args.get(i) {
                 Some(&v) => v,
                 None => self.iconst(0),
             };
             call_args.push(v);
         }
-        let r = self
-            .call_rt(RtFn::Bif, &call_args)
-            .expect("rt_bif returns a term");
+        let r = self.call_rt(f, &call_args).expect("rt_bif returns a term");
         self.unspill(live);
         if fail != 0 {
             let ok = self.b.create_block();
