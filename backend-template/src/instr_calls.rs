@@ -1,6 +1,6 @@
 //! Calls and returns: `i_test_yield`, `return`, local and remote calls (through the
 //! export cell), BIFs called as functions, `apply`, `call_fun`. Every transfer is a tail
-//! branch in the segment convention: r0 = CP, r1 = x0, x1.. already in the X array.
+//! branch in the segment convention: r7 = CP, r1 = x0, x1.. already in the X array.
 
 use backend_arm32::asm::{Cond, Reg};
 use backend_arm32::codegen::SymbolName;
@@ -32,7 +32,7 @@ impl Fx<'_> {
                 Ok(false)
             }
             Op::Return => {
-                // No CP for the return point: it starts with CP 0 whatever r0 holds
+                // No CP for the return point: it starts with CP 0 whatever r7 holds
                 // (`return_point_prologue`).
                 self.load_x(Reg::R1, 0)?;
                 self.a.bx(CP)?;
@@ -102,11 +102,10 @@ impl Fx<'_> {
             if let Some(n) = dealloc {
                 self.deallocate(n)?;
             }
-            self.a.mov(Reg::R0, CP)?;
             None
         } else {
             let cont = self.a.label();
-            self.a.ldr_label(Reg::R0, cont)?;
+            self.a.ldr_label(CP, cont)?;
             Some(cont)
         };
         self.load_x(Reg::R1, 0)?;

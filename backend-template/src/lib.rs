@@ -6,9 +6,9 @@
 //! It shares the IR mode's machine model (docs/beam-machine.md) at every boundary, so
 //! modules and functions compiled either way call each other in one run:
 //! - a function is entered with the segment convention: `S`, `HTOP`, `E`, `FCALLS` in
-//!   r10, r11, r9, r8, `CP` in r0 and x0 in r1, x1.. in the X array; it leaves by a tail
+//!   r10, r11, r9, r8, `CP` in r7 and x0 in r1, x1.. in the X array; it leaves by a tail
 //!   branch with the same registers, or returns `(pinned, step)` to the process-entry
-//!   fragment with `bx lr` (r0 = the step code);
+//!   fragment with `bx lr` (r7 = the step code);
 //! - a return point after a call, a catch handler, a `receive` resume point and a yield
 //!   resume point are entry points of the same shape inside the function's code;
 //! - runtime calls are the IR mode's [`RtFn`](beam_ir::rtcall::RtFn) entry points, the
@@ -398,15 +398,14 @@ impl Fx<'_> {
         n
     }
 
-    /// What every entry point does first: `CP` from r0 into r7, x0 from r1 into the X
-    /// array.
+    /// What every entry point does first: x0 from r1 into the X array (`CP` arrives in
+    /// r7, where template code keeps it).
     pub fn prologue(&mut self) -> masm::R {
-        self.a.mov(CP, Reg::R0)?;
         self.a.str(Reg::R1, S, 0)
     }
 
     /// What a return point does first: `CP` 0, since its function's frame holds its CP
-    /// (a stack trace reads 0 as "look at the stack"); whatever a return left in r0 is
+    /// (a stack trace reads 0 as "look at the stack"); whatever a return left in r7 is
     /// not looked at, so returns need not set it (the IR lowering's `return_to` does the
     /// same). x0 from r1 into the X array.
     pub fn return_point_prologue(&mut self) -> masm::R {
@@ -462,10 +461,10 @@ impl Fx<'_> {
 
     // --- leaving ---
 
-    /// Returns `step` to the process-entry fragment (pinned values in their registers).
+    /// Returns `step` to the process-entry fragment (pinned values in their registers,
+    /// the step code as result 4, in r7).
     pub fn leave(&mut self, step: u32) -> masm::R {
-        self.a
-            .mov_imm(backend_arm32::asm::Cond::Al, Reg::R0, step)?;
+        self.a.mov_imm(backend_arm32::asm::Cond::Al, CP, step)?;
         self.a.bx(Reg::LR)
     }
 
@@ -530,9 +529,8 @@ impl Fx<'_> {
                 Cold::Tier { at, back } => self.emit_tier_cold(at, back)?,
             }
         }
-        // The pending exception: tail-call `handle` with CP and x0 = the non-value.
+        // The pending exception: tail-call `handle` with CP (in r7) and x0 = the non-value.
         self.a.bind(self.pending)?;
-        self.a.mov(Reg::R0, CP)?;
         self.a.mov_imm(backend_arm32::asm::Cond::Al, Reg::R1, 0)?;
         self.a.ldr_symbol(
             masm::IP,

@@ -22,8 +22,9 @@ pub const HTOP: Reg = Reg::R11;
 pub const E: Reg = Reg::R9;
 /// Reductions left.
 pub const FCALLS: Reg = Reg::R8;
-/// `CP` inside template code (it arrives in r0 and leaves in r0; r7 is AAPCS callee-saved,
-/// so it survives runtime calls).
+/// `CP`: it arrives and leaves in r7 (the segment convention's parameter 4,
+/// backend_arm32::codegen::abi::TAIL_ARG_REGS); r7 is AAPCS callee-saved, so it survives
+/// runtime calls.
 pub const CP: Reg = Reg::R7;
 /// Where `lr` waits during a runtime call: template code never pushes anything, so `lr`
 /// (the return path into the process-entry fragment) is kept in a callee-saved register.

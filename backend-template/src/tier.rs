@@ -21,7 +21,7 @@
 //!     cmp  r0, #0          ; 0: stay in the template code
 //!     beq  back
 //!     mov  r3, r0
-//! go: mov  r0, r7; ldr r1, [S]; bx r3      ; enter the new code: CP, x0 as on entry
+//! go: ldr  r1, [S]; bx r3                  ; enter the new code: CP (r7), x0 as on entry
 //! ```
 //!
 //! Once the function is recompiled the runtime sets the counter to 0 and the redirect to
@@ -33,7 +33,7 @@ use backend_arm32::asm::{Cond, Label, Reg};
 use backend_arm32::codegen::SymbolName;
 use beam_ir::rtcall::RtFn;
 
-use crate::masm::{self, CP, S};
+use crate::masm::{self, S};
 use crate::Fx;
 
 /// Namespace of the tier cells (index = the module's function number).
@@ -77,7 +77,6 @@ impl Fx<'_> {
         self.a.b(Cond::Eq, back)?;
         self.a.mov(Reg::R3, Reg::R0)?;
         self.a.bind(go)?;
-        self.a.mov(Reg::R0, CP)?;
         self.load_x(Reg::R1, 0)?;
         self.a.bx(Reg::R3)
     }

@@ -6,7 +6,8 @@
 //!   the rest on the stack (4 bytes each, the first at the caller's sp); results in r0–r3;
 //!   r4–r11 and sp preserved. Calls into Rust runtime functions use it.
 //! - **Tail** (`CallConv::Tail`, JIT-to-JIT transfers): parameter/result *i* < 4 is pinned
-//!   machine state in [`PINNED`] (r10, r11, r9, r8), parameters/results 4–7 go in r0–r3;
+//!   machine state in [`PINNED`] (r10, r11, r9, r8), parameters/results 4–7 go in
+//!   [`TAIL_ARG_REGS`] (r7, r1, r2, r3);
 //!   no stack arguments and no callee-saved registers, so a `return_call` is the epilogue
 //!   plus a plain branch. The pinned registers are AAPCS callee-saved, so the state also
 //!   survives calls into the runtime without any save/restore.
@@ -30,6 +31,13 @@ pub const SCRATCH: u8 = 12;
 
 /// Callee-saved registers the allocator may hand out (AAPCS: r4–r11).
 pub const CALLEE_SAVED: [u8; 8] = [4, 5, 6, 7, 8, 9, 10, 11];
+
+/// The tail convention's registers for parameters/results 4–7. Parameter 4 is the BEAM
+/// continuation pointer (CP) in every segment; r7 is AAPCS callee-saved and no argument
+/// register, so CP survives calls into the runtime and stays out of the way of their
+/// arguments (in r0 it had to be copied to r4–r7 at nearly every entry, and back before
+/// each return: 2 instructions of about 30 per `fib` call). 5–7 (x0 and on) stay r1–r3.
+pub const TAIL_ARG_REGS: [u8; 4] = [7, 1, 2, 3];
 
 /// The tail convention's pinned state registers, by parameter position: process /
 /// scheduler-registers pointer, heap top, Erlang stack pointer E, reductions.
@@ -87,7 +95,7 @@ pub fn locations(cc: CallConv, tys: &[Type], results: bool) -> Result<Vec<Vec<Lo
         }
         if n > 8 {
             return Err(format!(
-                "{n} {what} in the tail convention (at most 8: r10, r11, r9, r8, r0-r3)"
+                "{n} {what} in the tail convention (at most 8: r10, r11, r9, r8, r7, r1-r3)"
             ));
         }
         return Ok((0..n)
@@ -95,7 +103,7 @@ pub fn locations(cc: CallConv, tys: &[Type], results: bool) -> Result<Vec<Vec<Lo
                 vec![Loc::Reg(if i < 4 {
                     PINNED[i]
                 } else {
-                    INT_ARG_REGS[i - 4]
+                    TAIL_ARG_REGS[i - 4]
                 })]
             })
             .collect());
