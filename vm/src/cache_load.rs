@@ -105,8 +105,8 @@ fn say(name: &str, what: &str) {
 }
 
 /// A whole, checked entry for module `name` with its facts decoded, or `None` (missing,
-/// damaged, stale, or a mode that needs the instructions: tiered code keeps them to
-/// compile hot functions again). Nothing is counted here: when this answers `None` the
+/// damaged or stale; tiered mode keeps the `.beam` file of a module loaded this way and
+/// decodes it at its first tier-up, vm/src/tier.rs). Nothing is counted here: when this answers `None` the
 /// module is decoded in full and [`load_code`] looks the entry up again and counts.
 pub(crate) fn warm_entry(
     l: &Loader,
@@ -114,9 +114,6 @@ pub(crate) fn warm_entry(
     md5: &[u8; 16],
     template: bool,
 ) -> Option<(cache::Sections, ModFacts)> {
-    if l.opts.jit == crate::Jit::Tiered {
-        return None;
-    }
     let Lookup::Found(sections) = cache::read(&entry_key(l, name, md5, template)?) else {
         return None;
     };

@@ -156,7 +156,9 @@ fn literal_words(m: &Module, bigs: &[BigInt], floats: &[u64]) -> u32 {
 /// (or taken from the cache on the way), or the image of a cache entry read already.
 enum Code {
     Compile(Vec<specific::SpecificFunction>),
-    Cached(crate::cache::Sections),
+    /// A cache entry's image; in tiered mode with the `.beam` file, which is decoded only
+    /// when one of the module's functions tiers up (docs/tiered.md).
+    Cached(crate::cache::Sections, Option<Vec<u8>>),
 }
 
 impl Loader {
@@ -213,7 +215,8 @@ impl Loader {
             return self.load_full(&p.module, p.md5, p.strip_lines, Some(&p.bytes));
         };
         if w.template == self.opts.jit.template_for(self.stats.modules) {
-            let code = Code::Cached(w.sections);
+            let lazy = (self.opts.jit == crate::Jit::Tiered).then(|| p.bytes.clone());
+            let code = Code::Cached(w.sections, lazy);
             if self.load_parts(&p.module, w.facts, code, p.md5, p.strip_lines)? {
                 return Ok(());
             }
@@ -356,6 +359,7 @@ impl Loader {
         }
         let template = self.opts.jit.template_for(self.stats.modules);
         self.tier.installing = crate::tier::cells_for(self, template, facts.entries.len())?;
+        let mut lazy = None;
         let (loaded, fs) = match code {
             Code::Compile(fs) => {
                 let r = cache_load::load_code(
@@ -371,10 +375,13 @@ impl Loader {
                 );
                 (r.map(Some), Some(fs))
             }
-            Code::Cached(sections) => (
-                cache_load::load_cached(self, &name, &sections, &env, &import_cells, t0),
-                None,
-            ),
+            Code::Cached(sections, bytes) => {
+                lazy = bytes;
+                (
+                    cache_load::load_cached(self, &name, &sections, &env, &import_cells, t0),
+                    None,
+                )
+            }
         };
         let tier_cells = self.tier.installing.take();
         let Some((entries, pieces)) = loaded? else {
@@ -418,10 +425,24 @@ impl Loader {
             write_word(*cell, addr.or(keep).unwrap_or(undef));
         }
         self.bif_trampolines(&name, bif_funs)?;
-        match (tier_cells, fs) {
-            (Some(cells), Some(fs)) => {
-                let t =
-                    crate::tier::TierModule::new(m, fs, env, import_cells, &entries, cells, md5);
+        let nf = facts.entries.len();
+        let code = match (fs, lazy) {
+            (Some(fs), _) => Some(crate::tier::TierSource::Decoded(fs)),
+            (None, Some(bytes)) => Some(crate::tier::TierSource::Lazy(bytes)),
+            (None, None) => None,
+        };
+        match (tier_cells, code) {
+            (Some(cells), Some(code)) => {
+                let t = crate::tier::TierModule::new(
+                    m,
+                    code,
+                    nf,
+                    env,
+                    import_cells,
+                    &entries,
+                    cells,
+                    md5,
+                );
                 self.tier.add(&name, t);
             }
             (Some(_), None) => {

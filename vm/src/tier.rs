@@ -41,10 +41,22 @@ const NS_FUN_ENTRY: u32 = 0x7E_0001;
 /// The counter value that never runs out in practice (a failed or declined tier-up).
 const NEVER: u32 = i32::MAX as u32;
 
+/// A tiered module's instructions: decoded at load, or its `.beam` file when the module
+/// came from the cache (decoded at its first tier-up: most modules never tier up, and
+/// decoding every module of a warm boot cost more than the boot's template code).
+pub(crate) enum TierSource {
+    Decoded(Vec<SpecificFunction>),
+    Lazy(Vec<u8>),
+}
+
 /// One template module of a tiered VM: what recompiling its functions needs.
 pub(crate) struct TierModule {
+    /// The module (only its tables while `lazy` holds the file).
     m: Module,
+    /// Its specific instructions (empty while `lazy` holds the file).
     fs: Vec<SpecificFunction>,
+    /// The `.beam` file, until [`TierModule::decode`].
+    lazy: Option<Vec<u8>>,
     env: ModEnv,
     import_cells: Vec<u32>,
     /// The tier cells' base address (function `i` at `cells + 8 * i`).
@@ -66,20 +78,27 @@ pub(crate) struct TierModule {
 }
 
 impl TierModule {
+    /// `nf` is the module's number of functions.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         m: &Module,
-        fs: Vec<SpecificFunction>,
+        code: TierSource,
+        nf: usize,
         env: ModEnv,
         import_cells: Vec<u32>,
         entries: &[u32],
         cells: u32,
         md5: Option<[u8; 16]>,
     ) -> TierModule {
-        let nf = fs.len();
+        let (fs, lazy) = match code {
+            TierSource::Decoded(fs) => (fs, None),
+            TierSource::Lazy(bytes) => (Vec::new(), Some(bytes)),
+        };
         let entries = entries[..nf.min(entries.len())].to_vec();
         TierModule {
             m: m.clone(),
             fs,
+            lazy,
             env,
             import_cells,
             cells,
@@ -91,6 +110,26 @@ impl TierModule {
             catches: None,
             recorded: Default::default(),
         }
+    }
+
+    /// Decodes the module's instructions if they are not yet (a module from the cache).
+    fn decode(&mut self) -> Result<(), String> {
+        let Some(bytes) = self.lazy.take() else {
+            return Ok(());
+        };
+        let name = self.m.name().to_string();
+        let m = beam_frontend::decode(&bytes).map_err(|e| format!("{name}: {e}"))?;
+        let fs = beam_frontend::specific::transform(&m).map_err(|e| format!("{name}: {e}"))?;
+        if fs.len() != self.entries.len() {
+            return Err(format!(
+                "{name}: {} functions decoded, {} loaded",
+                fs.len(),
+                self.entries.len()
+            ));
+        }
+        self.m = m;
+        self.fs = fs;
+        Ok(())
     }
 }
 
@@ -196,6 +235,9 @@ fn tier_function(l: &mut Loader, tm: &mut TierModule, name: &str, f: usize) -> R
     if tm.tiered[f] {
         return Ok(tm.entries[f]);
     }
+    let t0 = Instant::now();
+    tm.decode()?;
+    l.stats.decode += t0.elapsed();
     if tm.catches.is_none() {
         // Where the module's IR catch numbers start once they are reserved (nothing else
         // reserves any before that, below).
