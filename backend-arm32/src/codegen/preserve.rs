@@ -37,57 +37,104 @@ pub fn preserve_masks(vcode: &VCode, ra: &Output) -> Vec<u16> {
     for k in 0..2 * n {
         start[k + 1] += start[k];
     }
-    let step_edits = |live: &mut u16, k: usize| {
+    // One backward step over instruction `ii` (its moves after, itself, its moves
+    // before), as a transfer `live_in = gen | (live_out & !kill)` composed onto `(gen,
+    // kill)`: a def adds to `kill` and leaves `gen`, a use adds to `gen`.
+    let step = |gen: &mut u16, kill: &mut u16, ii: usize| {
+        let mut apply = |d: u16, u: u16| {
+            *gen = u | (*gen & !d);
+            *kill |= d;
+        };
+        let k = 2 * ii + 1;
         for (_, Edit::Move { from, to }) in ra.edits[start[k] as usize..start[k + 1] as usize]
             .iter()
             .rev()
         {
-            *live &= !bit(*to);
-            *live |= bit(*from);
+            apply(bit(*to), bit(*from));
+        }
+        let i = Inst::new(ii);
+        let allocs = ra.inst_allocs(i);
+        let ops = vcode.inst_operands(i);
+        let (mut d, mut u) = (0u16, 0u16);
+        for (op, &a) in ops.iter().zip(allocs) {
+            match op.kind() {
+                OperandKind::Def => d |= bit(a),
+                OperandKind::Use => u |= bit(a),
+            }
+        }
+        for p in vcode.inst_clobbers(i) {
+            if p.class() == RegClass::Int && p.hw_enc() < 4 {
+                d |= 1 << p.hw_enc();
+            }
+        }
+        apply(d, u);
+        let k = 2 * ii;
+        for (_, Edit::Move { from, to }) in ra.edits[start[k] as usize..start[k + 1] as usize]
+            .iter()
+            .rev()
+        {
+            apply(bit(*to), bit(*from));
         }
     };
+    // Each block's transfer, from one walk over its instructions; then liveness over the
+    // blocks alone until it settles; then the masks, walking again only the blocks that
+    // hold a preserving call.
     let nb = vcode.num_blocks();
+    let mut summary = vec![(0u16, 0u16); nb];
+    let mut has_call = vec![false; nb];
+    for (b, s) in summary.iter_mut().enumerate() {
+        let (mut gen, mut kill) = (0, 0);
+        for i in vcode.block_insns(regalloc2::Block::new(b)).iter().rev() {
+            if matches!(&vcode.insts[i.index()], MInst::Call { preserve, .. } if *preserve != 0) {
+                has_call[b] = true;
+            }
+            step(&mut gen, &mut kill, i.index());
+        }
+        *s = (gen, kill);
+    }
+    let live_out = |live_in: &[u16], b: usize| {
+        vcode
+            .block_succs(regalloc2::Block::new(b))
+            .iter()
+            .fold(0, |m, s| m | live_in[s.index()])
+    };
     let mut live_in = vec![0u16; nb];
     loop {
         let mut changed = false;
         for b in (0..nb).rev() {
-            let blk = regalloc2::Block::new(b);
-            let mut live = vcode
-                .block_succs(blk)
-                .iter()
-                .fold(0, |m, s| m | live_in[s.index()]);
-            for i in vcode.block_insns(blk).iter().rev() {
-                let ii = i.index();
-                step_edits(&mut live, 2 * ii + 1);
-                if let MInst::Call { preserve, .. } = &vcode.insts[ii] {
-                    masks[ii] = live & preserve;
-                }
-                let allocs = ra.inst_allocs(Inst::new(ii));
-                let ops = vcode.inst_operands(i);
-                for (op, &a) in ops.iter().zip(allocs) {
-                    if op.kind() == OperandKind::Def {
-                        live &= !bit(a);
-                    }
-                }
-                for p in vcode.inst_clobbers(i) {
-                    if p.class() == RegClass::Int && p.hw_enc() < 4 {
-                        live &= !(1 << p.hw_enc());
-                    }
-                }
-                for (op, &a) in ops.iter().zip(allocs) {
-                    if op.kind() == OperandKind::Use {
-                        live |= bit(a);
-                    }
-                }
-                step_edits(&mut live, 2 * ii);
-            }
+            let (gen, kill) = summary[b];
+            let live = gen | (live_out(&live_in, b) & !kill);
             if live != live_in[b] {
                 live_in[b] = live;
                 changed = true;
             }
         }
         if !changed {
-            return masks;
+            break;
         }
     }
+    for b in (0..nb).filter(|&b| has_call[b]) {
+        let mut live = live_out(&live_in, b);
+        for i in vcode.block_insns(regalloc2::Block::new(b)).iter().rev() {
+            let ii = i.index();
+            if let MInst::Call { preserve, .. } = &vcode.insts[ii] {
+                // What is live after the call: the step over the moves after it first.
+                let (mut gen, mut kill) = (0, 0);
+                let k = 2 * ii + 1;
+                for (_, Edit::Move { from, to }) in ra.edits
+                    [start[k] as usize..start[k + 1] as usize]
+                    .iter()
+                    .rev()
+                {
+                    gen = bit(*from) | (gen & !bit(*to));
+                    kill |= bit(*to);
+                }
+                masks[ii] = (gen | (live & !kill)) & preserve;
+            }
+            let (mut gen, mut kill) = (0, 0);
+            step(&mut gen, &mut kill, ii);
+            live = gen | (live & !kill);
+        }
+    }
+    masks
 }
