@@ -631,8 +631,21 @@ impl Loader {
         }
         self.cells.missing.remove(m);
         let undef = self.cells.undef;
+        let cells = self.own_cells(m);
+        for &cell in &cells {
+            write_word(cell, undef);
+        }
+        if self.cells.lazy {
+            self.cells.unstubbed.extend(cells);
+        }
+        self.install_stubs()
+    }
+
+    /// The export cells of module `m`'s functions (not those of its BIFs, which keep their
+    /// trampolines whatever happens to the module).
+    pub(crate) fn own_cells(&self, m: &str) -> Vec<u32> {
         let (of_module, mfa) = (&self.cells.of_module, &self.cells.mfa);
-        let cells: Vec<u32> = of_module
+        of_module
             .get(m)
             .map_or(&[][..], |v| v.as_slice())
             .iter()
@@ -641,14 +654,7 @@ impl Loader {
                 mfa.get(c)
                     .is_some_and(|(cm, f, a)| bifs::lookup(cm, f, *a).is_none())
             })
-            .collect();
-        for &cell in &cells {
-            write_word(cell, undef);
-        }
-        if self.cells.lazy {
-            self.cells.unstubbed.extend(cells);
-        }
-        self.install_stubs()
+            .collect()
     }
 
     /// The export cell of `M:F/A` for a fun made at run time (`erlang:make_fun/3`, which

@@ -82,28 +82,13 @@ pub(crate) fn installed(l: &mut Loader, m: &str) -> Result<(), LoadError> {
         return Ok(());
     }
     STATE.with(|s| s.borrow_mut().pending.insert(m.to_string(), Run::Waiting));
-    let cells = own_cells(l, m);
+    let cells = l.own_cells(m);
     let undef = l.cells.undef;
     for &cell in &cells {
         write_word(cell, undef);
     }
     l.cells.unstubbed.extend(cells);
     l.install_stubs()
-}
-
-/// The export cells of `m`'s functions (not BIFs').
-fn own_cells(l: &Loader, m: &str) -> Vec<u32> {
-    let (of_module, mfa) = (&l.cells.of_module, &l.cells.mfa);
-    of_module
-        .get(m)
-        .map_or(&[][..], |v| v.as_slice())
-        .iter()
-        .copied()
-        .filter(|c| {
-            mfa.get(c)
-                .is_some_and(|(cm, f, a)| crate::bifs::lookup(cm, f, *a).is_none())
-        })
-        .collect()
 }
 
 /// `rt_load` of `cell`, `M:F/arity`, on block `s`: [`done`], then [`gate`].
@@ -249,7 +234,7 @@ fn finish(m: &str, value: Term, keep: bool) {
     if keep {
         let _ = with_loader(|l| {
             let exports = l.modules.get(m).map(|lm| lm.exports.clone());
-            for cell in own_cells(l, m) {
+            for cell in l.own_cells(m) {
                 let Some((_, f, a)) = l.cells.mfa.get(&cell).cloned() else {
                     continue;
                 };
