@@ -10,7 +10,7 @@
 use backend_arm32::asm::{Cond, DpOp, Operand2, Reg, Shift};
 use beam_frontend::specific::{Dst, Op, Src};
 use beam_frontend::Reg as BReg;
-use beam_ir::lower::{bs_field_desc, bs_max_x};
+use beam_ir::lower::{bs_field_desc, bs_max_x, match_string_pieces};
 use beam_ir::rtcall::{bs_desc, BsOp, RaiseKind, RtFn};
 use beam_ir::tags;
 use beam_runtime::term;
@@ -115,15 +115,7 @@ impl Fx<'_> {
             } => {
                 // 24 bits at a time, each piece a small integer (as the IR mode).
                 let to = self.beam_label(*fail);
-                let mut left = *bits;
-                let mut at = 0usize;
-                while left > 0 {
-                    let n = left.min(24);
-                    let mut v: u64 = 0;
-                    for i in 0..n.div_ceil(8) as usize {
-                        v = v << 8 | u64::from(bytes.get(at + i).copied().unwrap_or(0));
-                    }
-                    v >>= 8 * n.div_ceil(8) - n;
+                for (n, v) in match_string_pieces(*bits, bytes) {
                     let d = bs_desc(BsOp::Integer, 1, false, false);
                     self.bs_get(ctx, Some(&Src::Int(i64::from(n))), d, 0)?;
                     let want = tags::small_const(v as i64)
@@ -132,8 +124,6 @@ impl Fx<'_> {
                     self.a.mov_imm(Cond::Al, Reg::R1, want)?;
                     self.a.cmp(Reg::R0, Reg::R1)?;
                     self.a.b(Cond::Ne, to)?;
-                    left -= n;
-                    at += (n / 8) as usize;
                 }
             }
             Op::BsTestTail { fail, ctx, bits } => {

@@ -34,6 +34,28 @@ fn inline_bits(f: &BsField) -> Option<u32> {
     matches!(n, 8 | 16 | 24).then_some(n)
 }
 
+/// `bs_match_string`'s pieces: the string compared at most 24 bits at a time, so each
+/// piece read back is a small integer; `(bits, value)` per piece, the padding bits of a
+/// partial last byte dropped. Template code compares the same pieces.
+pub fn match_string_pieces(bits: u32, bytes: &[u8]) -> impl Iterator<Item = (u32, u64)> + '_ {
+    let mut left = bits;
+    let mut at = 0usize;
+    std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let n = left.min(24);
+        let mut v: u64 = 0;
+        for i in 0..n.div_ceil(8) as usize {
+            v = v << 8 | u64::from(bytes.get(at + i).copied().unwrap_or(0));
+        }
+        v >>= 8 * n.div_ceil(8) - n;
+        left -= n;
+        at += (n / 8) as usize;
+        Some((n, v))
+    })
+}
+
 /// The highest X register a bit-syntax instruction names (0 for other instructions).
 pub fn max_x(op: &Op) -> u32 {
     let src = |s: &Src| match s {
@@ -197,16 +219,7 @@ impl Lower<'_, '_> {
                 bytes,
             } => {
                 // Compared 24 bits at a time: each piece is a small integer.
-                let mut left = *bits;
-                let mut at = 0usize;
-                while left > 0 {
-                    let n = left.min(24);
-                    let mut v: u64 = 0;
-                    for i in 0..n.div_ceil(8) as usize {
-                        v = v << 8 | u64::from(bytes.get(at + i).copied().unwrap_or(0));
-                    }
-                    // Drop the padding bits of a partial last byte.
-                    v >>= 8 * n.div_ceil(8) - n;
+                for (n, v) in match_string_pieces(*bits, bytes) {
                     let d = bs_desc(BsOp::Integer, 1, false, false);
                     let r = self.bs_get(ctx, Some(&Src::Int(n as i64)), d, 0);
                     let want = tags::small_const(v as i64).expect("24 bits are small");
@@ -215,8 +228,6 @@ impl Lower<'_, '_> {
                     let blk = self.target(*fail);
                     self.b.ins().brif(hit, ok, &[], blk, &[]);
                     self.b.switch_to_block(ok);
-                    left -= n;
-                    at += (n / 8) as usize;
                 }
             }
             Op::BsTestTail { fail, ctx, bits } => {
@@ -527,5 +538,21 @@ impl Lower<'_, '_> {
         let v = self.iconst(0);
         self.raise(RaiseKind::Badarg, v);
         self.b.switch_to_block(ok);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::match_string_pieces;
+
+    #[test]
+    fn match_string_pieces_are_24_bits_then_the_rest_without_padding() {
+        let p: Vec<_> = match_string_pieces(36, &[0xAB, 0xCD, 0xEF, 0x12, 0x3F]).collect();
+        assert_eq!(p, [(24, 0xAB_CD_EF), (12, 0x123)]);
+        let p: Vec<_> = match_string_pieces(5, &[0b1011_0111]).collect();
+        assert_eq!(p, [(5, 0b10110)]);
+        assert_eq!(match_string_pieces(0, &[]).count(), 0);
+        let p: Vec<_> = match_string_pieces(48, b"abcdef").collect();
+        assert_eq!(p, [(24, 0x61_62_63), (24, 0x64_65_66)]);
     }
 }

@@ -18,7 +18,7 @@ use beam_frontend::{AtomIndex, Module};
 use cranelift_codegen::ir::Function;
 use num_bigint::BigInt;
 
-pub use emit::bits::{desc as bs_field_desc, max_x as bs_max_x};
+pub use emit::bits::{desc as bs_field_desc, match_string_pieces, max_x as bs_max_x};
 pub use emit::LowerError;
 
 /// What the lowering needs from the code loader: term values of the module's constants
