@@ -405,7 +405,7 @@ impl<'f> LowerCtx<'f> {
         // saves the live ones of r0–r3 itself (`push {r1, r2, lr}` ... `pop`: the same
         // two instructions as the bare `str lr`/`ldr lr` such a call needs anyway in a
         // frameless function). Then nothing but the results is clobbered, and a value
-        // live across a cold call (a GC, an overflow) need not be copied into r4–r7 on
+        // live across a cold call (an overflow) need not be copied into r4–r7 on
         // the hot path first, as the allocator must for a clobbered register.
         let preserving =
             abi::is_tail(self.func.signature.call_conv) && abi::keeps_r0_r3(cc) && stack_bytes == 0;
