@@ -104,7 +104,9 @@ struct Lower<'a, 'b> {
 
 const X_BASE: u32 = 4;
 
-/// Lowers segment number `seg` of the module.
+/// Lowers segment number `seg` of the module into `func` (cleared first) with the
+/// builder context `fctx` (empty, and left empty).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn lower_segment(
     m: &Module,
     functions: &[SpecificFunction],
@@ -112,7 +114,9 @@ pub(super) fn lower_segment(
     table: &mut SegTable,
     env: &dyn Env,
     seg: u32,
-) -> Result<Function, LowerError> {
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<(), LowerError> {
     let start: SegStart = table.starts[seg as usize];
     // x1..x(live-1) start in memory; each write found drops its register and lowers again
     // (a segment writes few of its incoming registers, and stops at the first write).
@@ -121,15 +125,26 @@ pub(super) fn lower_segment(
         n => (u64::MAX >> (64 - n)) & !1,
     };
     loop {
-        match lower_attempt(m, functions, labels, table, env, seg, mem_x)? {
-            Ok(func) => return Ok(func),
+        func.clear();
+        func.name = UserFuncName::user(NS_SEGMENT, seg);
+        func.signature = segment_signature();
+        let attempt = lower_attempt(m, functions, labels, table, env, seg, mem_x, func, fctx);
+        if !matches!(attempt, Ok(Ok(()))) {
+            // Only `finalize` empties the builder's context (kept otherwise for the next
+            // segment, allocations and all): a lowering that stopped early leaves it
+            // half full.
+            *fctx = FunctionBuilderContext::new();
+        }
+        match attempt? {
+            Ok(()) => return Ok(()),
             Err(spoiled) => mem_x &= !spoiled,
         }
     }
 }
 
-/// One lowering of segment `seg` with `mem_x` (see [`Lower::mem_x`]): the function, or
-/// the registers of `mem_x` it writes.
+/// One lowering of segment `seg` with `mem_x` (see [`Lower::mem_x`]) into `func` (empty):
+/// done, or the registers of `mem_x` it writes.
+#[allow(clippy::too_many_arguments)]
 fn lower_attempt(
     m: &Module,
     functions: &[SpecificFunction],
@@ -138,13 +153,12 @@ fn lower_attempt(
     env: &dyn Env,
     seg: u32,
     mem_x: u64,
-) -> Result<Result<Function, u64>, LowerError> {
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<Result<(), u64>, LowerError> {
     let start: SegStart = table.starts[seg as usize];
     let f = &functions[start.func];
-    let mut func =
-        Function::with_name_signature(UserFuncName::user(NS_SEGMENT, seg), segment_signature());
-    let mut fctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let mut b = FunctionBuilder::new(func, fctx);
     let seg_sig = b.import_signature(segment_signature());
     // X variables are declared on first use (see `xvar`); x0 always exists.
     let nx = 1;
@@ -231,7 +245,7 @@ fn lower_attempt(
     }
     lw.b.seal_all_blocks();
     lw.b.finalize(machine::frontend_config());
-    Ok(Ok(func))
+    Ok(Ok(()))
 }
 
 impl Lower<'_, '_> {
