@@ -8,7 +8,8 @@ use std::time::Instant;
 use backend_arm32::codegen::SymbolName;
 use beam_frontend::specific::SpecificFunction;
 use beam_frontend::Module;
-use beam_ir::lower::{lower_module, Env};
+use beam_ir::lower::{Env, Lowering};
+use cranelift_codegen::ir::Function;
 
 use crate::cache::{self, Image, Lookup, SEC_FACTS, SEC_IMAGE, SEC_RELOC};
 use crate::cache_info::{self, ModFacts};
@@ -25,23 +26,33 @@ fn compile_ir(
     t0: Instant,
 ) -> Result<Image, LoadError> {
     let name = m.name().to_string();
-    let lowered = lower_module(m, fs, env).map_err(|source| LoadError::Lower {
+    let lower_err = |source| LoadError::Lower {
         module: name.clone(),
         source,
-    })?;
-    l.stats.lower += t0.elapsed();
+    };
+    // Each segment is compiled before the next is lowered, into the same `Function`:
+    // its allocations (and the SSA builder's) serve every segment.
+    let mut lowering = Lowering::new(m, fs, env).map_err(lower_err)?;
     let mut im = Image {
         functions_compiled: fs.len() as u32,
         ..Image::default()
     };
-    for seg in lowered.segments {
-        let sym = SymbolName::of_function(&seg.func);
-        let c = l.compile_owned(&name, seg.func)?;
+    let mut func = Function::new();
+    let mut lower_time = t0.elapsed();
+    loop {
+        let tl = Instant::now();
+        let next = lowering.next_into(&mut func).map_err(lower_err)?;
+        lower_time += tl.elapsed();
+        let Some((start, _)) = next else { break };
+        let sym = SymbolName::of_function(&func);
+        let c = l.compile_in_place(&name, &mut func)?;
         im.pieces.push((sym, c));
-        im.piece_function.push(seg.start.func as u32);
-        im.piece_positions.push(vec![(0, seg.start.pos as u32)]);
+        im.piece_function.push(start.func as u32);
+        im.piece_positions.push(vec![(0, start.pos as u32)]);
     }
-    im.catches = lowered.catches.iter().map(|&s| Some((s, 0))).collect();
+    l.stats.lower += lower_time;
+    let catches = lowering.catches();
+    im.catches = catches.iter().map(|&s| Some((s, 0))).collect();
     Ok(im)
 }
 

@@ -778,6 +778,16 @@ impl Loader {
         module: &str,
         mut f: Function,
     ) -> Result<CompiledCode, LoadError> {
+        self.compile_in_place(module, &mut f)
+    }
+
+    /// [`Loader::compile`] of a function the caller lends (the mid-end rewrites it in
+    /// place; the caller may clear it and build the next function in its allocations).
+    pub(crate) fn compile_in_place(
+        &mut self,
+        module: &str,
+        f: &mut Function,
+    ) -> Result<CompiledCode, LoadError> {
         let err = |what: String| LoadError::Compile {
             module: module.to_string(),
             what,
@@ -789,12 +799,12 @@ impl Loader {
             } else {
                 OptLevel::Speed
             };
-            optimize(&mut f, level).map_err(|e| err(format!("{}: {e}", f.name)))?;
+            optimize(f, level).map_err(|e| err(format!("{}: {e}", f.name)))?;
             self.stats.optimize += t0.elapsed();
         }
         let t0 = Instant::now();
         let dumps = self.opts.emit == Some(Emit::Vcode);
-        let c = codegen::compile_isa(&f, &self.opts.flags, self.opts.isa, dumps)
+        let c = codegen::compile_isa(f, &self.opts.flags, self.opts.isa, dumps)
             .map_err(|e| err(format!("{}: {e}", f.name)))?;
         self.stats.codegen += t0.elapsed();
         match self.opts.emit {

@@ -104,7 +104,9 @@ struct Lower<'a, 'b> {
 
 const X_BASE: u32 = 4;
 
-/// Lowers segment number `seg` of the module.
+/// Lowers segment number `seg` of the module into `func` (cleared first) with the
+/// builder context `fctx` (empty, and left empty).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn lower_segment(
     m: &Module,
     functions: &[SpecificFunction],
@@ -112,24 +114,168 @@ pub(super) fn lower_segment(
     table: &mut SegTable,
     env: &dyn Env,
     seg: u32,
-) -> Result<Function, LowerError> {
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<(), LowerError> {
     let start: SegStart = table.starts[seg as usize];
     // x1..x(live-1) start in memory; each write found drops its register and lowers again
     // (a segment writes few of its incoming registers, and stops at the first write).
-    let mut mem_x = match start.live.min(64) {
+    let all_in_memory = match start.live.min(64) {
         0 | 1 => 0,
         n => (u64::MAX >> (64 - n)) & !1,
     };
+    // What the lowering ends with is `all_in_memory` less every register the segment
+    // writes (which code it lowers does not depend on `mem_x`), whatever it starts from:
+    // dropping at once the registers a scan of the code finds written (a part of them)
+    // saves the lowerings that would find them one by one.
+    let code = &functions[start.func].code;
+    let surely = surely_written(code, labels, start.func, start.pos);
+    let mem_x = all_in_memory & !surely;
+    if cfg!(debug_assertions) {
+        // The scan must find only registers the lowering writes too.
+        let found = settle(
+            m,
+            functions,
+            labels,
+            table,
+            env,
+            seg,
+            all_in_memory,
+            func,
+            fctx,
+        )?;
+        let scanned = settle(m, functions, labels, table, env, seg, mem_x, func, fctx)?;
+        assert_eq!(
+            found, scanned,
+            "surely_written found too much in segment {seg}"
+        );
+        return Ok(());
+    }
+    settle(m, functions, labels, table, env, seg, mem_x, func, fctx).map(|_| ())
+}
+
+/// Lowers segment `seg` into `func` from `mem_x`, again without each register found
+/// written, until a lowering writes none of `mem_x`; returns that `mem_x`.
+#[allow(clippy::too_many_arguments)]
+fn settle(
+    m: &Module,
+    functions: &[SpecificFunction],
+    labels: &Labels,
+    table: &mut SegTable,
+    env: &dyn Env,
+    seg: u32,
+    mut mem_x: u64,
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<u64, LowerError> {
     loop {
-        match lower_attempt(m, functions, labels, table, env, seg, mem_x)? {
-            Ok(func) => return Ok(func),
+        func.clear();
+        func.name = UserFuncName::user(NS_SEGMENT, seg);
+        func.signature = segment_signature();
+        let attempt = lower_attempt(m, functions, labels, table, env, seg, mem_x, func, fctx);
+        if !matches!(attempt, Ok(Ok(()))) {
+            // Only `finalize` empties the builder's context (kept otherwise for the next
+            // segment, allocations and all): a lowering that stopped early leaves it
+            // half full.
+            *fctx = FunctionBuilderContext::new();
+        }
+        match attempt? {
+            Ok(()) => return Ok(mem_x),
             Err(spoiled) => mem_x &= !spoiled,
         }
     }
 }
 
-/// One lowering of segment `seg` with `mem_x` (see [`Lower::mem_x`]): the function, or
-/// the registers of `mem_x` it writes.
+/// X registers (bit i: x_i) that the lowering of a segment starting at `pos` of `code`
+/// (function `func`) surely writes: those written by the instructions it surely lowers,
+/// followed from `pos` through fall-throughs, test fail labels, jumps and selects, and
+/// only through instructions known to go on to the next one and to write what is counted
+/// here. Anything else ends a path: the result is a part of what the lowering writes,
+/// never more (checked in debug builds, `lower_segment`).
+fn surely_written(code: &[Op], labels: &Labels, func: usize, pos: usize) -> u64 {
+    let mut written = 0u64;
+    let mut seen: HashSet<u32> = HashSet::default();
+    let mut paths = vec![pos];
+    let follow = |paths: &mut Vec<usize>, l: u32| {
+        if let Some((fi, p)) = labels.position(l) {
+            if l != 0 && fi == func {
+                paths.push(p);
+            }
+        }
+    };
+    while let Some(mut p) = paths.pop() {
+        while let Some(op) = code.get(p) {
+            let mut write = |d: &Dst| {
+                if let Dst::X(i) = d {
+                    if *i < 64 {
+                        written |= 1 << i;
+                    }
+                }
+            };
+            match op {
+                Op::Label(l) => {
+                    if !seen.insert(*l) {
+                        break;
+                    }
+                }
+                Op::Line(_)
+                | Op::Allocate { .. }
+                | Op::InitYregs(_)
+                | Op::Deallocate(_)
+                | Op::Trim { .. }
+                | Op::TestHeap { .. }
+                | Op::TestYield { .. }
+                | Op::Try { .. }
+                | Op::TryEnd(_)
+                | Op::SetTupleElement { .. }
+                | Op::Timeout
+                // Goes on to the next instruction; its destination is not counted.
+                | Op::Bif { .. } => {}
+                Op::Move { dst, .. } => write(dst),
+                Op::Swap(a, c) => {
+                    write(a);
+                    write(c);
+                }
+                Op::GetList { head, tail, .. } => {
+                    write(head);
+                    write(tail);
+                }
+                Op::GetHd { dst, .. }
+                | Op::GetTl { dst, .. }
+                | Op::GetTupleElement { dst, .. }
+                | Op::PutList { dst, .. }
+                | Op::PutTuple { dst, .. } => write(dst),
+                Op::TryCase(_) => written |= 0b111,
+                Op::Test { fail, .. } => follow(&mut paths, *fail),
+                Op::Jump(l) => {
+                    follow(&mut paths, *l);
+                    break;
+                }
+                Op::SelectVal { fail, cases, .. } => {
+                    for (_, l) in cases {
+                        follow(&mut paths, *l);
+                    }
+                    follow(&mut paths, *fail);
+                    break;
+                }
+                Op::SelectTupleArity { fail, cases, .. } => {
+                    for (_, l) in cases {
+                        follow(&mut paths, *l);
+                    }
+                    follow(&mut paths, *fail);
+                    break;
+                }
+                _ => break,
+            }
+            p += 1;
+        }
+    }
+    written
+}
+
+/// One lowering of segment `seg` with `mem_x` (see [`Lower::mem_x`]) into `func` (empty):
+/// done, or the registers of `mem_x` it writes.
+#[allow(clippy::too_many_arguments)]
 fn lower_attempt(
     m: &Module,
     functions: &[SpecificFunction],
@@ -138,13 +284,12 @@ fn lower_attempt(
     env: &dyn Env,
     seg: u32,
     mem_x: u64,
-) -> Result<Result<Function, u64>, LowerError> {
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<Result<(), u64>, LowerError> {
     let start: SegStart = table.starts[seg as usize];
     let f = &functions[start.func];
-    let mut func =
-        Function::with_name_signature(UserFuncName::user(NS_SEGMENT, seg), segment_signature());
-    let mut fctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let mut b = FunctionBuilder::new(func, fctx);
     let seg_sig = b.import_signature(segment_signature());
     // X variables are declared on first use (see `xvar`); x0 always exists.
     let nx = 1;
@@ -231,7 +376,7 @@ fn lower_attempt(
     }
     lw.b.seal_all_blocks();
     lw.b.finalize(machine::frontend_config());
-    Ok(Ok(func))
+    Ok(Ok(()))
 }
 
 impl Lower<'_, '_> {

@@ -162,46 +162,114 @@ pub fn lower_module(
     functions: &[SpecificFunction],
     env: &dyn Env,
 ) -> Result<LoweredModule, LowerError> {
-    let labels = Labels::new(functions);
-    let mut table = SegTable {
-        starts: Vec::new(),
-        index: HashMap::default(),
-        catches: Vec::new(),
-        catch_at: HashMap::default(),
-    };
-    for (fi, f) in functions.iter().enumerate() {
-        let (_, pos) = labels
-            .position(f.entry)
-            .ok_or(LowerError::MissingLabel(f.entry))?;
-        table.intern(SegStart {
-            func: fi,
-            pos,
-            live: f.arity,
-        });
-    }
+    let mut lowering = Lowering::new(m, functions, env)?;
     let mut segments = Vec::new();
-    let mut next = 0;
-    while next < table.starts.len() {
-        let start = table.starts[next];
-        let f = &functions[start.func];
+    loop {
+        let mut func = Function::new();
+        match lowering.next_into(&mut func)? {
+            Some((start, name)) => segments.push(Segment { func, start, name }),
+            None => break,
+        }
+    }
+    Ok(LoweredModule {
+        segments,
+        catches: lowering.catches(),
+    })
+}
+
+/// A module's lowering one segment at a time, in segment order (segment `i` is
+/// `ExternalName::User { namespace: NS_SEGMENT, index: i }`, the first
+/// `functions.len()` the function entries): a caller that compiles each segment before
+/// lowering the next can hand the same [`Function`] back every time, and the allocations
+/// of the function and of the SSA builder are reused across segments (what
+/// [`lower_module`] gives is the same, one `Function` per segment).
+pub struct Lowering<'a> {
+    m: &'a Module,
+    functions: &'a [SpecificFunction],
+    env: &'a dyn Env,
+    labels: Labels,
+    table: SegTable,
+    fctx: cranelift_frontend::FunctionBuilderContext,
+    next: usize,
+}
+
+impl<'a> Lowering<'a> {
+    pub fn new(
+        m: &'a Module,
+        functions: &'a [SpecificFunction],
+        env: &'a dyn Env,
+    ) -> Result<Lowering<'a>, LowerError> {
+        let labels = Labels::new(functions);
+        let mut table = SegTable {
+            starts: Vec::new(),
+            index: HashMap::default(),
+            catches: Vec::new(),
+            catch_at: HashMap::default(),
+        };
+        for (fi, f) in functions.iter().enumerate() {
+            let (_, pos) = labels
+                .position(f.entry)
+                .ok_or(LowerError::MissingLabel(f.entry))?;
+            table.intern(SegStart {
+                func: fi,
+                pos,
+                live: f.arity,
+            });
+        }
+        Ok(Lowering {
+            m,
+            functions,
+            env,
+            labels,
+            table,
+            fctx: cranelift_frontend::FunctionBuilderContext::new(),
+            next: 0,
+        })
+    }
+
+    /// Lowers the next segment into `func` (whatever it held is cleared first, its
+    /// allocations kept): its start and its name (`module:function/arity@entry` or
+    /// `@ret<pos>`, for dumps and error messages), or `None` after the last segment.
+    pub fn next_into(
+        &mut self,
+        func: &mut Function,
+    ) -> Result<Option<(SegStart, String)>, LowerError> {
+        let next = self.next;
+        if next >= self.table.starts.len() {
+            return Ok(None);
+        }
+        let start = self.table.starts[next];
+        let m = self.m;
+        let f = &self.functions[start.func];
         let name = format!(
             "{}:{}/{}@{}",
             m.name(),
             m.atom(f.name),
             f.arity,
-            if next < functions.len() {
+            if next < self.functions.len() {
                 "entry".to_string()
             } else {
                 format!("ret{}", start.pos)
             }
         );
-        let func = emit::lower_segment(m, functions, &labels, &mut table, env, next as u32)
-            .map_err(|e| e.in_segment(&name))?;
-        segments.push(Segment { func, start, name });
-        next += 1;
+        emit::lower_segment(
+            m,
+            self.functions,
+            &self.labels,
+            &mut self.table,
+            self.env,
+            next as u32,
+            func,
+            &mut self.fctx,
+        )
+        .map_err(|e| e.in_segment(&name))?;
+        self.next += 1;
+        Ok(Some((start, name)))
     }
-    Ok(LoweredModule {
-        segments,
-        catches: table.catches,
-    })
+
+    /// The handler segment of each catch number (complete once [`Self::next_into`] has
+    /// answered `None`).
+    pub fn catches(self) -> Vec<u32> {
+        self.table.catches
+    }
 }
