@@ -131,48 +131,52 @@ pub(super) fn lower_segment(
     let code = &functions[start.func].code;
     let surely = surely_written(code, labels, start.func, start.pos);
     let mem_x = all_in_memory & !surely;
+    let mut input = SegInput {
+        m,
+        functions,
+        labels,
+        table,
+        env,
+        seg,
+    };
     if cfg!(debug_assertions) {
         // The scan must find only registers the lowering writes too.
-        let found = settle(
-            m,
-            functions,
-            labels,
-            table,
-            env,
-            seg,
-            all_in_memory,
-            func,
-            fctx,
-        )?;
-        let scanned = settle(m, functions, labels, table, env, seg, mem_x, func, fctx)?;
+        let found = settle(&mut input, all_in_memory, func, fctx)?;
+        let scanned = settle(&mut input, mem_x, func, fctx)?;
         assert_eq!(
             found, scanned,
             "surely_written found too much in segment {seg}"
         );
         return Ok(());
     }
-    settle(m, functions, labels, table, env, seg, mem_x, func, fctx).map(|_| ())
+    settle(&mut input, mem_x, func, fctx).map(|_| ())
+}
+
+/// What every lowering of one segment reads: the module, its functions and labels, the
+/// segment table (which a lowering adds return points and catches to), the loader's
+/// environment, and the segment's number.
+struct SegInput<'a> {
+    m: &'a Module,
+    functions: &'a [SpecificFunction],
+    labels: &'a Labels,
+    table: &'a mut SegTable,
+    env: &'a dyn Env,
+    seg: u32,
 }
 
 /// Lowers segment `seg` into `func` from `mem_x`, again without each register found
 /// written, until a lowering writes none of `mem_x`; returns that `mem_x`.
-#[allow(clippy::too_many_arguments)]
 fn settle(
-    m: &Module,
-    functions: &[SpecificFunction],
-    labels: &Labels,
-    table: &mut SegTable,
-    env: &dyn Env,
-    seg: u32,
+    input: &mut SegInput<'_>,
     mut mem_x: u64,
     func: &mut Function,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<u64, LowerError> {
     loop {
         func.clear();
-        func.name = UserFuncName::user(NS_SEGMENT, seg);
+        func.name = UserFuncName::user(NS_SEGMENT, input.seg);
         func.signature = segment_signature();
-        let attempt = lower_attempt(m, functions, labels, table, env, seg, mem_x, func, fctx);
+        let attempt = lower_attempt(input, mem_x, func, fctx);
         if !matches!(attempt, Ok(Ok(()))) {
             // Only `finalize` empties the builder's context (kept otherwise for the next
             // segment, allocations and all): a lowering that stopped early leaves it
@@ -275,18 +279,15 @@ fn surely_written(code: &[Op], labels: &Labels, func: usize, pos: usize) -> u64 
 
 /// One lowering of segment `seg` with `mem_x` (see [`Lower::mem_x`]) into `func` (empty):
 /// done, or the registers of `mem_x` it writes.
-#[allow(clippy::too_many_arguments)]
 fn lower_attempt(
-    m: &Module,
-    functions: &[SpecificFunction],
-    labels: &Labels,
-    table: &mut SegTable,
-    env: &dyn Env,
-    seg: u32,
+    input: &mut SegInput<'_>,
     mem_x: u64,
     func: &mut Function,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<Result<(), u64>, LowerError> {
+    let (m, functions, labels, env, seg) =
+        (input.m, input.functions, input.labels, input.env, input.seg);
+    let table = &mut *input.table;
     let start: SegStart = table.starts[seg as usize];
     let f = &functions[start.func];
     let mut b = FunctionBuilder::new(func, fctx);
