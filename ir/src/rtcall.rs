@@ -275,10 +275,10 @@ impl RtFn {
 
     /// Whether compiled code calls it only on paths that are rarely taken (today: an
     /// arithmetic overflow or a non-small operand): then its signature's convention is
-    /// `preserve_all` (no results) or `fast` (results; Cranelift's `preserve_all` may have
-    /// none), which the ARM32 backend reads as "AAPCS, but r0–r3 kept for the caller": it
-    /// saves the live ones around the call itself, so values live across the call need
-    /// not sit in r4–r7, and the hot path around the call has no copies into them.
+    /// `fast` (Cranelift's `preserve_all`, which the backend reads the same way, may have
+    /// no results), read by the ARM32 backend as "AAPCS, but r0–r3 kept for the caller":
+    /// it saves the live ones around the call itself, so values live across the call
+    /// need not sit in r4–r7, and the hot path around the call has no copies into them.
     /// `rt_gc` was measured this way too and is not: with CP out of r0 it saved nothing on
     /// fib and cost ring 1.5%, sort 0.6%, 3% more code and 4.7% more compile time for
     /// `lists` (regalloc2 works harder with fewer clobbers), docs/compare-modes.md.
@@ -289,12 +289,10 @@ impl RtFn {
     /// The AAPCS signature (all words are i32); see [`RtFn::is_cold`] for the others.
     pub fn signature(self) -> Signature {
         let (p, r) = self.arity();
-        let cc = if !self.is_cold() {
-            CallConv::SystemV
-        } else if r == 0 {
-            CallConv::PreserveAll
-        } else {
+        let cc = if self.is_cold() {
             CallConv::Fast
+        } else {
+            CallConv::SystemV
         };
         let mut sig = Signature::new(cc);
         sig.params.extend((0..p).map(|_| AbiParam::new(I32)));

@@ -117,8 +117,9 @@ fn say(name: &str, what: &str) {
 
 /// A whole, checked entry for module `name` with its facts decoded, or `None` (missing,
 /// damaged or stale; tiered mode keeps the `.beam` file of a module loaded this way and
-/// decodes it at its first tier-up, vm/src/tier.rs). Nothing is counted here: when this answers `None` the
-/// module is decoded in full and [`load_code`] looks the entry up again and counts.
+/// decodes it at its first tier-up, vm/src/tier.rs). Nothing is counted here: when this
+/// answers `None` the module is decoded in full and [`load_code`] looks the entry up
+/// again and counts.
 pub(crate) fn warm_entry(
     l: &Loader,
     name: &str,
