@@ -151,9 +151,9 @@ pub fn locations(cc: CallConv, tys: &[Type], results: bool) -> Result<Vec<Vec<Lo
 }
 
 /// Conventions that pass arguments and results as AAPCS does but keep r0–r3 (other
-/// than the results) for a caller in the tail convention: `preserve_all` (no results)
-/// and `fast`, which the `ir` crate gives the runtime functions compiled code calls only
-/// on rarely taken paths. The call sequence saves and restores the live ones
+/// than the results) for a caller in the tail convention: `fast` (which the `ir` crate
+/// gives the runtime functions compiled code calls only on rarely taken paths) and
+/// `preserve_all` (Cranelift's, which may have no results). The call sequence saves and restores the live ones
 /// (`lower_call`, `preserve.rs`); from any other caller they are plain AAPCS calls.
 pub fn keeps_r0_r3(cc: CallConv) -> bool {
     matches!(cc, CallConv::PreserveAll | CallConv::Fast)
